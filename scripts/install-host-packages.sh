@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Corral and its tests use: QEMU (the built-in driver's
+# hypervisor), qemu-img, and busybox-static + cpio for the test guest. Run as root or with sudo.
+set -euo pipefail
+packages=(qemu-system-x86 qemu-utils busybox-static cpio ca-certificates)
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "host packages installed: ${packages[*]}"

@@ -1,0 +1,7 @@
+// The driver SDK's public surface: import from here in a driver.
+export * from './errors.ts';
+export * from './protocol.ts';
+export * from './link.ts';
+export * from './streams.ts';
+export * from './rpc.ts';
+export * from './serve.ts';

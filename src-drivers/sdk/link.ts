@@ -1,0 +1,70 @@
+// A link is the one message pipe between the engine and a driver process: Node's fork IPC,
+// or Electron's parentPort / MessagePortMain. It carries multiplexed frames: Comlink RPC on
+// one channel, byte streams and driver events on others, so streams never ride RPC calls.
+import { z } from 'zod';
+import type { Endpoint } from 'comlink';
+
+export const frameSchema = z.discriminatedUnion('ch', [
+  z.object({ ch: z.literal('rpc'), msg: z.unknown() }),
+  z.object({ ch: z.literal('stream'), id: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes').optional(), end: z.boolean().optional() }),
+  z.object({ ch: z.literal('event'), event: z.unknown() }),
+]);
+export type Frame = z.infer<typeof frameSchema>;
+
+export interface Link {
+  post(frame: Frame): void;
+  /** Subscribes to incoming frames; returns the unsubscribe function. */
+  onFrame(listener: (frame: Frame) => void): () => void;
+}
+
+/**
+ * Builds a Link from any message pipe, validating what arrives: a frame of unknown shape is
+ * reported through `onInvalid` and dropped, never dispatched.
+ */
+export function createLink(
+  send: (frame: Frame) => void,
+  subscribe: (deliver: (raw: unknown) => void) => () => void,
+  onInvalid: (problem: string) => void = () => undefined,
+): Link {
+  const listeners = new Set<(frame: Frame) => void>();
+  let unsubscribe: (() => void) | undefined;
+  return {
+    post: send,
+    onFrame(listener) {
+      listeners.add(listener);
+      unsubscribe ??= subscribe((raw) => {
+        const parsed = frameSchema.safeParse(raw);
+        if (!parsed.success) return onInvalid(`invalid frame: ${parsed.error.message}`);
+        for (const l of listeners) l(parsed.data);
+      });
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && unsubscribe) { unsubscribe(); unsubscribe = undefined; }
+      };
+    },
+  };
+}
+
+type MessageListener = (event: { data: unknown }) => void;
+
+/** The link's "rpc" channel as a Comlink endpoint. */
+export function rpcEndpoint(link: Link): Endpoint {
+  const listeners = new Map<unknown, () => void>();
+  return {
+    postMessage(msg: unknown) {
+      link.post({ ch: 'rpc', msg });
+    },
+    addEventListener(_type: string, listener: unknown) {
+      const deliver = typeof listener === 'function'
+        ? (listener as MessageListener)
+        : (event: { data: unknown }) => (listener as { handleEvent: MessageListener }).handleEvent(event);
+      listeners.set(listener, link.onFrame((frame) => {
+        if (frame.ch === 'rpc') deliver({ data: frame.msg });
+      }));
+    },
+    removeEventListener(_type: string, listener: unknown) {
+      listeners.get(listener)?.();
+      listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+// The driver contract: what every Corral driver implements, built in or installed from a
+// bundle. The engine talks to a driver only through this file's types, over Comlink RPC on
+// the "rpc" channel of a link (link.ts), with byte streams on channels of their own.
+//
+// Call order, for one driver process:
+//   1. hello()                      handshake: protocol version, identity, capabilities
+//   2. configure(settings)          once; returns nothing, turns the driver into a ConfiguredDriver
+//   3. for each instance, any of:
+//        validate -> create                         when the instance is made
+//        start | stop | pause | resume | inspect    lifecycle; the engine serialises these per instance
+//        openConsole / closeConsole                 attach the serial console to a stream
+//        display, snapshots                         when the capabilities say so
+//        delete                                     removes what create made
+//   The driver may be killed at any moment and a new process started; every method must work
+//   on a VM started by an earlier process (re-attach from the instance folder).
+import { z } from 'zod';
+
+/** Bumped on any incompatible change to the types or methods below. */
+export const PROTOCOL_VERSION = 1;
+
+export const capabilitiesSchema = z.object({
+  pause: z.boolean(),
+  snapshots: z.boolean(),
+  display: z.array(z.enum(['vnc'])),
+  console: z.array(z.enum(['serial'])),
+  imageFormats: z.array(z.string()),
+  /** Accelerators this driver may use on this host, best first, e.g. ['kvm', 'tcg']. */
+  accelerators: z.array(z.string()),
+});
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
+export const handshakeSchema = z.object({
+  protocol: z.number().int(),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string(),
+  /** Node platform names the driver supports, e.g. ['linux', 'darwin']. */
+  platforms: z.array(z.string()),
+  capabilities: capabilitiesSchema,
+  /** Whether the driver can run here right now, and if not, why (shown in the driver picker). */
+  available: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true) }),
+    z.object({ ok: z.literal(false), reason: z.string() }),
+  ]),
+});
+export type Handshake = z.infer<typeof handshakeSchema>;
+
+/** Given once per driver process by the engine. */
+export const driverSettingsSchema = z.object({
+  /** A folder the driver may use for its own caches (probe results and the like). */
+  cacheDir: z.string(),
+});
+export type DriverSettings = z.infer<typeof driverSettingsSchema>;
+
+/** A file the engine has already fetched and checked: always a local absolute path. */
+const localFile = z.string().startsWith('/');
+
+/** An instance as the engine resolved it: config validated, artifacts local, folders known. */
+export const instanceSpecSchema = z.object({
+  name: z.string(),
+  /** The instance folder: config, disks, pid file, serial.log, logs. Owned by the instance. */
+  dir: localFile,
+  /** A short folder for unix sockets (the instance folder may be too deep for sun_path). */
+  runtimeDir: localFile,
+  config: z.object({
+    vmType: z.string(),
+    arch: z.enum(['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390x', 'ppc64le']),
+    cpus: z.number().int().positive(),
+    memoryBytes: z.number().int().positive(),
+    diskBytes: z.number().int().positive(),
+    image: z.object({ path: localFile, format: z.enum(['qcow2', 'raw']).optional() }).optional(),
+    kernel: z.object({ path: localFile, cmdline: z.string() }).optional(),
+    initrd: z.object({ path: localFile }).optional(),
+    display: z.enum(['none', 'vnc']),
+  }),
+});
+export type InstanceSpec = z.infer<typeof instanceSpecSchema>;
+
+export const vmStateSchema = z.enum(['Stopped', 'Starting', 'Running', 'Paused', 'Stopping', 'Broken']);
+export type VmState = z.infer<typeof vmStateSchema>;
+
+export const inspectResultSchema = z.object({
+  state: vmStateSchema,
+  /** Why the state is Broken, or extra detail for the user. */
+  reason: z.string().optional(),
+  pid: z.number().int().optional(),
+  /** The accelerator the running VM uses, e.g. 'tcg'. */
+  accelerator: z.string().optional(),
+});
+export type InspectResult = z.infer<typeof inspectResultSchema>;
+
+export const startResultSchema = z.object({
+  pid: z.number().int(),
+  accelerator: z.string(),
+  /** Why a better accelerator was not used, when one was skipped. */
+  acceleratorNote: z.string().optional(),
+});
+export type StartResult = z.infer<typeof startResultSchema>;
+
+export const displayInfoSchema = z.object({
+  kind: z.literal('vnc'),
+  host: z.string(),
+  port: z.number().int(),
+  websocketPort: z.number().int().optional(),
+  password: z.string(),
+});
+export type DisplayInfo = z.infer<typeof displayInfoSchema>;
+
+export const snapshotSchema = z.object({
+  tag: z.string(),
+  createdAt: z.string(),
+  sizeBytes: z.number(),
+  running: z.boolean(),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
+
+export interface StopOptions {
+  /** Skip the graceful ACPI power-down and end the VM at once. */
+  force: boolean;
+  /** How long a graceful stop may take before the VM is ended. */
+  timeoutMs: number;
+}
+
+/** Events a driver pushes on its "events" channel, unprompted. */
+export const driverEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
+  z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+]);
+export type DriverEvent = z.infer<typeof driverEventSchema>;
+
+/** What a process offers before configure(): who it is, and the way to configure it. */
+export interface UnconfiguredDriver {
+  /** Handshake. Cheap and side-effect free; called first. */
+  hello(): Promise<Handshake>;
+  /** Gives the driver its settings. Called once, after hello() and before anything else. */
+  configure(settings: DriverSettings): Promise<void>;
+}
+
+/** The methods a configured driver serves. Every method may throw a DriverError. */
+export interface Driver {
+  // --- Creation -------------------------------------------------------------------------
+  /** Checks that this driver can run the spec (arch, formats, files); throws INVALID_CONFIG naming the field. */
+  validate(spec: InstanceSpec): Promise<void>;
+  /**
+   * Creates the driver's files in the instance folder (disk overlay and the like). Idempotent.
+   * The engine runs it in a staging folder that it then renames into place, so the files must
+   * not record the folder's own path.
+   */
+  create(spec: InstanceSpec): Promise<void>;
+  /** Removes every file the driver made for the instance. The VM must be stopped (INVALID_STATE). */
+  delete(spec: InstanceSpec): Promise<void>;
+
+  // --- Lifecycle ------------------------------------------------------------------------
+  /** Starts the VM detached from the driver process, so it outlives it; returns once it runs. */
+  start(spec: InstanceSpec): Promise<StartResult>;
+  /** Stops the VM: graceful power-down first unless forced, ended after the timeout. */
+  stop(spec: InstanceSpec, options: StopOptions): Promise<void>;
+  /** Freezes the VM's CPUs (capability `pause`). */
+  pause(spec: InstanceSpec): Promise<void>;
+  /** Undoes pause(). */
+  resume(spec: InstanceSpec): Promise<void>;
+  /** The VM's state from live facts (process alive, hypervisor query), never from a stored flag. */
+  inspect(spec: InstanceSpec): Promise<InspectResult>;
+
+  // --- Console --------------------------------------------------------------------------
+  /** Connects the serial console to stream `streamId`: guest bytes flow out on it, bytes sent in reach the guest. */
+  openConsole(spec: InstanceSpec, streamId: string): Promise<void>;
+  /** Disconnects a stream opened by openConsole(). Closing an unknown stream is not an error. */
+  closeConsole(streamId: string): Promise<void>;
+
+  // --- Display and snapshots (capability-gated; UNSUPPORTED otherwise) -------------------
+  /** How to reach the running VM's display, or null when it has none. */
+  display(spec: InstanceSpec): Promise<DisplayInfo | null>;
+  listSnapshots(spec: InstanceSpec): Promise<Snapshot[]>;
+  createSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+  applySnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+  deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+}
+
+/** What serveDriver() exposes over RPC: the handshake methods plus the driver's methods. */
+export type DriverRpc = UnconfiguredDriver & Driver;

@@ -1,0 +1,10 @@
+// Plain-text rendering for the CLI: tables and sizes.
+import { formatSize } from '../core/instances/sizes.ts';
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export { formatSize };

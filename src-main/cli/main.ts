@@ -1,0 +1,137 @@
+// `corral`: the command line over the same engine the desktop app uses.
+import { parseArgs } from 'node:util';
+import { toDriverError } from '../../src-drivers/sdk/errors.ts';
+import { Engine } from '../core/engine.ts';
+import { attachConsole } from './console.ts';
+import { formatSize, table } from './format.ts';
+
+const usage = `Usage: corral [--home DIR] COMMAND
+
+Commands:
+  list [--json]                         instances and their status
+  create NAME --template FILE|NAME      make an instance from a lima.yaml template
+         [--cpus N] [--memory SIZE] [--disk SIZE] [--driver NAME]
+  start NAME                            boot it
+  stop NAME [--force]                   power it off (--force: at once, no ACPI shutdown)
+  pause NAME | resume NAME              freeze and thaw its CPUs
+  delete NAME [--force]                 remove it and its disks (--force: even if running)
+  console NAME                          attach to its serial console (Ctrl-] detaches)
+  drivers [--json]                      installed drivers, versions and capabilities
+
+Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads).`;
+
+const options = {
+  home: { type: 'string' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+  template: { type: 'string', short: 't' },
+  cpus: { type: 'string' },
+  memory: { type: 'string' },
+  disk: { type: 'string' },
+  driver: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+class UsageError extends Error {}
+
+function need(positionals: string[], what: string): string {
+  const value = positionals[1];
+  if (!value) throw new UsageError(`missing ${what}: corral ${positionals[0]} ${what.toUpperCase()}`);
+  return value;
+}
+
+async function run(engine: Engine, positionals: string[], values: Values): Promise<void> {
+  const command = positionals[0];
+  const out = (text: string): void => {
+    process.stdout.write(`${text}\n`);
+  };
+  switch (command) {
+    case 'list': {
+      const instances = await engine.list();
+      if (values.json) return out(JSON.stringify(instances, null, 2));
+      if (instances.length === 0) return out('No instances. Create one with: corral create NAME --template FILE');
+      return out(table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
+        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+      ])));
+    }
+    case 'create': {
+      const name = need(positionals, 'name');
+      if (!values.template) throw new UsageError('missing --template FILE|NAME');
+      const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
+      const { instance, warnings } = await engine.create(name, {
+        template: values.template, cpus, memory: values.memory, disk: values.disk, driver: values.driver,
+      });
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
+    }
+    case 'start': {
+      const name = need(positionals, 'name');
+      const result = await engine.start(name);
+      return out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
+    }
+    case 'stop':
+      await engine.stop(need(positionals, 'name'), { force: values.force ?? false });
+      return out(`Stopped ${positionals[1]}.`);
+    case 'pause':
+      await engine.pause(need(positionals, 'name'));
+      return out(`Paused ${positionals[1]}.`);
+    case 'resume':
+      await engine.resume(need(positionals, 'name'));
+      return out(`Resumed ${positionals[1]}.`);
+    case 'delete':
+      await engine.delete(need(positionals, 'name'), { force: values.force ?? false });
+      return out(`Deleted ${positionals[1]}.`);
+    case 'console':
+      return attachConsole(engine, need(positionals, 'name'));
+    case 'drivers': {
+      const drivers = await engine.listDrivers();
+      if (values.json) return out(JSON.stringify(drivers, null, 2));
+      return out(table(['DRIVER', 'VERSION', 'AVAILABLE', 'CAPABILITIES'], drivers.map((d) => [
+        d.name, d.version ?? '-', d.available.ok ? 'yes' : `no: ${d.available.reason}`,
+        d.capabilities ? describeCapabilities(d.capabilities) : '-',
+      ])));
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  }
+}
+
+function describeCapabilities(c: NonNullable<Awaited<ReturnType<Engine['listDrivers']>>[number]['capabilities']>): string {
+  return [
+    'lifecycle', c.pause && 'pause', c.snapshots && 'snapshots', ...c.console.map((k) => `console:${k}`), ...c.display.map((k) => `display:${k}`),
+    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`,
+  ].filter(Boolean).join(', ');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`corral: ${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help || parsed.positionals.length === 0) {
+    process.stdout.write(`${usage}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  const engine = new Engine({ home: parsed.values.home });
+  try {
+    await run(engine, parsed.positionals, parsed.values);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`corral: ${error.message}\n${usage}\n`);
+      return 2;
+    }
+    const typed = toDriverError(error);
+    process.stderr.write(`corral: ${typed.message}\n`);
+    return 1;
+  } finally {
+    await engine.close();
+  }
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,185 @@
+// The engine's side of one driver: a process started on first use and reused, answered by
+// handshake and configure, restarted with backoff after a crash, and ended with the engine.
+// Calls made while the process dies fail with DRIVER_CRASHED instead of hanging, and every
+// result is validated before the engine uses it.
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
+import {
+  PROTOCOL_VERSION, displayInfoSchema, driverEventSchema, handshakeSchema, inspectResultSchema, snapshotSchema, startResultSchema,
+} from '../../../src-drivers/sdk/protocol.ts';
+import type { Driver, DriverEvent, DriverRpc, Handshake } from '../../../src-drivers/sdk/protocol.ts';
+import { wrapLink } from '../../../src-drivers/sdk/rpc.ts';
+import type { Remote } from '../../../src-drivers/sdk/rpc.ts';
+import { StreamHub } from '../../../src-drivers/sdk/streams.ts';
+import type { DriverProcess, ProcessExit, SpawnDriverProcess } from './process.ts';
+
+export interface DriverEntry {
+  name: string;
+  /** The driver's entry script, run as its own process. */
+  entry: string;
+}
+
+export interface DriverHostOptions {
+  spawn: SpawnDriverProcess;
+  logDir: string;
+  cacheDir: string;
+  onEvent?: (driver: string, event: DriverEvent) => void;
+  handshakeTimeoutMs?: number;
+}
+
+interface Connection {
+  process: DriverProcess;
+  remote: Remote<DriverRpc>;
+  streams: StreamHub;
+  handshake: Handshake;
+  startedAt: number;
+}
+
+/** Result schemas for the methods that return something; the rest return nothing. */
+const resultSchemas: Partial<Record<keyof Driver, z.ZodType>> = {
+  start: startResultSchema,
+  inspect: inspectResultSchema,
+  display: displayInfoSchema.nullable(),
+  listSnapshots: z.array(snapshotSchema),
+};
+
+type DriverResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
+
+const maxBackoffMs = 10_000;
+const stableAfterMs = 30_000;
+
+export class DriverHost {
+  readonly name: string;
+  readonly logFile: string;
+  readonly #entry: DriverEntry;
+  readonly #options: DriverHostOptions;
+  #connection: Promise<Connection> | undefined;
+  #live: Connection | undefined;
+  #recentCrashes = 0;
+  #disposed = false;
+  readonly #exitListeners = new Set<(exit: ProcessExit) => void>();
+
+  constructor(entry: DriverEntry, options: DriverHostOptions) {
+    this.name = entry.name;
+    this.#entry = entry;
+    this.#options = options;
+    this.logFile = path.join(options.logDir, `driver-${entry.name}.log`);
+  }
+
+  async handshake(): Promise<Handshake> {
+    return (await this.#connect()).handshake;
+  }
+
+  /** The pid of the running driver process, if one runs. */
+  async pid(): Promise<number | undefined> {
+    return (await this.#connect()).process.pid;
+  }
+
+  /** Calls a driver method; fails with DRIVER_CRASHED if the process dies meanwhile. */
+  async call<K extends keyof Driver>(method: K, ...args: Parameters<Driver[K]>): Promise<DriverResult<K>> {
+    const connection = await this.#connect();
+    const invoke = connection.remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
+    const result = await this.#raceExit(connection, invoke(...args), method);
+    const schema = resultSchemas[method];
+    if (!schema) return undefined as DriverResult<K>;
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw new DriverError('INTERNAL', `driver ${this.name} returned a malformed ${method} result: ${parsed.error.message}`);
+    return parsed.data as DriverResult<K>;
+  }
+
+  /** The stream hub of the current process, for console streams. */
+  async streams(): Promise<StreamHub> {
+    return (await this.#connect()).streams;
+  }
+
+  /** Runs `listener` when the current driver process exits (streams end with it). */
+  onProcessExit(listener: (exit: ProcessExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const connection = await this.#connection?.catch(() => undefined);
+    if (!connection) return;
+    connection.process.kill();
+    await connection.process.exited;
+  }
+
+  #connect(): Promise<Connection> {
+    if (this.#disposed) return Promise.reject(new DriverError('INVALID_STATE', 'the engine is shutting down'));
+    this.#connection ??= this.#spawn().catch((error: unknown) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    return this.#connection;
+  }
+
+  async #spawn(): Promise<Connection> {
+    if (this.#recentCrashes > 0) await delay(Math.min(maxBackoffMs, 250 * 2 ** (this.#recentCrashes - 1)));
+    const process = this.#options.spawn({ entry: this.#entry.entry, logFile: this.logFile });
+    const streams = new StreamHub(process.link);
+    const remote = wrapLink<DriverRpc>(process.link);
+    process.link.onFrame((frame) => {
+      if (frame.ch !== 'event') return;
+      const event = driverEventSchema.safeParse(frame.event);
+      if (event.success) this.#options.onEvent?.(this.name, event.data);
+    });
+    const connection: Connection = { process, remote, streams, handshake: undefined as unknown as Handshake, startedAt: Date.now() };
+    void process.exited.then((exit) => this.#onExit(connection, exit));
+    try {
+      const hello = await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000);
+      const parsed = handshakeSchema.safeParse(hello);
+      if (!parsed.success) throw new DriverError('PROTOCOL_MISMATCH', `driver ${this.name} sent a malformed handshake: ${parsed.error.message}`);
+      if (parsed.data.protocol !== PROTOCOL_VERSION) {
+        throw new DriverError('PROTOCOL_MISMATCH',
+          `driver ${this.name} ${parsed.data.version} speaks driver protocol v${parsed.data.protocol}, but this Corral speaks v${PROTOCOL_VERSION}; install a driver built for protocol v${PROTOCOL_VERSION}`,
+          { driverProtocol: parsed.data.protocol, engineProtocol: PROTOCOL_VERSION });
+      }
+      connection.handshake = parsed.data;
+      await this.#raceExit(connection, remote.configure({ cacheDir: this.#options.cacheDir }), 'configure');
+      this.#live = connection;
+      return connection;
+    } catch (error) {
+      process.kill();
+      await process.exited;
+      throw toDriverError(error);
+    }
+  }
+
+  #onExit(connection: Connection, exit: ProcessExit): void {
+    if (this.#live === connection) {
+      this.#live = undefined;
+      this.#connection = undefined;
+    }
+    if (!this.#disposed) {
+      const lived = Date.now() - connection.startedAt;
+      this.#recentCrashes = lived > stableAfterMs ? 1 : this.#recentCrashes + 1;
+    }
+    for (const listener of this.#exitListeners) listener(exit);
+  }
+
+  /** Settles with the call, or fails when the process dies first (or the optional timeout passes). */
+  async #raceExit<T>(connection: Connection, call: Promise<T>, what: string, timeoutMs?: number): Promise<T> {
+    const timer = new AbortController();
+    const died = connection.process.exited.then((exit): never => {
+      throw new DriverError('DRIVER_CRASHED',
+        `driver ${this.name} exited (${exit.signal ?? `code ${exit.code}`}) during ${what}; its log is ${this.logFile}`,
+        { code: exit.code, signal: exit.signal });
+    });
+    const contenders: Promise<T>[] = [call, died];
+    if (timeoutMs !== undefined) {
+      contenders.push(delay(timeoutMs, undefined, { signal: timer.signal }).then((): never => {
+        throw new DriverError('TIMEOUT', `driver ${this.name} did not answer ${what} within ${timeoutMs} ms; its log is ${this.logFile}`);
+      }));
+    }
+    try {
+      return await Promise.race(contenders);
+    } finally {
+      timer.abort();
+      for (const contender of contenders) contender.catch(() => undefined);
+    }
+  }
+}

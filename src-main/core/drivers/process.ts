@@ -1,0 +1,57 @@
+// How the engine runs a driver process. Two back ends sit behind this one interface:
+// child_process.fork here (CLI, web shell, tests) and Electron's utilityProcess in
+// src-main/electron/. Both give a Link for frames and report the process's exit.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLink } from '../../../src-drivers/sdk/link.ts';
+import type { Link } from '../../../src-drivers/sdk/link.ts';
+
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface DriverProcess {
+  readonly pid: number | undefined;
+  readonly link: Link;
+  /** Settles once, when the process has gone for whatever reason. */
+  readonly exited: Promise<ProcessExit>;
+  kill(): void;
+}
+
+export interface SpawnOptions {
+  /** The driver's entry script. */
+  entry: string;
+  /** Where the driver's stdout and stderr go. */
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type SpawnDriverProcess = (options: SpawnOptions) => DriverProcess;
+
+/** The Node back end: child_process.fork with structured-clone IPC. */
+export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'a');
+  const child = fork(entry, [], {
+    serialization: 'advanced',
+    stdio: ['ignore', log, log, 'ipc'],
+    env: env ?? process.env,
+    execArgv: [],
+  });
+  fs.closeSync(log);
+  const exited = new Promise<ProcessExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  const link = createLink(
+    (frame) => { if (child.connected) child.send(frame); },
+    (deliver) => {
+      child.on('message', deliver);
+      return () => child.off('message', deliver);
+    },
+    (problem) => fs.appendFileSync(logFile, `engine: dropped a frame from the driver: ${problem}\n`),
+  );
+  return { pid: child.pid, link, exited, kill: () => child.kill('SIGTERM') };
+};

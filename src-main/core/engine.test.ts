@@ -1,0 +1,129 @@
+// The engine against real driver processes (the scripted test driver and one that speaks an
+// old protocol): store, locking, error transport, crash recovery and the handshake.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DriverError } from '../../src-drivers/sdk/errors.ts';
+import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
+import { Engine } from './engine.ts';
+
+const drivers = [
+  { name: 'scripted', entry: fixtureDriver('scripted-driver.ts') },
+  { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
+];
+
+function rejectsWith(code: string, pattern?: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof DriverError, `expected a DriverError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('engine with a scripted driver', () => {
+  let root: string;
+  let engine: Engine;
+  let template: string;
+
+  before(async () => {
+    root = await tempDir();
+    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: drivers });
+    template = await writeTemplate(root, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
+  });
+  after(async () => {
+    await engine.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('creates, runs through the lifecycle and deletes', async () => {
+    const { instance } = await engine.create('vm1', { template });
+    assert.equal(instance.state, 'Stopped');
+    assert.equal(instance.memoryBytes, 256 * 1024 ** 2);
+    assert.ok(await fs.stat(path.join(instance.dir, 'scripted-disk')));
+    await engine.start('vm1');
+    assert.equal((await engine.inspect('vm1')).state, 'Running');
+    await assert.rejects(engine.start('vm1'), rejectsWith('INVALID_STATE', /vm1" is Running/));
+    await engine.pause('vm1');
+    assert.equal((await engine.inspect('vm1')).state, 'Paused');
+    await engine.resume('vm1');
+    await assert.rejects(engine.delete('vm1'), rejectsWith('INVALID_STATE', /stop it first, or delete with --force/));
+    assert.ok(await fs.stat(instance.dir), 'a refused delete leaves the instance in place');
+    await engine.stop('vm1');
+    await engine.delete('vm1');
+    await assert.rejects(fs.stat(instance.dir));
+    assert.deepEqual(await engine.list(), []);
+  });
+
+  it('refuses bad names and configs, writing nothing', async () => {
+    await assert.rejects(engine.create('../escape', { template }), rejectsWith('INVALID_NAME'));
+    await assert.rejects(engine.create('big', { template, cpus: 16 }), (error: unknown) => {
+      rejectsWith('INVALID_CONFIG', /at most 8 CPUs/)(error);
+      assert.equal((error as DriverError).details.field, 'cpus');
+      return true;
+    });
+    await assert.rejects(engine.create('mem', { template, memory: 'lots' }), rejectsWith('INVALID_CONFIG', /--memory "lots" is not a size/));
+    const badYaml = path.join(root, 'bad.yaml');
+    await fs.writeFile(badYaml, 'images:\n  - location: /x\ncpus: two\n');
+    await assert.rejects(engine.create('bad', { template: badYaml }), rejectsWith('INVALID_CONFIG', /bad\.yaml:3: field "cpus"/));
+    await assert.rejects(engine.create('nodriver', { template, driver: 'nope' }), rejectsWith('NOT_FOUND', /driver "nope" is not installed/));
+    const wrongDigest = path.join(root, 'digest.yaml');
+    await fs.writeFile(wrongDigest, `vmType: scripted\nimages:\n  - location: ${path.join(root, 'image.raw')}\n    digest: sha256:${'0'.repeat(64)}\n`);
+    await assert.rejects(engine.create('dig', { template: wrongDigest }), rejectsWith('DIGEST_MISMATCH', /expects sha256:0000/));
+    const entries = await fs.readdir(engine.paths.instances).catch(() => []);
+    assert.deepEqual(entries.filter((e) => !e.endsWith('.lock')), [], 'no instance folder or staging folder is left');
+  });
+
+  it('refuses a duplicate name', async () => {
+    await engine.create('dup', { template });
+    await assert.rejects(engine.create('dup', { template }), rejectsWith('ALREADY_EXISTS'));
+    await engine.delete('dup');
+  });
+
+  it('keeps the code and details of a driver error across the process boundary', async () => {
+    await engine.create('fail-1', { template });
+    await assert.rejects(engine.start('fail-1'), (error: unknown) => {
+      rejectsWith('VM_FAILED', /the hypervisor refused/)(error);
+      assert.deepEqual((error as DriverError).details, { exitCode: 7, hint: 'none' });
+      return true;
+    });
+    await engine.delete('fail-1');
+  });
+
+  it('reports a driver crash during a call and starts a fresh driver for the next one', async () => {
+    await engine.create('crash-1', { template });
+    const host = engine.drivers.host('scripted');
+    const firstPid = await host.pid();
+    await assert.rejects(engine.start('crash-1'), rejectsWith('DRIVER_CRASHED', /exited \(code 3\) during start/));
+    assert.equal((await engine.inspect('crash-1')).state, 'Stopped');
+    assert.notEqual(await host.pid(), firstPid, 'a new driver process answers');
+    await engine.delete('crash-1');
+  });
+
+  it('shows Starting while a start runs in another operation, and refuses a second one as BUSY', async () => {
+    const { instance } = await engine.create('slow-1', { template });
+    const starting = engine.start('slow-1');
+    await waitFor(async () => (await engine.inspect('slow-1')).state === 'Starting');
+    await assert.rejects(engine.stop('slow-1'), rejectsWith('BUSY', /busy with "start"/));
+    await fs.writeFile(path.join(instance.dir, 'release'), '');
+    await starting;
+    assert.equal((await engine.inspect('slow-1')).state, 'Running');
+    await engine.delete('slow-1', { force: true });
+  });
+
+  it('refuses a driver speaking another protocol version, naming both', async () => {
+    await assert.rejects(engine.drivers.host('old').handshake(), rejectsWith('PROTOCOL_MISMATCH', /speaks driver protocol v0, but this Corral speaks v1/));
+    const listed = (await engine.listDrivers()).find((d) => d.name === 'old');
+    assert.equal(listed?.available.ok, false);
+  });
+});
+
+/** Re-checks a condition after each event-loop turn until it holds (bounded). */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,239 @@
+// The engine: the one owner of instances. Front ends (the Electron shell, `corral serve`, the
+// CLI) call it; it reads the store, resolves specs, serialises operations per instance with
+// a cross-process lock, and reaches drivers only through their processes.
+import { randomUUID } from 'node:crypto';
+import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
+import type { InstanceSpec, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
+import { EventBus } from './events.ts';
+import type { EngineEvent } from './events.ts';
+import { DriverRegistry, builtinDrivers } from './drivers/registry.ts';
+import type { DriverInfo } from './drivers/registry.ts';
+import type { DriverEntry, DriverHost } from './drivers/host.ts';
+import { forkDriverProcess } from './drivers/process.ts';
+import type { SpawnDriverProcess } from './drivers/process.ts';
+import { resolveArtifacts } from './instances/artifacts.ts';
+import type { LocalArtifacts } from './instances/artifacts.ts';
+import type { LimaConfig } from './instances/config.ts';
+import { effectiveConfig } from './instances/effective.ts';
+import type { EffectiveConfig } from './instances/effective.ts';
+import { runningOperation, withInstanceLock } from './instances/lock.ts';
+import { assertInstanceName } from './instances/names.ts';
+import { parseSize } from './instances/sizes.ts';
+import { InstanceStore } from './instances/store.ts';
+import { loadTemplate } from './instances/templates.ts';
+import { corralPaths } from './paths.ts';
+import type { CorralPaths } from './paths.ts';
+import { ConsoleSession } from './console.ts';
+
+export interface EngineOptions {
+  home?: string;
+  cache?: string;
+  /** Drivers besides the built-in ones (tests, installed bundles). */
+  extraDrivers?: DriverEntry[];
+  spawn?: SpawnDriverProcess;
+}
+
+export interface InstanceSummary extends EffectiveConfig {
+  name: string;
+  dir: string;
+  state: VmState;
+  reason?: string | undefined;
+  accelerator?: string | undefined;
+}
+
+export interface CreateOptions {
+  /** A lima.yaml path or a catalog template name. */
+  template: string;
+  cpus?: number;
+  memory?: string;
+  disk?: string;
+  driver?: string;
+}
+
+const transientStates: Partial<Record<string, VmState>> = { start: 'Starting', stop: 'Stopping' };
+
+export class Engine {
+  readonly paths: CorralPaths;
+  readonly store: InstanceStore;
+  readonly drivers: DriverRegistry;
+  readonly events = new EventBus<EngineEvent>();
+
+  constructor(options: EngineOptions = {}) {
+    this.paths = corralPaths(options);
+    this.store = new InstanceStore(this.paths);
+    this.drivers = new DriverRegistry([...builtinDrivers(), ...(options.extraDrivers ?? [])], {
+      spawn: options.spawn ?? forkDriverProcess,
+      logDir: this.paths.logs,
+      cacheDir: (driver) => this.paths.driverCache(driver),
+      onEvent: (driver, event) => {
+        if (event.type === 'state') this.events.emit({ type: 'instance-status', name: event.instance, state: event.state, reason: event.reason });
+        else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
+      },
+    });
+  }
+
+  async listDrivers(): Promise<DriverInfo[]> {
+    return this.drivers.describe();
+  }
+
+  async list(): Promise<InstanceSummary[]> {
+    return Promise.all((await this.store.names()).map((name) => this.inspect(name)));
+  }
+
+  /** The instance's status from live facts: a running operation, else the driver's inspect. */
+  async inspect(name: string): Promise<InstanceSummary> {
+    const config = await this.store.readConfig(name);
+    const dir = this.store.dir(name);
+    const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), state: 'Stopped' };
+    const operation = await runningOperation(dir);
+    const transient = operation && transientStates[operation.op];
+    if (transient) return { ...summary, state: transient };
+    try {
+      const host = this.drivers.host(summary.vmType);
+      const result = await host.call('inspect', this.#spec(name, config));
+      return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator };
+    } catch (error) {
+      return { ...summary, state: 'Broken', reason: toDriverError(error).message };
+    }
+  }
+
+  async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+    assertInstanceName(name);
+    const template = await loadTemplate(options.template);
+    const config = applyOverrides(template.config, options);
+    const effective = effectiveConfig(config);
+    const host = this.drivers.host(effective.vmType);
+    const handshake = await host.handshake();
+    if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
+    const artifacts = await resolveArtifacts(config, effective.arch);
+    await withInstanceLock(this.store.dir(name), 'create', async () => {
+      const spec = this.#spec(name, config, artifacts);
+      await host.call('validate', spec);
+      await this.store.create(name, config, (staging) => host.call('create', { ...spec, dir: staging }));
+    });
+    this.events.emit({ type: 'instances-changed' });
+    return { instance: await this.inspect(name), warnings: template.warnings };
+  }
+
+  async start(name: string): Promise<StartResult> {
+    const result = await this.#operate(name, 'start', async ({ config, host, state }) => {
+      if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
+      const artifacts = await resolveArtifacts(config, effectiveConfig(config).arch);
+      return host.call('start', this.#spec(name, config, artifacts));
+    });
+    this.events.emit({ type: 'instance-status', name, state: 'Running' });
+    return result;
+  }
+
+  async stop(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.#operate(name, 'stop', async ({ spec, host, state }) => {
+      if (state === 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is not running`, { state });
+      await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
+    });
+    this.events.emit({ type: 'instance-status', name, state: 'Stopped' });
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.#operate(name, 'pause', async ({ spec, host, state }) => {
+      if (state !== 'Running') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a running instance can be paused`, { state });
+      await this.#requireCapability(host, 'pause');
+      await host.call('pause', spec);
+    });
+    this.events.emit({ type: 'instance-status', name, state: 'Paused' });
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.#operate(name, 'resume', async ({ spec, host, state }) => {
+      if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
+      await host.call('resume', spec);
+    });
+    this.events.emit({ type: 'instance-status', name, state: 'Running' });
+  }
+
+  /** Deletes the instance and everything in its folder; a running one only with `force`. */
+  async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.#operate(name, 'delete', async ({ spec, host, state }) => {
+      if (state !== 'Stopped') {
+        if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+        await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      await host.call('delete', spec);
+      await this.store.remove(name);
+    });
+    this.events.emit({ type: 'instances-changed' });
+  }
+
+  /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
+  async openConsole(name: string): Promise<ConsoleSession> {
+    const config = await this.store.readConfig(name);
+    const effective = effectiveConfig(config);
+    const host = this.drivers.host(effective.vmType);
+    const spec = this.#spec(name, config);
+    return ConsoleSession.open(host, spec, randomUUID());
+  }
+
+  /** Ends the driver processes (not the VMs: they outlive the engine by design). */
+  async close(): Promise<void> {
+    await this.drivers.dispose();
+  }
+
+  async #operate<T>(
+    name: string,
+    op: 'start' | 'stop' | 'pause' | 'resume' | 'delete',
+    fn: (context: { config: LimaConfig; spec: InstanceSpec; host: DriverHost; state: VmState }) => Promise<T>,
+  ): Promise<T> {
+    const config = await this.store.readConfig(name);
+    return withInstanceLock(this.store.dir(name), op, async () => {
+      const effective = effectiveConfig(config);
+      const host = this.drivers.host(effective.vmType);
+      const spec = this.#spec(name, config);
+      const { state } = await host.call('inspect', spec);
+      return fn({ config, spec, host, state });
+    });
+  }
+
+  async #requireCapability(host: DriverHost, capability: 'pause' | 'snapshots'): Promise<void> {
+    const { capabilities } = await host.handshake();
+    if (!capabilities[capability]) throw new DriverError('UNSUPPORTED', `driver ${host.name} does not support ${capability}`, { capability });
+  }
+
+  /** The spec a driver gets; artifacts only where the call needs them (create, start). */
+  #spec(name: string, config: LimaConfig, artifacts?: LocalArtifacts): InstanceSpec {
+    const dir = this.store.dir(name);
+    const effective = effectiveConfig(config);
+    return {
+      name,
+      dir,
+      runtimeDir: this.paths.runtimeDir(dir),
+      config: {
+        vmType: effective.vmType,
+        arch: effective.arch,
+        cpus: effective.cpus,
+        memoryBytes: effective.memoryBytes,
+        diskBytes: effective.diskBytes,
+        display: effective.display,
+        ...(artifacts ? { image: { path: artifacts.image } } : {}),
+        ...(artifacts?.kernel ? { kernel: artifacts.kernel } : {}),
+        ...(artifacts?.initrd ? { initrd: { path: artifacts.initrd } } : {}),
+      },
+    };
+  }
+}
+
+function applyOverrides(config: LimaConfig, options: CreateOptions): LimaConfig {
+  const size = (value: string | undefined, flag: string): string | undefined => {
+    if (value === undefined) return undefined;
+    if (parseSize(value) === undefined) throw new DriverError('INVALID_CONFIG', `--${flag} "${value}" is not a size; use e.g. 512MiB or 4GiB`, { field: flag });
+    return value;
+  };
+  if (options.cpus !== undefined && (!Number.isInteger(options.cpus) || options.cpus < 1)) {
+    throw new DriverError('INVALID_CONFIG', `--cpus must be a whole number of at least 1, not ${options.cpus}`, { field: 'cpus' });
+  }
+  return {
+    ...config,
+    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+    ...(options.memory !== undefined ? { memory: size(options.memory, 'memory') } : {}),
+    ...(options.disk !== undefined ? { disk: size(options.disk, 'disk') } : {}),
+    ...(options.driver !== undefined ? { vmType: options.driver } : {}),
+  };
+}

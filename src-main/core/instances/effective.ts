@@ -1,0 +1,25 @@
+// A stored config with Lima's defaults filled in: the numbers the UI shows and the driver gets.
+import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
+import { configDefaults, hostArch } from './config.ts';
+import type { Arch, LimaConfig } from './config.ts';
+import { parseSize } from './sizes.ts';
+
+export interface EffectiveConfig {
+  vmType: string;
+  arch: Arch;
+  cpus: number;
+  memoryBytes: number;
+  diskBytes: number;
+  display: InstanceSpec['config']['display'];
+}
+
+export function effectiveConfig(config: LimaConfig): EffectiveConfig {
+  return {
+    vmType: config.vmType ?? configDefaults.vmType,
+    arch: config.arch ?? hostArch(),
+    cpus: config.cpus ?? configDefaults.cpus,
+    memoryBytes: parseSize(config.memory ?? configDefaults.memory) ?? 0,
+    diskBytes: parseSize(config.disk ?? configDefaults.disk) ?? 0,
+    display: config.video?.display === 'vnc' ? 'vnc' : 'none',
+  };
+}

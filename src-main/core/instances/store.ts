@@ -1,0 +1,90 @@
+// The instance store: one folder per instance under CORRAL_HOME/instances, holding lima.yaml
+// and whatever the driver makes. The store knows folders and configs; it never asks a driver.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { CorralPaths } from '../paths.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { parseLimaConfig } from './config.ts';
+import type { LimaConfig } from './config.ts';
+import { assertInstanceName } from './names.ts';
+
+export const configFileName = 'lima.yaml';
+
+export class InstanceStore {
+  readonly #paths: CorralPaths;
+
+  constructor(paths: CorralPaths) {
+    this.#paths = paths;
+  }
+
+  dir(name: string): string {
+    assertInstanceName(name);
+    return this.#paths.instanceDir(name);
+  }
+
+  /** Names of every instance, sorted. Half-made folders (no lima.yaml) are not instances. */
+  async names(): Promise<string[]> {
+    const entries = await fs.readdir(this.#paths.instances, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const names: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      if (await exists(path.join(this.#paths.instances, entry.name, configFileName))) names.push(entry.name);
+    }
+    return names.sort();
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return exists(path.join(this.dir(name), configFileName));
+  }
+
+  async readConfig(name: string): Promise<LimaConfig> {
+    const file = path.join(this.dir(name), configFileName);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DriverError('NOT_FOUND', `no instance named "${name}" (corral list shows the instances)`, { name });
+      throw error;
+    }
+    return parseLimaConfig(text, file).config;
+  }
+
+  async writeConfig(name: string, config: LimaConfig): Promise<void> {
+    await writeFileAtomic(path.join(this.dir(name), configFileName), stringify(config));
+  }
+
+  /**
+   * Creates the instance folder atomically: `populate` fills a hidden staging folder, which is
+   * renamed into place only when it succeeds. On failure nothing of the instance remains.
+   */
+  async create(name: string, config: LimaConfig, populate: (stagingDir: string) => Promise<void>): Promise<void> {
+    const dir = this.dir(name);
+    if (await this.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
+    const staging = path.join(this.#paths.instances, `.creating-${name}-${randomBytes(4).toString('hex')}`);
+    await fs.mkdir(staging, { recursive: true, mode: 0o700 });
+    try {
+      await writeFileAtomic(path.join(staging, configFileName), stringify(config));
+      await populate(staging);
+      await fs.rm(dir, { recursive: true, force: true }); // a leftover empty folder from a crash
+      await fs.rename(staging, dir);
+    } catch (error) {
+      await fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Removes the instance folder; the driver has already removed its own files. */
+  async remove(name: string): Promise<void> {
+    await fs.rm(this.dir(name), { recursive: true, force: true });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}

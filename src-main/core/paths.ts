@@ -1,0 +1,52 @@
+// Where Corral keeps things. One data root (CORRAL_HOME) and one cache root (CORRAL_CACHE),
+// each defaulting to the platform's usual folder; tests give every case its own pair.
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface CorralPaths {
+  home: string;
+  cache: string;
+  instances: string;
+  logs: string;
+  /** Per-driver caches (probe verdicts and the like). */
+  driverCache(driver: string): string;
+  instanceDir(name: string): string;
+  /** A short folder for an instance's unix sockets: sun_path holds ~104 bytes, homes can be deep. */
+  runtimeDir(instanceDir: string): string;
+}
+
+function platformDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Corral');
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Corral');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'corral');
+}
+
+function platformCacheDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'Corral');
+  if (process.platform === 'win32') return path.join(process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'Corral', 'Cache');
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'corral');
+}
+
+function runtimeRoot(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), `corral-${uid}`);
+}
+
+/** Resolves the roots: explicit options first, then CORRAL_HOME / CORRAL_CACHE, then platform defaults. */
+export function corralPaths(options: { home?: string; cache?: string } = {}): CorralPaths {
+  const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
+  const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
+  const instances = path.join(home, 'instances');
+  return {
+    home,
+    cache,
+    instances,
+    logs: path.join(home, 'logs'),
+    driverCache: (driver) => path.join(cache, 'drivers', driver),
+    instanceDir: (name) => path.join(instances, name),
+    runtimeDir: (instanceDir) => path.join(runtimeRoot(), createHash('sha256').update(instanceDir).digest('hex').slice(0, 16)),
+  };
+}
