@@ -24,7 +24,7 @@ const why = {
   node: 'the renderer runs sandboxed in a browser: no Node built-ins',
   driver: 'the engine reaches a driver only as a process, by its entry path; drivers share code only through src-drivers/sdk/',
   engine: 'this layer may not reach into the engine',
-  api: 'this layer may not import src-main/api/ (the renderer may import only its types)',
+  api: 'the renderer may import only types from src-main/api/ (use `import type`)',
 };
 
 function layerOf(file) {

@@ -4,12 +4,21 @@
 import { z } from 'zod';
 import type { Endpoint } from 'comlink';
 
-export const frameSchema = z.discriminatedUnion('ch', [
-  z.object({ ch: z.literal('rpc'), msg: z.unknown() }),
-  z.object({ ch: z.literal('stream'), id: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes').optional(), end: z.boolean().optional() }),
-  z.object({ ch: z.literal('event'), event: z.unknown() }),
-]);
+const channelSchemas = {
+  rpc: z.object({ ch: z.literal('rpc'), msg: z.unknown() }),
+  stream: z.object({ ch: z.literal('stream'), id: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes').optional(), end: z.boolean().optional() }),
+  event: z.object({ ch: z.literal('event'), event: z.unknown() }),
+};
+export const frameSchema = z.discriminatedUnion('ch', [channelSchemas.rpc, channelSchemas.stream, channelSchemas.event]);
 export type Frame = z.infer<typeof frameSchema>;
+
+/** Validates one incoming frame. Dispatching on `ch` first keeps this cheap on the hot path. */
+function parseFrame(raw: unknown): { success: true; data: Frame } | { success: false; error: { message: string } } {
+  const ch = (raw as { ch?: unknown } | null)?.ch;
+  const schema = typeof ch === 'string' && Object.hasOwn(channelSchemas, ch) ? channelSchemas[ch as keyof typeof channelSchemas] : undefined;
+  if (!schema) return { success: false, error: { message: `unknown channel ${JSON.stringify(ch)}` } };
+  return schema.safeParse(raw);
+}
 
 export interface Link {
   post(frame: Frame): void;
@@ -33,7 +42,7 @@ export function createLink(
     onFrame(listener) {
       listeners.add(listener);
       unsubscribe ??= subscribe((raw) => {
-        const parsed = frameSchema.safeParse(raw);
+        const parsed = parseFrame(raw);
         if (!parsed.success) return onInvalid(`invalid frame: ${parsed.error.message}`);
         for (const l of listeners) l(parsed.data);
       });

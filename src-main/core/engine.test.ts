@@ -29,7 +29,7 @@ describe('engine with a scripted driver', () => {
 
   before(async () => {
     root = await tempDir();
-    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: drivers });
+    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
     template = await writeTemplate(root, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
   });
   after(async () => {
@@ -110,6 +110,20 @@ describe('engine with a scripted driver', () => {
     await starting;
     assert.equal((await engine.inspect('slow-1')).state, 'Running');
     await engine.delete('slow-1', { force: true });
+  });
+
+  it('restarts a hung driver found by a health check', async () => {
+    await engine.create('hang-1', { template });
+    const host = engine.drivers.host('scripted');
+    assert.equal(await host.checkHealth(), 'healthy');
+    const hungPid = await host.pid();
+    const starting = engine.start('hang-1');
+    await waitFor(async () => (await engine.inspect('hang-1')).state === 'Starting');
+    assert.equal(await host.checkHealth(), 'restarted');
+    await assert.rejects(starting, rejectsWith('DRIVER_CRASHED', /during start/));
+    assert.notEqual(await host.pid(), hungPid);
+    assert.equal((await engine.inspect('hang-1')).state, 'Stopped');
+    await engine.delete('hang-1');
   });
 
   it('refuses a driver speaking another protocol version, naming both', async () => {

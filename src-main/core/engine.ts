@@ -31,6 +31,8 @@ export interface EngineOptions {
   /** Drivers besides the built-in ones (tests, installed bundles). */
   extraDrivers?: DriverEntry[];
   spawn?: SpawnDriverProcess;
+  /** Driver health checks: how often, and how long an answer may take. intervalMs 0 turns them off. */
+  health?: { intervalMs: number; timeoutMs: number };
 }
 
 export interface InstanceSummary extends EffectiveConfig {
@@ -57,6 +59,7 @@ export class Engine {
   readonly store: InstanceStore;
   readonly drivers: DriverRegistry;
   readonly events = new EventBus<EngineEvent>();
+  readonly #healthTimer: NodeJS.Timeout | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
@@ -65,11 +68,17 @@ export class Engine {
       spawn: options.spawn ?? forkDriverProcess,
       logDir: this.paths.logs,
       cacheDir: (driver) => this.paths.driverCache(driver),
+      healthTimeoutMs: options.health?.timeoutMs,
       onEvent: (driver, event) => {
         if (event.type === 'state') this.events.emit({ type: 'instance-status', name: event.instance, state: event.state, reason: event.reason });
         else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
       },
     });
+    const healthEvery = options.health?.intervalMs ?? 30_000;
+    if (healthEvery > 0) {
+      this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
+      this.#healthTimer.unref(); // never what keeps a CLI process alive
+    }
   }
 
   async listDrivers(): Promise<DriverInfo[]> {
@@ -174,6 +183,7 @@ export class Engine {
 
   /** Ends the driver processes (not the VMs: they outlive the engine by design). */
   async close(): Promise<void> {
+    clearInterval(this.#healthTimer);
     await this.drivers.dispose();
   }
 

@@ -27,6 +27,8 @@ export interface DriverHostOptions {
   cacheDir: string;
   onEvent?: (driver: string, event: DriverEvent) => void;
   handshakeTimeoutMs?: number;
+  /** How long a live driver may take to answer a health check before it is restarted. */
+  healthTimeoutMs?: number;
 }
 
 interface Connection {
@@ -35,6 +37,10 @@ interface Connection {
   streams: StreamHub;
   handshake: Handshake;
   startedAt: number;
+  /** Settles with `call`, or rejects with DRIVER_CRASHED if the process exits first. */
+  guard<T>(call: Promise<T>, what: string): Promise<T>;
+  /** The remote method, created once: each property read on a Comlink proxy builds a new proxy. */
+  method(name: keyof Driver): (...args: unknown[]) => Promise<unknown>;
 }
 
 /** Result schemas for the methods that return something; the rest return nothing. */
@@ -80,13 +86,31 @@ export class DriverHost {
   /** Calls a driver method; fails with DRIVER_CRASHED if the process dies meanwhile. */
   async call<K extends keyof Driver>(method: K, ...args: Parameters<Driver[K]>): Promise<DriverResult<K>> {
     const connection = await this.#connect();
-    const invoke = connection.remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
+    const invoke = connection.method(method);
     const result = await this.#raceExit(connection, invoke(...args), method);
     const schema = resultSchemas[method];
     if (!schema) return undefined as DriverResult<K>;
     const parsed = schema.safeParse(result);
     if (!parsed.success) throw new DriverError('INTERNAL', `driver ${this.name} returned a malformed ${method} result: ${parsed.error.message}`);
     return parsed.data as DriverResult<K>;
+  }
+
+  /**
+   * Asks a running driver process to answer (a handshake); one that does not answer in time
+   * is hung and is ended, so the next call starts a fresh one. No process: nothing to check.
+   */
+  async checkHealth(): Promise<'healthy' | 'restarted' | 'idle'> {
+    const connection = this.#live;
+    if (!connection) return 'idle';
+    try {
+      await this.#raceExit(connection, connection.remote.hello(), 'a health check', this.#options.healthTimeoutMs ?? 10_000);
+      return 'healthy';
+    } catch (error) {
+      if (toDriverError(error).code !== 'TIMEOUT') return 'restarted'; // it died meanwhile
+      connection.process.kill('SIGKILL');
+      await connection.process.exited;
+      return 'restarted';
+    }
   }
 
   /** The stream hub of the current process, for console streams. */
@@ -127,7 +151,29 @@ export class DriverHost {
       const event = driverEventSchema.safeParse(frame.event);
       if (event.success) this.#options.onEvent?.(this.name, event.data);
     });
-    const connection: Connection = { process, remote, streams, handshake: undefined as unknown as Handshake, startedAt: Date.now() };
+    const methods = new Map<keyof Driver, (...args: unknown[]) => Promise<unknown>>();
+    const method = (name: keyof Driver) => {
+      let fn = methods.get(name);
+      if (!fn) methods.set(name, fn = remote[name] as unknown as (...args: unknown[]) => Promise<unknown>);
+      return fn;
+    };
+    // Calls in flight, failed all at once when the process exits. A Set rather than racing each
+    // call against the exit promise, which would pile a reaction per call onto that promise.
+    const inFlight = new Map<(error: DriverError) => void, string>();
+    let exit: ProcessExit | undefined;
+    const crashError = (what: string, { code, signal }: ProcessExit) => new DriverError('DRIVER_CRASHED',
+      `driver ${this.name} exited (${signal ?? `code ${code}`}) during ${what}; its log is ${this.logFile}`, { code, signal });
+    void process.exited.then((result) => {
+      exit = result;
+      for (const [reject, what] of inFlight) reject(crashError(what, result));
+      inFlight.clear();
+    });
+    const guard = <T>(call: Promise<T>, what: string) => new Promise<T>((resolve, reject) => {
+      if (exit) return reject(crashError(what, exit));
+      inFlight.set(reject, what);
+      call.then(resolve, reject).finally(() => inFlight.delete(reject));
+    });
+    const connection: Connection = { process, remote, streams, handshake: undefined as unknown as Handshake, startedAt: Date.now(), method, guard };
     void process.exited.then((exit) => this.#onExit(connection, exit));
     try {
       const hello = await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000);
@@ -163,23 +209,17 @@ export class DriverHost {
 
   /** Settles with the call, or fails when the process dies first (or the optional timeout passes). */
   async #raceExit<T>(connection: Connection, call: Promise<T>, what: string, timeoutMs?: number): Promise<T> {
-    const timer = new AbortController();
-    const died = connection.process.exited.then((exit): never => {
-      throw new DriverError('DRIVER_CRASHED',
-        `driver ${this.name} exited (${exit.signal ?? `code ${exit.code}`}) during ${what}; its log is ${this.logFile}`,
-        { code: exit.code, signal: exit.signal });
-    });
-    const contenders: Promise<T>[] = [call, died];
-    if (timeoutMs !== undefined) {
+    const contenders: Promise<T>[] = [connection.guard(call, what)];
+    const timer = timeoutMs === undefined ? undefined : new AbortController();
+    if (timer) {
       contenders.push(delay(timeoutMs, undefined, { signal: timer.signal }).then((): never => {
         throw new DriverError('TIMEOUT', `driver ${this.name} did not answer ${what} within ${timeoutMs} ms; its log is ${this.logFile}`);
-      }));
+      }, () => new Promise<never>(() => undefined)));
     }
     try {
       return await Promise.race(contenders);
     } finally {
-      timer.abort();
-      for (const contender of contenders) contender.catch(() => undefined);
+      timer?.abort();
     }
   }
 }

@@ -17,7 +17,8 @@ export interface DriverProcess {
   readonly link: Link;
   /** Settles once, when the process has gone for whatever reason. */
   readonly exited: Promise<ProcessExit>;
-  kill(): void;
+  /** Ends the process: SIGTERM by default, SIGKILL for one that is hung. */
+  kill(signal?: 'SIGTERM' | 'SIGKILL'): void;
 }
 
 export interface SpawnOptions {
@@ -53,5 +54,5 @@ export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) =
     },
     (problem) => fs.appendFileSync(logFile, `engine: dropped a frame from the driver: ${problem}\n`),
   );
-  return { pid: child.pid, link, exited, kill: () => child.kill('SIGTERM') };
+  return { pid: child.pid, link, exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
 };

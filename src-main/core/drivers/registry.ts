@@ -51,6 +51,11 @@ export class DriverRegistry {
     }));
   }
 
+  /** Health-checks every driver process that runs; hung ones are restarted on next use. */
+  async checkHealth(): Promise<void> {
+    await Promise.all([...this.#hosts.values()].map((host) => host.checkHealth()));
+  }
+
   async dispose(): Promise<void> {
     await Promise.all([...this.#hosts.values()].map((host) => host.dispose()));
   }

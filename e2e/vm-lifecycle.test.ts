@@ -1,0 +1,114 @@
+// A real QEMU guest through the engine API: the whole lifecycle, console included, and the
+// driver process killed under a running VM.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../src-main/core/engine.ts';
+import type { ConsoleSession } from '../src-main/core/console.ts';
+import { ConsoleText, readyMarker, writeGuestTemplate } from './support/guest.ts';
+import { alive, waitForExit } from './support/processes.ts';
+import { tempDir } from './support/temp.ts';
+
+async function attach(engine: Engine, name: string): Promise<{ session: ConsoleSession; console: ConsoleText }> {
+  const session = await engine.openConsole(name);
+  const console = new ConsoleText();
+  session.data.on((bytes) => console.push(bytes));
+  return { session, console };
+}
+
+/** Types a command and waits for its output; returns where the output starts. */
+async function run(session: ConsoleSession, console: ConsoleText, command: string, expected: RegExp): Promise<void> {
+  const from = console.text.length;
+  session.write(Buffer.from(`${command}\n`));
+  await console.waitFor(expected, from);
+}
+
+describe('a QEMU guest through the engine', () => {
+  let root: string;
+  let engine: Engine;
+  let template: string;
+  const cache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache'); // shared, so the accelerator probe runs once
+
+  before(async () => {
+    root = await tempDir();
+    engine = new Engine({ home: path.join(root, 'home'), cache });
+    template = await writeGuestTemplate(root);
+  });
+  after(async () => {
+    for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
+    await engine.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('boots, answers on the console, pauses, resumes, stops gracefully, restarts, force-stops and deletes', async () => {
+    const { instance } = await engine.create('guest', { template });
+    assert.equal(instance.state, 'Stopped');
+
+    const started = await engine.start('guest');
+    assert.match(started.accelerator, /^(tcg|kvm|hvf|whpx)$/);
+    assert.equal((await engine.inspect('guest')).state, 'Running');
+    const { session, console } = await attach(engine, 'guest');
+    await console.waitFor(readyMarker);
+    await run(session, console, 'echo $((6*7))', /\r?\n42\r?\n/);
+
+    await engine.pause('guest');
+    assert.equal((await engine.inspect('guest')).state, 'Paused');
+    const beforeResume = console.text.length;
+    session.write(Buffer.from('echo resumed-$((40+2))\n'));
+    await engine.resume('guest');
+    await console.waitFor('resumed-42', beforeResume); // typed while paused, answered after resume
+    assert.equal((await engine.inspect('guest')).state, 'Running');
+
+    await engine.stop('guest');
+    assert.equal((await engine.inspect('guest')).state, 'Stopped');
+    const log = await fs.readFile(path.join(instance.dir, 'serial.log'), 'utf8');
+    assert.match(log, /reboot: Power down/, 'the guest powered itself off (ACPI), it was not killed');
+    await session.close();
+
+    await engine.start('guest');
+    const second = await attach(engine, 'guest');
+    await run(second.session, second.console, 'echo again-$((1+1))', /again-2/);
+    await engine.stop('guest', { force: true });
+    assert.equal((await engine.inspect('guest')).state, 'Stopped');
+    await assert.rejects(engine.stop('guest'), /not running/);
+
+    await engine.delete('guest');
+    await assert.rejects(fs.stat(instance.dir), 'the instance folder is gone');
+    assert.deepEqual(await engine.list(), []);
+  });
+
+  it('keeps the VM when the driver process is killed, and re-attaches', async () => {
+    await engine.create('survivor', { template });
+    const { pid: vmPid } = await engine.start('survivor');
+    const first = await attach(engine, 'survivor');
+    await first.console.waitFor(readyMarker);
+
+    const driverPid = await engine.drivers.host('qemu').pid();
+    assert.ok(driverPid);
+    process.kill(driverPid, 'SIGKILL');
+    await waitForExit(driverPid);
+    assert.ok(alive(vmPid), 'the VM outlives its driver process');
+
+    const status = await engine.inspect('survivor');
+    assert.equal(status.state, 'Running');
+    assert.notEqual(await engine.drivers.host('qemu').pid(), driverPid, 'a new driver process answers');
+    const second = await attach(engine, 'survivor');
+    await run(second.session, second.console, 'echo reattached-$((2*21))', /reattached-42/);
+    await engine.stop('survivor', { force: true });
+    assert.equal(alive(vmPid), false);
+    await engine.delete('survivor');
+  });
+
+  it('refuses starting a running instance and deleting it without force, changing nothing', async () => {
+    const { instance } = await engine.create('busy', { template });
+    await engine.start('busy');
+    await assert.rejects(engine.start('busy'), /"busy" is Running; only a stopped instance can be started/);
+    await assert.rejects(engine.delete('busy'), /stop it first, or delete with --force/);
+    const files = await fs.readdir(instance.dir);
+    assert.ok(files.includes('lima.yaml') && files.includes('disk.qcow2'));
+    assert.equal((await engine.inspect('busy')).state, 'Running');
+    await engine.delete('busy', { force: true });
+    await assert.rejects(fs.stat(instance.dir));
+  });
+});

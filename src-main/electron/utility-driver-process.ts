@@ -1,0 +1,35 @@
+// The Electron back end for driver processes: utilityProcess.fork, which isolates crashes
+// (not privileges: it is not OS-sandboxed). Frames travel over the child's own port; the
+// driver side finds it as process.parentPort (see src-drivers/sdk/serve.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import { utilityProcess } from 'electron';
+import { createLink } from '../../src-drivers/sdk/link.ts';
+import type { ProcessExit, SpawnDriverProcess } from '../core/drivers/process.ts';
+
+export const utilityDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.createWriteStream(logFile, { flags: 'a' });
+  const child = utilityProcess.fork(entry, [], {
+    serviceName: `corral-driver-${path.basename(path.dirname(entry))}`,
+    stdio: 'pipe',
+    env: env ?? process.env,
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<ProcessExit>((resolve) => {
+    child.once('exit', (code) => {
+      log.end();
+      resolve({ code, signal: null });
+    });
+  });
+  const link = createLink(
+    (frame) => child.postMessage(frame),
+    (deliver) => {
+      child.on('message', deliver);
+      return () => child.off('message', deliver);
+    },
+    (problem) => log.write(`engine: dropped a frame from the driver: ${problem}\n`),
+  );
+  return { get pid() { return child.pid; }, link, exited, kill: () => { child.kill(); } }; // utilityProcess.kill() takes no signal
+};
