@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
+import { templateCommand } from '../core/templates/commands.ts';
+import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
 import { formatSize, table } from './format.ts';
 
@@ -17,6 +19,8 @@ Commands:
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
   drivers [--json]                      installed drivers, versions and capabilities
+  template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
+  template list                         the template catalog
 
 Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads).`;
 
@@ -29,6 +33,7 @@ const options = {
   memory: { type: 'string' },
   disk: { type: 'string' },
   driver: { type: 'string' },
+  catalog: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -116,6 +121,13 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.values.help || parsed.positionals.length === 0) {
     process.stdout.write(`${usage}\n`);
     return parsed.values.help ? 0 : 2;
+  }
+  if (parsed.positionals[0] === 'template') {
+    // Templates need no engine: reading and resolving them changes nothing.
+    const result = await templateCommand(parsed.positionals.slice(1), { catalogDirs: [...(parsed.values.catalog ?? []), catalogDir] });
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
   }
   const engine = new Engine({ home: parsed.values.home });
   try {

@@ -20,7 +20,7 @@ import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
 import { parseSize } from './instances/sizes.ts';
 import { InstanceStore } from './instances/store.ts';
-import { loadTemplate } from './instances/templates.ts';
+import { loadTemplate } from './templates/load.ts';
 import { corralPaths } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
@@ -108,7 +108,7 @@ export class Engine {
 
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
-    const template = await loadTemplate(options.template);
+    const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
     const host = this.drivers.host(effective.vmType);

@@ -6,6 +6,7 @@ import { LineCounter, isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
+import { fieldWarnings } from '../templates/fields.ts';
 
 const arches = ['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390x', 'ppc64le'] as const;
 export type Arch = (typeof arches)[number];
@@ -26,7 +27,7 @@ export const limaConfigSchema = z.object({
   images: z.array(file.extend({
     kernel: file.extend({ cmdline: z.string().optional() }).optional(),
     initrd: file.optional(),
-  })).min(1, 'at least one image is needed'),
+  }), { error: (issue) => (issue.input === undefined ? 'at least one image is needed' : 'expected a list of images') }).min(1, 'at least one image is needed'),
   video: z.object({ display: z.string().optional() }).optional(),
   containerd: z.object({
     system: z.boolean().optional(),
@@ -36,21 +37,80 @@ export const limaConfigSchema = z.object({
 });
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 
-/** Top-level Lima fields Corral accepts but does not act on yet: each one is a warning. */
-const knownButUnused = new Set([
-  'base', 'minimumLimaVersion', 'vmOpts', 'os', 'cpuType', 'mounts', 'mountType', 'mountInotify', 'mountTypesUnsupported',
-  'ssh', 'firmware', 'audio', 'networks', 'provision', 'probes', 'portForwards', 'copyToHost', 'message', 'env', 'param',
-  'hostResolver', 'dns', 'propagateProxyEnv', 'caCerts', 'rosetta', 'timezone', 'nestedVirtualization', 'user',
-  'guestInstallPrefix', 'additionalDisks', 'upgradePackages', 'plain', 'nerdctl',
-]);
+// One template document before its bases are merged in: every field optional, and null allowed
+// (Lima reads null as "unset"). Objects stay loose: unknown keys become warnings, not errors.
+const map = z.record(z.string(), z.unknown(), 'expected a mapping');
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const bool = z.boolean().nullish();
+const text = z.string().nullish();
+const fileDoc = z.looseObject({ location, arch: z.enum(arches).nullish(), digest: digest.nullish() });
+const locator = z.union([z.string().min(1), z.looseObject({ url: z.string().min(1), digest: digest.nullish() })]);
+const script = z.looseObject({ mode: text, script: text, file: locator.nullish() });
+
+export const limaDocumentSchema = z.looseObject({
+  base: z.union([locator, z.array(locator)]).nullish(),
+  minimumLimaVersion: text,
+  vmType: z.string().min(1).nullish(),
+  vmOpts: map.nullish(),
+  os: text,
+  arch: z.enum(arches).nullish(),
+  images: z.array(fileDoc.extend({
+    kernel: fileDoc.extend({ cmdline: text }).nullish(),
+    initrd: fileDoc.nullish(),
+    variant: text,
+  })).nullish(),
+  cpuType: map.nullish(),
+  cpus: z.number().int().min(1).max(512).nullish(),
+  memory: size.nullish(),
+  disk: size.nullish(),
+  additionalDisks: z.array(z.union([z.string(), z.looseObject({ name: z.string().min(1) })])).nullish(),
+  mounts: z.array(z.looseObject({ location, mountPoint: text, writable: bool })).nullish(),
+  mountTypesUnsupported: z.array(z.string()).nullish(),
+  mountType: text,
+  mountInotify: bool,
+  ssh: map.nullish(),
+  firmware: map.nullish(),
+  audio: map.nullish(),
+  video: z.looseObject({ display: text, vnc: map.nullish() }).nullish(),
+  networks: z.array(z.looseObject({ interface: text })).nullish(),
+  provision: z.array(script).nullish(),
+  probes: z.array(script).nullish(),
+  containerd: z.looseObject({ system: bool, user: bool, archives: z.array(fileDoc).nullish() }).nullish(),
+  portForwards: z.array(map).nullish(),
+  copyToHost: z.array(map).nullish(),
+  message: text,
+  env: z.record(z.string(), scalar).nullish(),
+  param: z.record(z.string(), scalar).nullish(),
+  hostResolver: map.nullish(),
+  dns: z.array(z.string()).nullish(),
+  propagateProxyEnv: bool,
+  caCerts: map.nullish(),
+  rosetta: map.nullish(),
+  timezone: text,
+  nestedVirtualization: bool,
+  user: map.nullish(),
+  guestInstallPrefix: text,
+  upgradePackages: bool,
+  plain: bool,
+  tpm: bool,
+  osOpts: map.nullish(),
+});
+export type LimaDocument = z.infer<typeof limaDocumentSchema>;
 
 export interface ParsedConfig {
   config: LimaConfig;
   warnings: string[];
 }
 
-/** Parses lima.yaml text; `source` names the file in messages. */
-export function parseLimaConfig(text: string, source: string): ParsedConfig {
+/** One YAML file, parsed: its plain value, and a way to find the line of a field in it. */
+export interface YamlFile {
+  raw: Record<string, unknown>;
+  source: string;
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+/** Parses YAML text that must be a mapping; malformed YAML names the file, line and column. */
+export function readYamlMapping(text: string, source: string): YamlFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -59,23 +119,38 @@ export function parseLimaConfig(text: string, source: string): ParsedConfig {
     throw new DriverError('INVALID_CONFIG', `${source}:${at.line}:${at.col}: malformed YAML: ${yamlError.message.split('\n')[0]}`, { field: null });
   }
   if (!isMap(doc.contents)) throw new DriverError('INVALID_CONFIG', `${source}: expected a YAML mapping of lima.yaml fields`, { field: null });
-  const raw: unknown = doc.toJS();
-  const parsed = limaConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const fieldPath = issue ? issue.path.map(String) : [];
-    const field = fieldPath.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-    const node = doc.getIn(fieldPath, true) as { range?: [number, number, number] } | undefined;
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    throw new DriverError('INVALID_CONFIG', `${source}${line ? `:${line}` : ''}: field "${field || '(root)'}": ${issue?.message ?? 'invalid'}`, { field: field || null });
-  }
-  const known = new Set(Object.keys(limaConfigSchema.shape));
-  const warnings = Object.keys(raw as object)
-    .filter((key) => !known.has(key))
-    .map((key) => knownButUnused.has(key)
-      ? `${source}: field "${key}" is not supported by Corral yet and is ignored`
-      : `${source}: unknown field "${key}" is ignored`);
-  return { config: parsed.data, warnings };
+  const lineOf = (fieldPath: readonly (string | number)[]): number | undefined => {
+    // The deepest node that exists: a missing field is reported at its parent's line.
+    for (let depth = fieldPath.length; depth > 0; depth--) {
+      const node = doc.getIn(fieldPath.slice(0, depth).map(String), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  return { raw: doc.toJS() as Record<string, unknown>, source, lineOf };
+}
+
+/** `images[0].digest` from a zod issue path. */
+export function fieldName(fieldPath: readonly PropertyKey[]): string {
+  return fieldPath.map(String).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+}
+
+/** Checks `file.raw` (or `value`) against `schema`; the error names the file, line and field. */
+export function validateAgainst<T extends z.ZodType>(schema: T, file: Pick<YamlFile, 'source'> & Partial<YamlFile>, value: unknown = file.raw): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const fieldPath = issue ? issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) : [];
+  const field = fieldName(fieldPath);
+  const line = file.lineOf?.(fieldPath);
+  throw new DriverError('INVALID_CONFIG', `${file.source}${line ? `:${line}` : ''}: field "${field || '(root)'}": ${issue?.message ?? 'invalid'}`, { field: field || null });
+}
+
+/** Parses lima.yaml text; `source` names the file in messages. */
+export function parseLimaConfig(text: string, source: string): ParsedConfig {
+  const file = readYamlMapping(text, source);
+  const config = validateAgainst(limaConfigSchema, file);
+  return { config, warnings: fieldWarnings(file.raw, source) };
 }
 
 export function hostArch(): Arch {

@@ -1,0 +1,69 @@
+// Reads the text of one template: a catalog name looked up in the catalog folders, a local file,
+// or a URL through the injected fetcher (the engine's downloader owns the network).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { describeLocator } from './locator.ts';
+import type { Locator } from './locator.ts';
+
+export type FetchText = (url: string) => Promise<string>;
+
+export interface ReadOptions {
+  catalogDirs: readonly string[];
+  fetchText?: FetchText | undefined;
+}
+
+export interface TemplateText {
+  text: string;
+  /** Where it really came from: a file path (links followed) or a URL. Also its identity for loop checks. */
+  locator: Exclude<Locator, { kind: 'catalog' }>;
+}
+
+// Lima's templates folder uses git symlinks (`_images/fedora.yaml` -> `fedora-44.yaml`). A copy
+// made without symlink support stores such a link as a file holding just the target's name, so
+// a file whose whole content is one sibling `.yaml` name is read as a link to that sibling.
+const linkPattern = /^[\w.+-]+\.ya?ml$/;
+const maxLinkHops = 8;
+
+async function readFileFollowingTextLinks(file: string, ref: string): Promise<TemplateText> {
+  let current = file;
+  for (let hop = 0; hop <= maxLinkHops; hop++) {
+    let text: string;
+    try {
+      text = await fs.readFile(current, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const what = current === file ? '' : ` (linked from ${file})`;
+      throw new DriverError('NOT_FOUND', `template "${ref}" not found: cannot read ${current}${what}${code ? ` (${code})` : ''}`, { template: ref, path: current });
+    }
+    const target = text.trim();
+    if (!linkPattern.test(target) || target.includes('\n')) return { text, locator: { kind: 'file', path: current } };
+    current = path.join(path.dirname(current), target);
+  }
+  throw new DriverError('INVALID_CONFIG', `template "${ref}": more than ${maxLinkHops} file links starting at ${file}`, { field: 'base' });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await fs.stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
+export async function readTemplateText(locator: Locator, options: ReadOptions): Promise<TemplateText> {
+  const ref = describeLocator(locator);
+  switch (locator.kind) {
+    case 'file':
+      return readFileFollowingTextLinks(locator.path, ref);
+    case 'catalog': {
+      for (const dir of options.catalogDirs) {
+        const file = path.join(dir, `${locator.name}.yaml`);
+        if (await exists(file)) return readFileFollowingTextLinks(file, ref);
+      }
+      throw new DriverError('NOT_FOUND', `template "${ref}" not found in the catalog (${options.catalogDirs.join(', ') || 'no catalog folders'})`, { template: ref });
+    }
+    case 'url': {
+      if (!options.fetchText) {
+        throw new DriverError('INVALID_CONFIG', `template "${ref}": loading templates over http(s) needs the downloader, which this caller did not provide; download it and give the local file instead`, { field: 'base', template: ref });
+      }
+      return { text: await options.fetchText(locator.url), locator };
+    }
+  }
+}
