@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
+import { serveCommand } from '../server/serve-command.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
@@ -19,6 +20,7 @@ Commands:
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
   drivers [--json]                      installed drivers, versions and capabilities
+  serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
@@ -34,6 +36,7 @@ const options = {
   disk: { type: 'string' },
   driver: { type: 'string' },
   catalog: { type: 'string', multiple: true },
+  port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,6 +93,8 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
       return out(`Deleted ${positionals[1]}.`);
     case 'console':
       return attachConsole(engine, need(positionals, 'name'));
+    case 'serve':
+      return serveCommand(engine, { port: values.port });
     case 'drivers': {
       const drivers = await engine.listDrivers();
       if (values.json) return out(JSON.stringify(drivers, null, 2));

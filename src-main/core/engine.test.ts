@@ -126,6 +126,36 @@ describe('engine with a scripted driver', () => {
     await engine.delete('hang-1');
   });
 
+  it('reports changes another engine makes to the same store, without polling', async () => {
+    engine.watch();
+    const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+    try {
+      const seen: string[] = [];
+      const running = new Promise<void>((resolve) => {
+        const off = engine.events.on((event) => {
+          if (event.type === 'instance-status' && event.name === 'shared') {
+            seen.push(event.state);
+            if (event.state === 'Running') { off(); resolve(); }
+          }
+        });
+      });
+      await other.create('shared', { template });
+      await other.start('shared');
+      await running;
+      assert.equal(seen.at(-1), 'Running');
+      const gone = new Promise<void>((resolve) => {
+        const off = engine.events.on((event) => {
+          if (event.type === 'instances-changed') { off(); resolve(); }
+        });
+      });
+      await other.delete('shared', { force: true });
+      await gone;
+      assert.deepEqual((await engine.list()).map((i) => i.name), []);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a driver speaking another protocol version, naming both', async () => {
     await assert.rejects(engine.drivers.host('old').handshake(), rejectsWith('PROTOCOL_MISMATCH', /speaks driver protocol v0, but this Corral speaks v1/));
     const listed = (await engine.listDrivers()).find((d) => d.name === 'old');

@@ -20,6 +20,7 @@ import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
 import { parseSize } from './instances/sizes.ts';
 import { InstanceStore } from './instances/store.ts';
+import { watchInstances } from './instances/watch.ts';
 import { loadTemplate } from './templates/load.ts';
 import { corralPaths } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
@@ -60,6 +61,9 @@ export class Engine {
   readonly drivers: DriverRegistry;
   readonly events = new EventBus<EngineEvent>();
   readonly #healthTimer: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
+  /** Last state reported per instance, so a watched change is announced only when it is one. */
+  readonly #lastState = new Map<string, VmState>();
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
@@ -70,7 +74,7 @@ export class Engine {
       cacheDir: (driver) => this.paths.driverCache(driver),
       healthTimeoutMs: options.health?.timeoutMs,
       onEvent: (driver, event) => {
-        if (event.type === 'state') this.events.emit({ type: 'instance-status', name: event.instance, state: event.state, reason: event.reason });
+        if (event.type === 'state') this.#emitStatus(event.instance, event.state, event.reason);
         else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
       },
     });
@@ -79,6 +83,30 @@ export class Engine {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
       this.#healthTimer.unref(); // never what keeps a CLI process alive
     }
+  }
+
+  /**
+   * Reports changes that other processes make to the store (the CLI starting an instance, a
+   * second window deleting one) as events. Long-lived front ends call this; the CLI does not.
+   */
+  watch(): void {
+    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => void this.#announce(name));
+  }
+
+  async #announce(name: string): Promise<void> {
+    if (!(await this.store.exists(name).catch(() => false))) {
+      if (this.#lastState.delete(name)) this.events.emit({ type: 'instances-changed' });
+      return;
+    }
+    const known = this.#lastState.has(name);
+    const { state, reason } = await this.inspect(name);
+    if (!known) this.events.emit({ type: 'instances-changed' });
+    if (this.#lastState.get(name) !== state) this.#emitStatus(name, state, reason);
+  }
+
+  #emitStatus(name: string, state: VmState, reason?: string): void {
+    this.#lastState.set(name, state);
+    this.events.emit({ type: 'instance-status', name, state, reason });
   }
 
   async listDrivers(): Promise<DriverInfo[]> {
@@ -121,7 +149,9 @@ export class Engine {
       await this.store.create(name, config, (staging) => host.call('create', { ...spec, dir: staging }));
     });
     this.events.emit({ type: 'instances-changed' });
-    return { instance: await this.inspect(name), warnings: template.warnings };
+    const instance = await this.inspect(name);
+    this.#lastState.set(name, instance.state);
+    return { instance, warnings: template.warnings };
   }
 
   async start(name: string): Promise<StartResult> {
@@ -130,7 +160,7 @@ export class Engine {
       const artifacts = await resolveArtifacts(config, effectiveConfig(config).arch);
       return host.call('start', this.#spec(name, config, artifacts));
     });
-    this.events.emit({ type: 'instance-status', name, state: 'Running' });
+    this.#emitStatus(name, 'Running');
     return result;
   }
 
@@ -139,7 +169,7 @@ export class Engine {
       if (state === 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is not running`, { state });
       await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
     });
-    this.events.emit({ type: 'instance-status', name, state: 'Stopped' });
+    this.#emitStatus(name, 'Stopped');
   }
 
   async pause(name: string): Promise<void> {
@@ -148,7 +178,7 @@ export class Engine {
       await this.#requireCapability(host, 'pause');
       await host.call('pause', spec);
     });
-    this.events.emit({ type: 'instance-status', name, state: 'Paused' });
+    this.#emitStatus(name, 'Paused');
   }
 
   async resume(name: string): Promise<void> {
@@ -156,7 +186,7 @@ export class Engine {
       if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
       await host.call('resume', spec);
     });
-    this.events.emit({ type: 'instance-status', name, state: 'Running' });
+    this.#emitStatus(name, 'Running');
   }
 
   /** Deletes the instance and everything in its folder; a running one only with `force`. */
@@ -169,6 +199,7 @@ export class Engine {
       await host.call('delete', spec);
       await this.store.remove(name);
     });
+    this.#lastState.delete(name);
     this.events.emit({ type: 'instances-changed' });
   }
 
@@ -184,6 +215,7 @@ export class Engine {
   /** Ends the driver processes (not the VMs: they outlive the engine by design). */
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
+    this.#stopWatching?.();
     await this.drivers.dispose();
   }
 

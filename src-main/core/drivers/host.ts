@@ -51,6 +51,9 @@ const resultSchemas: Partial<Record<keyof Driver, z.ZodType>> = {
   listSnapshots: z.array(snapshotSchema),
 };
 
+/** Methods without side effects, repeated once when they hit a process that just died. */
+const retryable = new Set<keyof Driver>(['inspect', 'display', 'listSnapshots', 'closeConsole', 'validate']);
+
 type DriverResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
 
 const maxBackoffMs = 10_000;
@@ -86,8 +89,17 @@ export class DriverHost {
   /** Calls a driver method; fails with DRIVER_CRASHED if the process dies meanwhile. */
   async call<K extends keyof Driver>(method: K, ...args: Parameters<Driver[K]>): Promise<DriverResult<K>> {
     const connection = await this.#connect();
-    const invoke = connection.method(method);
-    const result = await this.#raceExit(connection, invoke(...args), method);
+    let result: unknown;
+    try {
+      result = await this.#raceExit(connection, connection.method(method)(...args), method);
+    } catch (error) {
+      // A process killed a moment ago may not have been noticed yet when the call went out.
+      // Calls that only read are safe to repeat, so they get one try on a fresh process.
+      if (!(error instanceof DriverError && error.code === 'DRIVER_CRASHED' && retryable.has(method))) throw error;
+      await connection.process.exited;
+      const fresh = await this.#connect();
+      result = await this.#raceExit(fresh, fresh.method(method)(...args), method);
+    }
     const schema = resultSchemas[method];
     if (!schema) return undefined as DriverResult<K>;
     const parsed = schema.safeParse(result);

@@ -1,0 +1,159 @@
+// The web shell end to end: `startServer` with a real Engine on a temp CORRAL_HOME, the built
+// renderer in Debian's Chromium. The guest is the real QEMU test guest when the QEMU driver
+// is installed and can run here, else the console fixture driver (a real /bin/sh behind a
+// serial console); the flow is the same. Screenshots go to test-results/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { Engine } from '../../src-main/core/engine.ts';
+import { startServer } from '../../src-main/server/server.ts';
+import type { RunningServer } from '../../src-main/server/server.ts';
+import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
+import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
+import { launchChromium, seriousViolations } from './browser.ts';
+import { ensureRendererBuilt } from './renderer-build.ts';
+
+const resultsDir = path.join(repoRoot, 'test-results');
+const bootTimeout = 90_000;
+
+/** Resolves once `locator` shows `text` (Playwright waits on DOM changes, no sleeps). */
+function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
+  return locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+describe('web shell in Chromium', () => {
+  let root: string;
+  let engine: Engine;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let driver: string;
+  let template: string;
+  let otherTemplate: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    const staticDir = await ensureRendererBuilt();
+    root = await tempDir();
+    await fs.mkdir(resultsDir, { recursive: true });
+    engine = new Engine({
+      home: path.join(root, 'home'),
+      cache: path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache'),
+      extraDrivers: [
+        { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') },
+        { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
+      ],
+    });
+    const qemu = (await engine.listDrivers()).find((d) => d.name === 'qemu');
+    // CORRAL_UI_DRIVER=console-fixture runs the flow without QEMU even where it exists.
+    if (qemu?.available.ok && process.env.CORRAL_UI_DRIVER !== 'console-fixture') {
+      driver = 'qemu';
+      template = await writeGuestTemplate(root);
+    } else {
+      driver = 'console-fixture';
+      template = await writeTemplate(root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    }
+    const otherDir = path.join(root, 'other');
+    await fs.mkdir(otherDir);
+    otherTemplate = await writeTemplate(otherDir, { vmType: 'console-fixture', cpus: 2, memory: '512MiB', disk: '2GiB' });
+    server = await startServer({ engine, port: 0, staticDir });
+    browser = await launchChromium();
+    // axe-core's Playwright builder needs a page of an explicit context.
+    page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
+    await engine?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('opens from the printed URL, keeps the token out of the address bar, and passes axe', async () => {
+    await page.goto(server.url);
+    assert.equal(new URL(page.url()).search, '', 'the token moved into a cookie');
+    await page.locator('html[data-connected="true"]').waitFor({ state: 'attached' });
+    await shows(page.locator('main'), 'No instances yet');
+    assert.deepEqual(await seriousViolations(page), []);
+  });
+
+  it('creates an instance from the dialog, checking the name as it is typed', { timeout: bootTimeout + 30_000 }, async () => {
+    await page.getByRole('button', { name: 'New instance…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New instance' });
+    await dialog.getByLabel('Name').fill('bad name!');
+    await shows(dialog, 'Invalid name: use letters, digits');
+    const driverSelect = dialog.getByLabel('Driver');
+    await shows(driverSelect, driver); // the drivers have answered
+    assert.equal(await driverSelect.locator('option[value="old"]').isDisabled(), true, 'an unavailable driver is listed but disabled');
+    assert.match(await driverSelect.locator('option[value="old"]').innerText(), /unavailable: .*protocol/);
+    assert.deepEqual(await seriousViolations(page), []);
+    await dialog.getByLabel('Name').fill('web1');
+    await dialog.getByLabel('Template file (lima.yaml path)').fill(template);
+    await driverSelect.selectOption(driver);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    // The first QEMU create on a machine probes the accelerator by booting a guest: allow for it.
+    await dialog.waitFor({ state: 'hidden', timeout: bootTimeout }).catch(async (error: unknown) => {
+      throw new Error(`the dialog stayed open showing: ${await dialog.innerText()}`, { cause: error });
+    });
+    const row = page.locator('tr[data-instance="web1"]');
+    await shows(row.getByTestId('status-web1'), 'Stopped');
+    await shows(row, driver);
+    await shows(row, '256 MiB');
+  });
+
+  it('starts it, shows Running and the guest on the serial console, and runs a command', { timeout: bootTimeout + 60_000 }, async () => {
+    await page.getByRole('button', { name: 'Start web1' }).click();
+    await shows(page.getByTestId('status-web1'), 'Running', bootTimeout);
+    assert.equal(await page.getByRole('button', { name: 'Start web1' }).isDisabled(), true);
+    await page.getByRole('link', { name: 'web1' }).click();
+    const terminal = page.getByTestId('terminal');
+    await shows(terminal, readyMarker, bootTimeout);
+    await terminal.click();
+    await page.keyboard.type('echo $((6*7))\n');
+    await shows(terminal.locator('.xterm-rows'), /^(.|\n)*\b42\b/);
+    await page.screenshot({ path: path.join(resultsDir, 'web-shell-console.png') });
+    assert.deepEqual(await seriousViolations(page), []);
+  });
+
+  it('shows the console history after a reload', async () => {
+    await page.reload();
+    const terminal = page.getByTestId('terminal');
+    await shows(terminal, readyMarker);
+    await shows(terminal.locator('.xterm-rows'), /\b42\b/);
+  });
+
+  it('follows an instance started through the Engine directly, without a reload', async () => {
+    await page.getByRole('button', { name: '← All instances' }).click();
+    await engine.create('direct1', { template: otherTemplate });
+    await shows(page.getByTestId('status-direct1'), 'Stopped');
+    await engine.start('direct1');
+    await shows(page.getByTestId('status-direct1'), 'Running');
+    await engine.stop('direct1');
+    await shows(page.getByTestId('status-direct1'), 'Stopped');
+  });
+
+  it('stops and deletes from the list, deleting only after confirmation', { timeout: 120_000 }, async () => {
+    await page.getByRole('button', { name: 'Stop web1', exact: true }).click();
+    await shows(page.getByTestId('status-web1'), 'Stopped', 90_000);
+    await page.getByRole('button', { name: 'Delete web1' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete web1?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('tr[data-instance="web1"]').count(), 1);
+    await page.getByRole('button', { name: 'Delete web1' }).click();
+    await confirm.getByRole('button', { name: 'Delete web1' }).click();
+    await page.locator('tr[data-instance="web1"]').waitFor({ state: 'detached' });
+    assert.deepEqual((await engine.list()).map((i) => i.name), ['direct1']);
+  });
+
+  it('logged no page errors (CSP violations included)', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

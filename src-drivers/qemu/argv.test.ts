@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { InstanceSpec } from '../sdk/index.ts';
+import { escapeOption, kernelCmdline, qemuCommand, qmpMarker } from './argv.ts';
+import { instancePaths } from './paths.ts';
+
+function spec(overrides: Partial<InstanceSpec['config']> = {}): InstanceSpec {
+  return {
+    name: 'demo',
+    dir: '/home/u/.corral/instances/demo',
+    runtimeDir: '/tmp/corral-1/demo',
+    config: {
+      vmType: 'qemu', arch: 'x86_64', cpus: 2, memoryBytes: 4 * 1024 ** 3, diskBytes: 100 * 1024 ** 3, display: 'none',
+      image: { path: '/cache/debian.qcow2', format: 'qcow2' },
+      ...overrides,
+    },
+  };
+}
+
+/** The value following `flag` each time it appears. */
+function values(args: string[], flag: string): string[] {
+  return args.flatMap((arg, i) => (arg === flag ? [args[i + 1] ?? ''] : []));
+}
+
+describe('qemuCommand', () => {
+  it('builds an x86_64 machine from the spec', () => {
+    const s = spec();
+    const { binary, args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.equal(binary, 'qemu-system-x86_64');
+    assert.deepEqual(values(args, '-machine'), ['q35']);
+    assert.deepEqual(values(args, '-accel'), ['tcg']);
+    assert.deepEqual(values(args, '-cpu'), ['max']);
+    assert.deepEqual(values(args, '-smp'), ['2']);
+    assert.deepEqual(values(args, '-m'), ['4096M']);
+    assert.deepEqual(values(args, '-name'), ['demo']);
+    assert.deepEqual(values(args, '-display'), ['none']);
+    assert.ok(args.includes('-nodefaults'));
+    assert.deepEqual(values(args, '-drive'), ['if=virtio,file=/home/u/.corral/instances/demo/disk.qcow2,format=qcow2,discard=unmap']);
+    assert.deepEqual(values(args, '-kernel'), []);
+  });
+
+  it('detaches QEMU, starts it paused and wires pid file, logs and sockets into the instance folders', () => {
+    const s = spec();
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'kvm' });
+    assert.deepEqual(values(args, '-cpu'), ['host']);
+    assert.ok(args.includes('-daemonize'));
+    assert.ok(args.includes('-S'));
+    assert.deepEqual(values(args, '-pidfile'), ['/home/u/.corral/instances/demo/qemu.pid']);
+    assert.deepEqual(values(args, '-D'), ['/home/u/.corral/instances/demo/qemu.log']);
+    assert.deepEqual(values(args, '-chardev'), [
+      'socket,id=serial0,path=/tmp/corral-1/demo/serial.sock,server=on,wait=off,logfile=/home/u/.corral/instances/demo/serial.log,logappend=on',
+      'socket,id=qmp0,path=/tmp/corral-1/demo/qmp.sock,server=on,wait=off',
+    ]);
+    assert.deepEqual(values(args, '-serial'), ['chardev:serial0']);
+    assert.deepEqual(values(args, '-mon'), ['chardev=qmp0,mode=control']);
+  });
+
+  it('boots a kernel with its initrd and adds the serial console to the command line', () => {
+    const s = spec({ kernel: { path: '/k/vmlinuz', cmdline: 'root=/dev/vda1 quiet' }, initrd: { path: '/k/initrd' } });
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-kernel'), ['/k/vmlinuz']);
+    assert.deepEqual(values(args, '-initrd'), ['/k/initrd']);
+    assert.deepEqual(values(args, '-append'), ['root=/dev/vda1 quiet console=ttyS0']);
+  });
+
+  it('uses the emulator, machine and console of other architectures', () => {
+    const s = spec({ arch: 'aarch64', kernel: { path: '/k/Image', cmdline: '' } });
+    const { binary, args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.equal(binary, 'qemu-system-aarch64');
+    assert.deepEqual(values(args, '-machine'), ['virt,gic-version=max']);
+    assert.deepEqual(values(args, '-append'), ['console=ttyAMA0']);
+  });
+
+  it('escapes commas in paths and names', () => {
+    const s = { ...spec(), name: 'a,b', dir: '/x,y', runtimeDir: '/r,s' };
+    const paths = instancePaths(s);
+    const { args } = qemuCommand(s, paths, { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-name'), ['a,,b']);
+    assert.ok(values(args, '-drive')[0]?.startsWith('if=virtio,file=/x,,y/disk.qcow2,'));
+    assert.equal(qmpMarker(paths), 'path=/r,,s/qmp.sock,');
+    assert.ok(values(args, '-chardev').some((v) => v.includes(qmpMarker(paths))));
+  });
+});
+
+describe('kernelCmdline', () => {
+  it('keeps a console the user chose', () => {
+    assert.equal(kernelCmdline('console=hvc0 quiet', 'ttyS0'), 'console=hvc0 quiet');
+  });
+  it('adds the serial console otherwise', () => {
+    assert.equal(kernelCmdline('', 'ttyS0'), 'console=ttyS0');
+    assert.equal(kernelCmdline('  quiet ', 'ttyS0'), 'quiet console=ttyS0');
+    assert.equal(kernelCmdline('netconsole=x', 'ttyS0'), 'netconsole=x console=ttyS0');
+  });
+});
+
+describe('escapeOption', () => {
+  it('doubles commas', () => {
+    assert.equal(escapeOption('a,b,,c'), 'a,,b,,,,c');
+  });
+});

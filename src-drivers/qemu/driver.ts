@@ -1,0 +1,44 @@
+// The QEMU driver's definition: its handshake (identity, capabilities, whether QEMU is
+// installed) and the factory serveDriver() calls to configure it.
+import type { Driver, DriverContext, DriverDefinition, DriverSettings, Handshake } from '../sdk/index.ts';
+import { candidateAccelerators, reapOrphanProbes } from './accelerator.ts';
+import { archProfiles } from './argv.ts';
+import { findOnPath, hostArch, installHint } from './host.ts';
+import { QemuDriver } from './vm.ts';
+
+export const DRIVER_VERSION = '0.1.0';
+
+async function availability(): Promise<Handshake['available']> {
+  if (process.platform === 'win32') return { ok: false, reason: 'the qemu driver cannot start VMs on Windows yet' };
+  const emulator = archProfiles[hostArch() ?? 'x86_64']?.binary ?? 'qemu-system-x86_64';
+  for (const binary of [emulator, 'qemu-img']) {
+    if (!(await findOnPath(binary))) return { ok: false, reason: `${binary} not found on PATH; ${installHint(binary)}` };
+  }
+  return { ok: true };
+}
+
+export const qemuDriver: DriverDefinition = {
+  async describe() {
+    return {
+      name: 'qemu',
+      version: DRIVER_VERSION,
+      description: 'Runs VMs with QEMU: KVM, HVF or WHPX when they work on the host, TCG emulation otherwise.',
+      platforms: ['linux', 'darwin', 'win32'],
+      capabilities: {
+        pause: true,
+        snapshots: false,
+        display: [],
+        console: ['serial'],
+        imageFormats: ['qcow2', 'raw'],
+        accelerators: candidateAccelerators(),
+      },
+      available: await availability(),
+    };
+  },
+
+  async configure(settings: DriverSettings, context: DriverContext): Promise<Driver> {
+    // A driver process killed mid-probe may have left a hung probe VM behind.
+    await reapOrphanProbes(settings.cacheDir);
+    return new QemuDriver(settings, context);
+  },
+};

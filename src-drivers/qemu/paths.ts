@@ -1,0 +1,37 @@
+// Every file the driver makes for an instance, in one place: the driver keeps no state of its
+// own, so these paths ARE its memory across restarts, and delete() removes exactly this list.
+import path from 'node:path';
+import type { InstanceSpec } from '../sdk/index.ts';
+
+export interface InstancePaths {
+  /** The qcow2 overlay (or blank disk) the VM boots from. */
+  disk: string;
+  /** Written by QEMU (-pidfile) once it runs; removed by QEMU on a clean exit. */
+  pidFile: string;
+  /** Everything QEMU said since its latest start (its -D log: QEMU truncates it when it starts). */
+  log: string;
+  /** Everything the guest wrote on its serial port, across boots (QEMU's chardev logfile). */
+  serialLog: string;
+  /** The accelerator the current run uses, so inspect() after a re-attach can report it. */
+  accelFile: string;
+  /** Unix sockets live in the short runtime folder: sun_path is ~104 bytes. */
+  qmpSocket: string;
+  serialSocket: string;
+  runtimeDir: string;
+}
+
+export function instancePaths(spec: InstanceSpec): InstancePaths {
+  return {
+    disk: path.join(spec.dir, 'disk.qcow2'),
+    pidFile: path.join(spec.dir, 'qemu.pid'),
+    log: path.join(spec.dir, 'qemu.log'),
+    serialLog: path.join(spec.dir, 'serial.log'),
+    accelFile: path.join(spec.dir, 'qemu.accel'),
+    qmpSocket: path.join(spec.runtimeDir, 'qmp.sock'),
+    serialSocket: path.join(spec.runtimeDir, 'serial.sock'),
+    runtimeDir: spec.runtimeDir,
+  };
+}
+
+/** The longest unix socket path every supported platform accepts (macOS: 104 incl. NUL). */
+export const MAX_SOCKET_PATH = 103;

@@ -1,0 +1,54 @@
+// Whether this driver can run a spec, checked before anything is made. Errors name the field
+// in Lima's lima.yaml terms, since that is the file the user edits.
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { DriverError } from '../sdk/index.ts';
+import type { InstanceSpec } from '../sdk/index.ts';
+import { archProfiles } from './argv.ts';
+import { requireBinary } from './host.ts';
+import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
+
+const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
+
+function invalid(field: string, message: string): DriverError {
+  return new DriverError('INVALID_CONFIG', message, { field });
+}
+
+async function readable(file: string, field: string, what: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable';
+    throw invalid(field, `the ${what} ${file} ${why}`);
+  }
+}
+
+/** Checks the config, the files it names and the host binaries; throws the first problem found. */
+export async function validateSpec(spec: InstanceSpec): Promise<void> {
+  const { config } = spec;
+  const profile = archProfiles[config.arch];
+  if (!profile) {
+    throw invalid('arch', `the qemu driver cannot run ${config.arch} guests (supported: ${Object.keys(archProfiles).join(', ')})`);
+  }
+  if (config.arch !== 'x86_64' && !config.kernel) {
+    // Disk boot on these machines needs UEFI firmware (edk2), which the driver does not wire up yet.
+    throw invalid('images[0].kernel', `booting ${config.arch} guests from a disk image is not supported yet; use an image with a kernel and initrd`);
+  }
+  if (config.display !== 'none') {
+    throw invalid('video.display', `display "${config.display}" is not supported by this version of the qemu driver; use "none" (the serial console works)`);
+  }
+  if (config.memoryBytes < MIN_MEMORY_BYTES) {
+    throw invalid('memory', `memory must be at least ${MIN_MEMORY_BYTES / 1024 ** 2} MiB`);
+  }
+  const paths = instancePaths(spec);
+  for (const socket of [paths.qmpSocket, paths.serialSocket]) {
+    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+      throw invalid('runtimeDir', `the socket path ${socket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
+    }
+  }
+  if (config.image) await readable(config.image.path, 'images[0].location', 'image');
+  if (config.kernel) await readable(config.kernel.path, 'images[0].kernel.location', 'kernel');
+  if (config.initrd) await readable(config.initrd.path, 'images[0].initrd.location', 'initrd');
+  await requireBinary(profile.binary);
+  await requireBinary('qemu-img');
+}

@@ -1,0 +1,67 @@
+// CorralApi: the one contract between a front end (the web shell's browser tab, the Electron
+// renderer) and the engine. The renderer imports this file with `import type` only; the
+// engine side implements it in engine-api.ts and carries it over HTTP + WebSocket
+// (src-main/server) or, later, the Electron preload bridge.
+//
+// Every method may reject with an ApiError: the engine's DriverError (code, message,
+// details) unchanged, so the UI shows the engine's own message.
+import type { z } from 'zod';
+import type {
+  apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
+  instanceSchema, serverMessageSchema, startResultSchema,
+} from './schemas.ts';
+
+export type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
+export type { VmState } from '../../src-drivers/sdk/protocol.ts';
+
+export type Instance = z.infer<typeof instanceSchema>;
+export type DriverInfo = z.infer<typeof driverSchema>;
+export type CreateRequest = z.input<typeof createRequestSchema>;
+export type CreateResult = z.infer<typeof createResultSchema>;
+export type StartResult = z.infer<typeof startResultSchema>;
+export type ApiError = z.infer<typeof apiErrorSchema>;
+export type ApiEvent = z.infer<typeof apiEventSchema>;
+export type ClientMessage = z.input<typeof clientMessageSchema>;
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** An attached serial console. Bytes are the guest's raw output; write() sends keystrokes. */
+export interface ConsoleStream {
+  /** Guest output, in order; history (when asked for) comes first. Returns an unsubscribe. */
+  onData(listener: (bytes: Uint8Array) => void): () => void;
+  /** The stream ended (guest gone, driver restarted, closed); no more data follows. */
+  onEnd(listener: (reason: string) => void): () => void;
+  /** Sends bytes to the guest's serial input. Ignored once ended. */
+  write(bytes: Uint8Array): void;
+  /** Detaches; the VM keeps running. */
+  close(): Promise<void>;
+}
+
+export interface CorralApi {
+  // --- Queries -------------------------------------------------------------------------------
+  /** Every instance with its status derived from live facts. */
+  listInstances(): Promise<Instance[]>;
+  /** Every installed driver with version, capabilities and whether it can run here (and why not). */
+  listDrivers(): Promise<DriverInfo[]>;
+
+  // --- Commands ------------------------------------------------------------------------------
+  /** Creates an instance from a template, with optional overrides and driver choice. */
+  create(request: CreateRequest): Promise<CreateResult>;
+  /** Boots a stopped instance; resolves once it runs. */
+  start(name: string): Promise<StartResult>;
+  /** Powers off: ACPI first, or at once with `force`. */
+  stop(name: string, options?: { force?: boolean }): Promise<void>;
+  /** Freezes the instance's CPUs (drivers with the pause capability). */
+  pause(name: string): Promise<void>;
+  /** Thaws a paused instance. */
+  resume(name: string): Promise<void>;
+  /** Removes the instance and its disks; a running one only with `force`. */
+  delete(name: string, options?: { force?: boolean }): Promise<void>;
+
+  // --- Pushed events -------------------------------------------------------------------------
+  /** Status changes and list changes as they happen (no polling). Returns an unsubscribe. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+
+  // --- Console streams -----------------------------------------------------------------------
+  /** Attaches to the serial console; with `history`, what the guest printed earlier comes first. */
+  openConsole(name: string, options?: { history?: boolean }): Promise<ConsoleStream>;
+}

@@ -1,0 +1,101 @@
+// The wire format of CorralApi: a zod schema for every message that crosses between a front
+// end (browser tab, Electron renderer) and the engine. The engine side parses everything it
+// receives with these; the renderer imports only the inferred types (it may not load zod
+// from src-main), so the engine is the one place where untrusted input is checked.
+import { z } from 'zod';
+import { errorCodes } from '../../src-drivers/sdk/errors.ts';
+import { capabilitiesSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
+
+// --- Data the queries return -----------------------------------------------------------------
+
+export const instanceSchema = z.object({
+  name: z.string(),
+  state: vmStateSchema,
+  /** Why the state is Broken, or detail for the user. */
+  reason: z.string().optional(),
+  /** The driver (Lima's vmType) that runs the instance. */
+  driver: z.string(),
+  arch: z.string(),
+  cpus: z.number().int(),
+  memoryBytes: z.number(),
+  diskBytes: z.number(),
+  accelerator: z.string().optional(),
+});
+
+export const driverSchema = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  description: z.string(),
+  capabilities: capabilitiesSchema.nullable(),
+  available: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true) }),
+    z.object({ ok: z.literal(false), reason: z.string() }),
+  ]),
+});
+
+// --- Requests --------------------------------------------------------------------------------
+
+/** Instance names are checked by the engine (INVALID_NAME); here only that it is a string. */
+const name = z.string().min(1).max(255);
+
+export const nameRequestSchema = z.object({ name });
+
+export const createRequestSchema = z.object({
+  name,
+  /** A lima.yaml path on the engine's machine, or a catalog template name. */
+  template: z.string().min(1),
+  cpus: z.number().int().positive().optional(),
+  /** Sizes as the CLI takes them: "512MiB", "4GiB". */
+  memory: z.string().min(1).optional(),
+  disk: z.string().min(1).optional(),
+  driver: z.string().min(1).optional(),
+});
+
+export const stopRequestSchema = z.object({ name, force: z.boolean().default(false) });
+export const deleteRequestSchema = z.object({ name, force: z.boolean().default(false) });
+
+export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(z.string()) });
+export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });
+
+// --- Errors ----------------------------------------------------------------------------------
+
+/** A DriverError as it crosses the wire: the engine's own code, message and details. */
+export const apiErrorSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+
+/** Every HTTP call answers with one of these (the HTTP status mirrors ok/error too). */
+export const callResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: apiErrorSchema }),
+]);
+
+// --- Pushed events and console streams (the WebSocket) ---------------------------------------
+
+export const apiEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional() }),
+  z.object({ type: z.literal('instances-changed') }),
+  z.object({ type: z.literal('driver-log'), driver: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+]);
+
+/** A console stream id, chosen by the client, unique per connection. */
+const streamId = z.string().min(1).max(64);
+/** Console bytes travel base64-encoded inside JSON frames. */
+const base64 = z.base64().max(1 << 20);
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  /** Attach to an instance's serial console; `history` replays what the guest printed before. */
+  z.object({ type: z.literal('console-open'), id: streamId, name, history: z.boolean().default(true) }),
+  z.object({ type: z.literal('console-write'), id: streamId, data: base64 }),
+  z.object({ type: z.literal('console-close'), id: streamId }),
+]);
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), event: apiEventSchema }),
+  z.object({ type: z.literal('console-opened'), id: streamId }),
+  z.object({ type: z.literal('console-data'), id: streamId, data: z.string() }),
+  z.object({ type: z.literal('console-ended'), id: streamId, reason: z.string() }),
+  z.object({ type: z.literal('console-error'), id: streamId, error: apiErrorSchema }),
+]);

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { Downloader, listCache, pruneCache, type DownloadProgress } from './index.ts';
+import { TestServer } from './testing/server.ts';
+import { leftovers, randomBody, sha256, sha512, tempDir } from './testing/temp.ts';
+
+let server: TestServer;
+before(async () => { server = await TestServer.start(); });
+after(async () => { await server.close(); });
+
+function downloader(cacheDir: string, extra: Partial<ConstructorParameters<typeof Downloader>[0]> = {}): Downloader {
+  return new Downloader({ cacheDir, retryDelayMs: 10, maxRetryDelayMs: 50, ...extra });
+}
+
+test('downloads, verifies the digest, caches, and serves the next fetch from the cache', async () => {
+  const cache = await tempDir();
+  const body = randomBody(3 << 20);
+  const url = server.route('/ok.img', { body });
+  const d = downloader(cache);
+  const events: DownloadProgress[] = [];
+  const first = await d.fetch({ url, digest: sha256(body), onProgress: (p) => events.push(p) });
+  assert.equal(first.source, 'network');
+  assert.equal(first.digest, sha256(body));
+  assert.deepEqual(await fs.readFile(first.path), body);
+  assert.equal(path.basename(first.path), 'data');
+  for (const name of ['url', 'digest', 'time', 'type', 'meta.json']) await fs.access(path.join(path.dirname(first.path), name));
+  assert.equal(events.at(-1)?.phase, 'done');
+  assert.equal(events.at(-1)?.bytes, body.length);
+  assert.ok(events.some((e) => e.phase === 'download' && e.total === body.length));
+
+  const second = await d.fetch({ url, digest: sha256(body) });
+  assert.equal(second.source, 'cache');
+  assert.equal(second.path, first.path);
+  // A different algorithm is checked by hashing the cached bytes, not by downloading again.
+  const third = await d.fetch({ url, digest: sha512(body) });
+  assert.equal(third.source, 'cache');
+  assert.equal(server.count('/ok.img'), 1);
+  const listed = await listCache(cache);
+  assert.deepEqual(listed.map((e) => [e.url, e.size]), [[url, body.length]]);
+  await d.close();
+});
+
+test('a wrong digest is an error naming both digests, leaves the cache clean, and a right one then works', async () => {
+  const cache = await tempDir();
+  const body = randomBody(1 << 20);
+  const url = server.route('/digest.img', { body });
+  const wrong = sha256(Buffer.from('something else'));
+  const d = downloader(cache);
+  await assert.rejects(d.fetch({ url, digest: wrong }), (error: unknown) => {
+    assert.ok(error instanceof DriverError);
+    assert.equal(error.code, 'DIGEST_MISMATCH');
+    assert.match(error.message, new RegExp(wrong.slice(7)));
+    assert.match(error.message, new RegExp(sha256(body).slice(7)));
+    assert.equal(error.details.url, url);
+    return true;
+  });
+  assert.deepEqual(await listCache(cache), []);
+  assert.deepEqual(await leftovers(cache), []);
+  const ok = await d.fetch({ url, digest: sha256(body) });
+  assert.deepEqual(await fs.readFile(ok.path), body);
+  await d.close();
+});
+
+test('404 is NOT_FOUND naming the URL, without retries', async () => {
+  const cache = await tempDir();
+  const url = `${server.origin}/missing.img`;
+  const d = downloader(cache);
+  await assert.rejects(d.fetch({ url }), (error: unknown) => error instanceof DriverError && error.code === 'NOT_FOUND' && error.message.includes(url));
+  assert.equal(server.count('/missing.img'), 1);
+  await d.close();
+});
+
+test('5xx answers are retried with backoff', async () => {
+  const cache = await tempDir();
+  const body = randomBody(64 << 10);
+  const url = server.route('/flaky.img', { body, status: 503, failures: 2 });
+  const d = downloader(cache, { retries: 3 });
+  const result = await d.fetch({ url, digest: sha256(body) });
+  assert.deepEqual(await fs.readFile(result.path), body);
+  assert.equal(server.count('/flaky.img'), 3);
+  await d.close();
+});
+
+test('a server that stops sending ends in TIMEOUT after the configured idle time', async () => {
+  const cache = await tempDir();
+  const url = server.route('/stall.img', { body: randomBody(1 << 20), stallAt: 0.3 });
+  const d = downloader(cache, { idleTimeoutMs: 300, retries: 1 });
+  const started = performance.now();
+  await assert.rejects(d.fetch({ url }), (error: unknown) => error instanceof DriverError && error.code === 'TIMEOUT' && error.message.includes(url));
+  assert.ok(performance.now() - started >= 300);
+  assert.equal(server.count('/stall.img'), 2); // one retry, resuming
+  assert.deepEqual(await listCache(cache), []);
+  await d.close();
+});
+
+test('cancel through an AbortSignal stops the transfer, publishes nothing and frees the URL', async () => {
+  const cache = await tempDir();
+  const body = randomBody(2 << 20);
+  let open!: () => void;
+  const url = server.route('/cancel.img', { body, gate: new Promise<void>((resolve) => { open = resolve; }) });
+  const d = downloader(cache);
+  const controller = new AbortController();
+  const half = once(server, 'half');
+  const fetching = d.fetch({ url, signal: controller.signal });
+  await half;
+  controller.abort();
+  await assert.rejects(fetching, { name: 'AbortError' });
+  open();
+  assert.deepEqual(await listCache(cache), []);
+  // The lock was released: a new fetch proceeds (and finishes the file).
+  server.route('/cancel.img', { body });
+  const result = await d.fetch({ url, digest: sha256(body) });
+  assert.deepEqual(await fs.readFile(result.path), body);
+  await d.close();
+});
+
+test('two fetches of one URL in one process share one transfer', async () => {
+  const cache = await tempDir();
+  const body = randomBody(1 << 20);
+  const url = server.route('/shared.img', { body });
+  const d = downloader(cache);
+  const [a, b] = await Promise.all([d.fetch({ url }), d.fetch({ url, digest: sha256(body) })]);
+  assert.equal(a.path, b.path);
+  assert.equal(server.count('/shared.img'), 1);
+  await d.close();
+});
+
+test('local paths and file:// URLs are checked and used in place', async () => {
+  const cache = await tempDir();
+  const dir = await tempDir();
+  const body = randomBody(100_000);
+  const file = path.join(dir, 'disk.img');
+  await fs.writeFile(file, body);
+  const d = downloader(cache);
+  const byPath = await d.fetch({ url: file, digest: sha256(body) });
+  assert.deepEqual([byPath.path, byPath.source], [file, 'local']);
+  const byUrl = await d.fetch({ url: pathToFileURL(file).href, digest: sha512(body) });
+  assert.equal(byUrl.path, file);
+  await assert.rejects(d.fetch({ url: file, digest: sha256(Buffer.from('x')) }), { code: 'DIGEST_MISMATCH' });
+  await assert.rejects(d.fetch({ url: path.join(dir, 'nope.img') }), { code: 'NOT_FOUND' });
+  await assert.rejects(d.fetch({ url: 'relative/disk.img' }), { code: 'INVALID_CONFIG' });
+  assert.deepEqual(await listCache(cache), []);
+  await d.close();
+});
+
+test('the cache lists entries and prunes all or those older than a date', async () => {
+  const cache = await tempDir();
+  const d = downloader(cache);
+  const one = server.route('/prune-1.img', { body: randomBody(1000) });
+  const two = server.route('/prune-2.img', { body: randomBody(2000) });
+  await d.fetch({ url: one });
+  const between = new Date(Date.now() + 1);
+  // Entries' times have millisecond resolution: make sure the second is strictly later.
+  while (Date.now() <= between.getTime()) await new Promise((resolve) => setImmediate(resolve));
+  await d.fetch({ url: two });
+  assert.deepEqual((await listCache(cache)).map((e) => e.url), [one, two]);
+  const some = await pruneCache(cache, { olderThan: between });
+  assert.deepEqual(some.removed.map((e) => e.url), [one]);
+  assert.equal(some.freedBytes, 1000);
+  const rest = await pruneCache(cache);
+  assert.deepEqual(rest.removed.map((e) => e.url), [two]);
+  assert.deepEqual(await listCache(cache), []);
+  await d.close();
+});

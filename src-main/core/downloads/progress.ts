@@ -1,0 +1,84 @@
+// Progress events, throttled so a fast loopback transfer does not flood the engine's event
+// bus: at most one per interval while a phase runs, and always the last one of a phase.
+export type DownloadPhase = 'download' | 'verify' | 'decompress' | 'done';
+
+export interface DownloadProgress {
+  url: string;
+  phase: DownloadPhase;
+  bytes: number;
+  total: number | null;
+  /** Bytes per second over the last couple of seconds (0 until measurable). */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+export type ProgressListener = (progress: DownloadProgress) => void;
+
+interface Sample { t: number; bytes: number }
+
+const windowMs = 2_000;
+
+export class ProgressReporter {
+  readonly #url: string;
+  readonly #emit: ProgressListener;
+  readonly #intervalMs: number;
+  #phase: DownloadPhase = 'download';
+  #total: number | null = null;
+  #bytes = 0;
+  #lastEmit = Number.NEGATIVE_INFINITY;
+  #samples: Sample[] = [];
+
+  constructor(url: string, emit: ProgressListener, intervalMs = 100) {
+    this.#url = url;
+    this.#emit = emit;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Starts a phase; emits at once so a listener sees every phase begin. */
+  phase(phase: DownloadPhase, total: number | null, bytes = 0): void {
+    this.#phase = phase;
+    this.#total = total;
+    this.#bytes = bytes;
+    this.#samples = [{ t: performance.now(), bytes }];
+    this.#send(performance.now());
+  }
+
+  /** The total can arrive after the phase started (response headers). */
+  setTotal(total: number | null): void {
+    this.#total = total;
+  }
+
+  update(bytes: number): void {
+    this.#bytes = bytes;
+    const now = performance.now();
+    if (now - this.#lastEmit >= this.#intervalMs) this.#send(now);
+  }
+
+  /** The phase's final event, whatever the throttle says. */
+  flush(): void {
+    this.#send(performance.now());
+  }
+
+  done(bytes: number): void {
+    this.#phase = 'done';
+    this.#bytes = bytes;
+    this.#total = bytes;
+    this.#send(performance.now());
+  }
+
+  #send(now: number): void {
+    this.#lastEmit = now;
+    this.#samples.push({ t: now, bytes: this.#bytes });
+    while (this.#samples.length > 2 && now - (this.#samples[1]?.t ?? now) > windowMs) this.#samples.shift();
+    const first = this.#samples[0] ?? { t: now, bytes: this.#bytes };
+    const elapsed = (now - first.t) / 1000;
+    const rate = elapsed > 0 ? Math.max(0, (this.#bytes - first.bytes) / elapsed) : 0;
+    const remaining = this.#total === null ? null : Math.max(0, this.#total - this.#bytes);
+    const etaSeconds = this.#phase === 'done' ? 0 : remaining !== null && rate > 0 ? remaining / rate : null;
+    try {
+      this.#emit({ url: this.#url, phase: this.#phase, bytes: this.#bytes, total: this.#total, rate, etaSeconds });
+    } catch {
+      // A listener's bug must not break the transfer it watches.
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// HTTP calls: `POST /api/METHOD` with a JSON body, answered with {ok, value} or {ok, error}.
+// Every body is parsed with the API's zod schemas; every failure becomes the engine's typed
+// error (code, message, details) with an HTTP status that matches it.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
+import type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
+import type { CorralApi } from '../api/contract.ts';
+import { createRequestSchema, deleteRequestSchema, nameRequestSchema, stopRequestSchema } from '../api/schemas.ts';
+import type { z } from 'zod';
+
+const maxBody = 64 * 1024;
+
+type Handler = (api: CorralApi, body: unknown) => Promise<unknown>;
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    throw new DriverError('INVALID_CONFIG', `bad request${field ? ` (field "${field}")` : ''}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  return result.data;
+}
+
+/** The methods of CorralApi that are plain calls (events and consoles go over the WebSocket). */
+export const handlers: Record<string, Handler> = {
+  listInstances: (api) => api.listInstances(),
+  listDrivers: (api) => api.listDrivers(),
+  create: (api, body) => api.create(parse(createRequestSchema, body)),
+  start: (api, body) => api.start(parse(nameRequestSchema, body).name),
+  stop: (api, body) => {
+    const { name, force } = parse(stopRequestSchema, body);
+    return api.stop(name, { force });
+  },
+  pause: (api, body) => api.pause(parse(nameRequestSchema, body).name),
+  resume: (api, body) => api.resume(parse(nameRequestSchema, body).name),
+  delete: (api, body) => {
+    const { name, force } = parse(deleteRequestSchema, body);
+    return api.delete(name, { force });
+  },
+};
+
+const statusOf: Partial<Record<ErrorCode, number>> = {
+  INVALID_CONFIG: 400, INVALID_NAME: 400, NOT_FOUND: 404, ALREADY_EXISTS: 409, INVALID_STATE: 409, BUSY: 409,
+  UNSUPPORTED: 422, UNAVAILABLE: 422, MISSING_BINARY: 422, DIGEST_MISMATCH: 422, TIMEOUT: 504,
+};
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBody) throw new DriverError('INVALID_CONFIG', `request body over ${maxBody} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DriverError('INVALID_CONFIG', 'request body is not JSON');
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}
+
+export async function handleCall(api: CorralApi, method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
+  if (!handler) return send(response, 404, { ok: false, error: { code: 'NOT_FOUND', message: `no API method "${method}"`, details: {} } });
+  if (request.method !== 'POST') {
+    response.setHeader('Allow', 'POST');
+    return send(response, 405, { ok: false, error: { code: 'INVALID_CONFIG', message: 'API calls are POST requests', details: {} } });
+  }
+  try {
+    const value = await handler(api, await readJson(request));
+    send(response, 200, { ok: true, value: value ?? null });
+  } catch (error) {
+    const typed = toDriverError(error);
+    send(response, statusOf[typed.code] ?? 500, { ok: false, error: typed.toJSON() });
+  }
+}

@@ -1,0 +1,110 @@
+// `corral serve`: the web shell. One node:http server on 127.0.0.1 for the built renderer and
+// the API calls, and a WebSocket (/ws) on the same port for pushed events and consoles.
+// Every request needs the per-run token (see auth.ts); the WebSocket also needs our own
+// Origin, and every request a Host naming this server (no DNS rebinding).
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import type { Engine } from '../core/engine.ts';
+import { engineApi } from '../api/engine-api.ts';
+import type { CorralApi } from '../api/contract.ts';
+import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
+import { handleCall } from './calls.ts';
+import { sendText, setSecurityHeaders } from './headers.ts';
+import { serveSocket } from './socket.ts';
+import { serveStatic } from './static.ts';
+
+export const defaultStaticDir = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+
+export interface ServerOptions {
+  engine: Engine;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The built renderer; defaults to dist/renderer in the repository. */
+  staticDir?: string;
+  /** A fixed token (tests); a random one per run otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** The ready-to-open address, token included. */
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = options.token ?? newToken();
+  const staticDir = options.staticDir ?? defaultStaticDir;
+  const api: CorralApi = engineApi(options.engine);
+  let port = 0;
+
+  const server = http.createServer((request, response) => {
+    setSecurityHeaders(response);
+    handleRequest(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendText(response, 500, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
+      else response.destroy();
+    });
+  });
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!hostAllowed(request, port)) return sendText(response, 421, 'Misdirected request: unknown Host');
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    const fromQuery = url.searchParams.get('token');
+    if (request.method === 'GET' && fromQuery !== null && sameToken(fromQuery, token)) {
+      // Trade the URL token for a cookie and drop it from the address bar.
+      url.searchParams.delete('token');
+      response.writeHead(303, {
+        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: `${url.pathname}${url.search}`,
+      });
+      return void response.end();
+    }
+    if (!sameToken(requestToken(request, port), token)) {
+      return sendText(response, 401, 'Unauthorized: open the address `corral serve` printed (it carries the token)');
+    }
+    const origin = request.headers.origin;
+    if (request.method !== 'GET' && request.method !== 'HEAD' && origin !== undefined && !ownOrigins(port).includes(origin)) {
+      return sendText(response, 403, 'Forbidden: cross-origin request');
+    }
+    const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
+    if (rawPath.startsWith('/api/')) return handleCall(api, rawPath.slice('/api/'.length), request, response);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed');
+    return serveStatic(staticDir, rawPath, response);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!hostAllowed(request, port)) return refuse(421, 'Misdirected Request');
+    if ((request.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');
+    if (!sameToken(requestToken(request, port), token)) return refuse(401, 'Unauthorized');
+    if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(api, ws));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  port = address.port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// One WebSocket per page: the engine's events pushed as they happen, and any number of
+// console streams multiplexed by a client-chosen id. Every incoming frame is parsed with
+// the API's zod schema; a malformed one closes the socket (1008), since only our own page
+// talks here.
+import type { WebSocket } from 'ws';
+import { toDriverError } from '../../src-drivers/sdk/errors.ts';
+import type { ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
+import { clientMessageSchema } from '../api/schemas.ts';
+
+export function serveSocket(api: CorralApi, socket: WebSocket): void {
+  const streams = new Map<string, Promise<ConsoleStream | undefined>>();
+  const send = (message: ServerMessage): void => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+  const stopEvents = api.onEvent((event) => send({ type: 'event', event }));
+
+  const open = async (id: string, name: string, history: boolean): Promise<ConsoleStream | undefined> => {
+    try {
+      const stream = await api.openConsole(name, { history });
+      send({ type: 'console-opened', id });
+      stream.onData((bytes) => send({ type: 'console-data', id, data: Buffer.from(bytes).toString('base64') }));
+      stream.onEnd((reason) => {
+        streams.delete(id);
+        send({ type: 'console-ended', id, reason });
+      });
+      return stream;
+    } catch (error) {
+      streams.delete(id);
+      send({ type: 'console-error', id, error: toDriverError(error).toJSON() });
+      return undefined;
+    }
+  };
+
+  socket.on('message', (raw, isBinary) => {
+    let message;
+    try {
+      message = clientMessageSchema.parse(JSON.parse(isBinary ? '' : String(raw)));
+    } catch {
+      socket.close(1008, 'malformed message');
+      return;
+    }
+    switch (message.type) {
+      case 'console-open':
+        if (!streams.has(message.id)) streams.set(message.id, open(message.id, message.name, message.history));
+        break;
+      case 'console-write': {
+        const bytes = Buffer.from(message.data, 'base64');
+        void streams.get(message.id)?.then((stream) => stream?.write(bytes));
+        break;
+      }
+      case 'console-close':
+        void streams.get(message.id)?.then((stream) => stream?.close());
+        streams.delete(message.id);
+        break;
+    }
+  });
+
+  socket.on('close', () => {
+    stopEvents();
+    for (const stream of streams.values()) void stream.then((s) => s?.close());
+    streams.clear();
+  });
+}

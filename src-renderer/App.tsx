@@ -1,0 +1,22 @@
+// The page frame: header, the current view, the create dialog and the notice bar.
+import { CreateDialog } from './features/instances/CreateDialog.tsx';
+import { InstanceList } from './features/instances/InstanceList.tsx';
+import { InstancePage } from './features/instances/InstancePage.tsx';
+import { useEngineEvents } from './state/queries.ts';
+import { useUi } from './state/ui.ts';
+import { NoticeBar } from './ui/NoticeBar.tsx';
+
+export function App() {
+  useEngineEvents();
+  const view = useUi((s) => s.view);
+  return (
+    <>
+      <header className="app-header"><span className="brand">Corral</span></header>
+      <main>
+        <NoticeBar />
+        {view.kind === 'list' ? <InstanceList /> : <InstancePage key={view.name} name={view.name} />}
+      </main>
+      <CreateDialog />
+    </>
+  );
+}

@@ -1,0 +1,100 @@
+// CorralApi in the browser: calls are `POST /api/METHOD` (the HttpOnly cookie carries the
+// token), events and consoles come over the WebSocket. The engine validates everything the
+// page sends; the page trusts the engine's answers to match the contract's types.
+import type {
+  ApiError, ApiEvent, ConsoleStream, CorralApi, CreateResult, DriverInfo, Instance, StartResult,
+} from '../../src-main/api/contract.ts';
+import { fromBase64, toBase64 } from './bytes.ts';
+import { ApiCallError } from './errors.ts';
+import type { EngineSocket } from './socket.ts';
+
+type CallResponse = { ok: true; value: unknown } | { ok: false; error: ApiError };
+
+async function call<T>(method: string, body: object = {}): Promise<T> {
+  const response = await fetch(`/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (response.status === 401) throw new ApiCallError({ code: 'INVALID_STATE', message: 'Not authorised: open the address that `corral serve` printed.', details: {} });
+  const reply = (await response.json()) as CallResponse;
+  if (!reply.ok) throw new ApiCallError(reply.error);
+  return reply.value as T;
+}
+
+let nextStream = 0;
+
+export function webApi(socket: EngineSocket): CorralApi {
+  return {
+    listInstances: () => call<Instance[]>('listInstances'),
+    listDrivers: () => call<DriverInfo[]>('listDrivers'),
+    create: (request) => call<CreateResult>('create', request),
+    start: (name) => call<StartResult>('start', { name }),
+    stop: (name, options) => call<null>('stop', { name, force: options?.force ?? false }).then(() => undefined),
+    pause: (name) => call<null>('pause', { name }).then(() => undefined),
+    resume: (name) => call<null>('resume', { name }).then(() => undefined),
+    delete: (name, options) => call<null>('delete', { name, force: options?.force ?? false }).then(() => undefined),
+    onEvent(listener: (event: ApiEvent) => void) {
+      return socket.on((message) => {
+        if (message.type === 'event') listener(message.event);
+      });
+    },
+    openConsole(name, options) {
+      return openStream(socket, name, options?.history ?? true);
+    },
+  };
+}
+
+/** One console stream multiplexed on the socket by a fresh id; resolves once the engine attached it. */
+function openStream(socket: EngineSocket, name: string, history: boolean): Promise<ConsoleStream> {
+  const id = `c${++nextStream}`;
+  const data = new Set<(bytes: Uint8Array) => void>();
+  const ends = new Set<(reason: string) => void>();
+  // Bytes that arrive before anyone listens (history comes right after the open) wait here.
+  let early: Uint8Array[] | undefined = [];
+  let ended = false;
+  const unsubscribe: (() => void)[] = [];
+  const finish = (reason: string): void => {
+    if (ended) return;
+    ended = true;
+    for (const stop of unsubscribe) stop();
+    for (const listener of ends) listener(reason);
+  };
+  const stream: ConsoleStream = {
+    onData(listener) {
+      data.add(listener);
+      for (const bytes of early ?? []) listener(bytes);
+      early = undefined;
+      return () => data.delete(listener);
+    },
+    onEnd(listener) {
+      ends.add(listener);
+      return () => ends.delete(listener);
+    },
+    write(bytes) {
+      if (!ended) socket.send({ type: 'console-write', id, data: toBase64(bytes) });
+    },
+    async close() {
+      if (!ended) socket.send({ type: 'console-close', id });
+      finish('closed');
+    },
+  };
+  return new Promise<ConsoleStream>((resolve, reject) => {
+    unsubscribe.push(socket.on((message) => {
+      if (!('id' in message) || message.id !== id) return;
+      if (message.type === 'console-opened') resolve(stream);
+      else if (message.type === 'console-data') {
+        const bytes = fromBase64(message.data);
+        if (early) early.push(bytes);
+        else for (const listener of data) listener(bytes);
+      } else if (message.type === 'console-ended') finish(message.reason);
+      else {
+        finish(message.error.message);
+        reject(new ApiCallError(message.error));
+      }
+    }));
+    unsubscribe.push(socket.onDrop(() => finish('the connection to Corral dropped')));
+    socket.send({ type: 'console-open', id, name, history });
+  });
+}

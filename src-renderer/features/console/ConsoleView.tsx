@@ -1,0 +1,69 @@
+// The serial console in xterm.js: guest output (history first) is written as it arrives,
+// every keystroke goes to the guest, and the terminal refits when its box changes size.
+import { useEffect, useRef, useState } from 'react';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import type { ConsoleStream } from '../../../src-main/api/contract.ts';
+import { api } from '../../api/index.ts';
+import { errorMessage } from '../../api/errors.ts';
+
+type Status = { kind: 'connecting' } | { kind: 'attached' } | { kind: 'ended'; reason: string };
+
+export function ConsoleView({ name, running }: { name: string; running: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [status, setStatus] = useState<Status>({ kind: 'connecting' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element || !running) return;
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const terminal = new Terminal({
+      convertEol: false,
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
+      fontSize: 14,
+      theme: dark ? { background: '#111418', foreground: '#e6e6e6' } : { background: '#fbfbfb', foreground: '#1d1d1d', cursor: '#1d1d1d' },
+      screenReaderMode: false,
+    });
+    const fit = new FitAddon();
+    terminal.loadAddon(fit);
+    terminal.open(element);
+    fit.fit();
+    const resize = new ResizeObserver(() => fit.fit());
+    resize.observe(element);
+    const encoder = new TextEncoder();
+    let stream: ConsoleStream | undefined;
+    let disposed = false;
+    setStatus({ kind: 'connecting' });
+    api.openConsole(name, { history: true }).then((opened) => {
+      if (disposed) return void opened.close();
+      stream = opened;
+      setStatus({ kind: 'attached' });
+      opened.onData((bytes) => terminal.write(bytes));
+      opened.onEnd((reason) => setStatus({ kind: 'ended', reason }));
+      terminal.onData((text) => opened.write(encoder.encode(text)));
+      terminal.focus();
+    }, (error: unknown) => setStatus({ kind: 'ended', reason: errorMessage(error) }));
+    return () => {
+      disposed = true;
+      resize.disconnect();
+      void stream?.close();
+      terminal.dispose();
+    };
+  }, [name, running, attempt]);
+
+  if (!running) return <p className="console-off">The console is available while the instance runs.</p>;
+  return (
+    <div className="console">
+      <p className="console-status" role="status">
+        {status.kind === 'connecting' ? 'Attaching to the serial console…' : null}
+        {status.kind === 'attached' ? 'Serial console attached: typing goes to the guest.' : null}
+        {status.kind === 'ended' ? `Console detached: ${status.reason}. ` : null}
+        {status.kind === 'ended' ? <button type="button" onClick={() => setAttempt((n) => n + 1)}>Reattach</button> : null}
+      </p>
+      <div ref={box} className="terminal" data-testid="terminal" aria-label={`Serial console of ${name}`} role="region" />
+    </div>
+  );
+}

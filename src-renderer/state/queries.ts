@@ -1,0 +1,47 @@
+// Engine data through react-query. Nothing polls: pushed events update the cached list (a
+// status change is patched in place, a list change refetches), and every (re)connect of
+// the WebSocket refetches what may have changed while no events flowed.
+import { useEffect } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/react-query';
+import type { ApiEvent, Instance } from '../../src-main/api/contract.ts';
+import { api, socket } from '../api/index.ts';
+
+export const keys = { instances: ['instances'] as const, drivers: ['drivers'] as const };
+
+export function useInstances() {
+  return useQuery({ queryKey: keys.instances, queryFn: () => api.listInstances() });
+}
+
+export function useDrivers() {
+  return useQuery({ queryKey: keys.drivers, queryFn: () => api.listDrivers(), staleTime: 60_000 });
+}
+
+/** Sets one instance's status in the cached list (pushed events, optimistic updates). */
+export function patchInstance(client: QueryClient, name: string, patch: Partial<Instance>): void {
+  client.setQueryData<Instance[]>(keys.instances, (list) => list?.map((i) => (i.name === name ? { ...i, ...patch } : i)));
+}
+
+function apply(client: QueryClient, event: ApiEvent): void {
+  if (event.type === 'instance-status') {
+    const known = client.getQueryData<Instance[]>(keys.instances)?.some((i) => i.name === event.name);
+    if (known) patchInstance(client, event.name, { state: event.state, reason: event.reason });
+    else void client.invalidateQueries({ queryKey: keys.instances });
+  } else if (event.type === 'instances-changed') {
+    void client.invalidateQueries({ queryKey: keys.instances });
+  }
+}
+
+/** Mount once at the root: keeps the cache in step with the engine's events. */
+export function useEngineEvents(): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    void socket.connect();
+    const stopEvents = api.onEvent((event) => apply(client, event));
+    const stopOpen = socket.onOpen(() => void client.invalidateQueries({ queryKey: keys.instances }));
+    return () => {
+      stopEvents();
+      stopOpen();
+    };
+  }, [client]);
+}

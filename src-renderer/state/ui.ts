@@ -1,0 +1,43 @@
+// UI state that is not engine data: which view is shown, which dialog is open, the last
+// error to announce. The view is mirrored in location.hash so a reload stays on the page.
+import { create } from 'zustand';
+
+export type View = { kind: 'list' } | { kind: 'instance'; name: string };
+
+export interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+interface UiState {
+  view: View;
+  createOpen: boolean;
+  notice: Notice | undefined;
+  show(view: View): void;
+  setCreateOpen(open: boolean): void;
+  notify(notice: Notice | undefined): void;
+}
+
+export function viewFromHash(hash: string): View {
+  const match = /^#\/instances\/(.+)$/.exec(hash);
+  return match?.[1] ? { kind: 'instance', name: decodeURIComponent(match[1]) } : { kind: 'list' };
+}
+
+export function hashOf(view: View): string {
+  return view.kind === 'instance' ? `#/instances/${encodeURIComponent(view.name)}` : '#/';
+}
+
+export const useUi = create<UiState>((set) => ({
+  view: viewFromHash(location.hash),
+  createOpen: false,
+  notice: undefined,
+  show(view) {
+    if (location.hash !== hashOf(view)) history.pushState(null, '', hashOf(view));
+    set({ view });
+  },
+  setCreateOpen: (createOpen) => set({ createOpen }),
+  notify: (notice) => set({ notice }),
+}));
+
+// Back and forward buttons move between views too.
+window.addEventListener('popstate', () => useUi.setState({ view: viewFromHash(location.hash) }));

@@ -1,0 +1,29 @@
+// Builds the renderer (src-renderer) into dist/renderer, which `corral serve` serves and the
+// Electron shell will load. No dev server setup: the page needs the engine's API and token,
+// so it is tried through `corral serve` against a build.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('./src-renderer/', import.meta.url)),
+  base: '/',
+  // esbuild compiles the TSX; React's automatic runtime, no Babel plugin needed.
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir: fileURLToPath(new URL('./dist/renderer/', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2023',
+    sourcemap: true,
+    // One CSP-friendly output: no inline scripts, no modulepreload polyfill injected inline.
+    modulePreload: { polyfill: false },
+    // React, react-query and xterm together are ~600 kB minified; one chunk is fine for a local app.
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // react-query's "use client" markers mean nothing without server components.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'SOURCEMAP_ERROR') return;
+        warn(warning);
+      },
+    },
+  },
+});
