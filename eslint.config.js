@@ -6,7 +6,7 @@ import globals from 'globals';
 import layering from './eslint/layering.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['node_modules/', 'dist/', 'release/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

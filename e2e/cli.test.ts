@@ -126,6 +126,7 @@ describe('corral CLI', () => {
     await ok(['create', 'orphan-check', '--template', template]);
     await ok(['start', 'orphan-check']);
     const attached = openConsole('orphan-check');
+    await attached.output.waitFor(readyMarker);
     const from = attached.output.text.length;
     attached.type('echo attached-$((3*3))\n');
     await attached.output.waitFor('attached-9', from);

@@ -13,7 +13,7 @@ import { tempDir } from './support/temp.ts';
 async function attach(engine: Engine, name: string): Promise<{ session: ConsoleSession; console: ConsoleText }> {
   const session = await engine.openConsole(name);
   const console = new ConsoleText();
-  session.data.on((bytes) => console.push(bytes));
+  session.onData((bytes) => console.push(bytes));
   return { session, console };
 }
 
@@ -68,6 +68,7 @@ describe('a QEMU guest through the engine', () => {
 
     await engine.start('guest');
     const second = await attach(engine, 'guest');
+    await second.console.waitFor(readyMarker); // keys typed before the shell runs are lost
     await run(second.session, second.console, 'echo again-$((1+1))', /again-2/);
     await engine.stop('guest', { force: true });
     assert.equal((await engine.inspect('guest')).state, 'Stopped');
@@ -94,6 +95,7 @@ describe('a QEMU guest through the engine', () => {
     assert.equal(status.state, 'Running');
     assert.notEqual(await engine.drivers.host('qemu').pid(), driverPid, 'a new driver process answers');
     const second = await attach(engine, 'survivor');
+    await second.console.waitFor(readyMarker); // the new driver replays this boot's output
     await run(second.session, second.console, 'echo reattached-$((2*21))', /reattached-42/);
     await engine.stop('survivor', { force: true });
     assert.equal(alive(vmPid), false);

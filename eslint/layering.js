@@ -9,7 +9,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 /** Layers, most specific first. `allow` lists the layers (and externals) a layer may import. */
 export const layers = [
-  { name: 'electron-shell', dir: 'src-main/electron', allow: ['engine', 'api', 'sdk', 'node', 'packages', 'electron'] },
+  { name: 'electron-shell', dir: 'src-main/electron', allow: ['electron-shell', 'engine', 'api', 'sdk', 'node', 'packages', 'electron'] },
   { name: 'api', dir: 'src-main/api', allow: ['api', 'engine', 'sdk', 'node', 'packages'] },
   { name: 'engine', dir: 'src-main', allow: ['engine', 'api', 'sdk', 'node', 'packages'] },
   { name: 'sdk', dir: 'src-drivers/sdk', allow: ['sdk', 'node', 'packages'] },

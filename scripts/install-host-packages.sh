@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Corral and its tests use: QEMU (the built-in driver's
 # hypervisor) and qemu-img; busybox-static + cpio to build the test guest; chromium for the
-# browser tests; xz-utils, bzip2 and curl for the download tests and benchmark.
+# browser tests; xz-utils, bzip2 and curl for the download tests and benchmark; xorriso to
+# check the cidata ISO with an independent reader.
 # Run as root or with sudo.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils busybox-static cpio ca-certificates chromium xz-utils bzip2 curl)
+packages=(qemu-system-x86 qemu-utils busybox-static cpio ca-certificates chromium xz-utils bzip2 curl xorriso)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

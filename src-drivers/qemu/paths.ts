@@ -10,8 +10,10 @@ export interface InstancePaths {
   pidFile: string;
   /** Everything QEMU said since its latest start (its -D log: QEMU truncates it when it starts). */
   log: string;
-  /** Everything the guest wrote on its serial port, across boots (QEMU's chardev logfile). */
+  /** Everything the guest wrote on its serial port since the latest start (QEMU's chardev logfile). */
   serialLog: string;
+  /** The serial log of the boot before, kept for one start so a crash can still be read. */
+  previousSerialLog: string;
   /** The accelerator the current run uses, so inspect() after a re-attach can report it. */
   accelFile: string;
   /** Unix sockets live in the short runtime folder: sun_path is ~104 bytes. */
@@ -26,6 +28,7 @@ export function instancePaths(spec: InstanceSpec): InstancePaths {
     pidFile: path.join(spec.dir, 'qemu.pid'),
     log: path.join(spec.dir, 'qemu.log'),
     serialLog: path.join(spec.dir, 'serial.log'),
+    previousSerialLog: path.join(spec.dir, 'serial.log.1'),
     accelFile: path.join(spec.dir, 'qemu.accel'),
     qmpSocket: path.join(spec.runtimeDir, 'qmp.sock'),
     serialSocket: path.join(spec.runtimeDir, 'serial.sock'),

@@ -2,7 +2,7 @@
 // capability negotiation, then commands whose replies carry the id we sent, with asynchronous
 // events (SHUTDOWN, STOP, RESUME, ...) interleaved. QEMU serves one QMP client per monitor at
 // a time: a second client connects but gets no greeting until the first one leaves, which is
-// why connect() has a deadline and the driver keeps one client per VM (session.ts).
+// why connect() has a deadline and the driver talks to it in short conversations (monitor.ts).
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { z } from 'zod';

@@ -1,62 +1,63 @@
-// The guest's serial console, shared by any number of engine streams. QEMU's socket chardev
-// serves ONE client at a time, so the driver holds one connection per VM and fans the guest's
-// bytes out to every attached stream; what the engine writes on any stream goes to the guest.
-// A new driver process simply connects again: the old one's connection died with it.
+// The guest's serial console, for any number of engine streams in any number of driver
+// processes. QEMU's socket chardev serves one client at a time, so no driver holds it:
+//   out: QEMU logs every byte the guest writes to serial.log, connected client or not; a
+//        console follows that file from where it was opened (after replaying recent output),
+//        so several consoles, in several processes, see the same bytes and miss none.
+//   in:  keystrokes go over a brief connection to the serial socket, closed again once typing
+//        pauses, so another engine's keystrokes wait at most that long.
+import fs from 'node:fs';
 import net from 'node:net';
-import { DriverError } from '../sdk/index.ts';
 import type { StreamHub } from '../sdk/index.ts';
 
 /** Recent output replayed to a newly attached stream, so a console opened after boot is not blank. */
 const REPLAY_BYTES = 64 * 1024;
+/** How long the input connection stays open after the last keystroke. */
+const INPUT_IDLE_MS = 150;
+const READ_CHUNK = 256 * 1024;
 
 export class SerialConsole {
-  readonly #socket: net.Socket;
+  readonly #socketPath: string;
   readonly #streams: StreamHub;
   readonly #attached = new Set<string>();
-  readonly #recent: Buffer[] = [];
-  #recentBytes = 0;
+  readonly #watcher: fs.FSWatcher;
+  readonly #fd: number;
+  #offset: number;
+  /** File reads and attaches run in order on this chain, so a new stream's replay and the live bytes meet exactly. */
+  #queue: Promise<void> = Promise.resolve();
+  #input: net.Socket | undefined;
+  #inputTimer: NodeJS.Timeout | undefined;
   #closed = false;
-  readonly #onClose: Array<() => void> = [];
 
-  private constructor(socket: net.Socket, streams: StreamHub) {
-    this.#socket = socket;
+  /** Starts following `logFile` from its current end. */
+  constructor(logFile: string, socketPath: string, streams: StreamHub) {
+    this.#socketPath = socketPath;
     this.#streams = streams;
-    socket.on('data', (chunk: Buffer) => this.#fromGuest(chunk));
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
-  }
-
-  /** Connects to the VM's serial socket. Rejects with VM_FAILED when nothing listens there. */
-  static connect(socketPath: string, streams: StreamHub): Promise<SerialConsole> {
-    return new Promise((resolve, reject) => {
-      const socket = net.createConnection(socketPath);
-      const fail = (error: Error) => reject(new DriverError('VM_FAILED', `cannot connect to the serial console at ${socketPath}: ${error.message}`, { socket: socketPath }));
-      socket.once('error', fail);
-      socket.once('connect', () => {
-        socket.off('error', fail);
-        resolve(new SerialConsole(socket, streams));
-      });
-    });
+    this.#fd = fs.openSync(logFile, fs.constants.O_RDONLY | fs.constants.O_CREAT);
+    this.#offset = fs.fstatSync(this.#fd).size;
+    this.#watcher = fs.watch(logFile, () => this.#enqueue(() => this.#readNew()));
+    this.#watcher.on('error', () => this.close());
   }
 
   get isClosed(): boolean {
     return this.#closed;
   }
 
-  /** Called once when the connection ends (the VM exited, or the socket failed). */
-  onClose(listener: () => void): void {
-    if (this.#closed) listener(); else this.#onClose.push(listener);
+  get streamCount(): number {
+    return this.#attached.size;
   }
 
-  /** Sends recent output, then live output, to `streamId`; bytes written on it reach the guest. */
-  attach(streamId: string): void {
-    if (this.#closed) throw new DriverError('INVALID_STATE', 'the serial console is closed (the VM stopped)');
-    this.#attached.add(streamId);
-    if (this.#recentBytes > 0) this.#streams.write(streamId, new Uint8Array(Buffer.concat(this.#recent)));
+  /** Replays recent output to `streamId`, then live output; bytes written on it reach the guest. */
+  attach(streamId: string): Promise<void> {
     this.#streams.listen(streamId, {
-      data: (bytes) => { if (!this.#closed) this.#socket.write(bytes); },
-      // The engine ended the stream: stop sending to it.
+      data: (bytes) => this.#type(bytes),
       end: () => { this.#attached.delete(streamId); },
+    });
+    return this.#enqueue(async () => {
+      await this.#readNew();
+      const start = Math.max(0, this.#offset - REPLAY_BYTES);
+      const recent = this.#read(start, this.#offset - start);
+      if (recent.length > 0) this.#streams.write(streamId, recent);
+      this.#attached.add(streamId);
     });
   }
 
@@ -67,24 +68,57 @@ export class SerialConsole {
     return true;
   }
 
-  /** Ends every attached stream and the connection; the VM keeps running. */
+  /** Ends every stream (the VM is gone); the log stays. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.destroy();
+    this.#watcher.close();
+    clearTimeout(this.#inputTimer);
+    this.#input?.destroy();
     for (const id of this.#attached) this.#streams.end(id);
     this.#attached.clear();
-    for (const listener of this.#onClose.splice(0)) listener();
+    void this.#queue.finally(() => fs.closeSync(this.#fd));
   }
 
-  #fromGuest(chunk: Buffer): void {
-    this.#recent.push(chunk);
-    this.#recentBytes += chunk.length;
-    while (this.#recentBytes - (this.#recent[0]?.length ?? 0) >= REPLAY_BYTES) {
-      this.#recentBytes -= this.#recent.shift()?.length ?? 0;
+  #enqueue(task: () => Promise<void> | void): Promise<void> {
+    const run = this.#queue.then(() => (this.#closed ? undefined : task()));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #readNew(): void {
+    const { size } = fs.fstatSync(this.#fd);
+    if (size < this.#offset) this.#offset = 0; // the log was rotated at a start
+    while (this.#offset < size) {
+      const bytes = this.#read(this.#offset, Math.min(READ_CHUNK, size - this.#offset));
+      if (bytes.length === 0) break;
+      this.#offset += bytes.length;
+      for (const id of this.#attached) this.#streams.write(id, bytes);
     }
-    // A copy per chunk: the link may transfer or clone it, and Buffers share a pool.
-    const bytes = new Uint8Array(chunk);
-    for (const id of this.#attached) this.#streams.write(id, bytes);
+  }
+
+  #read(position: number, length: number): Uint8Array {
+    const buffer = new Uint8Array(length);
+    const read = fs.readSync(this.#fd, buffer, 0, length, position);
+    return buffer.subarray(0, read);
+  }
+
+  #type(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    if (!this.#input) {
+      const socket = net.createConnection(this.#socketPath);
+      socket.on('data', () => undefined); // the guest's echo also arrives here; the log has it
+      socket.on('error', () => undefined); // the VM went: the watch closes the console
+      socket.on('close', () => { if (this.#input === socket) this.#input = undefined; });
+      socket.unref(); // an open console never keeps the driver process alive by itself
+      this.#input = socket;
+    }
+    this.#input.write(bytes);
+    clearTimeout(this.#inputTimer);
+    this.#inputTimer = setTimeout(() => {
+      const idle = this.#input;
+      this.#input = undefined; // the next keystroke opens a fresh connection
+      idle?.end();
+    }, INPUT_IDLE_MS);
   }
 }

@@ -1,8 +1,9 @@
 // The configured QEMU driver: every method of the contract, derived from live facts in the
 // instance folder (pid file, QMP and serial sockets), so a fresh driver process picks up VMs
-// started by an earlier one. The only in-memory state is a cache of connections (sessions) and
-// which instances this process is starting or stopping right now.
-import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+// started by an earlier one. It holds no connection to a VM between calls (other engines'
+// driver processes share the VM's single-client sockets); its only in-memory state is the
+// watch on VMs it has touched and which instances it is starting or stopping right now.
+import { access, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { DriverError } from '../sdk/index.ts';
 import type { Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
@@ -13,9 +14,10 @@ import { launchQemu } from './launch.ts';
 import { instancePaths } from './paths.ts';
 import type { InstancePaths } from './paths.ts';
 import { isAlive, liveQemuPid, readPidFile, sendSignal, waitForExit } from './process.ts';
-import { SessionRegistry, notRunning } from './session.ts';
-import type { VmSession } from './session.ts';
+import { runState, transition, withQmp } from './monitor.ts';
+import type { QmpClient } from './qmp.ts';
 import { stateFromRunState } from './status.ts';
+import { WatchedVms } from './watch.ts';
 import { validateSpec } from './validate.ts';
 
 /** After `quit` or a signal, how long QEMU may take to go. */
@@ -26,13 +28,13 @@ type Transition = 'Starting' | 'Stopping';
 export class QemuDriver implements Driver {
   readonly #settings: DriverSettings;
   readonly #context: DriverContext;
-  readonly #sessions: SessionRegistry;
+  readonly #vms: WatchedVms;
   readonly #transitions = new Map<string, Transition>();
 
   constructor(settings: DriverSettings, context: DriverContext) {
     this.#settings = settings;
     this.#context = context;
-    this.#sessions = new SessionRegistry(context);
+    this.#vms = new WatchedVms(context);
   }
 
   // --- Creation ---------------------------------------------------------------------------
@@ -52,7 +54,7 @@ export class QemuDriver implements Driver {
     const pid = await this.#livePid(paths);
     if (pid !== undefined) throw new DriverError('INVALID_STATE', `cannot delete ${spec.name}: it is running (pid ${pid}); stop it first`, { instance: spec.name });
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
-    const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.accelFile, paths.qmpSocket, paths.serialSocket];
+    const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.qmpSocket, paths.serialSocket];
     await Promise.all(files.map((file) => rm(file, { force: true })));
     // Only if empty: the runtime folder may hold sockets of others.
     await rmdir(paths.runtimeDir).catch((error: NodeJS.ErrnoException) => {
@@ -79,21 +81,24 @@ export class QemuDriver implements Driver {
       const command = qemuCommand(spec, paths, { accelerator: choice.accelerator });
       // qemu.log is QEMU's own (it truncates it): the command line goes to the engine's log instead.
       this.#context.emit({ type: 'log', level: 'info', message: `${spec.name}: starting ${binary} ${command.args.join(' ')}` });
+      // One log per boot: a console shows this boot, and the file never grows without bound.
+      await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
       await launchQemu(binary, command, paths);
 
       pid = await readPidFile(paths.pidFile);
       if (pid === undefined) throw new DriverError('VM_FAILED', `QEMU started but wrote no pid file at ${paths.pidFile}`);
-      const session = await this.#sessions.attach(spec, paths, pid);
-      // QEMU waits (-S) until the console is attached, so no boot output is lost, then runs the guest.
-      await session.console();
-      await session.qmp.execute('cont');
-      const state = await session.runState();
+      // QEMU waits (-S) until its monitor has answered, then runs the guest.
+      const state = await withQmp(paths, async (qmp) => {
+        await qmp.execute('cont');
+        return runState(qmp);
+      });
       if (state !== 'running') throw new DriverError('VM_FAILED', `QEMU did not run the guest (state "${state}"); see ${paths.log}`);
+      this.#vms.watch(spec, paths, pid);
       return { pid, accelerator: choice.accelerator, ...(choice.note ? { acceleratorNote: choice.note } : {}) };
     } catch (error) {
       // Leave no half-started VM behind (and report the start failure, not a cleanup one).
       if (pid !== undefined) {
-        await this.#end(spec, paths, pid, await this.#sessions.find(paths)).catch((cleanup: unknown) => {
+        await this.#end(spec, paths, pid).catch((cleanup: unknown) => {
           this.#context.emit({ type: 'log', level: 'error', message: `${spec.name}: could not end the half-started VM: ${String(cleanup)}` });
         });
       }
@@ -109,33 +114,27 @@ export class QemuDriver implements Driver {
     try {
       const pid = await this.#livePid(paths);
       if (pid === undefined) throw notRunning(spec, 'stop');
-      // A VM whose QMP does not answer can still be ended with signals.
-      const session = await this.#sessions.attach(spec, paths, pid).catch(() => undefined);
-      session?.silence();
-      if (session && !options.force) {
-        const outcome = await this.#powerDown(session, options.timeoutMs)
+      this.#vms.silence(spec);
+      if (!options.force) {
+        const outcome = await this.#powerDown(paths, pid, options.timeoutMs)
           .catch((error: unknown) => `the power-down failed (${error instanceof Error ? error.message : String(error)})`);
-        if (outcome === true) return await this.#cleanUp(paths);
+        if (outcome === true) return await this.#cleanUp(spec, paths);
         this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${outcome}; ending the VM` });
       }
-      await this.#end(spec, paths, pid, session);
+      await this.#end(spec, paths, pid);
     } finally {
       this.#transitions.delete(spec.dir);
     }
   }
 
   async pause(spec: InstanceSpec): Promise<void> {
-    const session = await this.#session(spec, 'pause');
-    const state = await session.runState();
-    if (state !== 'running') throw new DriverError('INVALID_STATE', `cannot pause ${spec.name}: it is ${state}, not running`, { instance: spec.name });
-    await session.qmp.execute('stop');
+    await this.#running(spec, 'pause');
+    await transition(instancePaths(spec), spec.name, 'stop', 'running', 'pause');
   }
 
   async resume(spec: InstanceSpec): Promise<void> {
-    const session = await this.#session(spec, 'resume');
-    const state = await session.runState();
-    if (state !== 'paused') throw new DriverError('INVALID_STATE', `cannot resume ${spec.name}: it is ${state}, not paused`, { instance: spec.name });
-    await session.qmp.execute('cont');
+    await this.#running(spec, 'resume');
+    await transition(instancePaths(spec), spec.name, 'cont', 'paused', 'resume');
   }
 
   async inspect(spec: InstanceSpec): Promise<InspectResult> {
@@ -146,34 +145,28 @@ export class QemuDriver implements Driver {
     if (transition === 'Stopping') return { state: 'Stopping', pid };
     const accelerator = (await readFile(paths.accelFile, 'utf8').catch(() => '')).trim();
     const base = { pid, ...(accelerator ? { accelerator } : {}) };
-    let session: VmSession;
+    let state: string;
     try {
-      session = await this.#sessions.attach(spec, paths, pid);
+      state = await withQmp(paths, runState);
     } catch (error) {
+      if (!(await isAlive(pid))) return { state: 'Stopped' }; // it exited while we asked
       if (transition === 'Starting') return { state: 'Starting', ...base };
       const why = error instanceof Error ? error.message : String(error);
       return { state: 'Broken', reason: `QEMU (pid ${pid}) runs but its QMP monitor does not answer: ${why}. Stop it with force.`, ...base };
     }
-    let runState: string;
-    try {
-      runState = await session.runState();
-    } catch (error) {
-      // QMP closed under us: QEMU is exiting (or just died).
-      if (!(await isAlive(pid))) return { state: 'Stopped' };
-      return { state: 'Broken', reason: `QEMU (pid ${pid}) did not answer query-status: ${error instanceof Error ? error.message : String(error)}`, ...base };
-    }
-    return { ...stateFromRunState(runState, paths.log, transition === 'Starting'), ...base };
+    this.#vms.watch(spec, paths, pid);
+    return { ...stateFromRunState(state, paths.log, transition === 'Starting'), ...base };
   }
 
   // --- Console ----------------------------------------------------------------------------
 
   async openConsole(spec: InstanceSpec, streamId: string): Promise<void> {
-    const session = await this.#session(spec, 'open the console of');
-    (await session.console()).attach(streamId);
+    const pid = await this.#running(spec, 'open the console of');
+    await this.#vms.console(spec, instancePaths(spec), pid).attach(streamId);
   }
 
   async closeConsole(streamId: string): Promise<void> {
-    await this.#sessions.detachConsole(streamId);
+    this.#vms.detachConsole(streamId);
   }
 
   // --- Display and snapshots (issue 6) ------------------------------------------------------
@@ -200,7 +193,7 @@ export class QemuDriver implements Driver {
 
   /** Lets go of every VM connection (the VMs keep running). Not part of the contract: for tests and shutdown. */
   async detachAll(): Promise<void> {
-    await this.#sessions.closeAll();
+    this.#vms.closeAll();
   }
 
   // --- Helpers ----------------------------------------------------------------------------
@@ -216,52 +209,56 @@ export class QemuDriver implements Driver {
     this.#transitions.set(spec.dir, transition);
   }
 
-  /** The session of a running VM, or INVALID_STATE naming `what` could not be done. */
-  async #session(spec: InstanceSpec, what: string): Promise<VmSession> {
-    const paths = instancePaths(spec);
-    const pid = await this.#livePid(paths);
+  /** The pid of the running VM, or INVALID_STATE naming what could not be done. */
+  async #running(spec: InstanceSpec, what: string): Promise<number> {
+    const pid = await this.#livePid(instancePaths(spec));
     if (pid === undefined) throw notRunning(spec, what);
-    return this.#sessions.attach(spec, paths, pid);
+    return pid;
   }
 
   /** ACPI power button, then wait for QEMU to exit: true when it did within `timeoutMs`, else why not. */
-  async #powerDown(session: VmSession, timeoutMs: number): Promise<true | string> {
-    let state = await session.runState();
-    // A paused guest cannot see the power button.
-    if (state === 'paused') {
-      await session.qmp.execute('cont');
-      state = await session.runState();
-    }
-    if (state !== 'running') return `the guest is not running (${state}), so it cannot power off by itself`;
-    await session.qmp.execute('system_powerdown');
-    if ((await session.waitClosed(timeoutMs)) && (await waitForExit(session.pid, END_TIMEOUT_MS))) return true;
+  async #powerDown(paths: InstancePaths, pid: number, timeoutMs: number): Promise<true | string> {
+    const refused = await withQmp(paths, async (qmp: QmpClient) => {
+      let state = await runState(qmp);
+      // A paused guest cannot see the power button.
+      if (state === 'paused') {
+        await qmp.execute('cont');
+        state = await runState(qmp);
+      }
+      if (state !== 'running') return `the guest is not running (${state}), so it cannot power off by itself`;
+      await qmp.execute('system_powerdown');
+      return undefined;
+    });
+    if (refused) return refused;
+    if (await waitForExit(pid, timeoutMs)) return true;
     return `the guest did not power off within ${timeoutMs} ms`;
   }
 
-  /** Ends QEMU now: QMP quit (SIGTERM without QMP), then SIGKILL; throws VM_FAILED if the process survives. */
-  async #end(spec: InstanceSpec, paths: InstancePaths, pid: number, session: VmSession | undefined): Promise<void> {
-    session?.silence();
-    if (session && !session.isClosed) {
-      await session.qmp.execute('quit').catch(() => undefined); // the reply may lose the race with the close
-      await session.waitClosed(END_TIMEOUT_MS);
-    } else if (!session) {
-      sendSignal(pid, 'SIGTERM'); // QEMU treats it like quit
-    }
+  /** Ends QEMU now: QMP quit (SIGTERM if QMP does not answer), then SIGKILL; VM_FAILED if the process survives. */
+  async #end(spec: InstanceSpec, paths: InstancePaths, pid: number): Promise<void> {
+    this.#vms.silence(spec);
+    const quit = await withQmp(paths, (qmp) => qmp.execute('quit')).then(() => true, () => false);
+    if (!quit) sendSignal(pid, 'SIGTERM'); // QEMU treats it like quit
     if (!(await waitForExit(pid, END_TIMEOUT_MS))) {
       sendSignal(pid, 'SIGKILL');
       if (!(await waitForExit(pid, END_TIMEOUT_MS))) {
         throw new DriverError('VM_FAILED', `QEMU (pid ${pid}) of ${spec.name} survived SIGKILL; it may be stuck in the kernel (check the host)`, { instance: spec.name, pid });
       }
     }
-    await this.#cleanUp(paths);
+    await this.#cleanUp(spec, paths);
   }
 
   /** What a killed QEMU leaves behind (after a clean exit QEMU has removed these itself). */
-  async #cleanUp(paths: InstancePaths): Promise<void> {
+  async #cleanUp(spec: InstanceSpec, paths: InstancePaths): Promise<void> {
+    this.#vms.ended(spec);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.serialSocket].map((file) => rm(file, { force: true })));
   }
 }
 
 function unsupported(what: string): DriverError {
   return new DriverError('UNSUPPORTED', `the qemu driver does not support ${what} yet`);
+}
+
+export function notRunning(spec: InstanceSpec, what: string): DriverError {
+  return new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is not running`, { instance: spec.name });
 }

@@ -26,7 +26,7 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** An attached serial console. Bytes are the guest's raw output; write() sends keystrokes. */
 export interface ConsoleStream {
-  /** Guest output, in order; history (when asked for) comes first. Returns an unsubscribe. */
+  /** Guest output, in order; the current boot's recent output comes first. Returns an unsubscribe. */
   onData(listener: (bytes: Uint8Array) => void): () => void;
   /** The stream ended (guest gone, driver restarted, closed); no more data follows. */
   onEnd(listener: (reason: string) => void): () => void;
@@ -62,6 +62,6 @@ export interface CorralApi {
   onEvent(listener: (event: ApiEvent) => void): () => void;
 
   // --- Console streams -----------------------------------------------------------------------
-  /** Attaches to the serial console; with `history`, what the guest printed earlier comes first. */
-  openConsole(name: string, options?: { history?: boolean }): Promise<ConsoleStream>;
+  /** Attaches to the serial console; what the guest printed earlier in this boot comes first. */
+  openConsole(name: string): Promise<ConsoleStream>;
 }

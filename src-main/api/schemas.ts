@@ -86,8 +86,8 @@ const streamId = z.string().min(1).max(64);
 const base64 = z.base64().max(1 << 20);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
-  /** Attach to an instance's serial console; `history` replays what the guest printed before. */
-  z.object({ type: z.literal('console-open'), id: streamId, name, history: z.boolean().default(true) }),
+  /** Attach to an instance's serial console (recent output of this boot first). */
+  z.object({ type: z.literal('console-open'), id: streamId, name }),
   z.object({ type: z.literal('console-write'), id: streamId, data: base64 }),
   z.object({ type: z.literal('console-close'), id: streamId }),
 ]);

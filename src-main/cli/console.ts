@@ -13,7 +13,7 @@ export async function attachConsole(engine: Engine, name: string): Promise<void>
     stdin.setRawMode(true);
   }
   const detached = new Promise<string>((resolve) => {
-    session.ended.on(resolve);
+    session.onEnd(resolve);
     stdin.on('data', (chunk: Buffer) => {
       const stop = tty ? chunk.indexOf(detachKey) : -1;
       if (stop >= 0) {
@@ -25,7 +25,7 @@ export async function attachConsole(engine: Engine, name: string): Promise<void>
     });
     stdin.on('end', () => resolve('end of input'));
   });
-  session.data.on((bytes) => process.stdout.write(bytes));
+  session.onData((bytes) => process.stdout.write(bytes));
   const reason = await detached;
   if (tty) stdin.setRawMode(false);
   stdin.pause();

@@ -29,6 +29,8 @@ import { ConsoleSession } from './console.ts';
 export interface EngineOptions {
   home?: string;
   cache?: string;
+  /** The built-in drivers' entries; default: the TypeScript sources (the Electron shell passes its bundles). */
+  builtinDrivers?: DriverEntry[];
   /** Drivers besides the built-in ones (tests, installed bundles). */
   extraDrivers?: DriverEntry[];
   spawn?: SpawnDriverProcess;
@@ -68,7 +70,7 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
     this.store = new InstanceStore(this.paths);
-    this.drivers = new DriverRegistry([...builtinDrivers(), ...(options.extraDrivers ?? [])], {
+    this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
       spawn: options.spawn ?? forkDriverProcess,
       logDir: this.paths.logs,
       cacheDir: (driver) => this.paths.driverCache(driver),

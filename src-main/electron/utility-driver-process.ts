@@ -7,11 +7,17 @@ import { utilityProcess } from 'electron';
 import { createLink } from '../../src-drivers/sdk/link.ts';
 import type { ProcessExit, SpawnDriverProcess } from '../core/drivers/process.ts';
 
+/** dist/drivers/qemu.js -> "qemu"; src-drivers/qemu/main.ts -> "qemu". */
+function driverLabel(entry: string): string {
+  const base = path.basename(entry, path.extname(entry));
+  return base === 'main' ? path.basename(path.dirname(entry)) : base;
+}
+
 export const utilityDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.createWriteStream(logFile, { flags: 'a' });
   const child = utilityProcess.fork(entry, [], {
-    serviceName: `corral-driver-${path.basename(path.dirname(entry))}`,
+    serviceName: `corral-driver-${driverLabel(entry)}`,
     stdio: 'pipe',
     env: env ?? process.env,
   });

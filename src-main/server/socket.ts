@@ -14,9 +14,9 @@ export function serveSocket(api: CorralApi, socket: WebSocket): void {
   };
   const stopEvents = api.onEvent((event) => send({ type: 'event', event }));
 
-  const open = async (id: string, name: string, history: boolean): Promise<ConsoleStream | undefined> => {
+  const open = async (id: string, name: string): Promise<ConsoleStream | undefined> => {
     try {
-      const stream = await api.openConsole(name, { history });
+      const stream = await api.openConsole(name);
       send({ type: 'console-opened', id });
       stream.onData((bytes) => send({ type: 'console-data', id, data: Buffer.from(bytes).toString('base64') }));
       stream.onEnd((reason) => {
@@ -41,7 +41,7 @@ export function serveSocket(api: CorralApi, socket: WebSocket): void {
     }
     switch (message.type) {
       case 'console-open':
-        if (!streams.has(message.id)) streams.set(message.id, open(message.id, message.name, message.history));
+        if (!streams.has(message.id)) streams.set(message.id, open(message.id, message.name));
         break;
       case 'console-write': {
         const bytes = Buffer.from(message.data, 'base64');

@@ -1,16 +1,17 @@
-// CorralApi in the browser: calls are `POST /api/METHOD` (the HttpOnly cookie carries the
-// token), events and consoles come over the WebSocket. The engine validates everything the
-// page sends; the page trusts the engine's answers to match the contract's types.
+// CorralApi in the page. In the web shell calls are `POST /api/METHOD` (the HttpOnly cookie
+// carries the token) and events and consoles come over the WebSocket; in Electron both go
+// through the preload bridge (electron.ts), with the same messages. The engine validates
+// everything the page sends; the page trusts the engine's answers to match the contract.
 import type {
   ApiError, ApiEvent, ConsoleStream, CorralApi, CreateResult, DriverInfo, Instance, StartResult,
 } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
+import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
-import type { EngineSocket } from './socket.ts';
 
 type CallResponse = { ok: true; value: unknown } | { ok: false; error: ApiError };
 
-async function call<T>(method: string, body: object = {}): Promise<T> {
+export async function httpCall<T>(method: string, body: object = {}): Promise<T> {
   const response = await fetch(`/api/${method}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -25,7 +26,7 @@ async function call<T>(method: string, body: object = {}): Promise<T> {
 
 let nextStream = 0;
 
-export function webApi(socket: EngineSocket): CorralApi {
+export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralApi {
   return {
     listInstances: () => call<Instance[]>('listInstances'),
     listDrivers: () => call<DriverInfo[]>('listDrivers'),
@@ -40,14 +41,14 @@ export function webApi(socket: EngineSocket): CorralApi {
         if (message.type === 'event') listener(message.event);
       });
     },
-    openConsole(name, options) {
-      return openStream(socket, name, options?.history ?? true);
+    openConsole(name) {
+      return openStream(socket, name);
     },
   };
 }
 
 /** One console stream multiplexed on the socket by a fresh id; resolves once the engine attached it. */
-function openStream(socket: EngineSocket, name: string, history: boolean): Promise<ConsoleStream> {
+function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream> {
   const id = `c${++nextStream}`;
   const data = new Set<(bytes: Uint8Array) => void>();
   const ends = new Set<(reason: string) => void>();
@@ -95,6 +96,6 @@ function openStream(socket: EngineSocket, name: string, history: boolean): Promi
       }
     }));
     unsubscribe.push(socket.onDrop(() => finish('the connection to Corral dropped')));
-    socket.send({ type: 'console-open', id, name, history });
+    socket.send({ type: 'console-open', id, name });
   });
 }

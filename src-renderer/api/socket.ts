@@ -2,10 +2,11 @@
 // after a drop (with backoff) and tells listeners, so data that may have been missed while
 // it was down is fetched again; consoles open at the time end and can be reopened.
 import type { ClientMessage, ServerMessage } from '../../src-main/api/contract.ts';
+import type { EngineChannel } from './channel.ts';
 
 type Listener = (message: ServerMessage) => void;
 
-export class EngineSocket {
+export class EngineSocket implements EngineChannel {
   readonly #url: string;
   readonly #listeners = new Set<Listener>();
   readonly #reconnectListeners = new Set<() => void>();

@@ -25,6 +25,7 @@ export class DriverRegistry {
 
   constructor(entries: DriverEntry[], options: Omit<DriverHostOptions, 'cacheDir'> & { cacheDir: (driver: string) => string }) {
     for (const entry of entries) {
+      if (this.#hosts.has(entry.name)) throw new DriverError('ALREADY_EXISTS', `two drivers are named "${entry.name}"`, { driver: entry.name });
       this.#hosts.set(entry.name, new DriverHost(entry, { ...options, cacheDir: options.cacheDir(entry.name) }));
     }
   }

@@ -37,7 +37,7 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
     let stream: ConsoleStream | undefined;
     let disposed = false;
     setStatus({ kind: 'connecting' });
-    api.openConsole(name, { history: true }).then((opened) => {
+    api.openConsole(name).then((opened) => {
       if (disposed) return void opened.close();
       stream = opened;
       setStatus({ kind: 'attached' });

@@ -1,0 +1,71 @@
+// The Electron bundles (scripts/build-electron.ts), built into a temp folder: the sandboxed
+// preload must be one CommonJS file whose only require is 'electron', the main bundle may
+// import only 'electron' and Node built-ins, and the QEMU driver bundle must really answer
+// a handshake when the engine runs it as a process.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Engine } from '../../src-main/core/engine.ts';
+import { repoRoot, tempDir } from '../support/temp.ts';
+
+const run = promisify(execFile);
+
+/** Module specifiers a bundle loads at run time: require("x"), import ... from "x", import("x"). */
+function loadedModules(code: string): string[] {
+  const found = new Set<string>();
+  for (const pattern of [/\brequire\(\s*["']([^"']+)["']\s*\)/g, /\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /^\s*import\s*["']([^"']+)["']/gm]) {
+    for (const match of code.matchAll(pattern)) if (match[1]) found.add(match[1]);
+  }
+  return [...found].sort();
+}
+
+const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec);
+
+describe('Electron bundles', () => {
+  let out: string;
+
+  before(async () => {
+    out = await tempDir('corral-bundles-');
+    await run(process.execPath, [path.join(repoRoot, 'scripts/build-electron.ts'), '--out', out], { cwd: repoRoot });
+  });
+  after(() => fs.rm(out, { recursive: true, force: true }));
+
+  it('builds the preload as one CommonJS file that requires only electron', async () => {
+    const files = (await fs.readdir(path.join(out, 'electron'))).filter((f) => /\.(c|m)?js$/.test(f));
+    assert.deepEqual(files.sort(), ['main.js', 'preload.cjs'], 'no extra chunks');
+    const preload = await fs.readFile(path.join(out, 'electron/preload.cjs'), 'utf8');
+    assert.deepEqual(loadedModules(preload), ['electron']);
+    assert.doesNotMatch(preload, /^\s*(import|export)\s/m, 'no ES module syntax: a sandboxed preload is a script');
+    assert.doesNotMatch(preload, /\bimport\s*\(/, 'no dynamic import');
+    assert.match(preload, /exposeInMainWorld\(\s*["']corral["']/);
+  });
+
+  it('builds main with only electron and Node built-ins left to load', async () => {
+    const main = await fs.readFile(path.join(out, 'electron/main.js'), 'utf8');
+    const external = loadedModules(main).filter((spec) => spec !== 'electron' && !isBuiltin(spec));
+    assert.deepEqual(external, [], 'every package is bundled: a packaged app ships no node_modules');
+    // Sources that find files beside them keep their own locations (assets/templates/...).
+    assert.match(main, /new URL\("\.\.\/\.\.\/src-main\/core\/templates\/load\.ts", import\.meta\.url\)/);
+  });
+
+  it('builds a QEMU driver bundle that answers the handshake as a process', { timeout: 60_000 }, async () => {
+    const code = await fs.readFile(path.join(out, 'drivers/qemu.js'), 'utf8');
+    assert.deepEqual(loadedModules(code).filter((spec) => !isBuiltin(spec)), []);
+    assert.deepEqual(JSON.parse(await fs.readFile(path.join(out, 'drivers/package.json'), 'utf8')), { type: 'module' });
+    const home = await tempDir();
+    const engine = new Engine({ home, cache: path.join(home, 'cache'), health: { intervalMs: 0, timeoutMs: 1000 }, builtinDrivers: [{ name: 'qemu', entry: path.join(out, 'drivers/qemu.js') }] });
+    try {
+      const [qemu] = await engine.listDrivers();
+      assert.equal(qemu?.name, 'qemu');
+      assert.equal(qemu?.protocol, 1);
+      assert.ok(qemu?.capabilities?.console.includes('serial'), JSON.stringify(qemu));
+    } finally {
+      await engine.close();
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+});

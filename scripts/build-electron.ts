@@ -1,0 +1,80 @@
+// Bundles the Electron shell with esbuild (renderer: `npm run build:renderer`, Vite):
+//   dist/electron/main.js      the main process, ESM, every package bundled in
+//   dist/electron/preload.cjs  the sandboxed preload: ONE CommonJS file requiring only 'electron'
+//   dist/drivers/qemu.js       the QEMU driver's entry for a utility process (no .ts there)
+// Usage: node scripts/build-electron.ts [--out DIR]   (DIR defaults to ./dist)
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'dist') } } });
+const out = path.resolve(values.out ?? 'dist');
+
+// CommonJS packages inside an ESM bundle still call require() for Node built-ins.
+const requireShim = "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);";
+
+/**
+ * Sources find files beside them with `new URL('../../../assets/...', import.meta.url)`. In a
+ * bundle import.meta.url is the bundle's, so each source's import.meta.url is replaced by its
+ * own location, expressed relative to the bundle: `dist/electron/` -> `../../src-main/...`.
+ * The same holds inside app.asar, which keeps the repository's layout (assets/ included).
+ */
+function sourceLocations(bundleDir: string): Plugin {
+  return {
+    name: 'source-locations',
+    setup(builder) {
+      builder.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const source = await fs.readFile(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const relative = path.relative(root, args.path).split(path.sep).join('/');
+        const up = path.relative(bundleDir, root).split(path.sep).join('/');
+        const own = `new URL(${JSON.stringify(`${up}/${relative}`)}, import.meta.url).href`;
+        return { contents: source.replaceAll('import.meta.url', own), loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
+      });
+    },
+  };
+}
+
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' } as const;
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/electron/main.ts')],
+    outfile: path.join(out, 'electron/main.js'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: ['electron'],
+    banner: { js: requireShim },
+    plugins: [sourceLocations(path.join(root, 'dist/electron'))],
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/electron/preload.ts')],
+    outfile: path.join(out, 'electron/preload.cjs'),
+    // 'browser': a Node built-in slipping into the preload fails the build, not the window.
+    platform: 'browser',
+    format: 'cjs',
+    target: 'chrome130',
+    minify: true, // loaded by every page load; the sourcemap keeps it debuggable
+    external: ['electron'],
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-drivers/qemu/main.ts')],
+    outfile: path.join(out, 'drivers/qemu.js'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    banner: { js: requireShim },
+    plugins: [sourceLocations(path.join(root, 'dist/drivers'))],
+  }),
+]);
+
+// Unpacked from app.asar, the driver bundles sit outside the app's package.json: say ESM here.
+await fs.writeFile(path.join(out, 'drivers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);

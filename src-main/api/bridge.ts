@@ -1,0 +1,49 @@
+// The Electron preload bridge (`window.corral`): the same CorralApi wire format as the web
+// shell, carried over Electron IPC instead of HTTP + WebSocket. Calls are one invoke
+// (method + payload, answered with the web shell's {ok, value} | {ok, error}); events and
+// console streams are the WebSocket's ClientMessage / ServerMessage frames, multiplexed on
+// one pair of IPC channels. Reusing those schemas means one set of checks for both shells.
+//
+// The preload parses with these schemas before anything leaves the page, and the main
+// process parses again (a compromised renderer can skip the preload's checks, never main's).
+import { z } from 'zod';
+import type { ClientMessage, ServerMessage } from './contract.ts';
+import { callResponseSchema } from './schemas.ts';
+
+/** IPC channel names; nothing else is listened to. */
+export const bridgeChannels = {
+  /** renderer -> main, answered: an API call or `connect`. */
+  invoke: 'corral:invoke',
+  /** renderer -> main, one-way: console-open / console-write / console-close. */
+  send: 'corral:send',
+  /** main -> renderer: events and console frames (ServerMessage). */
+  message: 'corral:message',
+} as const;
+
+/** The CorralApi methods that are plain calls; the same set as the web shell's POST /api/METHOD. */
+export const callMethods = ['listInstances', 'listDrivers', 'create', 'start', 'stop', 'pause', 'resume', 'delete'] as const;
+
+/**
+ * `connect` starts this page's session: events begin to flow, and a session left over from
+ * an earlier load of the same window (a reload) is closed with its consoles.
+ */
+export const bridgeMethods = [...callMethods, 'connect'] as const;
+export type BridgeMethod = (typeof bridgeMethods)[number];
+
+export const invokeRequestSchema = z.object({
+  method: z.enum(bridgeMethods),
+  /** Checked per method by the main process with the request schemas in schemas.ts. */
+  payload: z.unknown().optional(),
+});
+export type InvokeRequest = z.infer<typeof invokeRequestSchema>;
+
+export const invokeReplySchema = callResponseSchema;
+export type InvokeReply = z.infer<typeof invokeReplySchema>;
+
+/** What the preload exposes as `window.corral`. Functions only: nothing the page can mutate. */
+export interface CorralBridge {
+  invoke(method: BridgeMethod, payload?: unknown): Promise<InvokeReply>;
+  send(message: ClientMessage): void;
+  /** Events and console frames from the engine. Returns an unsubscribe. */
+  onMessage(listener: (message: ServerMessage) => void): () => void;
+}

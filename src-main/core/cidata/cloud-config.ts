@@ -1,0 +1,123 @@
+// The NoCloud seed files for an instance: user-data (#cloud-config), meta-data and
+// network-config (v2), plus the nerdctl-full archive when containerd is on. A small subset of
+// what Lima's cidata templates (pkg/cidata/cidata.TEMPLATE.d) put there: hostname, one
+// passwordless-sudo user with SSH keys, growpart, timezone, DNS, and containerd from the archive.
+// Lima's boot scripts, mounts, port forwarding and guest agent have no counterpart here yet.
+import { stringify } from 'yaml';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { IsoEntry } from './iso9660.ts';
+
+/** The archive's name on the cidata disk, Lima's. */
+export const nerdctlArchiveName = 'nerdctl-full.tgz';
+
+export interface CidataUser {
+  name: string;
+  uid: number;
+  /** Default /home/NAME.linux, Lima's: never the host's home folder, which a mount may shadow. */
+  home?: string;
+  /** Default /bin/bash. */
+  shell?: string;
+  /** Public keys ("ssh-ed25519 AAAA... comment") the guest accepts for the user. */
+  sshAuthorizedKeys: readonly string[];
+  /** The user's full name (gecos). */
+  comment?: string;
+}
+
+export interface CidataOptions {
+  user: CidataUser;
+  /** cloud-init runs its once-per-instance steps again whenever this changes. Default "iid-NAME". */
+  instanceId?: string;
+  /** Default: the instance name made a valid host name (lower case, "." and "_" become "-"). */
+  hostname?: string;
+  /** An IANA zone such as "Europe/Paris"; unset leaves the image's. */
+  timezone?: string;
+  /** Name servers; unset leaves what DHCP gives. */
+  dns?: readonly string[];
+  /** The first NIC's MAC address; without it, network-config matches interfaces by name. */
+  macAddress?: string;
+  /** containerd from a local nerdctl-full archive (Lima's `containerd:` with its archive fetched). */
+  containerd?: { archive: string; system: boolean; user: boolean };
+}
+
+export interface CidataInstance {
+  name: string;
+}
+
+/** The files of the cidata disk, ready for writeCidataIso(). */
+export function cidataFiles(instance: CidataInstance, options: CidataOptions): IsoEntry[] {
+  const hostname = options.hostname ?? hostnameFor(instance.name);
+  // lineWidth 0: no folding of long commands over several lines (valid YAML, but hard to read).
+  const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { lineWidth: 0 }));
+  const entries: IsoEntry[] = [
+    { name: 'user-data', data: yaml(userData(hostname, options), '#cloud-config\n') },
+    { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId ?? `iid-${instance.name}`, 'local-hostname': hostname }) },
+    { name: 'network-config', data: yaml(networkConfig(options.macAddress)) },
+  ];
+  if (options.containerd) entries.push({ name: nerdctlArchiveName, data: { path: options.containerd.archive } });
+  return entries;
+}
+
+/** A host name from an instance name: one DNS label, as cloud-init and systemd accept it. */
+export function hostnameFor(name: string): string {
+  const label = name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  if (!label) throw new DriverError('INVALID_NAME', `no host name can be made from "${name}"`, { name });
+  return label;
+}
+
+function userData(hostname: string, options: CidataOptions): Record<string, unknown> {
+  const { user } = options;
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user.name)) {
+    throw new DriverError('INVALID_CONFIG', `"${user.name}" is not a valid Linux user name`, { field: 'user.name' });
+  }
+  const home = user.home ?? `/home/${user.name}.linux`;
+  return {
+    hostname,
+    manage_etc_hosts: 'localhost',
+    // Images ship small; the disk the driver made is bigger: grow the root partition into it.
+    growpart: { mode: 'auto', devices: ['/'] },
+    ...(options.timezone ? { timezone: options.timezone } : {}),
+    ...(options.dns?.length ? { manage_resolv_conf: true, resolv_conf: { nameservers: [...options.dns] } } : {}),
+    users: [{
+      name: user.name,
+      uid: String(user.uid),
+      ...(user.comment ? { gecos: user.comment } : {}),
+      homedir: home,
+      shell: user.shell ?? '/bin/bash',
+      sudo: 'ALL=(ALL) NOPASSWD:ALL',
+      lock_passwd: true,
+      ssh_authorized_keys: [...user.sshAuthorizedKeys],
+    }],
+    ...(options.containerd ? { runcmd: containerdCommands(options.containerd, user.name, user.uid) } : {}),
+  };
+}
+
+/**
+ * Installs nerdctl-full from the cidata disk, as Lima's boot script 40-install-containerd.sh
+ * does: unpack into /usr/local, then start the system daemons and/or the user's rootless ones.
+ */
+function containerdCommands(containerd: { system: boolean; user: boolean }, user: string, uid: number): string[] {
+  const commands = [
+    'mkdir -p /mnt/cidata',
+    `mount -o ro LABEL=cidata /mnt/cidata`,
+    `tar Cxzf /usr/local /mnt/cidata/${nerdctlArchiveName}`,
+    'umount /mnt/cidata',
+  ];
+  if (containerd.system) commands.push('systemctl daemon-reload', 'systemctl enable --now containerd buildkit');
+  if (containerd.user) {
+    const env = `XDG_RUNTIME_DIR=/run/user/${uid} PATH=/usr/local/bin:/usr/bin:/bin`;
+    commands.push(
+      `loginctl enable-linger ${user}`,
+      // The user's systemd starts asynchronously after enable-linger; rootless setup needs its bus.
+      `timeout 60 sh -c 'until [ -S /run/user/${uid}/systemd/private ]; do sleep 1; done'`,
+      `sudo -iu ${user} ${env} containerd-rootless-setuptool.sh install`,
+      `sudo -iu ${user} ${env} containerd-rootless-setuptool.sh install-buildkit`,
+    );
+  }
+  return commands;
+}
+
+/** Netplan-style v2: DHCP on the first NIC (by MAC when known; else any en*, eth* name). */
+function networkConfig(macAddress: string | undefined): Record<string, unknown> {
+  const match = macAddress ? { macaddress: macAddress.toLowerCase() } : { name: 'e*' };
+  return { version: 2, ethernets: { eth0: { match, dhcp4: true, ...(macAddress ? { 'set-name': 'eth0' } : {}) } } };
+}

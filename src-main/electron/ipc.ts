@@ -1,0 +1,17 @@
+// Wires the router (router.ts: sender check + zod + engine) to ipcMain. Only the bridge's
+// two channels are listened to; the router refuses anything not from the app's own frame.
+import { ipcMain } from 'electron';
+import type { CorralApi } from '../api/contract.ts';
+import { bridgeChannels } from '../api/bridge.ts';
+import { createIpcRouter } from './router.ts';
+
+export function registerIpc(api: CorralApi): () => void {
+  const router = createIpcRouter(api);
+  ipcMain.handle(bridgeChannels.invoke, (event, raw: unknown) => router.invoke(event.senderFrame, event.sender, raw));
+  ipcMain.on(bridgeChannels.send, (event, raw: unknown) => router.send(event.senderFrame, event.sender, raw));
+  return () => {
+    ipcMain.removeHandler(bridgeChannels.invoke);
+    ipcMain.removeAllListeners(bridgeChannels.send);
+    router.close();
+  };
+}

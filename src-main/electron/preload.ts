@@ -1,0 +1,40 @@
+// The sandboxed preload: exposes `window.corral` (CorralBridge) and nothing else. It is
+// bundled into ONE CommonJS file (dist/electron/preload.cjs) because a sandboxed preload may
+// require only a few Electron modules, no files and no packages. Everything leaving the page
+// is parsed here with the API's schemas, and everything arriving from main too; main parses
+// the page's messages again (the authoritative check).
+import { contextBridge, ipcRenderer } from 'electron';
+import { z } from 'zod';
+import type { ServerMessage } from '../api/contract.ts';
+import { bridgeChannels, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
+import type { CorralBridge } from '../api/bridge.ts';
+import { clientMessageSchema, serverMessageSchema } from '../api/schemas.ts';
+
+// zod's JIT compiles validators with `new Function`; the page's CSP forbids eval, so don't.
+z.config({ jitless: true });
+
+const listeners = new Set<(message: ServerMessage) => void>();
+
+ipcRenderer.on(bridgeChannels.message, (_event, raw: unknown) => {
+  const parsed = serverMessageSchema.safeParse(raw);
+  if (!parsed.success) return console.error('corral: dropped a malformed message from the engine');
+  for (const listener of listeners) listener(parsed.data);
+});
+
+const bridge: CorralBridge = {
+  async invoke(method, payload) {
+    const request = invokeRequestSchema.parse({ method, payload });
+    return invokeReplySchema.parse(await ipcRenderer.invoke(bridgeChannels.invoke, request));
+  },
+  send(message) {
+    ipcRenderer.send(bridgeChannels.send, clientMessageSchema.parse(message));
+  },
+  onMessage(listener) {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('corral', bridge);

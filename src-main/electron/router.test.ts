@@ -1,0 +1,159 @@
+// The IPC router without Electron: plain objects stand in for WebFrameMain and WebContents.
+// Sender checks, zod parsing, calls, events and console streams, page reloads and closes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ApiEvent, ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
+import { bridgeChannels, callMethods } from '../api/bridge.ts';
+import { handlers } from '../server/calls.ts';
+import { createIpcRouter } from './router.ts';
+import type { RendererContents } from './router.ts';
+import { appEntryUrl } from './security.ts';
+
+const app = { url: appEntryUrl, parent: null };
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+class FakeContents implements RendererContents {
+  static next = 1;
+  readonly id = FakeContents.next++;
+  readonly received: ServerMessage[] = [];
+  destroyed = false;
+  readonly #onDestroyed: (() => void)[] = [];
+  send(channel: string, message: ServerMessage): void {
+    assert.equal(channel, bridgeChannels.message);
+    this.received.push(message);
+  }
+  isDestroyed(): boolean { return this.destroyed; }
+  once(_event: 'destroyed', listener: () => void): void { this.#onDestroyed.push(listener); }
+  destroy(): void {
+    this.destroyed = true;
+    for (const listener of this.#onDestroyed) listener();
+  }
+}
+
+/** A CorralApi that records calls, emits events on demand, and hands out fake consoles. */
+function fakeApi() {
+  const calls: [string, unknown[]][] = [];
+  const eventListeners = new Set<(event: ApiEvent) => void>();
+  const consoles: { name: string; written: string[]; closed: boolean; push(text: string): void; end(reason: string): void }[] = [];
+  const record = (method: string) => async (...args: unknown[]) => {
+    calls.push([method, args]);
+    return method === 'listInstances' ? [] : undefined;
+  };
+  const api = {
+    listInstances: record('listInstances'), listDrivers: record('listDrivers'), create: record('create'), start: record('start'),
+    stop: record('stop'), pause: record('pause'), resume: record('resume'), delete: record('delete'),
+    onEvent(listener: (event: ApiEvent) => void) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    async openConsole(name: string): Promise<ConsoleStream> {
+      if (name === 'missing') throw Object.assign(new Error('no instance "missing"'), { code: 'NOT_FOUND', details: {} });
+      const data = new Set<(bytes: Uint8Array) => void>();
+      const ends = new Set<(reason: string) => void>();
+      const entry = {
+        name, written: [] as string[], closed: false,
+        push: (text: string) => { for (const l of data) l(new TextEncoder().encode(text)); },
+        end: (reason: string) => { for (const l of ends) l(reason); },
+      };
+      consoles.push(entry);
+      return {
+        onData: (l) => { data.add(l); return () => data.delete(l); },
+        onEnd: (l) => { ends.add(l); return () => ends.delete(l); },
+        write: (bytes) => { entry.written.push(Buffer.from(bytes).toString()); },
+        close: async () => { entry.closed = true; },
+      };
+    },
+  } as unknown as CorralApi;
+  const emit = (event: ApiEvent) => { for (const l of eventListeners) l(event); };
+  return { api, calls, consoles, emit, listeners: eventListeners };
+}
+
+describe('IPC router', () => {
+  it('serves exactly the web shell’s calls', () => {
+    assert.deepEqual([...callMethods].sort(), Object.keys(handlers).sort());
+  });
+
+  it('refuses calls and messages from anything but the app’s top-level frame', async () => {
+    const { api, calls, listeners } = fakeApi();
+    const warnings: string[] = [];
+    const router = createIpcRouter(api, (m) => warnings.push(m));
+    const contents = new FakeContents();
+    for (const frame of [null, { url: 'https://example.com/', parent: null }, { url: appEntryUrl, parent: app }]) {
+      const reply = await router.invoke(frame, contents, { method: 'listInstances', payload: {} });
+      assert.equal(reply.ok, false);
+      assert.equal((await router.invoke(frame, contents, { method: 'connect' })).ok, false);
+      router.send(frame, contents, { type: 'console-open', id: 'c1', name: 'vm' });
+    }
+    assert.deepEqual(calls, []);
+    assert.equal(listeners.size, 0, 'no session was opened');
+    assert.equal(warnings.length, 9);
+  });
+
+  it('parses method and payload, and answers with the engine’s typed error', async () => {
+    const { api, calls } = fakeApi();
+    const router = createIpcRouter(api, () => undefined);
+    const contents = new FakeContents();
+    const unknownMethod = await router.invoke(app, contents, { method: 'constructor', payload: {} });
+    assert.equal(unknownMethod.ok, false);
+    assert.equal(!unknownMethod.ok && unknownMethod.error.code, 'INVALID_CONFIG');
+    const badPayload = await router.invoke(app, contents, { method: 'start', payload: { name: 42 } });
+    assert.equal(!badPayload.ok && badPayload.error.code, 'INVALID_CONFIG');
+    assert.match(!badPayload.ok ? badPayload.error.message : '', /field "name"/);
+    assert.equal((await router.invoke(app, contents, 'listInstances')).ok, false);
+    assert.deepEqual(calls, []);
+
+    assert.deepEqual(await router.invoke(app, contents, { method: 'listInstances' }), { ok: true, value: [] });
+    assert.deepEqual(await router.invoke(app, contents, { method: 'stop', payload: { name: 'vm', force: true } }), { ok: true, value: null });
+    assert.deepEqual(calls, [['listInstances', []], ['stop', ['vm', { force: true }]]]);
+  });
+
+  it('pushes events and multiplexes consoles after connect', async () => {
+    const { api, consoles, emit } = fakeApi();
+    const router = createIpcRouter(api, () => undefined);
+    const contents = new FakeContents();
+    router.send(app, contents, { type: 'console-open', id: 'c1', name: 'vm' });
+    assert.equal(consoles.length, 0, 'nothing before connect');
+
+    assert.deepEqual(await router.invoke(app, contents, { method: 'connect' }), { ok: true, value: null });
+    emit({ type: 'instances-changed' });
+    router.send(app, contents, { type: 'console-open', id: 'c1', name: 'vm' });
+    router.send(app, contents, { type: 'console-open', id: 'c2', name: 'missing' });
+    await tick();
+    consoles[0]?.push('hello');
+    router.send(app, contents, { type: 'console-write', id: 'c1', data: Buffer.from('ls\n').toString('base64') });
+    router.send(app, contents, { type: 'console-write', id: 'c1', data: '***not base64***' });
+    router.send(app, contents, { type: 'console-open', id: 'c1', name: 'vm', extra: { nested: true } });
+    await tick();
+    assert.deepEqual(consoles[0]?.written, ['ls\n']);
+    consoles[0]?.end('guest stopped');
+    assert.deepEqual(contents.received, [
+      { type: 'event', event: { type: 'instances-changed' } },
+      { type: 'console-opened', id: 'c1' },
+      { type: 'console-error', id: 'c2', error: { code: 'NOT_FOUND', message: 'no instance "missing"', details: {} } },
+      { type: 'console-data', id: 'c1', data: Buffer.from('hello').toString('base64') },
+      { type: 'console-ended', id: 'c1', reason: 'guest stopped' },
+    ]);
+  });
+
+  it('closes the old page’s consoles on a reload and everything when the window goes', async () => {
+    const { api, consoles, emit, listeners } = fakeApi();
+    const router = createIpcRouter(api, () => undefined);
+    const contents = new FakeContents();
+    await router.invoke(app, contents, { method: 'connect' });
+    router.send(app, contents, { type: 'console-open', id: 'c1', name: 'vm' });
+    await tick();
+    await router.invoke(app, contents, { method: 'connect' }); // the page reloaded
+    await tick();
+    assert.equal(consoles[0]?.closed, true);
+    assert.equal(listeners.size, 1, 'one event subscription per page, not one per load');
+    router.send(app, contents, { type: 'console-open', id: 'c1', name: 'vm' });
+    await tick();
+    contents.destroy();
+    await tick();
+    assert.equal(consoles[1]?.closed, true);
+    assert.equal(listeners.size, 0);
+    const before = contents.received.length;
+    emit({ type: 'instances-changed' });
+    assert.equal(contents.received.length, before, 'nothing is sent to a destroyed page');
+  });
+});

@@ -1,0 +1,74 @@
+// Every IPC message from a renderer passes through here: the sender check first (the app's
+// own top-level frame, see security.ts), then the zod parse, then the engine. One session
+// per page (webContents), replaced when the page connects again after a reload and closed
+// when the page goes away. No run-time `electron` import: ipc.ts wires it to ipcMain, and
+// router.test.ts drives it with plain objects.
+import type { CorralApi, ServerMessage } from '../api/contract.ts';
+import { bridgeChannels, invokeRequestSchema } from '../api/bridge.ts';
+import type { InvokeReply } from '../api/bridge.ts';
+import { senderAllowed } from './security.ts';
+import type { SenderFrame } from './security.ts';
+import { dispatchCall, openSession } from './session.ts';
+import type { RendererSession } from './session.ts';
+
+/** The part of Electron's WebContents the router uses. */
+export interface RendererContents {
+  readonly id: number;
+  send(channel: string, message: ServerMessage): void;
+  isDestroyed(): boolean;
+  once(event: 'destroyed', listener: () => void): unknown;
+}
+
+export interface IpcRouter {
+  invoke(frame: SenderFrame | null, contents: RendererContents, raw: unknown): Promise<InvokeReply>;
+  send(frame: SenderFrame | null, contents: RendererContents, raw: unknown): void;
+  /** Ends every session (app quit). */
+  close(): void;
+}
+
+const refused: InvokeReply = { ok: false, error: { code: 'INVALID_STATE', message: 'refused: the message did not come from the Corral window', details: {} } };
+
+export function createIpcRouter(api: CorralApi, warn: (message: string) => void = (m) => console.warn(m)): IpcRouter {
+  const sessions = new Map<number, RendererSession>();
+  const watched = new Set<number>();
+
+  const connect = (contents: RendererContents): void => {
+    sessions.get(contents.id)?.close(); // a reload: the old page's consoles and events end
+    sessions.set(contents.id, openSession(api, (message) => {
+      if (!contents.isDestroyed()) contents.send(bridgeChannels.message, message);
+    }));
+    if (!watched.has(contents.id)) {
+      watched.add(contents.id);
+      contents.once('destroyed', () => {
+        sessions.get(contents.id)?.close();
+        sessions.delete(contents.id);
+        watched.delete(contents.id);
+      });
+    }
+  };
+
+  return {
+    async invoke(frame, contents, raw) {
+      if (!senderAllowed(frame)) {
+        warn(`corral: refused an IPC call from ${frame?.url ?? 'a gone frame'}`);
+        return refused;
+      }
+      const request = invokeRequestSchema.safeParse(raw);
+      if (request.success && request.data.method === 'connect') {
+        connect(contents);
+        return { ok: true, value: null };
+      }
+      return dispatchCall(api, raw);
+    },
+    send(frame, contents, raw) {
+      if (!senderAllowed(frame)) return warn(`corral: refused an IPC message from ${frame?.url ?? 'a gone frame'}`);
+      const session = sessions.get(contents.id);
+      if (!session) return warn('corral: dropped a console message sent before connect');
+      if (!session.receive(raw)) warn('corral: dropped a malformed console message');
+    },
+    close() {
+      for (const session of sessions.values()) session.close();
+      sessions.clear();
+    },
+  };
+}
