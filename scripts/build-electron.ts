@@ -41,9 +41,10 @@ function sourceLocations(bundleDir: string): Plugin {
 
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' } as const;
 
-await Promise.all([
+const [main] = await Promise.all([
   build({
     ...common,
+    metafile: true, // what the bundle still imports at run time, for e2e/electron/bundle.test.ts
     entryPoints: [path.join(root, 'src-main/electron/main.ts')],
     outfile: path.join(out, 'electron/main.js'),
     platform: 'node',
@@ -75,6 +76,8 @@ await Promise.all([
     plugins: [sourceLocations(path.join(root, 'dist/drivers'))],
   }),
 ]);
+
+await fs.writeFile(path.join(out, 'electron/main.meta.json'), JSON.stringify(main.metafile));
 
 // Unpacked from app.asar, the driver bundles sit outside the app's package.json: say ESM here.
 await fs.writeFile(path.join(out, 'drivers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);

@@ -1,4 +1,5 @@
 // The page frame: header, the current view, the create dialog and the notice bar.
+import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
 import { InstancePage } from './features/instances/InstancePage.tsx';
@@ -15,6 +16,7 @@ export function App() {
       <main>
         <NoticeBar />
         {view.kind === 'list' ? <InstanceList /> : <InstancePage key={view.name} name={view.name} />}
+        <DownloadsPanel />
       </main>
       <CreateDialog />
     </>

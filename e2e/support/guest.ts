@@ -17,21 +17,26 @@ export function testGuest(): Promise<string> {
   return built;
 }
 
-export async function writeGuestTemplate(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const guest = await testGuest();
+/**
+ * A lima.yaml for the test guest. `base` locates its files (a folder, or an http URL prefix);
+ * containerd is off unless `extra` turns it on, since Lima's default would fetch nerdctl.
+ */
+export async function writeGuestTemplate(dir: string, extra: Record<string, unknown> = {}, base?: string): Promise<string> {
+  const from = base ?? (await testGuest());
+  const at = (file: string) => (from.startsWith('http') ? `${from}/${file}` : path.join(from, file));
   const yaml = [
     'vmType: qemu',
     'cpus: 1',
     'memory: 256MiB',
     'disk: 1GiB',
     'images:',
-    `  - location: ${path.join(guest, 'disk.raw')}`,
+    `  - location: ${at('disk.raw')}`,
     '    kernel:',
-    `      location: ${path.join(guest, 'vmlinuz')}`,
+    `      location: ${at('vmlinuz')}`,
     '      cmdline: console=ttyS0 quiet',
     '    initrd:',
-    `      location: ${path.join(guest, 'initrd.img')}`,
-    ...Object.entries(extra).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+    `      location: ${at('initrd.img')}`,
+    ...Object.entries({ containerd: { system: false, user: false }, ...extra }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
   ].join('\n');
   const file = path.join(dir, 'guest.yaml');
   await fs.writeFile(file, `${yaml}\n`);

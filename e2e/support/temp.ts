@@ -14,14 +14,14 @@ export function fixtureDriver(file: string): string {
   return path.join(repoRoot, 'e2e', 'fixtures', 'drivers', file);
 }
 
-/** Writes a lima.yaml for `driver` whose single image is a small local file. */
+/** Writes a lima.yaml whose single image is a small local file (containerd off: no nerdctl download). */
 export async function writeTemplate(dir: string, fields: Record<string, unknown> = {}): Promise<string> {
   const image = path.join(dir, 'image.raw');
   await fs.writeFile(image, 'not really a disk');
   const lines = [
     'images:',
     `  - location: ${JSON.stringify(image)}`,
-    ...Object.entries(fields).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+    ...Object.entries({ containerd: { system: false, user: false }, ...fields }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
   ];
   const file = path.join(dir, 'template.yaml');
   await fs.writeFile(file, `${lines.join('\n')}\n`);

@@ -82,6 +82,23 @@ describe('qemuCommand', () => {
   });
 });
 
+describe('qemuCommand display', () => {
+  it('shows a VGA card over password-protected VNC and its websocket, on loopback, with a kernel console on the screen', () => {
+    const s = spec({ display: 'vnc', kernel: { path: '/k', cmdline: 'quiet' } });
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg', vnc: { port: 40123, websocketPort: 40124 } });
+    assert.deepEqual(values(args, '-vnc'), ['127.0.0.1:34223,websocket=127.0.0.1:40124,password=on']);
+    assert.deepEqual(values(args, '-device').filter((d) => d === 'VGA'), ['VGA']);
+    assert.deepEqual(values(args, '-display'), []);
+    assert.deepEqual(values(args, '-append'), ['quiet console=tty0 console=ttyS0']);
+  });
+  it('has no screen without a display', () => {
+    const s = spec();
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg', vnc: { port: 40123, websocketPort: 40124 } });
+    assert.deepEqual(values(args, '-vnc'), []);
+    assert.ok(!values(args, '-device').includes('VGA'));
+  });
+});
+
 describe('kernelCmdline', () => {
   it('keeps a console the user chose', () => {
     assert.equal(kernelCmdline('console=hvc0 quiet', 'ttyS0'), 'console=hvc0 quiet');

@@ -6,6 +6,8 @@ import type { InstancePaths } from './paths.ts';
 export interface QemuCommandOptions {
   /** 'kvm', 'hvf', 'whpx' or 'tcg' (accelerator.ts decides). */
   accelerator: string;
+  /** Loopback ports for VNC and its WebSocket, free when the driver picked them (display vnc only). */
+  vnc?: { port: number; websocketPort: number };
 }
 
 export interface QemuCommand {
@@ -45,10 +47,14 @@ export function qmpMarker(paths: InstancePaths): string {
   return `path=${escapeOption(paths.qmpSocket)},`;
 }
 
-/** Adds the serial console to a kernel command line that names none, so the console works out of the box. */
-export function kernelCmdline(cmdline: string, console: string): string {
+/**
+ * Adds the serial console to a kernel command line that names none, so the console works out
+ * of the box. With a screen, the kernel writes to tty0 as well; the serial port comes last, so
+ * it stays /dev/console (where init and its shell talk).
+ */
+export function kernelCmdline(cmdline: string, console: string, screen = false): string {
   if (/(^|\s)console=/.test(cmdline)) return cmdline;
-  return [cmdline.trim(), `console=${console}`].filter(Boolean).join(' ');
+  return [cmdline.trim(), screen ? 'console=tty0' : '', `console=${console}`].filter(Boolean).join(' ');
 }
 
 /** Hardware accelerators run the host's CPU model; TCG emulates the most capable one it has. */
@@ -69,9 +75,10 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     // Only the devices listed here: no default NIC, VGA, floppy or parallel port, no host config file.
     '-nodefaults',
     '-no-user-config',
-    ...displayArgs(spec),
+    ...displayArgs(spec, options),
     '-drive', `if=virtio,file=${escapeOption(paths.disk)},format=qcow2,discard=unmap`,
     ...kernelArgs(spec, profile),
+    ...cidataArgs(spec),
     ...networkArgs(),
     '-device', 'virtio-rng-pci',
     // One serial port on a socket (serial.ts keeps the one client it accepts), logged for history.
@@ -95,9 +102,17 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
   return { binary: profile.binary, args };
 }
 
-/** The seam for displays: issue 6 adds VNC here (-vnc with a websocket and a QMP-set password). */
-function displayArgs(_spec: InstanceSpec): string[] {
-  return ['-display', 'none'];
+/**
+ * A standard VGA card shown over VNC on loopback only, with a WebSocket listener for the
+ * embedded view. password=on refuses every client until the driver sets a password over QMP
+ * (set_password), so the password never appears on the command line or in a log.
+ */
+function displayArgs(spec: InstanceSpec, options: QemuCommandOptions): string[] {
+  if (spec.config.display !== 'vnc') return ['-display', 'none'];
+  const { vnc } = options;
+  if (!vnc) throw new Error('display vnc needs ports (the driver picks them before building the command)');
+  // -vnc takes a display number, the port less 5900; websocket= takes a port.
+  return ['-device', 'VGA', '-vnc', `127.0.0.1:${vnc.port - 5900},websocket=127.0.0.1:${vnc.websocketPort},password=on`];
 }
 
 function kernelArgs(spec: InstanceSpec, profile: ArchProfile): string[] {
@@ -106,8 +121,15 @@ function kernelArgs(spec: InstanceSpec, profile: ArchProfile): string[] {
   return [
     '-kernel', kernel.path,
     ...(initrd ? ['-initrd', initrd.path] : []),
-    '-append', kernelCmdline(kernel.cmdline, profile.console),
+    '-append', kernelCmdline(kernel.cmdline, profile.console, spec.config.display === 'vnc'),
   ];
+}
+
+/** The seed disk as a read-only virtio disk: every architecture has virtio-blk, while q35's
+ * CD-ROM sits on AHCI, which Debian's cloud kernels lack. */
+function cidataArgs(spec: InstanceSpec): string[] {
+  const cidata = spec.config.cidata;
+  return cidata ? ['-drive', `file=${escapeOption(cidata.path)},format=raw,if=virtio,readonly=on`] : [];
 }
 
 /** User-mode networking: works unprivileged everywhere. romfile= skips the PXE ROM nobody boots from. */

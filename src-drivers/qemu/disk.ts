@@ -1,6 +1,7 @@
 // The instance's disk: a qcow2 overlay on the (read-only, shared) base image the engine
 // downloaded, or a blank qcow2 when the config has no image. Made with qemu-img.
-import { access, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, copyFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
@@ -75,4 +76,43 @@ function checkBaseImage(file: string, format: string, info: ImageInfo): void {
   if (info.externalFiles.length > 0) {
     throw new DriverError('INVALID_CONFIG', `${file} refers to other files (${info.externalFiles.join(', ')}); refusing it: a base image must be self-contained`, { field });
   }
+}
+
+/**
+ * Copies a stopped instance's disk to `target`: the whole qcow2 overlay, so the copy keeps
+ * the source's changes, its internal snapshots and its backing file (the shared, read-only
+ * base image), and the two disks are independent from then on. A reflink where the file
+ * system has them (instant, no space used), a byte copy elsewhere. Temp + rename, like create.
+ */
+export async function cloneDisk(source: InstancePaths, target: InstancePaths): Promise<void> {
+  const temp = `${target.disk}.tmp`;
+  try {
+    await copyFile(source.disk, temp, constants.COPYFILE_FICLONE);
+    await rename(temp, target.disk);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Grows the disk to `bytes` with qemu-img resize; refuses to shrink it (data would be cut off). */
+export async function growDisk(qemuImg: string, paths: InstancePaths, bytes: number): Promise<void> {
+  const { virtualSize } = await imageInfo(qemuImg, paths.disk);
+  if (bytes === virtualSize) return;
+  if (bytes < virtualSize) {
+    throw new DriverError('INVALID_CONFIG',
+      `the disk is ${formatBytes(virtualSize)}; it can grow but not shrink to ${formatBytes(bytes)} (shrinking would cut off the guest's data)`,
+      { field: 'disk', currentBytes: virtualSize, requestedBytes: bytes });
+  }
+  await runTool(qemuImg, ['resize', '-q', '-f', 'qcow2', paths.disk, String(bytes)]);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value} ${units[unit]}`;
 }

@@ -26,8 +26,8 @@ export const qemuDriver: DriverDefinition = {
       platforms: ['linux', 'darwin', 'win32'],
       capabilities: {
         pause: true,
-        snapshots: false,
-        display: [],
+        snapshots: true,
+        display: ['vnc'],
         console: ['serial'],
         imageFormats: ['qcow2', 'raw'],
         accelerators: candidateAccelerators(),

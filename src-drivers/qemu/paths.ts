@@ -16,6 +16,8 @@ export interface InstancePaths {
   previousSerialLog: string;
   /** The accelerator the current run uses, so inspect() after a re-attach can report it. */
   accelFile: string;
+  /** The VNC password of the current run (mode 0600): new at every start, set in QEMU over QMP. */
+  vncPasswordFile: string;
   /** Unix sockets live in the short runtime folder: sun_path is ~104 bytes. */
   qmpSocket: string;
   serialSocket: string;
@@ -30,6 +32,7 @@ export function instancePaths(spec: InstanceSpec): InstancePaths {
     serialLog: path.join(spec.dir, 'serial.log'),
     previousSerialLog: path.join(spec.dir, 'serial.log.1'),
     accelFile: path.join(spec.dir, 'qemu.accel'),
+    vncPasswordFile: path.join(spec.dir, 'vnc.password'),
     qmpSocket: path.join(spec.runtimeDir, 'qmp.sock'),
     serialSocket: path.join(spec.runtimeDir, 'serial.sock'),
     runtimeDir: spec.runtimeDir,

@@ -135,3 +135,32 @@ export class StreamReader {
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
+
+/**
+ * The test guest's serial shell on an open console stream: run() types a command and resolves
+ * with what it printed. The end marker is computed by the guest's shell ($((...))), so the
+ * terminal's echo of the typed line never matches it.
+ */
+export class GuestShell {
+  readonly reader: StreamReader;
+  readonly #streams: StreamHub;
+  readonly #id: string;
+  #count = 0;
+
+  constructor(streams: StreamHub, id: string) {
+    this.#streams = streams;
+    this.#id = id;
+    this.reader = new StreamReader(streams, id);
+  }
+
+  async run(command: string): Promise<string> {
+    const n = 100_000 + ++this.#count;
+    const from = this.reader.text.length;
+    this.#streams.write(this.#id, new TextEncoder().encode(`${command}; echo "<<$((${n}+1))>>"\n`));
+    const end = `<<${n + 1}>>`;
+    await this.reader.waitFor(end, from);
+    const text = this.reader.text.slice(from, this.reader.text.indexOf(end, from));
+    // Drop the echoed command line.
+    return text.slice(text.indexOf('\n') + 1).replaceAll('\r', '');
+  }
+}

@@ -5,10 +5,11 @@
 // watch on VMs it has touched and which instances it is starting or stopping right now.
 import { access, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { DriverError } from '../sdk/index.ts';
-import type { Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, StartResult, StopOptions } from '../sdk/index.ts';
+import type { DisplayInfo, Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { archProfile, qemuCommand, qmpMarker } from './argv.ts';
-import { createDisk } from './disk.ts';
+import { cloneDisk, createDisk, growDisk } from './disk.ts';
+import { newVncPassword, pickLoopbackPorts, setVncPassword, vncDisplay } from './display.ts';
 import { requireBinary } from './host.ts';
 import { launchQemu } from './launch.ts';
 import { instancePaths } from './paths.ts';
@@ -16,6 +17,8 @@ import type { InstancePaths } from './paths.ts';
 import { isAlive, liveQemuPid, readPidFile, sendSignal, waitForExit } from './process.ts';
 import { runState, transition, withQmp } from './monitor.ts';
 import type { QmpClient } from './qmp.ts';
+import { applySnapshot, createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.ts';
+import type { SnapshotTarget } from './snapshots.ts';
 import { stateFromRunState } from './status.ts';
 import { WatchedVms } from './watch.ts';
 import { validateSpec } from './validate.ts';
@@ -54,12 +57,29 @@ export class QemuDriver implements Driver {
     const pid = await this.#livePid(paths);
     if (pid !== undefined) throw new DriverError('INVALID_STATE', `cannot delete ${spec.name}: it is running (pid ${pid}); stop it first`, { instance: spec.name });
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
-    const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.qmpSocket, paths.serialSocket];
+    const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.vncPasswordFile, `${paths.vncPasswordFile}.tmp`, paths.qmpSocket, paths.serialSocket];
     await Promise.all(files.map((file) => rm(file, { force: true })));
     // Only if empty: the runtime folder may hold sockets of others.
     await rmdir(paths.runtimeDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
     });
+  }
+
+  async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {
+    await this.#stopped(source, 'clone');
+    const from = instancePaths(source);
+    await mkdir(target.dir, { recursive: true });
+    // No disk yet (its image is still to be downloaded): the clone gets its own at its first start, as the source would.
+    if (!(await access(from.disk).then(() => true, () => false))) return;
+    await cloneDisk(from, instancePaths(target));
+  }
+
+  async resizeDisk(spec: InstanceSpec): Promise<void> {
+    await this.#stopped(spec, 'resize the disk of');
+    const paths = instancePaths(spec);
+    // No disk yet (its image is still to be downloaded): create() makes it at the new size.
+    if (!(await access(paths.disk).then(() => true, () => false))) return;
+    await growDisk(await requireBinary('qemu-img'), paths, spec.config.diskBytes);
   }
 
   // --- Lifecycle --------------------------------------------------------------------------
@@ -78,7 +98,9 @@ export class QemuDriver implements Driver {
       const binary = await requireBinary(archProfile(spec.config.arch).binary);
       const choice = await chooseAccelerator({ binary, spec, cacheDir: this.#settings.cacheDir });
       await writeFile(paths.accelFile, `${choice.accelerator}\n`);
-      const command = qemuCommand(spec, paths, { accelerator: choice.accelerator });
+      const [vncPort, websocketPort] = spec.config.display === 'vnc' ? await pickLoopbackPorts(2) : [];
+      const vnc = vncPort !== undefined && websocketPort !== undefined ? { port: vncPort, websocketPort } : undefined;
+      const command = qemuCommand(spec, paths, { accelerator: choice.accelerator, ...(vnc ? { vnc } : {}) });
       // qemu.log is QEMU's own (it truncates it): the command line goes to the engine's log instead.
       this.#context.emit({ type: 'log', level: 'info', message: `${spec.name}: starting ${binary} ${command.args.join(' ')}` });
       // One log per boot: a console shows this boot, and the file never grows without bound.
@@ -87,8 +109,11 @@ export class QemuDriver implements Driver {
 
       pid = await readPidFile(paths.pidFile);
       if (pid === undefined) throw new DriverError('VM_FAILED', `QEMU started but wrote no pid file at ${paths.pidFile}`);
+      // A new password for every run, in place before the guest runs (VNC refuses everyone until then).
+      const password = vnc ? await newVncPassword(paths) : undefined;
       // QEMU waits (-S) until its monitor has answered, then runs the guest.
       const state = await withQmp(paths, async (qmp) => {
+        if (password) await setVncPassword(qmp, password);
         await qmp.execute('cont');
         return runState(qmp);
       });
@@ -169,26 +194,28 @@ export class QemuDriver implements Driver {
     this.#vms.detachConsole(streamId);
   }
 
-  // --- Display and snapshots (issue 6) ------------------------------------------------------
+  // --- Display and snapshots -----------------------------------------------------------------
 
-  async display(_spec: InstanceSpec): Promise<never> {
-    throw unsupported('displays');
+  async display(spec: InstanceSpec): Promise<DisplayInfo | null> {
+    await this.#running(spec, 'show the display of');
+    if (spec.config.display !== 'vnc') return null;
+    return vncDisplay(instancePaths(spec), spec.name);
   }
 
-  async listSnapshots(_spec: InstanceSpec): Promise<never> {
-    throw unsupported('snapshots');
+  async listSnapshots(spec: InstanceSpec): Promise<Snapshot[]> {
+    return listSnapshots(await this.#snapshotTarget(spec));
   }
 
-  async createSnapshot(_spec: InstanceSpec, _tag: string): Promise<never> {
-    throw unsupported('snapshots');
+  async createSnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    await createSnapshot(await this.#snapshotTarget(spec), tag);
   }
 
-  async applySnapshot(_spec: InstanceSpec, _tag: string): Promise<never> {
-    throw unsupported('snapshots');
+  async applySnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    await applySnapshot(await this.#snapshotTarget(spec), tag);
   }
 
-  async deleteSnapshot(_spec: InstanceSpec, _tag: string): Promise<never> {
-    throw unsupported('snapshots');
+  async deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    await deleteSnapshot(await this.#snapshotTarget(spec), tag);
   }
 
   /** Lets go of every VM connection (the VMs keep running). Not part of the contract: for tests and shutdown. */
@@ -207,6 +234,22 @@ export class QemuDriver implements Driver {
     const current = this.#transitions.get(spec.dir);
     if (current) throw new DriverError('BUSY', `${spec.name} is ${current === 'Starting' ? 'starting' : 'stopping'} already`, { instance: spec.name });
     this.#transitions.set(spec.dir, transition);
+  }
+
+  /** Where a snapshot call goes: QEMU's monitor while the VM runs (or is paused), qemu-img on the disk otherwise. */
+  async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
+    const paths = instancePaths(spec);
+    if (!(await access(paths.disk).then(() => true, () => false))) {
+      throw new DriverError('INVALID_STATE', `${spec.name} has no disk yet (${paths.disk}): start it once first`, { instance: spec.name });
+    }
+    const running = (await this.#livePid(paths)) !== undefined;
+    return { instance: spec.name, paths, running, qemuImg: await requireBinary('qemu-img') };
+  }
+
+  /** INVALID_STATE unless the VM is stopped: its disk must not change under a running QEMU. */
+  async #stopped(spec: InstanceSpec, what: string): Promise<void> {
+    const pid = await this.#livePid(instancePaths(spec));
+    if (pid !== undefined) throw new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is running (pid ${pid}); stop it first`, { instance: spec.name });
   }
 
   /** The pid of the running VM, or INVALID_STATE naming what could not be done. */
@@ -253,10 +296,6 @@ export class QemuDriver implements Driver {
     this.#vms.ended(spec);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.serialSocket].map((file) => rm(file, { force: true })));
   }
-}
-
-function unsupported(what: string): DriverError {
-  return new DriverError('UNSUPPORTED', `the qemu driver does not support ${what} yet`);
 }
 
 export function notRunning(spec: InstanceSpec, what: string): DriverError {

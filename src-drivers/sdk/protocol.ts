@@ -7,6 +7,7 @@
 //   2. configure(settings)          once; returns nothing, turns the driver into a ConfiguredDriver
 //   3. for each instance, any of:
 //        validate -> create                         when the instance is made
+//        clone, resizeDisk                          on a stopped instance (clone, edit)
 //        start | stop | pause | resume | inspect    lifecycle; the engine serialises these per instance
 //        openConsole / closeConsole                 attach the serial console to a stream
 //        display, snapshots                         when the capabilities say so
@@ -71,6 +72,8 @@ export const instanceSpecSchema = z.object({
     image: z.object({ path: localFile, format: z.enum(['qcow2', 'raw']).optional() }).optional(),
     kernel: z.object({ path: localFile, cmdline: z.string() }).optional(),
     initrd: z.object({ path: localFile }).optional(),
+    /** A NoCloud seed disk (ISO 9660 labelled "cidata") for the guest to read at boot, read-only. */
+    cidata: z.object({ path: localFile }).optional(),
     display: z.enum(['none', 'vnc']),
   }),
 });
@@ -149,6 +152,16 @@ export interface Driver {
   create(spec: InstanceSpec): Promise<void>;
   /** Removes every file the driver made for the instance. The VM must be stopped (INVALID_STATE). */
   delete(spec: InstanceSpec): Promise<void>;
+  /**
+   * Makes `target` a copy of the stopped instance `source`: the driver's files (disks) copied
+   * into target.dir, which is a staging folder the engine renames into place, as for create().
+   */
+  clone(source: InstanceSpec, target: InstanceSpec): Promise<void>;
+  /**
+   * Grows the stopped instance's disk to spec.config.diskBytes (an edit). Never shrinks:
+   * INVALID_CONFIG (field "disk") when the disk is larger already.
+   */
+  resizeDisk(spec: InstanceSpec): Promise<void>;
 
   // --- Lifecycle ------------------------------------------------------------------------
   /** Starts the VM detached from the driver process, so it outlives it; returns once it runs. */

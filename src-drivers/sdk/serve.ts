@@ -75,6 +75,8 @@ export function driverRpc(definition: DriverDefinition, context: DriverContext):
     validate: (spec) => configured().validate(parseSpec(spec)),
     create: (spec) => configured().create(parseSpec(spec)),
     delete: (spec) => configured().delete(parseSpec(spec)),
+    clone: (source, target) => configured().clone(parseSpec(source), parseSpec(target)),
+    resizeDisk: (spec) => configured().resizeDisk(parseSpec(spec)),
     start: (spec) => configured().start(parseSpec(spec)),
     stop: (spec, options: StopOptions) => configured().stop(parseSpec(spec), { force: options.force === true, timeoutMs: Number(options.timeoutMs) || 30_000 }),
     pause: (spec) => configured().pause(parseSpec(spec)),

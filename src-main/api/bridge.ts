@@ -21,7 +21,10 @@ export const bridgeChannels = {
 } as const;
 
 /** The CorralApi methods that are plain calls; the same set as the web shell's POST /api/METHOD. */
-export const callMethods = ['listInstances', 'listDrivers', 'create', 'start', 'stop', 'pause', 'resume', 'delete'] as const;
+export const callMethods = [
+  'listInstances', 'listDrivers', 'listTemplates', 'create', 'start', 'stop', 'pause', 'resume', 'delete',
+  'listSnapshots', 'createSnapshot', 'applySnapshot', 'deleteSnapshot', 'restart', 'clone', 'rename', 'edit', 'display', 'cancelDownloads',
+] as const;
 
 /**
  * `connect` starts this page's session: events begin to flow, and a session left over from

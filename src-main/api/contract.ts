@@ -7,6 +7,7 @@
 // details) unchanged, so the UI shows the engine's own message.
 import type { z } from 'zod';
 import type {
+  displayInfoSchema, editRequestSchema, snapshotSchema,
   apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
   instanceSchema, serverMessageSchema, startResultSchema,
 } from './schemas.ts';
@@ -20,7 +21,14 @@ export type CreateRequest = z.input<typeof createRequestSchema>;
 export type CreateResult = z.infer<typeof createResultSchema>;
 export type StartResult = z.infer<typeof startResultSchema>;
 export type ApiError = z.infer<typeof apiErrorSchema>;
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type DisplayInfo = z.infer<typeof displayInfoSchema>;
+export type EditRequest = Omit<z.input<typeof editRequestSchema>, 'name'>;
 export type ApiEvent = z.infer<typeof apiEventSchema>;
+export interface TemplateInfo {
+  name: string;
+  description: string;
+}
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
@@ -42,6 +50,8 @@ export interface CorralApi {
   listInstances(): Promise<Instance[]>;
   /** Every installed driver with version, capabilities and whether it can run here (and why not). */
   listDrivers(): Promise<DriverInfo[]>;
+  /** The template catalog: names the create dialog offers, with a line each. */
+  listTemplates(): Promise<TemplateInfo[]>;
 
   // --- Commands ------------------------------------------------------------------------------
   /** Creates an instance from a template, with optional overrides and driver choice. */
@@ -56,6 +66,26 @@ export interface CorralApi {
   resume(name: string): Promise<void>;
   /** Removes the instance and its disks; a running one only with `force`. */
   delete(name: string, options?: { force?: boolean }): Promise<void>;
+  /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
+  cancelDownloads(name: string): Promise<void>;
+
+  // --- Snapshots and reshaping (issue 6) -------------------------------------------------------
+  /** The instance's snapshots: tag, date, saved VM state size, whether taken running. */
+  listSnapshots(name: string): Promise<Snapshot[]>;
+  /** Takes a snapshot: memory too while running, the disk alone while stopped. */
+  createSnapshot(name: string, tag: string): Promise<void>;
+  applySnapshot(name: string, tag: string): Promise<void>;
+  deleteSnapshot(name: string, tag: string): Promise<void>;
+  /** Stops the instance if it runs (at once with `force`) and starts it again. */
+  restart(name: string, options?: { force?: boolean }): Promise<StartResult>;
+  /** A copy of a stopped instance, disk included, under a new name. */
+  clone(name: string, newName: string): Promise<Instance>;
+  /** Renames a stopped instance. */
+  rename(name: string, newName: string): Promise<Instance>;
+  /** Changes cpus, memory or disk size of a stopped instance; the disk only grows. */
+  edit(name: string, changes: EditRequest): Promise<Instance>;
+  /** How to reach the running instance's display, or null when it has none. */
+  display(name: string): Promise<DisplayInfo | null>;
 
   // --- Pushed events -------------------------------------------------------------------------
   /** Status changes and list changes as they happen (no polling). Returns an unsubscribe. */

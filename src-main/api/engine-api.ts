@@ -21,6 +21,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
 export function engineApi(engine: Engine): CorralApi {
   return {
     listInstances: async () => (await engine.list()).map(toApiInstance),
+    listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
     listDrivers: async () => (await engine.listDrivers()).map((d) => ({
       name: d.name, version: d.version, description: d.description, capabilities: d.capabilities, available: d.available,
     })),
@@ -37,7 +38,22 @@ export function engineApi(engine: Engine): CorralApi {
     stop: (name, options) => engine.stop(name, { force: options?.force ?? false }),
     pause: (name) => engine.pause(name),
     resume: (name) => engine.resume(name),
+    cancelDownloads: async (name) => {
+      engine.cancelDownloads(name);
+    },
     delete: (name, options) => engine.delete(name, { force: options?.force ?? false }),
+    listSnapshots: (name) => engine.listSnapshots(name),
+    createSnapshot: (name, tag) => engine.createSnapshot(name, tag),
+    applySnapshot: (name, tag) => engine.applySnapshot(name, tag),
+    deleteSnapshot: (name, tag) => engine.deleteSnapshot(name, tag),
+    restart: async (name, options) => {
+      const result = await engine.restart(name, { force: options?.force ?? false });
+      return { accelerator: result.accelerator, ...(result.acceleratorNote ? { acceleratorNote: result.acceleratorNote } : {}) };
+    },
+    clone: async (name, newName) => toApiInstance(await engine.clone(name, newName)),
+    rename: async (name, newName) => toApiInstance(await engine.rename(name, newName)),
+    edit: async (name, changes) => toApiInstance(await engine.edit(name, changes)),
+    display: (name) => engine.display(name),
     onEvent: (listener) => engine.events.on((event) => listener(event satisfies ApiEvent)),
     openConsole: (name) => openConsole(engine, name),
   };

@@ -54,6 +54,17 @@ export const createRequestSchema = z.object({
 export const stopRequestSchema = z.object({ name, force: z.boolean().default(false) });
 export const deleteRequestSchema = z.object({ name, force: z.boolean().default(false) });
 
+/** Snapshots, clone, rename, edit (issue 6). Tags and new names are checked by the engine too. */
+export const snapshotRequestSchema = z.object({ name, tag: z.string().min(1).max(255) });
+export const renameRequestSchema = z.object({ name, newName: name });
+export const editRequestSchema = z.object({
+  name,
+  cpus: z.number().int().positive().optional(),
+  memory: z.string().min(1).optional(),
+  disk: z.string().min(1).optional(),
+});
+export { snapshotSchema, displayInfoSchema } from '../../src-drivers/sdk/protocol.ts';
+
 export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(z.string()) });
 export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });
 
@@ -78,6 +89,18 @@ export const apiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional() }),
   z.object({ type: z.literal('instances-changed') }),
   z.object({ type: z.literal('driver-log'), driver: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  /** A file an instance needs is being fetched: per artifact, whatever the driver. */
+  z.object({
+    type: z.literal('download-progress'),
+    instance: name,
+    artifact: z.enum(['image', 'kernel', 'initrd', 'archive']),
+    url: z.string(),
+    phase: z.enum(['download', 'verify', 'decompress', 'done']),
+    bytes: z.number(),
+    total: z.number().nullable(),
+    rate: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
 ]);
 
 /** A console stream id, chosen by the client, unique per connection. */

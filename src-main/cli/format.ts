@@ -8,3 +8,12 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 export { formatSize };
+
+/** A size for people: one decimal in the largest binary unit that fits ("1.5 GiB"). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -6,7 +6,9 @@ import { serveCommand } from '../server/serve-command.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
-import { formatSize, table } from './format.ts';
+import { reshapeCommand, reshapeUsage } from './reshape.ts';
+import { showProgress } from './progress.ts';
+import { formatSize, humanSize, table } from './format.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
 
@@ -19,8 +21,11 @@ Commands:
   pause NAME | resume NAME              freeze and thaw its CPUs
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
+${reshapeUsage}
   drivers [--json]                      installed drivers, versions and capabilities
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
+  cache list [--json]                   downloaded images and archives, with the instances using them
+  cache prune                           remove downloads no instance uses
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
@@ -76,7 +81,8 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
     }
     case 'start': {
       const name = need(positionals, 'name');
-      const result = await engine.start(name);
+      const stopShowing = showProgress(engine, name);
+      const result = await engine.start(name).finally(stopShowing);
       return out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
     }
     case 'stop':
@@ -93,6 +99,27 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
       return out(`Deleted ${positionals[1]}.`);
     case 'console':
       return attachConsole(engine, need(positionals, 'name'));
+    case 'snapshot':
+    case 'restart':
+    case 'clone':
+    case 'rename':
+    case 'edit':
+      return out(await reshapeCommand(engine, positionals, values, (message) => new UsageError(message)));
+    case 'cache': {
+      if (positionals[1] === 'list') {
+        const entries = await engine.listCache();
+        if (values.json) return out(JSON.stringify(entries, null, 2));
+        const total = entries.reduce((sum, e) => sum + e.size, 0);
+        return out(`${table(['SIZE', 'DOWNLOADED', 'USED BY', 'URL'], entries.map((e) => [
+          humanSize(e.size), e.time.toISOString().slice(0, 16).replace('T', ' '), e.usedBy.join(',') || '-', e.url,
+        ]))}\nTotal: ${humanSize(total)} in ${entries.length} entries`);
+      }
+      if (positionals[1] === 'prune') {
+        const result = await engine.pruneCache();
+        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.`);
+      }
+      throw new UsageError('use: corral cache list | corral cache prune');
+    }
     case 'serve':
       return serveCommand(engine, { port: values.port });
     case 'drivers': {

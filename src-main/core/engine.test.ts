@@ -1,6 +1,7 @@
 // The engine against real driver processes (the scripted test driver and one that speaks an
 // old protocol): store, locking, error transport, crash recovery and the handshake.
 import assert from 'node:assert/strict';
+import { existsSync, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,7 +71,7 @@ describe('engine with a scripted driver', () => {
     await assert.rejects(engine.create('nodriver', { template, driver: 'nope' }), rejectsWith('NOT_FOUND', /driver "nope" is not installed/));
     const wrongDigest = path.join(root, 'digest.yaml');
     await fs.writeFile(wrongDigest, `vmType: scripted\nimages:\n  - location: ${path.join(root, 'image.raw')}\n    digest: sha256:${'0'.repeat(64)}\n`);
-    await assert.rejects(engine.create('dig', { template: wrongDigest }), rejectsWith('DIGEST_MISMATCH', /expects sha256:0000/));
+    await assert.rejects(engine.create('dig', { template: wrongDigest }), rejectsWith('DIGEST_MISMATCH', /but sha256:0{64} was expected/));
     const entries = await fs.readdir(engine.paths.instances).catch(() => []);
     assert.deepEqual(entries.filter((e) => !e.endsWith('.lock')), [], 'no instance folder or staging folder is left');
   });
@@ -117,8 +118,10 @@ describe('engine with a scripted driver', () => {
     const host = engine.drivers.host('scripted');
     assert.equal(await host.checkHealth(), 'healthy');
     const hungPid = await host.pid();
+    const instance = await engine.inspect('hang-1');
+    const hanging = waitForFile(path.join(instance.dir, 'hanging'));
     const starting = engine.start('hang-1');
-    await waitFor(async () => (await engine.inspect('hang-1')).state === 'Starting');
+    await hanging;
     assert.equal(await host.checkHealth(), 'restarted');
     await assert.rejects(starting, rejectsWith('DRIVER_CRASHED', /during start/));
     assert.notEqual(await host.pid(), hungPid);
@@ -162,6 +165,19 @@ describe('engine with a scripted driver', () => {
     assert.equal(listed?.available.ok, false);
   });
 });
+
+/** Resolves when `file` appears: the folder watch starts before the first look, so nothing slips between. */
+function waitForFile(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      if (!existsSync(file)) return;
+      watcher.close();
+      resolve();
+    };
+    const watcher = watch(path.dirname(file), done);
+    done();
+  });
+}
 
 /** Re-checks a condition after each event-loop turn until it holds (bounded). */
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -2,8 +2,9 @@
 // CLI) call it; it reads the store, resolves specs, serialises operations per instance with
 // a cross-process lock, and reaches drivers only through their processes.
 import { randomUUID } from 'node:crypto';
+import { rmdir } from 'node:fs/promises';
 import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
-import type { InstanceSpec, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
+import type { DisplayInfo, InstanceSpec, Snapshot, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
 import { EventBus } from './events.ts';
 import type { EngineEvent } from './events.ts';
 import { DriverRegistry, builtinDrivers } from './drivers/registry.ts';
@@ -11,17 +12,23 @@ import type { DriverInfo } from './drivers/registry.ts';
 import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
-import { resolveArtifacts } from './instances/artifacts.ts';
+import { needsDownload, resolveArtifacts } from './instances/artifacts.ts';
 import type { LocalArtifacts } from './instances/artifacts.ts';
+import { writeBootstrap } from './instances/bootstrap.ts';
+import { Downloader, listCache, pruneCache } from './downloads/index.ts';
+import type { CacheListing, PruneResult } from './downloads/index.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import type { EffectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
+import type { Operation } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
-import { parseSize } from './instances/sizes.ts';
+import { formatSize, parseSize } from './instances/sizes.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
-import { loadTemplate } from './templates/load.ts';
+import { catalogDir, loadTemplate } from './templates/load.ts';
+import { listCatalog } from './templates/catalog.ts';
+import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
@@ -62,6 +69,9 @@ export class Engine {
   readonly store: InstanceStore;
   readonly drivers: DriverRegistry;
   readonly events = new EventBus<EngineEvent>();
+  readonly downloads: Downloader;
+  /** Starts that are fetching files right now, so a user can cancel them. */
+  readonly #fetching = new Map<string, AbortController>();
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
   /** Last state reported per instance, so a watched change is announced only when it is one. */
@@ -70,6 +80,7 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
     this.store = new InstanceStore(this.paths);
+    this.downloads = new Downloader({ cacheDir: this.paths.cache });
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
       spawn: options.spawn ?? forkDriverProcess,
       logDir: this.paths.logs,
@@ -111,6 +122,11 @@ export class Engine {
     this.events.emit({ type: 'instance-status', name, state, reason });
   }
 
+  /** The template catalog (assets/templates): what the create dialog offers. */
+  async listTemplates(): Promise<CatalogEntry[]> {
+    return listCatalog([catalogDir]);
+  }
+
   async listDrivers(): Promise<DriverInfo[]> {
     return this.drivers.describe();
   }
@@ -144,11 +160,14 @@ export class Engine {
     const host = this.drivers.host(effective.vmType);
     const handshake = await host.handshake();
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
-    const artifacts = await resolveArtifacts(config, effective.arch);
+    // Local files are checked now; remote ones are fetched (with progress) when it first starts.
+    const artifacts = needsDownload(config, effective.arch) ? undefined : await resolveArtifacts(config, effective.arch, { downloader: this.downloads });
     await withInstanceLock(this.store.dir(name), 'create', async () => {
       const spec = this.#spec(name, config, artifacts);
       await host.call('validate', spec);
-      await this.store.create(name, config, (staging) => host.call('create', { ...spec, dir: staging }));
+      await this.store.create(name, config, async (staging) => {
+        if (artifacts) await host.call('create', { ...spec, dir: staging });
+      });
     });
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
@@ -159,8 +178,12 @@ export class Engine {
   async start(name: string): Promise<StartResult> {
     const result = await this.#operate(name, 'start', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
-      const artifacts = await resolveArtifacts(config, effectiveConfig(config).arch);
-      return host.call('start', this.#spec(name, config, artifacts));
+      const artifacts = await this.#fetchArtifacts(name, config);
+      const dir = this.store.dir(name);
+      const spec = this.#spec(name, config, artifacts);
+      spec.config.cidata = { path: await writeBootstrap(dir, name, config, artifacts.archive) };
+      await host.call('create', spec); // idempotent: makes the disk if the image was remote at create
+      return host.call('start', spec);
     });
     this.#emitStatus(name, 'Running');
     return result;
@@ -214,16 +237,167 @@ export class Engine {
     return ConsoleSession.open(host, spec, randomUUID());
   }
 
+  /** What the download cache holds, with the instances that use each entry. */
+  async listCache(): Promise<(CacheListing & { usedBy: string[] })[]> {
+    const users = await this.#cacheUsers();
+    return (await listCache(this.paths.cache)).map((entry) => ({ ...entry, usedBy: users.get(entry.url) ?? [] }));
+  }
+
+  /** Removes cache entries no instance uses (an instance's disk is layered on its image). */
+  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult> {
+    return pruneCache(this.paths.cache, { ...options, inUse: new Set((await this.#cacheUsers()).keys()) });
+  }
+
+  /** URL -> the instances whose config names it. */
+  async #cacheUsers(): Promise<Map<string, string[]>> {
+    const users = new Map<string, string[]>();
+    for (const name of await this.store.names()) {
+      const config = await this.store.readConfig(name).catch(() => undefined);
+      const files = [...(config?.images ?? []).flatMap((i) => [i, i.kernel, i.initrd]), ...(config?.containerd?.archives ?? [])];
+      for (const file of files) if (file) users.set(file.location, [...(users.get(file.location) ?? []), name]);
+    }
+    return users;
+  }
+
+  /** Cancels the downloads of a start in progress; the start fails with the cancellation. */
+  cancelDownloads(name: string): boolean {
+    const controller = this.#fetching.get(name);
+    controller?.abort(new DriverError('INVALID_STATE', `the downloads for "${name}" were cancelled`, { instance: name }));
+    return controller !== undefined;
+  }
+
+  async #fetchArtifacts(name: string, config: LimaConfig): Promise<LocalArtifacts> {
+    const controller = new AbortController();
+    this.#fetching.set(name, controller);
+    try {
+      return await resolveArtifacts(config, effectiveConfig(config).arch, {
+        downloader: this.downloads,
+        signal: controller.signal,
+        onProgress: (progress) => this.events.emit({ type: 'download-progress', instance: name, ...progress }),
+      });
+    } finally {
+      this.#fetching.delete(name);
+    }
+  }
+
   /** Ends the driver processes (not the VMs: they outlive the engine by design). */
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
+    for (const controller of this.#fetching.values()) controller.abort();
+    await this.downloads.close();
     await this.drivers.dispose();
+  }
+
+  // --- Snapshots and the rest of the lifecycle (issue 6) ---------------------------------------
+
+  async listSnapshots(name: string): Promise<Snapshot[]> {
+    return this.#snapshotOperation(name, (host, spec) => host.call('listSnapshots', spec));
+  }
+
+  /** Takes a snapshot: memory included while the instance runs, the disk alone while it is stopped. */
+  async createSnapshot(name: string, tag: string): Promise<void> {
+    await this.#snapshotOperation(name, (host, spec) => host.call('createSnapshot', spec, tag));
+  }
+
+  async applySnapshot(name: string, tag: string): Promise<void> {
+    await this.#snapshotOperation(name, (host, spec) => host.call('applySnapshot', spec, tag));
+  }
+
+  async deleteSnapshot(name: string, tag: string): Promise<void> {
+    await this.#snapshotOperation(name, (host, spec) => host.call('deleteSnapshot', spec, tag));
+  }
+
+  async #snapshotOperation<T>(name: string, fn: (host: DriverHost, spec: InstanceSpec) => Promise<T>): Promise<T> {
+    return this.#operate(name, 'snapshot', async ({ spec, host, state }) => {
+      await this.#requireCapability(host, 'snapshots');
+      if (state !== 'Stopped' && state !== 'Running' && state !== 'Paused') {
+        throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; snapshots need it stopped, running or paused`, { state });
+      }
+      return fn(host, spec);
+    });
+  }
+
+  /**
+   * How to reach the running instance's display: null when its driver has none or its config
+   * turns it off, INVALID_STATE when it is not running. Read-only, so no lock (like a console).
+   */
+  async display(name: string): Promise<DisplayInfo | null> {
+    const config = await this.store.readConfig(name);
+    const host = this.drivers.host(effectiveConfig(config).vmType);
+    if ((await host.handshake()).capabilities.display.length === 0) return null;
+    return host.call('display', this.#spec(name, config));
+  }
+
+  /** Stops the instance if it runs (gracefully unless `force`), then starts it. */
+  async restart(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<StartResult> {
+    if ((await this.inspect(name)).state !== 'Stopped') await this.stop(name, options);
+    return this.start(name);
+  }
+
+  /**
+   * A new instance `target` with the stopped `source`'s config and a copy of its disk (the
+   * driver copies it; the QEMU driver copies the qcow2 overlay, which keeps pointing at the same
+   * read-only base image). Atomic like create: the copy is made in a staging folder.
+   */
+  async clone(source: string, target: string): Promise<InstanceSummary> {
+    await this.#assertFreeName(target);
+    await this.#operate(source, 'clone', async ({ config, spec, host, state }) => {
+      if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
+      await withInstanceLock(this.store.dir(target), 'create', () =>
+        this.store.create(target, config, (staging) => host.call('clone', spec, { ...this.#spec(target, config), dir: staging })));
+    });
+    this.events.emit({ type: 'instances-changed' });
+    const instance = await this.inspect(target);
+    this.#lastState.set(target, instance.state);
+    return instance;
+  }
+
+  /** Renames a stopped instance: its folder moves, and with it (being derived) its runtime folder. */
+  async rename(from: string, to: string): Promise<InstanceSummary> {
+    await this.#assertFreeName(to);
+    const oldDir = this.store.dir(from);
+    await this.#operate(from, 'rename', async ({ state }) => {
+      if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${from}" is ${state}; stop it before renaming it`, { state });
+      await withInstanceLock(this.store.dir(to), 'create', () => this.store.rename(from, to));
+    });
+    // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
+    await rmdir(this.paths.runtimeDir(oldDir)).catch(() => undefined);
+    this.#lastState.delete(from);
+    this.events.emit({ type: 'instances-changed' });
+    const instance = await this.inspect(to);
+    this.#lastState.set(to, instance.state);
+    return instance;
+  }
+
+  /** A valid name no instance has (checked again under its lock; this early check names the problem rather than BUSY). */
+  async #assertFreeName(name: string): Promise<void> {
+    assertInstanceName(name);
+    if (await this.store.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
+  }
+
+  /** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
+  async edit(name: string, changes: { cpus?: number; memory?: string; disk?: string }): Promise<InstanceSummary> {
+    await this.#operate(name, 'edit', async ({ config, host, state }) => {
+      if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
+      const edited = applyOverrides(config, changes);
+      const before = effectiveConfig(config).diskBytes;
+      const after = effectiveConfig(edited).diskBytes;
+      if (after < before) {
+        throw new DriverError('INVALID_CONFIG', `the disk of "${name}" is ${formatSize(before)}; it can grow but not shrink to ${formatSize(after)}`, { field: 'disk' });
+      }
+      const spec = this.#spec(name, edited);
+      await host.call('validate', spec);
+      if (after > before) await host.call('resizeDisk', spec);
+      await this.store.writeConfig(name, edited);
+    });
+    this.events.emit({ type: 'instances-changed' });
+    return this.inspect(name);
   }
 
   async #operate<T>(
     name: string,
-    op: 'start' | 'stop' | 'pause' | 'resume' | 'delete',
+    op: Operation,
     fn: (context: { config: LimaConfig; spec: InstanceSpec; host: DriverHost; state: VmState }) => Promise<T>,
   ): Promise<T> {
     const config = await this.store.readConfig(name);
@@ -264,7 +438,7 @@ export class Engine {
   }
 }
 
-function applyOverrides(config: LimaConfig, options: CreateOptions): LimaConfig {
+function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'template'>): LimaConfig {
   const size = (value: string | undefined, flag: string): string | undefined => {
     if (value === undefined) return undefined;
     if (parseSize(value) === undefined) throw new DriverError('INVALID_CONFIG', `--${flag} "${value}" is not a size; use e.g. 512MiB or 4GiB`, { field: flag });

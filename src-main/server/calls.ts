@@ -6,6 +6,7 @@ import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { createRequestSchema, deleteRequestSchema, nameRequestSchema, stopRequestSchema } from '../api/schemas.ts';
+import { editRequestSchema, renameRequestSchema, snapshotRequestSchema } from '../api/schemas.ts';
 import type { z } from 'zod';
 
 const maxBody = 64 * 1024;
@@ -26,6 +27,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 export const handlers: Record<string, Handler> = {
   listInstances: (api) => api.listInstances(),
   listDrivers: (api) => api.listDrivers(),
+  listTemplates: (api) => api.listTemplates(),
   create: (api, body) => api.create(parse(createRequestSchema, body)),
   start: (api, body) => api.start(parse(nameRequestSchema, body).name),
   stop: (api, body) => {
@@ -34,10 +36,41 @@ export const handlers: Record<string, Handler> = {
   },
   pause: (api, body) => api.pause(parse(nameRequestSchema, body).name),
   resume: (api, body) => api.resume(parse(nameRequestSchema, body).name),
+  cancelDownloads: (api, body) => api.cancelDownloads(parse(nameRequestSchema, body).name),
   delete: (api, body) => {
     const { name, force } = parse(deleteRequestSchema, body);
     return api.delete(name, { force });
   },
+  listSnapshots: (api, body) => api.listSnapshots(parse(nameRequestSchema, body).name),
+  createSnapshot: (api, body) => {
+    const { name, tag } = parse(snapshotRequestSchema, body);
+    return api.createSnapshot(name, tag);
+  },
+  applySnapshot: (api, body) => {
+    const { name, tag } = parse(snapshotRequestSchema, body);
+    return api.applySnapshot(name, tag);
+  },
+  deleteSnapshot: (api, body) => {
+    const { name, tag } = parse(snapshotRequestSchema, body);
+    return api.deleteSnapshot(name, tag);
+  },
+  restart: (api, body) => {
+    const { name, force } = parse(stopRequestSchema, body);
+    return api.restart(name, { force });
+  },
+  clone: (api, body) => {
+    const { name, newName } = parse(renameRequestSchema, body);
+    return api.clone(name, newName);
+  },
+  rename: (api, body) => {
+    const { name, newName } = parse(renameRequestSchema, body);
+    return api.rename(name, newName);
+  },
+  edit: (api, body) => {
+    const { name, ...changes } = parse(editRequestSchema, body);
+    return api.edit(name, changes);
+  },
+  display: (api, body) => api.display(parse(nameRequestSchema, body).name),
 };
 
 const statusOf: Partial<Record<ErrorCode, number>> = {

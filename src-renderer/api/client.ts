@@ -3,7 +3,7 @@
 // through the preload bridge (electron.ts), with the same messages. The engine validates
 // everything the page sends; the page trusts the engine's answers to match the contract.
 import type {
-  ApiError, ApiEvent, ConsoleStream, CorralApi, CreateResult, DriverInfo, Instance, StartResult,
+  ApiError, ApiEvent, ConsoleStream, CorralApi, CreateResult, DisplayInfo, DriverInfo, Instance, Snapshot, StartResult, TemplateInfo,
 } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
@@ -30,12 +30,23 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
   return {
     listInstances: () => call<Instance[]>('listInstances'),
     listDrivers: () => call<DriverInfo[]>('listDrivers'),
+    listTemplates: () => call<TemplateInfo[]>('listTemplates'),
     create: (request) => call<CreateResult>('create', request),
     start: (name) => call<StartResult>('start', { name }),
     stop: (name, options) => call<null>('stop', { name, force: options?.force ?? false }).then(() => undefined),
     pause: (name) => call<null>('pause', { name }).then(() => undefined),
     resume: (name) => call<null>('resume', { name }).then(() => undefined),
+    cancelDownloads: (name) => call<null>('cancelDownloads', { name }).then(() => undefined),
     delete: (name, options) => call<null>('delete', { name, force: options?.force ?? false }).then(() => undefined),
+    listSnapshots: (name) => call<Snapshot[]>('listSnapshots', { name }),
+    createSnapshot: (name, tag) => call<null>('createSnapshot', { name, tag }).then(() => undefined),
+    applySnapshot: (name, tag) => call<null>('applySnapshot', { name, tag }).then(() => undefined),
+    deleteSnapshot: (name, tag) => call<null>('deleteSnapshot', { name, tag }).then(() => undefined),
+    restart: (name, options) => call<StartResult>('restart', { name, force: options?.force ?? false }),
+    clone: (name, newName) => call<Instance>('clone', { name, newName }),
+    rename: (name, newName) => call<Instance>('rename', { name, newName }),
+    edit: (name, changes) => call<Instance>('edit', { name, ...changes }),
+    display: (name) => call<DisplayInfo | null>('display', { name }),
     onEvent(listener: (event: ApiEvent) => void) {
       return socket.on((message) => {
         if (message.type === 'event') listener(message.event);

@@ -6,8 +6,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { QueryClient } from '@tanstack/react-query';
 import type { ApiEvent, Instance } from '../../src-main/api/contract.ts';
 import { api, socket } from '../api/index.ts';
+import { useDownloads } from '../features/downloads/store.ts';
 
-export const keys = { instances: ['instances'] as const, drivers: ['drivers'] as const };
+export const keys = { instances: ['instances'] as const, drivers: ['drivers'] as const, templates: ['templates'] as const };
+
+export function useTemplates() {
+  return useQuery({ queryKey: keys.templates, queryFn: () => api.listTemplates(), staleTime: Number.POSITIVE_INFINITY });
+}
 
 export function useInstances() {
   return useQuery({ queryKey: keys.instances, queryFn: () => api.listInstances() });
@@ -29,6 +34,9 @@ function apply(client: QueryClient, event: ApiEvent): void {
     else void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'instances-changed') {
     void client.invalidateQueries({ queryKey: keys.instances });
+  } else if (event.type === 'download-progress') {
+    const { type: _type, ...transfer } = event;
+    useDownloads.getState().record(transfer);
   }
 }
 

@@ -16,6 +16,8 @@ export interface CacheListing {
 export interface PruneOptions {
   /** Only entries downloaded before this moment (all when omitted). */
   olderThan?: Date | undefined;
+  /** URLs still needed (an instance's disk is layered on the image): never removed. */
+  inUse?: ReadonlySet<string>;
 }
 
 export interface PruneResult {
@@ -23,6 +25,8 @@ export interface PruneResult {
   freedBytes: number;
   /** Entries left because a transfer of the same URL is running. */
   skipped: number;
+  /** Entries left because an instance uses them. */
+  inUse: CacheListing[];
 }
 
 async function names(dir: string): Promise<string[]> {
@@ -56,12 +60,13 @@ async function ifUnlocked(layout: CacheLayout, key: string, fn: () => Promise<vo
 
 export async function pruneCache(cacheDir: string, options: PruneOptions = {}): Promise<PruneResult> {
   const layout = cacheLayout(cacheDir);
-  const result: PruneResult = { removed: [], freedBytes: 0, skipped: 0 };
+  const result: PruneResult = { removed: [], freedBytes: 0, skipped: 0, inUse: [] };
   const cutoff = options.olderThan?.getTime() ?? Number.POSITIVE_INFINITY;
   for (const key of await names(layout.entries)) {
     const entry = await readEntry(layout, key);
     const stale = entry ? entry.time.getTime() < cutoff : true; // unreadable entries are junk
     if (!stale) continue;
+    if (entry && options.inUse?.has(entry.url)) { result.inUse.push(listing(entry)); continue; }
     const done = await ifUnlocked(layout, key, () => fs.rm(path.join(layout.entries, key), { recursive: true, force: true }));
     if (!done) { result.skipped++; continue; }
     if (entry) { result.removed.push(listing(entry)); result.freedBytes += entry.size; }

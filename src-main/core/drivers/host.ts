@@ -19,6 +19,10 @@ export interface DriverEntry {
   name: string;
   /** The driver's entry script, run as its own process. */
   entry: string;
+  /** How this driver's process is started, when not the engine's default (sandboxed bundles). */
+  spawn?: SpawnDriverProcess;
+  /** Whether the driver runs confined; built-in drivers leave it out. Shown by describe(). */
+  isolation?: { kind: 'sandboxed'; by: string } | { kind: 'unsandboxed'; reason: string };
 }
 
 export interface DriverHostOptions {
@@ -155,7 +159,7 @@ export class DriverHost {
 
   async #spawn(): Promise<Connection> {
     if (this.#recentCrashes > 0) await delay(Math.min(maxBackoffMs, 250 * 2 ** (this.#recentCrashes - 1)));
-    const process = this.#options.spawn({ entry: this.#entry.entry, logFile: this.logFile });
+    const process = (this.#entry.spawn ?? this.#options.spawn)({ entry: this.#entry.entry, logFile: this.logFile });
     const streams = new StreamHub(process.link);
     const remote = wrapLink<DriverRpc>(process.link);
     process.link.onFrame((frame) => {
@@ -197,6 +201,7 @@ export class DriverHost {
           { driverProtocol: parsed.data.protocol, engineProtocol: PROTOCOL_VERSION });
       }
       connection.handshake = parsed.data;
+      if (process.verify) await this.#raceExit(connection, process.verify(), 'the sandbox check');
       await this.#raceExit(connection, remote.configure({ cacheDir: this.#options.cacheDir }), 'configure');
       this.#live = connection;
       return connection;

@@ -19,6 +19,11 @@ export interface DriverProcess {
   readonly exited: Promise<ProcessExit>;
   /** Ends the process: SIGTERM by default, SIGKILL for one that is hung. */
   kill(signal?: 'SIGTERM' | 'SIGKILL'): void;
+  /**
+   * Sandboxed back ends only: checks from outside that the sandbox is in force, and rejects
+   * if not. The host calls it after the handshake and uses no driver that fails it.
+   */
+  verify?(): Promise<void>;
 }
 
 export interface SpawnOptions {

@@ -18,16 +18,37 @@ export interface DriverInfo {
   protocol: number | null;
   capabilities: Capabilities | null;
   available: { ok: true } | { ok: false; reason: string };
+  /**
+   * How the driver's process is confined: built in (trusted, part of Corral), sandboxed (a
+   * bundle under a sandbox verified at handshake), or unsandboxed (a bundle, with why).
+   */
+  sandbox: { state: 'built-in' } | { state: 'sandboxed'; by: string } | { state: 'unsandboxed'; reason: string };
 }
 
 export class DriverRegistry {
   readonly #hosts = new Map<string, DriverHost>();
 
+  readonly #entries = new Map<string, DriverEntry>();
+  readonly #options: Omit<DriverHostOptions, 'cacheDir'> & { cacheDir: (driver: string) => string };
+
   constructor(entries: DriverEntry[], options: Omit<DriverHostOptions, 'cacheDir'> & { cacheDir: (driver: string) => string }) {
-    for (const entry of entries) {
-      if (this.#hosts.has(entry.name)) throw new DriverError('ALREADY_EXISTS', `two drivers are named "${entry.name}"`, { driver: entry.name });
-      this.#hosts.set(entry.name, new DriverHost(entry, { ...options, cacheDir: options.cacheDir(entry.name) }));
-    }
+    this.#options = options;
+    for (const entry of entries) this.add(entry);
+  }
+
+  /** Adds a driver (an installed bundle) without a restart; it appears in describe() at once. */
+  add(entry: DriverEntry): void {
+    if (this.#hosts.has(entry.name)) throw new DriverError('ALREADY_EXISTS', `two drivers are named "${entry.name}"`, { driver: entry.name });
+    this.#entries.set(entry.name, entry);
+    this.#hosts.set(entry.name, new DriverHost(entry, { ...this.#options, cacheDir: this.#options.cacheDir(entry.name) }));
+  }
+
+  /** Removes a driver (upgraded, disabled or removed bundle), ending its process. */
+  async remove(name: string): Promise<void> {
+    const host = this.#hosts.get(name);
+    this.#hosts.delete(name);
+    this.#entries.delete(name);
+    await host?.dispose();
   }
 
   names(): string[] {
@@ -43,11 +64,14 @@ export class DriverRegistry {
   /** Every driver with its handshake; a driver that fails to start is listed as unavailable, with why. */
   async describe(): Promise<DriverInfo[]> {
     return Promise.all(this.names().map(async (name): Promise<DriverInfo> => {
+      const isolation = this.#entries.get(name)?.isolation;
+      const sandbox: DriverInfo['sandbox'] = !isolation ? { state: 'built-in' }
+        : isolation.kind === 'sandboxed' ? { state: 'sandboxed', by: isolation.by } : { state: 'unsandboxed', reason: isolation.reason };
       try {
         const h = await this.host(name).handshake();
-        return { name, version: h.version, description: h.description, protocol: h.protocol, capabilities: h.capabilities, available: h.available };
+        return { name, version: h.version, description: h.description, protocol: h.protocol, capabilities: h.capabilities, available: h.available, sandbox };
       } catch (error) {
-        return { name, version: null, description: '', protocol: null, capabilities: null, available: { ok: false, reason: toDriverError(error).message } };
+        return { name, version: null, description: '', protocol: null, capabilities: null, available: { ok: false, reason: toDriverError(error).message }, sandbox };
       }
     }));
   }

@@ -1,24 +1,34 @@
-// Turns the file locations of a config (image, kernel, initrd) into checked local paths.
-// Local paths and file:// URLs are used in place, their digest verified when the config
-// gives one; http(s) locations go through the downloader.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
+// Turns the file locations of a config (image, kernel, initrd, nerdctl archive) into checked
+// local files. Everything goes through the downloader: local paths and file:// URLs are used in
+// place with their digest checked, http(s) ones are fetched into the shared cache with progress.
+// Images are tried in template order, skipping other architectures (Lima's fallback rule).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { Downloader } from '../downloads/index.ts';
+import type { DownloadProgress } from '../downloads/index.ts';
 import type { Arch, LimaConfig } from './config.ts';
 
-export interface FileRef {
-  location: string;
-  digest?: string | undefined;
+export type ArtifactKind = 'image' | 'kernel' | 'initrd' | 'archive';
+
+export interface ArtifactProgress extends DownloadProgress {
+  artifact: ArtifactKind;
+}
+
+export interface FetchContext {
+  downloader: Downloader;
+  onProgress?: (progress: ArtifactProgress) => void;
+  signal?: AbortSignal;
 }
 
 export interface LocalArtifacts {
   image: string;
   kernel?: { path: string; cmdline: string };
   initrd?: string;
+  /** The nerdctl-full archive, when containerd is enabled. */
+  archive?: string;
 }
+
+type FileRef = { location: string; digest?: string | undefined };
 
 /** Makes relative locations absolute against `baseDir` (the template's folder). */
 export function absoluteLocation(location: string, baseDir: string): string {
@@ -26,48 +36,69 @@ export function absoluteLocation(location: string, baseDir: string): string {
   return path.resolve(baseDir, location);
 }
 
-/** Lima's rule: the first image whose arch matches (an image without arch matches any). */
-export function pickImage(config: LimaConfig, arch: Arch): LimaConfig['images'][number] {
-  const image = config.images.find((i) => (i.arch ?? arch) === arch);
-  if (!image) throw new DriverError('INVALID_CONFIG', `no image for arch ${arch} in "images" (found: ${config.images.map((i) => i.arch ?? 'any').join(', ')})`, { field: 'images' });
-  return image;
+export function isRemote(location: string): boolean {
+  return /^https?:\/\//i.test(location);
 }
 
-export async function fileDigest(file: string, algorithm: 'sha256' | 'sha512'): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+function candidates(config: LimaConfig, arch: Arch): { image: LimaConfig['images'][number]; index: number }[] {
+  const matching = config.images.map((image, index) => ({ image, index })).filter(({ image }) => (image.arch ?? arch) === arch);
+  if (matching.length === 0) {
+    throw new DriverError('INVALID_CONFIG', `no image for arch ${arch} in "images" (found: ${config.images.map((i) => i.arch ?? 'any').join(', ')})`, { field: 'images' });
+  }
+  return matching;
 }
 
-/** Resolves one location to a local file, checking existence and digest. */
-export async function localFile(ref: FileRef, field: string): Promise<string> {
-  let file: string;
-  if (ref.location.startsWith('file://')) file = fileURLToPath(ref.location);
-  else if (/^https?:\/\//i.test(ref.location)) {
-    throw new DriverError('INVALID_CONFIG', `field "${field}": downloading ${ref.location} is not supported yet; use a local path or file:// URL`, { field });
-  } else if (path.isAbsolute(ref.location)) file = ref.location;
-  else throw new DriverError('INVALID_CONFIG', `field "${field}": "${ref.location}" must be an absolute path or a URL`, { field });
+/** Whether starting the instance will download something (so create cannot check it yet). */
+export function needsDownload(config: LimaConfig, arch: Arch): boolean {
+  const first = candidates(config, arch)[0]?.image;
+  return [first?.location, first?.kernel?.location, first?.initrd?.location].some((l) => l !== undefined && isRemote(l));
+}
 
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat?.isFile()) throw new DriverError('NOT_FOUND', `field "${field}": file ${file} does not exist`, { field, path: file });
-  if (ref.digest) {
-    const [algorithm, expected] = ref.digest.split(':') as ['sha256' | 'sha512', string];
-    const actual = await fileDigest(file, algorithm);
-    if (actual !== expected) {
-      throw new DriverError('DIGEST_MISMATCH', `field "${field}": ${file} has ${algorithm}:${actual}, but the config expects ${ref.digest}`, { field, expected: ref.digest, actual: `${algorithm}:${actual}` });
+async function fetchOne(ref: FileRef, field: string, artifact: ArtifactKind, context: FetchContext): Promise<string> {
+  try {
+    const result = await context.downloader.fetch({
+      url: ref.location,
+      digest: ref.digest,
+      decompress: artifact === 'image',
+      signal: context.signal,
+      onProgress: (progress) => context.onProgress?.({ ...progress, artifact }),
+    });
+    return result.path;
+  } catch (error) {
+    const typed = toDriverError(error);
+    throw new DriverError(typed.code, `field "${field}": ${typed.message}`, { ...typed.details, field });
+  }
+}
+
+/** The first image (with its kernel and initrd) for `arch` that can be had; every failure is listed if none can. */
+export async function resolveArtifacts(config: LimaConfig, arch: Arch, context: FetchContext): Promise<LocalArtifacts> {
+  const failures: DriverError[] = [];
+  for (const { image, index } of candidates(config, arch)) {
+    try {
+      const at = `images[${index}]`;
+      const artifacts: LocalArtifacts = { image: await fetchOne(image, `${at}.location`, 'image', context) };
+      if (image.kernel) {
+        artifacts.kernel = { path: await fetchOne(image.kernel, `${at}.kernel.location`, 'kernel', context), cmdline: image.kernel.cmdline ?? '' };
+      }
+      if (image.initrd) artifacts.initrd = await fetchOne(image.initrd, `${at}.initrd.location`, 'initrd', context);
+      const archive = await resolveArchive(config, arch, context);
+      return archive ? { ...artifacts, archive } : artifacts;
+    } catch (error) {
+      if (context.signal?.aborted) throw error;
+      failures.push(toDriverError(error));
     }
   }
-  return file;
+  if (failures.length === 1) throw failures[0];
+  throw new DriverError(failures[0]?.code ?? 'NOT_FOUND', `no image could be had: ${failures.map((f) => f.message).join('; ')}`, { field: 'images' });
 }
 
-/** The image, kernel and initrd for `arch`, as checked local files. */
-export async function resolveArtifacts(config: LimaConfig, arch: Arch): Promise<LocalArtifacts> {
-  const image = pickImage(config, arch);
-  const index = config.images.indexOf(image);
-  const artifacts: LocalArtifacts = { image: await localFile(image, `images[${index}].location`) };
-  if (image.kernel) {
-    artifacts.kernel = { path: await localFile(image.kernel, `images[${index}].kernel.location`), cmdline: image.kernel.cmdline ?? '' };
-  }
-  if (image.initrd) artifacts.initrd = await localFile(image.initrd, `images[${index}].initrd.location`);
-  return artifacts;
+/** The nerdctl-full archive for `arch`, kept compressed, when containerd is enabled. */
+async function resolveArchive(config: LimaConfig, arch: Arch, context: FetchContext): Promise<string | undefined> {
+  const containerd = config.containerd;
+  if (!containerd?.system && !containerd?.user) return undefined;
+  const archives = containerd.archives ?? [];
+  const index = archives.findIndex((a) => (a.arch ?? arch) === arch);
+  const archive = archives[index];
+  if (!archive) throw new DriverError('INVALID_CONFIG', `containerd is enabled but "containerd.archives" has none for ${arch}`, { field: 'containerd.archives' });
+  return fetchOne(archive, `containerd.archives[${index}].location`, 'archive', context);
 }

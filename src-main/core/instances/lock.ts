@@ -8,7 +8,7 @@ import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 
-export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit';
+export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename';
 
 const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.string() });
 export type RunningOperation = z.infer<typeof operationSchema>;

@@ -79,6 +79,20 @@ export class InstanceStore {
     }
   }
 
+  /**
+   * Renames the instance folder (the caller holds both names' locks and has checked that it is
+   * stopped). Nothing inside records the folder's own path (the driver contract forbids it), and
+   * the runtime folder is derived from the folder's path, so the folder is all there is to move.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.dir(from);
+    const target = this.dir(to);
+    if (!(await this.exists(from))) throw new DriverError('NOT_FOUND', `no instance named "${from}" (corral list shows the instances)`, { name: from });
+    if (await this.exists(to)) throw new DriverError('ALREADY_EXISTS', `an instance named "${to}" already exists; pick another name or delete it first`, { name: to });
+    await fs.rm(target, { recursive: true, force: true }); // a leftover half-made folder from a crash (no lima.yaml)
+    await fs.rename(source, target);
+  }
+
   /** Removes the instance folder; the driver has already removed its own files. */
   async remove(name: string): Promise<void> {
     await fs.rm(this.dir(name), { recursive: true, force: true });

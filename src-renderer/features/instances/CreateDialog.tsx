@@ -1,4 +1,4 @@
-// "New instance": a template (a lima.yaml path on the engine's machine for now), a name
+// "New instance": a template (from the catalog, or a lima.yaml path on the engine's machine), a name
 // checked as it is typed, optional resource overrides, and the driver, where drivers that
 // cannot run here are listed but disabled with the reason.
 import { useId, useState } from 'react';
@@ -7,7 +7,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateRequest } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
-import { keys, useDrivers } from '../../state/queries.ts';
+import { keys, useDrivers, useTemplates } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { nameProblem } from './name-rule.ts';
@@ -22,6 +22,9 @@ export function CreateDialog() {
   );
 }
 
+/** The template select's value for "a file of my own" (catalog names never start with a dot). */
+const fileChoice = '.file';
+
 function CreateForm({ onDone }: { onDone: () => void }) {
   const id = useId();
   const client = useQueryClient();
@@ -29,7 +32,12 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const drivers = useDrivers();
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
-  const [template, setTemplate] = useState('');
+  const templates = useTemplates();
+  // Until the user picks, the first catalog entry (or a file, while the catalog loads).
+  const [picked, setPicked] = useState<string | undefined>();
+  const [templateFile, setTemplateFile] = useState('');
+  const choice = picked ?? templates.data?.[0]?.name ?? fileChoice;
+  const template = choice === fileChoice ? templateFile : choice;
   const [cpus, setCpus] = useState('');
   const [memory, setMemory] = useState('');
   const [disk, setDisk] = useState('');
@@ -69,11 +77,21 @@ function CreateForm({ onDone }: { onDone: () => void }) {
         {showProblem ? `Invalid name: ${problem}` : 'Letters, digits, "-", "_" and "."; up to 63 characters.'}
       </p>
 
-      <label htmlFor={`${id}-template`}>Template file (lima.yaml path)</label>
-      <input
-        id={`${id}-template`} value={template} onChange={(e) => setTemplate(e.target.value)} required
-        aria-invalid={touched && template.trim() === ''} spellCheck={false} placeholder="/path/to/template.yaml"
-      />
+      <label htmlFor={`${id}-catalog`}>Template</label>
+      <select id={`${id}-catalog`} value={choice} onChange={(e) => setPicked(e.target.value)}>
+        {templates.data?.map((t) => <option key={t.name} value={t.name}>{t.name}: {t.description}</option>)}
+        <option value={fileChoice}>A lima.yaml file…</option>
+      </select>
+      {choice === fileChoice ? (
+        <>
+          <label htmlFor={`${id}-template`}>Template file (lima.yaml path)</label>
+          <input
+            id={`${id}-template`} value={templateFile} required
+            onChange={(e) => { setPicked(fileChoice); setTemplateFile(e.target.value); }}
+            aria-invalid={touched && templateFile.trim() === ''} spellCheck={false} placeholder="/path/to/template.yaml"
+          />
+        </>
+      ) : null}
 
       <label htmlFor={`${id}-driver`}>Driver</label>
       <select id={`${id}-driver`} value={driver} onChange={(e) => setDriver(e.target.value)} aria-describedby={`${id}-driver-help`}>

@@ -5,6 +5,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { InstanceActions } from './InstanceActions.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
+import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 
 export function InstanceList() {
   const instances = useInstances();
@@ -37,7 +38,7 @@ export function InstanceList() {
                     show({ kind: 'instance', name: instance.name });
                   }}>{instance.name}</a>
                 </th>
-                <td><StatusBadge instance={instance} /></td>
+                <td><StatusBadge instance={instance} /><InstanceDownloads name={instance.name} /></td>
                 <td>{instance.driver}</td>
                 <td>{instance.cpus}</td>
                 <td>{formatBytes(instance.memoryBytes)}</td>

@@ -1,0 +1,199 @@
+// The serial console as the user sees it: guest -> engine -> `corral serve` WebSocket ->
+// xterm.js in Debian's Chromium, two lines:
+//   1. Throughput: the guest prints a long run of bytes and a per-round marker; time from typing
+//      the command (page.keyboard, through xterm) to the marker being rendered in xterm's rows
+//      (xterm parses its input in order, so once the marker is on screen every byte before it
+//      went through the terminal). Baseline, same run, interleaved: the same command typed on
+//      the serial socket with no console attached (the page closed) and serial.log followed
+//      with fs.watch + read, as in console-throughput.bench.ts. Goal: >= 0.8x.
+//   2. Keystroke-to-echo latency: single characters typed at the shell prompt; in the page,
+//      from the keydown event to the mutation of xterm's rows that shows the echoed
+//      character. p50 and p99; the ratio is against the same echo over the serial socket.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startServer } from '../src-main/server/server.ts';
+import type { RunningServer } from '../src-main/server/server.ts';
+import { launchChromium } from '../e2e/ui/browser.ts';
+import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
+import { bootGuest, createGuest, followFile, MarkerScanner, typeDirect } from './guest-vm.ts';
+import type { BenchGuest } from './guest-vm.ts';
+import { median, percentile, report } from './stats.ts';
+
+const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 3);
+const keystrokes = Number(process.env.CORRAL_BENCH_KEYS ?? 120);
+/** The typed command; its echo reads END""MARK-n-, so only the output matches ENDMARK-n-. */
+const command = (kib: number, round: number) => `dd if=/dev/zero bs=1k count=${kib} 2>/dev/null | tr '\\0' x; echo END""MARK-${round}-\n`;
+/** Longer than the driver's input connection lingers (150 ms), so the socket is free again. */
+const settle = () => delay(400);
+
+/** The little of the DOM the page functions use (the bench is type-checked without DOM types). */
+interface PageGlobals { document: { querySelector(selector: string): { textContent: string | null } | null } }
+/** Runs in the page (a function, not a string: the app's CSP forbids eval, which string predicates need). */
+const rowsInclude = (needle: string): boolean =>
+  ((globalThis as unknown as PageGlobals).document.querySelector('[data-testid="terminal"] .xterm-rows')?.textContent ?? '').includes(needle);
+
+async function openConsolePage(context: BrowserContext, origin: string, name: string, waitFor: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${origin}/#/instances/${encodeURIComponent(name)}`);
+  await page.getByTestId('terminal').locator('.xterm-rows').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForFunction(rowsInclude, waitFor, { timeout: 30_000 });
+  await delay(500); // the replay has been written; let it render
+  await page.getByTestId('terminal').click();
+  return page;
+}
+
+/** Seconds from typing to the marker drawn in xterm. */
+async function viaUi(context: BrowserContext, origin: string, guest: BenchGuest, kib: number, round: number, previous: string): Promise<number> {
+  const page = await openConsolePage(context, origin, guest.name, previous);
+  try {
+    const marker = `ENDMARK-${round}-`;
+    const t = performance.now();
+    await page.keyboard.type(command(kib, round));
+    await page.waitForFunction(rowsInclude, marker, { timeout: 180_000, polling: 'raf' });
+    return (performance.now() - t) / 1000;
+  } finally {
+    await page.close();
+    await settle();
+  }
+}
+
+/** Seconds from typing (on the socket) to the marker in serial.log. */
+async function viaLog(guest: BenchGuest, kib: number, round: number): Promise<number> {
+  const scanner = new MarkerScanner(`ENDMARK-${round}-`);
+  let resolveDone: (t: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => { resolveDone = resolve; });
+  const stop = followFile(guest.serialLog, (bytes) => { if (!scanner.found && scanner.push(bytes)) resolveDone(performance.now()); });
+  const t = performance.now();
+  const socket = await typeDirect(guest.serialSocket, command(kib, round));
+  socket.end();
+  try {
+    return ((await done) - t) / 1000;
+  } finally {
+    stop();
+    socket.destroy();
+    await settle();
+  }
+}
+
+/** A fresh comment line at the prompt: '#' and a random tag, so the echoes we wait for are unique on screen. */
+function freshTag(): string {
+  return `#${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Milliseconds per keystroke, keydown to the echo drawn in xterm, measured in the page. */
+async function uiEchoes(page: Page, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  let line = '';
+  for (let i = 0; i < count; i++) {
+    if (i % 40 === 0) {
+      if (line) await page.keyboard.press('Enter');
+      line = freshTag();
+      await page.keyboard.type(line);
+      await page.waitForFunction(rowsInclude, line, { timeout: 10_000 });
+    }
+    const key = letters[i % letters.length] ?? 'a';
+    line += key;
+    await page.evaluate(`new Promise((ready) => {
+      const rows = document.querySelector('[data-testid="terminal"] .xterm-rows');
+      let t0 = 0;
+      globalThis.__echo = new Promise((resolve) => {
+        document.addEventListener('keydown', () => { t0 = performance.now(); }, { capture: true, once: true });
+        const observer = new MutationObserver(() => {
+          if (t0 && rows.textContent.includes(${JSON.stringify(line)})) { observer.disconnect(); resolve(performance.now() - t0); }
+        });
+        observer.observe(rows, { childList: true, subtree: true, characterData: true });
+      });
+      ready();
+    })`);
+    await page.keyboard.press(key);
+    samples.push(await page.evaluate<number>('Promise.race([globalThis.__echo, new Promise((_, reject) => setTimeout(() => reject(new Error("no echo in 10 s")), 10000))])'));
+  }
+  await page.keyboard.press('Enter');
+  return samples;
+}
+
+/** Milliseconds per keystroke over the serial socket itself: write one byte, wait for its echo. */
+async function socketEchoes(guest: BenchGuest, count: number): Promise<number[]> {
+  const socket = await typeDirect(guest.serialSocket, `${freshTag()}`);
+  const samples: number[] = [];
+  let waiting: ((text: string) => void) | undefined;
+  socket.on('data', (bytes: Buffer) => waiting?.(bytes.toString('latin1')));
+  try {
+    await delay(200);
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < count; i++) {
+      if (i > 0 && i % 40 === 0) { socket.write(`\n${freshTag()}`); await delay(100); }
+      const key = letters[i % letters.length] ?? 'a';
+      const echoed = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(key)) resolve(); }; });
+      const t = performance.now();
+      socket.write(key);
+      await echoed;
+      samples.push(performance.now() - t);
+    }
+    socket.write('\n');
+    return samples;
+  } finally {
+    waiting = undefined;
+    socket.destroy();
+    await settle();
+  }
+}
+
+export async function run(): Promise<void> {
+  const staticDir = await ensureRendererBuilt();
+  const guest = await createGuest('consoleui');
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    const booted = await bootGuest(guest);
+    booted.off();
+    await booted.session.close();
+    await settle();
+    server = await startServer({ engine: guest.engine, port: 0, staticDir });
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const tokenPage = await context.newPage(); // trades the token for the cookie
+    await tokenPage.goto(server.url);
+    await tokenPage.close();
+    const origin = `http://127.0.0.1:${server.port}`;
+
+    // Calibrate: about 4 s of output at the guest's rate, read from serial.log (bounded: the rate swings with load).
+    const probe = await viaLog(guest, 384, 0);
+    const kib = Math.min(768, Math.max(256, Math.round((384 / probe) * 4)));
+    const ui: number[] = [];
+    const log: number[] = [];
+    let previous = 'ENDMARK-0-';
+    for (let round = 1; round <= rounds; round++) {
+      log.push(await viaLog(guest, kib, 2 * round - 1));
+      ui.push(await viaUi(context, origin, guest, kib, 2 * round, `ENDMARK-${2 * round - 1}-`));
+      previous = `ENDMARK-${2 * round}-`;
+      if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`round ${round}: ui ${ui.at(-1)?.toFixed(2)} s, serial.log ${log.at(-1)?.toFixed(2)} s\n`);
+    }
+    const bytes = kib * 1024;
+    const kbps = (seconds: number[]) => `${(bytes / median(seconds) / 1024).toFixed(0)} KiB/s`;
+    report('console guest -> xterm in Chromium vs following serial.log', median(log) / median(ui), '>= 0.8x',
+      `median ${kbps(ui)} vs ${kbps(log)}, ${kib} KiB per round, ${rounds} rounds`);
+
+    // Echo latency: the browser path, then the bare socket, each on a quiet console.
+    const page = await openConsolePage(context, origin, guest.name, previous);
+    let ui2: number[];
+    try {
+      await uiEchoes(page, 10); // warm up
+      ui2 = await uiEchoes(page, keystrokes);
+    } finally {
+      await page.close();
+      await settle();
+    }
+    const raw = await socketEchoes(guest, keystrokes);
+    const ms = (v: number) => `${v.toFixed(1)} ms`;
+    report('console keystroke -> echo in xterm vs on the serial socket (p50)', median(ui2) / median(raw), 'none set',
+      `p50 ${ms(median(ui2))} vs ${ms(median(raw))}, p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} over ${keystrokes} keys`);
+  } finally {
+    await browser?.close();
+    await server?.close();
+    await guest.dispose();
+  }
+}
+
+if (import.meta.main) await run();

@@ -1,0 +1,43 @@
+// Download progress for `corral start`: a bar per artifact on a terminal, JSON lines otherwise
+// (for scripts and logs), both on stderr so stdout keeps the command's result.
+import type { Engine } from '../core/engine.ts';
+import type { EngineEvent } from '../core/events.ts';
+import { formatSize } from '../core/instances/sizes.ts';
+
+type Progress = Extract<EngineEvent, { type: 'download-progress' }>;
+
+const barWidth = 24;
+
+function bar(p: Progress): string {
+  const fraction = p.total ? Math.min(1, p.bytes / p.total) : 0;
+  const filled = Math.round(fraction * barWidth);
+  const percent = p.total ? `${Math.floor(fraction * 100)}%`.padStart(4) : '  ? ';
+  const rate = p.rate > 0 ? `${formatMiB(p.rate)}/s` : '';
+  const eta = p.etaSeconds !== null && p.phase === 'download' ? `eta ${Math.ceil(p.etaSeconds)}s` : '';
+  return `${p.artifact.padEnd(7)} ${p.phase.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${percent} ${formatMiB(p.bytes)} ${rate} ${eta}`.trimEnd();
+}
+
+function formatMiB(bytes: number): string {
+  return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)}MiB` : formatSize(Math.max(1, Math.round(bytes)));
+}
+
+/** Shows `instance`'s download progress until the returned function is called. */
+export function showProgress(engine: Engine, instance: string, stream: NodeJS.WriteStream = process.stderr): () => void {
+  let lastLine = '';
+  const off = engine.events.on((event) => {
+    if (event.type !== 'download-progress' || event.instance !== instance) return;
+    if (!stream.isTTY) {
+      const { type: _type, ...progress } = event;
+      stream.write(`${JSON.stringify({ progress })}\n`);
+      return;
+    }
+    const line = bar(event);
+    if (line === lastLine) return;
+    lastLine = line;
+    stream.write(`\r\x1b[2K${line}${event.phase === 'done' ? '\n' : ''}`);
+  });
+  return () => {
+    off();
+    if (stream.isTTY && lastLine && !lastLine.includes(' done ')) stream.write('\n');
+  };
+}

@@ -1,0 +1,52 @@
+// Helpers for tests that need bundles, good or crafted: a manifest with sane defaults, a
+// bundle folder ready for packBundle(), and raw tar.gz bundles built entry by entry.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PROTOCOL_VERSION } from '../../../../src-drivers/sdk/protocol.ts';
+import type { Manifest } from './manifest.ts';
+import { sha256 } from './pack.ts';
+import { writeTarGz } from './tar.ts';
+import type { TarEntry } from './tar.ts';
+
+export type ManifestDraft = Omit<Manifest, 'files'> & { files?: Record<string, string> };
+
+export function draftManifest(overrides: Partial<ManifestDraft> = {}): ManifestDraft {
+  return {
+    name: 'demo',
+    version: '1.0.0',
+    protocol: PROTOCOL_VERSION,
+    entry: 'main.js',
+    platforms: ['linux', 'darwin', 'win32'],
+    description: 'a test driver',
+    permissions: { read: [], write: [], exec: [], network: false },
+    ...overrides,
+  };
+}
+
+/** Writes a folder for packBundle(): manifest.json (without files) plus `files`. */
+export async function writeBundleDir(dir: string, files: Record<string, string | Buffer>, manifest: Partial<ManifestDraft> = {}): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(draftManifest(manifest)));
+  for (const [name, data] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), data);
+  }
+  return dir;
+}
+
+/**
+ * A bundle built by hand: `files` are hashed into the manifest unless `manifest.files` says
+ * otherwise, and `extra` entries (links, odd paths) go in unlisted.
+ */
+export async function craftBundle(file: string, options: { files?: Record<string, string>; manifest?: unknown; extra?: TarEntry[]; manifestText?: string }): Promise<string> {
+  const files = options.files ?? { 'main.js': 'console.log(1)' };
+  const hashes = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(Buffer.from(data))]));
+  const manifest = options.manifest ?? { ...draftManifest(), files: hashes };
+  const entries: TarEntry[] = [
+    { type: 'file', path: 'manifest.json', data: Buffer.from(options.manifestText ?? JSON.stringify(manifest)) },
+    ...Object.entries(files).map(([name, data]): TarEntry => ({ type: 'file', path: name, data: Buffer.from(data) })),
+    ...(options.extra ?? []),
+  ];
+  await fs.writeFile(file, writeTarGz(entries));
+  return file;
+}
