@@ -18,8 +18,10 @@ export function serveSocket(api: CorralApi, socket: WebSocket): void {
     try {
       const stream = await api.openConsole(name);
       send({ type: 'console-opened', id });
-      stream.onData((bytes) => send({ type: 'console-data', id, data: Buffer.from(bytes).toString('base64') }));
+      const output = coalesce((bytes) => send({ type: 'console-data', id, data: bytes.toString('base64') }));
+      stream.onData(output.push);
       stream.onEnd((reason) => {
+        output.flush();
         streams.delete(id);
         send({ type: 'console-ended', id, reason });
       });
@@ -60,4 +62,26 @@ export function serveSocket(api: CorralApi, socket: WebSocket): void {
     for (const stream of streams.values()) void stream.then((s) => s?.close());
     streams.clear();
   });
+}
+
+/**
+ * Console bytes that arrive within one turn of the event loop leave as one message: a guest
+ * printing fast produces many small chunks, and each message costs a JSON frame, base64 and
+ * an xterm write in the page.
+ */
+function coalesce(deliver: (bytes: Buffer) => void): { push(bytes: Uint8Array): void; flush(): void } {
+  let pending: Uint8Array[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const bytes = Buffer.concat(pending);
+    pending = [];
+    deliver(bytes);
+  };
+  return {
+    push(bytes) {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(bytes);
+    },
+    flush,
+  };
 }
