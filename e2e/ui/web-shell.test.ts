@@ -103,6 +103,8 @@ describe('web shell in Chromium', () => {
     await dialog.waitFor({ state: 'hidden', timeout: bootTimeout }).catch(async (error: unknown) => {
       throw new Error(`the dialog stayed open showing: ${await dialog.innerText()}`, { cause: error });
     });
+    // Made in the UI with a driver that has a screen: the display is on by default.
+    if (driver === 'qemu') assert.equal((await engine.inspect('web1')).display, 'vnc');
     const row = page.locator('tr[data-instance="web1"]');
     await shows(row.getByTestId('status-web1'), 'Stopped');
     await shows(row, driver);
@@ -130,14 +132,21 @@ describe('web shell in Chromium', () => {
     await shows(terminal.locator('.xterm-rows'), /\b42\b/);
   });
 
-  it('follows an instance started through the Engine directly, without a reload', async () => {
+  it('follows an instance another engine (as the CLI would be) creates and starts, without a reload', async () => {
     await page.getByRole('button', { name: '← All instances' }).click();
-    await engine.create('direct1', { template: otherTemplate });
-    await shows(page.getByTestId('status-direct1'), 'Stopped');
-    await engine.start('direct1');
-    await shows(page.getByTestId('status-direct1'), 'Running');
-    await engine.stop('direct1');
-    await shows(page.getByTestId('status-direct1'), 'Stopped');
+    // A second engine on the same CORRAL_HOME: its changes reach the page only through the
+    // serving engine's watch on the store, as a `corral start` from a terminal would.
+    const other = new Engine({ home: engine.paths.home, cache: engine.paths.cache, extraDrivers: [{ name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') }] });
+    try {
+      await other.create('direct1', { template: otherTemplate });
+      await shows(page.getByTestId('status-direct1'), 'Stopped');
+      await other.start('direct1');
+      await shows(page.getByTestId('status-direct1'), 'Running');
+      await other.stop('direct1');
+      await shows(page.getByTestId('status-direct1'), 'Stopped');
+    } finally {
+      await other.close();
+    }
   });
 
   it('stops and deletes from the list, deleting only after confirmation', { timeout: 120_000 }, async () => {

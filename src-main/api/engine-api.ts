@@ -27,7 +27,7 @@ export function engineApi(engine: Engine): CorralApi {
     })),
     create: async (request) => {
       const { instance, warnings } = await engine.create(request.name, {
-        template: request.template, cpus: request.cpus, memory: request.memory, disk: request.disk, driver: request.driver,
+        template: request.template, cpus: request.cpus, memory: request.memory, disk: request.disk, driver: request.driver, display: request.display,
       });
       return { instance: toApiInstance(instance), warnings };
     },

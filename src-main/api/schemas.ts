@@ -49,6 +49,8 @@ export const createRequestSchema = z.object({
   memory: z.string().min(1).optional(),
   disk: z.string().min(1).optional(),
   driver: z.string().min(1).optional(),
+  /** 'vnc' gives the guest a screen (the create dialog's default where the driver has one). */
+  display: z.enum(['vnc', 'none']).optional(),
 });
 
 export const stopRequestSchema = z.object({ name, force: z.boolean().default(false) });

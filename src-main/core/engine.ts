@@ -60,6 +60,8 @@ export interface CreateOptions {
   memory?: string;
   disk?: string;
   driver?: string;
+  /** The guest's screen: 'vnc' turns Lima's video.display on (the UI's default where the driver has one). */
+  display?: 'vnc' | 'none';
 }
 
 const transientStates: Partial<Record<string, VmState>> = { start: 'Starting', stop: 'Stopping' };
@@ -159,6 +161,9 @@ export class Engine {
     const effective = effectiveConfig(config);
     const host = this.drivers.host(effective.vmType);
     const handshake = await host.handshake();
+    if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
+      throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
+    }
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
     // Local files are checked now; remote ones are fetched (with progress) when it first starts.
     const artifacts = needsDownload(config, effective.arch) ? undefined : await resolveArtifacts(config, effective.arch, { downloader: this.downloads });
@@ -453,5 +458,6 @@ function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'templa
     ...(options.memory !== undefined ? { memory: size(options.memory, 'memory') } : {}),
     ...(options.disk !== undefined ? { disk: size(options.disk, 'disk') } : {}),
     ...(options.driver !== undefined ? { vmType: options.driver } : {}),
+    ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
   };
 }

@@ -6,7 +6,6 @@ import { startServer } from './server.ts';
 export async function serveCommand(engine: Engine, options: { port?: string | undefined; staticDir?: string }): Promise<void> {
   const port = options.port === undefined ? 0 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${options.port}"`);
-  engine.watch(); // the CLI and other windows change the store too: show it live
   const server = await startServer({ engine, port, ...(options.staticDir ? { staticDir: options.staticDir } : {}) });
   process.stdout.write(`Corral is serving on 127.0.0.1:${server.port}. Open this address (it holds this run's access token):\n  ${server.url}\nPress Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {

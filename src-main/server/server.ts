@@ -1,5 +1,5 @@
 // `corral serve`: the web shell. One node:http server on 127.0.0.1 for the built renderer and
-// the API calls, and a WebSocket (/ws) on the same port for pushed events and consoles.
+// the API calls, and WebSockets on the same port: /ws for pushed events and consoles, /vnc/NAME for a display.
 // Every request needs the per-run token (see auth.ts); the WebSocket also needs our own
 // Origin, and every request a Host naming this server (no DNS rebinding).
 import http from 'node:http';
@@ -15,6 +15,7 @@ import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
 import { serveSocket } from './socket.ts';
 import { serveStatic } from './static.ts';
+import { proxyVnc, vncTarget } from './vnc-proxy.ts';
 
 export const defaultStaticDir = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
@@ -40,6 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? newToken();
   const staticDir = options.staticDir ?? defaultStaticDir;
   const api: CorralApi = engineApi(options.engine);
+  options.engine.watch(); // the CLI and other windows change the store too: the page shows it live
   let port = 0;
 
   const server = http.createServer((request, response) => {
@@ -77,14 +79,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 });
+  // VNC frames are binary and may be large (a full-screen raw update); noVNC asks for 'binary'.
+  const displaySockets = new WebSocketServer({
+    noServer: true, maxPayload: 64 * 1024 * 1024, perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!hostAllowed(request, port)) return refuse(421, 'Misdirected Request');
-    if ((request.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');
+    const rawPath = (request.url ?? '').split('?')[0] ?? '';
+    const vncName = vncTarget(rawPath);
+    if (rawPath !== '/ws' && vncName === undefined) return refuse(404, 'Not Found');
     if (!sameToken(requestToken(request, port), token)) return refuse(401, 'Unauthorized');
     if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
+    // /vnc/NAME: the embedded display, relayed to the VM's loopback VNC WebSocket.
+    if (vncName !== undefined) {
+      return void proxyVnc(api, displaySockets, vncName, request, socket, head, refuse).catch(() => refuse(502, 'Bad Gateway'));
+    }
     sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(api, ws));
   });
 
@@ -101,8 +114,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     port,
     async close() {
-      for (const client of sockets.clients) client.terminate();
+      for (const client of [...sockets.clients, ...displaySockets.clients]) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      await new Promise<void>((resolve) => displaySockets.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -42,6 +42,8 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const [memory, setMemory] = useState('');
   const [disk, setDisk] = useState('');
   const [driver, setDriver] = useState('');
+  const [withDisplay, setWithDisplay] = useState(true);
+  const hasDisplay = drivers.data?.find((d) => d.name === driver)?.capabilities?.display.includes('vnc') ?? false;
   const problem = nameProblem(name);
   const create = useMutation({
     mutationFn: (request: CreateRequest) => api.create(request),
@@ -62,6 +64,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       ...(memory.trim() ? { memory: memory.trim() } : {}),
       ...(disk.trim() ? { disk: disk.trim() } : {}),
       ...(driver ? { driver } : {}),
+      ...(driver && hasDisplay ? { display: withDisplay ? 'vnc' as const : 'none' as const } : {}),
     });
   };
   const showProblem = (touched || name !== '') && problem !== undefined;
@@ -105,6 +108,13 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       <p id={`${id}-driver-help`} className="help">
         {drivers.isPending ? 'Asking the drivers…' : selected ? selected.description || `${selected.name} driver` : 'Unavailable drivers are listed with the reason.'}
       </p>
+
+      {driver && hasDisplay ? (
+        <label className="checkbox">
+          <input type="checkbox" checked={withDisplay} onChange={(e) => setWithDisplay(e.target.checked)} />
+          Graphical display (VNC): view the guest's screen in the app
+        </label>
+      ) : null}
 
       <fieldset className="resources">
         <legend>Resources (empty: the template’s values)</legend>

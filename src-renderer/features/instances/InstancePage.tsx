@@ -1,14 +1,24 @@
-// One instance: its status and actions, and tabs for what it offers (the serial console now;
-// the display and snapshots later).
-import { useInstances } from '../../state/queries.ts';
+// One instance: its status and actions, its display address and snapshots (each only when
+// the driver can), and tabs for the serial console and the embedded display.
+import { Suspense, lazy, useState } from 'react';
+import type { Instance } from '../../../src-main/api/contract.ts';
+import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { ConsoleView } from '../console/ConsoleView.tsx';
+import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
+import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
+const VncView = lazy(() => import('../display/VncView.tsx'));
+
+type Tab = 'console' | 'display';
+
 export function InstancePage({ name }: { name: string }) {
   const instances = useInstances();
+  const drivers = useDrivers();
+  const [tab, setTab] = useState<Tab>('console');
   const show = useUi((s) => s.show);
   const instance = instances.data?.find((i) => i.name === name);
   const back = (
@@ -17,6 +27,9 @@ export function InstancePage({ name }: { name: string }) {
   if (instances.isPending) return <section>{back}<p role="status">Loading…</p></section>;
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
+  const capabilities = drivers.data?.find((d) => d.name === instance.driver)?.capabilities;
+  const hasDisplay = (capabilities?.display.length ?? 0) > 0;
+  const current: Tab = hasDisplay ? tab : 'console';
   return (
     <section aria-labelledby="instance-title">
       {back}
@@ -29,12 +42,42 @@ export function InstancePage({ name }: { name: string }) {
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
       <InstanceActions instance={instance} />
+      {hasDisplay ? <DisplaySection instance={instance} /> : null}
+      {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
       <div role="tablist" aria-label="Instance views" className="tabs">
-        <button type="button" role="tab" id="tab-console" aria-selected="true" aria-controls="panel-console">Serial console</button>
+        <button type="button" role="tab" id="tab-console" aria-selected={current === 'console'} aria-controls="panel-console" onClick={() => setTab('console')}>
+          Serial console
+        </button>
+        {hasDisplay ? (
+          <button type="button" role="tab" id="tab-display" aria-selected={current === 'display'} aria-controls="panel-display" onClick={() => setTab('display')}>
+            Display
+          </button>
+        ) : null}
       </div>
-      <div role="tabpanel" id="panel-console" aria-labelledby="tab-console">
+      <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={current !== 'console'}>
         <ConsoleView name={instance.name} running={live} />
       </div>
+      {hasDisplay ? (
+        <div role="tabpanel" id="panel-display" aria-labelledby="tab-display" hidden={current !== 'display'}>
+          {current === 'display' ? <EmbeddedDisplay instance={instance} /> : null}
+        </div>
+      ) : null}
     </section>
+  );
+}
+
+function EmbeddedDisplay({ instance }: { instance: Instance }) {
+  const display = useDisplay(instance);
+  if (instance.state !== 'Running' && instance.state !== 'Paused') {
+    return <p>The display shows while the instance runs; it is {instance.state.toLowerCase()}.</p>;
+  }
+  if (display.isPending) return <p role="status">Asking the driver for the display…</p>;
+  if (display.isError) return null; // the Display section above shows the engine's message
+  if (display.data === null) return <p>This instance has no display (its template does not set <code>video.display: vnc</code>).</p>;
+  if (display.data.websocketPort === undefined) return <p>This display has no WebSocket listener; use the vnc:// address above with a VNC viewer.</p>;
+  return (
+    <Suspense fallback={<p role="status">Loading the display viewer…</p>}>
+      <VncView key={`${instance.name}:${display.data.password}`} name={instance.name} password={display.data.password} />
+    </Suspense>
   );
 }

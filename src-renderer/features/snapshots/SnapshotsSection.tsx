@@ -1,0 +1,118 @@
+// The instance's snapshots: list, take one (a tag), apply or delete one after confirming.
+// Every action refetches the list; failures show the engine's own message.
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Instance } from '../../../src-main/api/contract.ts';
+import { api } from '../../api/index.ts';
+import { errorMessage } from '../../api/errors.ts';
+import { keys } from '../../state/queries.ts';
+import { Dialog } from '../../ui/Dialog.tsx';
+import { formatBytes } from '../../ui/format.ts';
+
+export const snapshotsKey = (name: string) => ['snapshots', name] as const;
+
+type Action = { kind: 'create' | 'apply' | 'delete'; tag: string };
+
+function run(name: string, action: Action): Promise<void> {
+  switch (action.kind) {
+    case 'create': return api.createSnapshot(name, action.tag);
+    case 'apply': return api.applySnapshot(name, action.tag);
+    case 'delete': return api.deleteSnapshot(name, action.tag);
+  }
+}
+
+const verb: Record<Action['kind'], string> = { create: 'Take snapshot', apply: 'Apply snapshot', delete: 'Delete snapshot' };
+
+export function SnapshotsSection({ instance }: { instance: Instance }) {
+  const { name } = instance;
+  const client = useQueryClient();
+  // Keyed by state too: a start or stop changes what a snapshot holds and which path takes it.
+  const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots(name) });
+  const [tag, setTag] = useState('');
+  const [confirming, setConfirming] = useState<Action | undefined>();
+  const action = useMutation({
+    mutationFn: (a: Action) => run(name, a),
+    onSuccess: (_value, a) => {
+      if (a.kind === 'create') setTag('');
+    },
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: snapshotsKey(name) });
+      void client.invalidateQueries({ queryKey: keys.instances });
+    },
+  });
+  const busy = action.isPending || instance.state === 'Starting' || instance.state === 'Stopping';
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    const trimmed = tag.trim();
+    if (trimmed !== '') action.mutate({ kind: 'create', tag: trimmed });
+  };
+  const list = snapshots.data ?? [];
+  return (
+    <section aria-labelledby="snapshots-title" className="panel-section">
+      <h2 id="snapshots-title">Snapshots</h2>
+      <form className="snapshot-form" onSubmit={submit}>
+        <label htmlFor={`snapshot-tag-${name}`}>Snapshot tag</label>
+        <input id={`snapshot-tag-${name}`} value={tag} onChange={(e) => setTag(e.target.value)} maxLength={255} autoComplete="off" />
+        <button type="submit" disabled={busy || tag.trim() === ''}>Take snapshot</button>
+        <span className="console-status">
+          {instance.state === 'Running' || instance.state === 'Paused' ? 'Running: memory and disk are saved.' : 'Stopped: the disk is saved.'}
+        </span>
+      </form>
+      {action.isError ? (
+        <p className="notice error" role="alert">
+          {verb[action.variables.kind]} “{action.variables.tag}”: {errorMessage(action.error)}
+        </p>
+      ) : null}
+      {action.isPending ? <p role="status">{verb[action.variables.kind]} “{action.variables.tag}”…</p> : null}
+      {snapshots.isError ? <p className="notice error" role="alert">{errorMessage(snapshots.error)}</p> : null}
+      {snapshots.isPending ? <p role="status">Loading snapshots…</p> : null}
+      {snapshots.isSuccess && list.length === 0 ? <p>No snapshots yet.</p> : null}
+      {list.length > 0 ? (
+        <table className="instances snapshots" data-testid="snapshots">
+          <thead>
+            <tr><th scope="col">Tag</th><th scope="col">Taken</th><th scope="col">Size</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {list.map((s) => (
+              <tr key={s.tag} data-snapshot={s.tag}>
+                <th scope="row">{s.tag}</th>
+                <td>{new Date(s.createdAt).toLocaleString()}</td>
+                <td>{formatBytes(s.sizeBytes)}</td>
+                <td>{s.running ? 'taken running' : 'taken stopped'}</td>
+                <td className="actions">
+                  <button type="button" disabled={busy} aria-label={`Apply snapshot ${s.tag}`} onClick={() => setConfirming({ kind: 'apply', tag: s.tag })}>Apply</button>
+                  <button type="button" className="danger" disabled={busy} aria-label={`Delete snapshot ${s.tag}`} onClick={() => setConfirming({ kind: 'delete', tag: s.tag })}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <Dialog
+        open={confirming !== undefined}
+        title={confirming ? `${confirming.kind === 'apply' ? 'Apply' : 'Delete'} snapshot ${confirming.tag}?` : ''}
+        onClose={() => setConfirming(undefined)}
+      >
+        <p>
+          {confirming?.kind === 'apply'
+            ? `${name} goes back to this snapshot; what changed since it was taken is lost.`
+            : 'The snapshot is removed for good.'}
+        </p>
+        <div className="dialog-buttons">
+          <button type="button" onClick={() => setConfirming(undefined)} autoFocus>Cancel</button>
+          <button
+            type="button"
+            className={confirming?.kind === 'delete' ? 'danger' : 'primary'}
+            onClick={() => {
+              if (confirming) action.mutate(confirming);
+              setConfirming(undefined);
+            }}
+          >
+            {confirming?.kind === 'apply' ? 'Apply' : 'Delete'}
+          </button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}
