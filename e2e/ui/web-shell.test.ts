@@ -132,6 +132,15 @@ describe('web shell in Chromium', () => {
     await shows(terminal.locator('.xterm-rows'), /\b42\b/);
   });
 
+  it('shows the driver and VM logs on the instance page', async () => {
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    const logs = page.getByRole('tabpanel', { name: 'Logs' });
+    await shows(logs, `driver ${driver}`);
+    if (driver === 'qemu') await shows(logs.getByRole('region', { name: 'Log serial.log' }), readyMarker);
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.getByRole('tab', { name: 'Serial console' }).click();
+  });
+
   it('follows an instance another engine (as the CLI would be) creates and starts, without a reload', async () => {
     await page.getByRole('button', { name: '← All instances' }).click();
     // A second engine on the same CORRAL_HOME: its changes reach the page only through the

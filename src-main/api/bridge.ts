@@ -22,7 +22,7 @@ export const bridgeChannels = {
 
 /** The CorralApi methods that are plain calls; the same set as the web shell's POST /api/METHOD. */
 export const callMethods = [
-  'listInstances', 'listDrivers', 'listTemplates', 'create', 'start', 'stop', 'pause', 'resume', 'delete',
+  'listInstances', 'listDrivers', 'listTemplates', 'readLogs', 'create', 'start', 'stop', 'pause', 'resume', 'delete',
   'listSnapshots', 'createSnapshot', 'applySnapshot', 'deleteSnapshot', 'restart', 'clone', 'rename', 'edit', 'display', 'cancelDownloads',
 ] as const;
 

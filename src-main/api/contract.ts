@@ -50,6 +50,8 @@ export interface CorralApi {
   listInstances(): Promise<Instance[]>;
   /** Every installed driver with version, capabilities and whether it can run here (and why not). */
   listDrivers(): Promise<DriverInfo[]>;
+  /** The newest part of the instance's logs: its driver's, and the VM's own (qemu.log, serial.log). */
+  readLogs(name: string): Promise<{ name: string; text: string }[]>;
   /** The template catalog: names the create dialog offers, with a line each. */
   listTemplates(): Promise<TemplateInfo[]>;
 

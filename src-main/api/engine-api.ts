@@ -21,6 +21,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
 export function engineApi(engine: Engine): CorralApi {
   return {
     listInstances: async () => (await engine.list()).map(toApiInstance),
+    readLogs: (name) => engine.readLogs(name),
     listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
     listDrivers: async () => (await engine.listDrivers()).map((d) => ({
       name: d.name, version: d.version, description: d.description, capabilities: d.capabilities, available: d.available,

@@ -2,7 +2,8 @@
 // CLI) call it; it reads the store, resolves specs, serialises operations per instance with
 // a cross-process lock, and reaches drivers only through their processes.
 import { randomUUID } from 'node:crypto';
-import { rmdir } from 'node:fs/promises';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { DisplayInfo, InstanceSpec, Snapshot, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
 import { EventBus } from './events.ts';
@@ -122,6 +123,22 @@ export class Engine {
   #emitStatus(name: string, state: VmState, reason?: string): void {
     this.#lastState.set(name, state);
     this.events.emit({ type: 'instance-status', name, state, reason });
+  }
+
+  /**
+   * The instance's logs, newest part of each: its driver's log and every *.log in the
+   * instance folder (for QEMU: qemu.log, serial.log). For the instance page's Logs tab.
+   */
+  async readLogs(name: string, maxBytes = 64 * 1024): Promise<{ name: string; text: string }[]> {
+    const config = await this.store.readConfig(name);
+    const dir = this.store.dir(name);
+    const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
+    const driver = effectiveConfig(config).vmType;
+    const files = [
+      { name: `driver ${driver}`, file: this.drivers.host(driver).logFile },
+      ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
+    ];
+    return Promise.all(files.map(async ({ name: logName, file }) => ({ name: logName, text: await tail(file, maxBytes) })));
   }
 
   /** The template catalog (assets/templates): what the create dialog offers. */
@@ -367,7 +384,7 @@ export class Engine {
       await withInstanceLock(this.store.dir(to), 'create', () => this.store.rename(from, to));
     });
     // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
-    await rmdir(this.paths.runtimeDir(oldDir)).catch(() => undefined);
+    await fs.rmdir(this.paths.runtimeDir(oldDir)).catch(() => undefined);
     this.#lastState.delete(from);
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(to);
@@ -460,4 +477,19 @@ function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'templa
     ...(options.driver !== undefined ? { vmType: options.driver } : {}),
     ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
   };
+}
+
+/** The last `maxBytes` of a file as text ('' when it does not exist). */
+async function tail(file: string, maxBytes: number): Promise<string> {
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

@@ -28,6 +28,7 @@ export const handlers: Record<string, Handler> = {
   listInstances: (api) => api.listInstances(),
   listDrivers: (api) => api.listDrivers(),
   listTemplates: (api) => api.listTemplates(),
+  readLogs: (api, body) => api.readLogs(parse(nameRequestSchema, body).name),
   create: (api, body) => api.create(parse(createRequestSchema, body)),
   start: (api, body) => api.start(parse(nameRequestSchema, body).name),
   stop: (api, body) => {

@@ -31,6 +31,7 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
     listInstances: () => call<Instance[]>('listInstances'),
     listDrivers: () => call<DriverInfo[]>('listDrivers'),
     listTemplates: () => call<TemplateInfo[]>('listTemplates'),
+    readLogs: (name) => call<{ name: string; text: string }[]>('readLogs', { name }),
     create: (request) => call<CreateResult>('create', request),
     start: (name) => call<StartResult>('start', { name }),
     stop: (name, options) => call<null>('stop', { name, force: options?.force ?? false }).then(() => undefined),

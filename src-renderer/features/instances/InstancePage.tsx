@@ -7,13 +7,14 @@ import { useUi } from '../../state/ui.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
+import { LogsView } from '../logs/LogsView.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
-type Tab = 'console' | 'display';
+type Tab = 'console' | 'display' | 'logs';
 
 export function InstancePage({ name }: { name: string }) {
   const instances = useInstances();
@@ -29,7 +30,7 @@ export function InstancePage({ name }: { name: string }) {
   const live = instance.state === 'Running' || instance.state === 'Paused';
   const capabilities = drivers.data?.find((d) => d.name === instance.driver)?.capabilities;
   const hasDisplay = (capabilities?.display.length ?? 0) > 0;
-  const current: Tab = hasDisplay ? tab : 'console';
+  const current: Tab = hasDisplay || tab !== 'display' ? tab : 'console';
   return (
     <section aria-labelledby="instance-title">
       {back}
@@ -53,6 +54,9 @@ export function InstancePage({ name }: { name: string }) {
             Display
           </button>
         ) : null}
+        <button type="button" role="tab" id="tab-logs" aria-selected={current === 'logs'} aria-controls="panel-logs" onClick={() => setTab('logs')}>
+          Logs
+        </button>
       </div>
       <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={current !== 'console'}>
         <ConsoleView name={instance.name} running={live} />
@@ -62,6 +66,9 @@ export function InstancePage({ name }: { name: string }) {
           {current === 'display' ? <EmbeddedDisplay instance={instance} /> : null}
         </div>
       ) : null}
+      <div role="tabpanel" id="panel-logs" aria-labelledby="tab-logs" hidden={current !== 'logs'}>
+        {current === 'logs' ? <LogsView name={instance.name} /> : null}
+      </div>
     </section>
   );
 }

@@ -28,7 +28,9 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
   const { name } = instance;
   const client = useQueryClient();
   // Keyed by state too: a start or stop changes what a snapshot holds and which path takes it.
-  const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots(name) });
+  // Asked only in settled states: the engine refuses while the instance starts or stops.
+  const settled = instance.state === 'Running' || instance.state === 'Paused' || instance.state === 'Stopped';
+  const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots(name), enabled: settled });
   const [tag, setTag] = useState('');
   const [confirming, setConfirming] = useState<Action | undefined>();
   const action = useMutation({
