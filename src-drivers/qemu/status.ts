@@ -16,6 +16,10 @@ export function stateFromRunState(status: string, logFile: string, starting = fa
       return { state: 'Running' };
     case 'paused':
       return { state: 'Paused' };
+    case 'save-vm':
+      return { state: 'Running', reason: 'taking a snapshot' };
+    case 'restore-vm':
+      return { state: 'Running', reason: 'applying a snapshot' };
     case 'suspended':
       return { state: 'Paused', reason: 'the guest suspended itself (ACPI S3)' };
     case 'debug':

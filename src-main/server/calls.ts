@@ -113,6 +113,9 @@ export async function handleCall(api: CorralApi, method: string, request: Incomi
     send(response, 200, { ok: true, value: value ?? null });
   } catch (error) {
     const typed = toDriverError(error);
-    send(response, statusOf[typed.code] ?? 500, { ok: false, error: typed.toJSON() });
+    const status = statusOf[typed.code] ?? 500;
+    // The user sees the message in the page; a server-side failure is worth a line in the log too.
+    if (status >= 500) process.stderr.write(`corral serve: ${method} failed: ${typed.code}: ${typed.message}\n`);
+    send(response, status, { ok: false, error: typed.toJSON() });
   }
 }
