@@ -313,8 +313,12 @@ export class Engine {
 
   // --- Snapshots and the rest of the lifecycle (issue 6) ---------------------------------------
 
+  /** A read, so no lock: the list can be shown while another operation (a snapshot) runs. */
   async listSnapshots(name: string): Promise<Snapshot[]> {
-    return this.#snapshotOperation(name, (host, spec) => host.call('listSnapshots', spec));
+    const config = await this.store.readConfig(name);
+    const host = this.drivers.host(effectiveConfig(config).vmType);
+    await this.#requireCapability(host, 'snapshots');
+    return host.call('listSnapshots', this.#spec(name, config));
   }
 
   /** Takes a snapshot: memory included while the instance runs, the disk alone while it is stopped. */
