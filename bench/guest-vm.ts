@@ -10,6 +10,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Engine } from '../src-main/core/engine.ts';
 import type { ConsoleSession } from '../src-main/core/console.ts';
 import { ConsoleText, readyMarker, writeGuestTemplate } from '../e2e/support/guest.ts';
+// Process facts are the tests' own helpers: one definition of "alive" (a zombie counts as gone).
+import { alive, waitForExit } from '../e2e/support/processes.ts';
+
+export { alive, waitForExit };
 
 /** The e2e tests' cache, so the accelerator probe (a guest boot) is not redone per run. */
 export const sharedCache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache');
@@ -25,23 +29,6 @@ export interface BenchGuest {
   /** Every pid this bench saw run a VM: killed in dispose() if still alive. */
   pids: Set<number>;
   dispose(): Promise<void>;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-export async function waitForExit(pid: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid)) {
-    if (Date.now() > deadline) throw new Error(`process ${pid} still runs after ${timeoutMs} ms`);
-    await delay(5);
-  }
 }
 
 /** Creates the instance (not started). */
