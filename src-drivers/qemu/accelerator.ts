@@ -1,7 +1,9 @@
 // Picks the best accelerator that really works. A device node is not proof: on some hosts
-// /dev/kvm opens and KVM runs firmware, yet a Linux kernel hangs silently under it. So the check
-// boots the instance's own kernel under the hardware accelerator and waits for its first bytes
-// on the serial port; the verdict is cached per QEMU binary, QEMU version and host kernel.
+// /dev/kvm opens and KVM runs firmware and the kernel's real-mode setup (which prints "Probing
+// EDD"), yet the kernel proper hangs silently. So the check boots the instance's own kernel
+// under the hardware accelerator, without a root disk, and counts it as working only when the
+// kernel runs all the way to its "cannot mount root" panic and QEMU exits (-no-reboot); the
+// verdict is cached per QEMU binary, QEMU version and host kernel.
 //
 // CORRAL_QEMU_ACCEL=kvm|hvf|whpx|tcg skips all of this and uses that accelerator as given.
 import { spawn } from 'node:child_process';
@@ -138,15 +140,16 @@ interface ProbeResult {
 }
 
 /**
- * Boots the spec's kernel under `hardware` with early console output and reports whether it
- * printed anything in time. The QEMU is our child; it is killed and reaped before returning,
- * and its pid file lets a later driver process end it if this one dies mid-probe.
+ * Boots the spec's kernel under `hardware` with no root disk and reports whether it ran to its
+ * panic in time. The QEMU is our child; it is killed and reaped before returning, and its pid
+ * file lets a later driver process end it if this one dies mid-probe.
  */
 export async function probeKernel(hardware: string, options: ChooseOptions): Promise<ProbeResult> {
   const { spec, cacheDir, binary } = options;
   const kernel = spec.config.kernel;
   if (!kernel) throw new Error('probeKernel needs a kernel');
-  const timeoutMs = options.probeTimeoutMs ?? 4_000;
+  // A working accelerator gets there in about a second; TCG takes 3 s here.
+  const timeoutMs = options.probeTimeoutMs ?? 15_000;
   await mkdir(cacheDir, { recursive: true });
   await reapOrphanProbes(cacheDir);
   const pidFile = probePidFile(cacheDir, process.pid);
@@ -156,26 +159,35 @@ export async function probeKernel(hardware: string, options: ChooseOptions): Pro
     '-name', 'corral-accel-probe',
     '-machine', profile.machine, '-accel', hardware, '-cpu', cpuModel(hardware),
     '-smp', '1', '-m', '256M', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    // No initrd: the kernel prints long before it looks for one.
+    // No initrd and no root: the kernel boots, cannot mount a root, panics and resets at once
+    // (panic=-1), which -no-reboot turns into QEMU's exit.
     '-kernel', kernel.path, '-append', `console=${profile.console} ${early} panic=-1`,
     '-serial', 'stdio', '-pidfile', pidFile,
   ], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
 
+  let stdout = '';
   let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => { stdout = (stdout + chunk).slice(-16_000); });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4_000); });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
   const result = await new Promise<ProbeResult>((resolve) => {
-    const timer = setTimeout(() => resolve({
-      works: false, conclusive: true,
-      reason: `a Linux kernel printed nothing in ${timeoutMs / 1000} s under ${hardware} (it starts but the guest hangs)`,
-    }), timeoutMs);
-    child.stdout.once('data', () => { clearTimeout(timer); resolve({ works: true, conclusive: true }); });
+    const timer = setTimeout(() => {
+      const lastLine = stdout.trim().split('\n').at(-1)?.trim();
+      const said = lastLine ? `its last words were "${lastLine.slice(0, 120)}"` : 'it printed nothing';
+      resolve({ works: false, conclusive: true, reason: `a Linux kernel did not finish booting in ${timeoutMs / 1000} s under ${hardware}; ${said} (the guest hangs)` });
+    }, timeoutMs);
     child.once('error', (error) => { clearTimeout(timer); resolve({ works: false, conclusive: false, reason: error.message }); });
-    child.once('exit', () => {
+    // 'close', not 'exit': the kernel's last lines must be read before judging.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      const message = stderr.trim().split('\n').slice(-3).join(' ') || 'QEMU exited without output';
+      if (code === 0 && /Kernel panic/.test(stdout)) {
+        resolve({ works: true, conclusive: true });
+        return;
+      }
+      const message = stderr.trim().split('\n').slice(-3).join(' ') || `QEMU exited (${String(code)}) before the kernel finished booting`;
       // "failed to initialize kvm", "Could not access KVM kernel module", "HV_ERROR"...: about the accelerator.
       const aboutAccel = new RegExp(`${hardware}|accel|hypervisor|HV_`, 'i').test(message);
       resolve({ works: false, conclusive: aboutAccel, reason: message });

@@ -112,12 +112,23 @@ export class StreamReader {
     });
   }
 
-  /** Waits until the collected text (from `from` on) matches, or the stream ends (then rejects). */
-  async waitFor(needle: string | RegExp, from = 0): Promise<void> {
+  /**
+   * Waits until the collected text (from `from` on) matches; rejects when the stream ends or
+   * after `timeoutMs`, showing the last output so a hung guest is diagnosable from the log.
+   */
+  async waitFor(needle: string | RegExp, from = 0, timeoutMs = 120_000): Promise<void> {
     const found = () => typeof needle === 'string' ? this.text.indexOf(needle, from) >= 0 : needle.test(this.text.slice(from));
+    const deadline = performance.now() + timeoutMs;
     while (!found()) {
       if (this.ended) throw new Error(`stream ended before ${String(needle)} appeared; got: ${this.text.slice(-500)}`);
-      await new Promise<void>((resolve) => this.#waiters.add(resolve));
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`${String(needle)} did not appear in ${timeoutMs / 1000} s; the last output was: ${JSON.stringify(this.text.slice(-800))}`);
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.add(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
     }
   }
 
