@@ -1,5 +1,7 @@
 // The page frame: header, the current view, the create dialog and the notice bar.
 import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
+import { DropOverlay } from './features/drivers/DropOverlay.tsx';
+import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
 import { InstancePage } from './features/instances/InstancePage.tsx';
@@ -19,6 +21,8 @@ export function App() {
         <DownloadsPanel />
       </main>
       <CreateDialog />
+      <TrustDialog />
+      <DropOverlay />
     </>
   );
 }

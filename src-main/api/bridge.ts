@@ -24,6 +24,7 @@ export const bridgeChannels = {
 export const callMethods = [
   'listInstances', 'listDrivers', 'listTemplates', 'readLogs', 'create', 'start', 'stop', 'pause', 'resume', 'delete',
   'listSnapshots', 'createSnapshot', 'applySnapshot', 'deleteSnapshot', 'restart', 'clone', 'rename', 'edit', 'display', 'cancelDownloads',
+  'reviewDriverBundle', 'installDriverBundle', 'removeDriver', 'setDriverEnabled',
 ] as const;
 
 /**
@@ -49,4 +50,6 @@ export interface CorralBridge {
   send(message: ClientMessage): void;
   /** Events and console frames from the engine. Returns an unsubscribe. */
   onMessage(listener: (message: ServerMessage) => void): () => void;
+  /** The path of a file dropped on the page (Electron's webUtils.getPathForFile); '' for one not on disk. */
+  pathForFile(file: File): string;
 }

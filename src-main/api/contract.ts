@@ -7,7 +7,7 @@
 // details) unchanged, so the UI shows the engine's own message.
 import type { z } from 'zod';
 import type {
-  displayInfoSchema, editRequestSchema, snapshotSchema,
+  displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema,
   apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
   instanceSchema, serverMessageSchema, startResultSchema,
 } from './schemas.ts';
@@ -23,6 +23,8 @@ export type StartResult = z.infer<typeof startResultSchema>;
 export type ApiError = z.infer<typeof apiErrorSchema>;
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type DisplayInfo = z.infer<typeof displayInfoSchema>;
+export type BundleSource = z.infer<typeof bundleSourceSchema>;
+export type BundleReview = z.infer<typeof bundleReviewSchema>;
 export type EditRequest = Omit<z.input<typeof editRequestSchema>, 'name'>;
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 export interface TemplateInfo {
@@ -88,6 +90,16 @@ export interface CorralApi {
   edit(name: string, changes: EditRequest): Promise<Instance>;
   /** How to reach the running instance's display, or null when it has none. */
   display(name: string): Promise<DisplayInfo | null>;
+
+  // --- Driver bundles (issue 5) ----------------------------------------------------------------
+  /** Checks a bundle and says what it asks for (the trust dialog); installs nothing. */
+  reviewDriverBundle(source: BundleSource): Promise<BundleReview>;
+  /** Installs (or upgrades to) a reviewed bundle: the user's approval. It is usable at once. */
+  installDriverBundle(source: BundleSource, options?: { force?: boolean }): Promise<DriverInfo>;
+  /** Uninstalls a bundle driver; refused while its instances run unless `force`. */
+  removeDriver(name: string, options?: { force?: boolean }): Promise<void>;
+  /** Turns an installed bundle driver on or off; off is refused while its instances run unless `force`. */
+  setDriverEnabled(name: string, enabled: boolean, options?: { force?: boolean }): Promise<void>;
 
   // --- Pushed events -------------------------------------------------------------------------
   /** Status changes and list changes as they happen (no polling). Returns an unsubscribe. */

@@ -1,8 +1,11 @@
 // CorralApi implemented over an in-process Engine: what `corral serve` (and later the Electron
 // main process) puts behind its transport. It maps engine types to the API's wire types,
 // so a change inside the engine does not leak into the renderer.
-import type { Engine, InstanceSummary } from '../core/engine.ts';
-import type { ApiEvent, ConsoleStream, CorralApi, Instance } from './contract.ts';
+import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.ts';
+import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
+import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
+import { signerLine } from '../core/drivers/bundles/trust.ts';
+import type { ApiEvent, BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance } from './contract.ts';
 
 export function toApiInstance(summary: InstanceSummary): Instance {
   return {
@@ -23,9 +26,7 @@ export function engineApi(engine: Engine): CorralApi {
     listInstances: async () => (await engine.list()).map(toApiInstance),
     readLogs: (name) => engine.readLogs(name),
     listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
-    listDrivers: async () => (await engine.listDrivers()).map((d) => ({
-      name: d.name, version: d.version, description: d.description, capabilities: d.capabilities, available: d.available,
-    })),
+    listDrivers: async () => (await engine.listDrivers()).map(toApiDriver),
     create: async (request) => {
       const { instance, warnings } = await engine.create(request.name, {
         template: request.template, cpus: request.cpus, memory: request.memory, disk: request.disk, driver: request.driver, display: request.display,
@@ -55,9 +56,36 @@ export function engineApi(engine: Engine): CorralApi {
     rename: async (name, newName) => toApiInstance(await engine.rename(name, newName)),
     edit: async (name, changes) => toApiInstance(await engine.edit(name, changes)),
     display: (name) => engine.display(name),
+    reviewDriverBundle: async (source) => toBundleReview(await engine.bundles.review(await bundleFile(engine, source))),
+    installDriverBundle: async (source, options) => {
+      // This call is the user's approval, given in the trust dialog after reviewDriverBundle.
+      const installed = await engine.bundles.install(await bundleFile(engine, source), { force: options?.force ?? false, confirm: async () => true });
+      if ('upload' in source) await discardUpload(engine.paths.home, source.upload);
+      const info = (await engine.listDrivers()).find((d) => d.name === installed.name);
+      if (!info) throw new Error(`driver ${installed.name} was installed but is not listed`);
+      return toApiDriver(info);
+    },
+    removeDriver: (name, options) => engine.bundles.remove(name, { force: options?.force ?? false }),
+    setDriverEnabled: (name, enabled, options) => engine.bundles.setEnabled(name, enabled, { force: options?.force ?? false }),
     onEvent: (listener) => engine.events.on((event) => listener(event satisfies ApiEvent)),
     openConsole: (name) => openConsole(engine, name),
   };
+}
+
+function toApiDriver(d: EngineDriverInfo): DriverInfo {
+  return { name: d.name, version: d.version, description: d.description, capabilities: d.capabilities, available: d.available, sandbox: d.sandbox, enabled: d.enabled };
+}
+
+function toBundleReview(prompt: TrustPrompt): BundleReview {
+  return {
+    name: prompt.name, version: prompt.version, description: prompt.description,
+    signer: signerLine(prompt.signer), signed: prompt.signer.kind, permissions: prompt.permissions,
+    sandbox: prompt.sandbox, replaces: prompt.replaces, text: prompt.text,
+  };
+}
+
+function bundleFile(engine: Engine, source: BundleSource): Promise<string> {
+  return 'upload' in source ? uploadPath(engine.paths.home, source.upload) : Promise.resolve(source.path);
 }
 
 /** The engine's console session as the API's stream (the driver replays recent output first). */

@@ -31,6 +31,32 @@ export const driverSchema = z.object({
     z.object({ ok: z.literal(true) }),
     z.object({ ok: z.literal(false), reason: z.string() }),
   ]),
+  /** How its process is confined: part of Corral, an installed bundle in a sandbox, or a bundle without one (and why). */
+  sandbox: z.discriminatedUnion('state', [
+    z.object({ state: z.literal('built-in') }),
+    z.object({ state: z.literal('sandboxed'), by: z.string() }),
+    z.object({ state: z.literal('unsandboxed'), reason: z.string() }),
+  ]),
+  /** False for an installed bundle the user turned off. */
+  enabled: z.boolean(),
+});
+
+/** What installing a driver bundle would do: the trust dialog's facts (the CLI prints `text`). */
+export const bundleReviewSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  /** Who signed it, in words ("UNSIGNED: ...", "signed by ..."). */
+  signer: z.string(),
+  signed: z.enum(['unsigned', 'trusted', 'untrusted']),
+  permissions: z.object({ read: z.array(z.string()), write: z.array(z.string()), exec: z.array(z.string()), network: z.boolean() }),
+  sandbox: z.discriminatedUnion('enforced', [
+    z.object({ enforced: z.literal(true), by: z.string() }),
+    z.object({ enforced: z.literal(false), reason: z.string() }),
+  ]),
+  /** The installed version this one replaces, if any. */
+  replaces: z.string().nullable(),
+  text: z.string(),
 });
 
 // --- Requests --------------------------------------------------------------------------------
@@ -66,6 +92,21 @@ export const editRequestSchema = z.object({
   disk: z.string().min(1).optional(),
 });
 export { snapshotSchema, displayInfoSchema } from '../../src-drivers/sdk/protocol.ts';
+
+/**
+ * Where a driver bundle to install is: a file the user dropped in the desktop app (its path,
+ * from Electron's webUtils), or a file the web shell uploaded (the id the upload returned).
+ */
+export const bundleSourceSchema = z.union([
+  z.strictObject({ path: z.string().startsWith('/').max(4096) }),
+  z.strictObject({ upload: z.string().regex(/^[0-9a-f]{32}$/, 'is not an upload id') }),
+]);
+export const bundleRequestSchema = z.object({ source: bundleSourceSchema });
+export const installBundleRequestSchema = z.object({ source: bundleSourceSchema, force: z.boolean().default(false) });
+const driverName = z.string().min(1).max(64);
+export const removeDriverRequestSchema = z.object({ name: driverName, force: z.boolean().default(false) });
+export const enableDriverRequestSchema = z.object({ name: driverName, enabled: z.boolean(), force: z.boolean().default(false) });
+export const uploadResultSchema = z.object({ upload: z.string() });
 
 export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(z.string()) });
 export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });

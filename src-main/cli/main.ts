@@ -6,6 +6,7 @@ import { serveCommand } from '../server/serve-command.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
+import { driverCommand, driverUsage } from './driver.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { formatSize, humanSize, table } from './format.ts';
@@ -22,14 +23,15 @@ Commands:
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${reshapeUsage}
-  drivers [--json]                      installed drivers, versions and capabilities
+${driverUsage}
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   cache list [--json]                   downloaded images and archives, with the instances using them
   cache prune                           remove downloads no instance uses
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
-Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads).`;
+Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads), CORRAL_DRIVERS_PATH (folders whose
+.corral-driver files are installed at start, besides CORRAL_HOME/drivers).`;
 
 const options = {
   home: { type: 'string' },
@@ -42,6 +44,9 @@ const options = {
   driver: { type: 'string' },
   catalog: { type: 'string', multiple: true },
   port: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  out: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -122,24 +127,13 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
     }
     case 'serve':
       return serveCommand(engine, { port: values.port });
-    case 'drivers': {
-      const drivers = await engine.listDrivers();
-      if (values.json) return out(JSON.stringify(drivers, null, 2));
-      return out(table(['DRIVER', 'VERSION', 'AVAILABLE', 'CAPABILITIES'], drivers.map((d) => [
-        d.name, d.version ?? '-', d.available.ok ? 'yes' : `no: ${d.available.reason}`,
-        d.capabilities ? describeCapabilities(d.capabilities) : '-',
-      ])));
-    }
+    case 'driver':
+      return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
+    case 'drivers': // the older spelling of `driver list`
+      return out(await driverCommand(engine, ['list'], values, (message) => new UsageError(message)));
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   }
-}
-
-function describeCapabilities(c: NonNullable<Awaited<ReturnType<Engine['listDrivers']>>[number]['capabilities']>): string {
-  return [
-    'lifecycle', c.pause && 'pause', c.snapshots && 'snapshots', ...c.console.map((k) => `console:${k}`), ...c.display.map((k) => `display:${k}`),
-    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`,
-  ].filter(Boolean).join(', ');
 }
 
 export async function main(argv: string[]): Promise<number> {

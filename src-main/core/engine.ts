@@ -10,13 +10,15 @@ import { EventBus } from './events.ts';
 import type { EngineEvent } from './events.ts';
 import { DriverRegistry, builtinDrivers } from './drivers/registry.ts';
 import type { DriverInfo } from './drivers/registry.ts';
+import { DriverBundles } from './drivers/bundles/manager.ts';
+import { runtimeRootOf } from './drivers/sandbox/entries.ts';
 import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
 import { needsDownload, resolveArtifacts } from './instances/artifacts.ts';
 import type { LocalArtifacts } from './instances/artifacts.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
-import { Downloader, listCache, pruneCache } from './downloads/index.ts';
+import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
@@ -42,6 +44,8 @@ export interface EngineOptions {
   /** Drivers besides the built-in ones (tests, installed bundles). */
   extraDrivers?: DriverEntry[];
   spawn?: SpawnDriverProcess;
+  /** Folders whose bundle files are installed at start; default CORRAL_HOME/drivers + CORRAL_DRIVERS_PATH. */
+  dropFolders?: string[];
   /** Driver health checks: how often, and how long an answer may take. intervalMs 0 turns them off. */
   health?: { intervalMs: number; timeoutMs: number };
 }
@@ -65,6 +69,12 @@ export interface CreateOptions {
   display?: 'vnc' | 'none';
 }
 
+/** A driver as `corral driver list` and the picker show it. */
+export interface EngineDriverInfo extends DriverInfo {
+  /** False for an installed bundle the user disabled (it is not started). */
+  enabled: boolean;
+}
+
 const transientStates: Partial<Record<string, VmState>> = { start: 'Starting', stop: 'Stopping' };
 
 export class Engine {
@@ -73,6 +83,10 @@ export class Engine {
   readonly drivers: DriverRegistry;
   readonly events = new EventBus<EngineEvent>();
   readonly downloads: Downloader;
+  /** Installed driver bundles; changes show in `drivers` at once. */
+  readonly bundles: DriverBundles;
+  /** Settles once bundles dropped into the drivers folders are installed and every enabled one is registered. */
+  readonly #driversLoaded: Promise<void>;
   /** Starts that are fetching files right now, so a user can cancel them. */
   readonly #fetching = new Map<string, AbortController>();
   readonly #healthTimer: NodeJS.Timeout | undefined;
@@ -94,6 +108,17 @@ export class Engine {
         else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
       },
     });
+    const builtinNames = this.drivers.names();
+    this.bundles = new DriverBundles({
+      home: this.paths.home,
+      registry: this.drivers,
+      paths: { instances: this.paths.instances, runtimeRoot: runtimeRootOf(this.paths.runtimeDir), downloads: cacheLayout(this.paths.cache).root, driverCache: this.paths.driverCache },
+      builtinNames,
+      runningInstances: (driver) => this.#runningOn(driver),
+      log: (level, message) => this.events.emit({ type: 'driver-log', driver: 'bundles', level, message }),
+      ...(options.dropFolders ? { dropFolders: options.dropFolders } : {}),
+    });
+    this.#driversLoaded = this.bundles.load();
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -135,7 +160,7 @@ export class Engine {
     const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
     const driver = effectiveConfig(config).vmType;
     const files = [
-      { name: `driver ${driver}`, file: this.drivers.host(driver).logFile },
+      { name: `driver ${driver}`, file: (await this.#driver(driver)).logFile },
       ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
     ];
     return Promise.all(files.map(async ({ name: logName, file }) => ({ name: logName, text: await tail(file, maxBytes) })));
@@ -146,8 +171,34 @@ export class Engine {
     return listCatalog([catalogDir]);
   }
 
-  async listDrivers(): Promise<DriverInfo[]> {
-    return this.drivers.describe();
+  /** Every driver: built in, and installed bundles (disabled ones too, marked so). */
+  async listDrivers(): Promise<EngineDriverInfo[]> {
+    await this.#driversLoaded;
+    await this.bundles.sync(); // another process (the CLI) may have installed or removed one
+    const installed = await this.bundles.list();
+    const running = (await this.drivers.describe()).map((info): EngineDriverInfo => ({ ...info, enabled: true }));
+    const disabled = installed.filter((d) => !d.enabled).map((d): EngineDriverInfo => ({
+      name: d.name, version: d.version, description: d.manifest.description, protocol: d.manifest.protocol, capabilities: null,
+      available: { ok: false, reason: `disabled; enable it with: corral driver enable ${d.name}` },
+      sandbox: this.bundles.sandbox.enforced ? { state: 'sandboxed', by: this.bundles.sandbox.by } : { state: 'unsandboxed', reason: this.bundles.sandbox.reason },
+      enabled: false,
+    }));
+    return [...running, ...disabled].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Instances of `driver` that are not stopped (a bundle upgrade or removal must not pull the rug). */
+  async #runningOn(driver: string): Promise<string[]> {
+    const summaries = await Promise.all((await this.store.names()).map(async (name) => {
+      const config = await this.store.readConfig(name).catch(() => undefined);
+      return config && effectiveConfig(config).vmType === driver ? this.inspect(name) : undefined;
+    }));
+    return summaries.flatMap((s) => (s && s.state !== 'Stopped' && s.state !== 'Broken' ? [s.name] : []));
+  }
+
+  /** The driver named `name`, once installed bundles are loaded. */
+  async #driver(name: string): Promise<DriverHost> {
+    await this.#driversLoaded;
+    return this.drivers.host(name);
   }
 
   async list(): Promise<InstanceSummary[]> {
@@ -163,7 +214,7 @@ export class Engine {
     const transient = operation && transientStates[operation.op];
     if (transient) return { ...summary, state: transient };
     try {
-      const host = this.drivers.host(summary.vmType);
+      const host = await this.#driver(summary.vmType);
       const result = await host.call('inspect', this.#spec(name, config));
       return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator };
     } catch (error) {
@@ -173,10 +224,11 @@ export class Engine {
 
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
+    await this.#driversLoaded;
     const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
-    const host = this.drivers.host(effective.vmType);
+    const host = await this.#driver(effective.vmType);
     const handshake = await host.handshake();
     if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
       throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
@@ -254,7 +306,7 @@ export class Engine {
   async openConsole(name: string): Promise<ConsoleSession> {
     const config = await this.store.readConfig(name);
     const effective = effectiveConfig(config);
-    const host = this.drivers.host(effective.vmType);
+    const host = await this.#driver(effective.vmType);
     const spec = this.#spec(name, config);
     return ConsoleSession.open(host, spec, randomUUID());
   }
@@ -308,6 +360,7 @@ export class Engine {
     this.#stopWatching?.();
     for (const controller of this.#fetching.values()) controller.abort();
     await this.downloads.close();
+    await this.#driversLoaded; // a bundle registered after dispose would leave its process running
     await this.drivers.dispose();
   }
 
@@ -316,7 +369,7 @@ export class Engine {
   /** A read, so no lock: the list can be shown while another operation (a snapshot) runs. */
   async listSnapshots(name: string): Promise<Snapshot[]> {
     const config = await this.store.readConfig(name);
-    const host = this.drivers.host(effectiveConfig(config).vmType);
+    const host = await this.#driver(effectiveConfig(config).vmType);
     await this.#requireCapability(host, 'snapshots');
     return host.call('listSnapshots', this.#spec(name, config));
   }
@@ -350,7 +403,7 @@ export class Engine {
    */
   async display(name: string): Promise<DisplayInfo | null> {
     const config = await this.store.readConfig(name);
-    const host = this.drivers.host(effectiveConfig(config).vmType);
+    const host = await this.#driver(effectiveConfig(config).vmType);
     if ((await host.handshake()).capabilities.display.length === 0) return null;
     return host.call('display', this.#spec(name, config));
   }
@@ -429,7 +482,7 @@ export class Engine {
     const config = await this.store.readConfig(name);
     return withInstanceLock(this.store.dir(name), op, async () => {
       const effective = effectiveConfig(config);
-      const host = this.drivers.host(effective.vmType);
+      const host = await this.#driver(effective.vmType);
       const spec = this.#spec(name, config);
       const { state } = await host.call('inspect', spec);
       return fn({ config, spec, host, state });

@@ -3,7 +3,7 @@
 // require only a few Electron modules, no files and no packages. Everything leaving the page
 // is parsed here with the API's schemas, and everything arriving from main too; main parses
 // the page's messages again (the authoritative check).
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { z } from 'zod';
 import type { ServerMessage } from '../api/contract.ts';
 import { bridgeChannels, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
@@ -34,6 +34,11 @@ const bridge: CorralBridge = {
     return () => {
       listeners.delete(listener);
     };
+  },
+  // Pages no longer see a dropped file's path (File.path is gone since Electron 32); the
+  // preload may ask, and only for a File the page really holds.
+  pathForFile(file) {
+    return webUtils.getPathForFile(file);
   },
 };
 

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { createRequestSchema, deleteRequestSchema, nameRequestSchema, stopRequestSchema } from '../api/schemas.ts';
 import { editRequestSchema, renameRequestSchema, snapshotRequestSchema } from '../api/schemas.ts';
+import { bundleRequestSchema, enableDriverRequestSchema, installBundleRequestSchema, removeDriverRequestSchema } from '../api/schemas.ts';
 import type { z } from 'zod';
 
 const maxBody = 64 * 1024;
@@ -72,11 +73,25 @@ export const handlers: Record<string, Handler> = {
     return api.edit(name, changes);
   },
   display: (api, body) => api.display(parse(nameRequestSchema, body).name),
+  reviewDriverBundle: (api, body) => api.reviewDriverBundle(parse(bundleRequestSchema, body).source),
+  installDriverBundle: (api, body) => {
+    const { source, force } = parse(installBundleRequestSchema, body);
+    return api.installDriverBundle(source, { force });
+  },
+  removeDriver: (api, body) => {
+    const { name, force } = parse(removeDriverRequestSchema, body);
+    return api.removeDriver(name, { force });
+  },
+  setDriverEnabled: (api, body) => {
+    const { name, enabled, force } = parse(enableDriverRequestSchema, body);
+    return api.setDriverEnabled(name, enabled, { force });
+  },
 };
 
 const statusOf: Partial<Record<ErrorCode, number>> = {
   INVALID_CONFIG: 400, INVALID_NAME: 400, NOT_FOUND: 404, ALREADY_EXISTS: 409, INVALID_STATE: 409, BUSY: 409,
   UNSUPPORTED: 422, UNAVAILABLE: 422, MISSING_BINARY: 422, DIGEST_MISMATCH: 422, TIMEOUT: 504,
+  INVALID_BUNDLE: 422, PERMISSION_DENIED: 403,
 };
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

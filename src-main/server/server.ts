@@ -11,6 +11,7 @@ import type { Engine } from '../core/engine.ts';
 import { engineApi } from '../api/engine-api.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
+import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';
 import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
 import { serveSocket } from './socket.ts';
@@ -40,7 +41,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? newToken();
   const staticDir = options.staticDir ?? defaultStaticDir;
-  const api: CorralApi = engineApi(options.engine);
+  const api: CorralApi = uploadsOnly(engineApi(options.engine));
   options.engine.watch(); // the CLI and other windows change the store too: the page shows it live
   let port = 0;
 
@@ -74,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
     if (rawPath.startsWith('/api/')) return handleCall(api, rawPath.slice('/api/'.length), request, response);
+    if (rawPath === bundleUploadPath) return handleBundleUpload(options.engine.paths.home, request, response);
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed');
     return serveStatic(staticDir, rawPath, response);
   }

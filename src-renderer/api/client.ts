@@ -3,7 +3,7 @@
 // through the preload bridge (electron.ts), with the same messages. The engine validates
 // everything the page sends; the page trusts the engine's answers to match the contract.
 import type {
-  ApiError, ApiEvent, ConsoleStream, CorralApi, CreateResult, DisplayInfo, DriverInfo, Instance, Snapshot, StartResult, TemplateInfo,
+  ApiError, ApiEvent, BundleReview, BundleSource, ConsoleStream, CorralApi, CreateResult, DisplayInfo, DriverInfo, Instance, Snapshot, StartResult, TemplateInfo,
 } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
@@ -22,6 +22,14 @@ export async function httpCall<T>(method: string, body: object = {}): Promise<T>
   const reply = (await response.json()) as CallResponse;
   if (!reply.ok) throw new ApiCallError(reply.error);
   return reply.value as T;
+}
+
+/** Uploads a dropped bundle file to the web shell; the id names it in review and install calls. */
+export async function uploadBundle(file: File): Promise<BundleSource> {
+  const response = await fetch('/upload/driver-bundle', { method: 'POST', body: file, credentials: 'same-origin' });
+  const reply = (await response.json()) as CallResponse;
+  if (!reply.ok) throw new ApiCallError(reply.error);
+  return reply.value as BundleSource;
 }
 
 let nextStream = 0;
@@ -48,6 +56,10 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
     rename: (name, newName) => call<Instance>('rename', { name, newName }),
     edit: (name, changes) => call<Instance>('edit', { name, ...changes }),
     display: (name) => call<DisplayInfo | null>('display', { name }),
+    reviewDriverBundle: (source) => call<BundleReview>('reviewDriverBundle', { source }),
+    installDriverBundle: (source, options) => call<DriverInfo>('installDriverBundle', { source, force: options?.force ?? false }),
+    removeDriver: (name, options) => call<null>('removeDriver', { name, force: options?.force ?? false }).then(() => undefined),
+    setDriverEnabled: (name, enabled, options) => call<null>('setDriverEnabled', { name, enabled, force: options?.force ?? false }).then(() => undefined),
     onEvent(listener: (event: ApiEvent) => void) {
       return socket.on((message) => {
         if (message.type === 'event') listener(message.event);

@@ -3,3 +3,4 @@ export { Downloader, type DownloaderOptions, type FetchRequest, type FetchResult
 export { listCache, pruneCache, type CacheListing, type PruneOptions, type PruneResult } from './prune.ts';
 export type { DownloadPhase, DownloadProgress, ProgressListener } from './progress.ts';
 export { parseDigest, formatDigest, type Digest, type DigestAlgorithm } from './digest.ts';
+export { cacheLayout } from './cache.ts';

@@ -101,7 +101,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
         <option value="">As the template says (vmType)</option>
         {drivers.data?.map((d) => (
           <option key={d.name} value={d.name} disabled={!d.available.ok}>
-            {d.name} {d.version ?? ''}{d.available.ok ? '' : ` (unavailable: ${d.available.reason})`}
+            {d.name} {d.version ?? ''}{d.sandbox.state === 'unsandboxed' ? ' (UNSANDBOXED)' : ''}{d.available.ok ? '' : ` (unavailable: ${d.available.reason})`}
           </option>
         ))}
       </select>

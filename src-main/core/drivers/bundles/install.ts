@@ -38,6 +38,8 @@ export interface InstalledDriver {
   manifest: Manifest;
   enabled: boolean;
   signer: Signer;
+  /** When this version was (re)installed: a forced reinstall of the same version changes it. */
+  installedAt: string;
 }
 
 export interface GuardOptions {
@@ -95,7 +97,7 @@ async function guard(name: string, action: string, options: GuardOptions): Promi
 async function describe(home: string, name: string, state: DriverState): Promise<InstalledDriver> {
   const dir = path.join(driversDir(home), name, state.active);
   const manifest = manifestSchema.parse(JSON.parse(await fs.readFile(path.join(dir, manifestFileName), 'utf8')));
-  return { name, version: state.active, dir, entry: path.join(dir, ...manifest.entry.split('/')), manifest, enabled: state.enabled, signer: state.signer };
+  return { name, version: state.active, dir, entry: path.join(dir, ...manifest.entry.split('/')), manifest, enabled: state.enabled, signer: state.signer, installedAt: state.installedAt };
 }
 
 /** Every installed bundle driver, enabled or not. */

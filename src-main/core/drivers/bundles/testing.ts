@@ -2,9 +2,10 @@
 // bundle folder ready for packBundle(), and raw tar.gz bundles built entry by entry.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { PROTOCOL_VERSION } from '../../../../src-drivers/sdk/protocol.ts';
 import type { Manifest } from './manifest.ts';
-import { sha256 } from './pack.ts';
+import { packBundle, sha256 } from './pack.ts';
 import { writeTarGz } from './tar.ts';
 import type { TarEntry } from './tar.ts';
 
@@ -49,4 +50,17 @@ export async function craftBundle(file: string, options: { files?: Record<string
   ];
   await fs.writeFile(file, writeTarGz(entries));
   return file;
+}
+
+/**
+ * The SDK's example driver (src-drivers/example) built with esbuild and packed, as a third
+ * party would ship it; `version` overrides the manifest's to make upgrades.
+ */
+export async function packExampleBundle(workDir: string, options: { version?: string } = {}): Promise<string> {
+  const repo = path.resolve(import.meta.dirname, '../../../..');
+  const out = path.join(workDir, `example-${options.version ?? 'default'}`);
+  await build({ entryPoints: [path.join(repo, 'src-drivers/example/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: path.join(out, 'main.mjs'), logLevel: 'silent' });
+  const manifest = JSON.parse(await fs.readFile(path.join(repo, 'src-drivers/example/manifest.json'), 'utf8')) as Record<string, unknown>;
+  await fs.writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...manifest, ...(options.version ? { version: options.version } : {}) }));
+  return (await packBundle(out, { out: path.join(workDir, `example-${options.version ?? 'default'}.corral-driver`) })).file;
 }

@@ -1,0 +1,45 @@
+// Driver bundles in the web shell: the page uploads the dropped file's bytes with
+// `POST /upload/driver-bundle` and then reviews and installs it by the id it got back. A
+// browser page has no business naming files on the engine's disk, so here, unlike in the
+// desktop app, a bundle can only come from an upload.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
+import { saveUpload } from '../core/drivers/bundles/uploads.ts';
+import type { BundleSource, CorralApi } from '../api/contract.ts';
+
+export const bundleUploadPath = '/upload/driver-bundle';
+
+export async function handleBundleUpload(home: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const reply = (status: number, body: unknown): void => {
+    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+    response.end(JSON.stringify(body));
+  };
+  if (request.method !== 'POST') {
+    response.setHeader('Allow', 'POST');
+    return reply(405, { ok: false, error: { code: 'INVALID_CONFIG', message: 'uploads are POST requests', details: {} } });
+  }
+  try {
+    reply(200, { ok: true, value: { upload: await saveUpload(home, request) } });
+  } catch (error) {
+    const typed = toDriverError(error);
+    reply(typed.code === 'INVALID_BUNDLE' ? 413 : 500, { ok: false, error: typed.toJSON() });
+  }
+}
+
+/** The API as the web shell offers it: bundles by upload id only. */
+export function uploadsOnly(api: CorralApi): CorralApi {
+  const refusePaths = (source: BundleSource): void => {
+    if ('path' in source) throw new DriverError('PERMISSION_DENIED', 'the web shell installs driver bundles only from uploads; drop the file on the page, or use `corral driver install FILE`');
+  };
+  return {
+    ...api,
+    reviewDriverBundle: async (source) => {
+      refusePaths(source);
+      return api.reviewDriverBundle(source);
+    },
+    installDriverBundle: async (source, options) => {
+      refusePaths(source);
+      return api.installDriverBundle(source, options);
+    },
+  };
+}
