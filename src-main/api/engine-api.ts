@@ -56,7 +56,15 @@ export function engineApi(engine: Engine): CorralApi {
     rename: async (name, newName) => toApiInstance(await engine.rename(name, newName)),
     edit: async (name, changes) => toApiInstance(await engine.edit(name, changes)),
     display: (name) => engine.display(name),
-    reviewDriverBundle: async (source) => toBundleReview(await engine.bundles.review(await bundleFile(engine, source))),
+    reviewDriverBundle: async (source) => {
+      try {
+        return toBundleReview(await engine.bundles.review(await bundleFile(engine, source)));
+      } catch (error) {
+        // A refused upload will never be installed: do not keep it.
+        if ('upload' in source) await discardUpload(engine.paths.home, source.upload);
+        throw error;
+      }
+    },
     installDriverBundle: async (source, options) => {
       // This call is the user's approval, given in the trust dialog after reviewDriverBundle.
       const installed = await engine.bundles.install(await bundleFile(engine, source), { force: options?.force ?? false, confirm: async () => true });

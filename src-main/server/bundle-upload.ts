@@ -1,5 +1,5 @@
 // Driver bundles in the web shell: the page uploads the dropped file's bytes with
-// `POST /upload/driver-bundle` and then reviews and installs it by the id it got back. A
+// `POST /upload/driver-bundle?name=FILE` and then reviews and installs it by the id it got back. A
 // browser page has no business naming files on the engine's disk, so here, unlike in the
 // desktop app, a bundle can only come from an upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,7 +19,8 @@ export async function handleBundleUpload(home: string, request: IncomingMessage,
     return reply(405, { ok: false, error: { code: 'INVALID_CONFIG', message: 'uploads are POST requests', details: {} } });
   }
   try {
-    reply(200, { ok: true, value: { upload: await saveUpload(home, request) } });
+    const name = new URL(request.url ?? '/', 'http://upload').searchParams.get('name');
+    reply(200, { ok: true, value: { upload: await saveUpload(home, request, name) } });
   } catch (error) {
     const typed = toDriverError(error);
     reply(typed.code === 'INVALID_BUNDLE' ? 413 : 500, { ok: false, error: typed.toJSON() });

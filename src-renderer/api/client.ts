@@ -26,7 +26,7 @@ export async function httpCall<T>(method: string, body: object = {}): Promise<T>
 
 /** Uploads a dropped bundle file to the web shell; the id names it in review and install calls. */
 export async function uploadBundle(file: File): Promise<BundleSource> {
-  const response = await fetch('/upload/driver-bundle', { method: 'POST', body: file, credentials: 'same-origin' });
+  const response = await fetch(`/upload/driver-bundle?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, credentials: 'same-origin' });
   const reply = (await response.json()) as CallResponse;
   if (!reply.ok) throw new ApiCallError(reply.error);
   return reply.value as BundleSource;

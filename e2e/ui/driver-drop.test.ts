@@ -1,0 +1,126 @@
+// Installing a driver by dragging its bundle onto the page (web shell: the page uploads it),
+// in Debian's Chromium against a real Engine: the trust dialog lists what the bundle asks
+// for, approving installs it, and it is in the create dialog's driver dropdown at once, ready
+// to run an instance. Broken and malicious bundles are refused with the engine's message.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { Engine } from '../../src-main/core/engine.ts';
+import { craftBundle, packExampleBundle } from '../../src-main/core/drivers/bundles/testing.ts';
+import { startServer } from '../../src-main/server/server.ts';
+import type { RunningServer } from '../../src-main/server/server.ts';
+import { tempDir, writeTemplate } from '../support/temp.ts';
+import { launchChromium, seriousViolations } from './browser.ts';
+import { ensureRendererBuilt } from './renderer-build.ts';
+
+function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
+  return locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+/** Drags `file` over the page and drops it, as the OS would: dragenter, dragover, drop with a real File. */
+export async function dropFile(page: Page, file: string, steps: { beforeDrop?: () => Promise<void> } = {}): Promise<void> {
+  const bytes = (await fs.readFile(file)).toString('base64');
+  // Page code as a string: this file is type-checked without the DOM library.
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const transfer = new DataTransfer();
+    const data = Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([data], ${JSON.stringify(path.basename(file))}, { type: 'application/octet-stream' }));
+    return transfer;
+  })()`);
+  await page.dispatchEvent('main', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('main', 'dragover', { dataTransfer });
+  await steps.beforeDrop?.();
+  await page.dispatchEvent('main', 'drop', { dataTransfer });
+}
+
+describe('installing a driver by drag and drop (web shell)', () => {
+  let root: string;
+  let home: string;
+  let engine: Engine;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    const staticDir = await ensureRendererBuilt();
+    root = await tempDir('corral-drop-');
+    home = path.join(root, 'home');
+    engine = new Engine({ home, cache: path.join(root, 'cache'), health: { intervalMs: 0, timeoutMs: 1000 } });
+    server = await startServer({ engine, port: 0, staticDir });
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      // Refused bundles answer 4xx, which Chromium logs as a failed resource; the page shows the message.
+      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
+    });
+    await page.goto(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
+    await engine?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('shows the trust dialog for a dropped bundle, installs on approval, and offers the driver at once', async () => {
+    const bundle = await packExampleBundle(root);
+    await dropFile(page, bundle, {
+      beforeDrop: () => shows(page.getByRole('status'), 'Drop a .corral-driver file to install the driver'),
+    });
+    const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
+    await shows(dialog, 'example 0.1.0');
+    await shows(dialog, 'UNSIGNED: nobody vouches for this bundle');
+    const permissions = dialog.getByRole('definition');
+    assert.deepEqual(await permissions.allInnerTexts(), ['nothing', 'nothing (besides its instance folders and cache)', 'nothing', 'no']);
+    await shows(dialog, engine.bundles.sandbox.enforced ? 'Sandbox: enforced' : 'UNSANDBOXED');
+    assert.deepEqual(await seriousViolations(page), []);
+    await dialog.getByRole('button', { name: 'Install' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await shows(page.getByRole('status'), /Installed driver example 0\.1\.0/);
+    assert.deepEqual((await engine.bundles.list()).map((d) => d.name), ['example']);
+
+    // In the dropdown without a reload, and an instance runs on it.
+    await page.getByRole('button', { name: 'New instance…' }).click();
+    const create = page.getByRole('dialog', { name: 'New instance' });
+    await create.getByLabel('Driver').locator('option', { hasText: /^example 0\.1\.0/ }).waitFor({ state: 'attached' });
+    await create.getByLabel('Name').fill('dropped');
+    await create.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await create.getByLabel('Template file (lima.yaml path)').fill(await writeTemplate(root, { cpus: 1, memory: '256MiB', disk: '1GiB' }));
+    await create.getByLabel('Driver').selectOption('example');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await create.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Start dropped' }).click();
+    await shows(page.getByTestId('status-dropped'), 'Running');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('a cancelled dialog installs nothing', async () => {
+    const other = await packExampleBundle(root, { version: '0.3.0' });
+    await dropFile(page, other);
+    const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
+    await shows(dialog, 'example 0.3.0 (replaces 0.1.0)');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.deepEqual((await engine.bundles.list()).map((d) => d.version), ['0.1.0']);
+  });
+
+  it('refuses a malicious bundle and a file that is no bundle, saying why, writing nothing', async () => {
+    const evil = await craftBundle(path.join(root, 'evil.corral-driver'), { extra: [{ type: 'link', path: 'passwd', target: '/etc/passwd', hard: false }] });
+    await dropFile(page, evil);
+    await shows(page.getByRole('alert'), /driver bundle evil\.corral-driver refused: .*link/);
+    assert.equal(await page.getByRole('dialog', { name: 'Install a driver?' }).isVisible(), false);
+    const notes = path.join(root, 'notes.txt');
+    await fs.writeFile(notes, 'just text');
+    await dropFile(page, notes);
+    await shows(page.getByRole('alert'), 'To install a driver, drop a .corral-driver file (got notes.txt).');
+    assert.deepEqual((await engine.bundles.list()).map((d) => `${d.name} ${d.version}`), ['example 0.1.0']);
+    // Installed and refused uploads are gone at once; the cancelled one waits for the hourly sweep.
+    assert.equal((await fs.readdir(path.join(home, 'tmp', 'uploads'))).length, 1);
+  });
+});
