@@ -6,6 +6,7 @@ import { serveCommand } from '../server/serve-command.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
+import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { formatSize, humanSize, table } from './format.ts';
@@ -23,6 +24,7 @@ Commands:
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${reshapeUsage}
   drivers [--json]                      installed drivers, versions and capabilities
+${driverTestUsage}
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   cache list [--json]                   downloaded images and archives, with the instances using them
   cache prune                           remove downloads no instance uses
@@ -143,6 +145,7 @@ function describeCapabilities(c: NonNullable<Awaited<ReturnType<Engine['listDriv
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (isDriverTest(argv)) return driverTestCommand(argv);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
