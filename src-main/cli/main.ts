@@ -7,6 +7,7 @@ import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
 import { driverCommand, driverUsage } from './driver.ts';
+import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { formatSize, humanSize, table } from './format.ts';
@@ -24,6 +25,7 @@ Commands:
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${reshapeUsage}
 ${driverUsage}
+${driverTestUsage}
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   cache list [--json]                   downloaded images and archives, with the instances using them
   cache prune                           remove downloads no instance uses
@@ -137,6 +139,7 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (isDriverTest(argv)) return driverTestCommand(argv);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

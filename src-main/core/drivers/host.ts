@@ -70,6 +70,8 @@ export class DriverHost {
   readonly #options: DriverHostOptions;
   #connection: Promise<Connection> | undefined;
   #live: Connection | undefined;
+  /** The process started last, from spawn to exit, handshake or not (what kill() ends). */
+  #process: DriverProcess | undefined;
   #recentCrashes = 0;
   #disposed = false;
   readonly #exitListeners = new Set<(exit: ProcessExit) => void>();
@@ -140,6 +142,19 @@ export class DriverHost {
     return () => this.#exitListeners.delete(listener);
   }
 
+  /**
+   * Ends the current driver process at once (SIGKILL), as a crash would, and resolves when it
+   * has gone; the next call starts a fresh process, and the VMs it started keep running. Calls
+   * in flight fail with DRIVER_CRASHED, so this also frees callers of a hung call. Used by the
+   * conformance kit (crash and re-attach, per-check timeouts). No process: resolves undefined.
+   */
+  async kill(): Promise<ProcessExit | undefined> {
+    const current = this.#process;
+    if (!current) return undefined;
+    current.kill('SIGKILL');
+    return current.exited;
+  }
+
   async dispose(): Promise<void> {
     this.#disposed = true;
     const connection = await this.#connection?.catch(() => undefined);
@@ -160,6 +175,8 @@ export class DriverHost {
   async #spawn(): Promise<Connection> {
     if (this.#recentCrashes > 0) await delay(Math.min(maxBackoffMs, 250 * 2 ** (this.#recentCrashes - 1)));
     const process = (this.#entry.spawn ?? this.#options.spawn)({ entry: this.#entry.entry, logFile: this.logFile });
+    this.#process = process;
+    void process.exited.then(() => { if (this.#process === process) this.#process = undefined; });
     const streams = new StreamHub(process.link);
     const remote = wrapLink<DriverRpc>(process.link);
     process.link.onFrame((frame) => {
