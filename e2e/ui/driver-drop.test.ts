@@ -13,26 +13,11 @@ import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
 import { tempDir, writeTemplate } from '../support/temp.ts';
 import { launchChromium, seriousViolations } from './browser.ts';
+import { dropFile } from './drop.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 
 function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });
-}
-
-/** Drags `file` over the page and drops it, as the OS would: dragenter, dragover, drop with a real File. */
-export async function dropFile(page: Page, file: string, steps: { beforeDrop?: () => Promise<void> } = {}): Promise<void> {
-  const bytes = (await fs.readFile(file)).toString('base64');
-  // Page code as a string: this file is type-checked without the DOM library.
-  const dataTransfer = await page.evaluateHandle(`(() => {
-    const transfer = new DataTransfer();
-    const data = Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0));
-    transfer.items.add(new File([data], ${JSON.stringify(path.basename(file))}, { type: 'application/octet-stream' }));
-    return transfer;
-  })()`);
-  await page.dispatchEvent('main', 'dragenter', { dataTransfer });
-  await page.dispatchEvent('main', 'dragover', { dataTransfer });
-  await steps.beforeDrop?.();
-  await page.dispatchEvent('main', 'drop', { dataTransfer });
 }
 
 describe('installing a driver by drag and drop (web shell)', () => {

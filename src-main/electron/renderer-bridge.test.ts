@@ -19,6 +19,8 @@ import type { ServerMessage } from '../api/contract.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
+import { packExampleBundle } from '../core/drivers/bundles/testing.ts';
+import { dropFile } from '../../e2e/ui/drop.ts';
 import { serveAppRequest } from './app-files.ts';
 import { createIpcRouter } from './router.ts';
 import type { IpcRouter, RendererContents } from './router.ts';
@@ -35,6 +37,8 @@ function fakeElectronPreload(preload: string): string {
   window.__corralDeliver = (channel, message) => { for (const l of listeners.get(channel) ?? []) l({}, message); };
   const electron = {
     contextBridge: { exposeInMainWorld: (key, api) => Object.defineProperty(window, key, { value: Object.freeze(api) }) },
+    // Electron knows where a dropped File lives on disk; the test tells this stand-in.
+    webUtils: { getPathForFile: (file) => (window.__corralFilePaths ?? {})[file.name] ?? '' },
     ipcRenderer: {
       invoke: (channel, request) => window.__corralIpc('invoke', channel, request),
       send: (channel, message) => { void window.__corralIpc('send', channel, message); },
@@ -119,7 +123,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await page.locator('html[data-connected="true"]').waitFor({ state: 'attached' });
     await shows(page.locator('main'), 'No instances yet');
     const bridge = await page.evaluate(() => Object.keys((globalThis as unknown as { corral: object }).corral).sort());
-    assert.deepEqual(bridge, ['invoke', 'onMessage', 'send']);
+    assert.deepEqual(bridge, ['invoke', 'onMessage', 'pathForFile', 'send']);
   });
 
   it('creates, starts and types into the console through the bridge', { timeout: 60_000 }, async () => {
@@ -147,6 +151,19 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await page.getByRole('button', { name: '← All instances' }).click();
     await engine.stop('bridge1', { force: true });
     await shows(page.getByTestId('status-bridge1'), 'Stopped');
+  });
+
+  it('installs a dropped driver bundle by its path on disk (no upload), after the trust dialog', async () => {
+    const bundle = await packExampleBundle(root);
+    await page.evaluate(`window.__corralFilePaths = { ${JSON.stringify(path.basename(bundle))}: ${JSON.stringify(bundle)} }`);
+    await dropFile(page, bundle);
+    const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
+    await shows(dialog, 'example 0.1.0');
+    await dialog.getByRole('button', { name: 'Install' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await shows(page.getByRole('status'), /Installed driver example 0\.1\.0/);
+    assert.deepEqual((await engine.bundles.list()).map((d) => d.name), ['example']);
+    await fs.access(path.join(root, 'home', 'tmp', 'uploads')).then(() => assert.fail('the desktop app uploads nothing'), () => undefined);
   });
 
   it('logged no page errors and no refused IPC (CSP violations included)', () => {
