@@ -1,6 +1,7 @@
 // The page frame: header, the current view, the create dialog and the notice bar.
 import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
 import { DropOverlay } from './features/drivers/DropOverlay.tsx';
+import { DriversDialog } from './features/drivers/DriversDialog.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
@@ -8,13 +9,18 @@ import { InstancePage } from './features/instances/InstancePage.tsx';
 import { useEngineEvents } from './state/queries.ts';
 import { useUi } from './state/ui.ts';
 import { NoticeBar } from './ui/NoticeBar.tsx';
+import { useState } from 'react';
 
 export function App() {
   useEngineEvents();
   const view = useUi((s) => s.view);
+  const [driversOpen, setDriversOpen] = useState(false);
   return (
     <>
-      <header className="app-header"><span className="brand">Corral</span></header>
+      <header className="app-header">
+        <span className="brand">Corral</span>
+        <button type="button" onClick={() => setDriversOpen(true)}>Drivers</button>
+      </header>
       <main>
         <NoticeBar />
         {view.kind === 'list' ? <InstanceList /> : <InstancePage key={view.name} name={view.name} />}
@@ -22,6 +28,7 @@ export function App() {
       </main>
       <CreateDialog />
       <TrustDialog />
+      <DriversDialog open={driversOpen} onClose={() => setDriversOpen(false)} />
       <DropOverlay />
     </>
   );

@@ -85,6 +85,23 @@ describe('installing a driver by drag and drop (web shell)', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('lists it in the Drivers dialog, refuses to remove it while its instance runs, then turns it off and on', async () => {
+    await page.getByRole('button', { name: 'Drivers' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Drivers' });
+    const row = dialog.locator('tr[data-driver="example"]');
+    await shows(row, engine.bundles.sandbox.enforced ? 'sandboxed (bubblewrap' : 'UNSANDBOXED');
+    await shows(dialog.locator('tr[data-driver="qemu"]'), 'built in');
+    assert.deepEqual(await seriousViolations(page), []);
+    await row.getByRole('button', { name: 'Remove example' }).click();
+    await shows(dialog.getByRole('alert'), 'cannot remove driver example: instances dropped run on it; stop them first, or force it');
+    await engine.stop('dropped', { force: true });
+    await row.getByRole('button', { name: 'Disable example' }).click();
+    await shows(row.locator('td').nth(3), /^no: disabled/);
+    await row.getByRole('button', { name: 'Enable example' }).click();
+    await shows(row.locator('td').nth(3), /^yes$/);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('a cancelled dialog installs nothing', async () => {
     const other = await packExampleBundle(root, { version: '0.3.0' });
     await dropFile(page, other);
