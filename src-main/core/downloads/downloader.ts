@@ -3,13 +3,12 @@
 // local files and file:// URLs are checked and used in place.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Dispatcher } from 'undici';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { cacheLayout, commitEntry, readEntry, urlKey, type CacheEntry, type CacheLayout } from './cache.ts';
 import { decompressFile, detectEncoding, type Encoding } from './decompress.ts';
 import { formatDigest, hashFile, newHash, parseDigest, type Digest } from './digest.ts';
 import { diskFullError, isDiskFull } from './failures.ts';
-import { createDispatcher } from './http.ts';
+import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
 import { partialName, readState, transfer } from './transfer.ts';
@@ -62,13 +61,13 @@ interface Job {
 
 export class Downloader {
   readonly #layout: CacheLayout;
-  readonly #dispatcher: Dispatcher;
+  readonly #transport: Transport;
   readonly #o: Required<Omit<DownloaderOptions, 'cacheDir'>>;
   readonly #jobs = new Map<string, Job>();
 
   constructor(options: DownloaderOptions) {
     this.#layout = cacheLayout(options.cacheDir);
-    this.#dispatcher = createDispatcher();
+    this.#transport = createTransport();
     this.#o = {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       retries: options.retries ?? 5,
@@ -131,7 +130,7 @@ export class Downloader {
 
   /** Ends the HTTP connection pool. */
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await this.#transport.close();
   }
 
   /** What the cache holds for this request, usable as is or after unpacking. */
@@ -178,7 +177,7 @@ export class Downloader {
         validator = { etag: found.entry.meta.etag, lastModified: found.entry.meta.lastModified };
       } else {
         const t = await transfer({
-          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', dispatcher: this.#dispatcher,
+          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', transport: this.#transport,
           idleTimeoutMs: this.#o.idleTimeoutMs, retries: this.#o.retries, retryDelayMs: this.#o.retryDelayMs,
           maxRetryDelayMs: this.#o.maxRetryDelayMs, userAgent: this.#o.userAgent, signal, progress: reporter,
         });
