@@ -101,6 +101,8 @@ class Exchange implements Body {
 
   pipeTo(sink: BodySink): Promise<void> {
     if (this.#phase !== 'held') return Promise.reject(this.#error ?? new Error('the body was already read'));
+    // Bytes read along with the head are copied in at once: at most #head's size.
+    if (sink.chunkLimit < maxHeadBytes) return Promise.reject(new RangeError(`a sink for the direct transport takes chunks of ${maxHeadBytes} bytes`));
     this.#sink = sink;
     this.#phase = 'body';
     const done = this.#wait();

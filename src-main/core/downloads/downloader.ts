@@ -8,6 +8,7 @@ import { cacheLayout, commitEntry, readEntry, urlKey, type CacheEntry, type Cach
 import { decompressFile, detectEncoding, type Encoding } from './decompress.ts';
 import { formatDigest, hashFile, newHash, parseDigest, type Digest } from './digest.ts';
 import { diskFullError, isDiskFull } from './failures.ts';
+import { HashWorkerPool } from './hash-worker.ts';
 import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
@@ -62,6 +63,7 @@ interface Job {
 export class Downloader {
   readonly #layout: CacheLayout;
   readonly #transport: Transport;
+  readonly #hashers = new HashWorkerPool();
   readonly #o: Required<Omit<DownloaderOptions, 'cacheDir'>>;
   readonly #jobs = new Map<string, Job>();
 
@@ -98,6 +100,7 @@ export class Downloader {
     }
     if (!/^https?:\/\//i.test(req.url)) throw new DriverError('INVALID_CONFIG', `cannot download ${req.url}: only http(s):// and file:// URLs are supported`, { url: req.url });
 
+    this.#hashers.warm(); // boots while the cache is looked up and the server answers
     const key = urlKey(req.url);
     // Another fetch of this URL in this process: share its progress, then use its result.
     for (let job = this.#jobs.get(key); job; job = this.#jobs.get(key)) {
@@ -128,8 +131,9 @@ export class Downloader {
     }
   }
 
-  /** Ends the HTTP connection pool. */
+  /** Ends the HTTP connection pool and the idle hash worker. */
   async close(): Promise<void> {
+    await this.#hashers.close();
     await this.#transport.close();
   }
 
@@ -177,7 +181,7 @@ export class Downloader {
         validator = { etag: found.entry.meta.etag, lastModified: found.entry.meta.lastModified };
       } else {
         const t = await transfer({
-          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', transport: this.#transport,
+          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', transport: this.#transport, hashers: this.#hashers,
           idleTimeoutMs: this.#o.idleTimeoutMs, retries: this.#o.retries, retryDelayMs: this.#o.retryDelayMs,
           maxRetryDelayMs: this.#o.maxRetryDelayMs, userAgent: this.#o.userAgent, signal, progress: reporter,
         });

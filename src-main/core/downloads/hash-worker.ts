@@ -8,10 +8,11 @@ import type { DigestAlgorithm } from './digest.ts';
 // Plain JavaScript evaluated by the worker rather than a worker file: it survives bundling
 // (esbuild makes one main.js; a separate .ts entry would need its own build step and loader).
 const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const bytes = new Uint8Array(workerData.buffer);
-let hash = createHash(workerData.algorithm);
+let bytes = null;
+let algorithm = 'sha256';
+let hash = null;
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'update') {
@@ -19,10 +20,19 @@ parentPort.on('message', (m) => {
       parentPort.postMessage({});
     } else if (m.op === 'digest') {
       const hex = hash.digest('hex');
-      hash = createHash(workerData.algorithm);
+      hash = createHash(algorithm);
       parentPort.postMessage({ hex });
+    } else if (m.op === 'attach') {
+      bytes = new Uint8Array(m.buffer);
+      algorithm = m.algorithm;
+      hash = createHash(algorithm);
+      parentPort.postMessage({});
+    } else if (m.op === 'detach') {
+      bytes = null;
+      hash = null;
+      parentPort.postMessage({});
     } else {
-      hash = createHash(workerData.algorithm);
+      hash = createHash(algorithm);
       parentPort.postMessage({});
     }
   } catch (error) {
@@ -31,24 +41,40 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Request = { op: 'update'; offset: number; length: number } | { op: 'digest' } | { op: 'reset' };
+type Request =
+  | { op: 'update'; offset: number; length: number }
+  | { op: 'digest' | 'reset' | 'detach' }
+  | { op: 'attach'; buffer: SharedArrayBuffer; algorithm: DigestAlgorithm };
 interface Reply { hex?: string; error?: string }
 interface Waiter { resolve: (reply: Reply) => void; reject: (error: Error) => void }
 
 export class HashWorker {
-  readonly #worker: Worker;
+  readonly #worker = new Worker(workerSource, { eval: true });
   /** One per request posted; the worker answers in order. */
   readonly #waiters: Waiter[] = [];
   #broken: Error | undefined;
 
-  constructor(buffer: SharedArrayBuffer, algorithm: DigestAlgorithm) {
-    this.#worker = new Worker(workerSource, { eval: true, workerData: { buffer, algorithm } });
+  constructor() {
     this.#worker.on('message', (reply: Reply) => this.#waiters.shift()?.resolve(reply));
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => this.#fail(new Error(`the hash worker exited (code ${code})`)));
   }
 
-  /** Adds `length` bytes of the shared buffer at `offset` to the hash; resolves once they are hashed. */
+  get broken(): boolean {
+    return this.#broken !== undefined;
+  }
+
+  /** Hashes from `buffer` from now on, with a fresh `algorithm` hash. */
+  async attach(buffer: SharedArrayBuffer, algorithm: DigestAlgorithm): Promise<void> {
+    await this.#call({ op: 'attach', buffer, algorithm });
+  }
+
+  /** Lets go of the buffer (so an idle worker holds no ring). */
+  async detach(): Promise<void> {
+    await this.#call({ op: 'detach' });
+  }
+
+  /** Adds `length` bytes of the buffer at `offset` to the hash; resolves once they are hashed. */
   async update(offset: number, length: number): Promise<void> {
     await this.#call({ op: 'update', offset, length });
   }
@@ -62,6 +88,12 @@ export class HashWorker {
 
   async reset(): Promise<void> {
     await this.#call({ op: 'reset' });
+  }
+
+  /** An idle worker must not keep the process alive. */
+  idle(idle: boolean): void {
+    if (idle) this.#worker.unref();
+    else this.#worker.ref();
   }
 
   async close(): Promise<void> {
@@ -82,5 +114,46 @@ export class HashWorker {
   #fail(error: Error): void {
     this.#broken ??= error;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#broken);
+  }
+}
+
+/**
+ * One worker kept warm between transfers: starting one takes ~45 ms here, which would sit on
+ * every download's critical path (the first slots wait for it). The downloader warms it up
+ * when a fetch begins, so it boots while the cache is looked up and the server answers.
+ */
+export class HashWorkerPool {
+  #spare: HashWorker | undefined;
+  #closed = false;
+
+  /** Starts a worker ahead of need, unless one is waiting already. */
+  warm(): void {
+    if (this.#closed || this.#spare) return;
+    this.#spare = new HashWorker();
+    this.#spare.idle(true);
+  }
+
+  take(): HashWorker {
+    const worker = this.#spare ?? new HashWorker();
+    this.#spare = undefined;
+    worker.idle(false);
+    return worker;
+  }
+
+  /** Back from a transfer: kept as the spare (without its ring), or ended. */
+  async give(worker: HashWorker): Promise<void> {
+    const wanted = () => !this.#closed && !this.#spare && !worker.broken;
+    if (wanted() && await worker.detach().then(() => wanted(), () => false)) {
+      worker.idle(true);
+      this.#spare = worker;
+    } else {
+      await worker.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#spare?.close();
+    this.#spare = undefined;
   }
 }

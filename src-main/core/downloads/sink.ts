@@ -3,22 +3,27 @@
 // slot is written (libuv's thread pool) and hashed (a worker thread) at the same time while the
 // socket fills the next one, so reading, writing and hashing overlap instead of taking turns.
 // Slot writes may finish out of order: `bytes` only counts the prefix that is on disk.
-import type { FileHandle } from 'node:fs/promises';
+// Where the file system takes it, whole aligned slots are written with O_DIRECT (direct-io.ts).
+import fs, { type FileHandle } from 'node:fs/promises';
 import type { BodySink } from './body.ts';
 import type { DigestAlgorithm } from './digest.ts';
-import { HashWorker } from './hash-worker.ts';
+import { directAlign, openDirect, type DirectFile } from './direct-io.ts';
+import type { HashWorker } from './hash-worker.ts';
 import { SlotPool } from './slots.ts';
 
 export interface WriterOptions {
+  /** Slots in the ring (at least 2) and their size (a multiple of 4 KiB). */
   slotCount?: number;
   slotSize?: number;
-  /** Flush the page cache to disk every this many bytes, so the final fsync has little left. */
+  /** Write whole aligned slots with O_DIRECT where possible (default true). */
+  direct?: boolean;
+  /** Without O_DIRECT: flush the page cache every this many bytes, so the final fsync has little left. */
   syncEvery?: number;
 }
 
 // 8 x 4 MiB: big enough that each write and hash message carries plenty of bytes, small enough
-// to stay in the CPU's cache and to keep the process's memory flat (32 MiB, whatever the file).
-const defaults = { slotCount: 8, slotSize: 4 << 20, syncEvery: 64 << 20 };
+// to keep the process's memory flat (32 MiB, whatever the file).
+const defaults = { slotCount: 8, slotSize: 4 << 20, direct: true, syncEvery: 64 << 20 };
 
 /** A slot handed to the file and the hash, in file order. */
 interface Sealed { end: number; written: boolean }
@@ -26,6 +31,9 @@ interface Sealed { end: number; written: boolean }
 export class PartialWriter implements BodySink {
   readonly chunkLimit: number;
   readonly #handle: FileHandle;
+  readonly #direct: DirectFile | undefined;
+  /** Off after the file system refused a direct write. */
+  #directOn: boolean;
   readonly #pool: SlotPool;
   readonly #hasher: HashWorker;
   readonly #onBytes: (bytes: number) => void;
@@ -39,20 +47,46 @@ export class PartialWriter implements BodySink {
   #position = 0;
   #current: number;
   #fill = 0;
+  /** Where the current slot counts as full: short once, so that direct writes start aligned. */
+  #limit: number;
   #sealed: Sealed[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #failure: Error | undefined;
   #syncedTo = 0;
   #syncing = false;
+  #pageCacheWrites: Promise<void> = Promise.resolve();
 
-  constructor(handle: FileHandle, algorithm: DigestAlgorithm, onBytes: (bytes: number) => void, options: WriterOptions = {}) {
+  /**
+   * Opens the partial file: kept as it is when `keep` (then adopt() its bytes), else emptied.
+   * The hasher is lent for the writer's life (close() leaves it running).
+   */
+  static async open(file: string, keep: boolean, hasher: HashWorker, algorithm: DigestAlgorithm, onBytes: (bytes: number) => void, options: WriterOptions = {}): Promise<PartialWriter> {
     const o = { ...defaults, ...options };
+    const handle = await fs.open(file, keep ? 'r+' : 'w');
+    let direct: DirectFile | undefined;
+    try {
+      const buffer = new SharedArrayBuffer(o.slotCount * o.slotSize + directAlign);
+      direct = o.direct ? await openDirect(file, buffer) : undefined;
+      const pool = new SlotPool(buffer, o.slotCount, o.slotSize, direct?.pad ?? 0);
+      await hasher.attach(buffer, algorithm);
+      return new PartialWriter(handle, direct, pool, hasher, onBytes, o.syncEvery);
+    } catch (error) {
+      await direct?.handle.close();
+      await handle.close();
+      throw error;
+    }
+  }
+
+  private constructor(handle: FileHandle, direct: DirectFile | undefined, pool: SlotPool, hasher: HashWorker, onBytes: (bytes: number) => void, syncEvery: number) {
     this.#handle = handle;
-    this.#pool = new SlotPool(o.slotCount, o.slotSize);
-    this.#hasher = new HashWorker(this.#pool.buffer, algorithm);
+    this.#direct = direct;
+    this.#directOn = direct !== undefined;
+    this.#pool = pool;
+    this.#hasher = hasher;
     this.#onBytes = onBytes;
-    this.#syncEvery = o.syncEvery;
-    this.chunkLimit = o.slotSize;
+    this.#syncEvery = syncEvery;
+    this.chunkLimit = pool.size;
+    this.#limit = pool.size;
     this.#current = this.#take();
   }
 
@@ -68,12 +102,14 @@ export class PartialWriter implements BodySink {
 
   /** Starts an attempt at `bytes`: rebuilds the hash if a failure left it ahead of the file, cuts what lies beyond. */
   async begin(): Promise<void> {
+    await this.#drain();
+    this.#failure = undefined;
     if (this.#hashBroken || this.#hashed !== this.#bytes) await this.#hashPrefix(this.#bytes);
     await this.#handle.truncate(this.#bytes);
     this.#position = this.#bytes;
     this.#fill = 0;
+    this.#limit = this.#pool.size - (this.#position % directAlign);
     this.#sealed = [];
-    this.#failure = undefined;
   }
 
   /** Drops everything: the server sent the whole file again. */
@@ -87,12 +123,12 @@ export class PartialWriter implements BodySink {
   }
 
   space(): Buffer {
-    return this.#pool.view(this.#current).subarray(this.#fill);
+    return this.#pool.view(this.#current).subarray(this.#fill, this.#limit);
   }
 
   commit(length: number): boolean {
     this.#fill += length;
-    if (this.#fill === this.#pool.size) this.#seal();
+    if (this.#fill === this.#limit) this.#seal();
     return this.#accepting();
   }
 
@@ -126,10 +162,16 @@ export class PartialWriter implements BodySink {
     return this.#hasher.digest();
   }
 
-  /** Waits for the writes in flight and ends the worker; the file handle stays open. */
+  /** fsync: the file's data and size are on disk. */
+  async sync(): Promise<void> {
+    await this.#handle.sync();
+  }
+
+  /** Waits for the writes and hashes in flight, closes the file. */
   async close(): Promise<void> {
     await this.#drain();
-    await this.#hasher.close();
+    await this.#direct?.handle.close();
+    await this.#handle.close();
   }
 
   #accepting(): boolean {
@@ -150,7 +192,8 @@ export class PartialWriter implements BodySink {
     const sealed: Sealed = { end: this.#position + length, written: false };
     this.#current = this.#take();
     this.#fill = 0;
-    const written = writeAll(this.#handle, this.#pool.view(slot).subarray(0, length), this.#position).then(() => {
+    this.#limit = this.#pool.size;
+    const written = this.#write(this.#pool.view(slot).subarray(0, length), this.#position).then(() => {
       sealed.written = true;
       this.#advance();
     });
@@ -165,11 +208,29 @@ export class PartialWriter implements BodySink {
     }));
   }
 
-  /** Moves `bytes` over the slots written in order, reports it, and starts a background flush now and then. */
+  /** Whole aligned slots bypass the page cache where possible; the rest (a short first or last slot) goes through it. */
+  async #write(data: Buffer, position: number): Promise<void> {
+    const direct = this.#direct;
+    if (direct && this.#directOn && position % directAlign === 0 && data.length % directAlign === 0) {
+      try {
+        return await writeAll(direct.handle, data, position);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+        this.#directOn = false; // refused after all (an unusual file system): the page cache from now on
+      }
+    }
+    // Through the page cache one write at a time: concurrent ones only contend for the
+    // file's lock (1 GiB: 0.33 s of system time one by one, 0.84 s with 7 at once).
+    const run = this.#pageCacheWrites.then(() => writeAll(this.#handle, data, position));
+    this.#pageCacheWrites = run.catch(() => undefined);
+    await run;
+  }
+
+  /** Moves `bytes` over the slots written in order, reports it, and (page cache only) starts a background flush now and then. */
   #advance(): void {
     while (this.#sealed[0]?.written) this.#bytes = this.#sealed.shift()?.end ?? this.#bytes;
     this.#onBytes(this.#bytes);
-    if (this.#syncing || this.#bytes - this.#syncedTo < this.#syncEvery) return;
+    if (this.#directOn || this.#syncing || this.#bytes - this.#syncedTo < this.#syncEvery) return;
     // Writeback now overlaps the transfer; left to the end, flushing 1 GiB takes ~0.5 s here.
     const upTo = this.#bytes;
     this.#syncing = true;
@@ -211,8 +272,8 @@ export class PartialWriter implements BodySink {
   }
 
   #track(work: Promise<void>): void {
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
+    const tracked = work.catch((error: unknown) => this.#fail(error)).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
   }
 
   async #drain(): Promise<void> {

@@ -7,14 +7,18 @@
 export class SlotPool {
   readonly size: number;
   readonly buffer: SharedArrayBuffer;
+  readonly #pad: number;
   readonly #views: Buffer[];
   readonly #free: number[];
   #waiters: (() => void)[] = [];
 
-  constructor(count: number, size: number) {
+  /** `count` slots of `size` bytes from `pad` on in `buffer` (the pad aligns them for O_DIRECT). */
+  constructor(buffer: SharedArrayBuffer, count: number, size: number, pad = 0) {
+    if (pad + count * size > buffer.byteLength) throw new RangeError('the slots do not fit in the buffer');
     this.size = size;
-    this.buffer = new SharedArrayBuffer(count * size);
-    this.#views = Array.from({ length: count }, (_, i) => Buffer.from(this.buffer, i * size, size));
+    this.buffer = buffer;
+    this.#pad = pad;
+    this.#views = Array.from({ length: count }, (_, i) => Buffer.from(buffer, pad + i * size, size));
     this.#free = this.#views.map((_, i) => i);
   }
 
@@ -27,7 +31,7 @@ export class SlotPool {
 
   /** Where the slot starts in `buffer` (for the worker, which sees the SharedArrayBuffer). */
   offset(slot: number): number {
-    return slot * this.size;
+    return this.#pad + slot * this.size;
   }
 
   get spare(): number {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Body } from './body.ts';
 import type { Digest, DigestAlgorithm } from './digest.ts';
 import { backoffMs, classify, finalError, TruncatedError, wait, type FailureKind } from './failures.ts';
+import type { HashWorkerPool } from './hash-worker.ts';
 import { canResume, get, RangeRefusedError, type Transport, type Validator } from './http.ts';
 import type { ProgressReporter } from './progress.ts';
 import { PartialWriter, type WriterOptions } from './sink.ts';
@@ -18,6 +19,7 @@ export interface TransferOptions {
   dir: string;
   algorithm: DigestAlgorithm;
   transport: Transport;
+  hashers: HashWorkerPool;
   idleTimeoutMs: number;
   retries: number;
   retryDelayMs: number;
@@ -74,8 +76,11 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
   let saved = await readState(o.dir, o.url);
   const onDisk = await fileSize(file);
   const resumable = saved !== undefined && onDisk > 0 && (canResume(saved) || saved.total === onDisk);
-  const handle = await fs.open(file, resumable ? 'r+' : 'w');
-  const writer = new PartialWriter(handle, o.algorithm, (bytes) => o.progress.update(bytes), o.writer);
+  const hasher = o.hashers.take();
+  const writer = await PartialWriter.open(file, resumable, hasher, o.algorithm, (bytes) => o.progress.update(bytes), o.writer).catch(async (error: unknown) => {
+    await o.hashers.give(hasher);
+    throw error;
+  });
   let hex: string;
   try {
     if (resumable) {
@@ -88,11 +93,11 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
       o.progress.phase('download', saved?.total ?? null, writer.bytes);
       saved = await download(o, writer, saved);
     }
-    await handle.sync();
+    await writer.sync();
     hex = await writer.digest();
   } finally {
     await writer.close();
-    await handle.close();
+    await o.hashers.give(hasher);
   }
   o.progress.phase('download', writer.bytes, writer.bytes);
   return {
