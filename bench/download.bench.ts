@@ -3,6 +3,8 @@
 // sha256 itself is slower than loopback here, so the bench also measures the ceiling: sha256
 // of the same bytes in memory (Node's crypto, one core) against curl, and the downloader
 // against that hash-only rate (goal >= 0.8x: the download costs little beyond the hash).
+// The disk is the other bound (the file is fsynced before it is published): `dd` writing and
+// fsyncing 1 GiB into the same folder, shown against curl as context.
 // Then peak RSS of a download child for 256 MiB vs 2 GiB; goal: flat (<= 1.1x).
 // The server is a child process generating the body on the fly (no big file on its side).
 // One file, three roles: the bench (no argument), `server`, and `fetch` (the measured child).
@@ -50,6 +52,17 @@ async function fetchOnce(cacheDir: string, url: string, digest: string): Promise
   const seconds = (performance.now() - started) / 1000;
   await downloader.close();
   process.send?.({ seconds, size: result.size, maxRssKiB: process.resourceUsage().maxRSS });
+}
+
+/** The disk alone: dd writes 1 GiB (O_DIRECT where the file system takes it) and fsyncs it. */
+function diskOnly(dir: string): number {
+  const file = path.join(dir, 'dd.out');
+  const dd = (...extra: string[]) => spawnSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4M', 'count=256', 'conv=fsync', ...extra], { stdio: 'ignore' }).status === 0;
+  const started = performance.now();
+  const ok = dd('oflag=direct') || dd();
+  const seconds = (performance.now() - started) / 1000;
+  execFileSync('rm', ['-f', file]);
+  return ok ? GiB / seconds : Number.NaN;
 }
 
 /** sha256 alone: the same bytes as the 1 GiB download, hashed in memory on this thread. */
@@ -120,20 +133,23 @@ export async function run(): Promise<void> {
     const curlRates: number[] = [];
     const toolRates: number[] = [];
     const hashRates: number[] = [];
+    const diskRates: number[] = [];
     const ourRates: number[] = [];
     for (let pass = 0; pass < 6; pass++) {
       const c = curl(url(GiB, `c${pass}`));
       const t = curlThenSha256sum(url(GiB, `t${pass}`), base);
       const h = hashOnly(chunk);
+      const d = diskOnly(base);
       const o = await ours(base, url(GiB, `o${pass}`), digest1G);
-      if (pass > 0) { curlRates.push(c); toolRates.push(t); hashRates.push(h); ourRates.push(o.size / o.seconds); }
+      if (pass > 0) { curlRates.push(c); toolRates.push(t); hashRates.push(h); diskRates.push(d); ourRates.push(o.size / o.seconds); }
     }
     const mbps = (r: number) => `${(r / MiB).toFixed(0)} MiB/s`;
-    const [ourRate, curlRate, hashRate] = [median(ourRates), median(curlRates), median(hashRates)];
+    const [ourRate, curlRate, hashRate, diskRate] = [median(ourRates), median(curlRates), median(hashRates), median(diskRates)];
     report('download 1 GiB (sha256 + cache) vs curl -o /dev/null', ourRate / curlRate, '>= 0.9x', `median ${mbps(ourRate)} vs ${mbps(curlRate)} over ${ourRates.length} runs`);
     // The ceiling of the line above: a download that verifies sha256 cannot beat sha256 itself.
     report('sha256 alone in memory (ceiling) vs curl -o /dev/null', hashRate / curlRate, 'context: bounds the line above', `median ${mbps(hashRate)} vs ${mbps(curlRate)}`);
     report('download 1 GiB (sha256 + cache) vs sha256 alone in memory', ourRate / hashRate, '>= 0.8x', `median ${mbps(ourRate)} vs ${mbps(hashRate)}`);
+    report('disk alone: dd write + fsync 1 GiB (ceiling) vs curl -o /dev/null', diskRate / curlRate, 'context: bounds the first line too', `median ${mbps(diskRate)} vs ${mbps(curlRate)}`);
     // Context for the line above: the same work (fetch to disk, then verify) with stock tools.
     report('download 1 GiB (sha256 + cache) vs curl -o FILE && sha256sum FILE', median(ourRates) / median(toolRates), 'context, no goal', `median ${mbps(median(ourRates))} vs ${mbps(median(toolRates))}`);
 

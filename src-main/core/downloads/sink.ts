@@ -68,7 +68,9 @@ export class PartialWriter implements BodySink {
       const buffer = new SharedArrayBuffer(o.slotCount * o.slotSize + directAlign);
       direct = o.direct ? await openDirect(file, buffer) : undefined;
       const pool = new SlotPool(buffer, o.slotCount, o.slotSize, direct?.pad ?? 0);
-      await hasher.attach(buffer, algorithm);
+      // Not awaited: a worker still booting (~45 ms) takes it first thing, while the request
+      // goes out and the ring fills; a failure shows on the first hash.
+      hasher.attach(buffer, algorithm).catch(() => undefined);
       return new PartialWriter(handle, direct, pool, hasher, onBytes, o.syncEvery);
     } catch (error) {
       await direct?.handle.close();
