@@ -100,7 +100,6 @@ export class Downloader {
     }
     if (!/^https?:\/\//i.test(req.url)) throw new DriverError('INVALID_CONFIG', `cannot download ${req.url}: only http(s):// and file:// URLs are supported`, { url: req.url });
 
-    this.#hashers.warm(); // boots while the cache is looked up and the server answers
     const key = urlKey(req.url);
     // Another fetch of this URL in this process: share its progress, then use its result.
     for (let job = this.#jobs.get(key); job; job = this.#jobs.get(key)) {
@@ -116,6 +115,7 @@ export class Downloader {
     const work = (async () => {
       const found = await this.#lookup(key, req, expected, reporter);
       if (found?.kind === 'hit') return found.result;
+      if (!found) this.#hashers.warm(); // likely a transfer: the worker boots while the server answers
       return withUrlLock(this.#layout.locks, key, {
         signal: req.signal,
         staleMs: this.#o.lockStaleMs,

@@ -120,22 +120,29 @@ export class HashWorker {
 /**
  * One worker kept warm between transfers: starting one takes ~45 ms here, which would sit on
  * every download's critical path (the first slots wait for it). The downloader warms it up
- * when a fetch begins, so it boots while the cache is looked up and the server answers.
+ * when a fetch misses the cache, so it boots while the server answers; a spare left idle for
+ * a minute is ended (a thread and its heap are not free).
  */
 export class HashWorkerPool {
+  readonly #idleMs: number;
   #spare: HashWorker | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
+
+  constructor(idleMs = 60_000) {
+    this.#idleMs = idleMs;
+  }
 
   /** Starts a worker ahead of need, unless one is waiting already. */
   warm(): void {
     if (this.#closed || this.#spare) return;
-    this.#spare = new HashWorker();
-    this.#spare.idle(true);
+    this.#keep(new HashWorker());
   }
 
   take(): HashWorker {
     const worker = this.#spare ?? new HashWorker();
     this.#spare = undefined;
+    clearTimeout(this.#idleTimer);
     worker.idle(false);
     return worker;
   }
@@ -143,17 +150,25 @@ export class HashWorkerPool {
   /** Back from a transfer: kept as the spare (without its ring), or ended. */
   async give(worker: HashWorker): Promise<void> {
     const wanted = () => !this.#closed && !this.#spare && !worker.broken;
-    if (wanted() && await worker.detach().then(() => wanted(), () => false)) {
-      worker.idle(true);
-      this.#spare = worker;
-    } else {
-      await worker.close();
-    }
+    if (wanted() && await worker.detach().then(() => wanted(), () => false)) this.#keep(worker);
+    else await worker.close();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     await this.#spare?.close();
     this.#spare = undefined;
+  }
+
+  #keep(worker: HashWorker): void {
+    worker.idle(true);
+    this.#spare = worker;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#spare !== worker) return;
+      this.#spare = undefined;
+      void worker.close();
+    }, this.#idleMs).unref();
   }
 }
