@@ -7,7 +7,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import type { BodySink } from './body.ts';
 import type { DigestAlgorithm } from './digest.ts';
-import { directAlign, openDirect, type DirectFile } from './direct-io.ts';
+import { directAlign, openDirect, pageAlignedBuffer, type DirectFile } from './direct-io.ts';
 import type { HashWorker } from './hash-worker.ts';
 import { SlotPool } from './slots.ts';
 
@@ -65,7 +65,7 @@ export class PartialWriter implements BodySink {
     const handle = await fs.open(file, keep ? 'r+' : 'w');
     let direct: DirectFile | undefined;
     try {
-      const buffer = new SharedArrayBuffer(o.slotCount * o.slotSize + directAlign);
+      const buffer = pageAlignedBuffer(o.slotCount * o.slotSize + directAlign);
       direct = o.direct ? await openDirect(file, buffer) : undefined;
       const pool = new SlotPool(buffer, o.slotCount, o.slotSize, direct?.pad ?? 0);
       // Not awaited: a worker still booting (~45 ms) takes it first thing, while the request
