@@ -138,10 +138,13 @@ class Exchange implements Body {
   /** Called for every read; false pauses the socket. */
   #onRead(length: number): boolean {
     try {
-      const read = this.#room.subarray(0, length);
-      if (!this.#readingIntoHead) return this.#deliver(read, true);
-      // The first read after pipeTo() still lands in #head (its room was handed out before).
-      if (this.#phase === 'body') return this.#deliver(read, false);
+      if (this.#phase === 'body') {
+        // The first read after pipeTo() still lands in #head (its room was handed out before).
+        const more = this.#deliver(this.#room.subarray(0, length), !this.#readingIntoHead);
+        if (!more) this.#continue(false);
+        return more;
+      }
+      if (this.#phase === 'done') return false;
       this.#headLength += length;
       if (this.#phase === 'head') return this.#parseHead();
       if (this.#headLength >= maxHeadBytes - 1) throw new Error(`${this.#url.href}: too much data before the body was wanted`);
@@ -196,10 +199,10 @@ class Exchange implements Body {
       this.#finish();
       return false;
     }
-    if (!more) void sink.ready().then(() => this.#continue(true), (error: Error) => this.#fail(error));
     return more;
   }
 
+  /** Reads on when the sink takes more (now, or once it is ready), or ends a body the server closed. */
   #continue(more: boolean): void {
     if (this.#phase !== 'body') return;
     if (this.#ended) this.#onEnd();
