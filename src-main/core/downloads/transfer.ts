@@ -11,7 +11,7 @@ import { backoffMs, classify, finalError, TruncatedError, wait, type FailureKind
 import type { HashWorkerPool } from './hash-worker.ts';
 import { canResume, get, RangeRefusedError, type Transport, type Validator } from './http.ts';
 import type { ProgressReporter } from './progress.ts';
-import { PartialWriter, type WriterOptions } from './sink.ts';
+import { PartialWriter } from './sink.ts';
 
 export interface TransferOptions {
   url: string;
@@ -27,8 +27,6 @@ export interface TransferOptions {
   userAgent: string;
   signal: AbortSignal | undefined;
   progress: ProgressReporter;
-  /** Ring and flush sizes (tests make them small to cover slot boundaries). */
-  writer?: WriterOptions;
 }
 
 export interface TransferResult {
@@ -77,7 +75,7 @@ export async function transfer(o: TransferOptions): Promise<TransferResult> {
   const onDisk = await fileSize(file);
   const resumable = saved !== undefined && onDisk > 0 && (canResume(saved) || saved.total === onDisk);
   const hasher = o.hashers.take();
-  const writer = await PartialWriter.open(file, resumable, hasher, o.algorithm, (bytes) => o.progress.update(bytes), o.writer).catch(async (error: unknown) => {
+  const writer = await PartialWriter.open(file, resumable, hasher, o.algorithm, (bytes) => o.progress.update(bytes)).catch(async (error: unknown) => {
     await o.hashers.give(hasher);
     throw error;
   });
