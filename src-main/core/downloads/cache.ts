@@ -105,11 +105,15 @@ export async function commitEntry(layout: CacheLayout, key: string, entry: NewEn
     await fs.rename(entry.dataFile, path.join(stage, 'data'));
     const size = (await fs.stat(path.join(stage, 'data'))).size;
     const meta: EntryMeta = { version: 1, size, ...entry.meta };
-    await writeSynced(path.join(stage, 'url'), `${entry.url}\n`);
-    await writeSynced(path.join(stage, 'time'), `${new Date().toISOString()}\n`);
-    if (entry.digest) await writeSynced(path.join(stage, 'digest'), `${formatDigest(entry.digest)}\n`);
-    if (entry.contentType) await writeSynced(path.join(stage, 'type'), `${entry.contentType}\n`);
-    await writeSynced(path.join(stage, 'meta.json'), `${JSON.stringify(meta)}\n`);
+    const files: [string, string | null][] = [
+      ['url', entry.url],
+      ['time', new Date().toISOString()],
+      ['digest', entry.digest && formatDigest(entry.digest)],
+      ['type', entry.contentType],
+      ['meta.json', JSON.stringify(meta)],
+    ];
+    // At once: each waits on its own fsync, and the entry exists only after the rename below.
+    await Promise.all(files.map(([name, text]) => text && writeSynced(path.join(stage, name), `${text}\n`)));
     await syncDir(stage);
     const target = path.join(layout.entries, key);
     // A folder cannot be renamed over a non-empty one: move the old entry aside first.

@@ -45,6 +45,27 @@ test('downloads, verifies the digest, caches, and serves the next fetch from the
   await d.close();
 });
 
+test('a file bigger than the download ring streams through it (backpressure, slot boundaries)', async () => {
+  const cache = await tempDir();
+  const body = randomBody((40 << 20) + 1);
+  const url = server.route('/big.img', { body });
+  const d = downloader(cache);
+  const result = await d.fetch({ url, digest: sha256(body) });
+  assert.equal(result.size, body.length);
+  assert.ok((await fs.readFile(result.path)).equals(body));
+  await d.close();
+});
+
+test('sizes at the edges of the ring and of O_DIRECT blocks (empty, 4 KiB +/- 1, a slot +/- 1)', async () => {
+  const d = downloader(await tempDir());
+  for (const size of [0, 1, 4095, 4096, 4097, (4 << 20) - 1, 4 << 20, (4 << 20) + 1]) {
+    const body = randomBody(size);
+    const result = await d.fetch({ url: server.route(`/edge-${size}.img`, { body }), digest: sha256(body) });
+    assert.ok((await fs.readFile(result.path)).equals(body), `${size} bytes`);
+  }
+  await d.close();
+});
+
 test('a wrong digest is an error naming both digests, leaves the cache clean, and a right one then works', async () => {
   const cache = await tempDir();
   const body = randomBody(1 << 20);

@@ -3,13 +3,13 @@
 // local files and file:// URLs are checked and used in place.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Dispatcher } from 'undici';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { cacheLayout, commitEntry, readEntry, urlKey, type CacheEntry, type CacheLayout } from './cache.ts';
 import { decompressFile, detectEncoding, type Encoding } from './decompress.ts';
 import { formatDigest, hashFile, newHash, parseDigest, type Digest } from './digest.ts';
 import { diskFullError, isDiskFull } from './failures.ts';
-import { createDispatcher } from './http.ts';
+import { HashWorkerPool } from './hash-worker.ts';
+import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
 import { partialName, readState, transfer } from './transfer.ts';
@@ -62,13 +62,14 @@ interface Job {
 
 export class Downloader {
   readonly #layout: CacheLayout;
-  readonly #dispatcher: Dispatcher;
+  readonly #transport: Transport;
+  readonly #hashers = new HashWorkerPool();
   readonly #o: Required<Omit<DownloaderOptions, 'cacheDir'>>;
   readonly #jobs = new Map<string, Job>();
 
   constructor(options: DownloaderOptions) {
     this.#layout = cacheLayout(options.cacheDir);
-    this.#dispatcher = createDispatcher();
+    this.#transport = createTransport();
     this.#o = {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       retries: options.retries ?? 5,
@@ -114,6 +115,7 @@ export class Downloader {
     const work = (async () => {
       const found = await this.#lookup(key, req, expected, reporter);
       if (found?.kind === 'hit') return found.result;
+      if (!found) this.#hashers.warm(); // likely a transfer: the worker boots while the server answers
       return withUrlLock(this.#layout.locks, key, {
         signal: req.signal,
         staleMs: this.#o.lockStaleMs,
@@ -129,9 +131,10 @@ export class Downloader {
     }
   }
 
-  /** Ends the HTTP connection pool. */
+  /** Ends the HTTP connection pool and the idle hash worker. */
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await this.#hashers.close();
+    await this.#transport.close();
   }
 
   /** What the cache holds for this request, usable as is or after unpacking. */
@@ -178,7 +181,7 @@ export class Downloader {
         validator = { etag: found.entry.meta.etag, lastModified: found.entry.meta.lastModified };
       } else {
         const t = await transfer({
-          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', dispatcher: this.#dispatcher,
+          url: req.url, dir, algorithm: expected?.algorithm ?? 'sha256', transport: this.#transport, hashers: this.#hashers,
           idleTimeoutMs: this.#o.idleTimeoutMs, retries: this.#o.retries, retryDelayMs: this.#o.retryDelayMs,
           maxRetryDelayMs: this.#o.maxRetryDelayMs, userAgent: this.#o.userAgent, signal, progress: reporter,
         });

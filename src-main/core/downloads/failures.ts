@@ -15,6 +15,9 @@ export class RetryableStatusError extends Error {
 /** The body ended before the length the server announced. */
 export class TruncatedError extends Error {}
 
+/** No byte arrived for the idle timeout (the direct transport's counterpart of undici's timeouts). */
+export class IdleTimeoutError extends Error {}
+
 export type FailureKind = 'retry' | 'timeout' | 'disk-full' | 'fatal';
 
 const timeoutCodes = new Set(['UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -31,6 +34,7 @@ function errorCode(error: unknown): string | undefined {
 
 export function classify(error: unknown): FailureKind {
   if (error instanceof RetryableStatusError || error instanceof TruncatedError) return 'retry';
+  if (error instanceof IdleTimeoutError) return 'timeout';
   const code = errorCode(error) ?? errorCode((error as { cause?: unknown } | null)?.cause);
   if (code && diskFullCodes.has(code)) return 'disk-full';
   if (code && timeoutCodes.has(code)) return 'timeout';

@@ -1,10 +1,13 @@
 // One HTTP GET, possibly a ranged resume. The headers the resume logic relies on
 // (Content-Range, Content-Length, ETag, Last-Modified) are validated here, so a server's
 // odd answer becomes a clean restart or a clear error, never a silently corrupt file.
-import type { Readable } from 'node:stream';
+// Two transports carry it: the direct one (direct.ts, fast) when no proxy is configured,
+// undici when one is, since undici's EnvHttpProxyAgent is what honours the proxy variables.
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { streamBody, type Body } from './body.ts';
+import { directRequest, type HeaderMap, type RawResponse } from './direct.ts';
 import { RetryableStatusError } from './failures.ts';
 
 /** What makes a resume safe: the response must be of the same representation (If-Range). */
@@ -14,7 +17,7 @@ export interface Validator {
 }
 
 export interface Response {
-  body: Readable;
+  body: Body;
   /** Where the body starts in the file: the requested offset for a 206, 0 for a 200. */
   start: number;
   /** Size of the whole file, when the server says. */
@@ -30,9 +33,33 @@ const contentRangeSchema = z.string().regex(/^bytes (\d+)-(\d+)\/(\d+|\*)$/).tra
 });
 const headerText = z.string().min(1).max(1024);
 
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+function header(headers: HeaderMap, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+export interface TransportRequest {
+  headers: Record<string, string>;
+  idleTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Sends a GET (redirects followed) and answers with the final response, its body unread. */
+export interface Transport {
+  request(url: string, options: TransportRequest): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+const proxyVariables = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'];
+
+/**
+ * Undici (through a proxy, minus NO_PROXY) when any proxy variable is set, for http or https
+ * alike (EnvHttpProxyAgent sends https to HTTP_PROXY when HTTPS_PROXY is unset); otherwise
+ * every request would go direct anyway, so the direct transport sends it. Read when called.
+ */
+export function createTransport(env: NodeJS.ProcessEnv = process.env): Transport {
+  const proxied = proxyVariables.some((name) => (env[name] ?? '') !== '');
+  return proxied ? undiciTransport(createDispatcher()) : { request: directRequest, close: async () => undefined };
 }
 
 /**
@@ -42,6 +69,23 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
  */
 export function createDispatcher(): Dispatcher {
   return new EnvHttpProxyAgent({ proxyTunnel: false }).compose(interceptors.redirect({ maxRedirections: 10 }));
+}
+
+function undiciTransport(dispatcher: Dispatcher): Transport {
+  return {
+    async request(url, o) {
+      const res = await request(url, {
+        method: 'GET',
+        headers: o.headers,
+        dispatcher,
+        signal: o.signal,
+        headersTimeout: o.idleTimeoutMs,
+        bodyTimeout: o.idleTimeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: streamBody(res.body) };
+    },
+    close: () => dispatcher.close(),
+  };
 }
 
 /** Only a strong ETag may go in If-Range (RFC 9110 13.1.5); else the date. */
@@ -55,7 +99,7 @@ export function canResume(validator: Validator): boolean {
 }
 
 export interface RequestOptions {
-  dispatcher: Dispatcher;
+  transport: Transport;
   from: number;
   validator: Validator;
   idleTimeoutMs: number;
@@ -70,18 +114,10 @@ export async function get(url: string, options: RequestOptions): Promise<Respons
     headers.range = `bytes=${options.from}-`;
     headers['if-range'] = condition;
   }
-  const res = await request(url, {
-    method: 'GET',
-    headers,
-    dispatcher: options.dispatcher,
-    signal: options.signal,
-    headersTimeout: options.idleTimeoutMs,
-    bodyTimeout: options.idleTimeoutMs,
-  });
-  const status = res.statusCode;
+  const res = await options.transport.request(url, { headers, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal });
+  const status = res.status;
   if (status !== 200 && status !== 206) {
-    // Drain the short error body so the connection can be reused (destroy() would emit an error).
-    await res.body.dump().catch(() => undefined);
+    res.body.cancel();
     if (status === 404 || status === 410) throw new DriverError('NOT_FOUND', `${url} does not exist (HTTP ${status})`, { url, status });
     if (status === 416) return refuse(url, 'range not satisfiable');
     if (status >= 500 || status === 408 || status === 429) throw new RetryableStatusError(url, status);
@@ -103,7 +139,7 @@ export async function get(url: string, options: RequestOptions): Promise<Respons
     const range = contentRangeSchema.safeParse(header(h, 'content-range'));
     // A 206 for another offset than asked cannot be appended: start over.
     if (!range.success || range.data.start !== options.from) {
-      res.body.on('error', () => undefined).destroy();
+      res.body.cancel();
       return refuse(url, `unexpected Content-Range ${header(h, 'content-range') ?? '(none)'}`);
     }
     response.start = range.data.start;

@@ -4,21 +4,22 @@
 // cleanly from zero). Transient failures are retried with backoff.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { newHash, hashFile, type Digest, type DigestAlgorithm } from './digest.ts';
+import type { Body } from './body.ts';
+import type { Digest, DigestAlgorithm } from './digest.ts';
 import { backoffMs, classify, finalError, TruncatedError, wait, type FailureKind } from './failures.ts';
-import { canResume, get, RangeRefusedError, type Validator } from './http.ts';
+import type { HashWorkerPool } from './hash-worker.ts';
+import { canResume, get, RangeRefusedError, type Transport, type Validator } from './http.ts';
 import type { ProgressReporter } from './progress.ts';
-import { HashingFileSink, type PartialState } from './sink.ts';
+import { PartialWriter } from './sink.ts';
 
 export interface TransferOptions {
   url: string;
   /** The URL's partial folder (exclusive to this process: the caller holds the URL's lock). */
   dir: string;
   algorithm: DigestAlgorithm;
-  dispatcher: Dispatcher;
+  transport: Transport;
+  hashers: HashWorkerPool;
   idleTimeoutMs: number;
   retries: number;
   retryDelayMs: number;
@@ -71,92 +72,91 @@ async function fileSize(file: string): Promise<number> {
 export async function transfer(o: TransferOptions): Promise<TransferResult> {
   const file = path.join(o.dir, partialName);
   let saved = await readState(o.dir, o.url);
-  const state: PartialState = { hash: newHash(o.algorithm), bytes: 0, hashValid: true };
-
-  // After a restart the hash state is gone: rebuild it from the bytes already on disk.
   const onDisk = await fileSize(file);
-  if (saved && onDisk > 0 && (canResume(saved) || saved.total === onDisk)) {
-    o.progress.phase('verify', onDisk);
-    state.bytes = await hashFile(file, state.hash, (b) => o.progress.update(b), onDisk);
-    o.progress.flush();
-  }
-  const handle = await fs.open(file, state.bytes > 0 ? 'r+' : 'w');
+  const resumable = saved !== undefined && onDisk > 0 && (canResume(saved) || saved.total === onDisk);
+  const hasher = o.hashers.take();
+  const writer = await PartialWriter.open(file, resumable, hasher, o.algorithm, (bytes) => o.progress.update(bytes)).catch(async (error: unknown) => {
+    await o.hashers.give(hasher);
+    throw error;
+  });
+  let hex: string;
   try {
-    if (!(saved && saved.total !== null && state.bytes === saved.total)) {
-      o.progress.phase('download', saved?.total ?? null, state.bytes);
-      saved = await download(o, handle, state, saved);
+    if (resumable) {
+      // After a restart the hash state is gone: rebuild it from the bytes already on disk.
+      o.progress.phase('verify', onDisk);
+      await writer.adopt(onDisk, (bytes) => o.progress.update(bytes));
+      o.progress.flush();
     }
-    await handle.sync();
+    if (!(saved && saved.total !== null && writer.bytes === saved.total)) {
+      o.progress.phase('download', saved?.total ?? null, writer.bytes);
+      saved = await download(o, writer, saved);
+    }
+    await writer.sync();
+    hex = await writer.digest();
   } finally {
-    await handle.close();
+    await writer.close();
+    await o.hashers.give(hasher);
   }
-  o.progress.phase('download', state.bytes, state.bytes);
+  o.progress.phase('download', writer.bytes, writer.bytes);
   return {
     file,
-    bytes: state.bytes,
-    digest: { algorithm: o.algorithm, hex: state.hash.digest('hex') },
+    bytes: writer.bytes,
+    digest: { algorithm: o.algorithm, hex },
     contentType: saved.contentType,
     validator: { etag: saved.etag, lastModified: saved.lastModified },
   };
 }
 
-async function download(o: TransferOptions, handle: fs.FileHandle, state: PartialState, saved: SavedState | undefined): Promise<SavedState> {
+async function download(o: TransferOptions, writer: PartialWriter, saved: SavedState | undefined): Promise<SavedState> {
   let failures = 0;
   let attempts = 0;
   for (;;) {
     attempts++;
-    const before = state.bytes;
+    const before = writer.bytes;
     try {
-      if (!state.hashValid) await rehash(o, state);
-      await handle.truncate(state.bytes);
+      await writer.begin();
       const validator = saved ?? { etag: null, lastModified: null };
-      const res = await get(o.url, { dispatcher: o.dispatcher, from: state.bytes, validator, idleTimeoutMs: o.idleTimeoutMs, signal: o.signal, userAgent: o.userAgent });
-      if (res.start === 0 && state.bytes > 0) await reset(o, handle, state);
+      const res = await get(o.url, { transport: o.transport, from: writer.bytes, validator, idleTimeoutMs: o.idleTimeoutMs, signal: o.signal, userAgent: o.userAgent });
+      if (res.start === 0 && writer.bytes > 0) await restart(o, writer);
       const next: SavedState = { url: o.url, ...res.validator, total: res.total, contentType: res.contentType };
       if (JSON.stringify(next) !== JSON.stringify(saved)) await writeState(o.dir, next);
       saved = next;
       o.progress.setTotal(res.total);
-      const sink = new HashingFileSink(handle, state, (b) => o.progress.update(b));
-      try {
-        await pipeline(res.body, sink);
-      } finally {
-        await closed(sink);
-      }
-      if (res.total !== null && state.bytes < res.total) throw new TruncatedError(`${o.url}: body ended at ${state.bytes} of ${res.total} bytes`);
+      await receive(res.body, writer);
+      if (res.total !== null && writer.bytes < res.total) throw new TruncatedError(`${o.url}: body ended at ${writer.bytes} of ${res.total} bytes`);
       return saved;
     } catch (error) {
       if (o.signal?.aborted) throw o.signal.reason;
       let kind: FailureKind;
       if (error instanceof RangeRefusedError) {
         // The server will not continue this partial: drop it and start over.
-        await reset(o, handle, state);
+        await restart(o, writer);
         saved = undefined;
         kind = 'retry';
       } else {
         kind = classify(error);
       }
       if (kind === 'fatal' || kind === 'disk-full') throw error;
-      failures = state.bytes > before ? 1 : failures + 1;
+      failures = writer.bytes > before ? 1 : failures + 1;
       if (failures > o.retries) throw finalError(o.url, error, kind, attempts, o.idleTimeoutMs);
       await wait(backoffMs(failures - 1, o.retryDelayMs, o.maxRetryDelayMs), o.signal);
     }
   }
 }
 
-async function reset(o: TransferOptions, handle: fs.FileHandle, state: PartialState): Promise<void> {
-  await handle.truncate(0);
-  state.hash = newHash(o.algorithm);
-  state.bytes = 0;
-  state.hashValid = true;
+/** The body into the partial file. What arrived before a failure is kept (and hashed) for the resume. */
+async function receive(body: Body, writer: PartialWriter): Promise<void> {
+  try {
+    await body.pipeTo(writer);
+  } catch (error) {
+    body.cancel();
+    await writer.settle().catch(() => undefined); // the transfer's error is the one to report
+    throw error;
+  }
+  await writer.settle();
+}
+
+async function restart(o: TransferOptions, writer: PartialWriter): Promise<void> {
+  await writer.restart();
   o.progress.phase('download', null, 0);
-}
-
-async function rehash(o: TransferOptions, state: PartialState): Promise<void> {
-  state.hash = newHash(o.algorithm);
-  await hashFile(path.join(o.dir, partialName), state.hash, undefined, state.bytes);
-  state.hashValid = true;
-}
-
-function closed(stream: NodeJS.WritableStream & { closed: boolean; once(event: 'close', fn: () => void): unknown }): Promise<void> {
-  return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
