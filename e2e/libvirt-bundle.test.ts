@@ -4,6 +4,7 @@
 // libvirt domain from there: the test guest boots to its console marker and runs what we type.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +19,7 @@ import type { InstanceSpec } from '../src-drivers/sdk/protocol.ts';
 import { domainsUnder, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader } from '../src-drivers/libvirt/testing.ts';
 import type { Virsh } from '../src-drivers/libvirt/virsh.ts';
 import { testGuest } from './support/guest.ts';
+import { childrenOf, waitForExit } from './support/processes.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
 let virsh: Virsh;
@@ -92,6 +94,19 @@ test('the libvirt bundle packs, installs, and boots the test guest from inside t
   await reader.waitFor('CORRAL-GUEST-READY');
   assert.equal((await runInGuest(streams, 'boxed-console', reader, 'echo $((6*7))')).trim(), '42');
 
+  // The driver process dies (SIGKILL, no goodbye); the VM does not, and the next process re-attaches.
+  const firstPid = await host.pid();
+  assert.ok(firstPid);
+  process.kill(firstPid, 'SIGKILL');
+  await waitForExit(firstPid);
+  assert.equal((await host.call('inspect', spec)).state, 'Running');
+  assert.notEqual(await host.pid(), firstPid);
+  const streams2 = await host.streams();
+  const reader2 = new StreamReader(streams2, 'boxed-console-2');
+  await host.call('openConsole', spec, 'boxed-console-2');
+  await reader2.waitFor('CORRAL-GUEST-READY'); // replayed from serial.log
+  assert.equal((await runInGuest(streams2, 'boxed-console-2', reader2, 'echo again-$((1+1))')).trim(), 'again-2');
+
   const display = await host.call('display', spec);
   assert.equal(display?.host, '127.0.0.1');
   assert.equal(display?.password.length, 8);
@@ -104,7 +119,7 @@ test('the libvirt bundle packs, installs, and boots the test guest from inside t
 
   await host.call('stop', spec, { force: false, timeoutMs: 30_000 });
   assert.equal((await host.call('inspect', spec)).state, 'Stopped');
-  await reader.untilEnded();
+  await reader2.untilEnded();
   await host.call('delete', spec);
   assert.deepEqual(await fs.readdir(spec.dir), []);
   assert.deepEqual(await domainsUnder(virsh, root), []);
@@ -132,4 +147,39 @@ test('without its grant on libvirt\'s socket, the same bundle cannot reach libvi
   assert.equal(available.ok, false);
   assert.match(available.ok ? '' : available.reason, /cannot reach libvirt at qemu:\/\/\/system \(.*libvirt-sock.*\).*scripts\/setup-libvirt\.sh/s);
 });
+
+test('an unsandboxed driver process takes its libvirt event listener with it when the engine ends it', async () => {
+  // The built-in way of running it (fork of main.ts): no sandbox to end the listener for it.
+  const dir = path.join(root, 'plain');
+  const host = new DriverHost({ name: 'libvirt', entry: path.join(repoRoot, 'src-drivers/libvirt/main.ts') }, { spawn: forkDriverProcess, logDir: path.join(dir, 'logs'), cacheDir: path.join(dir, 'cache') });
+  hosts.push(host);
+  const guest = await testGuest();
+  const spec: InstanceSpec = {
+    name: 'plain', dir: path.join(dir, 'plain'), runtimeDir: path.join(dir, 'plain.run'),
+    config: {
+      vmType: 'libvirt', arch: 'x86_64', cpus: 1, memoryBytes: 256 * 1024 ** 2, diskBytes: 128 * 1024 ** 2, display: 'none',
+      image: { path: path.join(guest, 'disk.raw'), format: 'raw' },
+      kernel: { path: path.join(guest, 'vmlinuz'), cmdline: 'quiet' },
+      initrd: { path: path.join(guest, 'initrd.img') },
+    },
+  };
+  await host.call('create', spec);
+  await host.call('start', spec); // a running VM is watched: the listener runs
+  const driverPid = await host.pid();
+  assert.ok(driverPid);
+  const listeners = childrenOf(driverPid).filter((pid) => readCmdline(pid).includes('event'));
+  assert.equal(listeners.length, 1, 'one virsh event listener under the driver');
+  await host.dispose(); // SIGTERM, as the engine ends its drivers
+  for (const pid of listeners) await waitForExit(pid);
+  // The VM outlives its driver; the after hook ends it.
+  assert.equal((await virsh.run(['domstate', (JSON.parse(await fs.readFile(path.join(spec.dir, 'libvirt-domain.json'), 'utf8')) as { uuid: string }).uuid])).trim(), 'running');
+});
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
 

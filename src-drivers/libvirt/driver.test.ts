@@ -138,6 +138,26 @@ describe('libvirt driver (real libvirt)', () => {
     assert.ok(await readIdentity(spec, instancePaths(spec)), 'the instance has its domain identity');
   });
 
+  it('grows a stopped disk through libvirt, refuses to shrink it, and clones it', async () => {
+    const sized = guestSpec(root, guestDir, 'sized');
+    await driver.create(sized);
+    const bigger = { ...sized, config: { ...sized.config, diskBytes: 256 * 1024 ** 2 } };
+    await driver.resizeDisk(bigger);
+    assert.equal((await imageFacts(instancePaths(sized).disk)).virtualSize, 256 * 1024 ** 2);
+    await assert.rejects(driver.resizeDisk(sized), (error: unknown) => {
+      rejectsWith('INVALID_CONFIG', /can grow but not shrink/)(error);
+      assert.equal((error as DriverError).details.field, 'disk');
+      return true;
+    });
+    const copy = guestSpec(root, guestDir, 'copy');
+    await driver.clone(bigger, copy);
+    assert.deepEqual(await imageFacts(instancePaths(copy).disk), await imageFacts(instancePaths(sized).disk));
+    assert.equal(await readIdentity(copy, instancePaths(copy)), undefined, 'the clone gets a domain of its own at its first start');
+    await driver.delete(copy);
+    await driver.delete(sized);
+    assert.deepEqual(await readdir(sized.dir), []);
+  });
+
   it('runs the lifecycle: start, console, re-attach, pause, snapshots, graceful stop, poweroff, force stop, delete', async (t) => {
     const paths = instancePaths(spec);
     // The engine owns the folder: delete() must leave its files alone.

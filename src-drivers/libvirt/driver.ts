@@ -48,15 +48,30 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSe
   return { virsh: new Virsh(uri), type: domainType(env), owner: owner(uri, env), local: !isRemoteUri(uri) };
 }
 
-async function availability(virsh: Virsh): Promise<Handshake['available']> {
+/** How long an availability answer is reused: hello() doubles as the engine's health check. */
+const AVAILABILITY_TTL_MS = 10_000;
+/** Well inside the engine's health-check deadline (10 s), so a slow libvirt never gets the driver restarted. */
+const AVAILABILITY_TIMEOUT_MS = 5_000;
+let lastAvailability: { uri: string; at: number; answer: Promise<Handshake['available']> } | undefined;
+
+async function checkAvailability(virsh: Virsh): Promise<Handshake['available']> {
   if (process.platform !== 'linux') return { ok: false, reason: `the libvirt driver does not run on ${process.platform}` };
   // Run it rather than look for it on PATH: inside the bundle sandbox only running it is allowed.
   try {
-    await virsh.run(['uri'], { timeoutMs: 15_000 });
+    await virsh.run(['uri'], { timeoutMs: AVAILABILITY_TIMEOUT_MS });
   } catch (error) {
     return { ok: false, reason: toDriverError(error).message };
   }
   return { ok: true };
+}
+
+/** Whether virsh runs and libvirt answers; one `virsh uri` at most every few seconds. */
+function availability(virsh: Virsh): Promise<Handshake['available']> {
+  const now = Date.now();
+  if (lastAvailability?.uri !== virsh.uri || now - lastAvailability.at > AVAILABILITY_TTL_MS) {
+    lastAvailability = { uri: virsh.uri, at: now, answer: checkAvailability(virsh) };
+  }
+  return lastAvailability.answer;
 }
 
 export const libvirtDriver: DriverDefinition = {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createLink, StreamHub } from '../sdk/index.ts';
 import type { DriverContext, DriverEvent, Frame, InstanceSpec, Link } from '../sdk/index.ts';
 import { CORRAL_XML_NAMESPACE } from './domain.ts';
-import { SETUP_HINT, Virsh, connectionUri } from './virsh.ts';
+import { Virsh, connectionUri } from './virsh.ts';
 import { child, parseXml } from './xml.ts';
 
 /** A fresh folder under /tmp: short enough for unix socket paths. */
@@ -30,7 +30,7 @@ export async function requireLibvirt(): Promise<Virsh> {
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(`the libvirt tests need a running libvirt at ${virsh.uri}, and it does not answer: ${why}\n` +
-      `Set it up with: bash scripts/install-host-packages.sh && bash scripts/setup-libvirt.sh (as root; .ci/run does both). ${SETUP_HINT}`, { cause: error });
+      'Set it up (as root; .ci/run does both): bash scripts/install-host-packages.sh && bash scripts/setup-libvirt.sh', { cause: error });
   }
   return virsh;
 }

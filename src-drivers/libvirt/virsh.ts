@@ -13,7 +13,7 @@ import type { ErrorCode } from '../sdk/index.ts';
 
 export const DEFAULT_URI = 'qemu:///system';
 export const URI_ENV = 'CORRAL_LIBVIRT_URI';
-export const SETUP_HINT = 'on Debian/Ubuntu, run `bash scripts/setup-libvirt.sh` from the Corral source tree as root (it installs nothing; scripts/install-host-packages.sh installs the packages), or start libvirtd (systemctl start libvirtd)';
+export const SETUP_HINT = 'start libvirtd (Debian/Ubuntu: apt-get install libvirt-daemon-system; without systemd, from a Corral checkout: sudo bash scripts/setup-libvirt.sh)';
 
 /** The connection URI: CORRAL_LIBVIRT_URI from the driver's environment, else qemu:///system. */
 export function connectionUri(env: NodeJS.ProcessEnv = process.env): string {

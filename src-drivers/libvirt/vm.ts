@@ -349,7 +349,8 @@ export class LibvirtDriver implements Driver {
   async #powerDown(identity: DomainIdentity, state: DomainState, timeoutMs: number): Promise<true | string> {
     // A paused guest cannot see the power button.
     if (state.state === 'paused') await this.#virsh.run(['resume', identity.uuid]);
-    await this.#virsh.run(['shutdown', identity.uuid, '--mode', 'acpi']);
+    // The power button (QEMU's system_powerdown): ACPI on x86, a GPIO key on the virt machines.
+    await this.#virsh.run(['shutdown', identity.uuid]);
     const deadline = Date.now() + timeoutMs;
     for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
       const now = await this.#state(identity);

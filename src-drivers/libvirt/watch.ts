@@ -2,9 +2,10 @@
 // a VM goes by itself (the guest powered off, QEMU crashed, someone ran `virsh destroy`), so
 // consoles end and the engine hears of it. libvirt says so itself: one `virsh event --loop`
 // per driver process, started while any VM is watched, prints every domain lifecycle event.
-// It runs with a timeout (so one orphaned by a killed driver does not live on) and is started
-// again while VMs are watched, each time followed by a look at every watched domain's state,
-// which covers anything that happened while no listener was registered.
+// It ends with the driver process (exit, SIGTERM), runs with a timeout (so one orphaned by a
+// SIGKILLed driver does not live on for long) and is started again while VMs are watched, each
+// time followed by a look at every watched domain's state, which covers anything that happened
+// while no listener was registered.
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { DriverContext, InstanceSpec } from '../sdk/index.ts';
@@ -49,6 +50,14 @@ export class WatchedVms {
   #listener: ChildProcess | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   readonly #killListener = () => this.#listener?.kill();
+  /**
+   * The engine ends a driver with SIGTERM, whose default action skips 'exit' handlers: end the
+   * listener, then let the signal do what it would have done.
+   */
+  readonly #onTerm = () => {
+    this.#stopListening();
+    process.kill(process.pid, 'SIGTERM');
+  };
 
   constructor(context: DriverContext, virsh: Virsh) {
     this.#context = context;
@@ -128,6 +137,7 @@ export class WatchedVms {
       if (this.#listener !== child) return;
       this.#listener = undefined;
       process.off('exit', this.#killListener);
+      process.off('SIGTERM', this.#onTerm);
       if (this.#vms.size === 0) return;
       // The lifetime ran out (normal) or virsh failed (libvirtd restarted, say): listen again.
       const failed = Date.now() - startedAt < LISTENER_LIFETIME_S * 1000 - 1000;
@@ -143,6 +153,7 @@ export class WatchedVms {
     child.unref();
     for (const pipe of [child.stdout, child.stderr]) (pipe as Socket | null)?.unref();
     process.on('exit', this.#killListener);
+    process.once('SIGTERM', this.#onTerm);
     // What happened while no listener was registered (before this one, or between two).
     for (const name of this.#vms.keys()) void this.#check(name);
   }
@@ -150,7 +161,10 @@ export class WatchedVms {
   async #check(name: string): Promise<void> {
     const output = await this.#virsh.runOrMissing(['domstate', '--reason', name]).catch(() => 'unknown');
     if (output === undefined) return this.#stopped(name, 'the domain was removed from libvirt');
-    if (output !== 'unknown' && !isActive(parseDomstate(output))) this.#stopped(name, 'the VM stopped while no one was watching');
+    if (output === 'unknown') return;
+    const state = parseDomstate(output);
+    // 'from snapshot': a revert is restarting QEMU right now; the VM goes on.
+    if (!isActive(state) && state.reason !== 'from snapshot') this.#stopped(name, 'the VM stopped while no one was watching');
   }
 
   #stopListening(): void {
@@ -159,6 +173,7 @@ export class WatchedVms {
     const listener = this.#listener;
     this.#listener = undefined;
     process.off('exit', this.#killListener);
+    process.off('SIGTERM', this.#onTerm);
     listener?.kill();
   }
 }
