@@ -2,10 +2,12 @@
 // engine side, against the real libvirt (qemu:///system, set up by scripts/setup-libvirt.sh)
 // and the real test guest. A missing libvirt fails the suite, naming the setup script.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { access, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { testGuest } from '../../e2e/support/guest.ts';
 import { DriverError, driverRpc } from '../sdk/index.ts';
 import type { DriverRpc, InstanceSpec } from '../sdk/index.ts';
@@ -85,6 +87,14 @@ describe('libvirt driver (real libvirt)', () => {
     guestDir = await testGuest();
     ({ engine, driver } = await freshDriver(root));
     spec = guestSpec(root, guestDir);
+    // A NoCloud seed disk, as the engine attaches one (read-only, and outside the snapshots).
+    const seed = path.join(root, 'seed');
+    await mkdir(seed);
+    await writeFile(path.join(seed, 'user-data'), '#cloud-config\n');
+    await writeFile(path.join(seed, 'meta-data'), 'instance-id: guest\n');
+    const iso = path.join(root, 'cidata.iso');
+    await promisify(execFile)('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'cidata', '-J', '-r', '-o', iso, seed]);
+    spec.config.cidata = { path: iso };
   });
 
   after(async () => {
@@ -177,6 +187,7 @@ describe('libvirt driver (real libvirt)', () => {
     await t.test('console: the guest boots and runs what we type', async () => {
       await driver.openConsole(spec, 'console-1');
       await console1.waitFor('CORRAL-GUEST-READY');
+      assert.match(console1.text, /CORRAL-CIDATA-FILES \/dev\/vdb meta-data user-data/, 'the seed disk reached the guest');
       const mark = console1.text.length;
       engine.streams.write('console-1', new TextEncoder().encode('echo $((6*7))\n'));
       await console1.waitFor(/^42\r?$/m, mark);
