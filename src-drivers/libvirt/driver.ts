@@ -1,0 +1,109 @@
+// The libvirt driver's definition: its handshake (identity, capabilities, whether virsh is
+// installed and libvirt answers) and the factory serveDriver() calls to configure it.
+//
+// Settings come from the driver's environment (protocol v1 gives a driver only a cache
+// folder, and the sandbox passes the engine's environment through only where the engine says):
+//   CORRAL_LIBVIRT_URI    the connection URI (default qemu:///system)
+//   CORRAL_LIBVIRT_ACCEL  tcg (default: domain type 'qemu') or kvm (domain type 'kvm')
+//   CORRAL_LIBVIRT_OWNER  UID:GID QEMU runs as, or "libvirt" for libvirt's own default user;
+//                         default: this process's uid:gid for a local qemu:///system, else "libvirt"
+import path from 'node:path';
+import type { Driver, DriverContext, DriverDefinition, DriverSettings, Handshake } from '../sdk/index.ts';
+import { DriverError, toDriverError } from '../sdk/index.ts';
+import { acceleratorOf } from './domain.ts';
+import type { DomainType, Owner } from './domain.ts';
+import { Virsh, connectionUri, isRemoteUri } from './virsh.ts';
+import { LibvirtDriver } from './vm.ts';
+import type { LibvirtSettings } from './vm.ts';
+
+export const DRIVER_NAME = 'libvirt';
+export const DRIVER_VERSION = '0.1.0';
+export const ACCEL_ENV = 'CORRAL_LIBVIRT_ACCEL';
+export const OWNER_ENV = 'CORRAL_LIBVIRT_OWNER';
+
+export function domainType(env: NodeJS.ProcessEnv = process.env): DomainType {
+  const value = (env[ACCEL_ENV] ?? 'tcg').trim().toLowerCase();
+  if (value === 'tcg' || value === 'qemu' || value === '') return 'qemu';
+  if (value === 'kvm') return 'kvm';
+  throw new DriverError('INVALID_CONFIG', `${ACCEL_ENV}=${value} is not an accelerator this driver knows (tcg or kvm)`, { field: ACCEL_ENV });
+}
+
+/** Who QEMU runs as. A local system libvirt runs it as the user who runs Corral (see README). */
+export function owner(uri: string, env: NodeJS.ProcessEnv = process.env): Owner {
+  const value = env[OWNER_ENV]?.trim();
+  if (value === 'libvirt') return 'libvirt-default';
+  if (value) {
+    const match = /^(\d+):(\d+)$/.exec(value);
+    if (!match) throw new DriverError('INVALID_CONFIG', `${OWNER_ENV}=${value} must be UID:GID (numbers) or "libvirt"`, { field: OWNER_ENV });
+    return { uid: Number(match[1]), gid: Number(match[2]) };
+  }
+  // qemu:///session already runs QEMU as its user; a remote host's uids are not ours.
+  const systemLocal = !isRemoteUri(uri) && /^[a-z0-9+]+:\/\/\/system\b/.test(uri);
+  if (systemLocal && process.getuid && process.getgid) return { uid: process.getuid(), gid: process.getgid() };
+  return 'libvirt-default';
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSettings {
+  const uri = connectionUri(env);
+  return { virsh: new Virsh(uri), type: domainType(env), owner: owner(uri, env), local: !isRemoteUri(uri) };
+}
+
+/** How long an availability answer is reused: hello() doubles as the engine's health check. */
+const AVAILABILITY_TTL_MS = 10_000;
+/** Well inside the engine's health-check deadline (10 s), so a slow libvirt never gets the driver restarted. */
+const AVAILABILITY_TIMEOUT_MS = 5_000;
+let lastAvailability: { uri: string; at: number; answer: Promise<Handshake['available']> } | undefined;
+
+async function checkAvailability(virsh: Virsh): Promise<Handshake['available']> {
+  if (process.platform !== 'linux') return { ok: false, reason: `the libvirt driver does not run on ${process.platform}` };
+  // Run it rather than look for it on PATH: inside the bundle sandbox only running it is allowed.
+  try {
+    await virsh.run(['uri'], { timeoutMs: AVAILABILITY_TIMEOUT_MS });
+  } catch (error) {
+    return { ok: false, reason: toDriverError(error).message };
+  }
+  return { ok: true };
+}
+
+/** Whether virsh runs and libvirt answers; one `virsh uri` at most every few seconds. */
+function availability(virsh: Virsh): Promise<Handshake['available']> {
+  const now = Date.now();
+  if (lastAvailability?.uri !== virsh.uri || now - lastAvailability.at > AVAILABILITY_TTL_MS) {
+    lastAvailability = { uri: virsh.uri, at: now, answer: checkAvailability(virsh) };
+  }
+  return lastAvailability.answer;
+}
+
+export const libvirtDriver: DriverDefinition = {
+  async describe() {
+    let settings: LibvirtSettings | undefined;
+    let problem: string | undefined;
+    try {
+      settings = settingsFromEnv();
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    return {
+      name: DRIVER_NAME,
+      version: DRIVER_VERSION,
+      description: `Runs VMs as libvirt QEMU domains through virsh (${settings?.virsh.uri ?? connectionUri()}): serial console, VNC, pause, internal snapshots.`,
+      platforms: ['linux'],
+      capabilities: {
+        pause: true,
+        snapshots: true,
+        display: ['vnc'],
+        console: ['serial'],
+        imageFormats: ['qcow2', 'raw'],
+        accelerators: [acceleratorOf(settings?.type ?? 'qemu')],
+      },
+      available: settings ? await availability(settings.virsh) : { ok: false, reason: problem ?? 'invalid settings' },
+    };
+  },
+
+  async configure(driverSettings: DriverSettings, context: DriverContext): Promise<Driver> {
+    const settings = settingsFromEnv();
+    // XML documents for virsh are written here for the moment of one call.
+    settings.virsh.useScratchDir(path.join(driverSettings.cacheDir, 'virsh'));
+    return new LibvirtDriver(settings, context);
+  },
+};

@@ -1,0 +1,69 @@
+// Whether this driver can run a spec, checked before anything is made. Errors name the field
+// in Lima's lima.yaml terms, since that is the file the user edits.
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { DriverError } from '../sdk/index.ts';
+import type { InstanceSpec } from '../sdk/index.ts';
+import { archProfiles } from './domain.ts';
+import type { DomainType } from './domain.ts';
+import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
+import type { Virsh } from './virsh.ts';
+
+const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
+
+function invalid(field: string, message: string): DriverError {
+  return new DriverError('INVALID_CONFIG', message, { field });
+}
+
+async function readable(file: string, field: string, what: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable';
+    throw invalid(field, `the ${what} ${file} ${why}`);
+  }
+}
+
+export interface ValidateOptions {
+  virsh: Virsh;
+  type: DomainType;
+  /** Check the files on this host (false for a remote libvirt: they must exist over there). */
+  localFiles: boolean;
+}
+
+/** Checks the config, the files it names and what libvirt can emulate; throws the first problem found. */
+export async function validateSpec(spec: InstanceSpec, options: ValidateOptions): Promise<void> {
+  const { config } = spec;
+  const profile = archProfiles[config.arch];
+  if (!profile) {
+    throw invalid('arch', `the libvirt driver cannot run ${config.arch} guests (supported: ${Object.keys(archProfiles).join(', ')})`);
+  }
+  if (!profile.pcLike && !config.kernel) {
+    throw invalid('images[0].kernel', `booting ${config.arch} guests from a disk image is not supported yet (it needs UEFI firmware); use an image with a kernel and initrd`);
+  }
+  if (config.display === 'vnc' && !profile.pcLike) {
+    throw invalid('video.display', `display "vnc" is supported for x86_64 guests only so far; use "none" for ${config.arch} (the serial console works)`);
+  }
+  if (config.memoryBytes < MIN_MEMORY_BYTES) {
+    throw invalid('memory', `memory must be at least ${MIN_MEMORY_BYTES / 1024 ** 2} MiB`);
+  }
+  const paths = instancePaths(spec);
+  if (Buffer.byteLength(paths.serialSocket) > MAX_SOCKET_PATH) {
+    throw invalid('runtimeDir', `the socket path ${paths.serialSocket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
+  }
+  if (options.localFiles) {
+    if (config.image) await readable(config.image.path, 'images[0].location', 'image');
+    if (config.kernel) await readable(config.kernel.path, 'images[0].kernel.location', 'kernel');
+    if (config.initrd) await readable(config.initrd.path, 'images[0].initrd.location', 'initrd');
+    if (config.cidata) await readable(config.cidata.path, 'cidata', 'cidata seed disk');
+  }
+  // Can this libvirt emulate the arch and machine at all (is the qemu-system binary installed)?
+  try {
+    await options.virsh.run(['domcapabilities', '--virttype', options.type, '--arch', config.arch, '--machine', profile.machine]);
+  } catch (error) {
+    if (error instanceof DriverError && error.code === 'VM_FAILED') {
+      throw invalid('arch', `libvirt at ${options.virsh.uri} cannot run ${config.arch} guests with domain type ${options.type} (${String(error.details.libvirt ?? error.message)}); on Debian/Ubuntu install the matching qemu-system package`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,372 @@
+// The configured libvirt driver: every method of the contract, derived from live facts (the
+// domain's state as libvirt reports it, the files in the instance folder), so a fresh driver
+// process picks up VMs started by an earlier one. The domain is persistent (defined), so it
+// keeps its snapshots while stopped; it is redefined from the spec before every start (the
+// instance may have been edited, renamed or moved since), and undefined by delete().
+import { randomBytes } from 'node:crypto';
+import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DriverError } from '../sdk/index.ts';
+import type { DisplayInfo, Driver, DriverContext, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
+import { acceleratorOf, domainXml, ensureIdentity, forgetIdentity, readIdentity } from './domain.ts';
+import type { DomainIdentity, DomainType, Owner } from './domain.ts';
+import { instancePaths } from './paths.ts';
+import type { InstancePaths } from './paths.ts';
+import { applySnapshot, createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.ts';
+import type { SnapshotTarget } from './snapshots.ts';
+import { createDisk, growDisk, poolName } from './storage.ts';
+import { isActive, mapDomainState, parseDomstate } from './state.ts';
+import type { DomainState } from './state.ts';
+import { validateSpec } from './validate.ts';
+import { DOCUMENT } from './virsh.ts';
+import type { Virsh } from './virsh.ts';
+import { WatchedVms } from './watch.ts';
+import { child, parseXml } from './xml.ts';
+
+/** VNC authentication (DES) uses the first 8 bytes of a password and ignores the rest. */
+const VNC_PASSWORD_LENGTH = 8;
+
+export interface LibvirtSettings {
+  virsh: Virsh;
+  type: DomainType;
+  owner: Owner;
+  /** Whether libvirt runs on this host (its files, the pid file, are ours to read). */
+  local: boolean;
+}
+
+type Transition = 'Starting' | 'Stopping';
+
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+export class LibvirtDriver implements Driver {
+  readonly #settings: LibvirtSettings;
+  readonly #virsh: Virsh;
+  readonly #context: DriverContext;
+  readonly #vms: WatchedVms;
+  readonly #transitions = new Map<string, Transition>();
+
+  constructor(settings: LibvirtSettings, context: DriverContext) {
+    this.#settings = settings;
+    this.#virsh = settings.virsh;
+    this.#context = context;
+    this.#vms = new WatchedVms(context, settings.virsh);
+  }
+
+  // --- Creation ---------------------------------------------------------------------------
+
+  async validate(spec: InstanceSpec): Promise<void> {
+    await validateSpec(spec, { virsh: this.#virsh, type: this.#settings.type, localFiles: this.#settings.local });
+  }
+
+  async create(spec: InstanceSpec): Promise<void> {
+    const paths = instancePaths(spec);
+    await mkdir(spec.dir, { recursive: true });
+    // The domain itself is defined at the first start, once the folder is in its final place.
+    await ensureIdentity(spec, paths);
+    await createDisk(this.#virsh, spec, paths, this.#settings.owner);
+  }
+
+  async delete(spec: InstanceSpec): Promise<void> {
+    const paths = instancePaths(spec);
+    const identity = await readIdentity(spec, paths);
+    if (identity) {
+      const state = await this.#state(identity);
+      if (state && isActive(state)) throw new DriverError('INVALID_STATE', `cannot delete ${spec.name}: it is running (${state.state}); stop it first`, { instance: spec.name });
+      // The domain and its snapshots' metadata; the disk (and the snapshots in it) go below.
+      if (state) await this.#virsh.runOrMissing(['undefine', identity.uuid, '--snapshots-metadata', '--managed-save']);
+      this.#vms.ended(identity);
+    }
+    // A transient pool a killed create() may have left over the folder.
+    await this.#virsh.runOrMissing(['pool-destroy', poolName(spec.dir)]).catch(() => undefined);
+    // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
+    const files = [paths.disk, paths.serialLog, paths.previousSerialLog, paths.serialSocket];
+    await Promise.all(files.map((file) => rm(file, { force: true })));
+    await forgetIdentity(paths);
+    // Only if empty: the runtime folder may hold sockets of others.
+    await rmdir(paths.runtimeDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+  }
+
+  async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {
+    await this.#stopped(source, 'clone');
+    const from = instancePaths(source);
+    const to = instancePaths(target);
+    await mkdir(target.dir, { recursive: true });
+    // No disk yet (its image is still to be downloaded): the clone gets its own at its first start, as the source would.
+    if (!(await exists(from.disk))) return;
+    // The whole overlay (a reflink where the file system can): the source's data, its internal
+    // snapshots and the same read-only base image. The clone is a new domain; libvirt knows
+    // none of the copied snapshots (their metadata stays with the source's domain).
+    const temp = `${to.disk}.tmp`;
+    try {
+      await copyFile(from.disk, temp, constants.COPYFILE_FICLONE);
+      await rename(temp, to.disk);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async resizeDisk(spec: InstanceSpec): Promise<void> {
+    await this.#stopped(spec, 'resize the disk of');
+    const paths = instancePaths(spec);
+    // No disk yet (its image is still to be downloaded): create() makes it at the new size.
+    if (!(await exists(paths.disk))) return;
+    await growDisk(this.#virsh, paths, spec.config.diskBytes);
+  }
+
+  // --- Lifecycle --------------------------------------------------------------------------
+
+  async start(spec: InstanceSpec): Promise<StartResult> {
+    const paths = instancePaths(spec);
+    this.#claim(spec, 'Starting');
+    let started: DomainIdentity | undefined;
+    try {
+      await this.validate(spec);
+      if (!(await exists(paths.disk))) {
+        throw new DriverError('INVALID_STATE', `${spec.name} has no disk (${paths.disk}): create it before starting`, { instance: spec.name });
+      }
+      const identity = await ensureIdentity(spec, paths);
+      const state = await this.#state(identity);
+      if (state && isActive(state)) throw new DriverError('INVALID_STATE', `${spec.name} is already running (${state.state})`, { instance: spec.name });
+      await this.#define(spec, paths, identity);
+      // One log per boot: a console shows this boot, and the file never grows without bound.
+      // Made here, so it is the user's file (virtlogd would make it root's, mode 0600).
+      await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
+      await writeFile(paths.serialLog, '', { mode: 0o600 });
+      await mkdir(paths.runtimeDir, { recursive: true });
+      await rm(paths.serialSocket, { force: true });
+      this.#context.emit({ type: 'log', level: 'info', message: `${spec.name}: starting libvirt domain ${identity.name} (${this.#virsh.uri})` });
+      started = identity;
+      await this.#virsh.run(['start', identity.uuid]);
+      const now = await this.#state(identity);
+      if (!now || !isActive(now)) throw new DriverError('VM_FAILED', `libvirt started ${identity.name}, but it is ${now?.state ?? 'gone'} now; see libvirt's log for the domain (/var/log/libvirt/qemu/${identity.name}.log on the libvirt host)`);
+      this.#vms.watch(spec, identity, paths);
+      return { pid: (await this.#pid(identity)) ?? 0, accelerator: acceleratorOf(this.#settings.type) };
+    } catch (error) {
+      // Leave no half-started VM behind (and report the start failure, not a cleanup one).
+      if (started) {
+        const identity = started;
+        await this.#virsh.runOrMissing(['destroy', identity.uuid]).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      this.#transitions.delete(spec.dir);
+    }
+  }
+
+  async stop(spec: InstanceSpec, options: StopOptions): Promise<void> {
+    const paths = instancePaths(spec);
+    this.#claim(spec, 'Stopping');
+    try {
+      const identity = await readIdentity(spec, paths);
+      const state = identity && await this.#state(identity);
+      if (!identity || !state || !isActive(state)) throw notRunning(spec, 'stop');
+      this.#vms.watch(spec, identity, paths);
+      this.#vms.silence(identity);
+      if (!options.force) {
+        const outcome = await this.#powerDown(identity, state, options.timeoutMs)
+          .catch((error: unknown) => `the power-down failed (${error instanceof Error ? error.message : String(error)})`);
+        if (outcome === true) return await this.#cleanUp(identity, paths);
+        this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${outcome}; ending the VM` });
+      }
+      // libvirt ends QEMU (SIGTERM, then SIGKILL) and returns once it is gone.
+      await this.#virsh.runOrMissing(['destroy', identity.uuid]).catch(async (error: unknown) => {
+        const after = await this.#state(identity);
+        if (after && isActive(after)) throw error; // not merely "it went by itself meanwhile"
+      });
+      await this.#cleanUp(identity, paths);
+    } finally {
+      this.#transitions.delete(spec.dir);
+    }
+  }
+
+  async pause(spec: InstanceSpec): Promise<void> {
+    const { identity, state } = await this.#running(spec, 'pause');
+    if (state.state !== 'running') throw new DriverError('INVALID_STATE', `cannot pause ${spec.name}: it is ${state.state}, not running`, { instance: spec.name });
+    await this.#virsh.run(['suspend', identity.uuid]);
+  }
+
+  async resume(spec: InstanceSpec): Promise<void> {
+    const { identity, state } = await this.#running(spec, 'resume');
+    if (state.state !== 'paused') throw new DriverError('INVALID_STATE', `cannot resume ${spec.name}: it is ${state.state}, not paused`, { instance: spec.name });
+    await this.#virsh.run(['resume', identity.uuid]);
+  }
+
+  async inspect(spec: InstanceSpec): Promise<InspectResult> {
+    const paths = instancePaths(spec);
+    const transition = this.#transitions.get(spec.dir);
+    const identity = await readIdentity(spec, paths);
+    const state = identity && await this.#state(identity);
+    if (!identity || !state || !isActive(state)) {
+      if (transition === 'Starting') return { state: 'Starting' };
+      // A guest that crashed or QEMU that failed is Stopped as far as libvirt goes; say why.
+      const log = `see libvirt's log for the domain (/var/log/libvirt/qemu/${identity?.name ?? ''}.log on the libvirt host)`;
+      if (state?.reason === 'failed') return { state: 'Stopped', reason: `its last start failed; ${log}` };
+      if (state?.reason === 'crashed') return { state: 'Stopped', reason: `the guest crashed; ${log}` };
+      return { state: 'Stopped' };
+    }
+    const pid = await this.#pid(identity);
+    const base = { ...(pid !== undefined ? { pid } : {}), accelerator: acceleratorOf(this.#settings.type) };
+    if (transition === 'Stopping') return { state: 'Stopping', ...base };
+    this.#vms.watch(spec, identity, paths);
+    return { ...mapDomainState(state, transition === 'Starting'), ...base };
+  }
+
+  // --- Console ----------------------------------------------------------------------------
+
+  async openConsole(spec: InstanceSpec, streamId: string): Promise<void> {
+    const { identity } = await this.#running(spec, 'open the console of');
+    const paths = instancePaths(spec);
+    await this.#vms.console(spec, identity, paths).attach(streamId);
+  }
+
+  async closeConsole(streamId: string): Promise<void> {
+    this.#vms.detachConsole(streamId);
+  }
+
+  // --- Display and snapshots -----------------------------------------------------------------
+
+  async display(spec: InstanceSpec): Promise<DisplayInfo | null> {
+    const { identity } = await this.#running(spec, 'show the display of');
+    if (spec.config.display !== 'vnc') return null;
+    // The live XML: the ports libvirt picked for this run and the password QEMU has (after a
+    // revert, the one recorded with the snapshot).
+    const xml = parseXml(await this.#virsh.run(['dumpxml', identity.uuid, '--security-info']));
+    const graphics = child(xml, 'devices', 'graphics');
+    const port = Number(graphics?.attributes.port);
+    const password = graphics?.attributes.passwd;
+    if (graphics?.attributes.type !== 'vnc' || !Number.isInteger(port) || port <= 0 || !password) {
+      throw new DriverError('VM_FAILED', `${spec.name} was started with a display, but libvirt reports no VNC listener with a password for it; restart it`, { instance: spec.name });
+    }
+    const websocket = Number(graphics.attributes.websocket);
+    return {
+      kind: 'vnc',
+      host: graphics.attributes.listen ?? '127.0.0.1',
+      port,
+      ...(Number.isInteger(websocket) && websocket > 0 ? { websocketPort: websocket } : {}),
+      password,
+    };
+  }
+
+  async listSnapshots(spec: InstanceSpec): Promise<Snapshot[]> {
+    const paths = instancePaths(spec);
+    const identity = await readIdentity(spec, paths);
+    // Never started and never snapshotted: libvirt has no domain for it yet.
+    if (!identity || !(await this.#state(identity))) return [];
+    return listSnapshots({ virsh: this.#virsh, instance: spec.name, identity, paths, active: false });
+  }
+
+  async createSnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    await createSnapshot(await this.#snapshotTarget(spec), tag);
+  }
+
+  async applySnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    const target = await this.#snapshotTarget(spec);
+    const paused = target.active && (await this.#state(target.identity))?.state === 'paused';
+    await applySnapshot(target, tag, paused);
+  }
+
+  async deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void> {
+    await deleteSnapshot(await this.#snapshotTarget(spec), tag);
+  }
+
+  /** Lets go of every VM watch and console (the VMs keep running). Not part of the contract: for tests and shutdown. */
+  async detachAll(): Promise<void> {
+    this.#vms.closeAll();
+  }
+
+  // --- Helpers ----------------------------------------------------------------------------
+
+  /** The domain's state, or undefined when libvirt has no such domain. */
+  async #state(identity: DomainIdentity): Promise<DomainState | undefined> {
+    const output = await this.#virsh.runOrMissing(['domstate', '--reason', identity.uuid]);
+    return output === undefined ? undefined : parseDomstate(output);
+  }
+
+  /**
+   * QEMU's pid, from libvirt's pid file where this process may read it (libvirt on this host,
+   * not sandboxed away from /run/libvirt); libvirt's API does not tell it. Undefined otherwise.
+   */
+  async #pid(identity: DomainIdentity): Promise<number | undefined> {
+    if (!this.#settings.local) return undefined;
+    try {
+      const pid = Number((await readFile(`/run/libvirt/qemu/${identity.name}.pid`, 'utf8')).trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** (Re)defines the domain from the spec: paths, sizes and a fresh VNC password are current at every start. */
+  async #define(spec: InstanceSpec, paths: InstancePaths, identity: DomainIdentity): Promise<void> {
+    // The instance was renamed: the domain (found by its UUID) takes the new name first.
+    const currentName = (await this.#virsh.runOrMissing(['domname', identity.uuid]))?.trim();
+    if (currentName && currentName !== identity.name) await this.#virsh.run(['domrename', currentName, identity.name]);
+    const vncPassword = spec.config.display === 'vnc' ? randomBytes(VNC_PASSWORD_LENGTH).toString('base64url').slice(0, VNC_PASSWORD_LENGTH) : undefined;
+    const xml = domainXml(spec, paths, { identity, type: this.#settings.type, owner: this.#settings.owner, ...(vncPassword ? { vncPassword } : {}) });
+    await this.#virsh.run(['define', DOCUMENT, '--validate'], { document: xml });
+  }
+
+  /** The engine serialises calls per instance; this catches a second start/stop that slipped through. */
+  #claim(spec: InstanceSpec, transition: Transition): void {
+    const current = this.#transitions.get(spec.dir);
+    if (current) throw new DriverError('BUSY', `${spec.name} is ${current === 'Starting' ? 'starting' : 'stopping'} already`, { instance: spec.name });
+    this.#transitions.set(spec.dir, transition);
+  }
+
+  /** Where a snapshot call goes: the instance's domain, defined from the spec first when it is not running. */
+  async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
+    const paths = instancePaths(spec);
+    if (!(await exists(paths.disk))) {
+      throw new DriverError('INVALID_STATE', `${spec.name} has no disk yet (${paths.disk}): start it once first`, { instance: spec.name });
+    }
+    const identity = await ensureIdentity(spec, paths);
+    const state = await this.#state(identity);
+    const active = state !== undefined && isActive(state);
+    // A stopped domain gets the instance's current definition, so a disk-only snapshot records today's paths.
+    if (!active) await this.#define(spec, paths, identity);
+    return { virsh: this.#virsh, instance: spec.name, identity, paths, active };
+  }
+
+  /** INVALID_STATE unless the VM is stopped: its disk must not change under a running QEMU. */
+  async #stopped(spec: InstanceSpec, what: string): Promise<void> {
+    const identity = await readIdentity(spec, instancePaths(spec));
+    const state = identity && await this.#state(identity);
+    if (state && isActive(state)) throw new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is running (${state.state}); stop it first`, { instance: spec.name });
+  }
+
+  /** The identity and state of a running (or paused) VM, or INVALID_STATE naming what could not be done. */
+  async #running(spec: InstanceSpec, what: string): Promise<{ identity: DomainIdentity; state: DomainState }> {
+    const identity = await readIdentity(spec, instancePaths(spec));
+    const state = identity && await this.#state(identity);
+    if (!identity || !state || !isActive(state)) throw notRunning(spec, what);
+    return { identity, state };
+  }
+
+  /** ACPI power button, then wait for the domain to shut off: true when it did within `timeoutMs`, else why not. */
+  async #powerDown(identity: DomainIdentity, state: DomainState, timeoutMs: number): Promise<true | string> {
+    // A paused guest cannot see the power button.
+    if (state.state === 'paused') await this.#virsh.run(['resume', identity.uuid]);
+    // The power button (QEMU's system_powerdown): ACPI on x86, a GPIO key on the virt machines.
+    await this.#virsh.run(['shutdown', identity.uuid]);
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+      const now = await this.#state(identity);
+      if (!now || !isActive(now)) return true;
+      if (Date.now() >= deadline) return `the guest did not power off within ${timeoutMs} ms`;
+      await delay(Math.min(wait, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** After the VM has gone: consoles end, the watch stops, the socket QEMU bound goes. */
+  async #cleanUp(identity: DomainIdentity, paths: InstancePaths): Promise<void> {
+    this.#vms.ended(identity);
+    await rm(paths.serialSocket, { force: true });
+  }
+}
+
+export function notRunning(spec: InstanceSpec, what: string): DriverError {
+  return new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is not running`, { instance: spec.name });
+}
