@@ -4,14 +4,18 @@
 // to run an instance. Broken and malicious bundles are refused with the engine's message.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../../src-main/core/engine.ts';
 import { craftBundle, packExampleBundle } from '../../src-main/core/drivers/bundles/testing.ts';
 import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
-import { tempDir, writeTemplate } from '../support/temp.ts';
+import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
+import { repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
+import { removeDomainsUnder, requireLibvirt } from '../../src-drivers/libvirt/testing.ts';
 import { launchChromium, seriousViolations } from './browser.ts';
 import { dropFile } from './drop.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
@@ -50,6 +54,8 @@ describe('installing a driver by drag and drop (web shell)', () => {
     await server?.close();
     for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
     await engine?.close();
+    // Even when the test failed midway: no domain outlives the test.
+    await removeDomainsUnder(await requireLibvirt(), root).catch(() => undefined);
     await fs.rm(root, { recursive: true, force: true });
   });
 
@@ -102,6 +108,41 @@ describe('installing a driver by drag and drop (web shell)', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('installs the libvirt bundle by drag and drop and boots the test guest on it to its console marker', { timeout: 240_000 }, async () => {
+    const out = path.join(root, 'libvirt-bundle');
+    // Built and packed as `npm run build:drivers` does it.
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), 'libvirt', '--out', out], { cwd: repoRoot });
+    const [bundle] = (await fs.readdir(out)).filter((f) => f.endsWith('.corral-driver'));
+    assert.ok(bundle, 'pack-driver wrote no bundle');
+    await dropFile(page, path.join(out, bundle));
+    const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
+    await shows(dialog, /libvirt \d+\.\d+\.\d+/);
+    const permissions = dialog.getByRole('definition');
+    assert.deepEqual(await permissions.allInnerTexts(), ['nothing', '/var/run/libvirt/libvirt-sock (besides its instance folders and cache)', 'virsh', 'no']);
+    await dialog.getByRole('button', { name: 'Install' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await shows(page.getByRole('status'), /Installed driver libvirt/);
+
+    await page.getByRole('button', { name: 'New instance…' }).click();
+    const create = page.getByRole('dialog', { name: 'New instance' });
+    await create.getByLabel('Driver').locator('option', { hasText: /^libvirt / }).waitFor({ state: 'attached' });
+    await create.getByLabel('Name').fill('on-libvirt');
+    await create.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    const guestDir = path.join(root, 'guest');
+    await fs.mkdir(guestDir);
+    await create.getByLabel('Template file (lima.yaml path)').fill(await writeGuestTemplate(guestDir));
+    await create.getByLabel('Driver').selectOption('libvirt');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await create.waitFor({ state: 'hidden', timeout: 60_000 }).catch(async (error: unknown) => {
+      throw new Error(`the dialog stayed open showing: ${await create.innerText()}`, { cause: error });
+    });
+    await page.getByRole('button', { name: 'Start on-libvirt' }).click();
+    await shows(page.getByTestId('status-on-libvirt'), 'Running', 120_000);
+    await page.getByRole('link', { name: 'on-libvirt' }).click();
+    await shows(page.getByTestId('terminal'), readyMarker, 120_000);
+    await page.getByRole('button', { name: '← All instances' }).click();
+  });
+
   it('a cancelled dialog installs nothing', async () => {
     const other = await packExampleBundle(root, { version: '0.3.0' });
     await dropFile(page, other);
@@ -109,7 +150,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     await shows(dialog, 'example 0.3.0 (replaces 0.1.0)');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    assert.deepEqual((await engine.bundles.list()).map((d) => d.version), ['0.1.0']);
+    assert.deepEqual((await engine.bundles.list()).filter((d) => d.name === 'example').map((d) => d.version), ['0.1.0']);
   });
 
   it('refuses a malicious bundle and a file that is no bundle, saying why, writing nothing', async () => {
@@ -121,7 +162,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     await fs.writeFile(notes, 'just text');
     await dropFile(page, notes);
     await shows(page.getByRole('alert'), 'To install a driver, drop a .corral-driver file (got notes.txt).');
-    assert.deepEqual((await engine.bundles.list()).map((d) => `${d.name} ${d.version}`), ['example 0.1.0']);
+    assert.deepEqual((await engine.bundles.list()).map((d) => d.name), ['example', 'libvirt']);
     // Installed and refused uploads are gone at once; the cancelled one waits for the hourly sweep.
     assert.equal((await fs.readdir(path.join(home, 'tmp', 'uploads'))).length, 1);
   });

@@ -17,6 +17,7 @@ import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
 import { needsDownload, resolveArtifacts } from './instances/artifacts.ts';
 import type { LocalArtifacts } from './instances/artifacts.ts';
+import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
@@ -235,7 +236,7 @@ export class Engine {
     }
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
     // Local files are checked now; remote ones are fetched (with progress) when it first starts.
-    const artifacts = needsDownload(config, effective.arch) ? undefined : await resolveArtifacts(config, effective.arch, { downloader: this.downloads });
+    const artifacts = needsDownload(config, effective.arch) ? undefined : await this.#inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: this.downloads }));
     await withInstanceLock(this.store.dir(name), 'create', async () => {
       const spec = this.#spec(name, config, artifacts);
       await host.call('validate', spec);
@@ -252,7 +253,7 @@ export class Engine {
   async start(name: string): Promise<StartResult> {
     const result = await this.#operate(name, 'start', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
-      const artifacts = await this.#fetchArtifacts(name, config);
+      const artifacts = await this.#inReachOf(host, await this.#fetchArtifacts(name, config));
       const dir = this.store.dir(name);
       const spec = this.#spec(name, config, artifacts);
       spec.config.cidata = { path: await writeBootstrap(dir, name, config, artifacts.archive) };
@@ -338,6 +339,11 @@ export class Engine {
     const controller = this.#fetching.get(name);
     controller?.abort(new DriverError('INVALID_STATE', `the downloads for "${name}" were cancelled`, { instance: name }));
     return controller !== undefined;
+  }
+
+  /** Local files made readable for a sandboxed driver (see sandbox-reach.ts); as they are for others. */
+  async #inReachOf(host: DriverHost, artifacts: LocalArtifacts): Promise<LocalArtifacts> {
+    return host.isolation?.kind === 'sandboxed' ? withinReach(artifacts, cacheLayout(this.paths.cache).root) : artifacts;
   }
 
   async #fetchArtifacts(name: string, config: LimaConfig): Promise<LocalArtifacts> {

@@ -67,6 +67,10 @@ export class DriverHost {
   readonly name: string;
   readonly logFile: string;
   readonly #entry: DriverEntry;
+  /** How the driver's process is confined (none: built in). */
+  get isolation(): DriverEntry['isolation'] {
+    return this.#entry.isolation;
+  }
   readonly #options: DriverHostOptions;
   #connection: Promise<Connection> | undefined;
   #live: Connection | undefined;
