@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { packBundle } from '../src-main/core/drivers/bundles/pack.ts';
 import { sandboxSupport } from '../src-main/core/drivers/sandbox/spawn.ts';
 import type { CheckResult, ConformanceReport } from '../src-main/core/drivers/conformance/index.ts';
+import { domainsUnder, removeDomainsUnder, requireLibvirt } from '../src-drivers/libvirt/testing.ts';
 import { testGuest } from './support/guest.ts';
 import { alive, waitForExit } from './support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir } from './support/temp.ts';
@@ -59,6 +61,7 @@ describe('corral driver test', () => {
   });
 
   after(async () => {
+    await removeDomainsUnder(await requireLibvirt(), root).catch(() => undefined);
     for (const pid of qemuUnder(root)) {
       process.kill(pid, 'SIGKILL');
       await waitForExit(pid, 5_000).catch(() => undefined);
@@ -86,6 +89,23 @@ describe('corral driver test', () => {
     assert.match(out, /^33 passed, 0 failed, 1 skipped, 0 not run in [\d.]+ m?s\.$/m);
     assert.match(out, /^PASS: driver qemu meets every check of driver protocol v1 that applies to it$/m);
     assert.equal(alive(Number(/pid (\d+), accelerator/.exec(out)?.[1])), false, 'the first VM is gone');
+    await assertCleanedUp();
+  });
+
+  it('passes the libvirt driver bundle, installed for the test only and run sandboxed', async () => {
+    const out = path.join(root, 'libvirt-bundle');
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), 'libvirt', '--out', out], { cwd: repoRoot });
+    const [bundle] = (await fsp.readdir(out)).filter((f) => f.endsWith('.corral-driver'));
+    assert.ok(bundle, 'pack-driver wrote no bundle');
+    const guest = await testGuest();
+    const result = await corral(['driver', 'test', path.join(out, bundle), '--kernel', path.join(guest, 'vmlinuz'), '--initrd', path.join(guest, 'initrd.img'), '--disk', path.join(guest, 'disk.raw')]);
+    assert.equal(result.code, 0, `corral driver test (libvirt) failed:\n${result.stdout}\n${result.stderr}`);
+    const support = sandboxSupport();
+    assert.match(result.stdout, support.enforced ? /^handshake\s+engine\s+PASS\s+\S+ ms\s+pid \d+, sandboxed \(bubblewrap/m : /^handshake\s+engine\s+PASS/m);
+    assert.match(result.stdout, /^crash\s+reattach\s+PASS/m);
+    assert.match(result.stdout, /^33 passed, 0 failed, 1 skipped, 0 not run in /m);
+    assert.match(result.stdout, /^PASS: driver libvirt meets every check of driver protocol v1 that applies to it$/m);
+    assert.deepEqual(await domainsUnder(await requireLibvirt(), tmp), [], 'the kit leaves no libvirt domain behind');
     await assertCleanedUp();
   });
 
