@@ -6,12 +6,12 @@
 // SIGKILLed driver does not live on for long) and is started again while VMs are watched, each
 // time followed by a look at every watched domain's state, which covers anything that happened
 // while no listener was registered.
+import { SerialConsole } from '../sdk/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { DriverContext, InstanceSpec } from '../sdk/index.ts';
 import type { DomainIdentity } from './domain.ts';
 import type { InstancePaths } from './paths.ts';
-import { SerialConsole } from './serial.ts';
 import { isActive, parseDomstate, parseLifecycleEvent } from './state.ts';
 import type { Virsh } from './virsh.ts';
 

@@ -3,10 +3,10 @@
 // hears of it. QEMU removes its pid file on a clean exit, which a folder watch sees at once;
 // a QEMU that was killed leaves it behind, which the slow liveness check catches.
 import fs from 'node:fs';
+import { SerialConsole } from '../sdk/index.ts';
 import type { DriverContext, InstanceSpec } from '../sdk/index.ts';
 import type { InstancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
-import { SerialConsole } from './serial.ts';
 
 const LIVENESS_CHECK_MS = 2_000;
 
@@ -45,7 +45,10 @@ export class WatchedVms {
   console(spec: InstanceSpec, paths: InstancePaths, pid: number): SerialConsole {
     this.watch(spec, paths, pid);
     const vm = this.#vms.get(spec.dir) as WatchedVm;
-    if (!vm.console || vm.console.isClosed) vm.console = new SerialConsole(paths.serialLog, paths.serialSocket, this.#context.streams);
+    if (!vm.console || vm.console.isClosed) {
+      vm.console = new SerialConsole(paths.serialLog, paths.serialSocket, this.#context.streams,
+        (message) => this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${message}` }));
+    }
     return vm.console;
   }
 

@@ -5,3 +5,4 @@ export * from './link.ts';
 export * from './streams.ts';
 export * from './rpc.ts';
 export * from './serve.ts';
+export * from './serial-console.ts';

@@ -1,17 +1,17 @@
-// The guest's serial console, for any number of engine streams in any number of driver
-// processes, without a pty (a sandboxed driver has no host /dev/pts, and `virsh console`
-// wants a terminal):
-//   out: libvirt's <log> on the serial port has virtlogd append every byte the guest writes
-//        to serial.log, whether or not anyone is connected; a console follows that file from
-//        where it was opened (after replaying recent output), so every console sees the same
-//        bytes. When virtlogd rolls the log over (at 2 MiB by default: it renames the file and
-//        starts a new one), the console drains the old file and follows the new one.
-//   in:  keystrokes go over a brief connection to the port's unix socket (QEMU serves one client
-//        at a time), closed again once typing pauses, so other engines can type too.
+// A serial console for drivers whose hypervisor logs the port to a file and serves it on a unix
+// socket (QEMU's `-chardev socket,...,logfile=`, libvirt's <serial type='unix'><log/>), for any
+// number of engine streams in any number of driver processes, without a pty (a sandboxed
+// driver has no host /dev/pts) and without holding the socket (it serves one client at a time):
+//   out: every byte the guest writes lands in the log, connected client or not; a console
+//        follows that file from where it was opened (after replaying recent output), so every
+//        console sees the same bytes. When the log is renamed away (a new boot, or virtlogd's
+//        roll-over at 2 MiB), the console drains the old file and follows the new one.
+//   in:  keystrokes go over a brief connection to the socket, closed again once typing pauses,
+//        so other engines can type too.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { StreamHub } from '../sdk/index.ts';
+import type { StreamHub } from './streams.ts';
 
 /** Recent output replayed to a newly attached stream, so a console opened after boot is not blank. */
 const REPLAY_BYTES = 64 * 1024;
@@ -43,7 +43,7 @@ export class SerialConsole {
     this.#socketPath = socketPath;
     this.#streams = streams;
     this.#onProblem = onProblem;
-    this.#fd = fs.openSync(logFile, fs.constants.O_RDONLY);
+    this.#fd = fs.openSync(logFile, fs.constants.O_RDONLY | fs.constants.O_CREAT);
     const stat = fs.fstatSync(this.#fd);
     this.#ino = stat.ino;
     this.#offset = stat.size;
