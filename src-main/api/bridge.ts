@@ -3,11 +3,13 @@
 // (method + payload, answered with the web shell's {ok, value} | {ok, error}); events and
 // console streams are the WebSocket's ClientMessage / ServerMessage frames, multiplexed on
 // one pair of IPC channels. Reusing those schemas means one set of checks for both shells.
+// The embedded display has a pair of its own (display-messages.ts): binary RFB bytes.
 //
 // The preload parses with these schemas before anything leaves the page, and the main
 // process parses again (a compromised renderer can skip the preload's checks, never main's).
 import { z } from 'zod';
 import type { ClientMessage, ServerMessage } from './contract.ts';
+import type { DisplayClientMessage, DisplayServerMessage } from './display-messages.ts';
 import { callResponseSchema } from './schemas.ts';
 
 /** IPC channel names; nothing else is listened to. */
@@ -18,6 +20,10 @@ export const bridgeChannels = {
   send: 'corral:send',
   /** main -> renderer: events and console frames (ServerMessage). */
   message: 'corral:message',
+  /** renderer -> main, one-way: display-open / display-write / display-close. */
+  displaySend: 'corral:display-send',
+  /** main -> renderer: display frames (DisplayServerMessage). */
+  display: 'corral:display',
 } as const;
 
 /** The CorralApi methods that are plain calls; the same set as the web shell's POST /api/METHOD. */
@@ -52,4 +58,8 @@ export interface CorralBridge {
   onMessage(listener: (message: ServerMessage) => void): () => void;
   /** The path of a file dropped on the page (Electron's webUtils.getPathForFile); '' for one not on disk. */
   pathForFile(file: File): string;
+  /** The embedded display's RFB stream (noVNC), relayed by main to the VNC server. */
+  sendDisplay(message: DisplayClientMessage): void;
+  /** Display frames from main. Returns an unsubscribe. */
+  onDisplayMessage(listener: (message: DisplayServerMessage) => void): () => void;
 }

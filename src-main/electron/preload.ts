@@ -8,17 +8,26 @@ import { z } from 'zod';
 import type { ServerMessage } from '../api/contract.ts';
 import { bridgeChannels, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
 import type { CorralBridge } from '../api/bridge.ts';
+import { displayClientMessageSchema, displayServerMessageSchema } from '../api/display-messages.ts';
+import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { clientMessageSchema, serverMessageSchema } from '../api/schemas.ts';
 
 // zod's JIT compiles validators with `new Function`; the page's CSP forbids eval, so don't.
 z.config({ jitless: true });
 
 const listeners = new Set<(message: ServerMessage) => void>();
+const displayListeners = new Set<(message: DisplayServerMessage) => void>();
 
 ipcRenderer.on(bridgeChannels.message, (_event, raw: unknown) => {
   const parsed = serverMessageSchema.safeParse(raw);
   if (!parsed.success) return console.error('corral: dropped a malformed message from the engine');
   for (const listener of listeners) listener(parsed.data);
+});
+
+ipcRenderer.on(bridgeChannels.display, (_event, raw: unknown) => {
+  const parsed = displayServerMessageSchema.safeParse(raw);
+  if (!parsed.success) return console.error('corral: dropped a malformed display message from the engine');
+  for (const listener of displayListeners) listener(parsed.data);
 });
 
 const bridge: CorralBridge = {
@@ -39,6 +48,15 @@ const bridge: CorralBridge = {
   // preload may ask, and only for a File the page really holds.
   pathForFile(file) {
     return webUtils.getPathForFile(file);
+  },
+  sendDisplay(message) {
+    ipcRenderer.send(bridgeChannels.displaySend, displayClientMessageSchema.parse(message));
+  },
+  onDisplayMessage(listener) {
+    displayListeners.add(listener);
+    return () => {
+      displayListeners.delete(listener);
+    };
   },
 };
 

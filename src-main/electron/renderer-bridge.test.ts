@@ -1,55 +1,22 @@
 // The Electron path without Electron: the real renderer build, the real preload bundle and the
-// real IPC router over a real Engine, in Debian's Chromium. Only Electron itself is faked:
-// a stand-in `require('electron')` gives the preload an ipcRenderer whose messages reach the
-// router through a Playwright binding, and the app scheme is served by serveAppRequest (CSP
-// included) under an http origin that is mapped back to corral-app://app for the sender check.
-// The stand-in preload is served as a same-origin classic script that index.html loads first
-// (Playwright's addInitScript evaluates a string, which the page's CSP rightly refuses).
+// real IPC router over a real Engine, in Debian's Chromium, with only Electron itself faked
+// (testing-bridge.ts says how).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../core/engine.ts';
 import { engineApi } from '../api/engine-api.ts';
-import { bridgeChannels } from '../api/bridge.ts';
-import type { ServerMessage } from '../api/contract.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { packExampleBundle } from '../core/drivers/bundles/testing.ts';
 import { dropFile } from '../../e2e/ui/drop.ts';
-import { serveAppRequest } from './app-files.ts';
 import { createIpcRouter } from './router.ts';
-import type { IpcRouter, RendererContents } from './router.ts';
+import type { IpcRouter } from './router.ts';
 import { appEntryUrl } from './security.ts';
-
-// localhost: a potentially trustworthy origin, like the secure corral-app scheme (COOP applies).
-const origin = 'http://localhost:9';
-const asAppUrl = (url: string) => (url.startsWith(`${origin}/`) ? `corral-app://app${url.slice(origin.length)}` : url);
-
-/** Runs the CommonJS preload bundle with a stand-in for the sandbox's `require('electron')`. */
-function fakeElectronPreload(preload: string): string {
-  return `(() => {
-  const listeners = new Map();
-  window.__corralDeliver = (channel, message) => { for (const l of listeners.get(channel) ?? []) l({}, message); };
-  const electron = {
-    contextBridge: { exposeInMainWorld: (key, api) => Object.defineProperty(window, key, { value: Object.freeze(api) }) },
-    // Electron knows where a dropped File lives on disk; the test tells this stand-in.
-    webUtils: { getPathForFile: (file) => (window.__corralFilePaths ?? {})[file.name] ?? '' },
-    ipcRenderer: {
-      invoke: (channel, request) => window.__corralIpc('invoke', channel, request),
-      send: (channel, message) => { void window.__corralIpc('send', channel, message); },
-      on: (channel, listener) => { if (!listeners.has(channel)) listeners.set(channel, []); listeners.get(channel).push(listener); },
-    },
-  };
-  const require = (name) => { if (name !== 'electron') throw new Error('the sandboxed preload required ' + name); return electron; };
-  const module = { exports: {} };
-  (function (require, module, exports) {\n${preload}\n})(require, module, module.exports);
-})();`;
-}
+import { asAppUrl, bridgedOrigin as origin, bridgedPage, buildPreload } from './testing-bridge.ts';
 
 function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });
@@ -67,9 +34,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
   before(async () => {
     const renderer = await ensureRendererBuilt();
     root = await tempDir();
-    const bundles = path.join(root, 'bundles');
-    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/build-electron.ts'), '--out', bundles], { cwd: repoRoot });
-    const preload = await fs.readFile(path.join(bundles, 'electron/preload.cjs'), 'utf8');
+    const preload = await buildPreload(path.join(root, 'bundles'));
     engine = new Engine({
       home: path.join(root, 'home'), cache: path.join(root, 'cache'), health: { intervalMs: 0, timeoutMs: 1000 },
       extraDrivers: [{ name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') }],
@@ -77,36 +42,9 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     template = await writeTemplate(root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' });
     router = createIpcRouter(engineApi(engine), (m) => pageErrors.push(m));
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
+    page = await bridgedPage(browser, { renderer, preload, router });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
-    const preloadScript = fakeElectronPreload(preload);
-    await page.route(`${origin}/**`, async (route) => {
-      const url = route.request().url();
-      if (url === `${origin}/__fake-electron-preload.js`) {
-        return route.fulfill({ status: 200, contentType: 'text/javascript', body: preloadScript });
-      }
-      const response = await serveAppRequest(renderer, new Request(asAppUrl(url)));
-      let body = Buffer.from(await response.arrayBuffer());
-      if (response.headers.get('content-type')?.startsWith('text/html')) {
-        body = Buffer.from(body.toString('utf8').replace('<head>', '<head><script src="/__fake-electron-preload.js"></script>'));
-      }
-      await route.fulfill({ status: response.status, headers: Object.fromEntries(response.headers), body });
-    });
-    const contents: RendererContents = {
-      id: 1,
-      send: (channel: string, message: ServerMessage) => {
-        void page.evaluate(([c, m]) => (globalThis as unknown as { __corralDeliver(c: string, m: unknown): void }).__corralDeliver(c, m), [channel, message] as const).catch(() => undefined);
-      },
-      isDestroyed: () => page.isClosed(),
-      once: () => undefined,
-    };
-    await page.exposeBinding('__corralIpc', (source, kind: string, channel: string, payload: unknown) => {
-      const frame = { url: asAppUrl(source.frame.url()), parent: source.frame.parentFrame() };
-      if (kind === 'invoke' && channel === bridgeChannels.invoke) return router.invoke(frame, contents, payload);
-      if (kind === 'send' && channel === bridgeChannels.send) return router.send(frame, contents, payload);
-      throw new Error(`unexpected ${kind} on ${channel}`);
-    });
   });
 
   after(async () => {
@@ -123,7 +61,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await page.locator('html[data-connected="true"]').waitFor({ state: 'attached' });
     await shows(page.locator('main'), 'No instances yet');
     const bridge = await page.evaluate(() => Object.keys((globalThis as unknown as { corral: object }).corral).sort());
-    assert.deepEqual(bridge, ['invoke', 'onMessage', 'pathForFile', 'send']);
+    assert.deepEqual(bridge, ['invoke', 'onDisplayMessage', 'onMessage', 'pathForFile', 'send', 'sendDisplay']);
   });
 
   it('creates, starts and types into the console through the bridge', { timeout: 60_000 }, async () => {

@@ -6,6 +6,7 @@
 import type { CorralApi, ServerMessage } from '../api/contract.ts';
 import { bridgeChannels, invokeRequestSchema } from '../api/bridge.ts';
 import type { InvokeReply } from '../api/bridge.ts';
+import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { senderAllowed } from './security.ts';
 import type { SenderFrame } from './security.ts';
 import { dispatchCall, openSession } from './session.ts';
@@ -14,7 +15,7 @@ import type { RendererSession } from './session.ts';
 /** The part of Electron's WebContents the router uses. */
 export interface RendererContents {
   readonly id: number;
-  send(channel: string, message: ServerMessage): void;
+  send(channel: string, message: ServerMessage | DisplayServerMessage): void;
   isDestroyed(): boolean;
   once(event: 'destroyed', listener: () => void): unknown;
 }
@@ -22,6 +23,8 @@ export interface RendererContents {
 export interface IpcRouter {
   invoke(frame: SenderFrame | null, contents: RendererContents, raw: unknown): Promise<InvokeReply>;
   send(frame: SenderFrame | null, contents: RendererContents, raw: unknown): void;
+  /** A display frame (display-relay.ts): same sender check, and only this page's displays. */
+  sendDisplay(frame: SenderFrame | null, contents: RendererContents, raw: unknown): void;
   /** Ends every session (app quit). */
   close(): void;
 }
@@ -36,6 +39,8 @@ export function createIpcRouter(api: CorralApi, warn: (message: string) => void 
     sessions.get(contents.id)?.close(); // a reload: the old page's consoles and events end
     sessions.set(contents.id, openSession(api, (message) => {
       if (!contents.isDestroyed()) contents.send(bridgeChannels.message, message);
+    }, (message) => {
+      if (!contents.isDestroyed()) contents.send(bridgeChannels.display, message);
     }));
     if (!watched.has(contents.id)) {
       watched.add(contents.id);
@@ -65,6 +70,13 @@ export function createIpcRouter(api: CorralApi, warn: (message: string) => void 
       const session = sessions.get(contents.id);
       if (!session) return warn('corral: dropped a console message sent before connect');
       if (!session.receive(raw)) warn('corral: dropped a malformed console message');
+    },
+    sendDisplay(frame, contents, raw) {
+      if (!senderAllowed(frame)) return warn(`corral: refused a display message from ${frame?.url ?? 'a gone frame'}`);
+      // The session of the sending page: a page reaches only the displays it opened itself.
+      const session = sessions.get(contents.id);
+      if (!session) return warn('corral: dropped a display message sent before connect');
+      if (!session.receiveDisplay(raw)) warn('corral: dropped a malformed display message');
     },
     close() {
       for (const session of sessions.values()) session.close();

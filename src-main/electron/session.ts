@@ -1,5 +1,5 @@
-// One renderer page's live link to the engine over Electron IPC: calls, pushed events, and
-// console streams multiplexed by a page-chosen id. The Electron counterpart of the web shell's
+// One renderer page's live link to the engine over Electron IPC: calls, pushed events,
+// console streams multiplexed by a page-chosen id, and embedded displays (display-relay.ts). The Electron counterpart of the web shell's
 // src-main/server/socket.ts, with the same messages and schemas, but over a `send` function
 // instead of a WebSocket, so it is tested in Node without Electron.
 //
@@ -12,8 +12,11 @@ import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
 import { callMethods, invokeRequestSchema } from '../api/bridge.ts';
 import type { InvokeReply } from '../api/bridge.ts';
+import { displayClientMessageSchema } from '../api/display-messages.ts';
+import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { clientMessageSchema } from '../api/schemas.ts';
 import { handlers } from '../server/calls.ts';
+import { openDisplayRelays } from './display-relay.ts';
 
 /** Most console streams one page may hold open: a page that leaks them is refused more. */
 const maxStreams = 32;
@@ -41,17 +44,24 @@ export async function dispatchCall(api: CorralApi, raw: unknown): Promise<Invoke
 export interface RendererSession {
   /** Handles one `corral:send` message; false when it was malformed (and dropped). */
   receive(raw: unknown): boolean;
-  /** Detaches every console (the VMs keep running) and stops the events. */
+  /** Handles one `corral:display-send` message; false when it was malformed (and dropped). */
+  receiveDisplay(raw: unknown): boolean;
+  /** Detaches every console and display (the VMs keep running) and stops the events. */
   close(): void;
 }
 
-export function openSession(api: CorralApi, send: (message: ServerMessage) => void): RendererSession {
+export function openSession(
+  api: CorralApi, send: (message: ServerMessage) => void, sendDisplay: (message: DisplayServerMessage) => void,
+): RendererSession {
   const streams = new Map<string, Promise<ConsoleStream | undefined>>();
   let closed = false;
   const post = (message: ServerMessage): void => {
     if (!closed) send(message);
   };
   const stopEvents = api.onEvent((event) => post({ type: 'event', event }));
+  const displays = openDisplayRelays(api, (message) => {
+    if (!closed) sendDisplay(message);
+  });
 
   const open = async (id: string, name: string): Promise<ConsoleStream | undefined> => {
     try {
@@ -100,10 +110,17 @@ export function openSession(api: CorralApi, send: (message: ServerMessage) => vo
       }
       return true;
     },
+    receiveDisplay(raw) {
+      const parsed = displayClientMessageSchema.safeParse(raw);
+      if (!parsed.success || closed) return false;
+      displays.receive(parsed.data);
+      return true;
+    },
     close() {
       if (closed) return;
       closed = true;
       stopEvents();
+      displays.close();
       for (const stream of streams.values()) void stream.then((s) => s?.close());
       streams.clear();
     },

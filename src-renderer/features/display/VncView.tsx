@@ -1,14 +1,11 @@
-// The embedded screen: noVNC's RFB client on this server's /vnc/NAME WebSocket, which the web
-// shell relays to QEMU's loopback VNC WebSocket (same token cookie and Origin rules as /ws).
+// The embedded screen: noVNC's RFB client, on the web shell's /vnc/NAME WebSocket or, in the
+// Electron window, on a channel over the preload bridge (display-target.ts picks).
 // Loaded lazily: noVNC is only fetched when someone opens the display tab.
 import { useEffect, useRef, useState } from 'react';
 import type RFB from '@novnc/novnc';
+import { displayTarget } from './display-target.ts';
 
 type Phase = { kind: 'connecting' } | { kind: 'connected' } | { kind: 'ended'; reason: string };
-
-export function displaySocketUrl(name: string): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/vnc/${encodeURIComponent(name)}`;
-}
 
 export default function VncView({ name, password }: { name: string; password: string }) {
   const target = useRef<HTMLDivElement>(null);
@@ -24,13 +21,16 @@ export default function VncView({ name, password }: { name: string; password: st
     setPhase({ kind: 'connecting' });
     void import('@novnc/novnc').then(({ default: Rfb }) => {
       if (cancelled) return;
-      const client = new Rfb(element, displaySocketUrl(name), { credentials: { password }, wsProtocols: ['binary'] });
+      const transport = displayTarget(name);
+      const client = new Rfb(element, transport, { credentials: { password }, wsProtocols: ['binary'] });
       client.scaleViewport = true;
       client.background = 'var(--panel)';
       client.addEventListener('connect', () => setPhase({ kind: 'connected' }));
       client.addEventListener('disconnect', (event) => {
         const clean = (event as CustomEvent<{ clean: boolean }>).detail.clean;
-        setPhase({ kind: 'ended', reason: clean ? 'The display was closed.' : 'The connection to the display was lost.' });
+        // The bridge channel knows why (the engine's message); a WebSocket's close tells nothing useful.
+        const why = typeof transport === 'string' ? undefined : transport.endReason;
+        setPhase({ kind: 'ended', reason: clean ? 'The display was closed.' : `The connection to the display was lost${why ? `: ${why}` : ''}.` });
       });
       client.addEventListener('securityfailure', (event) => {
         const detail = (event as CustomEvent<{ status: number; reason?: string }>).detail;

@@ -7,6 +7,7 @@ import { useUi } from '../../state/ui.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
+import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
@@ -81,7 +82,7 @@ function EmbeddedDisplay({ instance }: { instance: Instance }) {
   if (display.isPending) return <p role="status">Asking the driver for the display…</p>;
   if (display.isError) return null; // the Display section above shows the engine's message
   if (display.data === null) return <p>This instance has no display (its template does not set <code>video.display: vnc</code>).</p>;
-  if (display.data.websocketPort === undefined) return <p>This display has no WebSocket listener; use the vnc:// address above with a VNC viewer.</p>;
+  if (display.data.websocketPort === undefined && needsWebSocketListener()) return <p>This display has no WebSocket listener; use the vnc:// address above with a VNC viewer.</p>;
   return (
     <Suspense fallback={<p role="status">Loading the display viewer…</p>}>
       <VncView key={`${instance.name}:${display.data.password}`} name={instance.name} password={display.data.password} />
