@@ -1,8 +1,11 @@
 // One operation per instance at a time, across processes. proper-lockfile keeps the lock
 // fresh while its holder lives and treats it as stale once the holder stops refreshing it,
 // so a crashed CLI or engine never wedges an instance. Beside the lock we record which
-// operation runs, so another process can show "Starting" or "Stopping" from live facts.
+// operation runs, in which process on which host, so another process can show "Starting" or
+// "Stopping" from live facts, and can take over at once from a holder that died on this host
+// instead of reporting it busy until the lock goes stale.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
@@ -10,47 +13,123 @@ import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 
 export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename';
 
-const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.string() });
+// `host` is absent in records written before it existed: such a holder is never judged by pid.
+const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.string(), host: z.string().optional() });
 export type RunningOperation = z.infer<typeof operationSchema>;
 
 const staleMs = 5_000;
 const lockPath = (instanceDir: string) => `${instanceDir}.lock`;
 const opPath = (instanceDir: string) => `${instanceDir}.operation.json`;
+/**
+ * Held for a few milliseconds around taking the lock and writing the record, and around
+ * breaking a dead holder's lock, so a breaker never sees a fresh lock beside an old record.
+ * Hidden (leading dot), so the store and the folder watch ignore it.
+ */
+const gatePath = (instanceDir: string) => path.join(path.dirname(instanceDir), `.${path.basename(instanceDir)}.gate.lock`);
 
-/** Runs `fn` holding the instance's lock; BUSY when another operation holds it. */
+const warnCompromised = (error: Error) => process.emitWarning(`instance lock lost: ${error.message}`);
+
+/** Runs `fn` holding the instance's lock; BUSY when another live operation holds it. */
 export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn: () => Promise<T>): Promise<T> {
   await fs.mkdir(path.dirname(instanceDir), { recursive: true });
-  let release: () => Promise<void>;
+  const release = await underGate(instanceDir, () => takeLock(instanceDir, op));
   try {
-    release = await lockfile.lock(instanceDir, {
-      lockfilePath: lockPath(instanceDir),
-      realpath: false,
-      stale: staleMs,
-      update: 1_000,
-      onCompromised: (error) => process.emitWarning(`instance lock lost: ${error.message}`),
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    const running = await runningOperation(instanceDir);
-    const what = running ? `"${running.op}" (process ${running.pid}, since ${running.since})` : 'another operation';
-    throw new DriverError('BUSY', `instance "${path.basename(instanceDir)}" is busy with ${what}; try again when it finishes`, { op: running?.op ?? null });
-  }
-  try {
-    await fs.writeFile(opPath(instanceDir), JSON.stringify({ op, pid: process.pid, since: new Date().toISOString() }));
     return await fn();
   } finally {
+    // The record goes first: a lock without a record is never broken early, only when stale.
     await fs.rm(opPath(instanceDir), { force: true });
     await release().catch(() => undefined);
   }
 }
 
-/** The operation holding the instance's lock right now, if any (stale locks count as none). */
+/** The operation holding the instance's lock right now, if any (stale locks and dead holders count as none). */
 export async function runningOperation(instanceDir: string): Promise<RunningOperation | undefined> {
   const held = await lockfile.check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
   if (!held) return undefined;
+  const running = await readRecord(instanceDir);
+  return running && !(await holderIsGone(running)) ? running : undefined;
+}
+
+/** Takes the lock and writes the record (the caller holds the gate); returns the release. */
+async function takeLock(instanceDir: string, op: Operation): Promise<() => Promise<void>> {
+  let release: () => Promise<void>;
+  try {
+    release = await lockInstance(instanceDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const holder = await readRecord(instanceDir);
+    if (!holder || !(await holderIsGone(holder))) throw busy(instanceDir, holder);
+    // The holder died on this host without releasing (SIGKILL, a crash): its lock is stale
+    // now, not once its mtime ages. Under the gate, the record matches the lock beside it.
+    await fs.rm(opPath(instanceDir), { force: true });
+    await fs.rmdir(lockPath(instanceDir)).catch((rmError: NodeJS.ErrnoException) => { if (rmError.code !== 'ENOENT') throw rmError; });
+    release = await lockInstance(instanceDir).catch((retryError: unknown) => {
+      throw (retryError as NodeJS.ErrnoException).code === 'ELOCKED' ? busy(instanceDir, undefined) : retryError;
+    });
+  }
+  try {
+    const record: RunningOperation = { op, pid: process.pid, since: new Date().toISOString(), host: os.hostname() };
+    await fs.writeFile(opPath(instanceDir), JSON.stringify(record));
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
+  return release;
+}
+
+function lockInstance(instanceDir: string): Promise<() => Promise<void>> {
+  return lockfile.lock(instanceDir, {
+    lockfilePath: lockPath(instanceDir),
+    realpath: false,
+    stale: staleMs,
+    update: 1_000,
+    onCompromised: warnCompromised,
+  });
+}
+
+/** Runs `fn` holding the instance's gate; waits for it briefly (it is only ever held for moments). */
+async function underGate<T>(instanceDir: string, fn: () => Promise<T>): Promise<T> {
+  // Keyed by the gate's own path: proper-lockfile tracks held locks by the locked file's path,
+  // and the instance lock taken inside the gate is keyed by the instance folder.
+  const gate = gatePath(instanceDir);
+  const release = await lockfile.lock(gate, {
+    lockfilePath: gate,
+    realpath: false,
+    stale: staleMs,
+    // Up to ~7 s in all, so a gate left by a process that crashed inside it is outwaited.
+    retries: { retries: 80, factor: 1.1, minTimeout: 2, maxTimeout: 100 },
+    onCompromised: warnCompromised,
+  });
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+function busy(instanceDir: string, holder: RunningOperation | undefined): DriverError {
+  const what = holder ? `"${holder.op}" (process ${holder.pid}, since ${holder.since})` : 'another operation';
+  return new DriverError('BUSY', `instance "${path.basename(instanceDir)}" is busy with ${what}; try again when it finishes`,
+    { op: holder?.op ?? null, pid: holder?.pid ?? null });
+}
+
+async function readRecord(instanceDir: string): Promise<RunningOperation | undefined> {
   try {
     return operationSchema.parse(JSON.parse(await fs.readFile(opPath(instanceDir), 'utf8')));
   } catch {
     return undefined;
   }
+}
+
+/** Whether the recorded holder has certainly exited: recorded on this host, and its pid is gone. */
+async function holderIsGone(holder: RunningOperation): Promise<boolean> {
+  if (holder.host !== os.hostname()) return false; // another host's pids mean nothing here
+  try {
+    process.kill(holder.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'; // EPERM: alive, someone else's
+  }
+  // A zombie has exited and only waits for its parent to reap it (Linux; elsewhere: alive).
+  const stat = await fs.readFile(`/proc/${holder.pid}/stat`, 'utf8').catch(() => '');
+  return /^\d+ \(.*\) Z/s.test(stat);
 }
