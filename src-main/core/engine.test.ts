@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
+import { alive } from '../../e2e/support/processes.ts';
 import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
 
@@ -92,11 +93,18 @@ describe('engine with a scripted driver', () => {
     await engine.delete('fail-1');
   });
 
-  it('reports a driver crash during a call and starts a fresh driver for the next one', async () => {
+  it('reports a driver crash during a call, naming the log that holds its stderr, and starts a fresh driver for the next one', async () => {
     await engine.create('crash-1', { template });
     const host = engine.drivers.host('scripted');
     const firstPid = await host.pid();
-    await assert.rejects(engine.start('crash-1'), rejectsWith('DRIVER_CRASHED', /exited \(code 3\) during start/));
+    assert.equal(host.logFile, path.join(engine.paths.logs, 'driver-scripted.log'));
+    await assert.rejects(engine.start('crash-1'), (error: unknown) => {
+      rejectsWith('DRIVER_CRASHED', /exited \(code 3\) during start/)(error);
+      assert.ok((error as DriverError).message.includes(`its log is ${host.logFile}`), (error as DriverError).message);
+      return true;
+    });
+    const log = await fs.readFile(host.logFile, 'utf8');
+    assert.match(log, /scripted driver: crashing on purpose while starting crash-1\n/, 'the driver\'s stderr is in its log file');
     assert.equal((await engine.inspect('crash-1')).state, 'Stopped');
     assert.notEqual(await host.pid(), firstPid, 'a new driver process answers');
     await engine.delete('crash-1');
@@ -157,6 +165,46 @@ describe('engine with a scripted driver', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('appends driver log events to the driver log file, with a timestamp and level, and still announces them', async () => {
+    await engine.create('stubborn-1', { template });
+    await engine.start('stubborn-1');
+    const announced = new Promise<string>((resolve) => {
+      const off = engine.events.on((event) => {
+        if (event.type === 'driver-log') { off(); resolve(`${event.driver} ${event.level} ${event.message}`); }
+      });
+    });
+    await engine.stop('stubborn-1');
+    assert.equal(await announced, 'scripted warn stubborn-1: did not power off; ending the VM');
+    const log = await fs.readFile(engine.drivers.host('scripted').logFile, 'utf8');
+    assert.match(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[warn\] stubborn-1: did not power off; ending the VM$/m);
+    await engine.delete('stubborn-1');
+  });
+
+  it('lists an instance its driver reports broken as Broken, with the reason', async () => {
+    await engine.create('broken-1', { template });
+    await engine.start('broken-1');
+    const listed = (await engine.list()).find((i) => i.name === 'broken-1');
+    assert.equal(listed?.state, 'Broken');
+    assert.equal(listed?.reason, 'the scripted hypervisor lost its VM');
+    await engine.delete('broken-1', { force: true });
+  });
+
+  it('ends its driver processes on close, leaving the VMs running for the next engine', async () => {
+    const first = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+    let driverPid: number | undefined;
+    try {
+      await first.create('outlives', { template });
+      await first.start('outlives');
+      driverPid = await first.drivers.host('scripted').pid();
+      assert.ok(driverPid && alive(driverPid));
+    } finally {
+      await first.close();
+    }
+    assert.equal(alive(driverPid), false, `driver process ${driverPid} has ended`);
+    assert.equal((await engine.inspect('outlives')).state, 'Running', 'another engine finds the VM still running');
+    await engine.delete('outlives', { force: true });
   });
 
   it('refuses a driver speaking another protocol version, naming both', async () => {

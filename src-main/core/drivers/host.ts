@@ -2,6 +2,7 @@
 // handshake and configure, restarted with backoff after a crash, and ended with the engine.
 // Calls made while the process dies fail with DRIVER_CRASHED instead of hanging, and every
 // result is validated before the engine uses it.
+import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
@@ -33,7 +34,17 @@ export interface DriverHostOptions {
   handshakeTimeoutMs?: number;
   /** How long a live driver may take to answer a health check before it is restarted. */
   healthTimeoutMs?: number;
+  /** Time as the restart backoff sees it; tests pass a fake one. Default: the real clock. */
+  clock?: HostClock;
 }
+
+/** The clock behind restart backoff: how long a process lived, and the wait before a restart. */
+export interface HostClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: HostClock = { now: () => Date.now(), sleep: (ms) => delay(ms) };
 
 interface Connection {
   process: DriverProcess;
@@ -61,7 +72,13 @@ const retryable = new Set<keyof Driver>(['inspect', 'display', 'listSnapshots', 
 type DriverResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
 
 const maxBackoffMs = 10_000;
+/** A process that ran this long before it crashed counts as a first crash again. */
 const stableAfterMs = 30_000;
+
+/** The wait before starting a driver again after `recentCrashes` crashes in a row: 250 ms × 2^(n-1), at most 10 s. */
+export function restartDelayMs(recentCrashes: number): number {
+  return recentCrashes > 0 ? Math.min(maxBackoffMs, 250 * 2 ** (recentCrashes - 1)) : 0;
+}
 
 export class DriverHost {
   readonly name: string;
@@ -72,6 +89,7 @@ export class DriverHost {
     return this.#entry.isolation;
   }
   readonly #options: DriverHostOptions;
+  readonly #clock: HostClock;
   #connection: Promise<Connection> | undefined;
   #live: Connection | undefined;
   /** The process started last, from spawn to exit, handshake or not (what kill() ends). */
@@ -84,6 +102,7 @@ export class DriverHost {
     this.name = entry.name;
     this.#entry = entry;
     this.#options = options;
+    this.#clock = options.clock ?? realClock;
     this.logFile = path.join(options.logDir, `driver-${entry.name}.log`);
   }
 
@@ -177,7 +196,8 @@ export class DriverHost {
   }
 
   async #spawn(): Promise<Connection> {
-    if (this.#recentCrashes > 0) await delay(Math.min(maxBackoffMs, 250 * 2 ** (this.#recentCrashes - 1)));
+    const wait = restartDelayMs(this.#recentCrashes);
+    if (wait > 0) await this.#clock.sleep(wait);
     const process = (this.#entry.spawn ?? this.#options.spawn)({ entry: this.#entry.entry, logFile: this.logFile });
     this.#process = process;
     void process.exited.then(() => { if (this.#process === process) this.#process = undefined; });
@@ -186,7 +206,9 @@ export class DriverHost {
     process.link.onFrame((frame) => {
       if (frame.ch !== 'event') return;
       const event = driverEventSchema.safeParse(frame.event);
-      if (event.success) this.#options.onEvent?.(this.name, event.data);
+      if (!event.success) return;
+      if (event.data.type === 'log') this.#appendToLog(event.data.level, event.data.message);
+      this.#options.onEvent?.(this.name, event.data);
     });
     const methods = new Map<keyof Driver, (...args: unknown[]) => Promise<unknown>>();
     const method = (name: keyof Driver) => {
@@ -210,7 +232,7 @@ export class DriverHost {
       inFlight.set(reject, what);
       call.then(resolve, reject).finally(() => inFlight.delete(reject));
     });
-    const connection: Connection = { process, remote, streams, handshake: undefined as unknown as Handshake, startedAt: Date.now(), method, guard };
+    const connection: Connection = { process, remote, streams, handshake: undefined as unknown as Handshake, startedAt: this.#clock.now(), method, guard };
     void process.exited.then((exit) => this.#onExit(connection, exit));
     try {
       const hello = await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000);
@@ -239,10 +261,24 @@ export class DriverHost {
       this.#connection = undefined;
     }
     if (!this.#disposed) {
-      const lived = Date.now() - connection.startedAt;
+      const lived = this.#clock.now() - connection.startedAt;
       this.#recentCrashes = lived > stableAfterMs ? 1 : this.#recentCrashes + 1;
     }
     for (const listener of this.#exitListeners) listener(exit);
+  }
+
+  /**
+   * Writes a driver's log event to its log file beside its stderr, so a CLI user (who sees no
+   * event bus) finds "did not power off; ending the VM" there. Synchronous, so the line is in
+   * the file before the reply to the call that logged it is handled; such events are rare.
+   */
+  #appendToLog(level: string, message: string): void {
+    try {
+      fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
+      fs.appendFileSync(this.logFile, `${new Date().toISOString()} [${level}] ${message}\n`);
+    } catch {
+      // An unwritable log must not break the driver; the event still reaches the event bus.
+    }
   }
 
   /** Settles with the call, or fails when the process dies first (or the optional timeout passes). */
