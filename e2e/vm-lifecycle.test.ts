@@ -102,6 +102,20 @@ describe('a QEMU guest through the engine', () => {
     await engine.delete('survivor');
   });
 
+  it('ends the driver process on a graceful close while the VM keeps running for the next engine', async () => {
+    await engine.create('outlives', { template });
+    const closing = new Engine({ home: engine.paths.home, cache });
+    const { pid: vmPid } = await closing.start('outlives');
+    const driverPid = await closing.drivers.host('qemu').pid();
+    assert.ok(driverPid);
+    await closing.close();
+    assert.equal(alive(driverPid), false, 'close() ended the driver process');
+    assert.ok(alive(vmPid), 'the VM outlives the engine that started it');
+    assert.equal((await engine.inspect('outlives')).state, 'Running');
+    await engine.delete('outlives', { force: true });
+    assert.equal(alive(vmPid), false);
+  });
+
   it('refuses starting a running instance and deleting it without force, changing nothing', async () => {
     const { instance } = await engine.create('busy', { template });
     await engine.start('busy');
