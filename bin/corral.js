@@ -1,5 +1,35 @@
 #!/usr/bin/env node
-// The `corral` command. Node 22.18+ runs the TypeScript sources directly.
-import { main } from '../src-main/cli/main.ts';
+// The `corral` command. Node 22.18+ runs the TypeScript sources directly; an older `node` first
+// on PATH (Node 20 on many machines) cannot even load them. So this file is plain JavaScript
+// that any Node can parse: on an old Node it re-runs itself with the project's own Node
+// (node_modules/.bin/node, from the `node` dev dependency) or says in one line what to do.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-process.exitCode = await main(process.argv.slice(2));
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  const projectNode = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+  // CORRAL_REEXEC: the project's Node turned out too old as well; say so rather than loop.
+  if (!existsSync(projectNode) || process.env.CORRAL_REEXEC) {
+    process.stderr.write(`corral needs Node 22.18 or newer (found v${process.versions.node}); run it through npm run corral or node_modules/.bin/node\n`);
+    process.exit(1);
+  }
+  const child = spawn(projectNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, CORRAL_REEXEC: '1' },
+  });
+  // Ctrl-C reaches the whole foreground group, the child included: wait for it to end. A signal
+  // sent to this process alone is passed on, so the child is never left behind.
+  process.on('SIGINT', () => undefined);
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.once('error', (error) => {
+    process.stderr.write(`corral: cannot run ${projectNode}: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.once('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+} else {
+  const { main } = await import('../src-main/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -6,9 +6,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ConsoleText, readyMarker, writeGuestTemplate } from './support/guest.ts';
+import { parse } from 'yaml';
+import { ConsoleText, guestTemplate, readyMarker } from './support/guest.ts';
 import { alive, childrenOf, waitForExit } from './support/processes.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
+import { treeSnapshot } from './support/tree.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 const cache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache');
@@ -44,15 +46,27 @@ describe('corral CLI', () => {
     return { child, output, exited, type: (text: string) => child.stdin.write(text) };
   }
 
+  async function listed(name: string): Promise<{ name: string; state: string; vmType: string; diskBytes: number } | undefined> {
+    const list = JSON.parse(await ok(['list', '--json'])) as { name: string; state: string; vmType: string; diskBytes: number }[];
+    return list.find((i) => i.name === name);
+  }
   async function state(name: string): Promise<string> {
-    const list = JSON.parse(await ok(['list', '--json'])) as { name: string; state: string }[];
-    return list.find((i) => i.name === name)?.state ?? 'absent';
+    return (await listed(name))?.state ?? 'absent';
+  }
+  /** Runs a command that must be refused: exit 1, one line on stderr matching `pattern`, the tree under home unchanged. */
+  async function refused(args: string[], pattern: RegExp, options: { env?: NodeJS.ProcessEnv; vmRunning?: boolean } = {}): Promise<void> {
+    const before = await treeSnapshot(home, options);
+    const result = await corral(args, options.env);
+    assert.equal(result.code, 1, `corral ${args.join(' ')} should fail; it said: ${result.stdout}`);
+    assert.match(result.stderr, /^corral: [^\n]+\n$/, `one line on stderr, got: ${result.stderr}`);
+    assert.match(result.stderr, pattern);
+    assert.deepEqual(await treeSnapshot(home, options), before, `corral ${args.join(' ')} changed files under ${home}`);
   }
 
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
-    template = await writeGuestTemplate(root);
+    template = await guestTemplate(); // the committed template users are pointed to in the README
   });
   after(async () => {
     const list = await corral(['list', '--json']);
@@ -84,6 +98,8 @@ describe('corral CLI', () => {
 
     assert.match(await ok(['stop', 'cli-vm']), /Stopped cli-vm/);
     assert.equal(await state('cli-vm'), 'Stopped');
+    const serialLog = await fs.readFile(path.join(home, 'instances', 'cli-vm', 'serial.log'), 'utf8');
+    assert.match(serialLog, /reboot: Power down/, 'the guest powered itself off on the ACPI button, it was not killed');
     await ok(['start', 'cli-vm']);
     await ok(['stop', '--force', 'cli-vm']);
     assert.equal(await state('cli-vm'), 'Stopped');
@@ -91,35 +107,81 @@ describe('corral CLI', () => {
     assert.equal(await state('cli-vm'), 'absent');
   });
 
-  it('fails with one clear line and a non-zero status, changing nothing', async () => {
-    const badName = await corral(['create', '../x', '--template', template]);
-    assert.equal(badName.code, 1);
-    assert.equal(badName.stderr.trim().split('\n').length, 1);
-    assert.match(badName.stderr, /^corral: invalid instance name "\.\.\/x"/);
+  it('fails with one clear line and a non-zero status, changing nothing on disk', async () => {
+    await ok(['create', 'keeper', '--template', template]); // so the refusals below have a tree to leave alone
+    await refused(['create', '../x', '--template', template], /^corral: invalid instance name "\.\.\/x"/);
+    await refused(['create', 'x', '--template', template, '--memory', 'huge'], /--memory "huge" is not a size/);
+    const badConfig = path.join(root, 'bad-config.yaml');
+    await fs.writeFile(badConfig, (await fs.readFile(template, 'utf8')).replace(/^cpus: 1$/m, 'cpus: many').replace(/location: (\S+)/g, `location: ${path.dirname(template)}/$1`));
+    await refused(['create', 'x', '--template', badConfig], /cpus/);
+    await refused(['start', 'nope'], /no instance named "nope"/);
+    await refused(['create', 'noqemu', '--template', template], /qemu-system-x86_64 not found/, { env: { PATH: '/nonexistent' } });
+    assert.equal(await state('noqemu'), 'absent', 'nothing is created without the hypervisor');
 
-    const badSize = await corral(['create', 'x', '--template', template, '--memory', 'huge']);
-    assert.match(badSize.stderr, /--memory "huge" is not a size/);
-    const missing = await corral(['start', 'nope']);
-    assert.match(missing.stderr, /no instance named "nope"/);
+    const before = await treeSnapshot(home);
     const usage = await corral(['frobnicate']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /unknown command "frobnicate"/);
+    assert.equal(usage.stderr, 'corral: unknown command "frobnicate"; run corral --help\n', 'a one-line hint, not the whole usage');
+    assert.deepEqual(await treeSnapshot(home), before);
+    const help = await corral(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: corral .*\n\nCommands:\n/s, 'the full usage when asked for');
 
-    await ok(['create', 'guarded', '--template', template]);
-    await ok(['start', 'guarded']);
-    const twice = await corral(['start', 'guarded']);
-    assert.equal(twice.code, 1);
-    assert.match(twice.stderr, /^corral: instance "guarded" is Running; only a stopped instance can be started\n$/);
-    const del = await corral(['delete', 'guarded']);
-    assert.match(del.stderr, /stop it first, or delete with --force/);
-    assert.equal(await state('guarded'), 'Running');
-    await ok(['delete', '--force', 'guarded']);
-    assert.equal(await state('guarded'), 'absent');
+    await ok(['start', 'keeper']);
+    await refused(['start', 'keeper'], /^corral: instance "keeper" is Running; only a stopped instance can be started\n$/, { vmRunning: true });
+    await refused(['delete', 'keeper'], /stop it first, or delete with --force/, { vmRunning: true });
+    assert.equal(await state('keeper'), 'Running');
+    await ok(['delete', '--force', 'keeper']);
+    assert.equal(await state('keeper'), 'absent');
+  });
 
-    const noQemu = await corral(['create', 'noqemu', '--template', template], { PATH: '/nonexistent' });
-    assert.equal(noQemu.code, 1);
-    assert.match(noQemu.stderr, /qemu-system-x86_64 not found/);
-    assert.equal(await state('noqemu'), 'absent', 'nothing is created without the hypervisor');
+  it('reports a QEMU start failure in one line naming its log, leaving the instance as it was', async () => {
+    await ok(['create', 'broken', '--template', template]);
+    const dir = path.join(home, 'instances', 'broken');
+    await fs.writeFile(path.join(dir, 'disk.qcow2'), 'not a qcow2 image'); // QEMU refuses to open it
+    const before = await treeSnapshot(home);
+    const result = await corral(['start', 'broken']);
+    assert.equal(result.code, 1);
+    const qemuLog = path.join(dir, 'qemu.log');
+    // Start writes its artifacts' progress to stderr too, as JSON records when stderr is not a
+    // terminal (progress.ts): for scripts, and not part of the error.
+    const [error, ...more] = result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('{"progress":'));
+    assert.deepEqual(more, [], `one error line, got: ${result.stderr}`);
+    assert.match(error ?? '', /^corral: QEMU failed to start \(exit code 1\): .*Image is not in qcow2 format/);
+    assert.ok(error?.includes(qemuLog), 'the line names the log to read');
+    assert.equal(await state('broken'), 'Stopped');
+    const after = await treeSnapshot(home);
+    // New files may be only those every start rewrites: QEMU's log (the failure's account, the
+    // file the error names), its serial log of this (empty) boot, and the engine's cidata seed.
+    const rewrittenByEveryStart = ['qemu.log', 'serial.log', 'cidata.iso'].map((file) => path.relative(home, path.join(dir, file)));
+    assert.deepEqual(Object.keys(after).filter((file) => !(file in before)).sort(), [...rewrittenByEveryStart].sort());
+    const kept = Object.fromEntries(Object.entries(after).filter(([file]) => !rewrittenByEveryStart.includes(file)));
+    assert.deepEqual(kept, before, 'lima.yaml and the disk are untouched, no pid file or accelerator record is left');
+    const verbose = await corral(['start', 'broken', '--verbose']);
+    assert.equal(verbose.code, 1);
+    assert.match(verbose.stderr, /^corral: VM_FAILED: QEMU failed to start.*\n\{"log":/m, '--verbose prints the whole error, its code and details');
+    await ok(['delete', 'broken']);
+  });
+
+  it('lists drivers with version, capabilities and whether they can run', async () => {
+    const drivers = await ok(['drivers']);
+    assert.match(drivers, /^DRIVER\s+VERSION\s+SANDBOX\s+AVAILABLE\s+CAPABILITIES$/m);
+    assert.match(drivers, /^qemu\s+\d+\.\d+\.\d+\s+built in\s+yes\s+lifecycle, pause, snapshots, console:serial.*accel:[\w/]*tcg/m);
+    const withoutQemu = await corral(['drivers'], { PATH: '/nonexistent' });
+    assert.equal(withoutQemu.code, 0, withoutQemu.stderr);
+    assert.match(withoutQemu.stdout, /^qemu\s+\S+\s+built in\s+no: qemu-system-x86_64 not found on PATH; install it/m);
+  });
+
+  it('creates with --disk and --driver, as lima.yaml and list --json then say', async () => {
+    assert.match(await ok(['create', 'sized', '--template', template, '--disk', '2GiB', '--driver', 'qemu']), /Created sized \(qemu, 1 CPUs, 256MiB memory, 2GiB disk\)/);
+    const config = parse(await fs.readFile(path.join(home, 'instances', 'sized', 'lima.yaml'), 'utf8')) as { vmType?: string; disk?: string };
+    assert.equal(config.vmType, 'qemu');
+    assert.equal(config.disk, '2GiB');
+    const entry = await listed('sized');
+    assert.equal(entry?.vmType, 'qemu');
+    assert.equal(entry?.diskBytes, 2 * 1024 ** 3);
+    await refused(['create', 'other', '--template', template, '--driver', 'nosuch'], /nosuch/);
+    await ok(['delete', 'sized']);
   });
 
   it('leaves no driver process when the engine is killed; the VM keeps running and a new engine sees it', async () => {

@@ -9,6 +9,7 @@ import type { ConsoleSession } from '../src-main/core/console.ts';
 import { ConsoleText, readyMarker, writeGuestTemplate } from './support/guest.ts';
 import { alive, waitForExit } from './support/processes.ts';
 import { tempDir } from './support/temp.ts';
+import { treeSnapshot } from './support/tree.ts';
 
 async function attach(engine: Engine, name: string): Promise<{ session: ConsoleSession; console: ConsoleText }> {
   const session = await engine.openConsole(name);
@@ -116,13 +117,23 @@ describe('a QEMU guest through the engine', () => {
     assert.equal(alive(vmPid), false);
   });
 
-  it('refuses starting a running instance and deleting it without force, changing nothing', async () => {
+  it('refuses bad names, bad configs, starting a running instance and deleting it without force, changing nothing', async () => {
+    const home = path.join(root, 'home');
     const { instance } = await engine.create('busy', { template });
+    /** `operation` must be refused with `pattern`, leaving the home's tree as it was. */
+    const refused = async (operation: () => Promise<unknown>, pattern: RegExp, options: { vmRunning?: boolean } = {}) => {
+      const before = await treeSnapshot(home, options);
+      await assert.rejects(operation(), pattern);
+      assert.deepEqual(await treeSnapshot(home, options), before);
+    };
+    await refused(() => engine.create('../escape', { template }), /invalid instance name/);
+    await refused(() => engine.create('busy', { template }), /already exists/);
+    await refused(() => engine.create('tiny', { template, memory: 'lots' }), /"lots" is not a size/);
+    await refused(() => engine.start('busy-typo'), /no instance named "busy-typo"/);
     await engine.start('busy');
-    await assert.rejects(engine.start('busy'), /"busy" is Running; only a stopped instance can be started/);
-    await assert.rejects(engine.delete('busy'), /stop it first, or delete with --force/);
-    const files = await fs.readdir(instance.dir);
-    assert.ok(files.includes('lima.yaml') && files.includes('disk.qcow2'));
+    // While it runs, the guest keeps writing serial.log: compare what a refusal could wrongly change.
+    await refused(() => engine.start('busy'), /"busy" is Running; only a stopped instance can be started/, { vmRunning: true });
+    await refused(() => engine.delete('busy'), /stop it first, or delete with --force/, { vmRunning: true });
     assert.equal((await engine.inspect('busy')).state, 'Running');
     await engine.delete('busy', { force: true });
     await assert.rejects(fs.stat(instance.dir));

@@ -17,8 +17,13 @@ export function testGuest(): Promise<string> {
   return built;
 }
 
+/** The committed template of the test guest (e2e/fixtures/test-guest/guest.yaml), as build.sh places it beside the guest's files. */
+export async function guestTemplate(): Promise<string> {
+  return path.join(await testGuest(), 'guest.yaml');
+}
+
 /**
- * A lima.yaml for the test guest. `base` locates its files (a folder, or an http URL prefix);
+ * A lima.yaml for the test guest, written by code: for tests that vary it (extra fields, files served over http). `base` locates its files (a folder, or an http URL prefix);
  * containerd is off unless `extra` turns it on, since Lima's default would fetch nerdctl.
  */
 export async function writeGuestTemplate(dir: string, extra: Record<string, unknown> = {}, base?: string): Promise<string> {

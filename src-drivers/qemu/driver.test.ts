@@ -12,7 +12,7 @@ import { qemuDriver } from './driver.ts';
 import { imageInfo } from './disk.ts';
 import { instancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
-import { buildTestGuest, fakeEngine, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './testing.ts';
+import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './testing.ts';
 import type { FakeEngine, TestGuest } from './testing.ts';
 
 const kvmUsable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
@@ -50,7 +50,7 @@ describe('qemu driver (real QEMU)', () => {
 
   after(async () => {
     if (savedEnv !== undefined) process.env[ACCEL_ENV] = savedEnv;
-    await killFromPidFiles(instancePaths(spec).pidFile);
+    await killFromPidFiles(instancePaths(spec).pidFile, instancePaths(guestSpec(root, guest, 'deaf')).pidFile);
     await removeDir(root);
   });
 
@@ -179,6 +179,34 @@ describe('qemu driver (real QEMU)', () => {
       assert.equal(await exists(spec.runtimeDir), false);
       await driver.delete(spec); // nothing left to delete is fine
     });
+  });
+
+  it('ends a guest that ignores the power button once the stop timeout passes, with a warning', async () => {
+    const deaf = guestSpec(root, guest, 'deaf');
+    await driver.create(deaf);
+    const { pid } = await driver.start(deaf);
+    const shell = new GuestShell(engine.streams, 'console-deaf');
+    await driver.openConsole(deaf, 'console-deaf');
+    await shell.reader.waitFor('CORRAL-GUEST-READY');
+    // busybox acpid runs the guest's poweroff on the ACPI power button (see the test guest's
+    // init): without it, system_powerdown reaches a guest that never acts on it.
+    // Its input device closes when it is gone (a zombie holds no files): then the button is unheard.
+    const output = await shell.run('p=$(pidof acpid); kill -9 $p; while ls -l /proc/$p/fd 2>/dev/null | grep -q /dev/input/event; do usleep 10000; done; echo acpid-gone-$((40+2))');
+    assert.match(output, /acpid-gone-42/);
+    const timeoutMs = 2_000;
+    const warnings = engine.events.length;
+    const started = performance.now();
+    await driver.stop(deaf, { force: false, timeoutMs });
+    const took = performance.now() - started;
+    assert.equal(await isAlive(pid), false, 'the VM process is gone');
+    assert.ok(took >= timeoutMs, `stop waited for the guest first (${Math.round(took)} ms)`);
+    assert.ok(took < timeoutMs + 10_000, `stop ended the VM soon after the timeout (${Math.round(took)} ms)`);
+    assert.deepEqual(engine.events.slice(warnings).filter((e) => e.type === 'log'), [
+      { type: 'log', level: 'warn', message: `deaf: the guest did not power off within ${timeoutMs} ms; ending the VM` },
+    ]);
+    assert.deepEqual(await driver.inspect(deaf), { state: 'Stopped' });
+    await shell.reader.untilEnded();
+    await driver.delete(deaf);
   });
 
   it('reports a QEMU start failure with the tail of qemu.log, leaving nothing running', async () => {

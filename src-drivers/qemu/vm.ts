@@ -97,7 +97,6 @@ export class QemuDriver implements Driver {
       }
       const binary = await requireBinary(archProfile(spec.config.arch).binary);
       const choice = await chooseAccelerator({ binary, spec, cacheDir: this.#settings.cacheDir });
-      await writeFile(paths.accelFile, `${choice.accelerator}\n`);
       const [vncPort, websocketPort] = spec.config.display === 'vnc' ? await pickLoopbackPorts(2) : [];
       const vnc = vncPort !== undefined && websocketPort !== undefined ? { port: vncPort, websocketPort } : undefined;
       const command = qemuCommand(spec, paths, { accelerator: choice.accelerator, ...(vnc ? { vnc } : {}) });
@@ -106,6 +105,8 @@ export class QemuDriver implements Driver {
       // One log per boot: a console shows this boot, and the file never grows without bound.
       await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
       await launchQemu(binary, command, paths);
+      // Recorded once QEMU runs (paused until `cont`): a start that fails leaves no record of a run that never was.
+      await writeFile(paths.accelFile, `${choice.accelerator}\n`);
 
       pid = await readPidFile(paths.pidFile);
       if (pid === undefined) throw new DriverError('VM_FAILED', `QEMU started but wrote no pid file at ${paths.pidFile}`);

@@ -1,34 +1,57 @@
 // `corral console NAME`: the terminal becomes the guest's serial console. On a TTY the input
 // is raw (every key goes to the guest) and Ctrl-] detaches; from a pipe, end of input detaches.
+import type { Readable } from 'node:stream';
 import type { Engine } from '../core/engine.ts';
 
 const detachKey = 0x1d; // Ctrl-]
 
-export async function attachConsole(engine: Engine, name: string): Promise<void> {
+/** Where a console is attached: the process's own stdio, or a stand-in (tests). */
+export interface ConsoleTerminal {
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout: { write(bytes: Uint8Array): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+function processTerminal(): ConsoleTerminal {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** Resolves when the user detaches (Ctrl-] on a TTY, end of input otherwise) or the console ends. */
+export async function attachConsole(engine: Engine, name: string, terminal: ConsoleTerminal = processTerminal()): Promise<void> {
   const session = await engine.openConsole(name);
-  const stdin = process.stdin;
-  const tty = stdin.isTTY;
-  if (tty) {
-    process.stderr.write(`Attached to ${name}'s serial console. Press Ctrl-] to detach.\r\n`);
-    stdin.setRawMode(true);
+  const { stdin, stdout, stderr } = terminal;
+  const raw = stdin.isTTY === true && stdin.setRawMode !== undefined;
+  if (raw) {
+    stderr.write(`Attached to ${name}'s serial console. Press Ctrl-] to detach.\r\n`);
+    stdin.setRawMode?.(true);
   }
+  let detach: (reason: string) => void = () => undefined;
   const detached = new Promise<string>((resolve) => {
-    session.onEnd(resolve);
-    stdin.on('data', (chunk: Buffer) => {
-      const stop = tty ? chunk.indexOf(detachKey) : -1;
-      if (stop >= 0) {
-        if (stop > 0) session.write(chunk.subarray(0, stop));
-        resolve('detached');
-        return;
-      }
-      session.write(chunk);
-    });
-    stdin.on('end', () => resolve('end of input'));
+    detach = resolve;
   });
-  session.onData((bytes) => process.stdout.write(bytes));
-  const reason = await detached;
-  if (tty) stdin.setRawMode(false);
-  stdin.pause();
-  await session.close();
-  if (tty) process.stderr.write(`\r\nDetached (${reason}).\n`);
+  const typed = (chunk: Buffer): void => {
+    const stop = raw ? chunk.indexOf(detachKey) : -1;
+    if (stop < 0) return session.write(chunk);
+    if (stop > 0) session.write(chunk.subarray(0, stop)); // what was typed before the key still goes
+    detach('detached');
+  };
+  const ended = (): void => detach('end of input');
+  const stopEnd = session.onEnd(detach);
+  const stopOutput = session.onData((bytes) => stdout.write(bytes));
+  stdin.on('data', typed);
+  stdin.on('end', ended);
+  let reason: string;
+  try {
+    reason = await detached;
+  } finally {
+    // The terminal goes back to how it was, whatever ended the session.
+    stdin.off('data', typed);
+    stdin.off('end', ended);
+    if (raw) stdin.setRawMode?.(false);
+    stdin.pause();
+    stopOutput();
+    stopEnd();
+    await session.close();
+  }
+  if (raw) stderr.write(`\r\nDetached (${reason}).\n`);
 }

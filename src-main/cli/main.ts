@@ -10,6 +10,7 @@ import { driverCommand, driverUsage } from './driver.ts';
 import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
+import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
@@ -32,6 +33,8 @@ ${driverTestUsage}
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
+Errors are one line; --verbose prints them whole (a failed QEMU start: its log's last lines).
+
 Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads), CORRAL_DRIVERS_PATH (folders whose
 .corral-driver files are installed at start, besides CORRAL_HOME/drivers).`;
 
@@ -50,6 +53,7 @@ const options = {
   out: { type: 'string' },
   key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -144,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    process.stderr.write(`corral: ${(error as Error).message}\n${usage}\n`);
+    process.stderr.write(`${usageLine((error as Error).message)}\n`);
     return 2;
   }
   if (parsed.values.help || parsed.positionals.length === 0) {
@@ -164,11 +168,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`corral: ${error.message}\n${usage}\n`);
+      process.stderr.write(`${usageLine(error.message)}\n`);
       return 2;
     }
     const typed = toDriverError(error);
-    process.stderr.write(`corral: ${typed.message}\n`);
+    process.stderr.write(`${parsed.values.verbose ? errorReport(typed) : errorLine(typed)}\n`);
     return 1;
   } finally {
     await engine.close();
