@@ -1,8 +1,10 @@
 // The web shell end to end: `startServer` with a real Engine on a temp CORRAL_HOME, the built
 // renderer in Debian's Chromium. The guest is the real QEMU test guest when the QEMU driver
 // is installed and can run here, else the console fixture driver (a real /bin/sh behind a
-// serial console); the flow is the same. Screenshots go to test-results/.
+// serial console); the flow is the same. Screenshots go to test-results/. The CLI runs as
+// its own process beside the page, as a user's terminal would.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,10 +19,45 @@ import { ensureRendererBuilt } from './renderer-build.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const bootTimeout = 90_000;
+const cache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache');
+const cliBin = path.join(repoRoot, 'bin', 'corral.js');
+/** How soon another front end's change must show in the page (the issue's "within a second"). */
+const liveBoundMs = 1000;
 
 /** Resolves once `locator` shows `text` (Playwright waits on DOM changes, no sleeps). */
 function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+/** When `shown` resolved (performance.now()); a failure waits for the await instead of going unhandled. */
+function timeOf(shown: Promise<void>): Promise<number> {
+  const timed = shown.then(() => performance.now());
+  timed.catch(() => undefined);
+  return timed;
+}
+
+/**
+ * Runs the real `corral --home HOME ...ARGS` as its own process and resolves, once it has
+ * exited with 0, with the moment it printed the line matching `done` (its "Created X" /
+ * "Started X", printed when the engine call has returned).
+ */
+function corralCli(home: string, args: string[], done: RegExp): Promise<number> {
+  const child = spawn(process.execPath, [cliBin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let printedAt: number | undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    if (printedAt === undefined && done.test(stdout)) printedAt = performance.now();
+  });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0 && printedAt !== undefined) resolve(printedAt);
+      else reject(new Error(`corral ${args.join(' ')} exited ${code}: ${stderr}${stdout}`));
+    });
+  });
 }
 
 describe('web shell in Chromium', () => {
@@ -40,7 +77,7 @@ describe('web shell in Chromium', () => {
     await fs.mkdir(resultsDir, { recursive: true });
     engine = new Engine({
       home: path.join(root, 'home'),
-      cache: path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache'),
+      cache,
       extraDrivers: [
         { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') },
         { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
@@ -121,7 +158,12 @@ describe('web shell in Chromium', () => {
     await terminal.click();
     await page.keyboard.type('echo $((6*7))\n');
     await shows(terminal.locator('.xterm-rows'), /^(.|\n)*\b42\b/);
-    await page.screenshot({ path: path.join(resultsDir, 'web-shell-console.png') });
+    const screenshot = path.join(resultsDir, 'web-shell-console.png');
+    await fs.rm(screenshot, { force: true }); // one from an earlier run proves nothing
+    await page.screenshot({ path: screenshot });
+    const png = await fs.readFile(screenshot);
+    assert.deepEqual(png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'the console screenshot is a PNG');
+    assert.ok(png.length > 10_000, `the console screenshot has content (${png.length} bytes)`);
     assert.deepEqual(await seriousViolations(page), []);
   });
 
@@ -149,13 +191,35 @@ describe('web shell in Chromium', () => {
     try {
       await other.create('direct1', { template: otherTemplate });
       await shows(page.getByTestId('status-direct1'), 'Stopped');
+      const running = timeOf(shows(page.getByTestId('status-direct1'), 'Running'));
       await other.start('direct1');
-      await shows(page.getByTestId('status-direct1'), 'Running');
+      const started = performance.now();
+      assert.ok((await running) - started < liveBoundMs, `Running showed ${Math.round((await running) - started)} ms after the other engine's start returned`);
       await other.stop('direct1');
       await shows(page.getByTestId('status-direct1'), 'Stopped');
     } finally {
       await other.close();
     }
+  });
+
+  it('shows what the CLI does within a second, without a reload: a create in the list, a start as Running', { timeout: bootTimeout + 60_000 }, async (t) => {
+    // The CLI's engine has the installed drivers only; the console fixture is not one of them.
+    if (driver !== 'qemu') return t.skip('the CLI runs only installed drivers, and QEMU cannot run here (the console fixture is in-process only)');
+    const home = engine.paths.home;
+    const listed = timeOf(page.locator('tr[data-instance="cli1"]').waitFor({ timeout: bootTimeout }));
+    const created = await corralCli(home, ['create', 'cli1', '--template', template, '--driver', 'qemu'], /^Created cli1 /m);
+    const listedAfter = (await listed) - created;
+    assert.ok(listedAfter < liveBoundMs, `cli1 was listed ${Math.round(listedAfter)} ms after \`corral create\` printed Created`);
+    await shows(page.getByTestId('status-cli1'), 'Stopped');
+
+    const running = timeOf(shows(page.getByTestId('status-cli1'), 'Running', bootTimeout));
+    const started = await corralCli(home, ['start', 'cli1'], /^Started cli1 /m);
+    const runningAfter = (await running) - started;
+    assert.ok(runningAfter < liveBoundMs, `cli1 showed Running ${Math.round(runningAfter)} ms after \`corral start\` printed Started`);
+
+    t.diagnostic(`after the CLI printed: listed in ${Math.round(listedAfter)} ms, Running in ${Math.round(runningAfter)} ms`);
+    await corralCli(home, ['delete', '--force', 'cli1'], /^Deleted cli1/m);
+    await page.locator('tr[data-instance="cli1"]').waitFor({ state: 'detached' });
   });
 
   it('stops and deletes from the list, deleting only after confirmation', { timeout: 120_000 }, async () => {

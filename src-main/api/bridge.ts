@@ -63,3 +63,14 @@ export interface CorralBridge {
   /** Display frames from main. Returns an unsubscribe. */
   onDisplayMessage(listener: (message: DisplayServerMessage) => void): () => void;
 }
+
+/**
+ * The names `window.corral` has, in one place: the preload exposes exactly these, and the
+ * tests (src-main/electron/renderer-bridge.test.ts, e2e/electron/app.test.ts) check that the
+ * page sees exactly these.
+ */
+export const bridgeKeys = ['invoke', 'onDisplayMessage', 'onMessage', 'pathForFile', 'send', 'sendDisplay'] as const satisfies readonly (keyof CorralBridge)[];
+
+// Fails to compile when CorralBridge gains a member that is not listed above.
+const everyMemberListed: Exclude<keyof CorralBridge, (typeof bridgeKeys)[number]> extends never ? true : never = true;
+void everyMemberListed;

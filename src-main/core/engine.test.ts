@@ -142,17 +142,19 @@ describe('engine with a scripted driver', () => {
     const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
     try {
       const seen: string[] = [];
-      const running = new Promise<void>((resolve) => {
+      const running = new Promise<number>((resolve) => {
         const off = engine.events.on((event) => {
           if (event.type === 'instance-status' && event.name === 'shared') {
             seen.push(event.state);
-            if (event.state === 'Running') { off(); resolve(); }
+            if (event.state === 'Running') { off(); resolve(performance.now()); }
           }
         });
       });
       await other.create('shared', { template });
       await other.start('shared');
-      await running;
+      const started = performance.now();
+      // The issue's bound for another front end's change reaching the UI: within a second.
+      assert.ok((await running) - started < 1000, `Running reported ${Math.round((await running) - started)} ms after the other engine's start returned`);
       assert.equal(seen.at(-1), 'Running');
       const gone = new Promise<void>((resolve) => {
         const off = engine.events.on((event) => {

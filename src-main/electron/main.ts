@@ -41,9 +41,9 @@ async function run(): Promise<void> {
   engine.watch(); // the CLI and `corral serve` change the store too: show it live
   const stopIpc = registerIpc(engineApi(engine));
 
-  window = createMainWindow(paths.preload);
+  window = createMainWindow(BrowserWindow, paths.preload);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) window = createMainWindow(paths.preload);
+    if (BrowserWindow.getAllWindows().length === 0) window = createMainWindow(BrowserWindow, paths.preload);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

@@ -6,7 +6,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { z } from 'zod';
 import type { ServerMessage } from '../api/contract.ts';
-import { bridgeChannels, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
+import { bridgeChannels, bridgeKeys, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
 import type { CorralBridge } from '../api/bridge.ts';
 import { displayClientMessageSchema, displayServerMessageSchema } from '../api/display-messages.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
@@ -60,4 +60,5 @@ const bridge: CorralBridge = {
   },
 };
 
-contextBridge.exposeInMainWorld('corral', bridge);
+// Exactly the listed names, whatever else the object may grow.
+contextBridge.exposeInMainWorld('corral', Object.fromEntries(bridgeKeys.map((key) => [key, bridge[key]])));
