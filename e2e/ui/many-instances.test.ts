@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { tempDir, writeTemplate } from '../support/temp.ts';
-import { inViewport, openScriptedShell, shows } from './scripted-shell.ts';
+import { inViewport, openScriptedShell } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 const count = 200;

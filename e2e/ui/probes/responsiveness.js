@@ -2,7 +2,7 @@
 // instance-status event arrives on the WebSocket, collects Chromium's long tasks, and lets a
 // test wait for a status badge to show a state and learn how long after the push that was.
 // Plain JavaScript: it runs in the page as is, and the Node tsconfig has no DOM types.
-/* global window, document, PerformanceObserver, MutationObserver, requestAnimationFrame, CSS */
+/* global window, document, MutationObserver, requestAnimationFrame, CSS */
 (() => {
   const pushedAt = new Map();
   const Native = window.WebSocket;
