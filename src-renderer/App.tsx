@@ -1,9 +1,10 @@
-// The page frame: header, the current view, the create dialog and the notice bar.
+// The page frame: header, the current view, the shared dialogs and the notice bar.
 import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
 import { DropOverlay } from './features/drivers/DropOverlay.tsx';
 import { DriversDialog } from './features/drivers/DriversDialog.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
+import { DeleteDialog } from './features/instances/DeleteDialog.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
 import { InstancePage } from './features/instances/InstancePage.tsx';
 import { useEngineEvents } from './state/queries.ts';
@@ -27,6 +28,7 @@ export function App() {
         <DownloadsPanel />
       </main>
       <CreateDialog />
+      <DeleteDialog />
       <TrustDialog />
       <DriversDialog open={driversOpen} onClose={() => setDriversOpen(false)} />
       <DropOverlay />

@@ -1,5 +1,5 @@
-// UI state that is not engine data: which view is shown, which dialog is open, the last
-// error to announce. The view is mirrored in location.hash so a reload stays on the page.
+// UI state that is not engine data: which view is shown, which dialog is open (one delete
+// confirmation for the whole page), the last error to announce. The view is mirrored in location.hash so a reload stays on the page.
 import { create } from 'zustand';
 
 export type View = { kind: 'list' } | { kind: 'instance'; name: string };
@@ -7,15 +7,20 @@ export type View = { kind: 'list' } | { kind: 'instance'; name: string };
 export interface Notice {
   kind: 'error' | 'info';
   text: string;
+  /** The instance the message is about, so its row can show it too. */
+  instance?: string;
 }
 
 interface UiState {
   view: View;
   createOpen: boolean;
   notice: Notice | undefined;
+  /** The instance whose deletion waits for the user's confirmation. */
+  deleting: string | undefined;
   show(view: View): void;
   setCreateOpen(open: boolean): void;
   notify(notice: Notice | undefined): void;
+  askDelete(name: string | undefined): void;
 }
 
 export function viewFromHash(hash: string): View {
@@ -31,12 +36,14 @@ export const useUi = create<UiState>((set) => ({
   view: viewFromHash(location.hash),
   createOpen: false,
   notice: undefined,
+  deleting: undefined,
   show(view) {
     if (location.hash !== hashOf(view)) history.pushState(null, '', hashOf(view));
     set({ view });
   },
   setCreateOpen: (createOpen) => set({ createOpen }),
   notify: (notice) => set({ notice }),
+  askDelete: (deleting) => set({ deleting }),
 }));
 
 // Back and forward buttons move between views too.

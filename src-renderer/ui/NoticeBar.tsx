@@ -1,17 +1,22 @@
-// The last error or message, announced to screen readers as it appears.
+// The last error or message, where the user is looking: the bar sticks to the top of the
+// viewport, so a failure of an action clicked far down a long list is seen there. Errors go
+// to an alert region and other messages to a status region; both regions are always in the
+// page, so screen readers announce what is put into them (a region that appears together
+// with its text, or changes role, is often not announced).
 import { useUi } from '../state/ui.ts';
 
 export function NoticeBar() {
   const notice = useUi((s) => s.notice);
   const notify = useUi((s) => s.notify);
+  const dismiss = <button type="button" onClick={() => notify(undefined)} aria-label="Dismiss message">×</button>;
   return (
-    <div role={notice?.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice ? notice.kind : 'empty'}`}>
-      {notice ? (
-        <>
-          <span>{notice.text}</span>
-          <button type="button" onClick={() => notify(undefined)} aria-label="Dismiss message">×</button>
-        </>
-      ) : null}
+    <div className="notices">
+      <div role="alert" className={`notice ${notice?.kind === 'error' ? 'error' : 'empty'}`}>
+        {notice?.kind === 'error' ? <><span>{notice.text}</span>{dismiss}</> : null}
+      </div>
+      <div role="status" className={`notice ${notice?.kind === 'info' ? 'info' : 'empty'}`}>
+        {notice?.kind === 'info' ? <><span>{notice.text}</span>{dismiss}</> : null}
+      </div>
     </div>
   );
 }

@@ -1,5 +1,9 @@
 // The serial console in xterm.js: guest output (history first) is written as it arrives,
-// every keystroke goes to the guest, and the terminal refits when its box changes size.
+// every keystroke goes to the guest, and the terminal refits when its box changes size. The
+// new size stays on this side: a serial line has no way to carry a window size to the guest
+// (no TIOCSWINSZ over a UART), so a full-screen program there keeps its own idea of the size
+// until someone runs `stty cols N rows M` in the guest. The colours follow the system theme,
+// also when it changes while the console is open.
 import { useEffect, useRef, useState } from 'react';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
@@ -7,6 +11,12 @@ import '@xterm/xterm/css/xterm.css';
 import type { ConsoleStream } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
+
+const darkQuery = '(prefers-color-scheme: dark)';
+const themes = {
+  dark: { background: '#111418', foreground: '#e6e6e6', cursor: '#e6e6e6' },
+  light: { background: '#fbfbfb', foreground: '#1d1d1d', cursor: '#1d1d1d' },
+};
 
 type Status = { kind: 'connecting' } | { kind: 'attached' } | { kind: 'ended'; reason: string };
 
@@ -18,19 +28,30 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
   useEffect(() => {
     const element = box.current;
     if (!element || !running) return;
-    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const scheme = matchMedia(darkQuery);
     const terminal = new Terminal({
       convertEol: false,
       cursorBlink: true,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
       fontSize: 14,
-      theme: dark ? { background: '#111418', foreground: '#e6e6e6' } : { background: '#fbfbfb', foreground: '#1d1d1d', cursor: '#1d1d1d' },
+      theme: scheme.matches ? themes.dark : themes.light,
       screenReaderMode: false,
     });
     const fit = new FitAddon();
     terminal.loadAddon(fit);
+    const followScheme = (): void => {
+      terminal.options.theme = scheme.matches ? themes.dark : themes.light;
+    };
+    scheme.addEventListener('change', followScheme);
+    // The size in characters, for tests and for anyone inspecting the page.
+    const showSize = ({ cols, rows }: { cols: number; rows: number }): void => {
+      element.dataset.cols = String(cols);
+      element.dataset.rows = String(rows);
+    };
+    terminal.onResize(showSize);
     terminal.open(element);
     fit.fit();
+    showSize(terminal);
     const resize = new ResizeObserver(() => fit.fit());
     resize.observe(element);
     const encoder = new TextEncoder();
@@ -49,6 +70,7 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
     return () => {
       disposed = true;
       resize.disconnect();
+      scheme.removeEventListener('change', followScheme);
       void stream?.close();
       terminal.dispose();
     };

@@ -1,53 +1,39 @@
-// The lifecycle buttons for one instance, each enabled only where its status allows; delete
-// asks first (and says so when the instance is still running).
-import { useState } from 'react';
+// The lifecycle buttons for one instance, each enabled only where its status and its driver
+// allow; a button that is off says why in its tooltip (also its accessible description).
+// Pure and memoized: 200 rows re-render only where their own props changed.
+import { memo } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { Dialog } from '../../ui/Dialog.tsx';
-import { actionEnabled, actionOrder, actionSpec } from './actions.ts';
-import type { ActionId } from './actions.ts';
-import { useInstanceAction } from './useInstanceAction.ts';
+import { actionAvailability, actionOrder, actionSpec } from './actions.ts';
+import type { ActionId, DriverCapabilities } from './actions.ts';
 
-export function InstanceActions({ instance }: { instance: Instance }) {
-  const action = useInstanceAction();
-  const [confirming, setConfirming] = useState(false);
-  const busy = action.isPending;
-  const perform = (id: ActionId): void => {
-    if (id === 'delete') setConfirming(true);
-    else action.mutate({ id, instance });
-  };
+export interface InstanceActionsProps {
+  instance: Instance;
+  capabilities: DriverCapabilities;
+  /** An action for this instance is in flight. */
+  busy: boolean;
+  onAction: (id: ActionId, instance: Instance) => void;
+}
+
+export const InstanceActions = memo(function InstanceActions({ instance, capabilities, busy, onAction }: InstanceActionsProps) {
   return (
     <div className="actions" role="group" aria-label={`Actions for ${instance.name}`}>
-      {actionOrder.map((id) => (
-        <button
-          key={id}
-          type="button"
-          className={id === 'delete' || id === 'force-stop' ? 'danger' : undefined}
-          disabled={busy || !actionEnabled(id, instance.state)}
-          onClick={() => perform(id)}
-          aria-label={`${actionSpec(id).label} ${instance.name}`}
-        >
-          {actionSpec(id).label}
-        </button>
-      ))}
-      <Dialog open={confirming} title={`Delete ${instance.name}?`} onClose={() => setConfirming(false)}>
-        <p>
-          This removes the instance and its disks for good.
-          {instance.state !== 'Stopped' ? ` It is ${instance.state}: it will be powered off first.` : ''}
-        </p>
-        <div className="dialog-buttons">
-          <button type="button" onClick={() => setConfirming(false)} autoFocus>Cancel</button>
+      {actionOrder.map((id) => {
+        const availability = actionAvailability(id, instance.state, instance.driver, capabilities);
+        const reason = busy ? 'another action is running' : availability.enabled ? undefined : availability.reason;
+        return (
           <button
+            key={id}
             type="button"
-            className="danger"
-            onClick={() => {
-              setConfirming(false);
-              action.mutate({ id: 'delete', instance });
-            }}
+            className={id === 'delete' || id === 'force-stop' ? 'danger' : undefined}
+            disabled={reason !== undefined}
+            title={reason === undefined ? undefined : `${actionSpec(id).label} is off: ${reason}`}
+            onClick={() => onAction(id, instance)}
+            aria-label={`${actionSpec(id).label} ${instance.name}`}
           >
-            Delete {instance.name}
+            {actionSpec(id).label}
           </button>
-        </div>
-      </Dialog>
+        );
+      })}
     </div>
   );
-}
+});

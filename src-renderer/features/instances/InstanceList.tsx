@@ -1,16 +1,32 @@
 // The instance table: name (opens the instance page), live status, driver, resources, actions.
-import { useInstances } from '../../state/queries.ts';
+// Rows are memoized with stable props (the instance object keeps its identity until it
+// changes, the handlers are the same functions for every row), so a pushed status change
+// re-renders one row, not 200.
+import { memo, useCallback } from 'react';
+import type { MouseEvent } from 'react';
+import type { Instance } from '../../../src-main/api/contract.ts';
+import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { InstanceActions } from './InstanceActions.tsx';
+import { capabilitiesOf } from './actions.ts';
+import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
+import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 
 export function InstanceList() {
   const instances = useInstances();
+  const drivers = useDrivers();
+  const busy = useBusyInstances();
+  const perform = usePerformAction();
   const show = useUi((s) => s.show);
   const setCreateOpen = useUi((s) => s.setCreateOpen);
+  const open = useCallback((event: MouseEvent<HTMLAnchorElement>, name: string) => {
+    event.preventDefault();
+    show({ kind: 'instance', name });
+  }, [show]);
   return (
     <section aria-labelledby="instances-title">
       <div className="section-head">
@@ -31,20 +47,14 @@ export function InstanceList() {
           </thead>
           <tbody>
             {instances.data.map((instance) => (
-              <tr key={instance.name} data-instance={instance.name}>
-                <th scope="row">
-                  <a href={`#/instances/${encodeURIComponent(instance.name)}`} onClick={(e) => {
-                    e.preventDefault();
-                    show({ kind: 'instance', name: instance.name });
-                  }}>{instance.name}</a>
-                </th>
-                <td><StatusBadge instance={instance} /><InstanceDownloads name={instance.name} /></td>
-                <td>{instance.driver}</td>
-                <td>{instance.cpus}</td>
-                <td>{formatBytes(instance.memoryBytes)}</td>
-                <td>{formatBytes(instance.diskBytes)}</td>
-                <td><InstanceActions instance={instance} /></td>
-              </tr>
+              <InstanceRow
+                key={instance.name}
+                instance={instance}
+                capabilities={capabilitiesOf(drivers.data, instance.driver)}
+                busy={busy.has(instance.name)}
+                onAction={perform}
+                onOpen={open}
+              />
             ))}
           </tbody>
         </table>
@@ -52,3 +62,33 @@ export function InstanceList() {
     </section>
   );
 }
+
+interface RowProps {
+  instance: Instance;
+  capabilities: DriverCapabilities;
+  busy: boolean;
+  onAction: (id: ActionId, instance: Instance) => void;
+  onOpen: (event: MouseEvent<HTMLAnchorElement>, name: string) => void;
+}
+
+const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, onAction, onOpen }: RowProps) {
+  // Only the row the last failure is about re-renders when a notice comes or goes.
+  const failure = useUi((s) => (s.notice?.kind === 'error' && s.notice.instance === instance.name ? s.notice.text : undefined));
+  return (
+    <tr data-instance={instance.name}>
+      <th scope="row">
+        <a href={`#/instances/${encodeURIComponent(instance.name)}`} onClick={(e) => onOpen(e, instance.name)}>{instance.name}</a>
+      </th>
+      <td>
+        <StatusBadge instance={instance} />
+        <InstanceDownloads name={instance.name} />
+        {failure ? <p className="row-error" data-testid={`error-${instance.name}`}>{failure}</p> : null}
+      </td>
+      <td>{instance.driver}</td>
+      <td>{instance.cpus}</td>
+      <td>{formatBytes(instance.memoryBytes)}</td>
+      <td>{formatBytes(instance.diskBytes)}</td>
+      <td><InstanceActions instance={instance} capabilities={capabilities} busy={busy} onAction={onAction} /></td>
+    </tr>
+  );
+});

@@ -11,6 +11,8 @@ import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
+import { capabilitiesOf } from './actions.ts';
+import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
@@ -22,6 +24,8 @@ export function InstancePage({ name }: { name: string }) {
   const drivers = useDrivers();
   const [tab, setTab] = useState<Tab>('console');
   const show = useUi((s) => s.show);
+  const busy = useBusyInstances();
+  const perform = usePerformAction();
   const instance = instances.data?.find((i) => i.name === name);
   const back = (
     <button type="button" className="link" onClick={() => show({ kind: 'list' })}>← All instances</button>
@@ -29,7 +33,7 @@ export function InstancePage({ name }: { name: string }) {
   if (instances.isPending) return <section>{back}<p role="status">Loading…</p></section>;
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
-  const capabilities = drivers.data?.find((d) => d.name === instance.driver)?.capabilities;
+  const capabilities = capabilitiesOf(drivers.data, instance.driver);
   const hasDisplay = (capabilities?.display.length ?? 0) > 0;
   const current: Tab = hasDisplay || tab !== 'display' ? tab : 'console';
   return (
@@ -43,7 +47,7 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
-      <InstanceActions instance={instance} />
+      <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
       <div role="tablist" aria-label="Instance views" className="tabs">

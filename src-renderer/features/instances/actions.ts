@@ -1,7 +1,11 @@
-// Which lifecycle actions fit which status: the buttons the list and the instance page show.
-import type { VmState } from '../../../src-main/api/contract.ts';
+// Which lifecycle actions fit which status and which driver: the buttons the list and the
+// instance page show, and why one is off when the status allows it but the driver cannot.
+import type { DriverInfo, VmState } from '../../../src-main/api/contract.ts';
 
 export type ActionId = 'start' | 'stop' | 'force-stop' | 'pause' | 'resume' | 'delete';
+
+/** What the instance's driver said it can do; undefined while the drivers are being asked. */
+export type DriverCapabilities = DriverInfo['capabilities'] | undefined;
 
 export interface ActionSpec {
   id: ActionId;
@@ -34,6 +38,24 @@ export function actionSpec(id: ActionId): ActionSpec {
   return all[id];
 }
 
-export function actionEnabled(id: ActionId, state: VmState): boolean {
-  return byState[state].includes(id);
+export type Availability = { enabled: true } | { enabled: false; reason: string };
+
+/**
+ * Whether the action can run now: the status must allow it, and for pause and resume the
+ * driver must have said it can pause. Unknown capabilities (still loading) do not block: the
+ * engine refuses with its own message then. The reason is what the button's tooltip says.
+ */
+export function actionAvailability(id: ActionId, state: VmState, driver: string, capabilities: DriverCapabilities): Availability {
+  if ((id === 'pause' || id === 'resume') && capabilities !== undefined) {
+    if (capabilities === null) return { enabled: false, reason: `the ${driver} driver is not available, so it cannot pause` };
+    if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
+  }
+  if (!byState[state].includes(id)) return { enabled: false, reason: `not while the instance is ${state.toLowerCase()}` };
+  return { enabled: true };
+}
+
+/** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer. */
+export function capabilitiesOf(drivers: readonly DriverInfo[] | undefined, name: string): DriverCapabilities {
+  if (drivers === undefined) return undefined;
+  return drivers.find((d) => d.name === name)?.capabilities ?? null;
 }

@@ -1,6 +1,9 @@
 // Runs a lifecycle action: shows the transient status at once, then lets the engine's pushed
 // event (or a refetch on failure) say what really happened; failures show the engine's message.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+// Every caller shares one mutation key, so which instances are busy is known in one place
+// (the list asks once for all its rows instead of each row holding its own mutation).
+import { useCallback, useMemo } from 'react';
+import { useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
@@ -9,7 +12,14 @@ import { useUi } from '../../state/ui.ts';
 import { actionSpec } from './actions.ts';
 import type { ActionId } from './actions.ts';
 
-function run(id: ActionId, instance: Instance): Promise<unknown> {
+interface ActionCall {
+  id: ActionId;
+  instance: Instance;
+}
+
+const actionKey = ['instance-action'] as const;
+
+function run({ id, instance }: ActionCall): Promise<unknown> {
   switch (id) {
     case 'start': return api.start(instance.name);
     case 'stop': return api.stop(instance.name);
@@ -25,15 +35,39 @@ export function useInstanceAction() {
   const client = useQueryClient();
   const notify = useUi((s) => s.notify);
   return useMutation({
-    mutationFn: ({ id, instance }: { id: ActionId; instance: Instance }) => run(id, instance),
-    onMutate: ({ id, instance }) => {
+    mutationKey: actionKey,
+    mutationFn: run,
+    onMutate: ({ id, instance }: ActionCall) => {
       notify(undefined);
       const pending = actionSpec(id).pendingState;
       if (pending) patchInstance(client, instance.name, { state: pending });
     },
     onError: (error, { id, instance }) => {
-      notify({ kind: 'error', text: `${actionSpec(id).label} ${instance.name}: ${errorMessage(error)}` });
+      notify({ kind: 'error', text: `${actionSpec(id).label} ${instance.name}: ${errorMessage(error)}`, instance: instance.name });
       void client.invalidateQueries({ queryKey: keys.instances });
     },
   });
+}
+
+/**
+ * What a row's buttons call, the same function for every row (so memoized rows stay put):
+ * delete asks first in the one shared confirmation dialog, the rest run at once.
+ */
+export function usePerformAction(): (id: ActionId, instance: Instance) => void {
+  const { mutate } = useInstanceAction();
+  const askDelete = useUi((s) => s.askDelete);
+  return useCallback((id, instance) => {
+    if (id === 'delete') askDelete(instance.name);
+    else mutate({ id, instance });
+  }, [mutate, askDelete]);
+}
+
+/** Names of the instances with a lifecycle action in flight, from every caller. */
+export function useBusyInstances(): ReadonlySet<string> {
+  const names = useMutationState({
+    filters: { mutationKey: actionKey, status: 'pending' },
+    select: (mutation) => (mutation.state.variables as ActionCall | undefined)?.instance.name ?? '',
+  });
+  const joined = names.join('\n');
+  return useMemo(() => new Set(joined.split('\n')), [joined]);
 }

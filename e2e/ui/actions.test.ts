@@ -1,0 +1,46 @@
+// The renderer's rule for which lifecycle buttons are on: by the instance's status and by
+// what its driver can do, with the reason a user sees when one is off. No DOM needed.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DriverInfo } from '../../src-main/api/contract.ts';
+import { actionAvailability, capabilitiesOf } from '../../src-renderer/features/instances/actions.ts';
+
+type Capabilities = NonNullable<DriverInfo['capabilities']>;
+const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'] };
+const cannotPause: Capabilities = { ...base, pause: false };
+
+describe('actionAvailability', () => {
+  it('allows pause on a running instance whose driver can pause', () => {
+    assert.deepEqual(actionAvailability('pause', 'Running', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('resume', 'Paused', 'qemu', base), { enabled: true });
+  });
+
+  it('turns pause and resume off when the driver cannot pause, saying so', () => {
+    assert.deepEqual(actionAvailability('pause', 'Running', 'vz', cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
+    assert.deepEqual(actionAvailability('resume', 'Paused', 'vz', cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
+  });
+
+  it('keeps the other actions to the status alone, whatever the driver cannot do', () => {
+    assert.deepEqual(actionAvailability('stop', 'Running', 'vz', cannotPause), { enabled: true });
+    assert.deepEqual(actionAvailability('start', 'Stopped', 'vz', cannotPause), { enabled: true });
+    assert.deepEqual(actionAvailability('start', 'Running', 'qemu', base), { enabled: false, reason: 'not while the instance is running' });
+    assert.deepEqual(actionAvailability('pause', 'Stopped', 'qemu', base), { enabled: false, reason: 'not while the instance is stopped' });
+  });
+
+  it('turns pause off for a driver that cannot answer, and does not block while the drivers load', () => {
+    assert.deepEqual(actionAvailability('pause', 'Running', 'gone', null), { enabled: false, reason: 'the gone driver is not available, so it cannot pause' });
+    assert.deepEqual(actionAvailability('pause', 'Running', 'qemu', undefined), { enabled: true });
+  });
+});
+
+describe('capabilitiesOf', () => {
+  const drivers: DriverInfo[] = [
+    { name: 'qemu', version: '1', description: '', capabilities: base, available: { ok: true }, sandbox: { state: 'built-in' }, enabled: true },
+  ];
+
+  it('is undefined while loading, the driver’s capabilities once known, and null for a driver not listed', () => {
+    assert.equal(capabilitiesOf(undefined, 'qemu'), undefined);
+    assert.equal(capabilitiesOf(drivers, 'qemu'), base);
+    assert.equal(capabilitiesOf(drivers, 'vz'), null);
+  });
+});

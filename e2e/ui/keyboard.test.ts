@@ -1,0 +1,95 @@
+// Keyboard only: open the create dialog, fill it and submit, start the new instance from its
+// row and back out of a delete, with Tab, Enter, Space and typing (a <select> is worked with
+// its own keys, End here). Focus must go where a keyboard user expects: into the dialog when
+// it opens, back to what opened it when it closes.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { writeTemplate } from '../support/temp.ts';
+import { openScriptedShell, shows } from './scripted-shell.ts';
+import type { ScriptedShell } from './scripted-shell.ts';
+
+type Focus = { document: { activeElement: unknown } };
+
+function focused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => element === (globalThis as unknown as Focus).document.activeElement);
+}
+
+/** Presses Tab until `target` has the focus (at most `limit` times); fails naming what had it. */
+async function tabTo(page: Page, target: Locator, limit = 40): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (await focused(target)) return;
+    await page.keyboard.press('Tab');
+  }
+  const where = await page.evaluate('document.activeElement?.outerHTML.slice(0, 120)');
+  throw new Error(`Tab never reached the target; the focus is on ${String(where)}`);
+}
+
+describe('keyboard only', () => {
+  let shell: ScriptedShell;
+  let template: string;
+
+  before(async () => {
+    shell = await openScriptedShell();
+    template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+  });
+
+  after(async () => {
+    await shell?.close();
+  });
+
+  it('creates an instance: focus goes into the dialog and back to "New instance…"', { timeout: 60_000 }, async () => {
+    const { page } = shell;
+    await page.goto(shell.server.url);
+    await shows(page.locator('main'), 'No instances yet');
+    const opener = page.getByRole('button', { name: 'New instance…' });
+    await tabTo(page, opener);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New instance' });
+    await dialog.waitFor();
+    assert.ok(await focused(dialog.getByLabel('Name')), 'the name field has the focus when the dialog opens');
+    await page.keyboard.type('kb1');
+    const templateSelect = dialog.getByLabel('Template', { exact: true });
+    await shows(templateSelect, 'A lima.yaml file…');
+    await tabTo(page, templateSelect, 5);
+    await page.keyboard.press('End'); // the last choice: a lima.yaml file of my own
+    const file = dialog.getByLabel('Template file (lima.yaml path)');
+    await file.waitFor();
+    await tabTo(page, file, 3);
+    await page.keyboard.type(template);
+    await page.keyboard.press('Enter'); // submits the form
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 }).catch(async (error: unknown) => {
+      throw new Error(`the dialog stayed open showing: ${await dialog.innerText()}`, { cause: error });
+    });
+    await shows(page.getByTestId('status-kb1'), 'Stopped');
+    assert.ok(await focused(opener), 'the focus is back on "New instance…"');
+  });
+
+  it('starts it from its row with Space, and Tab goes on from there', async () => {
+    const { page } = shell;
+    const start = page.getByRole('button', { name: 'Start kb1' });
+    await tabTo(page, start);
+    await page.keyboard.press('Space');
+    await shows(page.getByTestId('status-kb1'), 'Running');
+    // Start is off now; the next Tab continues in the row instead of starting over at the top.
+    await tabTo(page, page.getByRole('button', { name: 'Stop kb1', exact: true }), 2);
+  });
+
+  it('opens the delete confirmation on Cancel and returns the focus to Delete when cancelled', async () => {
+    const { page } = shell;
+    const remove = page.getByRole('button', { name: 'Delete kb1' });
+    await tabTo(page, remove, 6);
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog', { name: 'Delete kb1?' });
+    await confirm.waitFor();
+    assert.ok(await focused(confirm.getByRole('button', { name: 'Cancel' })), 'Cancel, the safe choice, has the focus');
+    await page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'hidden' });
+    assert.ok(await focused(remove), 'the focus is back on Delete kb1');
+    assert.equal(await page.locator('tr[data-instance="kb1"]').count(), 1, 'nothing was deleted');
+  });
+
+  it('logged no page errors', () => {
+    assert.deepEqual(shell.pageErrors, []);
+  });
+});
