@@ -1,10 +1,12 @@
 // The driver contract: what every Corral driver implements, built in or installed from a
-// bundle. The engine talks to a driver only through this file's types, over Comlink RPC on
-// the "rpc" channel of a link (link.ts), with byte streams on channels of their own.
+// bundle, read top-down: the interfaces (what a driver author writes), then the schemas of
+// what crosses the process boundary, then the wire table that both sides dispatch and check
+// by. The engine talks to a driver only through this file's types, over Comlink RPC on the
+// "rpc" channel of a link (link.ts), with byte streams on channels of their own.
 //
 // Call order, for one driver process:
-//   1. hello()                      handshake: protocol version, identity, capabilities
-//   2. configure(settings)          once; returns nothing, turns the driver into a ConfiguredDriver
+//   1. hello()                      the handshake: describe() plus the protocol version
+//   2. configure(settings)          once; turns the definition into a configured Driver
 //   3. for each instance, any of:
 //        validate -> create                         when the instance is made
 //        clone, resizeDisk                          on a stopped instance (clone, edit)
@@ -15,9 +17,108 @@
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
 import { z } from 'zod';
+import type { StreamHub } from './streams.ts';
 
 /** Bumped on any incompatible change to the types or methods below. */
 export const PROTOCOL_VERSION = 1;
+
+// --- What a driver author writes ----------------------------------------------------------
+
+/**
+ * A driver: who it is, and how it becomes a configured Driver. serveDriver() serves it as the
+ * handshake: hello() answers describe() with PROTOCOL_VERSION added, and configure() is called
+ * once, after hello() and before anything else.
+ */
+export interface DriverDefinition {
+  /** Identity, capabilities and availability. Cheap and side-effect free: it doubles as the health check. */
+  describe(): Promise<DriverDescription>;
+  /** Gives the driver its settings (validated) and the context; returns the configured driver. */
+  configure(settings: DriverSettings, context: DriverContext): Promise<Driver>;
+}
+
+/** What serveDriver() hands a driver when it is configured. */
+export interface DriverContext {
+  /** Byte streams to the engine (console output out, keystrokes in). */
+  streams: StreamHub;
+  /** Pushes an event to the engine, unprompted (a VM that stopped by itself, say). */
+  emit(event: DriverEvent): void;
+}
+
+/** The methods a configured driver serves. Every method may throw a DriverError. */
+export interface Driver {
+  // --- Creation -------------------------------------------------------------------------
+  /** Checks that this driver can run the spec (arch, formats, files); throws INVALID_CONFIG naming the field. */
+  validate(spec: InstanceSpec): Promise<void>;
+  /**
+   * Creates the driver's files in the instance folder (disk overlay and the like). Idempotent.
+   * The engine runs it in a staging folder that it then renames into place, so the files must
+   * not record the folder's own path.
+   */
+  create(spec: InstanceSpec): Promise<void>;
+  /** Removes every file the driver made for the instance. The VM must be stopped (INVALID_STATE). */
+  delete(spec: InstanceSpec): Promise<void>;
+  /**
+   * Makes `target` a copy of the stopped instance `source`: the driver's files (disks) copied
+   * into target.dir, which is a staging folder the engine renames into place, as for create().
+   */
+  clone(source: InstanceSpec, target: InstanceSpec): Promise<void>;
+  /**
+   * Grows the stopped instance's disk to spec.config.diskBytes (an edit). Never shrinks:
+   * INVALID_CONFIG (field "disk") when the disk is larger already.
+   */
+  resizeDisk(spec: InstanceSpec): Promise<void>;
+
+  // --- Lifecycle ------------------------------------------------------------------------
+  /** Starts the VM detached from the driver process, so it outlives it; returns once it runs. */
+  start(spec: InstanceSpec): Promise<StartResult>;
+  /** Stops the VM: graceful power-down first unless forced, ended after the timeout. */
+  stop(spec: InstanceSpec, options: StopOptions): Promise<void>;
+  /** Freezes the VM's CPUs (capability `pause`). */
+  pause(spec: InstanceSpec): Promise<void>;
+  /** Undoes pause() (capability `pause`). */
+  resume(spec: InstanceSpec): Promise<void>;
+  /** The VM's state from live facts (process alive, hypervisor query), never from a stored flag. */
+  inspect(spec: InstanceSpec): Promise<InspectResult>;
+
+  // --- Console (capability `console`) -----------------------------------------------------
+  /** Connects the serial console to stream `streamId`: guest bytes flow out on it, bytes sent in reach the guest. */
+  openConsole(spec: InstanceSpec, streamId: string): Promise<void>;
+  /** Disconnects a stream opened by openConsole(). Closing an unknown stream is not an error. */
+  closeConsole(streamId: string): Promise<void>;
+
+  // --- Display and snapshots (capability-gated; UNSUPPORTED otherwise) -------------------
+  /** How to reach the running VM's display, or null when it has none (capability `display`). */
+  display(spec: InstanceSpec): Promise<DisplayInfo | null>;
+  /** The instance's snapshots, running or stopped (capability `snapshots`). */
+  listSnapshots(spec: InstanceSpec): Promise<Snapshot[]>;
+  /** Saves a snapshot named `tag`: memory too while running, the disk while stopped. */
+  createSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+  /** Returns the instance to snapshot `tag`. */
+  applySnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+  /** Removes snapshot `tag`. */
+  deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+}
+
+export interface StopOptions {
+  /** Skip the graceful ACPI power-down and end the VM at once. */
+  force: boolean;
+  /** How long a graceful stop may take before the VM is ended. */
+  timeoutMs: number;
+}
+
+/** The handshake as the driver describes itself; serveDriver() adds the protocol version. */
+export type DriverDescription = Omit<Handshake, 'protocol'>;
+
+/** The handshake on the wire: DriverDefinition as the engine calls it, before configure(). */
+export interface UnconfiguredDriver {
+  hello(): Promise<Handshake>;
+  configure(settings: DriverSettings): Promise<void>;
+}
+
+/** What serveDriver() exposes over RPC: the handshake methods plus the driver's methods. */
+export type DriverRpc = UnconfiguredDriver & Driver;
+
+// --- What crosses the boundary ------------------------------------------------------------
 
 export const capabilitiesSchema = z.object({
   pause: z.boolean(),
@@ -117,13 +218,6 @@ export const snapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
-export interface StopOptions {
-  /** Skip the graceful ACPI power-down and end the VM at once. */
-  force: boolean;
-  /** How long a graceful stop may take before the VM is ended. */
-  timeoutMs: number;
-}
-
 /** Events a driver pushes on its "events" channel, unprompted. */
 export const driverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
@@ -131,64 +225,60 @@ export const driverEventSchema = z.discriminatedUnion('type', [
 ]);
 export type DriverEvent = z.infer<typeof driverEventSchema>;
 
-/** What a process offers before configure(): who it is, and the way to configure it. */
-export interface UnconfiguredDriver {
-  /** Handshake. Cheap and side-effect free; called first. */
-  hello(): Promise<Handshake>;
-  /** Gives the driver its settings. Called once, after hello() and before anything else. */
-  configure(settings: DriverSettings): Promise<void>;
+// --- The wire table ---------------------------------------------------------------------------
+
+type MethodArgs<K extends keyof Driver> = Parameters<Driver[K]>;
+type MethodResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
+
+/** One argument as the driver side reads it: its schema, and what to call it in an error. */
+export interface WireArg<T> {
+  what: string;
+  schema: z.ZodType<T>;
 }
 
-/** The methods a configured driver serves. Every method may throw a DriverError. */
-export interface Driver {
-  // --- Creation -------------------------------------------------------------------------
-  /** Checks that this driver can run the spec (arch, formats, files); throws INVALID_CONFIG naming the field. */
-  validate(spec: InstanceSpec): Promise<void>;
-  /**
-   * Creates the driver's files in the instance folder (disk overlay and the like). Idempotent.
-   * The engine runs it in a staging folder that it then renames into place, so the files must
-   * not record the folder's own path.
-   */
-  create(spec: InstanceSpec): Promise<void>;
-  /** Removes every file the driver made for the instance. The VM must be stopped (INVALID_STATE). */
-  delete(spec: InstanceSpec): Promise<void>;
-  /**
-   * Makes `target` a copy of the stopped instance `source`: the driver's files (disks) copied
-   * into target.dir, which is a staging folder the engine renames into place, as for create().
-   */
-  clone(source: InstanceSpec, target: InstanceSpec): Promise<void>;
-  /**
-   * Grows the stopped instance's disk to spec.config.diskBytes (an edit). Never shrinks:
-   * INVALID_CONFIG (field "disk") when the disk is larger already.
-   */
-  resizeDisk(spec: InstanceSpec): Promise<void>;
+type WireArgs<T extends unknown[]> = { [I in keyof T]: WireArg<T[I]> };
 
-  // --- Lifecycle ------------------------------------------------------------------------
-  /** Starts the VM detached from the driver process, so it outlives it; returns once it runs. */
-  start(spec: InstanceSpec): Promise<StartResult>;
-  /** Stops the VM: graceful power-down first unless forced, ended after the timeout. */
-  stop(spec: InstanceSpec, options: StopOptions): Promise<void>;
-  /** Freezes the VM's CPUs (capability `pause`). */
-  pause(spec: InstanceSpec): Promise<void>;
-  /** Undoes pause(). */
-  resume(spec: InstanceSpec): Promise<void>;
-  /** The VM's state from live facts (process alive, hypervisor query), never from a stored flag. */
-  inspect(spec: InstanceSpec): Promise<InspectResult>;
-
-  // --- Console --------------------------------------------------------------------------
-  /** Connects the serial console to stream `streamId`: guest bytes flow out on it, bytes sent in reach the guest. */
-  openConsole(spec: InstanceSpec, streamId: string): Promise<void>;
-  /** Disconnects a stream opened by openConsole(). Closing an unknown stream is not an error. */
-  closeConsole(streamId: string): Promise<void>;
-
-  // --- Display and snapshots (capability-gated; UNSUPPORTED otherwise) -------------------
-  /** How to reach the running VM's display, or null when it has none. */
-  display(spec: InstanceSpec): Promise<DisplayInfo | null>;
-  listSnapshots(spec: InstanceSpec): Promise<Snapshot[]>;
-  createSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
-  applySnapshot(spec: InstanceSpec, tag: string): Promise<void>;
-  deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+/** How one method crosses the boundary. */
+export interface MethodWire<K extends keyof Driver> {
+  /** Parsed on the driver side before the driver sees them: the engine is another process. */
+  args: WireArgs<MethodArgs<K>>;
+  /** Checked on the engine side before the engine uses it. */
+  result: z.ZodType<MethodResult<K>>;
+  /** No side effects: the engine repeats it once when it hit a process that had just died. */
+  readOnly: boolean;
 }
 
-/** What serveDriver() exposes over RPC: the handshake methods plus the driver's methods. */
-export type DriverRpc = UnconfiguredDriver & Driver;
+const spec: WireArg<InstanceSpec> = { what: 'instance spec', schema: instanceSpecSchema };
+/** Ids and tags arrive as strings; anything else is turned into one, as a string parameter would be. */
+const text = (what: string): WireArg<string> => ({ what, schema: z.unknown().transform(String) });
+const stopOptions: WireArg<StopOptions> = {
+  what: 'stop options',
+  schema: z.object({ force: z.unknown(), timeoutMs: z.unknown() })
+    .transform((o) => ({ force: o.force === true, timeoutMs: Number(o.timeoutMs) || 30_000 })),
+};
+/** Methods that return nothing: whatever comes back is dropped. */
+const nothing = z.unknown().transform((): void => undefined);
+
+/** Every method of Driver, once: the driver-side dispatcher (serve.ts) and the engine's host (core/drivers/host.ts) both run on it. */
+export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
+  validate: { args: [spec], result: nothing, readOnly: true },
+  create: { args: [spec], result: nothing, readOnly: false },
+  delete: { args: [spec], result: nothing, readOnly: false },
+  clone: { args: [spec, spec], result: nothing, readOnly: false },
+  resizeDisk: { args: [spec], result: nothing, readOnly: false },
+  start: { args: [spec], result: startResultSchema, readOnly: false },
+  stop: { args: [spec, stopOptions], result: nothing, readOnly: false },
+  pause: { args: [spec], result: nothing, readOnly: false },
+  resume: { args: [spec], result: nothing, readOnly: false },
+  inspect: { args: [spec], result: inspectResultSchema, readOnly: true },
+  openConsole: { args: [spec, text('stream id')], result: nothing, readOnly: false },
+  closeConsole: { args: [text('stream id')], result: nothing, readOnly: true },
+  display: { args: [spec], result: displayInfoSchema.nullable(), readOnly: true },
+  listSnapshots: { args: [spec], result: z.array(snapshotSchema), readOnly: true },
+  createSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
+  applySnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
+  deleteSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
+};
+
+/** The method names, in the table's order. */
+export const driverMethodNames = Object.keys(driverMethods) as Array<keyof Driver>;

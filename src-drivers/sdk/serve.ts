@@ -5,24 +5,10 @@
 import { DriverError } from './errors.ts';
 import { createLink } from './link.ts';
 import type { Frame, Link } from './link.ts';
-import { PROTOCOL_VERSION, driverSettingsSchema, instanceSpecSchema } from './protocol.ts';
-import type { Driver, DriverEvent, DriverRpc, DriverSettings, Handshake, InstanceSpec, StopOptions } from './protocol.ts';
+import { PROTOCOL_VERSION, driverMethodNames, driverMethods, driverSettingsSchema } from './protocol.ts';
+import type { Driver, DriverContext, DriverDefinition, DriverRpc, DriverSettings, MethodWire, WireArg } from './protocol.ts';
 import { exposeOnLink } from './rpc.ts';
 import { StreamHub } from './streams.ts';
-
-/** What serveDriver() hands a driver when it is configured. */
-export interface DriverContext {
-  /** Byte streams to the engine (console output out, keystrokes in). */
-  streams: StreamHub;
-  /** Pushes an event to the engine, unprompted (a VM that stopped by itself, say). */
-  emit(event: DriverEvent): void;
-}
-
-/** A driver implementation: its identity, and a factory for the configured driver. */
-export interface DriverDefinition {
-  describe(): Promise<Omit<Handshake, 'protocol'>>;
-  configure(settings: DriverSettings, context: DriverContext): Promise<Driver>;
-}
 
 interface ParentPortLike {
   postMessage(message: unknown): void;
@@ -51,19 +37,31 @@ export function connectToEngine(): Link {
   }, report);
 }
 
-function parseSpec(spec: unknown): InstanceSpec {
-  const parsed = instanceSpecSchema.safeParse(spec);
-  if (!parsed.success) throw new DriverError('INVALID_CONFIG', `the engine sent a malformed instance spec: ${parsed.error.message}`);
+/** Reads one argument as the wire table says; a malformed one is refused before the driver sees it. */
+function parseArg<T>(arg: WireArg<T>, raw: unknown): T {
+  const parsed = arg.schema.safeParse(raw);
+  if (!parsed.success) throw new DriverError('INVALID_CONFIG', `the engine sent a malformed ${arg.what}: ${parsed.error.message}`);
   return parsed.data;
 }
 
-/** Wraps a definition in the RPC surface: handshake, configure-once, spec validation. */
+type AnyMethod = (...args: unknown[]) => Promise<unknown>;
+
+/** Wraps a definition in the RPC surface: handshake, configure-once, and every method of the wire table with its arguments parsed. */
 export function driverRpc(definition: DriverDefinition, context: DriverContext): DriverRpc {
   let driver: Driver | undefined;
   const configured = (): Driver => {
     if (!driver) throw new DriverError('INVALID_STATE', 'the driver is not configured: call configure() after hello()');
     return driver;
   };
+  const dispatch = (name: keyof Driver): AnyMethod => {
+    const wire = driverMethods[name] as MethodWire<keyof Driver>;
+    return async (...raw) => {
+      const target = configured();
+      const args = (wire.args as WireArg<unknown>[]).map((arg, i) => parseArg(arg, raw[i]));
+      return (target[name] as AnyMethod).apply(target, args);
+    };
+  };
+  const methods = Object.fromEntries(driverMethodNames.map((name) => [name, dispatch(name)])) as unknown as Driver;
   return {
     async hello() {
       return { protocol: PROTOCOL_VERSION, ...(await definition.describe()) };
@@ -72,23 +70,7 @@ export function driverRpc(definition: DriverDefinition, context: DriverContext):
       if (driver) throw new DriverError('INVALID_STATE', 'configure() was already called');
       driver = await definition.configure(driverSettingsSchema.parse(settings), context);
     },
-    validate: (spec) => configured().validate(parseSpec(spec)),
-    create: (spec) => configured().create(parseSpec(spec)),
-    delete: (spec) => configured().delete(parseSpec(spec)),
-    clone: (source, target) => configured().clone(parseSpec(source), parseSpec(target)),
-    resizeDisk: (spec) => configured().resizeDisk(parseSpec(spec)),
-    start: (spec) => configured().start(parseSpec(spec)),
-    stop: (spec, options: StopOptions) => configured().stop(parseSpec(spec), { force: options.force === true, timeoutMs: Number(options.timeoutMs) || 30_000 }),
-    pause: (spec) => configured().pause(parseSpec(spec)),
-    resume: (spec) => configured().resume(parseSpec(spec)),
-    inspect: (spec) => configured().inspect(parseSpec(spec)),
-    openConsole: (spec, streamId) => configured().openConsole(parseSpec(spec), String(streamId)),
-    closeConsole: (streamId) => configured().closeConsole(String(streamId)),
-    display: (spec) => configured().display(parseSpec(spec)),
-    listSnapshots: (spec) => configured().listSnapshots(parseSpec(spec)),
-    createSnapshot: (spec, tag) => configured().createSnapshot(parseSpec(spec), String(tag)),
-    applySnapshot: (spec, tag) => configured().applySnapshot(parseSpec(spec), String(tag)),
-    deleteSnapshot: (spec, tag) => configured().deleteSnapshot(parseSpec(spec), String(tag)),
+    ...methods,
   };
 }
 

@@ -3,8 +3,7 @@
 // by the built-in drivers' tests; not part of a driver at run time.
 import { createLink } from './link.ts';
 import type { Frame, Link } from './link.ts';
-import type { DriverEvent } from './protocol.ts';
-import type { DriverContext } from './serve.ts';
+import type { DriverContext, DriverEvent } from './protocol.ts';
 import { StreamHub } from './streams.ts';
 
 /** Two ends of an in-memory link, delivering asynchronously like a real pipe. */

@@ -5,11 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
-import {
-  PROTOCOL_VERSION, displayInfoSchema, driverEventSchema, handshakeSchema, inspectResultSchema, snapshotSchema, startResultSchema,
-} from '../../../src-drivers/sdk/protocol.ts';
+import { PROTOCOL_VERSION, driverEventSchema, driverMethods, handshakeSchema } from '../../../src-drivers/sdk/protocol.ts';
 import type { Driver, DriverEvent, DriverRpc, Handshake } from '../../../src-drivers/sdk/protocol.ts';
 import { wrapLink } from '../../../src-drivers/sdk/rpc.ts';
 import type { Remote } from '../../../src-drivers/sdk/rpc.ts';
@@ -57,17 +54,6 @@ interface Connection {
   /** The remote method, created once: each property read on a Comlink proxy builds a new proxy. */
   method(name: keyof Driver): (...args: unknown[]) => Promise<unknown>;
 }
-
-/** Result schemas for the methods that return something; the rest return nothing. */
-const resultSchemas: Partial<Record<keyof Driver, z.ZodType>> = {
-  start: startResultSchema,
-  inspect: inspectResultSchema,
-  display: displayInfoSchema.nullable(),
-  listSnapshots: z.array(snapshotSchema),
-};
-
-/** Methods without side effects, repeated once when they hit a process that just died. */
-const retryable = new Set<keyof Driver>(['inspect', 'display', 'listSnapshots', 'closeConsole', 'validate']);
 
 type DriverResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
 
@@ -124,14 +110,12 @@ export class DriverHost {
     } catch (error) {
       // A process killed a moment ago may not have been noticed yet when the call went out.
       // Calls that only read are safe to repeat, so they get one try on a fresh process.
-      if (!(error instanceof DriverError && error.code === 'DRIVER_CRASHED' && retryable.has(method))) throw error;
+      if (!(error instanceof DriverError && error.code === 'DRIVER_CRASHED' && driverMethods[method].readOnly)) throw error;
       await connection.process.exited;
       const fresh = await this.#connect();
       result = await this.#raceExit(fresh, fresh.method(method)(...args), method);
     }
-    const schema = resultSchemas[method];
-    if (!schema) return undefined as DriverResult<K>;
-    const parsed = schema.safeParse(result);
+    const parsed = driverMethods[method].result.safeParse(result);
     if (!parsed.success) throw new DriverError('INTERNAL', `driver ${this.name} returned a malformed ${method} result: ${parsed.error.message}`);
     return parsed.data as DriverResult<K>;
   }
