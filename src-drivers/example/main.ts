@@ -3,8 +3,8 @@
 // configure, the methods), replace the bodies. See ../sdk/GUIDE.md.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError, serveDriver } from '../sdk/index.ts';
-import type { Driver, InstanceSpec, VmState } from '../sdk/index.ts';
+import { DriverError, answerUnsupported, serveDriver } from '../sdk/index.ts';
+import type { DriverDescription, InstanceSpec, VmState } from '../sdk/index.ts';
 
 const stateFile = (spec: InstanceSpec) => path.join(spec.dir, 'example-vm.json');
 
@@ -23,23 +23,20 @@ async function writeState(spec: InstanceSpec, state: VmState): Promise<void> {
   await fs.rename(temp, stateFile(spec));
 }
 
-const unsupported = async (): Promise<never> => {
-  throw new DriverError('UNSUPPORTED', 'the example driver has no such feature');
+const description: DriverDescription = {
+  name: 'example',
+  version: '0.1.0',
+  description: 'A minimal example driver (no real VMs)',
+  platforms: ['linux', 'darwin'],
+  // No console, display or snapshots: answerUnsupported() refuses those methods with UNSUPPORTED.
+  capabilities: { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw', 'qcow2'], accelerators: ['none'] },
+  available: { ok: true },
 };
 
 serveDriver({
-  async describe() {
-    return {
-      name: 'example',
-      version: '0.1.0',
-      description: 'A minimal example driver (no real VMs)',
-      platforms: ['linux', 'darwin'],
-      capabilities: { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw', 'qcow2'], accelerators: ['none'] },
-      available: { ok: true },
-    };
-  },
-  async configure(): Promise<Driver> {
-    return {
+  describe: async () => description,
+  async configure() {
+    return answerUnsupported(description, {
       async validate(spec) {
         if (spec.config.arch !== 'x86_64') throw new DriverError('INVALID_CONFIG', `the example driver runs x86_64 only, not ${spec.config.arch}`, { field: 'arch' });
       },
@@ -70,13 +67,6 @@ serveDriver({
         await writeState(spec, 'Running');
       },
       inspect: async (spec) => ({ state: await readState(spec) }),
-      openConsole: unsupported,
-      closeConsole: async () => undefined, // closing an unknown stream is not an error
-      display: async () => null,
-      listSnapshots: unsupported,
-      createSnapshot: unsupported,
-      applySnapshot: unsupported,
-      deleteSnapshot: unsupported,
-    };
+    });
   },
 });

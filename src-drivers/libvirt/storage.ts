@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError } from '../sdk/index.ts';
+import { DriverError, formatBytes } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import type { Owner } from './domain.ts';
 import type { InstancePaths } from './paths.ts';
@@ -85,15 +85,4 @@ export async function growDisk(virsh: Virsh, paths: InstancePaths, bytes: number
   await withPool(virsh, paths.dir, async (pool) => {
     await virsh.run(['vol-resize', '--pool', pool, path.basename(paths.disk), String(bytes)]);
   });
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value} ${units[unit]}`;
 }

@@ -1,8 +1,6 @@
 // Whether this driver can run a spec, checked before anything is made. Errors name the field
 // in Lima's lima.yaml terms, since that is the file the user edits.
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { DriverError } from '../sdk/index.ts';
+import { DriverError, invalid, readable } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfiles } from './domain.ts';
 import type { DomainType } from './domain.ts';
@@ -10,19 +8,6 @@ import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
 import type { Virsh } from './virsh.ts';
 
 const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
-
-function invalid(field: string, message: string): DriverError {
-  return new DriverError('INVALID_CONFIG', message, { field });
-}
-
-async function readable(file: string, field: string, what: string): Promise<void> {
-  try {
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable';
-    throw invalid(field, `the ${what} ${file} ${why}`);
-  }
-}
 
 export interface ValidateOptions {
   virsh: Virsh;
@@ -52,10 +37,10 @@ export async function validateSpec(spec: InstanceSpec, options: ValidateOptions)
     throw invalid('runtimeDir', `the socket path ${paths.serialSocket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
   }
   if (options.localFiles) {
-    if (config.image) await readable(config.image.path, 'images[0].location', 'image');
-    if (config.kernel) await readable(config.kernel.path, 'images[0].kernel.location', 'kernel');
-    if (config.initrd) await readable(config.initrd.path, 'images[0].initrd.location', 'initrd');
-    if (config.cidata) await readable(config.cidata.path, 'cidata', 'cidata seed disk');
+    if (config.image) await readable('images[0].location', config.image.path, 'image');
+    if (config.kernel) await readable('images[0].kernel.location', config.kernel.path, 'kernel');
+    if (config.initrd) await readable('images[0].initrd.location', config.initrd.path, 'initrd');
+    if (config.cidata) await readable('cidata', config.cidata.path, 'cidata seed disk');
   }
   // Can this libvirt emulate the arch and machine at all (is the qemu-system binary installed)?
   try {

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
-import { DriverError } from '../sdk/index.ts';
+import { DriverError, TransitionGuard, notRunning, pollUntil, powerDownThenEnd, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { acceleratorOf, domainXml, ensureIdentity, forgetIdentity, readIdentity } from './domain.ts';
 import type { DomainIdentity, DomainType, Owner } from './domain.ts';
@@ -21,7 +20,7 @@ import type { DomainState } from './state.ts';
 import { validateSpec } from './validate.ts';
 import { DOCUMENT } from './virsh.ts';
 import type { Virsh } from './virsh.ts';
-import { WatchedVms } from './watch.ts';
+import { DomainWatch } from './watch.ts';
 import { child, parseXml } from './xml.ts';
 
 /** VNC authentication (DES) uses the first 8 bytes of a password and ignores the rest. */
@@ -35,22 +34,20 @@ export interface LibvirtSettings {
   local: boolean;
 }
 
-type Transition = 'Starting' | 'Stopping';
-
 const exists = (file: string) => access(file).then(() => true, () => false);
 
 export class LibvirtDriver implements Driver {
   readonly #settings: LibvirtSettings;
   readonly #virsh: Virsh;
   readonly #context: DriverContext;
-  readonly #vms: WatchedVms;
-  readonly #transitions = new Map<string, Transition>();
+  readonly #vms: DomainWatch;
+  readonly #transitions = new TransitionGuard();
 
   constructor(settings: LibvirtSettings, context: DriverContext) {
     this.#settings = settings;
     this.#virsh = settings.virsh;
     this.#context = context;
-    this.#vms = new WatchedVms(context, settings.virsh);
+    this.#vms = new DomainWatch(context, settings.virsh);
   }
 
   // --- Creation ---------------------------------------------------------------------------
@@ -72,7 +69,7 @@ export class LibvirtDriver implements Driver {
     const identity = await readIdentity(spec, paths);
     if (identity) {
       const state = await this.#state(identity);
-      if (state && isActive(state)) throw new DriverError('INVALID_STATE', `cannot delete ${spec.name}: it is running (${state.state}); stop it first`, { instance: spec.name });
+      if (state && isActive(state)) throw stillRunning(spec, 'delete', state.state);
       // The domain and its snapshots' metadata; the disk (and the snapshots in it) go below.
       if (state) await this.#virsh.runOrMissing(['undefine', identity.uuid, '--snapshots-metadata', '--managed-save']);
       this.#vms.ended(identity);
@@ -119,8 +116,11 @@ export class LibvirtDriver implements Driver {
   // --- Lifecycle --------------------------------------------------------------------------
 
   async start(spec: InstanceSpec): Promise<StartResult> {
+    return this.#transitions.during(spec, 'Starting', () => this.#start(spec));
+  }
+
+  async #start(spec: InstanceSpec): Promise<StartResult> {
     const paths = instancePaths(spec);
-    this.#claim(spec, 'Starting');
     let started: DomainIdentity | undefined;
     try {
       await this.validate(spec);
@@ -151,35 +151,30 @@ export class LibvirtDriver implements Driver {
         await this.#virsh.runOrMissing(['destroy', identity.uuid]).catch(() => undefined);
       }
       throw error;
-    } finally {
-      this.#transitions.delete(spec.dir);
     }
   }
 
   async stop(spec: InstanceSpec, options: StopOptions): Promise<void> {
-    const paths = instancePaths(spec);
-    this.#claim(spec, 'Stopping');
-    try {
+    await this.#transitions.during(spec, 'Stopping', async () => {
+      const paths = instancePaths(spec);
       const identity = await readIdentity(spec, paths);
       const state = identity && await this.#state(identity);
       if (!identity || !state || !isActive(state)) throw notRunning(spec, 'stop');
       this.#vms.watch(spec, identity, paths);
       this.#vms.silence(identity);
-      if (!options.force) {
-        const outcome = await this.#powerDown(identity, state, options.timeoutMs)
-          .catch((error: unknown) => `the power-down failed (${error instanceof Error ? error.message : String(error)})`);
-        if (outcome === true) return await this.#cleanUp(identity, paths);
-        this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${outcome}; ending the VM` });
-      }
-      // libvirt ends QEMU (SIGTERM, then SIGKILL) and returns once it is gone.
-      await this.#virsh.runOrMissing(['destroy', identity.uuid]).catch(async (error: unknown) => {
-        const after = await this.#state(identity);
-        if (after && isActive(after)) throw error; // not merely "it went by itself meanwhile"
-      });
-      await this.#cleanUp(identity, paths);
-    } finally {
-      this.#transitions.delete(spec.dir);
-    }
+      await powerDownThenEnd(spec, options, {
+        powerDown: (timeoutMs) => this.#powerDown(identity, state, timeoutMs),
+        end: async () => {
+          // libvirt ends QEMU (SIGTERM, then SIGKILL) and returns once it is gone.
+          await this.#virsh.runOrMissing(['destroy', identity.uuid]).catch(async (error: unknown) => {
+            const after = await this.#state(identity);
+            if (after && isActive(after)) throw error; // not merely "it went by itself meanwhile"
+          });
+          await this.#cleanUp(identity, paths);
+        },
+        cleanUp: () => this.#cleanUp(identity, paths),
+      }, this.#context);
+    });
   }
 
   async pause(spec: InstanceSpec): Promise<void> {
@@ -196,7 +191,7 @@ export class LibvirtDriver implements Driver {
 
   async inspect(spec: InstanceSpec): Promise<InspectResult> {
     const paths = instancePaths(spec);
-    const transition = this.#transitions.get(spec.dir);
+    const transition = this.#transitions.of(spec);
     const identity = await readIdentity(spec, paths);
     const state = identity && await this.#state(identity);
     if (!identity || !state || !isActive(state)) {
@@ -309,13 +304,6 @@ export class LibvirtDriver implements Driver {
     await this.#virsh.run(['define', DOCUMENT, '--validate'], { document: xml });
   }
 
-  /** The engine serialises calls per instance; this catches a second start/stop that slipped through. */
-  #claim(spec: InstanceSpec, transition: Transition): void {
-    const current = this.#transitions.get(spec.dir);
-    if (current) throw new DriverError('BUSY', `${spec.name} is ${current === 'Starting' ? 'starting' : 'stopping'} already`, { instance: spec.name });
-    this.#transitions.set(spec.dir, transition);
-  }
-
   /** Where a snapshot call goes: the instance's domain, defined from the spec first when it is not running. */
   async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
     const paths = instancePaths(spec);
@@ -334,7 +322,7 @@ export class LibvirtDriver implements Driver {
   async #stopped(spec: InstanceSpec, what: string): Promise<void> {
     const identity = await readIdentity(spec, instancePaths(spec));
     const state = identity && await this.#state(identity);
-    if (state && isActive(state)) throw new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is running (${state.state}); stop it first`, { instance: spec.name });
+    if (state && isActive(state)) throw stillRunning(spec, what, state.state);
   }
 
   /** The identity and state of a running (or paused) VM, or INVALID_STATE naming what could not be done. */
@@ -351,13 +339,11 @@ export class LibvirtDriver implements Driver {
     if (state.state === 'paused') await this.#virsh.run(['resume', identity.uuid]);
     // The power button (QEMU's system_powerdown): ACPI on x86, a GPIO key on the virt machines.
     await this.#virsh.run(['shutdown', identity.uuid]);
-    const deadline = Date.now() + timeoutMs;
-    for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+    const off = await pollUntil(async () => {
       const now = await this.#state(identity);
-      if (!now || !isActive(now)) return true;
-      if (Date.now() >= deadline) return `the guest did not power off within ${timeoutMs} ms`;
-      await delay(Math.min(wait, Math.max(0, deadline - Date.now())));
-    }
+      return !now || !isActive(now);
+    }, timeoutMs);
+    return off || `the guest did not power off within ${timeoutMs} ms`;
   }
 
   /** After the VM has gone: consoles end, the watch stops, the socket QEMU bound goes. */
@@ -365,8 +351,4 @@ export class LibvirtDriver implements Driver {
     this.#vms.ended(identity);
     await rm(paths.serialSocket, { force: true });
   }
-}
-
-export function notRunning(spec: InstanceSpec, what: string): DriverError {
-  return new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is not running`, { instance: spec.name });
 }

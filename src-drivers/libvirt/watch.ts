@@ -1,15 +1,16 @@
-// The VMs this driver process is looking after: their consoles, and a watch that notices when
-// a VM goes by itself (the guest powered off, QEMU crashed, someone ran `virsh destroy`), so
-// consoles end and the engine hears of it. libvirt says so itself: one `virsh event --loop`
+// How this driver process notices that a domain it looks after went by itself (the guest
+// powered off, QEMU crashed, someone ran `virsh destroy`), so consoles end and the engine
+// hears of it; the bookkeeping of consoles and of VMs the driver is ending itself is the SDK's
+// WatchedVms. libvirt says so itself: one `virsh event --loop`
 // per driver process, started while any VM is watched, prints every domain lifecycle event.
 // It ends with the driver process (exit, SIGTERM), runs with a timeout (so one orphaned by a
 // SIGKILLed driver does not live on for long) and is started again while VMs are watched, each
 // time followed by a look at every watched domain's state, which covers anything that happened
 // while no listener was registered.
-import { SerialConsole } from '../sdk/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { DriverContext, InstanceSpec } from '../sdk/index.ts';
+import { WatchedVms } from '../sdk/index.ts';
+import type { DriverContext, InstanceSpec, SerialConsole, WatchedVm } from '../sdk/index.ts';
 import type { DomainIdentity } from './domain.ts';
 import type { InstancePaths } from './paths.ts';
 import { isActive, parseDomstate, parseLifecycleEvent } from './state.ts';
@@ -20,13 +21,9 @@ const LISTENER_LIFETIME_S = 300;
 /** After a listener failed, the wait before the next one. */
 const RESTART_BACKOFF_MS = 2_000;
 
-interface WatchedVm {
-  spec: InstanceSpec;
+interface DomainFacts {
   identity: DomainIdentity;
   paths: InstancePaths;
-  console: SerialConsole | undefined;
-  /** The driver is ending this VM itself: its exit is not news. */
-  silenced: boolean;
 }
 
 /** Why a domain stopped, from the event's detail, in the user's words. */
@@ -42,11 +39,11 @@ function stopReason(detail: string): string {
   }
 }
 
-export class WatchedVms {
+export class DomainWatch {
   readonly #context: DriverContext;
   readonly #virsh: Virsh;
   /** Keyed by domain name (what events name). */
-  readonly #vms = new Map<string, WatchedVm>();
+  readonly #vms: WatchedVms<DomainFacts>;
   #listener: ChildProcess | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   readonly #killListener = () => this.#listener?.kill();
@@ -62,6 +59,7 @@ export class WatchedVms {
   constructor(context: DriverContext, virsh: Virsh) {
     this.#context = context;
     this.#virsh = virsh;
+    this.#vms = new WatchedVms(context, () => { if (this.#vms.size === 0) this.#stopListening(); });
   }
 
   /** Starts watching the VM (idempotent). */
@@ -69,58 +67,42 @@ export class WatchedVms {
     const current = this.#vms.get(identity.name);
     if (current) {
       current.spec = spec;
-      current.paths = paths;
+      current.watch.paths = paths;
       return;
     }
-    this.#vms.set(identity.name, { spec, identity, paths, console: undefined, silenced: false });
+    this.#vms.add(identity.name, spec, { identity, paths });
     this.#listen();
   }
 
   /** The VM's console, opened on first use. */
   console(spec: InstanceSpec, identity: DomainIdentity, paths: InstancePaths): SerialConsole {
     this.watch(spec, identity, paths);
-    const vm = this.#vms.get(identity.name) as WatchedVm;
-    if (!vm.console || vm.console.isClosed) {
-      vm.console = new SerialConsole(paths.serialLog, paths.serialSocket, this.#context.streams,
-        (message) => this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${message}` }));
-    }
-    return vm.console;
+    const vm = this.#vms.get(identity.name) as WatchedVm<DomainFacts>; // watch() just made sure
+    return this.#vms.console(vm, paths.serialLog, paths.serialSocket);
   }
 
   /** The driver itself is ending the VM: its exit will not be reported as news. */
   silence(identity: DomainIdentity): void {
-    const vm = this.#vms.get(identity.name);
-    if (vm) vm.silenced = true;
+    this.#vms.silence(identity.name);
   }
 
   /** Called after the driver ended a VM: consoles end, the watch stops. */
   ended(identity: DomainIdentity): void {
-    this.#forget(identity.name);
+    this.#vms.forget(identity.name);
   }
 
   detachConsole(streamId: string): void {
-    for (const vm of this.#vms.values()) if (vm.console?.detach(streamId)) return;
+    this.#vms.detachConsole(streamId);
   }
 
   /** Stops every watch and the listener (the VMs keep running). */
   closeAll(): void {
-    for (const name of [...this.#vms.keys()]) this.#forget(name);
-  }
-
-  #forget(name: string): void {
-    const vm = this.#vms.get(name);
-    if (!vm) return;
-    this.#vms.delete(name);
-    vm.console?.close();
-    if (this.#vms.size === 0) this.#stopListening();
+    this.#vms.closeAll();
   }
 
   /** The domain is gone: consoles end, and the engine hears why unless the driver did it. */
   #stopped(name: string, reason: string): void {
-    const vm = this.#vms.get(name);
-    if (!vm) return;
-    this.#forget(name);
-    if (!vm.silenced) this.#context.emit({ type: 'state', instance: vm.spec.name, state: 'Stopped', reason });
+    this.#vms.gone(name, reason);
   }
 
   #listen(): void {

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, copyFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import { DriverError } from '../sdk/index.ts';
+import { DriverError, formatBytes } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { runTool } from './host.ts';
 import type { InstancePaths } from './paths.ts';
@@ -104,15 +104,4 @@ export async function growDisk(qemuImg: string, paths: InstancePaths, bytes: num
       { field: 'disk', currentBytes: virtualSize, requestedBytes: bytes });
   }
   await runTool(qemuImg, ['resize', '-q', '-f', 'qcow2', paths.disk, String(bytes)]);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value} ${units[unit]}`;
 }

@@ -1,27 +1,12 @@
 // Whether this driver can run a spec, checked before anything is made. Errors name the field
 // in Lima's lima.yaml terms, since that is the file the user edits.
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { DriverError } from '../sdk/index.ts';
+import { invalid, readable } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfiles } from './argv.ts';
 import { requireBinary } from './host.ts';
 import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
 
 const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
-
-function invalid(field: string, message: string): DriverError {
-  return new DriverError('INVALID_CONFIG', message, { field });
-}
-
-async function readable(file: string, field: string, what: string): Promise<void> {
-  try {
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable';
-    throw invalid(field, `the ${what} ${file} ${why}`);
-  }
-}
 
 /** Checks the config, the files it names and the host binaries; throws the first problem found. */
 export async function validateSpec(spec: InstanceSpec): Promise<void> {
@@ -47,9 +32,9 @@ export async function validateSpec(spec: InstanceSpec): Promise<void> {
       throw invalid('runtimeDir', `the socket path ${socket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
     }
   }
-  if (config.image) await readable(config.image.path, 'images[0].location', 'image');
-  if (config.kernel) await readable(config.kernel.path, 'images[0].kernel.location', 'kernel');
-  if (config.initrd) await readable(config.initrd.path, 'images[0].initrd.location', 'initrd');
+  if (config.image) await readable('images[0].location', config.image.path, 'image');
+  if (config.kernel) await readable('images[0].kernel.location', config.kernel.path, 'kernel');
+  if (config.initrd) await readable('images[0].initrd.location', config.initrd.path, 'initrd');
   await requireBinary(profile.binary);
   await requireBinary('qemu-img');
 }

@@ -4,7 +4,7 @@
 // driver processes share the VM's single-client sockets); its only in-memory state is the
 // watch on VMs it has touched and which instances it is starting or stopping right now.
 import { access, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { DriverError } from '../sdk/index.ts';
+import { DriverError, TransitionGuard, notRunning, powerDownThenEnd, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { archProfile, qemuCommand, qmpMarker } from './argv.ts';
@@ -20,24 +20,22 @@ import type { QmpClient } from './qmp.ts';
 import { applySnapshot, createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.ts';
 import type { SnapshotTarget } from './snapshots.ts';
 import { stateFromRunState } from './status.ts';
-import { WatchedVms } from './watch.ts';
+import { QemuWatch } from './watch.ts';
 import { validateSpec } from './validate.ts';
 
 /** After `quit` or a signal, how long QEMU may take to go. */
 const END_TIMEOUT_MS = 5_000;
 
-type Transition = 'Starting' | 'Stopping';
-
 export class QemuDriver implements Driver {
   readonly #settings: DriverSettings;
   readonly #context: DriverContext;
-  readonly #vms: WatchedVms;
-  readonly #transitions = new Map<string, Transition>();
+  readonly #vms: QemuWatch;
+  readonly #transitions = new TransitionGuard();
 
   constructor(settings: DriverSettings, context: DriverContext) {
     this.#settings = settings;
     this.#context = context;
-    this.#vms = new WatchedVms(context);
+    this.#vms = new QemuWatch(context);
   }
 
   // --- Creation ---------------------------------------------------------------------------
@@ -55,7 +53,7 @@ export class QemuDriver implements Driver {
   async delete(spec: InstanceSpec): Promise<void> {
     const paths = instancePaths(spec);
     const pid = await this.#livePid(paths);
-    if (pid !== undefined) throw new DriverError('INVALID_STATE', `cannot delete ${spec.name}: it is running (pid ${pid}); stop it first`, { instance: spec.name });
+    if (pid !== undefined) throw stillRunning(spec, 'delete', `pid ${pid}`);
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
     const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.vncPasswordFile, `${paths.vncPasswordFile}.tmp`, paths.qmpSocket, paths.serialSocket];
     await Promise.all(files.map((file) => rm(file, { force: true })));
@@ -85,8 +83,11 @@ export class QemuDriver implements Driver {
   // --- Lifecycle --------------------------------------------------------------------------
 
   async start(spec: InstanceSpec): Promise<StartResult> {
+    return this.#transitions.during(spec, 'Starting', () => this.#start(spec));
+  }
+
+  async #start(spec: InstanceSpec): Promise<StartResult> {
     const paths = instancePaths(spec);
-    this.#claim(spec, 'Starting');
     let pid: number | undefined;
     try {
       const running = await this.#livePid(paths);
@@ -129,28 +130,21 @@ export class QemuDriver implements Driver {
         });
       }
       throw error;
-    } finally {
-      this.#transitions.delete(spec.dir);
     }
   }
 
   async stop(spec: InstanceSpec, options: StopOptions): Promise<void> {
-    const paths = instancePaths(spec);
-    this.#claim(spec, 'Stopping');
-    try {
+    await this.#transitions.during(spec, 'Stopping', async () => {
+      const paths = instancePaths(spec);
       const pid = await this.#livePid(paths);
       if (pid === undefined) throw notRunning(spec, 'stop');
       this.#vms.silence(spec);
-      if (!options.force) {
-        const outcome = await this.#powerDown(paths, pid, options.timeoutMs)
-          .catch((error: unknown) => `the power-down failed (${error instanceof Error ? error.message : String(error)})`);
-        if (outcome === true) return await this.#cleanUp(spec, paths);
-        this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${outcome}; ending the VM` });
-      }
-      await this.#end(spec, paths, pid);
-    } finally {
-      this.#transitions.delete(spec.dir);
-    }
+      await powerDownThenEnd(spec, options, {
+        powerDown: (timeoutMs) => this.#powerDown(paths, pid, timeoutMs),
+        end: () => this.#end(spec, paths, pid),
+        cleanUp: () => this.#cleanUp(spec, paths),
+      }, this.#context);
+    });
   }
 
   async pause(spec: InstanceSpec): Promise<void> {
@@ -166,7 +160,7 @@ export class QemuDriver implements Driver {
   async inspect(spec: InstanceSpec): Promise<InspectResult> {
     const paths = instancePaths(spec);
     const pid = await this.#livePid(paths);
-    const transition = this.#transitions.get(spec.dir);
+    const transition = this.#transitions.of(spec);
     if (pid === undefined) return { state: transition === 'Starting' ? 'Starting' : 'Stopped' };
     if (transition === 'Stopping') return { state: 'Stopping', pid };
     const accelerator = (await readFile(paths.accelFile, 'utf8').catch(() => '')).trim();
@@ -230,13 +224,6 @@ export class QemuDriver implements Driver {
     return liveQemuPid(paths.pidFile, qmpMarker(paths));
   }
 
-  /** The engine serialises calls per instance; this catches a second start/stop that slipped through. */
-  #claim(spec: InstanceSpec, transition: Transition): void {
-    const current = this.#transitions.get(spec.dir);
-    if (current) throw new DriverError('BUSY', `${spec.name} is ${current === 'Starting' ? 'starting' : 'stopping'} already`, { instance: spec.name });
-    this.#transitions.set(spec.dir, transition);
-  }
-
   /** Where a snapshot call goes: QEMU's monitor while the VM runs (or is paused), qemu-img on the disk otherwise. */
   async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
     const paths = instancePaths(spec);
@@ -250,7 +237,7 @@ export class QemuDriver implements Driver {
   /** INVALID_STATE unless the VM is stopped: its disk must not change under a running QEMU. */
   async #stopped(spec: InstanceSpec, what: string): Promise<void> {
     const pid = await this.#livePid(instancePaths(spec));
-    if (pid !== undefined) throw new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is running (pid ${pid}); stop it first`, { instance: spec.name });
+    if (pid !== undefined) throw stillRunning(spec, what, `pid ${pid}`);
   }
 
   /** The pid of the running VM, or INVALID_STATE naming what could not be done. */
@@ -297,8 +284,4 @@ export class QemuDriver implements Driver {
     this.#vms.ended(spec);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.serialSocket].map((file) => rm(file, { force: true })));
   }
-}
-
-export function notRunning(spec: InstanceSpec, what: string): DriverError {
-  return new DriverError('INVALID_STATE', `cannot ${what} ${spec.name}: it is not running`, { instance: spec.name });
 }

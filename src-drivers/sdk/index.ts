@@ -6,3 +6,4 @@ export * from './streams.ts';
 export * from './rpc.ts';
 export * from './serve.ts';
 export * from './serial-console.ts';
+export * from './kit/index.ts';

@@ -282,3 +282,26 @@ export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
 
 /** The method names, in the table's order. */
 export const driverMethodNames = Object.keys(driverMethods) as Array<keyof Driver>;
+
+/**
+ * The methods a capability gates, and which: a driver without the capability answers them
+ * UNSUPPORTED (kit/unsupported.ts does it for you), and closeConsole() quietly succeeds.
+ */
+export const gatedMethods = {
+  pause: 'pause',
+  resume: 'pause',
+  openConsole: 'console',
+  closeConsole: 'console',
+  display: 'display',
+  listSnapshots: 'snapshots',
+  createSnapshot: 'snapshots',
+  applySnapshot: 'snapshots',
+  deleteSnapshot: 'snapshots',
+} as const satisfies Partial<Record<keyof Driver, keyof Capabilities>>;
+export type GatedMethod = keyof typeof gatedMethods;
+
+/** Whether the driver declares `capability` (a list capability counts when it is not empty). */
+export function declares(capabilities: Capabilities, capability: keyof Capabilities): boolean {
+  const value = capabilities[capability];
+  return Array.isArray(value) ? value.length > 0 : value === true;
+}

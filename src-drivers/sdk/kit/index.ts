@@ -1,0 +1,6 @@
+// The driver kit: what every driver would otherwise write again. Import it from the SDK.
+export * from './transitions.ts';
+export * from './stop.ts';
+export * from './validate.ts';
+export * from './watched-vms.ts';
+export * from './unsupported.ts';
