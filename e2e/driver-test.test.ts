@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { packBundle } from '../src-main/core/drivers/bundles/pack.ts';
 import { sandboxSupport } from '../src-main/core/drivers/sandbox/spawn.ts';
 import type { CheckResult, ConformanceReport } from '../src-main/core/drivers/conformance/index.ts';
-import { domainsUnder, removeDomainsUnder, requireLibvirt } from '../src-drivers/libvirt/testing.ts';
+import { domainsUnder, removeDomainsUnder, requireLibvirt } from '../src-drivers/libvirt/test-support/libvirt.ts';
 import { testGuest } from './support/guest.ts';
 import { alive, waitForExit } from './support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir } from './support/temp.ts';

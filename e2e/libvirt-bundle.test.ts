@@ -16,7 +16,7 @@ import { packBundle } from '../src-main/core/drivers/bundles/pack.ts';
 import { bundleDriverEntry } from '../src-main/core/drivers/sandbox/entries.ts';
 import { sandboxSupport } from '../src-main/core/drivers/sandbox/spawn.ts';
 import type { InstanceSpec } from '../src-drivers/sdk/protocol.ts';
-import { domainsUnder, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader } from '../src-drivers/libvirt/testing.ts';
+import { domainsUnder, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader } from '../src-drivers/libvirt/test-support/libvirt.ts';
 import type { Virsh } from '../src-drivers/libvirt/virsh.ts';
 import { testGuest } from './support/guest.ts';
 import { childrenOf, waitForExit } from './support/processes.ts';

@@ -15,7 +15,9 @@ export const layers = [
   { name: 'sdk', dir: 'src-drivers/sdk', allow: ['sdk', 'node', 'packages'] },
   { name: 'driver', dir: 'src-drivers', allow: ['sdk', 'same-driver', 'node', 'packages'] },
   { name: 'renderer', dir: 'src-renderer', allow: ['renderer', 'api-types', 'packages'] },
-  { name: 'tests', dir: 'e2e', allow: ['engine', 'api', 'sdk', 'tests', 'node', 'packages', 'renderer', 'driver'] },
+  { name: 'tests', dir: 'e2e', allow: ['engine', 'api', 'sdk', 'tests', 'node', 'packages', 'renderer', 'driver', 'build-scripts'] },
+  // Build scripts bundle the product; tests check what they build (and may import their plugins).
+  { name: 'build-scripts', dir: 'scripts', allow: ['build-scripts', 'engine', 'tests', 'node', 'packages'] },
   { name: 'bench', dir: 'bench', allow: ['engine', 'api', 'sdk', 'bench', 'tests', 'node', 'packages'] },
 ];
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
+import { noTestSupport } from './no-test-support.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'dist') } } });
@@ -52,7 +53,7 @@ const [main] = await Promise.all([
     target: 'node22',
     external: ['electron'],
     banner: { js: requireShim },
-    plugins: [sourceLocations(path.join(root, 'dist/electron'))],
+    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/electron'))],
   }),
   build({
     ...common,
@@ -64,6 +65,7 @@ const [main] = await Promise.all([
     target: 'chrome130',
     minify: true, // loaded by every page load; the sourcemap keeps it debuggable
     external: ['electron'],
+    plugins: [noTestSupport()],
   }),
   build({
     ...common,
@@ -73,7 +75,7 @@ const [main] = await Promise.all([
     format: 'esm',
     target: 'node22',
     banner: { js: requireShim },
-    plugins: [sourceLocations(path.join(root, 'dist/drivers'))],
+    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/drivers'))],
   }),
 ]);
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { bundleExtension, packBundle } from '../src-main/core/drivers/bundles/pack.ts';
+import { noTestSupport } from './no-test-support.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const driversDir = path.join(root, 'src-drivers');
@@ -43,6 +44,7 @@ for (const name of names) {
       target: 'node22',
       legalComments: 'none',
       logLevel: 'warning',
+      plugins: [noTestSupport()],
     });
     await fs.copyFile(path.join(source, 'manifest.json'), path.join(staging, 'manifest.json'));
     const file = path.join(out, `${manifest.name}-${manifest.version}${bundleExtension}`);

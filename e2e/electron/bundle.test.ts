@@ -1,7 +1,8 @@
 // The Electron bundles (scripts/build-electron.ts), built into a temp folder: the sandboxed
 // preload must be one CommonJS file whose only require is 'electron', the main bundle may
 // import only 'electron' and Node built-ins, and the QEMU driver bundle must really answer
-// a handshake when the engine runs it as a process.
+// a handshake when the engine runs it as a process. No bundle holds test support, and a
+// build that reaches some fails, naming it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -9,6 +10,8 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { noTestSupport, testSupportPath } from '../../scripts/no-test-support.ts';
 import { Engine } from '../../src-main/core/engine.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
 
@@ -71,5 +74,23 @@ describe('Electron bundles', () => {
       await engine.close();
       await fs.rm(home, { recursive: true, force: true });
     }
+  });
+
+  it('ships no test support: no source of any bundle is in a test-support folder or a test file', async () => {
+    for (const bundle of ['electron/main.js', 'electron/preload.cjs', 'drivers/qemu.js']) {
+      const map = JSON.parse(await fs.readFile(path.join(out, `${bundle}.map`), 'utf8')) as { sources: string[] };
+      // Not vacuous: the map does list the sources (the driver SDK is in main and in the driver).
+      if (bundle !== 'electron/preload.cjs') assert.ok(map.sources.some((source) => source.endsWith('src-drivers/sdk/serve.ts') || source.endsWith('src-drivers/sdk/protocol.ts')), `${bundle}: ${map.sources.length} sources`);
+      assert.deepEqual(map.sources.filter((source) => testSupportPath.test(source)), [], `${bundle} bundles test support`);
+    }
+  });
+
+  it('refuses to build a production bundle that reaches test support, naming the file', async () => {
+    const entry = path.join(out, 'reaches-test-support.ts');
+    await fs.writeFile(entry, `import { fakeEngine } from ${JSON.stringify(path.join(repoRoot, 'src-drivers/sdk/test-support/fake-engine.ts'))};\nconsole.log(fakeEngine);\n`);
+    await assert.rejects(
+      build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [noTestSupport()] }),
+      /src-drivers\/sdk\/test-support\/fake-engine\.ts is test support .* must not be bundled into a production build/,
+    );
   });
 });

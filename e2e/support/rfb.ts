@@ -2,8 +2,8 @@
 // display relay's tests speak RFB through IPC frames. Version handshake, VNC authentication
 // (the DES answer comes from the QEMU driver's own test client), ClientInit, and one full raw
 // frame. RFC 6143.
-import { vncResponse } from '../../src-drivers/qemu/testing-rfb.ts';
-import type { RfbOutcome } from '../../src-drivers/qemu/testing-rfb.ts';
+import { vncResponse } from '../../src-drivers/qemu/test-support/rfb-client.ts';
+import type { RfbOutcome } from '../../src-drivers/qemu/test-support/rfb-client.ts';
 
 export type { RfbOutcome };
 

@@ -15,7 +15,7 @@ import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
 import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
 import { repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
-import { removeDomainsUnder, requireLibvirt } from '../../src-drivers/libvirt/testing.ts';
+import { removeDomainsUnder, requireLibvirt } from '../../src-drivers/libvirt/test-support/libvirt.ts';
 import { launchChromium, seriousViolations } from './browser.ts';
 import { dropFile } from './drop.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';

@@ -15,8 +15,8 @@ import { readIdentity } from './domain.ts';
 import { libvirtDriver } from './driver.ts';
 import { instancePaths } from './paths.ts';
 import { imageFacts } from './qcow2.ts';
-import { domainsUnder, fakeEngine, guestSpec, removeDir, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader, tempDir } from './testing.ts';
-import type { FakeEngine } from './testing.ts';
+import { domainsUnder, fakeEngine, guestSpec, removeDir, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader, tempDir } from './test-support/libvirt.ts';
+import type { FakeEngine } from './test-support/libvirt.ts';
 import type { Virsh } from './virsh.ts';
 
 function rejectsWith(code: DriverError['code'], pattern?: RegExp) {

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { imageFacts, qcow2Snapshots } from './qcow2.ts';
-import { removeDir, tempDir } from './testing.ts';
+import { removeDir, tempDir } from './test-support/libvirt.ts';
 
 let dir: string;
 before(async () => { dir = await tempDir('qcow2'); });

@@ -10,8 +10,8 @@ import { DriverError } from '../sdk/index.ts';
 import { ACCEL_ENV, chooseAccelerator, probeKernel, reapOrphanProbes } from './accelerator.ts';
 import { findOnPath } from './host.ts';
 import { isAlive, readPidFile } from './process.ts';
-import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, tempDir } from './testing.ts';
-import type { TestGuest } from './testing.ts';
+import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
+import type { TestGuest } from './test-support/guest.ts';
 
 const kvmUsable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
 const noKvm = kvmUsable ? false : '/dev/kvm is missing or not read-write here';

@@ -10,9 +10,9 @@ import type { DisplayInfo, DriverRpc, InstanceSpec } from '../sdk/index.ts';
 import { ACCEL_ENV } from './accelerator.ts';
 import { qemuDriver } from './driver.ts';
 import { instancePaths } from './paths.ts';
-import { canConnect, rfbSession } from './testing-rfb.ts';
-import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, tempDir } from './testing.ts';
-import type { FakeEngine } from './testing.ts';
+import { canConnect, rfbSession } from './test-support/rfb-client.ts';
+import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
+import type { FakeEngine } from './test-support/guest.ts';
 
 /** An address of this host that is not loopback, if it has one. */
 function externalAddress(): string | undefined {

@@ -12,8 +12,8 @@ import { qemuDriver } from './driver.ts';
 import { imageInfo } from './disk.ts';
 import { instancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
-import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './testing.ts';
-import type { FakeEngine, TestGuest } from './testing.ts';
+import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './test-support/guest.ts';
+import type { FakeEngine, TestGuest } from './test-support/guest.ts';
 
 const kvmUsable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
 

@@ -11,7 +11,7 @@ import type { DriverEvent, DriverRpc, Remote } from '../sdk/index.ts';
 import { ACCEL_ENV } from './accelerator.ts';
 import { instancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
-import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './testing.ts';
+import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './test-support/guest.ts';
 
 const entry = path.join(import.meta.dirname, 'main.ts');
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { DriverError } from '../sdk/index.ts';
 import { QmpClient } from './qmp.ts';
 import type { QmpEvent } from './qmp.ts';
-import { killFromPidFiles, removeDir, tempDir } from './testing.ts';
+import { killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
 
 let root: string | undefined;
 

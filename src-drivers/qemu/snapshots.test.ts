@@ -8,8 +8,8 @@ import type { DriverRpc, InstanceSpec } from '../sdk/index.ts';
 import { ACCEL_ENV } from './accelerator.ts';
 import { qemuDriver } from './driver.ts';
 import { instancePaths } from './paths.ts';
-import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, tempDir } from './testing.ts';
-import type { FakeEngine } from './testing.ts';
+import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
+import type { FakeEngine } from './test-support/guest.ts';
 
 function rejectsWith(code: DriverError['code'], pattern: RegExp) {
   return (error: unknown) => {

@@ -7,7 +7,7 @@ import { DriverError } from './errors.ts';
 import { driverMethodNames } from './protocol.ts';
 import type { Driver, DriverDefinition, InstanceSpec } from './protocol.ts';
 import { driverRpc } from './serve.ts';
-import { fakeEngine } from './testing.ts';
+import { fakeEngine } from './test-support/fake-engine.ts';
 
 const spec: InstanceSpec = {
   name: 'vm', dir: '/tmp/vm', runtimeDir: '/tmp/run',

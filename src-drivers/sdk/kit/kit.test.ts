@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DriverError } from '../errors.ts';
 import type { Capabilities, InstanceSpec, StopOptions } from '../protocol.ts';
-import { fakeEngine } from '../testing.ts';
+import { fakeEngine } from '../test-support/fake-engine.ts';
 import { formatBytes, readable } from './validate.ts';
 import { TransitionGuard } from './transitions.ts';
 import { powerDownThenEnd } from './stop.ts';

@@ -4,12 +4,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { InstanceSpec, StreamHub } from '../sdk/index.ts';
-import type { StreamReader } from '../sdk/testing.ts';
-export { fakeEngine, StreamReader, type FakeEngine } from '../sdk/testing.ts';
-import { CORRAL_XML_NAMESPACE } from './domain.ts';
-import { Virsh, connectionUri } from './virsh.ts';
-import { child, parseXml } from './xml.ts';
+import type { InstanceSpec, StreamHub } from '../../sdk/index.ts';
+import type { StreamReader } from '../../sdk/test-support/fake-engine.ts';
+export { fakeEngine, StreamReader, type FakeEngine } from '../../sdk/test-support/fake-engine.ts';
+import { CORRAL_XML_NAMESPACE } from '../domain.ts';
+import { Virsh, connectionUri } from '../virsh.ts';
+import { child, parseXml } from '../xml.ts';
 
 /** A fresh folder under /tmp: short enough for unix socket paths. */
 export function tempDir(prefix: string): Promise<string> {

@@ -1,10 +1,10 @@
 // Test helpers for driver authors: an in-memory engine side (FakeEngine) to run a driver
 // in-process through driverRpc, and a StreamReader that waits for a stream's output. Used
 // by the built-in drivers' tests; not part of a driver at run time.
-import { createLink } from './link.ts';
-import type { Frame, Link } from './link.ts';
-import type { DriverContext, DriverEvent } from './protocol.ts';
-import { StreamHub } from './streams.ts';
+import { createLink } from '../link.ts';
+import type { Frame, Link } from '../link.ts';
+import type { DriverContext, DriverEvent } from '../protocol.ts';
+import { StreamHub } from '../streams.ts';
 
 /** Two ends of an in-memory link, delivering asynchronously like a real pipe. */
 function linkPair(): [Link, Link] {

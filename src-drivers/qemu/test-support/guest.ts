@@ -4,12 +4,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { InstanceSpec, StreamHub } from '../sdk/index.ts';
-import { StreamReader } from '../sdk/testing.ts';
-export { fakeEngine, StreamReader, type FakeEngine } from '../sdk/testing.ts';
-import { readPidFile, sendSignal, waitForExit } from './process.ts';
+import type { InstanceSpec, StreamHub } from '../../sdk/index.ts';
+import { StreamReader } from '../../sdk/test-support/fake-engine.ts';
+export { fakeEngine, StreamReader, type FakeEngine } from '../../sdk/test-support/fake-engine.ts';
+import { readPidFile, sendSignal, waitForExit } from '../process.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 /** A fresh folder under /tmp: short enough for unix socket paths. */
 export function tempDir(prefix: string): Promise<string> {
