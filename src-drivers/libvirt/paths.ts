@@ -30,6 +30,3 @@ export function instancePaths(spec: InstanceSpec): InstancePaths {
     serialSocket: path.join(spec.runtimeDir, 'serial.sock'),
   };
 }
-
-/** The longest unix socket path every supported platform accepts (macOS: 104 incl. NUL). */
-export const MAX_SOCKET_PATH = 103;

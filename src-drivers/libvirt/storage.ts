@@ -4,9 +4,8 @@
 // leaves the folder and its files alone). The disk is a qcow2 overlay on the read-only base
 // image, or a blank qcow2 when the config has no image.
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError, formatBytes } from '../sdk/index.ts';
+import { DriverError, exists, formatBytes } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import type { Owner } from './domain.ts';
 import type { InstancePaths } from './paths.ts';
@@ -14,8 +13,6 @@ import { imageFacts } from './qcow2.ts';
 import { DOCUMENT } from './virsh.ts';
 import type { Virsh } from './virsh.ts';
 import { build, el } from './xml.ts';
-
-const exists = (file: string) => access(file).then(() => true, () => false);
 
 /** One pool name per folder: a pool a killed driver left behind is found (and replaced) by the next call. */
 export function poolName(dir: string): string {

@@ -1,13 +1,11 @@
 // Whether this driver can run a spec, checked before anything is made. Errors name the field
 // in Lima's lima.yaml terms, since that is the file the user edits.
-import { DriverError, invalid, readable } from '../sdk/index.ts';
+import { DriverError, checkMemory, checkSocketPaths, invalid, readable } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfiles } from './domain.ts';
 import type { DomainType } from './domain.ts';
-import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
+import { instancePaths } from './paths.ts';
 import type { Virsh } from './virsh.ts';
-
-const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
 
 export interface ValidateOptions {
   virsh: Virsh;
@@ -29,13 +27,8 @@ export async function validateSpec(spec: InstanceSpec, options: ValidateOptions)
   if (config.display === 'vnc' && !profile.pcLike) {
     throw invalid('video.display', `display "vnc" is supported for x86_64 guests only so far; use "none" for ${config.arch} (the serial console works)`);
   }
-  if (config.memoryBytes < MIN_MEMORY_BYTES) {
-    throw invalid('memory', `memory must be at least ${MIN_MEMORY_BYTES / 1024 ** 2} MiB`);
-  }
-  const paths = instancePaths(spec);
-  if (Buffer.byteLength(paths.serialSocket) > MAX_SOCKET_PATH) {
-    throw invalid('runtimeDir', `the socket path ${paths.serialSocket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
-  }
+  checkMemory(config.memoryBytes);
+  checkSocketPaths([instancePaths(spec).serialSocket]);
   if (options.localFiles) {
     if (config.image) await readable('images[0].location', config.image.path, 'image');
     if (config.kernel) await readable('images[0].kernel.location', config.kernel.path, 'kernel');

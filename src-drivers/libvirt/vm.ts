@@ -4,9 +4,9 @@
 // keeps its snapshots while stopped; it is redefined from the spec before every start (the
 // instance may have been edited, renamed or moved since), and undefined by delete().
 import { randomBytes } from 'node:crypto';
-import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { DriverError, TransitionGuard, notRunning, pollUntil, powerDownThenEnd, stillRunning } from '../sdk/index.ts';
+import { DriverError, TransitionGuard, exists, notRunning, pollUntil, powerDownThenEnd, removeFiles, removeFolderIfEmpty, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { acceleratorOf, domainXml, ensureIdentity, forgetIdentity, readIdentity } from './domain.ts';
 import type { DomainIdentity, DomainType, Owner } from './domain.ts';
@@ -33,8 +33,6 @@ export interface LibvirtSettings {
   /** Whether libvirt runs on this host (its files, the pid file, are ours to read). */
   local: boolean;
 }
-
-const exists = (file: string) => access(file).then(() => true, () => false);
 
 export class LibvirtDriver implements Driver {
   readonly #settings: LibvirtSettings;
@@ -78,12 +76,9 @@ export class LibvirtDriver implements Driver {
     await this.#virsh.runOrMissing(['pool-destroy', poolName(spec.dir)]).catch(() => undefined);
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
     const files = [paths.disk, paths.serialLog, paths.previousSerialLog, paths.serialSocket];
-    await Promise.all(files.map((file) => rm(file, { force: true })));
+    await removeFiles(files);
     await forgetIdentity(paths);
-    // Only if empty: the runtime folder may hold sockets of others.
-    await rmdir(paths.runtimeDir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
+    await removeFolderIfEmpty(paths.runtimeDir);
   }
 
   async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {

@@ -1,9 +1,9 @@
 // The instance's disk: a qcow2 overlay on the (read-only, shared) base image the engine
 // downloaded, or a blank qcow2 when the config has no image. Made with qemu-img.
 import { constants } from 'node:fs';
-import { access, copyFile, rename, rm } from 'node:fs/promises';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import { DriverError, formatBytes } from '../sdk/index.ts';
+import { DriverError, exists, formatBytes } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { runTool } from './host.ts';
 import type { InstancePaths } from './paths.ts';
@@ -34,10 +34,6 @@ export async function imageInfo(qemuImg: string, file: string): Promise<ImageInf
     virtualSize: info['virtual-size'],
     externalFiles: [info['backing-filename'], dataFile].filter((f): f is string => f !== undefined),
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
 }
 
 /** Creates paths.disk unless it exists. The file appears whole or not at all (temp + rename). */

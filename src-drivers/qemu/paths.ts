@@ -38,6 +38,3 @@ export function instancePaths(spec: InstanceSpec): InstancePaths {
     runtimeDir: spec.runtimeDir,
   };
 }
-
-/** The longest unix socket path every supported platform accepts (macOS: 104 incl. NUL). */
-export const MAX_SOCKET_PATH = 103;

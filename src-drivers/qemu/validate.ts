@@ -1,12 +1,10 @@
 // Whether this driver can run a spec, checked before anything is made. Errors name the field
 // in Lima's lima.yaml terms, since that is the file the user edits.
-import { invalid, readable } from '../sdk/index.ts';
+import { checkMemory, checkSocketPaths, invalid, readable } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfiles } from './argv.ts';
 import { requireBinary } from './host.ts';
-import { MAX_SOCKET_PATH, instancePaths } from './paths.ts';
-
-const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
+import { instancePaths } from './paths.ts';
 
 /** Checks the config, the files it names and the host binaries; throws the first problem found. */
 export async function validateSpec(spec: InstanceSpec): Promise<void> {
@@ -23,15 +21,9 @@ export async function validateSpec(spec: InstanceSpec): Promise<void> {
     // The VNC display shows a standard VGA card, which only the x86 machine has; the virt machines need virtio-gpu, not wired up yet.
     throw invalid('video.display', `display "vnc" is supported for x86_64 guests only so far; use "none" for ${config.arch} (the serial console works)`);
   }
-  if (config.memoryBytes < MIN_MEMORY_BYTES) {
-    throw invalid('memory', `memory must be at least ${MIN_MEMORY_BYTES / 1024 ** 2} MiB`);
-  }
+  checkMemory(config.memoryBytes);
   const paths = instancePaths(spec);
-  for (const socket of [paths.qmpSocket, paths.serialSocket]) {
-    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-      throw invalid('runtimeDir', `the socket path ${socket} is longer than the ${MAX_SOCKET_PATH} bytes unix sockets allow; use a shorter runtime folder`);
-    }
-  }
+  checkSocketPaths([paths.qmpSocket, paths.serialSocket]);
   if (config.image) await readable('images[0].location', config.image.path, 'image');
   if (config.kernel) await readable('images[0].kernel.location', config.kernel.path, 'kernel');
   if (config.initrd) await readable('images[0].initrd.location', config.initrd.path, 'initrd');

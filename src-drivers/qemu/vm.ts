@@ -3,8 +3,8 @@
 // started by an earlier one. It holds no connection to a VM between calls (other engines'
 // driver processes share the VM's single-client sockets); its only in-memory state is the
 // watch on VMs it has touched and which instances it is starting or stopping right now.
-import { access, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { DriverError, TransitionGuard, notRunning, powerDownThenEnd, stillRunning } from '../sdk/index.ts';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { DriverError, TransitionGuard, exists, notRunning, powerDownThenEnd, removeFiles, removeFolderIfEmpty, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { archProfile, qemuCommand, qmpMarker } from './argv.ts';
@@ -56,11 +56,8 @@ export class QemuDriver implements Driver {
     if (pid !== undefined) throw stillRunning(spec, 'delete', `pid ${pid}`);
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
     const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.vncPasswordFile, `${paths.vncPasswordFile}.tmp`, paths.qmpSocket, paths.serialSocket];
-    await Promise.all(files.map((file) => rm(file, { force: true })));
-    // Only if empty: the runtime folder may hold sockets of others.
-    await rmdir(paths.runtimeDir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
+    await removeFiles(files);
+    await removeFolderIfEmpty(paths.runtimeDir);
   }
 
   async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {
@@ -68,7 +65,7 @@ export class QemuDriver implements Driver {
     const from = instancePaths(source);
     await mkdir(target.dir, { recursive: true });
     // No disk yet (its image is still to be downloaded): the clone gets its own at its first start, as the source would.
-    if (!(await access(from.disk).then(() => true, () => false))) return;
+    if (!(await exists(from.disk))) return;
     await cloneDisk(from, instancePaths(target));
   }
 
@@ -76,7 +73,7 @@ export class QemuDriver implements Driver {
     await this.#stopped(spec, 'resize the disk of');
     const paths = instancePaths(spec);
     // No disk yet (its image is still to be downloaded): create() makes it at the new size.
-    if (!(await access(paths.disk).then(() => true, () => false))) return;
+    if (!(await exists(paths.disk))) return;
     await growDisk(await requireBinary('qemu-img'), paths, spec.config.diskBytes);
   }
 
@@ -93,7 +90,7 @@ export class QemuDriver implements Driver {
       const running = await this.#livePid(paths);
       if (running !== undefined) throw new DriverError('INVALID_STATE', `${spec.name} is already running (pid ${running})`, { instance: spec.name });
       await validateSpec(spec);
-      if (!(await access(paths.disk).then(() => true, () => false))) {
+      if (!(await exists(paths.disk))) {
         throw new DriverError('INVALID_STATE', `${spec.name} has no disk (${paths.disk}): create it before starting`, { instance: spec.name });
       }
       const binary = await requireBinary(archProfile(spec.config.arch).binary);
@@ -227,7 +224,7 @@ export class QemuDriver implements Driver {
   /** Where a snapshot call goes: QEMU's monitor while the VM runs (or is paused), qemu-img on the disk otherwise. */
   async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
     const paths = instancePaths(spec);
-    if (!(await access(paths.disk).then(() => true, () => false))) {
+    if (!(await exists(paths.disk))) {
       throw new DriverError('INVALID_STATE', `${spec.name} has no disk yet (${paths.disk}): start it once first`, { instance: spec.name });
     }
     const running = (await this.#livePid(paths)) !== undefined;
@@ -282,6 +279,6 @@ export class QemuDriver implements Driver {
   /** What a killed QEMU leaves behind (after a clean exit QEMU has removed these itself). */
   async #cleanUp(spec: InstanceSpec, paths: InstancePaths): Promise<void> {
     this.#vms.ended(spec);
-    await Promise.all([paths.pidFile, paths.qmpSocket, paths.serialSocket].map((file) => rm(file, { force: true })));
+    await removeFiles([paths.pidFile, paths.qmpSocket, paths.serialSocket]);
   }
 }

@@ -4,3 +4,4 @@ export * from './stop.ts';
 export * from './validate.ts';
 export * from './watched-vms.ts';
 export * from './unsupported.ts';
+export * from './files.ts';

@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import { DriverError } from '../errors.ts';
 import type { Capabilities, InstanceSpec, StopOptions } from '../protocol.ts';
 import { fakeEngine } from '../test-support/fake-engine.ts';
-import { formatBytes, readable } from './validate.ts';
+import { checkMemory, checkSocketPaths, formatBytes, readable } from './validate.ts';
+import { exists, removeFiles, removeFolderIfEmpty } from './files.ts';
 import { TransitionGuard } from './transitions.ts';
 import { powerDownThenEnd } from './stop.ts';
 import type { StopSteps } from './stop.ts';
@@ -148,5 +149,29 @@ describe('validate helpers', () => {
     assert.equal(formatBytes(1024 ** 3), '1 GiB');
     assert.equal(formatBytes(1536 * 1024 ** 2), '1536 MiB');
     assert.equal(formatBytes(1000), '1000 B');
+  });
+});
+
+describe('file chores', () => {
+  it('removeFolderIfEmpty() leaves a runtime folder that still holds another instance\'s socket, and removes an empty one', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'corral-kit-'));
+    try {
+      await fs.writeFile(path.join(dir, 'other.sock'), '');
+      await removeFolderIfEmpty(dir);
+      assert.ok(await exists(path.join(dir, 'other.sock')));
+      await removeFiles([path.join(dir, 'other.sock'), path.join(dir, 'never-made')]);
+      await removeFolderIfEmpty(dir);
+      assert.equal(await exists(dir), false);
+      await removeFolderIfEmpty(dir); // gone already: fine
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checkMemory() and checkSocketPaths() name the field at fault', () => {
+    assert.throws(() => checkMemory(32 * 1024 ** 2), (error: unknown) => error instanceof DriverError && error.details.field === 'memory' && /at least 64 MiB/.test(error.message));
+    checkMemory(64 * 1024 ** 2);
+    assert.throws(() => checkSocketPaths([`/tmp/${'x'.repeat(120)}/serial.sock`]), (error: unknown) => error instanceof DriverError && error.details.field === 'runtimeDir');
+    checkSocketPaths(['/tmp/run/serial.sock']);
   });
 });
