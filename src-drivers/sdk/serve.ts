@@ -1,7 +1,7 @@
 // serveDriver(): the whole process side of the contract. A driver's entry point calls it
 // once; it finds the pipe to the engine (Node fork IPC or Electron's parentPort), answers the
-// handshake, validates every spec the engine sends, and exits when the engine is gone, so
-// no driver process outlives the engine.
+// handshake, reads every argument the engine sends as the wire table in protocol.ts says, and
+// exits when the engine is gone, so no driver process outlives the engine.
 import { DriverError } from './errors.ts';
 import { createLink } from './link.ts';
 import type { Frame, Link } from './link.ts';
