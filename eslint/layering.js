@@ -14,7 +14,7 @@ export const layers = [
   { name: 'engine', dir: 'src-main', allow: ['engine', 'api', 'sdk', 'node', 'packages'] },
   { name: 'sdk', dir: 'src-drivers/sdk', allow: ['sdk', 'node', 'packages'] },
   { name: 'driver', dir: 'src-drivers', allow: ['sdk', 'same-driver', 'node', 'packages'] },
-  { name: 'renderer', dir: 'src-renderer', allow: ['renderer', 'api-types', 'packages'] },
+  { name: 'renderer', dir: 'src-renderer', allow: ['renderer', 'api', 'packages'] },
   { name: 'tests', dir: 'e2e', allow: ['engine', 'api', 'sdk', 'tests', 'node', 'packages', 'renderer', 'driver'] },
   { name: 'bench', dir: 'bench', allow: ['engine', 'api', 'sdk', 'bench', 'tests', 'node', 'packages'] },
 ];

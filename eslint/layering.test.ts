@@ -21,6 +21,8 @@ tester.run('corral/layering', layering, {
     { filename: at('src-main/core/engine.ts'), code: "import { DriverError } from '../../src-drivers/sdk/errors.ts';" },
     { filename: at('src-main/electron/main.ts'), code: "import { app } from 'electron';" },
     { filename: at('src-renderer/app.tsx'), code: "import type { CorralApi } from '../src-main/api/contract.ts'; import { create } from 'zustand';" },
+    // The renderer may load the API's schemas and method table (its result checks).
+    { filename: at('src-renderer/api/result-check.ts'), code: "import { apiMethods } from '../../src-main/api/methods.ts';" },
   ],
   invalid: [
     { filename: at('src-main/core/engine.ts'), code: "import { app } from 'electron';", errors: error("only src-main/electron/ may import 'electron'") },
@@ -29,7 +31,6 @@ tester.run('corral/layering', layering, {
     { filename: at('src-drivers/qemu/driver.ts'), code: "import x from '../libvirt/driver.ts';", errors: error('drivers share code only through src-drivers/sdk/') },
     { filename: at('src-drivers/sdk/serve.ts'), code: "import x from '../qemu/driver.ts';", errors: error('drivers share code only through src-drivers/sdk/') },
     { filename: at('src-renderer/app.tsx'), code: "import fs from 'node:fs';", errors: error('no Node built-ins') },
-    { filename: at('src-renderer/app.tsx'), code: "import { schema } from '../src-main/api/contract.ts';", errors: error('import only types from src-main/api') },
     { filename: at('src-renderer/app.tsx'), code: "import { Engine } from '../src-main/core/engine.ts';", errors: error('may not reach into the engine') },
   ],
 });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../core/engine.ts';
 import { bridgeKeys } from '../api/bridge.ts';
-import { engineApi } from '../api/engine-api.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
