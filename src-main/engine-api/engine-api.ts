@@ -6,7 +6,7 @@ import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.t
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { signerLine } from '../core/drivers/bundles/trust.ts';
-import type { ApiEvent, BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance, StartResult } from '../api/contract.ts';
+import type { BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance, StartResult } from '../api/contract.ts';
 
 export function toApiInstance(summary: InstanceSummary): Instance {
   return {
@@ -68,7 +68,7 @@ export function engineApi(engine: Engine): CorralApi {
     },
     removeDriver: ({ name, force }) => engine.bundles.remove(name, { force: force ?? false }),
     setDriverEnabled: ({ name, enabled, force }) => engine.bundles.setEnabled(name, enabled, { force: force ?? false }),
-    onEvent: (listener) => engine.events.on((event) => listener(event satisfies ApiEvent)),
+    onEvent: (listener) => engine.events.on(listener),
     openConsole: (name) => openConsole(engine, name),
   };
 }
