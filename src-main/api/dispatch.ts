@@ -19,11 +19,23 @@ export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.o
   return result.data;
 }
 
-/** Calls METHOD with the request BODY, both unchecked; resolves to what goes on the wire (`null` for nothing). */
-export async function dispatchCall(api: CorralApi, method: string, body: unknown): Promise<unknown> {
+/** A call checked against the table: a known method, and its parsed request (none for a call without one). */
+export interface CheckedCall {
+  method: CallMethod;
+  request: unknown;
+}
+
+/** Checks METHOD and BODY (both untrusted) against the table; throws the typed error. */
+export function checkCall(method: string, body: unknown): CheckedCall {
   if (!isCallMethod(method)) throw new DriverError('NOT_FOUND', `no API method "${method}"`, { method });
   const row = apiMethods[method];
-  const call = api[method] as (request?: unknown) => ReturnType<ApiCalls[CallMethod]>;
-  const value = 'request' in row ? await call.call(api, parseRequest(row.request, body)) : await call.call(api);
+  return { method, request: 'request' in row ? parseRequest(row.request, body) : undefined };
+}
+
+/** Calls METHOD with the request BODY, both unchecked; resolves to what goes on the wire (`null` for nothing). */
+export async function dispatchCall(api: CorralApi, method: string, body: unknown): Promise<unknown> {
+  const checked = checkCall(method, body);
+  const call = api[checked.method] as (request?: unknown) => ReturnType<ApiCalls[CallMethod]>;
+  const value = checked.request === undefined ? await call.call(api) : await call.call(api, checked.request);
   return value ?? null;
 }
