@@ -43,4 +43,20 @@ describe('API results in the page', () => {
     assert.equal(await page.getByTestId('status-checked').count(), 0, 'no row drawn from the bad answer');
     await page.unroute('**/api/listInstances');
   });
+
+  it('refuses an answer that is not the API’s envelope', { timeout: 60_000 }, async () => {
+    const { page, server } = shell;
+    // The bare list, as if an older server answered without {ok, value}.
+    await page.route('**/api/listInstances', async (route) => {
+      const response = await route.fetch();
+      const reply = (await response.json()) as { value: unknown };
+      await route.fulfill({ response, json: reply.value });
+    });
+    await page.goto(server.url);
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not list instances' });
+    await shows(alert, /answered listInstances with something this page does not understand/);
+    await page.unroute('**/api/listInstances');
+    await page.reload();
+    await shows(page.getByTestId('status-checked'), 'Stopped');
+  });
 });

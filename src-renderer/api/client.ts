@@ -2,7 +2,7 @@
 // carries the token) and events and consoles come over the WebSocket; in Electron both go
 // through the preload bridge (electron.ts), with the same messages. The engine validates
 // everything the page sends; the page checks the engine's answers (result-check.ts).
-import type { ApiError, ApiEvent, BundleSource, ConsoleStream, CorralApi } from '../../src-main/api/contract.ts';
+import type { ApiEvent, BundleSource, ConsoleStream, CorralApi } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
@@ -11,12 +11,14 @@ import type * as ResultCheck from './result-check.ts';
 /** The result checks load on first use: zod and the schemas stay out of the page's first bundle. */
 let resultCheck: Promise<typeof ResultCheck> | undefined;
 
-async function checkResult(method: string, value: unknown): Promise<unknown> {
+function checks(): Promise<typeof ResultCheck> {
   resultCheck ??= import('./result-check.ts');
-  return (await resultCheck).checkResult(method, value);
+  return resultCheck;
 }
 
-type CallResponse = { ok: true; value: unknown } | { ok: false; error: ApiError };
+async function checkResult(method: string, value: unknown): Promise<unknown> {
+  return (await checks()).checkResult(method, value);
+}
 
 export async function httpCall(method: string, body: object = {}): Promise<unknown> {
   const response = await fetch(`/api/${method}`, {
@@ -26,7 +28,7 @@ export async function httpCall(method: string, body: object = {}): Promise<unkno
     credentials: 'same-origin',
   });
   if (response.status === 401) throw new ApiCallError({ code: 'INVALID_STATE', message: 'Not authorised: open the address that `corral serve` printed.', details: {} });
-  const reply = (await response.json()) as CallResponse;
+  const reply = (await checks()).checkReply(method, await response.json());
   if (!reply.ok) throw new ApiCallError(reply.error);
   return reply.value;
 }
@@ -34,9 +36,10 @@ export async function httpCall(method: string, body: object = {}): Promise<unkno
 /** Uploads a dropped bundle file to the web shell; the id names it in review and install calls. */
 export async function uploadBundle(file: File): Promise<BundleSource> {
   const response = await fetch(`/upload/driver-bundle?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, credentials: 'same-origin' });
-  const reply = (await response.json()) as CallResponse;
+  const check = await checks();
+  const reply = check.checkReply('the upload', await response.json());
   if (!reply.ok) throw new ApiCallError(reply.error);
-  return reply.value as BundleSource;
+  return check.checkUpload(reply.value);
 }
 
 let nextStream = 0;
