@@ -49,8 +49,7 @@ function reason(from, to) {
   if (from === 'core' || from === 'src-main') return `the engine (src-main/core/) knows no front end: it may not import ${to}`;
   if (from === 'electron-shell' && to === 'server') return 'the Electron shell uses the web shell’s pieces only through what both share (src-main/api/, src-main/engine-api/, src-main/app-files/)';
   if (frontEnds.has(from) && frontEnds.has(to)) return `front ends do not import each other (${from} -> ${to}): share through src-main/core/ and src-main/api/`;
-  if (from === 'driver' || from === 'sdk') return 'this layer may not reach into the engine';
-  if (from === 'renderer') return 'this layer may not reach into the engine';
+  if (from === 'driver' || from === 'sdk' || from === 'renderer') return 'this layer may not reach into the engine';
   return `layer '${from}' may not import layer '${to}'`;
 }
 
