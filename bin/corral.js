@@ -30,6 +30,6 @@ if (major < 22 || (major === 22 && minor < 18)) {
   });
   child.once('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 } else {
-  const { main } = await import('../src-main/cli/main.ts');
+  const { main } = await import('../src-main/corral.ts');
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -7,27 +7,53 @@ import { builtinModules } from 'node:module';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** Layers, most specific first. `allow` lists the layers (and externals) a layer may import. */
+// The front ends' shared pieces, listed once: the engine, the renderer-facing API and the SDK.
+const common = ['core', 'api', 'sdk', 'node', 'packages'];
+
+/**
+ * Layers, most specific first. `allow` lists the layers (and externals) a layer may import;
+ * 'api-types' means type-only imports from src-main/api/.
+ */
 export const layers = [
-  { name: 'electron-shell', dir: 'src-main/electron', allow: ['electron-shell', 'engine', 'api', 'sdk', 'node', 'packages', 'electron'] },
-  { name: 'api', dir: 'src-main/api', allow: ['api', 'engine', 'sdk', 'node', 'packages'] },
-  { name: 'engine', dir: 'src-main', allow: ['engine', 'api', 'sdk', 'node', 'packages'] },
+  // Front ends: each uses the engine and the API, none reaches into another.
+  { name: 'electron-shell', dir: 'src-main/electron', allow: ['electron-shell', ...common, 'engine-api', 'app-files', 'electron'] },
+  { name: 'server', dir: 'src-main/server', allow: ['server', ...common, 'engine-api', 'app-files'] },
+  { name: 'cli', dir: 'src-main/cli', allow: ['cli', ...common] },
+  // The `corral` command's entry: the CLI with the web shell plugged in as `corral serve`.
+  { name: 'entry', dir: 'src-main/corral.ts', allow: ['cli', 'server', ...common] },
+  // CorralApi over the engine, for the shells that carry it (web shell, Electron).
+  { name: 'engine-api', dir: 'src-main/engine-api', allow: ['engine-api', ...common] },
+  // The built renderer as files (path checks, MIME types, security headers): both shells serve it.
+  { name: 'app-files', dir: 'src-main/app-files', allow: ['app-files', 'node', 'packages'] },
+  // Loaded by the renderer too: no engine, no Node.
+  { name: 'api', dir: 'src-main/api', allow: ['api', 'sdk', 'packages'] },
+  { name: 'core', dir: 'src-main/core', allow: ['core', 'api-types', 'sdk', 'node', 'packages'] },
+  // Anything new directly in src-main/ starts as strict as the engine.
+  { name: 'src-main', dir: 'src-main', allow: ['src-main', 'core', 'api-types', 'sdk', 'node', 'packages'] },
   { name: 'sdk', dir: 'src-drivers/sdk', allow: ['sdk', 'node', 'packages'] },
   { name: 'driver', dir: 'src-drivers', allow: ['sdk', 'same-driver', 'node', 'packages'] },
-  { name: 'renderer', dir: 'src-renderer', allow: ['renderer', 'api-types', 'packages'] },
-  { name: 'tests', dir: 'e2e', allow: ['engine', 'api', 'sdk', 'tests', 'node', 'packages', 'renderer', 'driver', 'build-scripts'] },
+  { name: 'renderer', dir: 'src-renderer', allow: ['renderer', 'api', 'packages'] },
+  { name: 'tests', dir: 'e2e', allow: [...common, 'engine-api', 'app-files', 'server', 'cli', 'tests', 'renderer', 'driver', 'build-scripts'] },
   // Build scripts bundle the product; tests check what they build (and may import their plugins).
-  { name: 'build-scripts', dir: 'scripts', allow: ['build-scripts', 'engine', 'tests', 'node', 'packages'] },
-  { name: 'bench', dir: 'bench', allow: ['engine', 'api', 'sdk', 'bench', 'tests', 'node', 'packages'] },
+  { name: 'build-scripts', dir: 'scripts', allow: ['build-scripts', ...common, 'tests'] },
+  { name: 'bench', dir: 'bench', allow: [...common, 'engine-api', 'server', 'bench', 'tests'] },
 ];
 
-const why = {
-  electron: "only src-main/electron/ may import 'electron' (it cannot load outside Electron)",
-  node: 'the renderer runs sandboxed in a browser: no Node built-ins',
-  driver: 'the engine reaches a driver only as a process, by its entry path; drivers share code only through src-drivers/sdk/',
-  engine: 'this layer may not reach into the engine',
-  api: 'the renderer may import only types from src-main/api/ (use `import type`)',
-};
+const frontEnds = new Set(['server', 'cli', 'electron-shell', 'entry']);
+
+/** Why an import from layer FROM into kind TO is refused: the rule the error teaches. */
+function reason(from, to) {
+  if (to === 'electron') return "only src-main/electron/ may import 'electron' (it cannot load outside Electron)";
+  if (to === 'node' && from === 'renderer') return 'the renderer runs sandboxed in a browser: no Node built-ins';
+  if (from === 'api') return 'src-main/api/ is loaded by the renderer too: types, schemas and the method table only, no engine code and no Node built-ins';
+  if (to === 'driver') return 'the engine reaches a driver only as a process, by its entry path; drivers share code only through src-drivers/sdk/';
+  if (to === 'api' && from === 'core') return 'the engine may name the API’s types (use `import type`), not run its code';
+  if (from === 'core' || from === 'src-main') return `the engine (src-main/core/) knows no front end: it may not import ${to}`;
+  if (from === 'electron-shell' && to === 'server') return 'the Electron shell uses the web shell’s pieces only through what both share (src-main/api/, src-main/engine-api/, src-main/app-files/)';
+  if (frontEnds.has(from) && frontEnds.has(to)) return `front ends do not import each other (${from} -> ${to}): share through src-main/core/ and src-main/api/`;
+  if (from === 'driver' || from === 'sdk' || from === 'renderer') return 'this layer may not reach into the engine';
+  return `layer '${from}' may not import layer '${to}'`;
+}
 
 function layerOf(file) {
   const rel = path.relative(root, file).split(path.sep).join('/');
@@ -66,8 +92,7 @@ export default {
       if (to.kind === 'driver' && from.name === 'driver') ok = driverName(to.target) === driverName(file);
       if (to.kind === 'api' && from.allow.includes('api-types')) ok = typeOnly;
       if (ok) return;
-      const reason = why[to.kind] ?? `layer '${from.name}' may not import layer '${to.kind}'`;
-      context.report({ node, message: `Layering: '${spec}' is not allowed here: ${reason}.` });
+      context.report({ node, message: `Layering: '${spec}' is not allowed here: ${reason(from.name, to.kind)}.` });
     }
     return {
       ImportDeclaration(node) {

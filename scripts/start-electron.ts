@@ -25,7 +25,7 @@ if ('missing' in electron) {
 }
 if (!('missing' in electron)) run(['scripts/build-electron.ts']);
 const [command, args] = 'missing' in electron
-  ? [process.execPath, ['src-main/cli/main.ts', 'serve', ...process.argv.slice(2)]]
+  ? [process.execPath, ['src-main/corral.ts', 'serve', ...process.argv.slice(2)]]
   : [electron.path, ['.', ...process.argv.slice(2)]];
 const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));

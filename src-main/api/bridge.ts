@@ -2,7 +2,8 @@
 // shell, carried over Electron IPC instead of HTTP + WebSocket. Calls are one invoke
 // (method + payload, answered with the web shell's {ok, value} | {ok, error}); events and
 // console streams are the WebSocket's ClientMessage / ServerMessage frames, multiplexed on
-// one pair of IPC channels. Reusing those schemas means one set of checks for both shells.
+// one pair of IPC channels. The call methods are the table's (methods.ts): one set of checks
+// for both shells.
 // The embedded display has a pair of its own (display-messages.ts): binary RFB bytes.
 //
 // The preload parses with these schemas before anything leaves the page, and the main
@@ -10,6 +11,8 @@
 import { z } from 'zod';
 import type { ClientMessage, ServerMessage } from './contract.ts';
 import type { DisplayClientMessage, DisplayServerMessage } from './display-messages.ts';
+import { callMethods } from './methods.ts';
+import type { CallMethod } from './methods.ts';
 import { callResponseSchema } from './schemas.ts';
 
 /** IPC channel names; nothing else is listened to. */
@@ -26,23 +29,16 @@ export const bridgeChannels = {
   display: 'corral:display',
 } as const;
 
-/** The CorralApi methods that are plain calls; the same set as the web shell's POST /api/METHOD. */
-export const callMethods = [
-  'listInstances', 'listDrivers', 'listTemplates', 'readLogs', 'create', 'start', 'stop', 'pause', 'resume', 'delete',
-  'listSnapshots', 'createSnapshot', 'applySnapshot', 'deleteSnapshot', 'restart', 'clone', 'rename', 'edit', 'display', 'cancelDownloads',
-  'reviewDriverBundle', 'installDriverBundle', 'removeDriver', 'setDriverEnabled',
-] as const;
-
 /**
  * `connect` starts this page's session: events begin to flow, and a session left over from
  * an earlier load of the same window (a reload) is closed with its consoles.
  */
 export const bridgeMethods = [...callMethods, 'connect'] as const;
-export type BridgeMethod = (typeof bridgeMethods)[number];
+export type BridgeMethod = CallMethod | 'connect';
 
 export const invokeRequestSchema = z.object({
   method: z.enum(bridgeMethods),
-  /** Checked per method by the main process with the request schemas in schemas.ts. */
+  /** Checked per method by the main process with the method table's request schemas (methods.ts). */
   payload: z.unknown().optional(),
 });
 export type InvokeRequest = z.infer<typeof invokeRequestSchema>;

@@ -1,13 +1,14 @@
 // CorralApi: the one contract between a front end (the web shell's browser tab, the Electron
-// renderer) and the engine. The renderer imports this file with `import type` only; the
-// engine side implements it in engine-api.ts and carries it over HTTP + WebSocket
-// (src-main/server) or, later, the Electron preload bridge.
+// renderer) and the engine, as types. The methods and their schemas are the table in
+// methods.ts; src-main/engine-api/ implements it over the engine, and the web shell
+// (HTTP + WebSocket) and the Electron preload bridge carry it.
 //
 // Every method may reject with an ApiError: the engine's DriverError (code, message,
 // details) unchanged, so the UI shows the engine's own message.
 import type { z } from 'zod';
+import type { ApiCalls, ApiMethod } from './methods.ts';
 import type {
-  displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema,
+  displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema, logSchema, templateInfoSchema,
   apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
   instanceSchema, serverMessageSchema, startResultSchema,
 } from './schemas.ts';
@@ -25,12 +26,10 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
 export type DisplayInfo = z.infer<typeof displayInfoSchema>;
 export type BundleSource = z.infer<typeof bundleSourceSchema>;
 export type BundleReview = z.infer<typeof bundleReviewSchema>;
-export type EditRequest = Omit<z.input<typeof editRequestSchema>, 'name'>;
+export type EditRequest = z.input<typeof editRequestSchema>;
 export type ApiEvent = z.infer<typeof apiEventSchema>;
-export interface TemplateInfo {
-  name: string;
-  description: string;
-}
+export type TemplateInfo = z.infer<typeof templateInfoSchema>;
+export type LogFile = z.infer<typeof logSchema>;
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
@@ -46,66 +45,18 @@ export interface ConsoleStream {
   close(): Promise<void>;
 }
 
-export interface CorralApi {
-  // --- Queries -------------------------------------------------------------------------------
-  /** Every instance with its status derived from live facts. */
-  listInstances(): Promise<Instance[]>;
-  /** Every installed driver with version, capabilities and whether it can run here (and why not). */
-  listDrivers(): Promise<DriverInfo[]>;
-  /** The newest part of the instance's logs: its driver's, and the VM's own (qemu.log, serial.log). */
-  readLogs(name: string): Promise<{ name: string; text: string }[]>;
-  /** The template catalog: names the create dialog offers, with a line each. */
-  listTemplates(): Promise<TemplateInfo[]>;
-
-  // --- Commands ------------------------------------------------------------------------------
-  /** Creates an instance from a template, with optional overrides and driver choice. */
-  create(request: CreateRequest): Promise<CreateResult>;
-  /** Boots a stopped instance; resolves once it runs. */
-  start(name: string): Promise<StartResult>;
-  /** Powers off: ACPI first, or at once with `force`. */
-  stop(name: string, options?: { force?: boolean }): Promise<void>;
-  /** Freezes the instance's CPUs (drivers with the pause capability). */
-  pause(name: string): Promise<void>;
-  /** Thaws a paused instance. */
-  resume(name: string): Promise<void>;
-  /** Removes the instance and its disks; a running one only with `force`. */
-  delete(name: string, options?: { force?: boolean }): Promise<void>;
-  /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
-  cancelDownloads(name: string): Promise<void>;
-
-  // --- Snapshots and reshaping (issue 6) -------------------------------------------------------
-  /** The instance's snapshots: tag, date, saved VM state size, whether taken running. */
-  listSnapshots(name: string): Promise<Snapshot[]>;
-  /** Takes a snapshot: memory too while running, the disk alone while stopped. */
-  createSnapshot(name: string, tag: string): Promise<void>;
-  applySnapshot(name: string, tag: string): Promise<void>;
-  deleteSnapshot(name: string, tag: string): Promise<void>;
-  /** Stops the instance if it runs (at once with `force`) and starts it again. */
-  restart(name: string, options?: { force?: boolean }): Promise<StartResult>;
-  /** A copy of a stopped instance, disk included, under a new name. */
-  clone(name: string, newName: string): Promise<Instance>;
-  /** Renames a stopped instance. */
-  rename(name: string, newName: string): Promise<Instance>;
-  /** Changes cpus, memory or disk size of a stopped instance; the disk only grows. */
-  edit(name: string, changes: EditRequest): Promise<Instance>;
-  /** How to reach the running instance's display, or null when it has none. */
-  display(name: string): Promise<DisplayInfo | null>;
-
-  // --- Driver bundles (issue 5) ----------------------------------------------------------------
-  /** Checks a bundle and says what it asks for (the trust dialog); installs nothing. */
-  reviewDriverBundle(source: BundleSource): Promise<BundleReview>;
-  /** Installs (or upgrades to) a reviewed bundle: the user's approval. It is usable at once. */
-  installDriverBundle(source: BundleSource, options?: { force?: boolean }): Promise<DriverInfo>;
-  /** Uninstalls a bundle driver; refused while its instances run unless `force`. */
-  removeDriver(name: string, options?: { force?: boolean }): Promise<void>;
-  /** Turns an installed bundle driver on or off; off is refused while its instances run unless `force`. */
-  setDriverEnabled(name: string, enabled: boolean, options?: { force?: boolean }): Promise<void>;
-
-  // --- Pushed events -------------------------------------------------------------------------
+/**
+ * The calls come from the method table (methods.ts): each takes its request object, the same
+ * object the web shell's POST body carries. The two streams are written out here because their
+ * shape is the transport's (a listener, a stream object), not a request and a result.
+ */
+export interface CorralApi extends ApiCalls {
   /** Status changes and list changes as they happen (no polling). Returns an unsubscribe. */
   onEvent(listener: (event: ApiEvent) => void): () => void;
-
-  // --- Console streams -----------------------------------------------------------------------
   /** Attaches to the serial console; what the guest printed earlier in this boot comes first. */
   openConsole(name: string): Promise<ConsoleStream>;
 }
+
+// Fails to compile when CorralApi and the method table (methods.ts) name different methods.
+const sameMethods: [Exclude<keyof CorralApi, ApiMethod>, Exclude<ApiMethod, keyof CorralApi>] extends [never, never] ? true : never = true;
+void sameMethods;

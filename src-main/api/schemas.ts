@@ -1,7 +1,7 @@
 // The wire format of CorralApi: a zod schema for every message that crosses between a front
 // end (browser tab, Electron renderer) and the engine. The engine side parses everything it
-// receives with these; the renderer imports only the inferred types (it may not load zod
-// from src-main), so the engine is the one place where untrusted input is checked.
+// receives with these; the renderer checks call results with them (methods.ts). Nothing here
+// may load Node or engine code: the renderer imports this folder.
 import { z } from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
 import { capabilitiesSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
@@ -58,6 +58,12 @@ export const bundleReviewSchema = z.object({
   replaces: z.string().nullable(),
   text: z.string(),
 });
+
+/** One log file's newest part: the driver's log, qemu.log, serial.log. */
+export const logSchema = z.object({ name: z.string(), text: z.string() });
+
+/** A catalog template the create dialog offers. */
+export const templateInfoSchema = z.object({ name: z.string(), description: z.string() });
 
 // --- Requests --------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
-import { serveCommand } from '../server/serve-command.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
@@ -58,6 +57,14 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
+/**
+ * Commands another front end provides: `corral serve` is the web shell's. The entry
+ * (src-main/corral.ts) plugs them in, so the CLI and the web shell never import each other.
+ */
+export interface PluggedCommands {
+  serve(engine: Engine, options: { port?: string | undefined }): Promise<void>;
+}
+
 class UsageError extends Error {}
 
 function need(positionals: string[], what: string): string {
@@ -66,7 +73,7 @@ function need(positionals: string[], what: string): string {
   return value;
 }
 
-async function run(engine: Engine, positionals: string[], values: Values): Promise<void> {
+async function run(engine: Engine, positionals: string[], values: Values, plugged: PluggedCommands): Promise<void> {
   const command = positionals[0];
   const out = (text: string): void => {
     process.stdout.write(`${text}\n`);
@@ -132,7 +139,7 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
       throw new UsageError('use: corral cache list | corral cache prune');
     }
     case 'serve':
-      return serveCommand(engine, { port: values.port });
+      return plugged.serve(engine, { port: values.port });
     case 'driver':
       return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
     case 'drivers': // the older spelling of `driver list`
@@ -142,7 +149,7 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], plugged: PluggedCommands): Promise<number> {
   if (isDriverTest(argv)) return driverTestCommand(argv);
   let parsed;
   try {
@@ -164,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const engine = new Engine({ home: parsed.values.home });
   try {
-    await run(engine, parsed.positionals, parsed.values);
+    await run(engine, parsed.positionals, parsed.values, plugged);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -178,5 +185,3 @@ export async function main(argv: string[]): Promise<number> {
     await engine.close();
   }
 }
-
-if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -1,13 +1,12 @@
 // The engine's event bus: what front ends subscribe to instead of polling.
-import type { VmState } from '../../src-drivers/sdk/protocol.ts';
-import type { ArtifactProgress } from './instances/artifacts.ts';
+import type { ApiEvent } from '../api/contract.ts';
 
-export type EngineEvent =
-  | { type: 'instance-status'; name: string; state: VmState; reason?: string | undefined }
-  | { type: 'instances-changed' }
-  /** A file an instance needs is being fetched (the same events whatever the driver). */
-  | ({ type: 'download-progress'; instance: string } & ArtifactProgress)
-  | { type: 'driver-log'; driver: string; level: 'info' | 'warn' | 'error'; message: string };
+/**
+ * What the engine emits is exactly what front ends receive (status, list changes, download
+ * progress per artifact whatever the driver, driver log lines): declared once, as the API's
+ * event schema (src-main/api/schemas.ts), which the engine names as a type only.
+ */
+export type EngineEvent = ApiEvent;
 
 export class EventBus<E> {
   readonly #listeners = new Set<(event: E) => void>();

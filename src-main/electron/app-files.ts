@@ -1,24 +1,12 @@
 // The handler behind `corral-app://app/...`: serves the built renderer (dist/renderer) with the
 // security headers, and nothing outside it. Plain fetch-API Request/Response and node:fs, no
 // run-time `electron` import, so it is tested in Node; main.ts hands it to protocol.handle.
-// Path checks are the web shell's (resolveStatic: `..`, encoded slashes and NUL refused),
-// plus a realpath check so a symlink cannot lead out of the folder.
+// Path checks, content types and the base security headers are the web shell's too
+// (src-main/app-files/: `..`, encoded slashes and NUL refused, symlinks kept inside).
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { resolveStatic } from '../server/static.ts';
+import { contentType } from '../app-files/mime.ts';
+import { realFileUnder, resolveStatic } from '../app-files/resolve.ts';
 import { appHost, appScheme, securityHeaders } from './security.ts';
-
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 function refuse(status: number, text: string): Response {
   return new Response(`${text}\n`, { status, headers: { ...securityHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
@@ -36,12 +24,12 @@ export async function serveAppRequest(root: string, request: Request): Promise<R
   const resolved = resolveStatic(root, url.pathname);
   if ('status' in resolved) return refuse(resolved.status, resolved.status === 400 ? 'Bad path' : 'Not found');
   try {
-    const [real, realRoot] = await Promise.all([fs.realpath(resolved.file), fs.realpath(root)]);
-    if (!real.startsWith(realRoot + path.sep)) return refuse(404, 'Not found');
+    const real = await realFileUnder(root, resolved.file);
+    if (real === undefined) return refuse(404, 'Not found');
     const body = request.method === 'HEAD' ? null : new Uint8Array(await fs.readFile(real));
     return new Response(body, {
       status: 200,
-      headers: { ...securityHeaders, 'Content-Type': types[path.extname(real)] ?? 'application/octet-stream' },
+      headers: { ...securityHeaders, 'Content-Type': contentType(real) },
     });
   } catch {
     return refuse(404, url.pathname === '/' || url.pathname === '/index.html' ? 'Not found (the renderer is not built: npm run build:renderer)' : 'Not found');

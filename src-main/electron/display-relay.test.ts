@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../core/engine.ts';
-import { engineApi } from '../api/engine-api.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import { bridgeChannels } from '../api/bridge.ts';
 import type { DisplayInfo, ServerMessage } from '../api/contract.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';

@@ -84,7 +84,7 @@ export function openDisplayRelays(api: Pick<CorralApi, 'display'>, send: (messag
   const open = async (id: string, name: string, relay: Relay): Promise<void> => {
     let target: { host: string; port: number };
     try {
-      const info = await api.display(name);
+      const info = await api.display({ name });
       if (!info) throw new DriverError('UNSUPPORTED', `instance "${name}" has no display`, { name });
       if (!isLoopbackHost(info.host)) {
         throw new DriverError('PERMISSION_DENIED', `the driver reported a display on ${info.host}; Corral connects only to displays on this machine's loopback`, { host: info.host });

@@ -3,7 +3,7 @@
 // the VMs are detached and keep running (the next start re-attaches to them).
 import { app, BrowserWindow, protocol, session } from 'electron';
 import { Engine } from '../core/engine.ts';
-import { engineApi } from '../api/engine-api.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import { serveAppRequest } from './app-files.ts';
 import { registerIpc } from './ipc.ts';
 import { shellPaths } from './paths.ts';

@@ -5,6 +5,8 @@
 // the page's messages again (the authoritative check).
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { z } from 'zod';
+import { toDriverError } from '../../src-drivers/sdk/errors.ts';
+import { checkCall } from '../api/dispatch.ts';
 import type { ServerMessage } from '../api/contract.ts';
 import { bridgeChannels, bridgeKeys, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
 import type { CorralBridge } from '../api/bridge.ts';
@@ -33,6 +35,14 @@ ipcRenderer.on(bridgeChannels.display, (_event, raw: unknown) => {
 const bridge: CorralBridge = {
   async invoke(method, payload) {
     const request = invokeRequestSchema.parse({ method, payload });
+    if (request.method !== 'connect') {
+      // The method table's request check, before anything leaves the page (main checks again).
+      try {
+        checkCall(request.method, request.payload ?? {});
+      } catch (error) {
+        return { ok: false, error: toDriverError(error).toJSON() };
+      }
+    }
     return invokeReplySchema.parse(await ipcRenderer.invoke(bridgeChannels.invoke, request));
   },
   send(message) {

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../core/engine.ts';
 import { bridgeKeys } from '../api/bridge.ts';
-import { engineApi } from '../api/engine-api.ts';
+import type { CorralBridge } from '../api/bridge.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
@@ -30,6 +31,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
   let browser: Browser;
   let page: Page;
   let template: string;
+  let invokes = 0;
   const pageErrors: string[] = [];
 
   before(async () => {
@@ -43,7 +45,9 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     template = await writeTemplate(root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' });
     router = createIpcRouter(engineApi(engine), (m) => pageErrors.push(m));
     browser = await launchChromium();
-    page = await bridgedPage(browser, { renderer, preload, router });
+    // Counts what reaches main, to tell the preload's checks from main's.
+    const counted: IpcRouter = { ...router, invoke: (...args) => { invokes += 1; return router.invoke(...args); } };
+    page = await bridgedPage(browser, { renderer, preload, router: counted });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
   });
@@ -63,6 +67,17 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await shows(page.locator('main'), 'No instances yet');
     const bridge = await page.evaluate(() => Object.keys((globalThis as unknown as { corral: object }).corral).sort());
     assert.deepEqual(bridge, [...bridgeKeys].sort());
+  });
+
+  it('refuses a call with a malformed request in the preload, before it reaches main', async () => {
+    const before = invokes;
+    const reply = await page.evaluate(() => (globalThis as unknown as { corral: CorralBridge }).corral.invoke('start', { name: 42 }));
+    assert.equal(!reply.ok && reply.error.code, 'INVALID_CONFIG');
+    assert.match(!reply.ok ? reply.error.message : '', /^bad request \(field "name"\)/);
+    assert.equal(invokes, before, 'main saw nothing');
+    const good = await page.evaluate(() => (globalThis as unknown as { corral: CorralBridge }).corral.invoke('listInstances'));
+    assert.deepEqual(good, { ok: true, value: [] });
+    assert.equal(invokes, before + 1);
   });
 
   it('creates, starts and types into the console through the bridge', { timeout: 60_000 }, async () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../core/engine.ts';
-import { engineApi } from '../api/engine-api.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { writeGuestTemplate } from '../../e2e/support/guest.ts';

@@ -1,15 +1,18 @@
 // Every IPC message from a renderer passes through here: the sender check first (the app's
-// own top-level frame, see security.ts), then the zod parse, then the engine. One session
+// own top-level frame, see security.ts), then the zod parse (the envelope here, the request
+// with the method table's schema in api/dispatch.ts, as the web shell does), then the engine. One session
 // per page (webContents), replaced when the page connects again after a reload and closed
 // when the page goes away. No run-time `electron` import: ipc.ts wires it to ipcMain, and
 // router.test.ts drives it with plain objects.
+import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { CorralApi, ServerMessage } from '../api/contract.ts';
+import { dispatchCall } from '../api/dispatch.ts';
 import { bridgeChannels, invokeRequestSchema } from '../api/bridge.ts';
 import type { InvokeReply } from '../api/bridge.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { senderAllowed } from './security.ts';
 import type { SenderFrame } from './security.ts';
-import { dispatchCall, openSession } from './session.ts';
+import { openSession } from './session.ts';
 import type { RendererSession } from './session.ts';
 
 /** The part of Electron's WebContents the router uses. */
@@ -59,11 +62,19 @@ export function createIpcRouter(api: CorralApi, warn: (message: string) => void 
         return refused;
       }
       const request = invokeRequestSchema.safeParse(raw);
-      if (request.success && request.data.method === 'connect') {
+      if (!request.success) {
+        return { ok: false, error: { code: 'INVALID_CONFIG', message: `bad request: ${request.error.issues[0]?.message ?? 'invalid'}`, details: {} } };
+      }
+      const { method, payload } = request.data;
+      if (method === 'connect') {
         connect(contents);
         return { ok: true, value: null };
       }
-      return dispatchCall(api, raw);
+      try {
+        return { ok: true, value: await dispatchCall(api, method, payload ?? {}) };
+      } catch (error) {
+        return { ok: false, error: toDriverError(error).toJSON() };
+      }
     },
     send(frame, contents, raw) {
       if (!senderAllowed(frame)) return warn(`corral: refused an IPC message from ${frame?.url ?? 'a gone frame'}`);

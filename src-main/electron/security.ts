@@ -2,6 +2,7 @@
 // checklist), kept free of a run-time `electron` import so node:test can check every one of
 // them here, where no Electron binary runs. window.ts and ipc.ts only wire them up.
 import type { BrowserWindowConstructorOptions, CustomScheme, HandlerDetails, WindowOpenHandlerResponse } from 'electron';
+import { contentSecurityPolicy as pageCsp, securityHeaders as pageSecurityHeaders } from '../app-files/headers.ts';
 
 /** The app's own scheme; registered as standard + secure so it has a real origin. */
 export const appScheme = 'corral-app';
@@ -19,33 +20,16 @@ export const appSchemes: CustomScheme[] = [{
 }];
 
 /**
- * Tighter than the web shell's CSP (src-main/server/headers.ts): the page reaches the engine
- * only through the preload bridge, so connect-src is 'none' (no fetch, no WebSocket at all).
- * style-src keeps 'unsafe-inline' for xterm.js, which injects <style> elements; styles run no code.
+ * The page's CSP (src-main/app-files/headers.ts), tighter than the web shell's: the page reaches
+ * the engine only through the preload bridge, so connect-src is 'none' (no fetch, no WebSocket
+ * at all), and no objects, workers or frames either.
  */
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "worker-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const contentSecurityPolicy = pageCsp({
+  'connect-src': "'none'", 'object-src': "'none'", 'worker-src': "'none'", 'frame-src': "'none'",
+});
 
 /** Headers for every response of the app scheme. */
-export const securityHeaders: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': contentSecurityPolicy,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+export const securityHeaders = pageSecurityHeaders(contentSecurityPolicy);
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
   return {

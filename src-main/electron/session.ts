@@ -10,36 +10,13 @@
 // a few kB/s: one IPC hop per chunk costs nothing that matters.
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
-import { callMethods, invokeRequestSchema } from '../api/bridge.ts';
-import type { InvokeReply } from '../api/bridge.ts';
 import { displayClientMessageSchema } from '../api/display-messages.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { clientMessageSchema } from '../api/schemas.ts';
-import { handlers } from '../server/calls.ts';
 import { openDisplayRelays } from './display-relay.ts';
 
 /** Most console streams one page may hold open: a page that leaks them is refused more. */
 const maxStreams = 32;
-
-/**
- * Answers one `corral:invoke` (except `connect`, which the caller handles per page). The
- * method name and the payload are both parsed; errors come back as the engine's typed error.
- */
-export async function dispatchCall(api: CorralApi, raw: unknown): Promise<InvokeReply> {
-  const request = invokeRequestSchema.safeParse(raw);
-  if (!request.success) {
-    return { ok: false, error: { code: 'INVALID_CONFIG', message: `bad request: ${request.error.issues[0]?.message ?? 'invalid'}`, details: {} } };
-  }
-  const method = request.data.method;
-  const handler = (callMethods as readonly string[]).includes(method) ? handlers[method] : undefined;
-  if (!handler) return { ok: false, error: { code: 'INVALID_CONFIG', message: `"${method}" is not an API call`, details: {} } };
-  try {
-    const value = await handler(api, request.data.payload ?? {});
-    return { ok: true, value: value ?? null };
-  } catch (error) {
-    return { ok: false, error: toDriverError(error).toJSON() };
-  }
-}
 
 export interface RendererSession {
   /** Handles one `corral:send` message; false when it was malformed (and dropped). */

@@ -34,13 +34,13 @@ export function uploadsOnly(api: CorralApi): CorralApi {
   };
   return {
     ...api,
-    reviewDriverBundle: async (source) => {
-      refusePaths(source);
-      return api.reviewDriverBundle(source);
+    reviewDriverBundle: async (request) => {
+      refusePaths(request.source);
+      return api.reviewDriverBundle(request);
     },
-    installDriverBundle: async (source, options) => {
-      refusePaths(source);
-      return api.installDriverBundle(source, options);
+    installDriverBundle: async (request) => {
+      refusePaths(request.source);
+      return api.installDriverBundle(request);
     },
   };
 }

@@ -1,28 +1,20 @@
-// Security headers on every response. The CSP allows scripts only from this server, no
-// eval, no plugins, no framing. style-src needs 'unsafe-inline' because xterm.js injects
-// <style> elements for its theme and cell colours; styles cannot run code.
+// Security headers on every response: the page's CSP and headers shared with the Electron
+// shell (src-main/app-files/headers.ts), with this shell's differences: the page talks to this
+// server (connect-src 'self': fetch and the WebSocket), and a browser tab also gets
+// X-Frame-Options for old browsers and no caching.
 import type { ServerResponse } from 'node:http';
+import { contentSecurityPolicy as pageCsp, securityHeaders } from '../app-files/headers.ts';
 
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const contentSecurityPolicy = pageCsp({ 'connect-src': "'self'" });
+
+const headers: Readonly<Record<string, string>> = {
+  ...securityHeaders(contentSecurityPolicy),
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
 
 export function setSecurityHeaders(response: ServerResponse): void {
-  response.setHeader('Content-Security-Policy', contentSecurityPolicy);
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('Referrer-Policy', 'no-referrer');
-  response.setHeader('X-Frame-Options', 'DENY');
-  response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  response.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }
 
 export function sendText(response: ServerResponse, status: number, text: string): void {

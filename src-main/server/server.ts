@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../core/engine.ts';
-import { engineApi } from '../api/engine-api.ts';
+import { engineApi } from '../engine-api/engine-api.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
 import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';

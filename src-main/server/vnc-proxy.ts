@@ -31,7 +31,7 @@ export async function proxyVnc(
   api: CorralApi, sockets: WebSocketServer, name: string,
   request: IncomingMessage, socket: Duplex, head: Buffer, refuse: Refuse,
 ): Promise<void> {
-  const display = await api.display(name).catch(() => null);
+  const display = await api.display({ name }).catch(() => null);
   if (display?.websocketPort === undefined) return refuse(409, 'Conflict');
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const upstream = new WebSocket(`ws://127.0.0.1:${display.websocketPort}/`, offered.includes('binary') ? ['binary'] : [], {

@@ -13,5 +13,5 @@ export interface EngineChannel {
   onOpen(listener: () => void): () => void;
 }
 
-/** One API call: method and body in, the value out, or a thrown ApiCallError. */
-export type CallFn = <T>(method: string, body?: object) => Promise<T>;
+/** One API call: method and body in, the value (unchecked yet) out, or a thrown ApiCallError. */
+export type CallFn = (method: string, body?: object) => Promise<unknown>;

@@ -1,17 +1,26 @@
 // CorralApi in the page. In the web shell calls are `POST /api/METHOD` (the HttpOnly cookie
 // carries the token) and events and consoles come over the WebSocket; in Electron both go
 // through the preload bridge (electron.ts), with the same messages. The engine validates
-// everything the page sends; the page trusts the engine's answers to match the contract.
-import type {
-  ApiError, ApiEvent, BundleReview, BundleSource, ConsoleStream, CorralApi, CreateResult, DisplayInfo, DriverInfo, Instance, Snapshot, StartResult, TemplateInfo,
-} from '../../src-main/api/contract.ts';
+// everything the page sends; the page checks the engine's answers (result-check.ts).
+import type { ApiEvent, BundleSource, ConsoleStream, CorralApi } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
+import type * as ResultCheck from './result-check.ts';
 
-type CallResponse = { ok: true; value: unknown } | { ok: false; error: ApiError };
+/** The result checks load on first use: zod and the schemas stay out of the page's first bundle. */
+let resultCheck: Promise<typeof ResultCheck> | undefined;
 
-export async function httpCall<T>(method: string, body: object = {}): Promise<T> {
+function checks(): Promise<typeof ResultCheck> {
+  resultCheck ??= import('./result-check.ts');
+  return resultCheck;
+}
+
+async function checkResult(method: string, value: unknown): Promise<unknown> {
+  return (await checks()).checkResult(method, value);
+}
+
+export async function httpCall(method: string, body: object = {}): Promise<unknown> {
   const response = await fetch(`/api/${method}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -19,47 +28,29 @@ export async function httpCall<T>(method: string, body: object = {}): Promise<T>
     credentials: 'same-origin',
   });
   if (response.status === 401) throw new ApiCallError({ code: 'INVALID_STATE', message: 'Not authorised: open the address that `corral serve` printed.', details: {} });
-  const reply = (await response.json()) as CallResponse;
+  const reply = (await checks()).checkReply(method, await response.json());
   if (!reply.ok) throw new ApiCallError(reply.error);
-  return reply.value as T;
+  return reply.value;
 }
 
 /** Uploads a dropped bundle file to the web shell; the id names it in review and install calls. */
 export async function uploadBundle(file: File): Promise<BundleSource> {
   const response = await fetch(`/upload/driver-bundle?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, credentials: 'same-origin' });
-  const reply = (await response.json()) as CallResponse;
+  const check = await checks();
+  const reply = check.checkReply('the upload', await response.json());
   if (!reply.ok) throw new ApiCallError(reply.error);
-  return reply.value as BundleSource;
+  return check.checkUpload(reply.value);
 }
 
 let nextStream = 0;
 
+/**
+ * The page's CorralApi: a proxy that turns `api.METHOD(request)` into one call with that
+ * request as its body, so the method table (src-main/api/methods.ts) is the only list of
+ * methods. Each result is checked against the table's result schema as it arrives.
+ */
 export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralApi {
-  return {
-    listInstances: () => call<Instance[]>('listInstances'),
-    listDrivers: () => call<DriverInfo[]>('listDrivers'),
-    listTemplates: () => call<TemplateInfo[]>('listTemplates'),
-    readLogs: (name) => call<{ name: string; text: string }[]>('readLogs', { name }),
-    create: (request) => call<CreateResult>('create', request),
-    start: (name) => call<StartResult>('start', { name }),
-    stop: (name, options) => call<null>('stop', { name, force: options?.force ?? false }).then(() => undefined),
-    pause: (name) => call<null>('pause', { name }).then(() => undefined),
-    resume: (name) => call<null>('resume', { name }).then(() => undefined),
-    cancelDownloads: (name) => call<null>('cancelDownloads', { name }).then(() => undefined),
-    delete: (name, options) => call<null>('delete', { name, force: options?.force ?? false }).then(() => undefined),
-    listSnapshots: (name) => call<Snapshot[]>('listSnapshots', { name }),
-    createSnapshot: (name, tag) => call<null>('createSnapshot', { name, tag }).then(() => undefined),
-    applySnapshot: (name, tag) => call<null>('applySnapshot', { name, tag }).then(() => undefined),
-    deleteSnapshot: (name, tag) => call<null>('deleteSnapshot', { name, tag }).then(() => undefined),
-    restart: (name, options) => call<StartResult>('restart', { name, force: options?.force ?? false }),
-    clone: (name, newName) => call<Instance>('clone', { name, newName }),
-    rename: (name, newName) => call<Instance>('rename', { name, newName }),
-    edit: (name, changes) => call<Instance>('edit', { name, ...changes }),
-    display: (name) => call<DisplayInfo | null>('display', { name }),
-    reviewDriverBundle: (source) => call<BundleReview>('reviewDriverBundle', { source }),
-    installDriverBundle: (source, options) => call<DriverInfo>('installDriverBundle', { source, force: options?.force ?? false }),
-    removeDriver: (name, options) => call<null>('removeDriver', { name, force: options?.force ?? false }).then(() => undefined),
-    setDriverEnabled: (name, enabled, options) => call<null>('setDriverEnabled', { name, enabled, force: options?.force ?? false }).then(() => undefined),
+  const streams: Pick<CorralApi, 'onEvent' | 'openConsole'> = {
     onEvent(listener: (event: ApiEvent) => void) {
       return socket.on((message) => {
         if (message.type === 'event') listener(message.event);
@@ -69,6 +60,20 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
       return openStream(socket, name);
     },
   };
+  const calls = new Map<string, (request?: object) => Promise<unknown>>();
+  return new Proxy(streams, {
+    get(target, method) {
+      if (Object.hasOwn(target, method)) return target[method as keyof typeof target];
+      // Not a thenable, not a symbol lookup: only names can be methods.
+      if (typeof method !== 'string' || method === 'then') return undefined;
+      let send = calls.get(method);
+      if (!send) {
+        send = async (request: object = {}) => checkResult(method, await call(method, request));
+        calls.set(method, send);
+      }
+      return send;
+    },
+  }) as CorralApi;
 }
 
 /** One console stream multiplexed on the socket by a fresh id; resolves once the engine attached it. */

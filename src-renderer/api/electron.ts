@@ -18,10 +18,10 @@ export function electronBridge(): CorralBridge | undefined {
 }
 
 export function bridgeCall(bridge: CorralBridge): CallFn {
-  return async <T>(method: string, body: object = {}): Promise<T> => {
+  return async (method: string, body: object = {}): Promise<unknown> => {
     const reply = await bridge.invoke(method as Parameters<CorralBridge['invoke']>[0], body);
     if (!reply.ok) throw new ApiCallError(reply.error);
-    return reply.value as T;
+    return reply.value;
   };
 }
 

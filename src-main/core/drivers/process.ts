@@ -2,6 +2,7 @@
 // child_process.fork here (CLI, web shell, tests) and Electron's utilityProcess in
 // src-main/electron/. Both give a Link for frames and report the process's exit.
 import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLink } from '../../../src-drivers/sdk/link.ts';
@@ -51,7 +52,16 @@ export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) =
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));
   });
-  const link = createLink(
+  return { pid: child.pid, link: forkLink(child, logFile), exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
+};
+
+/**
+ * The Link over a child's fork-style IPC channel (child_process.fork, or a spawn with an 'ipc'
+ * stdio slot such as the sandbox's): frames the driver sends that fail the link's check are
+ * noted in its log and dropped.
+ */
+export function forkLink(child: ChildProcess, logFile: string): Link {
+  return createLink(
     (frame) => { if (child.connected) child.send(frame); },
     (deliver) => {
       child.on('message', deliver);
@@ -59,5 +69,4 @@ export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) =
     },
     (problem) => fs.appendFileSync(logFile, `engine: dropped a frame from the driver: ${problem}\n`),
   );
-  return { pid: child.pid, link, exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
-};
+}

@@ -14,7 +14,7 @@ export function useDisplay(instance: Instance) {
   const running = instance.state === 'Running' || instance.state === 'Paused';
   return useQuery<DisplayInfo | null>({
     queryKey: displayKey(instance.name, instance.state),
-    queryFn: () => api.display(instance.name),
+    queryFn: () => api.display({ name: instance.name }),
     enabled: running,
   });
 }

@@ -12,7 +12,7 @@ export function DownloadsPanel() {
   const notify = useUi((s) => s.notify);
   if (transfers.length === 0) return null;
   const active = new Set(transfers.filter((t) => t.phase !== 'done').map((t) => t.instance));
-  const cancel = (name: string) => api.cancelDownloads(name).catch((error: unknown) => notify({ kind: 'error', text: errorMessage(error) }));
+  const cancel = (name: string) => api.cancelDownloads({ name }).catch((error: unknown) => notify({ kind: 'error', text: errorMessage(error) }));
   return (
     <section className="downloads" aria-labelledby="downloads-title">
       <div className="section-head">

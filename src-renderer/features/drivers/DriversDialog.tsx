@@ -30,7 +30,7 @@ function DriverTable() {
   const client = useQueryClient();
   const change = useMutation({
     mutationFn: ({ name, action }: { name: string; action: 'enable' | 'disable' | 'remove' }) =>
-      action === 'remove' ? api.removeDriver(name) : api.setDriverEnabled(name, action === 'enable'),
+      action === 'remove' ? api.removeDriver({ name }) : api.setDriverEnabled({ name, enabled: action === 'enable' }),
     onSettled: () => client.invalidateQueries({ queryKey: keys.drivers }),
   });
   if (drivers.isPending) return <p>Asking the drivers…</p>;

@@ -26,7 +26,7 @@ function TrustDetails({ pending, onDone }: { pending: PendingBundle; onDone: () 
   const notify = useUi((s) => s.notify);
   const { review } = pending;
   const install = useMutation({
-    mutationFn: () => api.installDriverBundle(pending.source),
+    mutationFn: () => api.installDriverBundle({ source: pending.source }),
     onSuccess: async (driver) => {
       await client.invalidateQueries({ queryKey: keys.drivers });
       const confinement = driver.sandbox.state === 'sandboxed' ? 'sandboxed' : 'UNSANDBOXED';

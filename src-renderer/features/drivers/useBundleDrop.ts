@@ -47,7 +47,7 @@ export function useBundleDrop(): void {
       void (async () => {
         try {
           const source = await stageDriverBundle(bundle);
-          setPending({ fileName: bundle.name, source, review: await api.reviewDriverBundle(source) });
+          setPending({ fileName: bundle.name, source, review: await api.reviewDriverBundle({ source }) });
         } catch (error) {
           setChecking(undefined);
           notify({ kind: 'error', text: errorMessage(error) });

@@ -21,13 +21,13 @@ const actionKey = ['instance-action'] as const;
 
 function run({ id, instance }: ActionCall): Promise<unknown> {
   switch (id) {
-    case 'start': return api.start(instance.name);
-    case 'stop': return api.stop(instance.name);
-    case 'force-stop': return api.stop(instance.name, { force: true });
-    case 'pause': return api.pause(instance.name);
-    case 'resume': return api.resume(instance.name);
+    case 'start': return api.start({ name: instance.name });
+    case 'stop': return api.stop({ name: instance.name });
+    case 'force-stop': return api.stop({ name: instance.name, force: true });
+    case 'pause': return api.pause({ name: instance.name });
+    case 'resume': return api.resume({ name: instance.name });
     // A running instance is deleted only after the user confirmed; force is what they agreed to.
-    case 'delete': return api.delete(instance.name, { force: instance.state !== 'Stopped' });
+    case 'delete': return api.delete({ name: instance.name, force: instance.state !== 'Stopped' });
   }
 }
 

@@ -5,7 +5,7 @@ import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 
 export function LogsView({ name }: { name: string }) {
-  const logs = useQuery({ queryKey: ['logs', name], queryFn: () => api.readLogs(name) });
+  const logs = useQuery({ queryKey: ['logs', name], queryFn: () => api.readLogs({ name }) });
   return (
     <div className="logs">
       <button type="button" onClick={() => void logs.refetch()} disabled={logs.isFetching}>Refresh logs</button>

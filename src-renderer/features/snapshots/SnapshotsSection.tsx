@@ -16,9 +16,9 @@ type Action = { kind: 'create' | 'apply' | 'delete'; tag: string };
 
 function run(name: string, action: Action): Promise<void> {
   switch (action.kind) {
-    case 'create': return api.createSnapshot(name, action.tag);
-    case 'apply': return api.applySnapshot(name, action.tag);
-    case 'delete': return api.deleteSnapshot(name, action.tag);
+    case 'create': return api.createSnapshot({ name, tag: action.tag });
+    case 'apply': return api.applySnapshot({ name, tag: action.tag });
+    case 'delete': return api.deleteSnapshot({ name, tag: action.tag });
   }
 }
 
@@ -30,7 +30,7 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
   // Keyed by state too: a start or stop changes what a snapshot holds and which path takes it.
   // Asked only in settled states: the engine refuses while the instance starts or stops.
   const settled = instance.state === 'Running' || instance.state === 'Paused' || instance.state === 'Stopped';
-  const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots(name), enabled: settled });
+  const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots({ name }), enabled: settled });
   const [tag, setTag] = useState('');
   const [confirming, setConfirming] = useState<Action | undefined>();
   const action = useMutation({

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DriverError } from '../../../../src-drivers/sdk/errors.ts';
-import { createLink } from '../../../../src-drivers/sdk/link.ts';
+import { forkLink } from '../process.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from '../process.ts';
 import { bwrapCommand } from './bwrap.ts';
 import type { SandboxPolicy } from './policy.ts';
@@ -62,17 +62,9 @@ export function sandboxedSpawn(policy: SandboxPolicy, options: SandboxOptions = 
         resolve({ code: null, signal: null });
       });
     });
-    const link = createLink(
-      (frame) => { if (child.connected) child.send(frame); },
-      (deliver) => {
-        child.on('message', deliver);
-        return () => child.off('message', deliver);
-      },
-      (problem) => fs.appendFileSync(logFile, `engine: dropped a frame from the driver: ${problem}\n`),
-    );
     return {
       pid: child.pid,
-      link,
+      link: forkLink(child, logFile),
       exited,
       kill: (signal = 'SIGTERM') => child.kill(signal),
       async verify() {

@@ -1,11 +1,12 @@
-// CorralApi implemented over an in-process Engine: what `corral serve` (and later the Electron
-// main process) puts behind its transport. It maps engine types to the API's wire types,
-// so a change inside the engine does not leak into the renderer.
+// CorralApi implemented over an in-process Engine: what `corral serve` and the Electron main
+// process put behind their transports. It maps engine types to the API's wire types, so a
+// change inside the engine does not leak into the renderer. Its own room (not src-main/api,
+// which the renderer imports; not src-main/core, which knows no front end).
 import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { signerLine } from '../core/drivers/bundles/trust.ts';
-import type { ApiEvent, BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance } from './contract.ts';
+import type { BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance, StartResult } from '../api/contract.ts';
 
 export function toApiInstance(summary: InstanceSummary): Instance {
   return {
@@ -24,39 +25,31 @@ export function toApiInstance(summary: InstanceSummary): Instance {
 export function engineApi(engine: Engine): CorralApi {
   return {
     listInstances: async () => (await engine.list()).map(toApiInstance),
-    readLogs: (name) => engine.readLogs(name),
+    readLogs: ({ name }) => engine.readLogs(name),
     listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
     listDrivers: async () => (await engine.listDrivers()).map(toApiDriver),
-    create: async (request) => {
-      const { instance, warnings } = await engine.create(request.name, {
-        template: request.template, cpus: request.cpus, memory: request.memory, disk: request.disk, driver: request.driver, display: request.display,
-      });
+    create: async ({ name, template, cpus, memory, disk, driver, display }) => {
+      const { instance, warnings } = await engine.create(name, { template, cpus, memory, disk, driver, display });
       return { instance: toApiInstance(instance), warnings };
     },
-    start: async (name) => {
-      const result = await engine.start(name);
-      return { accelerator: result.accelerator, ...(result.acceleratorNote ? { acceleratorNote: result.acceleratorNote } : {}) };
-    },
-    stop: (name, options) => engine.stop(name, { force: options?.force ?? false }),
-    pause: (name) => engine.pause(name),
-    resume: (name) => engine.resume(name),
-    cancelDownloads: async (name) => {
+    start: async ({ name }) => toStartResult(await engine.start(name)),
+    stop: ({ name, force }) => engine.stop(name, { force: force ?? false }),
+    pause: ({ name }) => engine.pause(name),
+    resume: ({ name }) => engine.resume(name),
+    cancelDownloads: async ({ name }) => {
       engine.cancelDownloads(name);
     },
-    delete: (name, options) => engine.delete(name, { force: options?.force ?? false }),
-    listSnapshots: (name) => engine.listSnapshots(name),
-    createSnapshot: (name, tag) => engine.createSnapshot(name, tag),
-    applySnapshot: (name, tag) => engine.applySnapshot(name, tag),
-    deleteSnapshot: (name, tag) => engine.deleteSnapshot(name, tag),
-    restart: async (name, options) => {
-      const result = await engine.restart(name, { force: options?.force ?? false });
-      return { accelerator: result.accelerator, ...(result.acceleratorNote ? { acceleratorNote: result.acceleratorNote } : {}) };
-    },
-    clone: async (name, newName) => toApiInstance(await engine.clone(name, newName)),
-    rename: async (name, newName) => toApiInstance(await engine.rename(name, newName)),
-    edit: async (name, changes) => toApiInstance(await engine.edit(name, changes)),
-    display: (name) => engine.display(name),
-    reviewDriverBundle: async (source) => {
+    delete: ({ name, force }) => engine.delete(name, { force: force ?? false }),
+    listSnapshots: ({ name }) => engine.listSnapshots(name),
+    createSnapshot: ({ name, tag }) => engine.createSnapshot(name, tag),
+    applySnapshot: ({ name, tag }) => engine.applySnapshot(name, tag),
+    deleteSnapshot: ({ name, tag }) => engine.deleteSnapshot(name, tag),
+    restart: async ({ name, force }) => toStartResult(await engine.restart(name, { force: force ?? false })),
+    clone: async ({ name, newName }) => toApiInstance(await engine.clone(name, newName)),
+    rename: async ({ name, newName }) => toApiInstance(await engine.rename(name, newName)),
+    edit: async ({ name, ...changes }) => toApiInstance(await engine.edit(name, changes)),
+    display: ({ name }) => engine.display(name),
+    reviewDriverBundle: async ({ source }) => {
       try {
         return toBundleReview(await engine.bundles.review(await bundleFile(engine, source)));
       } catch (error) {
@@ -65,19 +58,23 @@ export function engineApi(engine: Engine): CorralApi {
         throw error;
       }
     },
-    installDriverBundle: async (source, options) => {
+    installDriverBundle: async ({ source, force }) => {
       // This call is the user's approval, given in the trust dialog after reviewDriverBundle.
-      const installed = await engine.bundles.install(await bundleFile(engine, source), { force: options?.force ?? false, confirm: async () => true });
+      const installed = await engine.bundles.install(await bundleFile(engine, source), { force: force ?? false, confirm: async () => true });
       if ('upload' in source) await discardUpload(engine.paths.home, source.upload);
       const info = (await engine.listDrivers()).find((d) => d.name === installed.name);
       if (!info) throw new Error(`driver ${installed.name} was installed but is not listed`);
       return toApiDriver(info);
     },
-    removeDriver: (name, options) => engine.bundles.remove(name, { force: options?.force ?? false }),
-    setDriverEnabled: (name, enabled, options) => engine.bundles.setEnabled(name, enabled, { force: options?.force ?? false }),
-    onEvent: (listener) => engine.events.on((event) => listener(event satisfies ApiEvent)),
+    removeDriver: ({ name, force }) => engine.bundles.remove(name, { force: force ?? false }),
+    setDriverEnabled: ({ name, enabled, force }) => engine.bundles.setEnabled(name, enabled, { force: force ?? false }),
+    onEvent: (listener) => engine.events.on(listener),
     openConsole: (name) => openConsole(engine, name),
   };
+}
+
+function toStartResult(result: { accelerator: string; acceleratorNote?: string | undefined }): StartResult {
+  return { accelerator: result.accelerator, ...(result.acceleratorNote ? { acceleratorNote: result.acceleratorNote } : {}) };
 }
 
 function toApiDriver(d: EngineDriverInfo): DriverInfo {

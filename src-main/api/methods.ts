@@ -1,0 +1,115 @@
+// The one table of CorralApi methods: for each, the request a front end sends (the web shell's
+// POST body, the Electron bridge's payload), the result the engine answers with, or, for the
+// two that stream, which stream. Everything else is derived from it: the CorralApi type
+// (contract.ts), the checks and dispatch both shells run on a call (dispatch.ts), the
+// renderer's client (a proxy over the method names) and its result checks.
+//
+// Adding a method: one row here, its engine side in src-main/engine-api/, one test.
+import { z } from 'zod';
+import {
+  bundleRequestSchema, bundleReviewSchema, createRequestSchema, createResultSchema, deleteRequestSchema, displayInfoSchema,
+  driverSchema, editRequestSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
+  nameRequestSchema, removeDriverRequestSchema, renameRequestSchema, snapshotRequestSchema, snapshotSchema,
+  startResultSchema, stopRequestSchema, templateInfoSchema,
+} from './schemas.ts';
+
+/** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
+const nothing = z.null();
+
+/** A plain call: one request, one answer. No `request`: the call takes no argument. */
+interface CallRow {
+  request?: z.ZodType;
+  result: z.ZodType;
+}
+
+/** A stream: it travels on the event and console channel (WebSocket or bridge), not as a call. */
+interface StreamRow {
+  stream: 'events' | 'console';
+  request?: z.ZodType;
+}
+
+export const apiMethods = {
+  // --- Queries -------------------------------------------------------------------------------
+  /** Every instance with its status derived from live facts. */
+  listInstances: { result: z.array(instanceSchema) },
+  /** Every installed driver with version, capabilities and whether it can run here (and why not). */
+  listDrivers: { result: z.array(driverSchema) },
+  /** The newest part of the instance's logs: its driver's, and the VM's own (qemu.log, serial.log). */
+  readLogs: { request: nameRequestSchema, result: z.array(logSchema) },
+  /** The template catalog: names the create dialog offers, with a line each. */
+  listTemplates: { result: z.array(templateInfoSchema) },
+
+  // --- Commands ------------------------------------------------------------------------------
+  /** Creates an instance from a template, with optional overrides and driver choice. */
+  create: { request: createRequestSchema, result: createResultSchema },
+  /** Boots a stopped instance; resolves once it runs. */
+  start: { request: nameRequestSchema, result: startResultSchema },
+  /** Powers off: ACPI first, or at once with `force`. */
+  stop: { request: stopRequestSchema, result: nothing },
+  /** Freezes the instance's CPUs (drivers with the pause capability). */
+  pause: { request: nameRequestSchema, result: nothing },
+  /** Thaws a paused instance. */
+  resume: { request: nameRequestSchema, result: nothing },
+  /** Removes the instance and its disks; a running one only with `force`. */
+  delete: { request: deleteRequestSchema, result: nothing },
+  /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
+  cancelDownloads: { request: nameRequestSchema, result: nothing },
+
+  // --- Snapshots and reshaping ---------------------------------------------------------------
+  /** The instance's snapshots: tag, date, saved VM state size, whether taken running. */
+  listSnapshots: { request: nameRequestSchema, result: z.array(snapshotSchema) },
+  /** Takes a snapshot: memory too while running, the disk alone while stopped. */
+  createSnapshot: { request: snapshotRequestSchema, result: nothing },
+  applySnapshot: { request: snapshotRequestSchema, result: nothing },
+  deleteSnapshot: { request: snapshotRequestSchema, result: nothing },
+  /** Stops the instance if it runs (at once with `force`) and starts it again. */
+  restart: { request: stopRequestSchema, result: startResultSchema },
+  /** A copy of a stopped instance, disk included, under a new name. */
+  clone: { request: renameRequestSchema, result: instanceSchema },
+  /** Renames a stopped instance. */
+  rename: { request: renameRequestSchema, result: instanceSchema },
+  /** Changes cpus, memory or disk size of a stopped instance; the disk only grows. */
+  edit: { request: editRequestSchema, result: instanceSchema },
+  /** How to reach the running instance's display, or null when it has none. */
+  display: { request: nameRequestSchema, result: displayInfoSchema.nullable() },
+
+  // --- Driver bundles ------------------------------------------------------------------------
+  /** Checks a bundle and says what it asks for (the trust dialog); installs nothing. */
+  reviewDriverBundle: { request: bundleRequestSchema, result: bundleReviewSchema },
+  /** Installs (or upgrades to) a reviewed bundle: the user's approval. It is usable at once. */
+  installDriverBundle: { request: installBundleRequestSchema, result: driverSchema },
+  /** Uninstalls a bundle driver; refused while its instances run unless `force`. */
+  removeDriver: { request: removeDriverRequestSchema, result: nothing },
+  /** Turns an installed bundle driver on or off; off is refused while its instances run unless `force`. */
+  setDriverEnabled: { request: enableDriverRequestSchema, result: nothing },
+
+  // --- Streams -------------------------------------------------------------------------------
+  /** Status changes and list changes as they happen (no polling). */
+  onEvent: { stream: 'events' },
+  /** The serial console; what the guest printed earlier in this boot comes first. */
+  openConsole: { stream: 'console', request: nameRequestSchema },
+} as const satisfies Record<string, CallRow | StreamRow>;
+
+type Table = typeof apiMethods;
+export type ApiMethod = keyof Table;
+
+/** The methods that are plain calls: `POST /api/METHOD` in the web shell, `invoke` in Electron. */
+export type CallMethod = { [M in ApiMethod]: Table[M] extends CallRow ? M : never }[ApiMethod];
+
+/** The call methods' names, in table order (the same set both shells answer). */
+export const callMethods = Object.keys(apiMethods).filter((method): method is CallMethod => !('stream' in apiMethods[method as ApiMethod]));
+
+export function isCallMethod(method: string): method is CallMethod {
+  return (callMethods as readonly string[]).includes(method);
+}
+
+/** What a caller passes: the request schema's input (defaults may be left out). */
+export type CallRequest<M extends CallMethod> = Table[M] extends { request: z.ZodType } ? z.input<Table[M]['request']> : undefined;
+
+/** What a call resolves to: `void` for the calls that answer `null`. */
+export type CallPromise<M extends CallMethod> = z.output<Table[M]['result']> extends null ? Promise<void> : Promise<z.output<Table[M]['result']>>;
+
+/** The calls of CorralApi, derived from the table: one request object in, the result out. */
+export type ApiCalls = {
+  [M in CallMethod]: (...request: CallRequest<M> extends undefined ? [] : [request: CallRequest<M>]) => CallPromise<M>;
+};
