@@ -2,6 +2,7 @@
 //   dist/electron/main.js      the main process, ESM, every package bundled in
 //   dist/electron/preload.cjs  the sandboxed preload: ONE CommonJS file requiring only 'electron'
 //   dist/drivers/qemu.js       the QEMU driver's entry for a utility process (no .ts there)
+//   dist/electron/workers/template-parse.js   the template parser's worker thread (templates/parse.ts)
 // Usage: node scripts/build-electron.ts [--out DIR]   (DIR defaults to ./dist)
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -74,6 +75,16 @@ const [main] = await Promise.all([
     target: 'node22',
     banner: { js: requireShim },
     plugins: [sourceLocations(path.join(root, 'dist/drivers'))],
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/core/templates/parse-worker.ts')],
+    outfile: path.join(out, 'electron/workers/template-parse.js'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    banner: { js: requireShim },
+    plugins: [sourceLocations(path.join(root, 'dist/electron/workers'))],
   }),
 ]);
 

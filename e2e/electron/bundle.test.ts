@@ -9,6 +9,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Engine } from '../../src-main/core/engine.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
 
@@ -70,6 +71,22 @@ describe('Electron bundles', () => {
     } finally {
       await engine.close();
       await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('builds the template parser\'s worker beside main, where main looks for it, and it parses', async () => {
+    const file = path.join(out, 'electron/workers/template-parse.js');
+    assert.deepEqual(loadedModules(await fs.readFile(file, 'utf8')).filter((spec) => !isBuiltin(spec)), []);
+    assert.match(await fs.readFile(path.join(out, 'electron/main.js'), 'utf8'), /new URL\("\.\/workers\/template-parse\.js"/);
+    // In the app, the package.json at the root of app.asar makes .js files ES modules.
+    await fs.writeFile(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
+    const worker = new Worker(file);
+    try {
+      const reply = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage({ id: 7, text: 'cpus: 2\nenv:\n  A: x\n', source: 't.yaml' });
+      assert.deepEqual(await reply, { id: 7, document: { cpus: 2, env: { A: 'x' } } });
+    } finally {
+      await worker.terminate();
     }
   });
 });

@@ -3,11 +3,11 @@
 // Lima: a loop would never end, and a base included twice would duplicate its list entries.
 // Each document is validated before merging, so a wrong field is reported in the file it is in.
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
-import { limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
 import { useAbsoluteLocators } from './absolute.ts';
 import { describeLocator, originOf, parseLocator } from './locator.ts';
 import type { Locator, Origin } from './locator.ts';
 import { mergeBase } from './merge.ts';
+import { parseTemplateDocument } from './parse.ts';
 import { readTemplateText } from './read.ts';
 import type { ReadOptions } from './read.ts';
 import type { YamlMap } from './values.ts';
@@ -46,11 +46,10 @@ async function embed(locator: Locator, options: ReadOptions, seen: Map<string, s
   }
   seen.set(source, chain);
 
-  const file = readYamlMapping(read.text, source);
-  validateAgainst(limaDocumentSchema, file);
+  const raw = await parseTemplateDocument(read.text, source);
   const origin = originOf(read.locator);
-  const bases = baseLocators(file.raw, origin, source);
-  const { base: _consumed, ...own } = file.raw;
+  const bases = baseLocators(raw, origin, source);
+  const { base: _consumed, ...own } = raw;
   useAbsoluteLocators(own, origin, source);
 
   let document: YamlMap = own;

@@ -25,13 +25,43 @@ export interface TemplateText {
 const linkPattern = /^[\w.+-]+\.ya?ml$/;
 const maxLinkHops = 8;
 
+/**
+ * The most bytes one template file may have. Lima's largest template is 34 KiB (mostly
+ * comments); a parse takes about 2 us a byte here, so this bounds one parse to about a second
+ * (on a worker thread, see parse.ts) and what a hostile file can make the engine hold.
+ */
+export const maxTemplateBytes = 512 * 1024;
+
+/** The refusal of a template (file or URL) over maxTemplateBytes. */
+export function tooLarge(ref: string, where: string): DriverError {
+  return new DriverError('INVALID_CONFIG', `template "${ref}": ${where} is larger than ${maxTemplateBytes / 1024} KiB, the most a template may have; check that it is the template you meant (Lima's largest is 34 KiB)`, { field: null, template: ref, limit: maxTemplateBytes });
+}
+
+/** The file's text, refused before reading it all when it is over the size limit. */
+async function readCapped(file: string, ref: string): Promise<string> {
+  const handle = await fs.open(file, 'r');
+  try {
+    // Read one byte past the limit rather than trust stat: a FIFO or /dev/zero has no size.
+    const buffer = Buffer.alloc(maxTemplateBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      ({ bytesRead: n } = await handle.read(buffer, length, buffer.length - length, null));
+    }
+    if (length > maxTemplateBytes) throw tooLarge(ref, file);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readFileFollowingTextLinks(file: string, ref: string): Promise<TemplateText> {
   let current = file;
   for (let hop = 0; hop <= maxLinkHops; hop++) {
     let text: string;
     try {
-      text = await fs.readFile(current, 'utf8');
+      text = await readCapped(current, ref);
     } catch (error) {
+      if (error instanceof DriverError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       const what = current === file ? '' : ` (linked from ${file})`;
       throw new DriverError('NOT_FOUND', `template "${ref}" not found: cannot read ${current}${what}${code ? ` (${code})` : ''}`, { template: ref, path: current });
@@ -63,7 +93,9 @@ export async function readTemplateText(locator: Locator, options: ReadOptions): 
       if (!options.fetchText) {
         throw new DriverError('INVALID_CONFIG', `template "${ref}": loading templates over http(s) needs the downloader, which this caller did not provide; download it and give the local file instead`, { field: 'base', template: ref });
       }
-      return { text: await options.fetchText(locator.url), locator };
+      const text = await options.fetchText(locator.url);
+      if (Buffer.byteLength(text) > maxTemplateBytes) throw tooLarge(ref, locator.url);
+      return { text, locator };
     }
   }
 }
