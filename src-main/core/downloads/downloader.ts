@@ -12,13 +12,14 @@ import { HashWorkerPool } from './hash-worker.ts';
 import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
+import { idleTimeoutFromEnv } from './settings.ts';
 import { partialName, readState, transfer } from './transfer.ts';
 import { withUrlLock } from './url-lock.ts';
 
 export interface DownloaderOptions {
   /** The cache root (`corralPaths().cache`); entries go under `downloads/`. */
   cacheDir: string;
-  /** No byte for this long ends an attempt (retried, then TIMEOUT). Default 30 s. */
+  /** No byte for this long ends the download (TIMEOUT). Default: CORRAL_DOWNLOAD_IDLE_TIMEOUT, else 30 s. */
   idleTimeoutMs?: number;
   /** Attempts in a row without progress before giving up. Default 5. */
   retries?: number;
@@ -71,7 +72,7 @@ export class Downloader {
     this.#layout = cacheLayout(options.cacheDir);
     this.#transport = createTransport();
     this.#o = {
-      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? idleTimeoutFromEnv(),
       retries: options.retries ?? 5,
       retryDelayMs: options.retryDelayMs ?? 1_000,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
