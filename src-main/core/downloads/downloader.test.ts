@@ -139,17 +139,22 @@ test('a server that stops sending ends in TIMEOUT after the idle time set in COR
   await d.close();
 });
 
-test('a CORRAL_DOWNLOAD_IDLE_TIMEOUT that is not a number of seconds is refused in one line', () => {
+test('a CORRAL_DOWNLOAD_IDLE_TIMEOUT that is not a number of seconds is refused in one line, by the download', async () => {
+  const cache = await tempDir();
   const saved = process.env.CORRAL_DOWNLOAD_IDLE_TIMEOUT;
   process.env.CORRAL_DOWNLOAD_IDLE_TIMEOUT = '2m';
+  let d: Downloader;
   try {
-    assert.throws(() => downloader('/nonexistent'), {
-      code: 'INVALID_CONFIG',
-      message: 'CORRAL_DOWNLOAD_IDLE_TIMEOUT="2m" is not a number of seconds between 0 and 86400; set it to, say, 120, or unset it for the default 30',
-    });
+    d = downloader(cache); // the engine that owns it still starts
   } finally {
     if (saved === undefined) delete process.env.CORRAL_DOWNLOAD_IDLE_TIMEOUT; else process.env.CORRAL_DOWNLOAD_IDLE_TIMEOUT = saved;
   }
+  await assert.rejects(d.fetch({ url: server.route('/never.img', { body: randomBody(10) }) }), {
+    code: 'INVALID_CONFIG',
+    message: 'CORRAL_DOWNLOAD_IDLE_TIMEOUT="2m" is not a number of seconds between 0 and 86400; set it to, say, 120, or unset it for the default 30',
+  });
+  assert.equal(server.count('/never.img'), 0);
+  await d.close();
 });
 
 test('cancel through an AbortSignal stops the transfer, publishes nothing and frees the URL', async () => {
