@@ -235,7 +235,7 @@ export class Engine {
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
     await this.#driversLoaded;
-    const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
+    const template = await loadTemplate(options.template, { vmTypes: this.drivers.names(), fetchText: (url, maxBytes) => this.downloads.fetchText(url, maxBytes) });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
     const host = await this.#driver(effective.vmType);

@@ -13,6 +13,7 @@ import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
 import { defaultIdleTimeoutMs, idleTimeoutFromEnv } from './settings.ts';
+import { fetchText } from './text.ts';
 import { partialName, readState, transfer } from './transfer.ts';
 import { withUrlLock } from './url-lock.ts';
 
@@ -135,6 +136,12 @@ export class Downloader {
     } finally {
       this.#jobs.delete(key);
     }
+  }
+
+  /** A small text file (a template) into memory, cut at maxBytes + 1 bytes; never cached. */
+  async fetchText(url: string, maxBytes: number): Promise<string> {
+    if (this.#settingError) throw this.#settingError;
+    return fetchText(url, { maxBytes, idleTimeoutMs: this.#o.idleTimeoutMs, transport: this.#transport, userAgent: this.#o.userAgent });
   }
 
   /** Ends the HTTP connection pool and the idle hash worker. */

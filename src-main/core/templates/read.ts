@@ -1,15 +1,17 @@
 // Reads the text of one template: a catalog name looked up in the catalog folders, a local file,
-// or a URL through the injected fetcher (the engine's downloader owns the network).
+// or a URL through the given fetcher (the engine's downloader, or a plain one; see load.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import { describeLocator } from './locator.ts';
 import type { Locator } from './locator.ts';
 
-export type FetchText = (url: string) => Promise<string>;
+/** The text at a URL, cut at maxBytes + 1 bytes (so that a longer one can be refused). */
+export type FetchText = (url: string, maxBytes: number) => Promise<string>;
 
 export interface ReadOptions {
   catalogDirs: readonly string[];
+  /** Needed for URLs only (loadTemplate always gives one). */
   fetchText?: FetchText | undefined;
 }
 
@@ -90,10 +92,14 @@ export async function readTemplateText(locator: Locator, options: ReadOptions): 
       throw new DriverError('NOT_FOUND', `template "${ref}" not found in the catalog (${options.catalogDirs.join(', ') || 'no catalog folders'})`, { template: ref });
     }
     case 'url': {
-      if (!options.fetchText) {
-        throw new DriverError('INVALID_CONFIG', `template "${ref}": loading templates over http(s) needs the downloader, which this caller did not provide; download it and give the local file instead`, { field: 'base', template: ref });
+      if (!options.fetchText) throw new DriverError('INTERNAL', `template "${ref}": a URL was read without a fetcher`);
+      let text: string;
+      try {
+        text = await options.fetchText(locator.url, maxTemplateBytes);
+      } catch (error) {
+        const failure = toDriverError(error);
+        throw new DriverError(failure.code, `template "${ref}" could not be downloaded: ${failure.message}`, { ...failure.details, template: ref });
       }
-      const text = await options.fetchText(locator.url);
       if (Buffer.byteLength(text) > maxTemplateBytes) throw tooLarge(ref, locator.url);
       return { text, locator };
     }
