@@ -90,5 +90,6 @@ const [main] = await Promise.all([
 
 await fs.writeFile(path.join(out, 'electron/main.meta.json'), JSON.stringify(main.metafile));
 
-// Unpacked from app.asar, the driver bundles sit outside the app's package.json: say ESM here.
+// Unpacked from app.asar, the driver bundles (and the template parser's worker) sit outside the app's package.json: say ESM here.
 await fs.writeFile(path.join(out, 'drivers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);
+await fs.writeFile(path.join(out, 'electron/workers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);

@@ -78,8 +78,8 @@ describe('Electron bundles', () => {
     const file = path.join(out, 'electron/workers/template-parse.js');
     assert.deepEqual(loadedModules(await fs.readFile(file, 'utf8')).filter((spec) => !isBuiltin(spec)), []);
     assert.match(await fs.readFile(path.join(out, 'electron/main.js'), 'utf8'), /new URL\("\.\/workers\/template-parse\.js"/);
-    // In the app, the package.json at the root of app.asar makes .js files ES modules.
-    await fs.writeFile(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
+    // Unpacked from app.asar (electron-builder.yml), it needs its own package.json to be ESM.
+    assert.deepEqual(JSON.parse(await fs.readFile(path.join(out, 'electron/workers/package.json'), 'utf8')), { type: 'module' });
     const worker = new Worker(file);
     try {
       const reply = new Promise((resolve) => worker.once('message', resolve));

@@ -21,10 +21,11 @@ const replySchema = z.union([
 ]);
 
 // In the Electron bundle (scripts/build-electron.ts) this module lives inside dist/electron/main.js
-// and the worker is bundled beside it; from the sources, Node runs the .ts file itself.
+// and the worker is bundled beside it, unpacked from app.asar (electron-builder.yml asarUnpack)
+// so that it is a real file; from the sources, Node runs the .ts file itself.
 const workerFile = import.meta.filename.endsWith('.ts')
   ? new URL('./parse-worker.ts', import.meta.url)
-  : new URL('./workers/template-parse.js', pathToFileURL(import.meta.filename));
+  : new URL('./workers/template-parse.js', pathToFileURL(import.meta.filename.replace(/([/\\])app\.asar([/\\])/, '$1app.asar.unpacked$2')));
 
 // Bounds what one parse may hold: a hostile document fails the worker, not the engine.
 const resourceLimits = { maxOldGenerationSizeMb: 512 };
