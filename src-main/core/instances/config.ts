@@ -155,7 +155,14 @@ export function readYamlMapping(text: string, source: string): YamlFile {
     }
     return undefined;
   };
-  return { raw: doc.toJS() as Record<string, unknown>, source, lineOf };
+  let raw: Record<string, unknown>;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch (error) {
+    // yaml refuses aliases that would expand into a huge value (a "billion laughs" file).
+    throw new DriverError('INVALID_CONFIG', `${source}: its YAML aliases (*name) expand too far to be read (${(error as Error).message}); write the values out instead`, { field: null });
+  }
+  return { raw, source, lineOf };
 }
 
 /** `images[0].digest` from a zod issue path. */

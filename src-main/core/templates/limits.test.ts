@@ -79,6 +79,17 @@ describe('template size', () => {
     assert.ok(longestGap < took / 3, `the event loop stalled for ${longestGap.toFixed(0)} ms of a ${took.toFixed(0)} ms load`);
   });
 
+  it('refuses aliases that expand without bound (a "billion laughs" file) in one line', async () => {
+    const file = path.join(dir, 'laughs.yaml');
+    const levels = 'abcdefgh'.split('');
+    const lines = levels.map((name, i) => `${name}: &${name} [${Array.from({ length: 9 }, () => (i === 0 ? '"lol"' : `*${levels[i - 1] ?? ''}`)).join(',')}]`);
+    await fs.writeFile(file, `images:\n- location: /a\n${lines.join('\n')}\n`);
+    await assert.rejects(loadTemplate(file, options), {
+      code: 'INVALID_CONFIG',
+      message: `${file}: its YAML aliases (*name) expand too far to be read (Excessive alias count indicates a resource exhaustion attack); write the values out instead`,
+    });
+  });
+
   it('still refuses duplicate keys, naming the line of the repeat', async () => {
     const file = path.join(dir, 'dup.yaml');
     await fs.writeFile(file, 'images:\n- location: /a\nenv:\n  A: 1\n  B: 2\n  A: 3\n');
