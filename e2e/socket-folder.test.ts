@@ -57,6 +57,14 @@ describe('the socket folder without XDG_RUNTIME_DIR', () => {
     assert.notEqual(path.dirname(corralPaths({ home: path.join(root, 'other'), runtimeBase: base }).runtimeDir('/x')), socketRoot);
   });
 
+  it('says in one line when no private folder can be made there', async () => {
+    const missing = path.join(root, 'no-such-folder');
+    assert.throws(() => corralPaths({ home: path.join(root, 'home-missing'), runtimeBase: missing }).runtimeDir('/vm'), {
+      code: 'UNAVAILABLE',
+      message: `cannot make a private folder for VM sockets in ${missing} (ENOENT); set XDG_RUNTIME_DIR to a folder of yours`,
+    });
+  });
+
   const tamperings: [string, (dir: string) => Promise<void>][] = [
     ['left at mode 0777', (dir) => fs.chmod(dir, 0o777)],
     ['owned by another user', (dir) => fs.chown(dir, nobody, nobody)],

@@ -7,6 +7,7 @@
 // another user after a reboot emptied /tmp) is left alone and replaced by a new one.
 import fs from 'node:fs';
 import path from 'node:path';
+import { DriverError } from '../../src-drivers/sdk/errors.ts';
 
 /** The file in CORRAL_HOME that names the current socket root. */
 export const runtimeRecordName = 'runtime-dir';
@@ -61,7 +62,15 @@ export function privateRuntimeRoot(home: string, base: string): string {
   const record = path.join(home, runtimeRecordName);
   const recorded = readRecord(record);
   if (recorded && notPrivate(recorded) === undefined) return recorded;
-  fs.mkdirSync(base, { recursive: true });
+  try {
+    return makeRoot(record, recorded, base);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new DriverError('UNAVAILABLE', `cannot make a private folder for VM sockets in ${base} (${code}); set XDG_RUNTIME_DIR to a folder of yours`, { path: base });
+  }
+}
+
+function makeRoot(record: string, recorded: string | undefined, base: string): string {
   const fresh = fs.mkdtempSync(path.join(base, `corral-${Math.max(uid(), 0)}-`));
   const chosen = writeRecord(record, fresh, recorded !== undefined || fs.existsSync(record));
   if (chosen === fresh) return fresh;
