@@ -2,6 +2,7 @@
 //   dist/electron/main.js      the main process, ESM, every package bundled in
 //   dist/electron/preload.cjs  the sandboxed preload: ONE CommonJS file requiring only 'electron'
 //   dist/drivers/qemu.js       the QEMU driver's entry for a utility process (no .ts there)
+//   dist/electron/workers/template-parse.js   the template parser's worker thread (templates/parse.ts)
 // Usage: node scripts/build-electron.ts [--out DIR]   (DIR defaults to ./dist)
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -77,9 +78,20 @@ const [main] = await Promise.all([
     banner: { js: requireShim },
     plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/drivers'))],
   }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/core/templates/parse-worker.ts')],
+    outfile: path.join(out, 'electron/workers/template-parse.js'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    banner: { js: requireShim },
+    plugins: [sourceLocations(path.join(root, 'dist/electron/workers'))],
+  }),
 ]);
 
 await fs.writeFile(path.join(out, 'electron/main.meta.json'), JSON.stringify(main.metafile));
 
-// Unpacked from app.asar, the driver bundles sit outside the app's package.json: say ESM here.
+// Unpacked from app.asar, the driver bundles (and the template parser's worker) sit outside the app's package.json: say ESM here.
 await fs.writeFile(path.join(out, 'drivers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);
+await fs.writeFile(path.join(out, 'electron/workers/package.json'), `${JSON.stringify({ type: 'module' })}\n`);

@@ -40,7 +40,7 @@ describe('electron-builder.yml', () => {
     for (const needed of ['package.json', 'dist/electron/**', 'dist/drivers/**', 'dist/renderer/**', 'assets/templates/**']) {
       assert.ok(config.files.includes(needed), `files lists ${needed}`);
     }
-    assert.deepEqual(config.asarUnpack, ['dist/drivers/**'], 'driver bundles run from real files');
+    assert.deepEqual(config.asarUnpack, ['dist/drivers/**', 'dist/electron/workers/**'], 'driver bundles and the template parser\'s worker run from real files');
     const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string };
     assert.equal(pkg.main, 'dist/electron/main.js');
   });

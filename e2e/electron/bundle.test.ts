@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { noTestSupport, testSupportPath } from '../../scripts/no-test-support.ts';
+import { Worker } from 'node:worker_threads';
 import { Engine } from '../../src-main/core/engine.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
 
@@ -92,5 +93,21 @@ describe('Electron bundles', () => {
       build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [noTestSupport()] }),
       /src-drivers\/sdk\/test-support\/fake-engine\.ts is test support .* must not be bundled into a production build/,
     );
+  });
+
+  it('builds the template parser\'s worker beside main, where main looks for it, and it parses', async () => {
+    const file = path.join(out, 'electron/workers/template-parse.js');
+    assert.deepEqual(loadedModules(await fs.readFile(file, 'utf8')).filter((spec) => !isBuiltin(spec)), []);
+    assert.match(await fs.readFile(path.join(out, 'electron/main.js'), 'utf8'), /new URL\("\.\/workers\/template-parse\.js"/);
+    // Unpacked from app.asar (electron-builder.yml), it needs its own package.json to be ESM.
+    assert.deepEqual(JSON.parse(await fs.readFile(path.join(out, 'electron/workers/package.json'), 'utf8')), { type: 'module' });
+    const worker = new Worker(file);
+    try {
+      const reply = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage({ id: 7, text: 'cpus: 2\nenv:\n  A: x\n', source: 't.yaml' });
+      assert.deepEqual(await reply, { id: 7, document: { cpus: 2, env: { A: 'x' } } });
+    } finally {
+      await worker.terminate();
+    }
   });
 });

@@ -6,8 +6,9 @@
 // stderr from the end of option parsing on. Only errors in the options themselves reach the
 // stderr we give it, so that is a pipe read here and folded into the error.
 import { spawn } from 'node:child_process';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { DriverError } from '../sdk/index.ts';
+import { ensurePrivateDir } from '../sdk/private-dir.ts';
 import type { QemuCommand } from './argv.ts';
 import type { InstancePaths } from './paths.ts';
 
@@ -18,7 +19,7 @@ export async function launchQemu(binaryPath: string, command: QemuCommand, paths
     // QEMU has no -daemonize on Windows; a detached spawn with a QMP readiness wait goes here.
     throw new DriverError('UNSUPPORTED', 'starting VMs with the qemu driver is not implemented on Windows yet');
   }
-  await mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(paths.runtimeDir);
   // Leftovers of a QEMU that was killed: it removes these itself only on a clean exit.
   await Promise.all([paths.pidFile, paths.qmpSocket, paths.serialSocket].map((f) => rm(f, { force: true })));
 

@@ -40,6 +40,8 @@ import { ConsoleSession } from './console.ts';
 export interface EngineOptions {
   home?: string;
   cache?: string;
+  /** Where the private socket root is made; default XDG_RUNTIME_DIR, else the temp folder. */
+  runtimeBase?: string;
   /** The built-in drivers' entries; default: the TypeScript sources (the Electron shell passes its bundles). */
   builtinDrivers?: DriverEntry[];
   /** Drivers besides the built-in ones (tests, installed bundles). */
@@ -110,10 +112,17 @@ export class Engine {
       },
     });
     const builtinNames = this.drivers.names();
+    const paths = this.paths;
     this.bundles = new DriverBundles({
       home: this.paths.home,
       registry: this.drivers,
-      paths: { instances: this.paths.instances, runtimeRoot: runtimeRootOf(this.paths.runtimeDir), downloads: cacheLayout(this.paths.cache).root, driverCache: this.paths.driverCache },
+      paths: {
+        instances: this.paths.instances,
+        // A getter: the socket root is made (and recorded in the home) only once a bundle needs it.
+        get runtimeRoot() { return runtimeRootOf(paths.runtimeDir); },
+        downloads: cacheLayout(this.paths.cache).root,
+        driverCache: this.paths.driverCache,
+      },
       builtinNames,
       runningInstances: (driver) => this.#runningOn(driver),
       log: (level, message) => this.events.emit({ type: 'driver-log', driver: 'bundles', level, message }),
@@ -226,7 +235,7 @@ export class Engine {
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
     await this.#driversLoaded;
-    const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
+    const template = await loadTemplate(options.template, { vmTypes: this.drivers.names(), fetchText: (url, maxBytes) => this.downloads.fetchText(url, maxBytes) });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
     const host = await this.#driver(effective.vmType);

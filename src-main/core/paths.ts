@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { privateRuntimeRoot } from './runtime-root.ts';
 
 export interface CorralPaths {
   home: string;
@@ -12,7 +13,10 @@ export interface CorralPaths {
   /** Per-driver caches (probe verdicts and the like). */
   driverCache(driver: string): string;
   instanceDir(name: string): string;
-  /** A short folder for an instance's unix sockets: sun_path holds ~104 bytes, homes can be deep. */
+  /**
+   * A short folder for an instance's unix sockets (sun_path holds ~104 bytes, homes can be
+   * deep), inside a private root made and checked on every call (runtime-root.ts).
+   */
   runtimeDir(instanceDir: string): string;
 }
 
@@ -30,13 +34,15 @@ function platformCacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'corral');
 }
 
-function runtimeRoot(): string {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), `corral-${uid}`);
+export interface PathOptions {
+  home?: string;
+  cache?: string;
+  /** Where the socket root is made. Default: XDG_RUNTIME_DIR, else the system's temp folder. */
+  runtimeBase?: string;
 }
 
 /** Resolves the roots: explicit options first, then CORRAL_HOME / CORRAL_CACHE, then platform defaults. */
-export function corralPaths(options: { home?: string; cache?: string } = {}): CorralPaths {
+export function corralPaths(options: PathOptions = {}): CorralPaths {
   const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
   const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
   const instances = path.join(home, 'instances');
@@ -47,6 +53,9 @@ export function corralPaths(options: { home?: string; cache?: string } = {}): Co
     logs: path.join(home, 'logs'),
     driverCache: (driver) => path.join(cache, 'drivers', driver),
     instanceDir: (name) => path.join(instances, name),
-    runtimeDir: (instanceDir) => path.join(runtimeRoot(), createHash('sha256').update(instanceDir).digest('hex').slice(0, 16)),
+    runtimeDir: (instanceDir) => path.join(
+      privateRuntimeRoot(home, options.runtimeBase ?? process.env.XDG_RUNTIME_DIR ?? os.tmpdir()),
+      createHash('sha256').update(instanceDir).digest('hex').slice(0, 16),
+    ),
   };
 }

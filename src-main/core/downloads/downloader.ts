@@ -12,13 +12,15 @@ import { HashWorkerPool } from './hash-worker.ts';
 import { createTransport, type Transport } from './http.ts';
 import { checkLocal, localPath, mismatch } from './local.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
+import { defaultIdleTimeoutMs, idleTimeoutFromEnv } from './settings.ts';
+import { fetchText } from './text.ts';
 import { partialName, readState, transfer } from './transfer.ts';
 import { withUrlLock } from './url-lock.ts';
 
 export interface DownloaderOptions {
   /** The cache root (`corralPaths().cache`); entries go under `downloads/`. */
   cacheDir: string;
-  /** No byte for this long ends an attempt (retried, then TIMEOUT). Default 30 s. */
+  /** No byte for this long ends the download (TIMEOUT). Default: CORRAL_DOWNLOAD_IDLE_TIMEOUT, else 30 s. */
   idleTimeoutMs?: number;
   /** Attempts in a row without progress before giving up. Default 5. */
   retries?: number;
@@ -66,12 +68,16 @@ export class Downloader {
   readonly #hashers = new HashWorkerPool();
   readonly #o: Required<Omit<DownloaderOptions, 'cacheDir'>>;
   readonly #jobs = new Map<string, Job>();
+  /** A malformed setting, reported by each fetch rather than by the engine's constructor. */
+  readonly #settingError: Error | undefined;
 
   constructor(options: DownloaderOptions) {
     this.#layout = cacheLayout(options.cacheDir);
+    const idle = options.idleTimeoutMs === undefined ? idleSetting() : { ms: options.idleTimeoutMs, error: undefined };
+    this.#settingError = idle.error;
     this.#transport = createTransport();
     this.#o = {
-      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? idle.ms,
       retries: options.retries ?? 5,
       retryDelayMs: options.retryDelayMs ?? 1_000,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
@@ -87,6 +93,7 @@ export class Downloader {
   }
 
   async fetch(req: FetchRequest): Promise<FetchResult> {
+    if (this.#settingError) throw this.#settingError;
     const listeners = new Set<ProgressListener>();
     if (req.onProgress) listeners.add(req.onProgress);
     const reporter = new ProgressReporter(req.url, (p) => emit(listeners, p), this.#o.progressIntervalMs);
@@ -129,6 +136,12 @@ export class Downloader {
     } finally {
       this.#jobs.delete(key);
     }
+  }
+
+  /** A small text file (a template) into memory, cut at maxBytes + 1 bytes; never cached. */
+  async fetchText(url: string, maxBytes: number): Promise<string> {
+    if (this.#settingError) throw this.#settingError;
+    return fetchText(url, { maxBytes, idleTimeoutMs: this.#o.idleTimeoutMs, transport: this.#transport, userAgent: this.#o.userAgent });
   }
 
   /** Ends the HTTP connection pool and the idle hash worker. */
@@ -228,6 +241,15 @@ export class Downloader {
     const [state, stat] = await Promise.all([readState(dir, url), fs.stat(path.join(dir, partialName)).catch(() => undefined)]);
     reporter.setTotal(state?.total ?? null);
     reporter.update(stat?.size ?? 0);
+  }
+}
+
+/** CORRAL_DOWNLOAD_IDLE_TIMEOUT, or the default and the error that explains why it was not used. */
+function idleSetting(): { ms: number; error: Error | undefined } {
+  try {
+    return { ms: idleTimeoutFromEnv(), error: undefined };
+  } catch (error) {
+    return { ms: defaultIdleTimeoutMs, error: error as Error };
   }
 }
 

@@ -2,6 +2,7 @@
 // (with a resume); 404, a full disk and a cancel are final, since trying again cannot help.
 import { setTimeout as delay } from 'node:timers/promises';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { stalledError } from './settings.ts';
 
 /** An HTTP status that a retry may fix (5xx, 408, 429). */
 export class RetryableStatusError extends Error {
@@ -60,9 +61,7 @@ export async function wait(ms: number, signal: AbortSignal | undefined): Promise
 export function finalError(url: string, error: unknown, kind: FailureKind, attempts: number, idleTimeoutMs: number): Error {
   if (error instanceof DriverError) return error;
   const reason = error instanceof Error ? error.message : String(error);
-  if (kind === 'timeout') {
-    return new DriverError('TIMEOUT', `downloading ${url}: no data arrived for ${idleTimeoutMs / 1000} s (${attempts} attempt${attempts === 1 ? '' : 's'})`, { url, idleTimeoutMs, attempts });
-  }
+  if (kind === 'timeout') return stalledError(url, idleTimeoutMs, attempts);
   if (kind === 'retry') {
     const status = error instanceof RetryableStatusError ? error.status : null;
     return new DriverError('UNAVAILABLE', `downloading ${url} failed after ${attempts} attempts: ${reason}`, { url, attempts, status });

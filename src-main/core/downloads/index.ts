@@ -4,3 +4,4 @@ export { listCache, pruneCache, type CacheListing, type PruneOptions, type Prune
 export type { DownloadPhase, DownloadProgress, ProgressListener } from './progress.ts';
 export { parseDigest, formatDigest, type Digest, type DigestAlgorithm } from './digest.ts';
 export { cacheLayout } from './cache.ts';
+export { fetchText, type TextFetchOptions } from './text.ts';

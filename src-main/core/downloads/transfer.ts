@@ -137,6 +137,9 @@ async function download(o: TransferOptions, writer: PartialWriter, saved: SavedS
         kind = classify(error);
       }
       if (kind === 'fatal' || kind === 'disk-full') throw error;
+      // A stall ends the download after the idle timeout the user set (what arrived is kept for
+      // the next try), not after retries that each wait that long again: 208 s at 30 s.
+      if (kind === 'timeout') throw finalError(o.url, error, kind, attempts, o.idleTimeoutMs);
       failures = writer.bytes > before ? 1 : failures + 1;
       if (failures > o.retries) throw finalError(o.url, error, kind, attempts, o.idleTimeoutMs);
       await wait(backoffMs(failures - 1, o.retryDelayMs, o.maxRetryDelayMs), o.signal);

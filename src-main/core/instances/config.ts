@@ -2,7 +2,8 @@
 // YAML into a typed config or a DriverError naming the field (and line) that is wrong; fields
 // Corral does not use yet are reported as warnings, never dropped silently.
 import os from 'node:os';
-import { LineCounter, isMap, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
+import type { Document } from 'yaml';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
@@ -110,14 +111,41 @@ export interface YamlFile {
 }
 
 /** Parses YAML text that must be a mapping; malformed YAML names the file, line and column. */
+/**
+ * The offset of the first mapping key that repeats an earlier key of the same mapping. The yaml
+ * library's own check compares every key with every other (quadratic: 16k keys took seconds),
+ * so it is turned off and done here with one set per mapping.
+ */
+function firstDuplicateKey(doc: Document): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : String(pair.key);
+        if (seen.has(key)) {
+          found = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? map.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 export function readYamlMapping(text: string, source: string): YamlFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const malformed = (offset: number, message: string): DriverError => {
+    const at = lineCounter.linePos(offset);
+    return new DriverError('INVALID_CONFIG', `${source}:${at.line}:${at.col}: malformed YAML: ${message}`, { field: null });
+  };
   const yamlError = doc.errors[0];
-  if (yamlError) {
-    const at = lineCounter.linePos(yamlError.pos[0]);
-    throw new DriverError('INVALID_CONFIG', `${source}:${at.line}:${at.col}: malformed YAML: ${yamlError.message.split('\n')[0]}`, { field: null });
-  }
+  if (yamlError) throw malformed(yamlError.pos[0], yamlError.message.split('\n')[0] ?? '');
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined) throw malformed(duplicate, 'Map keys must be unique');
   if (!isMap(doc.contents)) throw new DriverError('INVALID_CONFIG', `${source}: expected a YAML mapping of lima.yaml fields`, { field: null });
   const lineOf = (fieldPath: readonly (string | number)[]): number | undefined => {
     // The deepest node that exists: a missing field is reported at its parent's line.
@@ -127,7 +155,14 @@ export function readYamlMapping(text: string, source: string): YamlFile {
     }
     return undefined;
   };
-  return { raw: doc.toJS() as Record<string, unknown>, source, lineOf };
+  let raw: Record<string, unknown>;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch (error) {
+    // yaml refuses aliases that would expand into a huge value (a "billion laughs" file).
+    throw new DriverError('INVALID_CONFIG', `${source}: its YAML aliases (*name) expand too far to be read (${(error as Error).message}); write the values out instead`, { field: null });
+  }
+  return { raw, source, lineOf };
 }
 
 /** `images[0].digest` from a zod issue path. */

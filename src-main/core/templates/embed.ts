@@ -3,19 +3,22 @@
 // Lima: a loop would never end, and a base included twice would duplicate its list entries.
 // Each document is validated before merging, so a wrong field is reported in the file it is in.
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
-import { limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
 import { useAbsoluteLocators } from './absolute.ts';
 import { describeLocator, originOf, parseLocator } from './locator.ts';
 import type { Locator, Origin } from './locator.ts';
 import { mergeBase } from './merge.ts';
+import { parseTemplateDocument } from './parse.ts';
 import { readTemplateText } from './read.ts';
 import type { ReadOptions } from './read.ts';
+import { hostFileWarnings, notUsersOwn } from './trust.ts';
 import type { YamlMap } from './values.ts';
 
 export interface Embedded {
   document: YamlMap;
   /** Where the top template was read from (a path or URL). */
   source: string;
+  /** Host files handed to the guest by templates (top or base) that are not the user's own. */
+  trustWarnings: string[];
 }
 
 /** Base locators as a list; Lima allows one string, one `{url}` mapping, or a list of them. */
@@ -33,7 +36,7 @@ function baseLocators(document: YamlMap, origin: Origin, source: string): Locato
   });
 }
 
-async function embed(locator: Locator, options: ReadOptions, seen: Map<string, string[]>, chain: string[]): Promise<Embedded> {
+async function embed(locator: Locator, options: ReadOptions, seen: Map<string, string[]>, chain: string[], trustWarnings: string[]): Promise<Embedded> {
   const read = await readTemplateText(locator, options);
   const source = describeLocator(read.locator);
   const named = locator.kind === 'catalog' ? `${describeLocator(locator)} (${source})` : source;
@@ -46,22 +49,23 @@ async function embed(locator: Locator, options: ReadOptions, seen: Map<string, s
   }
   seen.set(source, chain);
 
-  const file = readYamlMapping(read.text, source);
-  validateAgainst(limaDocumentSchema, file);
+  const raw = await parseTemplateDocument(read.text, source);
   const origin = originOf(read.locator);
-  const bases = baseLocators(file.raw, origin, source);
-  const { base: _consumed, ...own } = file.raw;
+  const bases = baseLocators(raw, origin, source);
+  const { base: _consumed, ...own } = raw;
   useAbsoluteLocators(own, origin, source);
+  const foreign = await notUsersOwn(read.locator);
+  if (foreign) trustWarnings.push(...hostFileWarnings(source, foreign, own));
 
   let document: YamlMap = own;
   for (const base of bases) {
-    const embedded = await embed(base, options, seen, [...chain, source]);
+    const embedded = await embed(base, options, seen, [...chain, source], trustWarnings);
     document = mergeBase(document, embedded.document);
   }
-  return { document, source };
+  return { document, source, trustWarnings };
 }
 
 /** The template at `locator` with all its bases merged in (no `base` field left). */
 export function embedTemplate(locator: Locator, options: ReadOptions): Promise<Embedded> {
-  return embed(locator, options, new Map(), []);
+  return embed(locator, options, new Map(), [], []);
 }

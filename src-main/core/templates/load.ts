@@ -3,6 +3,7 @@
 // of lima.yaml Corral runs. Every field Corral will not act on comes back as a warning.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetchText } from '../downloads/text.ts';
 import { limaConfigSchema, validateAgainst } from '../instances/config.ts';
 import type { LimaConfig } from '../instances/config.ts';
 import { combineListEntries } from './combine.ts';
@@ -16,12 +17,14 @@ import { assertRunnable, runnableWarnings } from './support.ts';
 import { cloneValue, withoutNulls } from './values.ts';
 import type { YamlMap } from './values.ts';
 
+const plainFetchText: FetchText = (url, maxBytes) => fetchText(url, { maxBytes });
+
 export const catalogDir = fileURLToPath(new URL('../../../assets/templates/', import.meta.url));
 
 export interface TemplateOptions {
   /** Folders searched for `template:NAME` and bare names, in order. Default: [assets/templates]. */
   catalogDirs?: readonly string[];
-  /** Fetches http(s) templates; without it such templates are refused. */
+  /** Fetches http(s) templates. Default: a plain fetch (proxies and idle timeout as for downloads). */
   fetchText?: FetchText;
   /**
    * vmTypes the installed drivers handle; any other is refused. Without it only Lima's
@@ -54,7 +57,7 @@ export function templateLocator(ref: string, cwd: string = process.cwd()): Locat
 
 export async function loadTemplate(ref: string, options: TemplateOptions = {}): Promise<LoadedTemplate> {
   const locator = templateLocator(ref, options.cwd);
-  const embedded = await embedTemplate(locator, { catalogDirs: options.catalogDirs ?? [catalogDir], fetchText: options.fetchText });
+  const embedded = await embedTemplate(locator, { catalogDirs: options.catalogDirs ?? [catalogDir], fetchText: options.fetchText ?? plainFetchText });
   const { source } = embedded;
   const merged = cloneValue(embedded.document);
   combineListEntries(merged);
@@ -63,6 +66,6 @@ export async function loadTemplate(ref: string, options: TemplateOptions = {}): 
   const document = fillDefaults(merged, await loadDefaults(options.defaultsFile));
   fillImageArch(document);
   const config = validateAgainst(limaConfigSchema, { source }, withoutNulls(document));
-  const warnings = [...fieldWarnings(document, source), ...runnableWarnings(document, source)];
+  const warnings = [...embedded.trustWarnings, ...fieldWarnings(document, source), ...runnableWarnings(document, source)];
   return { config, document, warnings, source };
 }
