@@ -10,9 +10,9 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { noTestSupport, testSupportPath } from '../../scripts/no-test-support.ts';
-import { Worker } from 'node:worker_threads';
 import { Engine } from '../../src-main/core/engine.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
 
