@@ -77,6 +77,62 @@ describe('engine with a scripted driver', () => {
     assert.deepEqual(entries.filter((e) => !e.endsWith('.lock')), [], 'no instance folder or staging folder is left');
   });
 
+  it('lists an instance whose lima.yaml cannot be read as Broken, with the reason, while the others list and work, and deletes it', async () => {
+    await engine.create('fine-1', { template });
+    const { instance } = await engine.create('unreadable-1', { template });
+    const config = path.join(instance.dir, 'lima.yaml');
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')).replace(/^cpus: \d+$/m, 'cpus: 9999'));
+    const listed = await engine.list();
+    assert.deepEqual(listed.map((i) => [i.name, i.state]), [['fine-1', 'Stopped'], ['unreadable-1', 'Broken']]);
+    assert.match(listed[1]?.reason ?? '', /unreadable-1\/lima\.yaml:\d+: field "cpus": .*512.*corral delete unreadable-1/);
+    await assert.rejects(engine.start('unreadable-1'), rejectsWith('INVALID_CONFIG', /field "cpus"/));
+    await engine.start('fine-1');
+    await engine.stop('fine-1');
+    await engine.edit('fine-1', { cpus: 1 });
+    await engine.delete('unreadable-1');
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+    assert.deepEqual((await engine.list()).map((i) => i.name), ['fine-1']);
+    await engine.delete('fine-1');
+  });
+
+  it('lists the others when a folder no instance could be named holds a lima.yaml', async () => {
+    await engine.create('beside-odd', { template });
+    const odd = path.join(engine.paths.instances, 'not a name');
+    await fs.mkdir(odd);
+    await fs.copyFile(path.join(engine.paths.instances, 'beside-odd', 'lima.yaml'), path.join(odd, 'lima.yaml'));
+    assert.deepEqual((await engine.list()).map((i) => i.name), ['beside-odd']);
+    await fs.rm(odd, { recursive: true });
+    await engine.delete('beside-odd');
+  });
+
+  it('reports an unreadable instance that appears while watched as Broken, and keeps running', async () => {
+    const { instance } = await engine.create('model-1', { template });
+    engine.watch();
+    const broken = new Promise<string | undefined>((resolve) => {
+      const off = engine.events.on((event) => {
+        if (event.type === 'instance-status' && event.name === 'watched-1' && event.state === 'Broken') { off(); resolve(event.reason); }
+      });
+    });
+    // Made aside and moved in whole, the way another process's create lands.
+    const aside = path.join(engine.paths.instances, '.made-by-hand');
+    await fs.mkdir(aside);
+    await fs.writeFile(path.join(aside, 'lima.yaml'), (await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8')).replace(/^cpus: \d+$/m, 'cpus: 9999'));
+    await fs.rename(aside, path.join(engine.paths.instances, 'watched-1'));
+    assert.match(await broken ?? '', /field "cpus"/);
+    await engine.delete('watched-1');
+    await engine.delete('model-1');
+  });
+
+  it('refuses an edit the loader would not read back, changing nothing', async () => {
+    const { instance } = await engine.create('edit-big', { template });
+    const before = await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8');
+    await assert.rejects(engine.edit('edit-big', { cpus: 9999 }), rejectsWith('INVALID_CONFIG', /--cpus 9999 is more than 512/));
+    await assert.rejects(engine.edit('edit-big', { memory: '0' }), rejectsWith('INVALID_CONFIG', /--memory "0" is not a size/));
+    assert.equal(await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8'), before);
+    assert.equal((await engine.inspect('edit-big')).state, 'Stopped');
+    await engine.delete('edit-big');
+  });
+
   it('refuses a duplicate name', async () => {
     await engine.create('dup', { template });
     await assert.rejects(engine.create('dup', { template }), rejectsWith('ALREADY_EXISTS'));

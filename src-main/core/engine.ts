@@ -21,6 +21,7 @@ import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
+import { limaConfigSchema, maxCpus, validateAgainst } from './instances/config.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import type { EffectiveConfig } from './instances/effective.ts';
@@ -132,7 +133,12 @@ export class Engine {
    * second window deleting one) as events. Long-lived front ends call this; the CLI does not.
    */
   watch(): void {
-    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => void this.#announce(name));
+    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
+      // A failure here has no caller to reach: it is reported, and never ends the front end.
+      this.#announce(name).catch((error: unknown) => {
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not inspect "${name}" after a change: ${toDriverError(error).message}` });
+      });
+    });
   }
 
   async #announce(name: string): Promise<void> {
@@ -208,8 +214,9 @@ export class Engine {
 
   /** The instance's status from live facts: a running operation, else the driver's inspect. */
   async inspect(name: string): Promise<InstanceSummary> {
-    const config = await this.store.readConfig(name);
+    const { config, problem } = await this.store.readConfigOrSalvage(name);
     const dir = this.store.dir(name);
+    if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
     const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), state: 'Stopped' };
     const operation = await runningOperation(dir);
     const transient = operation && transientStates[operation.op];
@@ -291,7 +298,9 @@ export class Engine {
 
   /** Deletes the instance and everything in its folder; a running one only with `force`. */
   async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.#operate(name, 'delete', async ({ spec, host, state }) => {
+    const { config, problem } = await this.store.readConfigOrSalvage(name);
+    if (problem) await this.#deleteUnreadable(name, config, options);
+    else await this.#operate(name, 'delete', async ({ spec, host, state }) => {
       if (state !== 'Stopped') {
         if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
         await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
@@ -301,6 +310,26 @@ export class Engine {
     });
     this.#lastState.delete(name);
     this.events.emit({ type: 'instances-changed' });
+  }
+
+  /**
+   * Deletes an instance whose lima.yaml cannot be read, from what of it is still valid. Its
+   * driver is asked to stop and delete what it can; a VM it still finds running needs `force`
+   * as always, but a driver that cannot say (not installed, refuses the salvaged config) does
+   * not keep the folder from going.
+   */
+  async #deleteUnreadable(name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
+    await withInstanceLock(this.store.dir(name), 'delete', async () => {
+      const spec = this.#spec(name, salvaged);
+      const host = await this.#driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
+      const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
+      if (host && state !== undefined && state !== 'Stopped' && state !== 'Broken') {
+        if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+        await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      await host?.call('delete', spec).catch(() => undefined);
+      await this.store.remove(name);
+    });
   }
 
   /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
@@ -532,7 +561,10 @@ function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'templa
   if (options.cpus !== undefined && (!Number.isInteger(options.cpus) || options.cpus < 1)) {
     throw new DriverError('INVALID_CONFIG', `--cpus must be a whole number of at least 1, not ${options.cpus}`, { field: 'cpus' });
   }
-  return {
+  if (options.cpus !== undefined && options.cpus > maxCpus) {
+    throw new DriverError('INVALID_CONFIG', `--cpus ${options.cpus} is more than ${maxCpus}, the most an instance can have`, { field: 'cpus' });
+  }
+  const result: LimaConfig = {
     ...config,
     ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
     ...(options.memory !== undefined ? { memory: size(options.memory, 'memory') } : {}),
@@ -540,6 +572,8 @@ function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'templa
     ...(options.driver !== undefined ? { vmType: options.driver } : {}),
     ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
   };
+  // The loader's own schema, so what is accepted here is always readable back.
+  return validateAgainst(limaConfigSchema, { source: 'the requested config' }, result);
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */
