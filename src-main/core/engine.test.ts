@@ -74,7 +74,7 @@ describe('engine with a scripted driver', () => {
     await fs.writeFile(wrongDigest, `vmType: scripted\nimages:\n  - location: ${path.join(root, 'image.raw')}\n    digest: sha256:${'0'.repeat(64)}\n`);
     await assert.rejects(engine.create('dig', { template: wrongDigest }), rejectsWith('DIGEST_MISMATCH', /but sha256:0{64} was expected/));
     const entries = await fs.readdir(engine.paths.instances).catch(() => []);
-    assert.deepEqual(entries.filter((e) => !e.endsWith('.lock')), [], 'no instance folder or staging folder is left');
+    assert.deepEqual(entries.filter((e) => e !== '.locks'), [], 'no instance folder or staging folder is left');
   });
 
   it('lists an instance whose lima.yaml cannot be read as Broken, with the reason, while the others list and work, and deletes it', async () => {
@@ -131,6 +131,18 @@ describe('engine with a scripted driver', () => {
     assert.equal(await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8'), before);
     assert.equal((await engine.inspect('edit-big')).state, 'Stopped');
     await engine.delete('edit-big');
+  });
+
+  it('keeps names that look like lock files apart from the locks of other instances', async () => {
+    await engine.create('vm', { template });
+    for (const name of ['vm.lock', 'vm.operation.json', '.vm.gate.lock'.slice(1)]) await engine.create(name, { template });
+    await engine.start('vm');
+    assert.equal((await engine.inspect('vm')).state, 'Running');
+    await engine.stop('vm');
+    await engine.start('vm.lock');
+    assert.deepEqual((await engine.list()).map((i) => [i.name, i.state]),
+      [['vm', 'Stopped'], ['vm.gate.lock', 'Stopped'], ['vm.lock', 'Running'], ['vm.operation.json', 'Stopped']]);
+    for (const name of ['vm', 'vm.lock', 'vm.operation.json', 'vm.gate.lock']) await engine.delete(name, { force: true });
   });
 
   it('refuses a duplicate name', async () => {

@@ -18,20 +18,32 @@ const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.str
 export type RunningOperation = z.infer<typeof operationSchema>;
 
 const staleMs = 5_000;
-const lockPath = (instanceDir: string) => `${instanceDir}.lock`;
-const opPath = (instanceDir: string) => `${instanceDir}.operation.json`;
+/**
+ * Lock files live under instances/.locks/, one folder per kind, each file named exactly after
+ * its instance: no instance name starts with ".", so none reaches .locks/, and within a kind
+ * names cannot collide (beside the instance folders, an instance named "vm.lock" was the lock
+ * of "vm"). Upgrading from that layout: the old NAME.lock, NAME.operation.json and
+ * .NAME.gate.lock files are ignored, so an operation an older Corral runs at the moment of the
+ * upgrade is not seen as busy; its leftovers are not instances (no lima.yaml) and are removed
+ * if an instance of that name is ever made.
+ */
+export const locksDirOf = (instancesDir: string) => path.join(instancesDir, '.locks');
+const kindPath = (kind: 'held' | 'operation' | 'gate') => (instanceDir: string) => path.join(locksDirOf(path.dirname(instanceDir)), kind, path.basename(instanceDir));
+const lockPath = kindPath('held');
+const opPath = kindPath('operation');
+/** The folder where NAME's operation record appears while it runs (the store watch looks there). */
+export const operationsDirOf = (instancesDir: string) => path.join(locksDirOf(instancesDir), 'operation');
 /**
  * Held for a few milliseconds around taking the lock and writing the record, and around
  * breaking a dead holder's lock, so a breaker never sees a fresh lock beside an old record.
- * Hidden (leading dot), so the store and the folder watch ignore it.
  */
-const gatePath = (instanceDir: string) => path.join(path.dirname(instanceDir), `.${path.basename(instanceDir)}.gate.lock`);
+const gatePath = kindPath('gate');
 
 const warnCompromised = (error: Error) => process.emitWarning(`instance lock lost: ${error.message}`);
 
 /** Runs `fn` holding the instance's lock; BUSY when another live operation holds it. */
 export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(path.dirname(instanceDir), { recursive: true });
+  for (const file of [lockPath, opPath, gatePath]) await fs.mkdir(path.dirname(file(instanceDir)), { recursive: true });
   const release = await underGate(instanceDir, () => takeLock(instanceDir, op));
   try {
     return await fn();
