@@ -29,7 +29,8 @@ ${driverUsage}
 ${driverTestUsage}
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   cache list [--json]                   downloaded images and archives, with the instances using them
-  cache prune                           remove downloads no instance uses
+  cache prune                           remove downloads no instance uses (and say which folders
+                                        of killed creates and clones were tidied away)
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
@@ -127,7 +128,8 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
       }
       if (positionals[1] === 'prune') {
         const result = await engine.pruneCache();
-        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.`);
+        const staging = result.staging.map((s) => `\nRemoved ${s.path} (${humanSize(s.bytes)}), left by a killed create or clone of ${s.name}.`).join('');
+        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.${staging}`);
       }
       throw new UsageError('use: corral cache list | corral cache prune');
     }

@@ -1,13 +1,15 @@
 // The engine against real driver processes (the scripted test driver and one that speaks an
 // old protocol): store, locking, error transport, crash recovery and the handshake.
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { alive } from '../../e2e/support/processes.ts';
-import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
+import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
 
 const drivers = [
@@ -143,6 +145,31 @@ describe('engine with a scripted driver', () => {
     assert.deepEqual((await engine.list()).map((i) => [i.name, i.state]),
       [['vm', 'Stopped'], ['vm.gate.lock', 'Stopped'], ['vm.lock', 'Running'], ['vm.operation.json', 'Stopped']]);
     for (const name of ['vm', 'vm.lock', 'vm.operation.json', 'vm.gate.lock']) await engine.delete(name, { force: true });
+  });
+
+  it('removes staging folders whose create or clone died, keeps those still being filled, and cache prune reports them', async () => {
+    const instances = engine.paths.instances;
+    const dead = path.join(instances, '.creating-ghost-deadbeef');
+    await fs.mkdir(dead, { recursive: true });
+    await fs.writeFile(path.join(dead, 'disk'), Buffer.alloc(64 * 1024, 1));
+    const live = path.join(instances, '.creating-alive-0badc0de');
+    await fs.mkdir(live);
+    const holder = fork(path.join(repoRoot, 'e2e', 'fixtures', 'lock-holder.ts'), [path.join(instances, 'alive'), 'create'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      await once(holder, 'message'); // it holds alive's create lock, as a running create does
+      await engine.list();
+      assert.equal(existsSync(dead), false, 'the dead create\'s folder is gone after the next operation');
+      assert.equal(existsSync(live), true, 'a create still running keeps its folder');
+      const pruned = await engine.pruneCache();
+      assert.deepEqual(pruned.staging.map((s) => [s.name, s.path]), [['ghost', dead]]);
+      assert.ok((pruned.staging[0]?.bytes ?? 0) >= 64 * 1024, 'it says how much space came back');
+    } finally {
+      const exited = once(holder, 'exit');
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    await engine.list();
+    assert.equal(existsSync(live), false, 'once its holder is gone, it goes too');
   });
 
   it('refuses a duplicate name', async () => {

@@ -31,6 +31,8 @@ import { assertInstanceName } from './instances/names.ts';
 import { formatSize, parseSize } from './instances/sizes.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
+import { sweepStaging } from './instances/staging.ts';
+import type { RemovedStaging } from './instances/staging.ts';
 import { catalogDir, loadTemplate } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
@@ -95,6 +97,10 @@ export class Engine {
   #stopWatching: (() => void) | undefined;
   /** Last state reported per instance, so a watched change is announced only when it is one. */
   readonly #lastState = new Map<string, VmState>();
+  /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
+  readonly #removedStaging: RemovedStaging[] = [];
+  /** The sweep running now, if any: one at a time, and close() waits for it. */
+  #sweeping: Promise<void> | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
@@ -121,6 +127,7 @@ export class Engine {
       ...(options.dropFolders ? { dropFolders: options.dropFolders } : {}),
     });
     this.#driversLoaded = this.bundles.load();
+    void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -208,7 +215,25 @@ export class Engine {
     return this.drivers.host(name);
   }
 
+  /**
+   * Removes staging folders left by killed creates and clones (see instances/staging.ts); runs
+   * at engine start and before list, create and clone. Never fails the caller: a folder that
+   * cannot be removed now is tried again next time.
+   */
+  async #sweepStaging(): Promise<void> {
+    this.#sweeping ??= sweepStaging(this.paths.instances).then((removed) => {
+      for (const entry of removed) {
+        this.#removedStaging.push(entry);
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `removed ${entry.path}, left by a create or clone of "${entry.name}" that was killed` });
+      }
+    }, (error: unknown) => {
+      this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not tidy staging folders: ${toDriverError(error).message}` });
+    }).finally(() => { this.#sweeping = undefined; });
+    return this.#sweeping;
+  }
+
   async list(): Promise<InstanceSummary[]> {
+    await this.#sweepStaging();
     return Promise.all((await this.store.names()).map((name) => this.inspect(name)));
   }
 
@@ -233,6 +258,7 @@ export class Engine {
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
     await this.#driversLoaded;
+    await this.#sweepStaging();
     const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
@@ -347,9 +373,14 @@ export class Engine {
     return (await listCache(this.paths.cache)).map((entry) => ({ ...entry, usedBy: users.get(entry.url) ?? [] }));
   }
 
-  /** Removes cache entries no instance uses (an instance's disk is layered on its image). */
-  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult> {
-    return pruneCache(this.paths.cache, { ...options, inUse: new Set((await this.#cacheUsers()).keys()) });
+  /**
+   * Removes cache entries no instance uses (an instance's disk is layered on its image), and
+   * reports the staging folders of killed creates and clones removed since this engine started.
+   */
+  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult & { staging: RemovedStaging[] }> {
+    await this.#sweepStaging();
+    const result = await pruneCache(this.paths.cache, { ...options, inUse: new Set((await this.#cacheUsers()).keys()) });
+    return { ...result, staging: [...this.#removedStaging] };
   }
 
   /** URL -> the instances whose config names it. */
@@ -393,6 +424,7 @@ export class Engine {
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
+    await this.#sweeping;
     for (const controller of this.#fetching.values()) controller.abort();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running
@@ -456,6 +488,7 @@ export class Engine {
    */
   async clone(source: string, target: string): Promise<InstanceSummary> {
     await this.#assertFreeName(target);
+    await this.#sweepStaging();
     await this.#operate(source, 'clone', async ({ config, spec, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
       await withInstanceLock(this.store.dir(target), 'create', () =>

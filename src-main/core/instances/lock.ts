@@ -62,6 +62,17 @@ export async function runningOperation(instanceDir: string): Promise<RunningOper
   return running && !(await holderIsGone(running)) ? running : undefined;
 }
 
+/**
+ * The recorded holder of the instance's lock while it may still be running (a live pid on this
+ * host, or any record from another host); undefined once it finished or died. Unlike
+ * runningOperation this ignores the lock's age, so a holder whose refreshes lag is not judged
+ * gone: for decisions that destroy its work, such as removing a staging folder.
+ */
+export async function possibleHolder(instanceDir: string): Promise<RunningOperation | undefined> {
+  const holder = await readRecord(instanceDir);
+  return holder && !(await holderIsGone(holder)) ? holder : undefined;
+}
+
 /** Takes the lock and writes the record (the caller holds the gate); returns the release. */
 async function takeLock(instanceDir: string, op: Operation): Promise<() => Promise<void>> {
   let release: () => Promise<void>;

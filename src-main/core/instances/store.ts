@@ -1,6 +1,5 @@
 // The instance store: one folder per instance under CORRAL_HOME/instances, holding lima.yaml
 // and whatever the driver makes. The store knows folders and configs; it never asks a driver.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -10,6 +9,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { parseLimaConfig, readYamlMapping, salvageConfig } from './config.ts';
 import type { LimaConfig } from './config.ts';
 import { assertInstanceName, instanceNameProblem } from './names.ts';
+import { stagingDirFor } from './staging.ts';
 
 export const configFileName = 'lima.yaml';
 
@@ -96,7 +96,7 @@ export class InstanceStore {
     const dir = this.dir(name);
     if (await this.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
     const text = serialize(name, config);
-    const staging = path.join(this.#paths.instances, `.creating-${name}-${randomBytes(4).toString('hex')}`);
+    const staging = stagingDirFor(this.#paths.instances, name);
     await fs.mkdir(staging, { recursive: true, mode: 0o700 });
     try {
       await writeFileAtomic(path.join(staging, configFileName), text);
