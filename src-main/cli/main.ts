@@ -12,6 +12,7 @@ import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
+import { cpusValue, joinNegativeValues } from './values.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
 
@@ -84,9 +85,8 @@ async function run(engine: Engine, positionals: string[], values: Values): Promi
     case 'create': {
       const name = need(positionals, 'name');
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
-      const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
       const { instance, warnings } = await engine.create(name, {
-        template: values.template, cpus, memory: values.memory, disk: values.disk, driver: values.driver,
+        template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
       });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   if (isDriverTest(argv)) return driverTestCommand(argv);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${usageLine((error as Error).message)}\n`);
     return 2;

@@ -29,6 +29,7 @@ import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
 import { formatSize, parseSize } from './instances/sizes.ts';
+import { checkHostFit, hostCapacity } from './instances/host-fit.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
 import { sweepStaging } from './instances/staging.ts';
@@ -101,6 +102,8 @@ export class Engine {
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
   #sweeping: Promise<void> | undefined;
+  /** The built-in drivers: they run VMs on this host, so this host's memory and cores bound them. */
+  readonly #localDrivers: ReadonlySet<string>;
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
@@ -117,6 +120,7 @@ export class Engine {
       },
     });
     const builtinNames = this.drivers.names();
+    this.#localDrivers = new Set((options.builtinDrivers ?? builtinDrivers()).map((entry) => entry.name));
     this.bundles = new DriverBundles({
       home: this.paths.home,
       registry: this.drivers,
@@ -262,6 +266,7 @@ export class Engine {
     const template = await loadTemplate(options.template, { vmTypes: this.drivers.names() });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
+    const fitWarnings = await this.#hostFit(effective, options);
     const host = await this.#driver(effective.vmType);
     const handshake = await host.handshake();
     if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
@@ -280,7 +285,13 @@ export class Engine {
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
     this.#lastState.set(name, instance.state);
-    return { instance, warnings: template.warnings };
+    return { instance, warnings: [...template.warnings, ...fitWarnings] };
+  }
+
+  /** Refuses memory this host can never give, and warns about more than it has free (built-in drivers only: a bundle's hypervisor may be elsewhere). */
+  async #hostFit(effective: EffectiveConfig, asked: { cpus?: number | undefined; memory?: string | undefined }): Promise<string[]> {
+    if (!this.#localDrivers.has(effective.vmType)) return [];
+    return checkHostFit(effective, await hostCapacity(), { cpus: asked.cpus !== undefined, memory: asked.memory !== undefined });
   }
 
   async start(name: string): Promise<StartResult> {
@@ -524,10 +535,11 @@ export class Engine {
   }
 
   /** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
-  async edit(name: string, changes: { cpus?: number; memory?: string; disk?: string }): Promise<InstanceSummary> {
-    await this.#operate(name, 'edit', async ({ config, host, state }) => {
+  async edit(name: string, changes: { cpus?: number; memory?: string; disk?: string }): Promise<InstanceSummary & { warnings: string[] }> {
+    const warnings = await this.#operate(name, 'edit', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
       const edited = applyOverrides(config, changes);
+      const fitWarnings = await this.#hostFit(effectiveConfig(edited), changes);
       const before = effectiveConfig(config).diskBytes;
       const after = effectiveConfig(edited).diskBytes;
       if (after < before) {
@@ -537,9 +549,10 @@ export class Engine {
       await host.call('validate', spec);
       if (after > before) await host.call('resizeDisk', spec);
       await this.store.writeConfig(name, edited);
+      return fitWarnings;
     });
     this.events.emit({ type: 'instances-changed' });
-    return this.inspect(name);
+    return { ...(await this.inspect(name)), warnings };
   }
 
   async #operate<T>(
