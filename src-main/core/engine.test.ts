@@ -172,6 +172,15 @@ describe('engine with a scripted driver', () => {
     assert.equal(existsSync(live), false, 'once its holder is gone, it goes too');
   });
 
+  it('keeps its home and the driver logs owner-only, like the secrets in them', async () => {
+    await engine.create('modes-1', { template }); // its driver ran, with its stderr in its log
+    const mode = async (file: string) => ((await fs.stat(file)).mode & 0o777).toString(8);
+    assert.equal(await mode(engine.paths.home), '700');
+    assert.equal(await mode(engine.paths.logs), '700');
+    assert.equal(await mode(engine.drivers.host('scripted').logFile), '600');
+    await engine.delete('modes-1');
+  });
+
   it('refuses a duplicate name', async () => {
     await engine.create('dup', { template });
     await assert.rejects(engine.create('dup', { template }), rejectsWith('ALREADY_EXISTS'));

@@ -37,7 +37,7 @@ import type { RemovedStaging } from './instances/staging.ts';
 import { catalogDir, loadTemplate } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
-import { corralPaths } from './paths.ts';
+import { corralPaths, makeHome } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
 
@@ -107,6 +107,7 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
+    makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
     this.downloads = new Downloader({ cacheDir: this.paths.cache });
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
