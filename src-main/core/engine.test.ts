@@ -97,6 +97,17 @@ describe('engine with a scripted driver', () => {
     await engine.delete('fine-1');
   });
 
+  it('lists an instance whose driver is not installed as Broken, and deletes it', async () => {
+    const { instance } = await engine.create('orphaned-1', { template });
+    const config = path.join(instance.dir, 'lima.yaml');
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')).replace(/^vmType: scripted$/m, 'vmType: uninstalled'));
+    const listed = (await engine.list()).find((i) => i.name === 'orphaned-1');
+    assert.equal(listed?.state, 'Broken');
+    assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
+    await engine.delete('orphaned-1');
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+  });
+
   it('lists the others when a folder no instance could be named holds a lima.yaml', async () => {
     await engine.create('beside-odd', { template });
     const odd = path.join(engine.paths.instances, 'not a name');

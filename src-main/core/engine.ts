@@ -337,7 +337,8 @@ export class Engine {
   /** Deletes the instance and everything in its folder; a running one only with `force`. */
   async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
     const { config, problem } = await this.store.readConfigOrSalvage(name);
-    if (problem) await this.#deleteUnreadable(name, config, options);
+    const driverGone = !problem && !(await this.#driver(effectiveConfig(config).vmType).then(() => true, () => false));
+    if (problem || driverGone) await this.#deleteWithoutDriver(name, config, options);
     else await this.#operate(name, 'delete', async ({ spec, host, state }) => {
       if (state !== 'Stopped') {
         if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
@@ -351,12 +352,12 @@ export class Engine {
   }
 
   /**
-   * Deletes an instance whose lima.yaml cannot be read, from what of it is still valid. Its
-   * driver is asked to stop and delete what it can; a VM it still finds running needs `force`
-   * as always, but a driver that cannot say (not installed, refuses the salvaged config) does
-   * not keep the folder from going.
+   * Deletes an instance whose lima.yaml cannot be read (from what of it is still valid) or
+   * whose driver is not installed. A driver there is asked to stop and delete what it can; a
+   * VM it still finds running needs `force` as always, but a driver that cannot say (absent,
+   * refusing the salvaged config) does not keep the folder from going.
    */
-  async #deleteUnreadable(name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
+  async #deleteWithoutDriver(name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
     await withInstanceLock(this.store.dir(name), 'delete', async () => {
       const spec = this.#spec(name, salvaged);
       const host = await this.#driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
