@@ -108,13 +108,19 @@ describe('engine with a scripted driver', () => {
     await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
   });
 
-  it('lists the others when a folder no instance could be named holds a lima.yaml', async () => {
+  it('lists the others when a folder no instance could be named holds a lima.yaml, or lima.yaml is a folder', async () => {
     await engine.create('beside-odd', { template });
     const odd = path.join(engine.paths.instances, 'not a name');
     await fs.mkdir(odd);
     await fs.copyFile(path.join(engine.paths.instances, 'beside-odd', 'lima.yaml'), path.join(odd, 'lima.yaml'));
     assert.deepEqual((await engine.list()).map((i) => i.name), ['beside-odd']);
     await fs.rm(odd, { recursive: true });
+    const folderConfig = path.join(engine.paths.instances, 'folder-config');
+    await fs.mkdir(path.join(folderConfig, 'lima.yaml'), { recursive: true });
+    assert.deepEqual((await engine.list()).map((i) => [i.name, i.state, i.reason]),
+      [['beside-odd', 'Stopped', undefined], ['folder-config', 'Broken', `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR); fix it, or delete the instance with: corral delete folder-config`]]);
+    await engine.delete('folder-config');
+    await assert.rejects(fs.stat(folderConfig), 'the folder is gone');
     await engine.delete('beside-odd');
   });
 
@@ -148,7 +154,7 @@ describe('engine with a scripted driver', () => {
 
   it('keeps names that look like lock files apart from the locks of other instances', async () => {
     await engine.create('vm', { template });
-    for (const name of ['vm.lock', 'vm.operation.json', '.vm.gate.lock'.slice(1)]) await engine.create(name, { template });
+    for (const name of ['vm.lock', 'vm.operation.json', 'vm.gate.lock']) await engine.create(name, { template });
     await engine.start('vm');
     assert.equal((await engine.inspect('vm')).state, 'Running');
     await engine.stop('vm');

@@ -21,7 +21,7 @@ import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
-import { limaConfigSchema, maxCpus, validateAgainst } from './instances/config.ts';
+import { limaConfigSchema, maxCpus, salvageConfig, validateAgainst } from './instances/config.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import type { EffectiveConfig } from './instances/effective.ts';
@@ -239,7 +239,13 @@ export class Engine {
 
   async list(): Promise<InstanceSummary[]> {
     await this.#sweepStaging();
-    return Promise.all((await this.store.names()).map((name) => this.inspect(name)));
+    const summaries = await Promise.all((await this.store.names()).map((name) => this.inspect(name).catch((error: unknown) => {
+      // One instance that cannot be inspected shows as Broken; it never hides the others.
+      const typed = toDriverError(error);
+      if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
+      return { name, dir: this.store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
+    })));
+    return summaries.filter((summary) => summary !== undefined);
   }
 
   /** The instance's status from live facts: a running operation, else the driver's inspect. */

@@ -54,7 +54,8 @@ export class InstanceStore {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DriverError('NOT_FOUND', `no instance named "${name}" (corral list shows the instances)`, { name });
-      throw error;
+      // A folder or an unreadable file where lima.yaml should be: broken like a bad value.
+      throw new DriverError('INVALID_CONFIG', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); fix it, or delete the instance with: corral delete ${name}`, { field: null, name });
     }
     try {
       return parseLimaConfig(text, file).config;
