@@ -155,6 +155,15 @@ describe('corral CLI', () => {
     await ok(['delete', 'steady']);
   });
 
+  it('tidies a staging folder a killed create left, and cache prune says so', async () => {
+    const staging = path.join(home, 'instances', '.creating-killed-0123abcd');
+    await fs.mkdir(staging, { recursive: true });
+    await fs.writeFile(path.join(staging, 'disk.qcow2'), Buffer.alloc(1024 ** 2, 1));
+    const pruned = await ok(['cache', 'prune']);
+    assert.ok(pruned.split('\n').includes(`Removed ${staging} (1.0 MiB), left by a killed create or clone of killed.`), pruned);
+    await assert.rejects(fs.stat(staging));
+  });
+
   it('reports a QEMU start failure in one line naming its log, leaving the instance as it was', async () => {
     await ok(['create', 'broken', '--template', template]);
     const dir = path.join(home, 'instances', 'broken');
