@@ -10,6 +10,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename';
 
@@ -23,9 +24,10 @@ const staleMs = 5_000;
  * its instance: no instance name starts with ".", so none reaches .locks/, and within a kind
  * names cannot collide (beside the instance folders, an instance named "vm.lock" was the lock
  * of "vm"). Upgrading from that layout: the old NAME.lock, NAME.operation.json and
- * .NAME.gate.lock files are ignored, so an operation an older Corral runs at the moment of the
- * upgrade is not seen as busy; its leftovers are not instances (no lima.yaml) and are removed
- * if an instance of that name is ever made.
+ * .NAME.gate.lock files are ignored. A running VM holds no lock (locks cover operations, not
+ * uptime), so it is unaffected; only an operation an older Corral is running at the very moment
+ * of the upgrade goes unseen by the new one. The leftovers are not instances (no lima.yaml),
+ * and one in the way of a new instance's name is removed when that instance is made.
  */
 export const locksDirOf = (instancesDir: string) => path.join(instancesDir, '.locks');
 const kindPath = (kind: 'held' | 'operation' | 'gate') => (instanceDir: string) => path.join(locksDirOf(path.dirname(instanceDir)), kind, path.basename(instanceDir));
@@ -92,7 +94,7 @@ async function takeLock(instanceDir: string, op: Operation): Promise<() => Promi
   }
   try {
     const record: RunningOperation = { op, pid: process.pid, since: new Date().toISOString(), host: os.hostname() };
-    await fs.writeFile(opPath(instanceDir), JSON.stringify(record));
+    await writeFileAtomic(opPath(instanceDir), JSON.stringify(record)); // a kill mid-write leaves no half record
   } catch (error) {
     await release().catch(() => undefined);
     throw error;
