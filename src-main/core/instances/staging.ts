@@ -34,7 +34,8 @@ export async function sweepStaging(instancesDir: string): Promise<RemovedStaging
     if (name === undefined || (await possibleHolder(path.join(instancesDir, name)))) continue;
     const dir = path.join(instancesDir, entry);
     const bytes = await diskUsage(dir);
-    await fs.rm(dir, { recursive: true, force: true });
+    // Retries: the killed process's last write may still land (ENOTEMPTY mid-removal).
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });
     removed.push({ name, path: dir, bytes });
   }
   return removed;
