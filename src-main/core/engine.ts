@@ -21,14 +21,15 @@ import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
-import { limaConfigSchema, maxCpus, salvageConfig, validateAgainst } from './instances/config.ts';
+import { salvageConfig } from './instances/config.ts';
+import { applyOverrides } from './instances/overrides.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import type { EffectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
-import { formatSize, parseSize } from './instances/sizes.ts';
+import { formatSize } from './instances/sizes.ts';
 import { checkHostFit, hostCapacity } from './instances/host-fit.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
@@ -604,30 +605,6 @@ export class Engine {
       },
     };
   }
-}
-
-function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'template'>): LimaConfig {
-  const size = (value: string | undefined, flag: string): string | undefined => {
-    if (value === undefined) return undefined;
-    if (parseSize(value) === undefined) throw new DriverError('INVALID_CONFIG', `--${flag} "${value}" is not a size; use e.g. 512MiB or 4GiB`, { field: flag });
-    return value;
-  };
-  if (options.cpus !== undefined && (!Number.isInteger(options.cpus) || options.cpus < 1)) {
-    throw new DriverError('INVALID_CONFIG', `--cpus must be a whole number of at least 1, not ${options.cpus}`, { field: 'cpus' });
-  }
-  if (options.cpus !== undefined && options.cpus > maxCpus) {
-    throw new DriverError('INVALID_CONFIG', `--cpus ${options.cpus} is more than ${maxCpus}, the most an instance can have`, { field: 'cpus' });
-  }
-  const result: LimaConfig = {
-    ...config,
-    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
-    ...(options.memory !== undefined ? { memory: size(options.memory, 'memory') } : {}),
-    ...(options.disk !== undefined ? { disk: size(options.disk, 'disk') } : {}),
-    ...(options.driver !== undefined ? { vmType: options.driver } : {}),
-    ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
-  };
-  // The loader's own schema, so what is accepted here is always readable back.
-  return validateAgainst(limaConfigSchema, { source: 'the requested config' }, result);
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */
