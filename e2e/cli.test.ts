@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -133,6 +134,34 @@ describe('corral CLI', () => {
     assert.equal(await state('keeper'), 'Running');
     await ok(['delete', '--force', 'keeper']);
     assert.equal(await state('keeper'), 'absent');
+  });
+
+  it('refuses values a config cannot hold or this host cannot give, in the user\'s words, writing nothing', async () => {
+    await ok(['create', 'steady', '--template', template]);
+    await refused(['create', 'many', '--template', template, '--cpus', '9999'], /^corral: --cpus 9999 is more than 512, the most an instance can have\n$/);
+    await refused(['edit', 'steady', '--cpus', '9999'], /^corral: --cpus 9999 is more than 512/);
+    await refused(['create', 'x', '--template', template, '--cpus', 'abc'], /^corral: --cpus "abc" is not a whole number of CPUs; use e\.g\. --cpus 2\n$/);
+    await refused(['create', 'x', '--template', template, '--memory', '-1'], /^corral: --memory "-1" is not a size; use e\.g\. 512MiB or 4GiB\n$/);
+    await refused(['create', '.', '--template', template], /^corral: invalid instance name "\.": "\." names a folder, not an instance; start the name with a letter or digit\n$/);
+    await refused(['create', 'x', '--template', template, '--memory', '1TiB'], /^corral: memory 1TiB is more than this host has \([\d.]+ GiB of memory, [\d.]+ GiB of swap\); ask for at most/);
+    await refused(['edit', 'steady', '--memory', '1TiB'], /^corral: memory 1TiB is more than this host has/);
+    assert.equal(await state('steady'), 'Stopped', 'the list still works, and the instance is as it was');
+
+    const cores = os.availableParallelism();
+    const wide = await corral(['create', 'wide', '--template', template, '--cpus', String(cores + 1)]);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.equal(wide.stderr, `warning: ${cores + 1} CPUs is more than this host's ${cores} cores; the guest's CPUs will share them\n`);
+    await ok(['delete', 'wide']);
+    await ok(['delete', 'steady']);
+  });
+
+  it('tidies a staging folder a killed create left, and cache prune says so', async () => {
+    const staging = path.join(home, 'instances', '.creating-killed-0123abcd');
+    await fs.mkdir(staging, { recursive: true });
+    await fs.writeFile(path.join(staging, 'disk.qcow2'), Buffer.alloc(1024 ** 2, 1));
+    const pruned = await ok(['cache', 'prune']);
+    assert.ok(pruned.split('\n').includes(`Removed ${staging} (1.0 MiB), left by a killed create or clone of killed.`), pruned);
+    await assert.rejects(fs.stat(staging));
   });
 
   it('reports a QEMU start failure in one line naming its log, leaving the instance as it was', async () => {

@@ -12,14 +12,14 @@ const hashLimit = 1024 ** 2; // larger files (base images) by size: hashing them
 /**
  * Entries left out, and why: each appears and goes within any operation, a refused one too, and
  * so says nothing about whether the refusal changed the instance.
- * - instances/NAME.lock (proper-lockfile's lock folder) and instances/NAME.operation.json (which
- *   operation holds it): taken and released around every operation on the instance.
+ * - instances/.locks/ (proper-lockfile's lock folders and the record of which operation holds
+ *   them): taken and released around every operation on the instance.
  * - logs/: the engine appends driver processes' stderr there (diagnostics, not state).
  */
 function ignored(relative: string): boolean {
   const [top, second] = relative.split(path.sep);
   if (top === 'logs') return true;
-  return top === 'instances' && second !== undefined && /\.(lock|operation\.json)$/.test(second);
+  return top === 'instances' && second === '.locks';
 }
 
 /**

@@ -11,6 +11,7 @@ import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
+import { cpusValue, joinNegativeValues } from './values.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
 
@@ -28,7 +29,8 @@ ${driverUsage}
 ${driverTestUsage}
   serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
   cache list [--json]                   downloaded images and archives, with the instances using them
-  cache prune                           remove downloads no instance uses
+  cache prune                           remove downloads no instance uses (and say which folders
+                                        of killed creates and clones were tidied away)
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 
@@ -90,9 +92,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
     case 'create': {
       const name = need(positionals, 'name');
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
-      const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
       const { instance, warnings } = await engine.create(name, {
-        template: values.template, cpus, memory: values.memory, disk: values.disk, driver: values.driver,
+        template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
       });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
@@ -134,7 +135,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       }
       if (positionals[1] === 'prune') {
         const result = await engine.pruneCache();
-        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.`);
+        const staging = result.staging.map((s) => `\nRemoved ${s.path} (${humanSize(s.bytes)}), left by a killed create or clone of ${s.name}.`).join('');
+        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.${staging}`);
       }
       throw new UsageError('use: corral cache list | corral cache prune');
     }
@@ -153,7 +155,7 @@ export async function main(argv: string[], plugged: PluggedCommands): Promise<nu
   if (isDriverTest(argv)) return driverTestCommand(argv);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${usageLine((error as Error).message)}\n`);
     return 2;

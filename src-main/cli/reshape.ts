@@ -2,6 +2,7 @@
 // clone, rename and edit. Each is one engine call; this file only parses and prints.
 import type { Engine } from '../core/engine.ts';
 import { formatSize, table } from './format.ts';
+import { cpusValue } from './values.ts';
 
 export const reshapeUsage = `  snapshot list NAME [--json]           its snapshots: tag, date, saved VM state, running or disk-only
   snapshot create|apply|delete NAME TAG  snapshot while running (memory too) or stopped (disk only)
@@ -47,8 +48,8 @@ export async function reshapeCommand(engine: Engine, positionals: string[], valu
     case 'edit': {
       const name = arg(0, 'name', 'edit NAME [--cpus N] [--memory SIZE] [--disk SIZE]');
       if (values.cpus === undefined && values.memory === undefined && values.disk === undefined) throw usage('edit needs --cpus, --memory or --disk');
-      const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
-      const edited = await engine.edit(name, { cpus, memory: values.memory, disk: values.disk });
+      const edited = await engine.edit(name, { cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk });
+      for (const warning of edited.warnings) process.stderr.write(`warning: ${warning}\n`);
       return `Edited ${name}: ${edited.cpus} CPUs, ${formatSize(edited.memoryBytes)} memory, ${formatSize(edited.diskBytes)} disk.`;
     }
     default:

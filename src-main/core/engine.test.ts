@@ -1,13 +1,15 @@
 // The engine against real driver processes (the scripted test driver and one that speaks an
 // old protocol): store, locking, error transport, crash recovery and the handshake.
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { alive } from '../../e2e/support/processes.ts';
-import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
+import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
 
 const drivers = [
@@ -74,7 +76,126 @@ describe('engine with a scripted driver', () => {
     await fs.writeFile(wrongDigest, `vmType: scripted\nimages:\n  - location: ${path.join(root, 'image.raw')}\n    digest: sha256:${'0'.repeat(64)}\n`);
     await assert.rejects(engine.create('dig', { template: wrongDigest }), rejectsWith('DIGEST_MISMATCH', /but sha256:0{64} was expected/));
     const entries = await fs.readdir(engine.paths.instances).catch(() => []);
-    assert.deepEqual(entries.filter((e) => !e.endsWith('.lock')), [], 'no instance folder or staging folder is left');
+    assert.deepEqual(entries.filter((e) => e !== '.locks'), [], 'no instance folder or staging folder is left');
+  });
+
+  it('lists an instance whose lima.yaml cannot be read as Broken, with the reason, while the others list and work, and deletes it', async () => {
+    await engine.create('fine-1', { template });
+    const { instance } = await engine.create('unreadable-1', { template });
+    const config = path.join(instance.dir, 'lima.yaml');
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')).replace(/^cpus: \d+$/m, 'cpus: 9999'));
+    const listed = await engine.list();
+    assert.deepEqual(listed.map((i) => [i.name, i.state]), [['fine-1', 'Stopped'], ['unreadable-1', 'Broken']]);
+    assert.match(listed[1]?.reason ?? '', /unreadable-1\/lima\.yaml:\d+: field "cpus": .*512.*corral delete unreadable-1/);
+    await assert.rejects(engine.start('unreadable-1'), rejectsWith('INVALID_CONFIG', /field "cpus"/));
+    await engine.start('fine-1');
+    await engine.stop('fine-1');
+    await engine.edit('fine-1', { cpus: 1 });
+    await engine.delete('unreadable-1');
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+    assert.deepEqual((await engine.list()).map((i) => i.name), ['fine-1']);
+    await engine.delete('fine-1');
+  });
+
+  it('lists an instance whose driver is not installed as Broken, and deletes it', async () => {
+    const { instance } = await engine.create('orphaned-1', { template });
+    const config = path.join(instance.dir, 'lima.yaml');
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')).replace(/^vmType: scripted$/m, 'vmType: uninstalled'));
+    const listed = (await engine.list()).find((i) => i.name === 'orphaned-1');
+    assert.equal(listed?.state, 'Broken');
+    assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
+    await engine.delete('orphaned-1');
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+  });
+
+  it('lists the others when a folder no instance could be named holds a lima.yaml, or lima.yaml is a folder', async () => {
+    await engine.create('beside-odd', { template });
+    const odd = path.join(engine.paths.instances, 'not a name');
+    await fs.mkdir(odd);
+    await fs.copyFile(path.join(engine.paths.instances, 'beside-odd', 'lima.yaml'), path.join(odd, 'lima.yaml'));
+    assert.deepEqual((await engine.list()).map((i) => i.name), ['beside-odd']);
+    await fs.rm(odd, { recursive: true });
+    const folderConfig = path.join(engine.paths.instances, 'folder-config');
+    await fs.mkdir(path.join(folderConfig, 'lima.yaml'), { recursive: true });
+    assert.deepEqual((await engine.list()).map((i) => [i.name, i.state, i.reason]),
+      [['beside-odd', 'Stopped', undefined], ['folder-config', 'Broken', `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR); fix it, or delete the instance with: corral delete folder-config`]]);
+    await engine.delete('folder-config');
+    await assert.rejects(fs.stat(folderConfig), 'the folder is gone');
+    await engine.delete('beside-odd');
+  });
+
+  it('reports an unreadable instance that appears while watched as Broken, and keeps running', async () => {
+    const { instance } = await engine.create('model-1', { template });
+    engine.watch();
+    const broken = new Promise<string | undefined>((resolve) => {
+      const off = engine.events.on((event) => {
+        if (event.type === 'instance-status' && event.name === 'watched-1' && event.state === 'Broken') { off(); resolve(event.reason); }
+      });
+    });
+    // Made aside and moved in whole, the way another process's create lands.
+    const aside = path.join(engine.paths.instances, '.made-by-hand');
+    await fs.mkdir(aside);
+    await fs.writeFile(path.join(aside, 'lima.yaml'), (await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8')).replace(/^cpus: \d+$/m, 'cpus: 9999'));
+    await fs.rename(aside, path.join(engine.paths.instances, 'watched-1'));
+    assert.match(await broken ?? '', /field "cpus"/);
+    await engine.delete('watched-1');
+    await engine.delete('model-1');
+  });
+
+  it('refuses an edit the loader would not read back, changing nothing', async () => {
+    const { instance } = await engine.create('edit-big', { template });
+    const before = await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8');
+    await assert.rejects(engine.edit('edit-big', { cpus: 9999 }), rejectsWith('INVALID_CONFIG', /--cpus 9999 is more than 512/));
+    await assert.rejects(engine.edit('edit-big', { memory: '0' }), rejectsWith('INVALID_CONFIG', /--memory "0" is not a size/));
+    assert.equal(await fs.readFile(path.join(instance.dir, 'lima.yaml'), 'utf8'), before);
+    assert.equal((await engine.inspect('edit-big')).state, 'Stopped');
+    await engine.delete('edit-big');
+  });
+
+  it('keeps names that look like lock files apart from the locks of other instances', async () => {
+    await engine.create('vm', { template });
+    for (const name of ['vm.lock', 'vm.operation.json', 'vm.gate.lock']) await engine.create(name, { template });
+    await engine.start('vm');
+    assert.equal((await engine.inspect('vm')).state, 'Running');
+    await engine.stop('vm');
+    await engine.start('vm.lock');
+    assert.deepEqual((await engine.list()).map((i) => [i.name, i.state]),
+      [['vm', 'Stopped'], ['vm.gate.lock', 'Stopped'], ['vm.lock', 'Running'], ['vm.operation.json', 'Stopped']]);
+    for (const name of ['vm', 'vm.lock', 'vm.operation.json', 'vm.gate.lock']) await engine.delete(name, { force: true });
+  });
+
+  it('removes staging folders whose create or clone died, keeps those still being filled, and cache prune reports them', async () => {
+    const instances = engine.paths.instances;
+    const dead = path.join(instances, '.creating-ghost-deadbeef');
+    await fs.mkdir(dead, { recursive: true });
+    await fs.writeFile(path.join(dead, 'disk'), Buffer.alloc(64 * 1024, 1));
+    const live = path.join(instances, '.creating-alive-0badc0de');
+    await fs.mkdir(live);
+    const holder = fork(path.join(repoRoot, 'e2e', 'fixtures', 'lock-holder.ts'), [path.join(instances, 'alive'), 'create'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      await once(holder, 'message'); // it holds alive's create lock, as a running create does
+      await engine.list();
+      assert.equal(existsSync(dead), false, 'the dead create\'s folder is gone after the next operation');
+      assert.equal(existsSync(live), true, 'a create still running keeps its folder');
+      const pruned = await engine.pruneCache();
+      assert.deepEqual(pruned.staging.map((s) => [s.name, s.path]), [['ghost', dead]]);
+      assert.ok((pruned.staging[0]?.bytes ?? 0) >= 64 * 1024, 'it says how much space came back');
+    } finally {
+      const exited = once(holder, 'exit');
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    await engine.list();
+    assert.equal(existsSync(live), false, 'once its holder is gone, it goes too');
+  });
+
+  it('keeps its home and the driver logs owner-only, like the secrets in them', async () => {
+    await engine.create('modes-1', { template }); // its driver ran, with its stderr in its log
+    const mode = async (file: string) => ((await fs.stat(file)).mode & 0o777).toString(8);
+    assert.equal(await mode(engine.paths.home), '700');
+    assert.equal(await mode(engine.paths.logs), '700');
+    assert.equal(await mode(engine.drivers.host('scripted').logFile), '600');
+    await engine.delete('modes-1');
   });
 
   it('refuses a duplicate name', async () => {

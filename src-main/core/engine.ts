@@ -21,19 +21,24 @@ import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
+import { salvageConfig } from './instances/config.ts';
+import { applyOverrides } from './instances/overrides.ts';
 import type { LimaConfig } from './instances/config.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import type { EffectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
 import { assertInstanceName } from './instances/names.ts';
-import { formatSize, parseSize } from './instances/sizes.ts';
+import { formatSize } from './instances/sizes.ts';
+import { checkHostFit, hostCapacity } from './instances/host-fit.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
+import { sweepStaging } from './instances/staging.ts';
+import type { RemovedStaging } from './instances/staging.ts';
 import { catalogDir, loadTemplate } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
-import { corralPaths } from './paths.ts';
+import { corralPaths, makeHome } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
 
@@ -96,9 +101,16 @@ export class Engine {
   #stopWatching: (() => void) | undefined;
   /** Last state reported per instance, so a watched change is announced only when it is one. */
   readonly #lastState = new Map<string, VmState>();
+  /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
+  readonly #removedStaging: RemovedStaging[] = [];
+  /** The sweep running now, if any: one at a time, and close() waits for it. */
+  #sweeping: Promise<void> | undefined;
+  /** The built-in drivers: they run VMs on this host, so this host's memory and cores bound them. */
+  readonly #localDrivers: ReadonlySet<string>;
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
+    makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
     this.downloads = new Downloader({ cacheDir: this.paths.cache });
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
@@ -113,6 +125,7 @@ export class Engine {
     });
     const builtinNames = this.drivers.names();
     const paths = this.paths;
+    this.#localDrivers = new Set((options.builtinDrivers ?? builtinDrivers()).map((entry) => entry.name));
     this.bundles = new DriverBundles({
       home: this.paths.home,
       registry: this.drivers,
@@ -129,6 +142,7 @@ export class Engine {
       ...(options.dropFolders ? { dropFolders: options.dropFolders } : {}),
     });
     this.#driversLoaded = this.bundles.load();
+    void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -141,7 +155,12 @@ export class Engine {
    * second window deleting one) as events. Long-lived front ends call this; the CLI does not.
    */
   watch(): void {
-    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => void this.#announce(name));
+    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
+      // A failure here has no caller to reach: it is reported, and never ends the front end.
+      this.#announce(name).catch((error: unknown) => {
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not inspect "${name}" after a change: ${toDriverError(error).message}` });
+      });
+    });
   }
 
   async #announce(name: string): Promise<void> {
@@ -211,14 +230,39 @@ export class Engine {
     return this.drivers.host(name);
   }
 
+  /**
+   * Removes staging folders left by killed creates and clones (see instances/staging.ts); runs
+   * at engine start and before list, create and clone. Never fails the caller: a folder that
+   * cannot be removed now is tried again next time.
+   */
+  async #sweepStaging(): Promise<void> {
+    this.#sweeping ??= sweepStaging(this.paths.instances).then((removed) => {
+      for (const entry of removed) {
+        this.#removedStaging.push(entry);
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `removed ${entry.path}, left by a create or clone of "${entry.name}" that was killed` });
+      }
+    }, (error: unknown) => {
+      this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not tidy staging folders: ${toDriverError(error).message}` });
+    }).finally(() => { this.#sweeping = undefined; });
+    return this.#sweeping;
+  }
+
   async list(): Promise<InstanceSummary[]> {
-    return Promise.all((await this.store.names()).map((name) => this.inspect(name)));
+    await this.#sweepStaging();
+    const summaries = await Promise.all((await this.store.names()).map((name) => this.inspect(name).catch((error: unknown) => {
+      // One instance that cannot be inspected shows as Broken; it never hides the others.
+      const typed = toDriverError(error);
+      if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
+      return { name, dir: this.store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
+    })));
+    return summaries.filter((summary) => summary !== undefined);
   }
 
   /** The instance's status from live facts: a running operation, else the driver's inspect. */
   async inspect(name: string): Promise<InstanceSummary> {
-    const config = await this.store.readConfig(name);
+    const { config, problem } = await this.store.readConfigOrSalvage(name);
     const dir = this.store.dir(name);
+    if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
     const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), state: 'Stopped' };
     const operation = await runningOperation(dir);
     const transient = operation && transientStates[operation.op];
@@ -235,9 +279,11 @@ export class Engine {
   async create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
     assertInstanceName(name);
     await this.#driversLoaded;
+    await this.#sweepStaging();
     const template = await loadTemplate(options.template, { vmTypes: this.drivers.names(), fetchText: (url, maxBytes) => this.downloads.fetchText(url, maxBytes) });
     const config = applyOverrides(template.config, options);
     const effective = effectiveConfig(config);
+    const fitWarnings = await this.#hostFit(effective, options);
     const host = await this.#driver(effective.vmType);
     const handshake = await host.handshake();
     if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
@@ -256,7 +302,13 @@ export class Engine {
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
     this.#lastState.set(name, instance.state);
-    return { instance, warnings: template.warnings };
+    return { instance, warnings: [...template.warnings, ...fitWarnings] };
+  }
+
+  /** Refuses memory this host can never give, and warns about more than it has free (built-in drivers only: a bundle's hypervisor may be elsewhere). */
+  async #hostFit(effective: EffectiveConfig, asked: { cpus?: number | undefined; memory?: string | undefined }): Promise<string[]> {
+    if (!this.#localDrivers.has(effective.vmType)) return [];
+    return checkHostFit(effective, await hostCapacity(), { cpus: asked.cpus !== undefined, memory: asked.memory !== undefined });
   }
 
   async start(name: string): Promise<StartResult> {
@@ -300,7 +352,10 @@ export class Engine {
 
   /** Deletes the instance and everything in its folder; a running one only with `force`. */
   async delete(name: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.#operate(name, 'delete', async ({ spec, host, state }) => {
+    const { config, problem } = await this.store.readConfigOrSalvage(name);
+    const driverGone = !problem && !(await this.#driver(effectiveConfig(config).vmType).then(() => true, () => false));
+    if (problem || driverGone) await this.#deleteWithoutDriver(name, config, options);
+    else await this.#operate(name, 'delete', async ({ spec, host, state }) => {
       if (state !== 'Stopped') {
         if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
         await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
@@ -310,6 +365,26 @@ export class Engine {
     });
     this.#lastState.delete(name);
     this.events.emit({ type: 'instances-changed' });
+  }
+
+  /**
+   * Deletes an instance whose lima.yaml cannot be read (from what of it is still valid) or
+   * whose driver is not installed. A driver there is asked to stop and delete what it can; a
+   * VM it still finds running needs `force` as always, but a driver that cannot say (absent,
+   * refusing the salvaged config) does not keep the folder from going.
+   */
+  async #deleteWithoutDriver(name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
+    await withInstanceLock(this.store.dir(name), 'delete', async () => {
+      const spec = this.#spec(name, salvaged);
+      const host = await this.#driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
+      const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
+      if (host && state !== undefined && state !== 'Stopped' && state !== 'Broken') {
+        if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+        await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      await host?.call('delete', spec).catch(() => undefined);
+      await this.store.remove(name);
+    });
   }
 
   /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
@@ -327,9 +402,14 @@ export class Engine {
     return (await listCache(this.paths.cache)).map((entry) => ({ ...entry, usedBy: users.get(entry.url) ?? [] }));
   }
 
-  /** Removes cache entries no instance uses (an instance's disk is layered on its image). */
-  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult> {
-    return pruneCache(this.paths.cache, { ...options, inUse: new Set((await this.#cacheUsers()).keys()) });
+  /**
+   * Removes cache entries no instance uses (an instance's disk is layered on its image), and
+   * reports the staging folders of killed creates and clones removed since this engine started.
+   */
+  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult & { staging: RemovedStaging[] }> {
+    await this.#sweepStaging();
+    const result = await pruneCache(this.paths.cache, { ...options, inUse: new Set((await this.#cacheUsers()).keys()) });
+    return { ...result, staging: [...this.#removedStaging] };
   }
 
   /** URL -> the instances whose config names it. */
@@ -373,6 +453,7 @@ export class Engine {
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
+    await this.#sweeping;
     for (const controller of this.#fetching.values()) controller.abort();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running
@@ -436,6 +517,7 @@ export class Engine {
    */
   async clone(source: string, target: string): Promise<InstanceSummary> {
     await this.#assertFreeName(target);
+    await this.#sweepStaging();
     await this.#operate(source, 'clone', async ({ config, spec, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
       await withInstanceLock(this.store.dir(target), 'create', () =>
@@ -471,10 +553,11 @@ export class Engine {
   }
 
   /** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
-  async edit(name: string, changes: { cpus?: number; memory?: string; disk?: string }): Promise<InstanceSummary> {
-    await this.#operate(name, 'edit', async ({ config, host, state }) => {
+  async edit(name: string, changes: { cpus?: number; memory?: string; disk?: string }): Promise<InstanceSummary & { warnings: string[] }> {
+    const warnings = await this.#operate(name, 'edit', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
       const edited = applyOverrides(config, changes);
+      const fitWarnings = await this.#hostFit(effectiveConfig(edited), changes);
       const before = effectiveConfig(config).diskBytes;
       const after = effectiveConfig(edited).diskBytes;
       if (after < before) {
@@ -484,9 +567,10 @@ export class Engine {
       await host.call('validate', spec);
       if (after > before) await host.call('resizeDisk', spec);
       await this.store.writeConfig(name, edited);
+      return fitWarnings;
     });
     this.events.emit({ type: 'instances-changed' });
-    return this.inspect(name);
+    return { ...(await this.inspect(name)), warnings };
   }
 
   async #operate<T>(
@@ -530,25 +614,6 @@ export class Engine {
       },
     };
   }
-}
-
-function applyOverrides(config: LimaConfig, options: Omit<CreateOptions, 'template'>): LimaConfig {
-  const size = (value: string | undefined, flag: string): string | undefined => {
-    if (value === undefined) return undefined;
-    if (parseSize(value) === undefined) throw new DriverError('INVALID_CONFIG', `--${flag} "${value}" is not a size; use e.g. 512MiB or 4GiB`, { field: flag });
-    return value;
-  };
-  if (options.cpus !== undefined && (!Number.isInteger(options.cpus) || options.cpus < 1)) {
-    throw new DriverError('INVALID_CONFIG', `--cpus must be a whole number of at least 1, not ${options.cpus}`, { field: 'cpus' });
-  }
-  return {
-    ...config,
-    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
-    ...(options.memory !== undefined ? { memory: size(options.memory, 'memory') } : {}),
-    ...(options.disk !== undefined ? { disk: size(options.disk, 'disk') } : {}),
-    ...(options.driver !== undefined ? { vmType: options.driver } : {}),
-    ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
-  };
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */

@@ -1,6 +1,7 @@
 // Where Corral keeps things. One data root (CORRAL_HOME) and one cache root (CORRAL_CACHE),
 // each defaulting to the platform's usual folder; tests give every case its own pair.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { privateRuntimeRoot } from './runtime-root.ts';
@@ -58,4 +59,12 @@ export function corralPaths(options: PathOptions = {}): CorralPaths {
       createHash('sha256').update(instanceDir).digest('hex').slice(0, 16),
     ),
   };
+}
+
+/**
+ * Makes the data root owner-only (0700), as the secrets in it are: keys, tokens, driver logs.
+ * Only a root Corral creates is set so; an existing folder keeps the mode its owner chose.
+ */
+export function makeHome(paths: Pick<CorralPaths, 'home'>): void {
+  fs.mkdirSync(paths.home, { recursive: true, mode: 0o700 });
 }

@@ -14,8 +14,8 @@ function driverLabel(entry: string): string {
 }
 
 export const utilityDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = fs.createWriteStream(logFile, { flags: 'a' });
+  fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+  const log = fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 }); // owner-only, as openDriverLog (core/drivers/process.ts)
   const child = utilityProcess.fork(entry, [], {
     serviceName: `corral-driver-${driverLabel(entry)}`,
     stdio: 'pipe',

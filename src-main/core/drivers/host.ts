@@ -258,8 +258,8 @@ export class DriverHost {
    */
   #appendToLog(level: string, message: string): void {
     try {
-      fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
-      fs.appendFileSync(this.logFile, `${new Date().toISOString()} [${level}] ${message}\n`);
+      fs.mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
+      fs.appendFileSync(this.logFile, `${new Date().toISOString()} [${level}] ${message}\n`, { mode: 0o600 });
     } catch {
       // An unwritable log must not break the driver; the event still reaches the event bus.
     }

@@ -37,10 +37,20 @@ export interface SpawnOptions {
 
 export type SpawnDriverProcess = (options: SpawnOptions) => DriverProcess;
 
+/**
+ * Opens a driver's log for appending, owner-only like the secrets beside it (a driver's stderr
+ * can carry paths, settings and guest output); a log made before this was so is tightened too.
+ */
+export function openDriverLog(logFile: string): number {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+  const log = fs.openSync(logFile, 'a', 0o600);
+  fs.fchmodSync(log, 0o600);
+  return log;
+}
+
 /** The Node back end: child_process.fork with structured-clone IPC. */
 export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = fs.openSync(logFile, 'a');
+  const log = openDriverLog(logFile);
   const child = fork(entry, [], {
     serialization: 'advanced',
     stdio: ['ignore', log, log, 'ipc'],

@@ -19,10 +19,13 @@ const digest = z.string().regex(/^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/, 
 const location = z.string().min(1, 'expected a path, file:// or http(s):// URL');
 const file = z.object({ location, arch: z.enum(arches).optional(), digest: digest.optional() });
 
+/** The most CPUs a config may ask for (Lima's and QEMU's practical ceiling). */
+export const maxCpus = 512;
+
 export const limaConfigSchema = z.object({
   vmType: z.string().min(1).optional(),
   arch: z.enum(arches).optional(),
-  cpus: z.number().int().min(1).max(512).optional(),
+  cpus: z.number().int().min(1).max(maxCpus).optional(),
   memory: size.optional(),
   disk: size.optional(),
   images: z.array(file.extend({
@@ -61,7 +64,7 @@ export const limaDocumentSchema = z.looseObject({
     variant: text,
   })).nullish(),
   cpuType: map.nullish(),
-  cpus: z.number().int().min(1).max(512).nullish(),
+  cpus: z.number().int().min(1).max(maxCpus).nullish(),
   memory: size.nullish(),
   disk: size.nullish(),
   additionalDisks: z.array(z.union([z.string(), z.looseObject({ name: z.string().min(1) })])).nullish(),
@@ -186,6 +189,19 @@ export function parseLimaConfig(text: string, source: string): ParsedConfig {
   const file = readYamlMapping(text, source);
   const config = validateAgainst(limaConfigSchema, file);
   return { config, warnings: fieldWarnings(file.raw, source) };
+}
+
+/**
+ * The fields of `raw` that are valid on their own, the rest left out (defaults apply): what an
+ * unreadable lima.yaml still says, so a Broken instance can be listed and deleted.
+ */
+export function salvageConfig(raw: unknown): LimaConfig {
+  const fields = typeof raw === 'object' && raw !== null ? raw as Record<string, unknown> : {};
+  const kept: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(limaConfigSchema.shape)) {
+    if (key !== 'images' && fields[key] !== undefined && schema.safeParse(fields[key]).success) kept[key] = fields[key];
+  }
+  return { ...(kept as Partial<LimaConfig>), images: [] }; // each kept value passed its field's schema
 }
 
 export function hostArch(): Arch {

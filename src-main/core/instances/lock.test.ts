@@ -80,8 +80,9 @@ describe('instance lock across processes', () => {
   it('judges a holder recorded on another host by the lock age only: BUSY after it dies, free once stale', async () => {
     const dir = path.join(root, 'instances', 'remote');
     holder = await holdLock(dir, 'delete');
-    const record = JSON.parse(await fs.readFile(`${dir}.operation.json`, 'utf8')) as Record<string, unknown>;
-    await fs.writeFile(`${dir}.operation.json`, JSON.stringify({ ...record, host: 'some-other-host' }));
+    const recordFile = path.join(root, 'instances', '.locks', 'operation', 'remote');
+    const record = JSON.parse(await fs.readFile(recordFile, 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(recordFile, JSON.stringify({ ...record, host: 'some-other-host' }));
     await killHard(holder);
     const killedAt = performance.now();
     // Its pid is dead here, but a pid from another host says nothing about that host's process.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename';
 
@@ -18,20 +19,33 @@ const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.str
 export type RunningOperation = z.infer<typeof operationSchema>;
 
 const staleMs = 5_000;
-const lockPath = (instanceDir: string) => `${instanceDir}.lock`;
-const opPath = (instanceDir: string) => `${instanceDir}.operation.json`;
+/**
+ * Lock files live under instances/.locks/, one folder per kind, each file named exactly after
+ * its instance: no instance name starts with ".", so none reaches .locks/, and within a kind
+ * names cannot collide (beside the instance folders, an instance named "vm.lock" was the lock
+ * of "vm"). Upgrading from that layout: the old NAME.lock, NAME.operation.json and
+ * .NAME.gate.lock files are ignored. A running VM holds no lock (locks cover operations, not
+ * uptime), so it is unaffected; only an operation an older Corral is running at the very moment
+ * of the upgrade goes unseen by the new one. The leftovers are not instances (no lima.yaml),
+ * and one in the way of a new instance's name is removed when that instance is made.
+ */
+export const locksDirOf = (instancesDir: string) => path.join(instancesDir, '.locks');
+const kindPath = (kind: 'held' | 'operation' | 'gate') => (instanceDir: string) => path.join(locksDirOf(path.dirname(instanceDir)), kind, path.basename(instanceDir));
+const lockPath = kindPath('held');
+const opPath = kindPath('operation');
+/** The folder where NAME's operation record appears while it runs (the store watch looks there). */
+export const operationsDirOf = (instancesDir: string) => path.join(locksDirOf(instancesDir), 'operation');
 /**
  * Held for a few milliseconds around taking the lock and writing the record, and around
  * breaking a dead holder's lock, so a breaker never sees a fresh lock beside an old record.
- * Hidden (leading dot), so the store and the folder watch ignore it.
  */
-const gatePath = (instanceDir: string) => path.join(path.dirname(instanceDir), `.${path.basename(instanceDir)}.gate.lock`);
+const gatePath = kindPath('gate');
 
 const warnCompromised = (error: Error) => process.emitWarning(`instance lock lost: ${error.message}`);
 
 /** Runs `fn` holding the instance's lock; BUSY when another live operation holds it. */
 export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(path.dirname(instanceDir), { recursive: true });
+  for (const file of [lockPath, opPath, gatePath]) await fs.mkdir(path.dirname(file(instanceDir)), { recursive: true });
   const release = await underGate(instanceDir, () => takeLock(instanceDir, op));
   try {
     return await fn();
@@ -48,6 +62,17 @@ export async function runningOperation(instanceDir: string): Promise<RunningOper
   if (!held) return undefined;
   const running = await readRecord(instanceDir);
   return running && !(await holderIsGone(running)) ? running : undefined;
+}
+
+/**
+ * The recorded holder of the instance's lock while it may still be running (a live pid on this
+ * host, or any record from another host); undefined once it finished or died. Unlike
+ * runningOperation this ignores the lock's age, so a holder whose refreshes lag is not judged
+ * gone: for decisions that destroy its work, such as removing a staging folder.
+ */
+export async function possibleHolder(instanceDir: string): Promise<RunningOperation | undefined> {
+  const holder = await readRecord(instanceDir);
+  return holder && !(await holderIsGone(holder)) ? holder : undefined;
 }
 
 /** Takes the lock and writes the record (the caller holds the gate); returns the release. */
@@ -69,7 +94,7 @@ async function takeLock(instanceDir: string, op: Operation): Promise<() => Promi
   }
   try {
     const record: RunningOperation = { op, pid: process.pid, since: new Date().toISOString(), host: os.hostname() };
-    await fs.writeFile(opPath(instanceDir), JSON.stringify(record));
+    await writeFileAtomic(opPath(instanceDir), JSON.stringify(record)); // a kill mid-write leaves no half record
   } catch (error) {
     await release().catch(() => undefined);
     throw error;

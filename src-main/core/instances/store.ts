@@ -1,15 +1,15 @@
 // The instance store: one folder per instance under CORRAL_HOME/instances, holding lima.yaml
 // and whatever the driver makes. The store knows folders and configs; it never asks a driver.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { CorralPaths } from '../paths.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { parseLimaConfig } from './config.ts';
+import { parseLimaConfig, readYamlMapping, salvageConfig } from './config.ts';
 import type { LimaConfig } from './config.ts';
-import { assertInstanceName } from './names.ts';
+import { assertInstanceName, instanceNameProblem } from './names.ts';
+import { stagingDirFor } from './staging.ts';
 
 export const configFileName = 'lima.yaml';
 
@@ -25,7 +25,11 @@ export class InstanceStore {
     return this.#paths.instanceDir(name);
   }
 
-  /** Names of every instance, sorted. Half-made folders (no lima.yaml) are not instances. */
+  /**
+   * Names of every instance, sorted. Half-made folders (no lima.yaml) are not instances, nor
+   * are folders whose name no instance could have (put there by hand): one such entry must not
+   * break every listing.
+   */
   async names(): Promise<string[]> {
     const entries = await fs.readdir(this.#paths.instances, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
@@ -33,7 +37,7 @@ export class InstanceStore {
     });
     const names: string[] = [];
     for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      if (!entry.isDirectory() || instanceNameProblem(entry.name) !== undefined) continue;
       if (await exists(path.join(this.#paths.instances, entry.name, configFileName))) names.push(entry.name);
     }
     return names.sort();
@@ -50,13 +54,39 @@ export class InstanceStore {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DriverError('NOT_FOUND', `no instance named "${name}" (corral list shows the instances)`, { name });
-      throw error;
+      // A folder or an unreadable file where lima.yaml should be: broken like a bad value.
+      throw new DriverError('INVALID_CONFIG', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); fix it, or delete the instance with: corral delete ${name}`, { field: null, name });
     }
-    return parseLimaConfig(text, file).config;
+    try {
+      return parseLimaConfig(text, file).config;
+    } catch (error) {
+      if (!(error instanceof DriverError) || error.code !== 'INVALID_CONFIG') throw error;
+      throw new DriverError('INVALID_CONFIG', `${error.message}; fix the file, or delete the instance with: corral delete ${name}`, { ...error.details, name });
+    }
+  }
+
+  /**
+   * The config, or when lima.yaml is unreadable, why, with what of it is still valid (defaults
+   * for the rest): enough to list the instance as Broken and to delete it.
+   */
+  async readConfigOrSalvage(name: string): Promise<{ config: LimaConfig; problem?: DriverError }> {
+    try {
+      return { config: await this.readConfig(name) };
+    } catch (error) {
+      if (!(error instanceof DriverError) || error.code !== 'INVALID_CONFIG') throw error;
+      const text = await fs.readFile(path.join(this.dir(name), configFileName), 'utf8').catch(() => '');
+      let raw: unknown = {};
+      try {
+        raw = readYamlMapping(text, configFileName).raw;
+      } catch {
+        // Not even YAML: every field falls back to its default.
+      }
+      return { config: salvageConfig(raw), problem: error };
+    }
   }
 
   async writeConfig(name: string, config: LimaConfig): Promise<void> {
-    await writeFileAtomic(path.join(this.dir(name), configFileName), stringify(config));
+    await writeFileAtomic(path.join(this.dir(name), configFileName), serialize(name, config));
   }
 
   /**
@@ -66,10 +96,11 @@ export class InstanceStore {
   async create(name: string, config: LimaConfig, populate: (stagingDir: string) => Promise<void>): Promise<void> {
     const dir = this.dir(name);
     if (await this.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
-    const staging = path.join(this.#paths.instances, `.creating-${name}-${randomBytes(4).toString('hex')}`);
+    const text = serialize(name, config);
+    const staging = stagingDirFor(this.#paths.instances, name);
     await fs.mkdir(staging, { recursive: true, mode: 0o700 });
     try {
-      await writeFileAtomic(path.join(staging, configFileName), stringify(config));
+      await writeFileAtomic(path.join(staging, configFileName), text);
       await populate(staging);
       await fs.rm(dir, { recursive: true, force: true }); // a leftover empty folder from a crash
       await fs.rename(staging, dir);
@@ -97,6 +128,22 @@ export class InstanceStore {
   async remove(name: string): Promise<void> {
     await fs.rm(this.dir(name), { recursive: true, force: true });
   }
+}
+
+/**
+ * lima.yaml's text for `config`, read back the way every later load reads it: a config that
+ * would not load is refused here, before anything is written, so one bad value can never
+ * leave an instance that breaks on every read.
+ */
+function serialize(name: string, config: LimaConfig): string {
+  const text = stringify(config);
+  try {
+    parseLimaConfig(text, `the config of "${name}"`);
+  } catch (error) {
+    if (!(error instanceof DriverError)) throw error;
+    throw new DriverError('INVALID_CONFIG', `${error.message}; nothing was written`, { ...error.details, name });
+  }
+  return text;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,9 +4,8 @@
 // offers verify(), which the host calls after the handshake before using the driver.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { DriverError } from '../../../../src-drivers/sdk/errors.ts';
-import { forkLink } from '../process.ts';
+import { forkLink, openDriverLog } from '../process.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from '../process.ts';
 import { bwrapCommand } from './bwrap.ts';
 import type { SandboxPolicy } from './policy.ts';
@@ -46,10 +45,9 @@ export function sandboxedSpawn(policy: SandboxPolicy, options: SandboxOptions = 
   return ({ logFile, env }): DriverProcess => {
     // Made before the sandbox is: a folder missing now could not be bound in later.
     for (const dir of [...policy.writable, ...policy.readable]) fs.mkdirSync(dir, { recursive: true });
-    fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const node = fs.realpathSync(options.node ?? process.execPath);
     const command = bwrapCommand(policy, { bwrap: options.bwrap ?? 'bwrap', node });
-    const log = fs.openSync(logFile, 'a');
+    const log = openDriverLog(logFile);
     if (command.missing.length > 0) fs.writeSync(log, `engine: declared executables not found on this host: ${command.missing.join(', ')}\n`);
     // A small, explicit environment: the engine's own (tokens, proxies, HOME) is not the driver's business.
     const childEnv: NodeJS.ProcessEnv = { ...driverSettings(policy.name), PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: policy.cacheDir, CORRAL_SANDBOX: '1', ...env };
