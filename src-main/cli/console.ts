@@ -31,8 +31,8 @@ export async function attachConsole(engine: Engine, name: string, terminal: Cons
   });
   const typed = (chunk: Buffer): void => {
     const stop = raw ? chunk.indexOf(detachKey) : -1;
-    if (stop < 0) return session.write(chunk);
-    if (stop > 0) session.write(chunk.subarray(0, stop)); // what was typed before the key still goes
+    if (stop < 0) return void session.write(chunk);
+    if (stop > 0) void session.write(chunk.subarray(0, stop)); // what was typed before the key still goes
     detach('detached');
   };
   const ended = (): void => detach('end of input');

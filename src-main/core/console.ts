@@ -8,12 +8,17 @@ import type { StreamHub } from '../../src-drivers/sdk/streams.ts';
 import type { DriverHost } from './drivers/host.ts';
 import { EventBus } from './events.ts';
 
+interface ConsoleEnd {
+  reason: string;
+  driverRestartMs?: number;
+}
+
 export class ConsoleSession {
   readonly #data = new EventBus<Uint8Array>();
-  readonly #ended = new EventBus<string>();
+  readonly #ended = new EventBus<ConsoleEnd>();
   /** Output that arrived before anyone listened; undefined once the first listener took it. */
   #backlog: Uint8Array[] | undefined = [];
-  #endReason: string | undefined;
+  #end: ConsoleEnd | undefined;
   readonly #streams: StreamHub;
   readonly #host: DriverHost;
   readonly #id: string;
@@ -33,7 +38,8 @@ export class ConsoleSession {
       data: (bytes) => (session.#backlog ? session.#backlog.push(bytes) : session.#data.emit(bytes)),
       end: () => session.#finish('the console closed'),
     });
-    session.#stopWatchingDriver = host.onProcessExit(() => session.#finish('the driver process exited'));
+    // The VM outlives its driver: say when a new driver process will run, so a front end can attach again then.
+    session.#stopWatchingDriver = host.onProcessExit(() => session.#finish('the driver process exited', host.nextStartDelayMs));
     try {
       await host.call('openConsole', spec, id);
     } catch (error) {
@@ -56,17 +62,21 @@ export class ConsoleSession {
     return off;
   }
 
-  /** Called once, with the reason, when the session ends (at once if it already has). */
-  onEnd(listener: (reason: string) => void): () => void {
-    if (this.#endReason !== undefined) {
-      const reason = this.#endReason;
-      queueMicrotask(() => listener(reason));
+  /**
+   * Called once, with the reason, when the session ends (at once if it already has); after
+   * its driver process exited, also about how long until a new one runs.
+   */
+  onEnd(listener: (reason: string, driverRestartMs?: number) => void): () => void {
+    const deliver = ({ reason, driverRestartMs }: ConsoleEnd): void => listener(reason, driverRestartMs);
+    if (this.#end !== undefined) {
+      const end = this.#end;
+      queueMicrotask(() => deliver(end));
       return () => undefined;
     }
-    return this.#ended.on(listener);
+    return this.#ended.on(deliver);
   }
 
-  write(bytes: Uint8Array): void {
+  async write(bytes: Uint8Array): Promise<void> {
     if (this.#open) this.#streams.write(this.#id, bytes);
   }
 
@@ -76,12 +86,12 @@ export class ConsoleSession {
     await this.#host.call('closeConsole', this.#id).catch(() => undefined);
   }
 
-  #finish(reason: string): void {
+  #finish(reason: string, driverRestartMs?: number): void {
     if (!this.#open) return;
     this.#open = false;
     this.#streams.forget(this.#id);
     this.#stopWatchingDriver();
-    this.#endReason = reason;
-    this.#ended.emit(reason);
+    this.#end = driverRestartMs === undefined ? { reason } : { reason, driverRestartMs };
+    this.#ended.emit(this.#end);
   }
 }
