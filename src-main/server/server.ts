@@ -11,7 +11,7 @@ import type { Engine } from '../core/engine.ts';
 import { engineApi } from '../api/engine-api.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
-import { pendingUploadLimits } from '../core/drivers/bundles/uploads.ts';
+import type { pendingUploadLimits } from '../core/drivers/bundles/uploads.ts';
 import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';
 import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
