@@ -23,6 +23,11 @@ export class ConsoleSession {
   readonly #host: DriverHost;
   readonly #id: string;
   #open = true;
+  /** Input pacing: bytes written, bytes the driver acked, and writes waiting for an ack. */
+  #sent = 0;
+  #ackedBytes = 0;
+  #driverAcks = false;
+  readonly #waiters: { upTo: number; resolve: () => void }[] = [];
   #stopWatchingDriver: () => void = () => undefined;
 
   private constructor(host: DriverHost, streams: StreamHub, id: string) {
@@ -35,8 +40,9 @@ export class ConsoleSession {
     const streams = await host.streams();
     const session = new ConsoleSession(host, streams, id);
     streams.listen(id, {
-      data: (bytes) => (session.#backlog ? session.#backlog.push(bytes) : session.#data.emit(bytes)),
+      data: (bytes) => void (session.#backlog ? session.#backlog.push(bytes) : session.#data.emit(bytes)),
       end: () => session.#finish('the console closed'),
+      ack: (bytes) => session.#acked(bytes),
     });
     // The VM outlives its driver: say when a new driver process will run, so a front end can attach again then.
     session.#stopWatchingDriver = host.onProcessExit(() => session.#finish('the driver process exited', host.nextStartDelayMs));
@@ -76,8 +82,24 @@ export class ConsoleSession {
     return this.#ended.on(deliver);
   }
 
+  /**
+   * Sends keystrokes; settles once the driver has passed them on, when it says so (the SDK's
+   * serial console acks each write once its socket took it). A driver that never acks is not
+   * waited for.
+   */
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.#open) this.#streams.write(this.#id, bytes);
+    if (!this.#open) return;
+    this.#streams.write(this.#id, bytes);
+    this.#sent += bytes.length;
+    if (!this.#driverAcks) return;
+    const upTo = this.#sent;
+    if (upTo > this.#ackedBytes) await new Promise<void>((resolve) => this.#waiters.push({ upTo, resolve }));
+  }
+
+  #acked(bytes: number): void {
+    this.#driverAcks = true;
+    this.#ackedBytes += bytes;
+    while ((this.#waiters[0]?.upTo ?? Infinity) <= this.#ackedBytes) this.#waiters.shift()?.resolve();
   }
 
   async close(): Promise<void> {
@@ -91,6 +113,7 @@ export class ConsoleSession {
     this.#open = false;
     this.#streams.forget(this.#id);
     this.#stopWatchingDriver();
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     this.#end = driverRestartMs === undefined ? { reason } : { reason, driverRestartMs };
     this.#ended.emit(this.#end);
   }
