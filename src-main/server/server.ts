@@ -113,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // After listening, a failed accept (EMFILE) is a line in the log, not the end of the server.
+  server.on('error', (error) => process.stderr.write(`corral serve: ${error.message}\n`));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   port = address.port;
