@@ -1,13 +1,15 @@
-// The web shell's redirect and upload limits, over real HTTP on loopback with a real Engine:
-// the token-to-cookie redirect leads only to a path on this server, and uploaded driver bundles
-// waiting for a decision are capped in number and bytes, refused with a clear 4xx that leaves
-// nothing half-written behind.
+// The web shell's redirect and limits, over real HTTP and WebSocket on loopback with a real
+// Engine: the token-to-cookie redirect leads only to a path on this server; uploaded driver
+// bundles waiting for a decision are capped in number and bytes, refused with a clear 4xx that
+// leaves nothing half-written behind; a page that sends console input without waiting for the
+// engine's answers has that console ended, its socket and other consoles untouched.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir } from './support/temp.ts';
+import { repoRoot, tempDir, writeTemplate } from './support/temp.ts';
+import { openRawSocket } from './support/ws-raw.ts';
 import { Engine } from '../src-main/core/engine.ts';
 import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
@@ -36,7 +38,7 @@ describe('corral serve: redirect and upload limits', () => {
 
   before(async () => {
     root = await tempDir();
-    engine = new Engine({ home: path.join(root, 'home') });
+    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: [{ name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') }] });
     server = await startServer({ engine, port: 0, staticDir: root, uploadLimits: { count: 3, bytes: 250 * kib } });
     uploads = path.join(root, 'home', 'tmp', 'uploads');
   });
@@ -82,5 +84,25 @@ describe('corral serve: redirect and upload limits', () => {
     assert.equal(refused.status, 429, refused.body);
     assert.match((JSON.parse(refused.body) as { error: { message: string } }).error.message, /^3 uploaded driver bundles are already waiting for a decision \(at most 3\)/);
     assert.equal(await pending(), 3);
+  });
+
+  it('ends a console whose page sends over 1 MiB of input unanswered, and only that console', { timeout: 60_000 }, async () => {
+    await engine.create('held', { template: await writeTemplate(root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' }) });
+    await engine.start('held');
+    const socket = await openRawSocket(server.port, '/ws', { Authorization: `Bearer ${server.token}`, Origin: `http://127.0.0.1:${server.port}` });
+    const sendJson = (message: object) => socket.send({ opcode: 1, payload: Buffer.from(JSON.stringify(message)) });
+    const typed = (text: string) => sendJson({ type: 'console-write', id: 'c1', data: Buffer.from(text).toString('base64') });
+    sendJson({ type: 'console-open', id: 'c1', name: 'held' });
+    await socket.next((m) => m.includes('"console-opened"'));
+    typed('sink 9000000 hold\r'); // the fixture's socket peer stops reading: writes stay unanswered once it is full
+    await socket.next((m) => m.includes('console-data') && Buffer.from((JSON.parse(m) as { data: string }).data, 'base64').toString().includes('sink ready'));
+    const piece = Buffer.alloc(16 * 1024, 0x61).toString('base64');
+    for (let i = 0; i < 160; i++) sendJson({ type: 'console-write', id: 'c1', data: piece }); // 2.5 MiB, not waiting
+    const ended = JSON.parse(await socket.next((m) => m.includes('"console-ended"'))) as { reason: string };
+    assert.match(ended.reason, /^more than 1048576 bytes of input were sent without waiting for console-written$/);
+    sendJson({ type: 'console-open', id: 'c2', name: 'held' });
+    await socket.next((m) => m.includes('"console-opened"') && m.includes('"c2"'));
+    assert.equal((await request(server.port, '/api/listInstances', { method: 'POST', headers: { Authorization: `Bearer ${server.token}` } })).status, 200);
+    socket.socket.destroy(); // the held sink stays with the fixture's process, which the engine ends in after()
   });
 });

@@ -13,6 +13,12 @@ import { maxConsoleDataBytes } from '../api/schemas.ts';
 
 /** Most console streams one page may hold open: a page that leaks them is refused more. */
 export const maxConsoleStreams = 32;
+/**
+ * Most input bytes one stream may have unanswered: sixteen times what our page keeps in
+ * flight. A page that does not wait for console-written gets its console ended, instead of
+ * the engine holding whatever it sends.
+ */
+export const maxUnansweredBytes = 1024 * 1024;
 
 export interface ConsoleMux {
   /** Handles one console message from the page, already parsed with clientMessageSchema. */
@@ -21,14 +27,23 @@ export interface ConsoleMux {
   close(): void;
 }
 
+/** One stream as the mux keeps it. */
+interface Entry {
+  stream: Promise<ConsoleStream | undefined>;
+  /** Input bytes passed to the engine and not yet answered. */
+  unanswered: number;
+  /** Ended here (too much input unanswered), and the page told so: the stream's own end says nothing more. */
+  refused: boolean;
+}
+
 export function openConsoleMux(api: Pick<CorralApi, 'openConsole'>, send: (message: ServerMessage) => void): ConsoleMux {
-  const streams = new Map<string, Promise<ConsoleStream | undefined>>();
+  const streams = new Map<string, Entry>();
   let closed = false;
   const post = (message: ServerMessage): void => {
     if (!closed) send(message);
   };
 
-  const open = async (id: string, name: string): Promise<ConsoleStream | undefined> => {
+  const open = async (id: string, name: string, entry: Entry): Promise<ConsoleStream | undefined> => {
     try {
       const stream = await api.openConsole(name);
       if (closed) {
@@ -40,23 +55,37 @@ export function openConsoleMux(api: Pick<CorralApi, 'openConsole'>, send: (messa
       stream.onData(output.push);
       stream.onEnd((reason, driverRestartMs) => {
         output.flush();
-        streams.delete(id);
-        post({ type: 'console-ended', id, reason, ...(driverRestartMs === undefined ? {} : { driverRestartMs }) });
+        if (streams.get(id) === entry) streams.delete(id);
+        if (!entry.refused) post({ type: 'console-ended', id, reason, ...(driverRestartMs === undefined ? {} : { driverRestartMs }) });
       });
       return stream;
     } catch (error) {
-      streams.delete(id);
+      if (streams.get(id) === entry) streams.delete(id);
       post({ type: 'console-error', id, error: toDriverError(error).toJSON() });
       return undefined;
     }
   };
 
+  const detach = (id: string): void => {
+    void streams.get(id)?.stream.then((stream) => stream?.close());
+    streams.delete(id);
+  };
+
   /** Writes in the order they came (each waits on the same opened stream), answering each once passed on. */
   const write = (id: string, bytes: Buffer): void => {
-    void streams.get(id)?.then(async (stream) => {
+    const entry = streams.get(id);
+    if (!entry) return;
+    if (entry.unanswered + bytes.length > maxUnansweredBytes) {
+      entry.refused = true;
+      detach(id);
+      return post({ type: 'console-ended', id, reason: `more than ${maxUnansweredBytes} bytes of input were sent without waiting for console-written` });
+    }
+    entry.unanswered += bytes.length;
+    void entry.stream.then(async (stream) => {
       if (!stream) return;
       await stream.write(bytes);
-      post({ type: 'console-written', id, bytes: bytes.length });
+      entry.unanswered -= bytes.length;
+      if (!entry.refused) post({ type: 'console-written', id, bytes: bytes.length });
     }).catch(() => undefined); // a stream that ended meanwhile has said so with console-ended
   };
 
@@ -64,25 +93,26 @@ export function openConsoleMux(api: Pick<CorralApi, 'openConsole'>, send: (messa
     receive(message) {
       if (closed) return;
       switch (message.type) {
-        case 'console-open':
+        case 'console-open': {
           if (streams.has(message.id)) return;
           if (streams.size >= maxConsoleStreams) {
             return post({ type: 'console-error', id: message.id, error: { code: 'BUSY', message: `too many open consoles (${maxConsoleStreams}); close some`, details: {} } });
           }
-          streams.set(message.id, open(message.id, message.name));
+          const entry: Entry = { stream: Promise.resolve(undefined), unanswered: 0, refused: false };
+          streams.set(message.id, entry);
+          entry.stream = open(message.id, message.name, entry);
           return;
+        }
         case 'console-write':
           return write(message.id, Buffer.from(message.data, 'base64'));
         case 'console-close':
-          void streams.get(message.id)?.then((stream) => stream?.close());
-          streams.delete(message.id);
-          return;
+          return detach(message.id);
       }
     },
     close() {
       if (closed) return;
       closed = true;
-      for (const stream of streams.values()) void stream.then((s) => s?.close());
+      for (const entry of streams.values()) void entry.stream.then((s) => s?.close());
       streams.clear();
     },
   };
