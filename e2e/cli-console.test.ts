@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { attachConsole } from '../src-main/cli/console.ts';
 import { Engine } from '../src-main/core/engine.ts';
@@ -71,5 +71,17 @@ describe('corral console on a terminal', () => {
     await again;
     assert.equal(second.messages(), '', 'nothing about raw mode or detach keys on a pipe');
     assert.equal((await engine.inspect('tty')).state, 'Running');
+  });
+
+  it('detaches when its output pipe fails (`corral console vm | head`), instead of crashing', async () => {
+    await engine.create('epipe', { template: await guestTemplate() });
+    await engine.start('epipe');
+    const broken = new Writable({
+      write(_chunk, _encoding, done) {
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    await attachConsole(engine, 'epipe', { stdin: new PassThrough(), stdout: broken, stderr: { write: () => undefined } });
+    assert.equal((await engine.inspect('epipe')).state, 'Running', 'the VM runs on');
   });
 });

@@ -9,37 +9,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { childrenOf, waitForExit } from './support/processes.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
+import { corralBin, printed } from './support/serve.ts';
+import { tempDir } from './support/temp.ts';
 import { ensureRendererBuilt } from './ui/renderer-build.ts';
 
-const bin = path.join(repoRoot, 'bin', 'corral.js');
-
-/** Resolves with the first stdout line matching `pattern`; rejects if the process exits first. */
-function printed(child: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let stderr = '';
-    const timer = setTimeout(() => fail(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout: ${text}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      const match = text.match(pattern);
-      if (match) done(() => resolve(match));
-    };
-    const onStderr = (chunk: Buffer) => { stderr += chunk.toString('utf8'); };
-    const onExit = (code: number | null) => fail(new Error(`corral serve exited (${code}) before printing its address: ${stderr}`));
-    const done = (settle: () => void) => {
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      child.stderr.off('data', onStderr);
-      child.off('exit', onExit);
-      settle();
-    };
-    const fail = (error: Error) => done(() => reject(error));
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onStderr);
-    child.once('exit', onExit);
-  });
-}
+const bin = corralBin;
 
 describe('corral serve (the command)', () => {
   let root: string;

@@ -6,7 +6,11 @@ import type { Endpoint } from 'comlink';
 
 const channelSchemas = {
   rpc: z.object({ ch: z.literal('rpc'), msg: z.unknown() }),
-  stream: z.object({ ch: z.literal('stream'), id: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes').optional(), end: z.boolean().optional() }),
+  stream: z.object({
+    ch: z.literal('stream'), id: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes').optional(), end: z.boolean().optional(),
+    /** The receiver has passed on this many more bytes of the stream (see StreamHub: input pacing). */
+    ack: z.number().int().nonnegative().optional(),
+  }),
   event: z.object({ ch: z.literal('event'), event: z.unknown() }),
 };
 export const frameSchema = z.discriminatedUnion('ch', [channelSchemas.rpc, channelSchemas.stream, channelSchemas.event]);

@@ -7,7 +7,8 @@
 //        console sees the same bytes. When the log is renamed away (a new boot, or virtlogd's
 //        roll-over at 2 MiB), the console drains the old file and follows the new one.
 //   in:  keystrokes go over a brief connection to the socket, closed again once typing pauses,
-//        so other engines can type too.
+//        so other engines can type too. Each write is answered (a stream ack) only once the
+//        socket took it, so a big paste waits upstream instead of piling up here.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -161,8 +162,9 @@ export class SerialConsole {
     return buffer.subarray(0, read);
   }
 
-  #type(bytes: Uint8Array): void {
-    if (this.#closed) return;
+  /** Sends keystrokes to the guest; settles once the socket has taken them (or they cannot go). */
+  #type(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     if (!this.#input) {
       const socket = net.createConnection(this.#socketPath);
       socket.on('data', () => undefined); // the guest's echo also arrives here; the log has it
@@ -171,12 +173,13 @@ export class SerialConsole {
       socket.unref(); // an open console never keeps the driver process alive by itself
       this.#input = socket;
     }
-    this.#input.write(bytes);
+    const taken = new Promise<void>((resolve) => this.#input?.write(bytes, () => resolve()));
     clearTimeout(this.#inputTimer);
     this.#inputTimer = setTimeout(() => {
       const idle = this.#input;
       this.#input = undefined; // the next keystroke opens a fresh connection
       idle?.end();
     }, INPUT_IDLE_MS);
+    return taken;
   }
 }

@@ -37,10 +37,14 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export interface ConsoleStream {
   /** Guest output, in order; the current boot's recent output comes first. Returns an unsubscribe. */
   onData(listener: (bytes: Uint8Array) => void): () => void;
-  /** The stream ended (guest gone, driver restarted, closed); no more data follows. */
-  onEnd(listener: (reason: string) => void): () => void;
-  /** Sends bytes to the guest's serial input. Ignored once ended. */
-  write(bytes: Uint8Array): void;
+  /**
+   * The stream ended (guest gone, driver restarted, closed); no more data follows. When its
+   * driver process exited, `driverRestartMs` says about when a new one runs (the VM runs on,
+   * so the console can be opened again then).
+   */
+  onEnd(listener: (reason: string, driverRestartMs?: number) => void): () => void;
+  /** Sends bytes to the guest's serial input; settles once they are on their way (ignored once ended). */
+  write(bytes: Uint8Array): Promise<void>;
   /** Detaches; the VM keeps running. */
   close(): Promise<void>;
 }

@@ -154,13 +154,30 @@ export const apiEventSchema = z.discriminatedUnion('type', [
 
 /** A console stream id, chosen by the client, unique per connection. */
 const streamId = z.string().min(1).max(64);
+
+/**
+ * Most bytes one console-write may carry. The page cuts a paste into pieces this size and
+ * sends the next only as earlier ones are written (console-written), so a big paste neither
+ * nears the WebSocket's frame limit nor piles up in the engine.
+ */
+export const maxConsoleWriteBytes = 16 * 1024;
+/** Most bytes one console-data message carries: a fast guest's output is sent in pieces. */
+export const maxConsoleDataBytes = 64 * 1024;
+
+/** The byte length base64 text decodes to (it is checked to be base64 first). */
+function decodedLength(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
 /** Console bytes travel base64-encoded inside JSON frames. */
-const base64 = z.base64().max(1 << 20);
+const writeData = z.base64().max(Math.ceil(maxConsoleWriteBytes / 3) * 4)
+  .refine((text) => decodedLength(text) <= maxConsoleWriteBytes, { message: `more than ${maxConsoleWriteBytes} bytes in one console write` });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   /** Attach to an instance's serial console (recent output of this boot first). */
   z.object({ type: z.literal('console-open'), id: streamId, name }),
-  z.object({ type: z.literal('console-write'), id: streamId, data: base64 }),
+  z.object({ type: z.literal('console-write'), id: streamId, data: writeData }),
   z.object({ type: z.literal('console-close'), id: streamId }),
 ]);
 
@@ -168,6 +185,9 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: apiEventSchema }),
   z.object({ type: z.literal('console-opened'), id: streamId }),
   z.object({ type: z.literal('console-data'), id: streamId, data: z.string() }),
-  z.object({ type: z.literal('console-ended'), id: streamId, reason: z.string() }),
+  /** `bytes` of the stream's earlier console-writes went to the guest: the page may send more. */
+  z.object({ type: z.literal('console-written'), id: streamId, bytes: z.number().int().nonnegative() }),
+  /** The stream ended; `driverRestartMs`: its driver process exited and starts again after about this long. */
+  z.object({ type: z.literal('console-ended'), id: streamId, reason: z.string(), driverRestartMs: z.number().nonnegative().optional() }),
   z.object({ type: z.literal('console-error'), id: streamId, error: apiErrorSchema }),
 ]);

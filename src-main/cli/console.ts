@@ -8,7 +8,8 @@ const detachKey = 0x1d; // Ctrl-]
 /** Where a console is attached: the process's own stdio, or a stand-in (tests). */
 export interface ConsoleTerminal {
   stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-  stdout: { write(bytes: Uint8Array): unknown };
+  /** `on('error')`: a pipe whose reader went away (`corral console vm | head`) fails with EPIPE. */
+  stdout: { write(bytes: Uint8Array): unknown; on?(event: 'error', listener: (error: Error) => void): unknown };
   stderr: { write(text: string): unknown };
 }
 
@@ -31,13 +32,19 @@ export async function attachConsole(engine: Engine, name: string, terminal: Cons
   });
   const typed = (chunk: Buffer): void => {
     const stop = raw ? chunk.indexOf(detachKey) : -1;
-    if (stop < 0) return session.write(chunk);
-    if (stop > 0) session.write(chunk.subarray(0, stop)); // what was typed before the key still goes
+    if (stop < 0) return void session.write(chunk);
+    if (stop > 0) void session.write(chunk.subarray(0, stop)); // what was typed before the key still goes
     detach('detached');
   };
   const ended = (): void => detach('end of input');
+  // Unheard, the pipe's error would end the process with a stack trace; it detaches instead.
+  const outputFailed = (error: Error): void => detach(`the output failed: ${error.message}`);
+  stdout.on?.('error', outputFailed);
   const stopEnd = session.onEnd(detach);
-  const stopOutput = session.onData((bytes) => stdout.write(bytes));
+  let outputOpen = true;
+  const stopOutput = session.onData((bytes) => {
+    if (outputOpen) stdout.write(bytes);
+  });
   stdin.on('data', typed);
   stdin.on('end', ended);
   let reason: string;
@@ -49,7 +56,8 @@ export async function attachConsole(engine: Engine, name: string, terminal: Cons
     stdin.off('end', ended);
     if (raw) stdin.setRawMode?.(false);
     stdin.pause();
-    stopOutput();
+    outputOpen = false;
+    stopOutput(); // the error listener stays: a failed pipe may report again after this
     stopEnd();
     await session.close();
   }

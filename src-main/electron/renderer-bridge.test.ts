@@ -2,6 +2,7 @@
 // real IPC router over a real Engine, in Debian's Chromium, with only Electron itself faked
 // (testing-bridge.ts says how).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +34,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
   let template: string;
   let invokes = 0;
   const pageErrors: string[] = [];
+  const consoleWrites: number[] = [];
 
   before(async () => {
     const renderer = await ensureRendererBuilt();
@@ -45,9 +47,18 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     template = await writeTemplate(root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' });
     router = createIpcRouter(engineApi(engine), (m) => pageErrors.push(m));
     browser = await launchChromium();
-    // Counts what reaches main, to tell the preload's checks from main's.
-    const counted: IpcRouter = { ...router, invoke: (...args) => { invokes += 1; return router.invoke(...args); } };
-    page = await bridgedPage(browser, { renderer, preload, router: counted });
+    // The router as the window would use it, counting what reaches main (to tell the preload's
+    // checks from main's) and noting the size of every console write.
+    const noting: IpcRouter = {
+      ...router,
+      invoke: (...args) => { invokes += 1; return router.invoke(...args); },
+      send: (frame, contents, raw) => {
+        const data = (raw as { type?: string; data?: string } | null)?.data;
+        if ((raw as { type?: string } | null)?.type === 'console-write' && typeof data === 'string') consoleWrites.push(Buffer.from(data, 'base64').length);
+        router.send(frame, contents, raw);
+      },
+    };
+    page = await bridgedPage(browser, { renderer, preload, router: noting });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
   });
@@ -99,6 +110,28 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await terminal.click();
     await page.keyboard.type('echo $((6*7))\n');
     await shows(terminal.locator('.xterm-rows'), /\b42\b/);
+  });
+
+  it('carries a 1.6 MB paste intact in console writes of at most 16 KiB (the web shell\'s pacing, shared)', { timeout: 60_000 }, async () => {
+    const bytes = 1_600_000;
+    const terminal = page.getByTestId('terminal');
+    await page.keyboard.type(`sink ${bytes}\n`); // the console fixture hashes what follows on a real socket
+    await shows(terminal.locator('.xterm-rows'), 'sink ready');
+    const before = consoleWrites.length;
+    await page.evaluate(`(() => {
+      let text = '';
+      for (let i = 0; text.length < ${bytes}; i++) text += i.toString(36) + ':';
+      const data = new DataTransfer();
+      data.setData('text/plain', text.slice(0, ${bytes}));
+      document.querySelector('.xterm-helper-textarea').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    })()`);
+    let text = '';
+    for (let i = 0; text.length < bytes; i++) text += `${i.toString(36)}:`;
+    const md5 = createHash('md5').update(text.slice(0, bytes)).digest('hex');
+    await shows(terminal.locator('.xterm-rows'), `sink: ${bytes} bytes md5 ${md5}`, 45_000);
+    const writes = consoleWrites.slice(before);
+    assert.equal(writes.reduce((sum, n) => sum + n, 0), bytes);
+    assert.ok(Math.max(...writes) <= 16 * 1024, `every write at most 16 KiB (largest ${Math.max(...writes)})`);
   });
 
   it('follows engine events pushed over the bridge', async () => {

@@ -57,7 +57,7 @@ function fakeApi() {
       return {
         onData: (l) => { data.add(l); return () => data.delete(l); },
         onEnd: (l) => { ends.add(l); return () => ends.delete(l); },
-        write: (bytes) => { entry.written.push(Buffer.from(bytes).toString()); },
+        write: async (bytes) => { entry.written.push(Buffer.from(bytes).toString()); },
         close: async () => { entry.closed = true; },
       };
     },
@@ -144,6 +144,7 @@ describe('IPC router', () => {
       { type: 'event', event: { type: 'instances-changed' } },
       { type: 'console-opened', id: 'c1' },
       { type: 'console-error', id: 'c2', error: { code: 'NOT_FOUND', message: 'no instance "missing"', details: {} } },
+      { type: 'console-written', id: 'c1', bytes: 3 }, // the page's pacing: it may send more
       { type: 'console-data', id: 'c1', data: Buffer.from('hello').toString('base64') },
       { type: 'console-ended', id: 'c1', reason: 'guest stopped' },
     ]);

@@ -21,6 +21,10 @@ export const utilityDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }
     stdio: 'pipe',
     env: env ?? process.env,
   });
+  // An unwritable log must not end the app: an unheard 'error' event throws in the main process.
+  log.on('error', () => undefined);
+  // Electron's 'error' (a fatal V8 error in the driver) is followed by 'exit', which settles `exited`.
+  child.on('error', (type, location) => log.write(`engine: the driver process failed: ${type} at ${location}\n`));
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<ProcessExit>((resolve) => {

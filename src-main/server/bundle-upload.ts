@@ -4,12 +4,14 @@
 // desktop app, a bundle can only come from an upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
-import { saveUpload } from '../core/drivers/bundles/uploads.ts';
+import { pendingUploadLimits, saveUpload } from '../core/drivers/bundles/uploads.ts';
 import type { BundleSource, CorralApi } from '../api/contract.ts';
 
 export const bundleUploadPath = '/upload/driver-bundle';
 
-export async function handleBundleUpload(home: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleBundleUpload(
+  home: string, request: IncomingMessage, response: ServerResponse, limits = pendingUploadLimits,
+): Promise<void> {
   const reply = (status: number, body: unknown): void => {
     response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     response.end(JSON.stringify(body));
@@ -20,11 +22,18 @@ export async function handleBundleUpload(home: string, request: IncomingMessage,
   }
   try {
     const name = new URL(request.url ?? '/', 'http://upload').searchParams.get('name');
-    reply(200, { ok: true, value: { upload: await saveUpload(home, request, name) } });
+    reply(200, { ok: true, value: { upload: await saveUpload(home, request, name, undefined, limits) } });
   } catch (error) {
     const typed = toDriverError(error);
-    reply(typed.code === 'INVALID_BUNDLE' ? 413 : 500, { ok: false, error: typed.toJSON() });
+    reply(uploadStatus(typed), { ok: false, error: typed.toJSON() });
   }
+}
+
+/** Too big, or too much waiting already: 413; too many waiting: 429; anything else is ours. */
+function uploadStatus(error: DriverError): number {
+  if (error.details.reason === 'too-many-uploads') return 429;
+  if (error.code === 'INVALID_BUNDLE' || error.details.reason === 'too-many-upload-bytes') return 413;
+  return 500;
 }
 
 /** The API as the web shell offers it: bundles by upload id only. */

@@ -22,7 +22,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBody) throw new DriverError('INVALID_CONFIG', `request body over ${maxBody} bytes`);
+    if (size > maxBody) throw new DriverError('INVALID_CONFIG', `request body over ${maxBody} bytes; API calls take small JSON bodies`, { reason: 'too-large' });
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -49,7 +49,7 @@ export async function handleCall(api: CorralApi, method: string, request: Incomi
     send(response, 200, { ok: true, value: await dispatchCall(api, method, await readJson(request)) });
   } catch (error) {
     const typed = toDriverError(error);
-    const status = statusOf[typed.code] ?? 500;
+    const status = typed.details.reason === 'too-large' ? 413 : statusOf[typed.code] ?? 500;
     // The user sees the message in the page; a server-side failure is worth a line in the log too.
     if (status >= 500) process.stderr.write(`corral serve: ${method} failed: ${typed.code}: ${typed.message}\n`);
     send(response, status, { ok: false, error: typed.toJSON() });

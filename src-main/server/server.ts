@@ -11,6 +11,7 @@ import type { Engine } from '../core/engine.ts';
 import { engineApi } from '../engine-api/engine-api.ts';
 import type { CorralApi } from '../api/contract.ts';
 import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
+import type { pendingUploadLimits } from '../core/drivers/bundles/uploads.ts';
 import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';
 import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   staticDir?: string;
   /** A fixed token (tests); a random one per run otherwise. */
   token?: string;
+  /** How many uploaded bundles, and bytes of them, may wait for a decision (tests lower them). */
+  uploadLimits?: typeof pendingUploadLimits;
 }
 
 export interface RunningServer {
@@ -62,7 +65,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       url.searchParams.delete('token');
       response.writeHead(303, {
         'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: `${url.pathname}${url.search}`,
+        Location: sameOriginPath(url),
       });
       return void response.end();
     }
@@ -75,7 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
     if (rawPath.startsWith('/api/')) return handleCall(api, rawPath.slice('/api/'.length), request, response);
-    if (rawPath === bundleUploadPath) return handleBundleUpload(options.engine.paths.home, request, response);
+    if (rawPath === bundleUploadPath) return handleBundleUpload(options.engine.paths.home, request, response, options.uploadLimits);
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed');
     return serveStatic(staticDir, rawPath, response);
   }
@@ -87,6 +90,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands an upgrading socket over without its 'error' listener: a client that resets
+    // it while /vnc/NAME looks up the display would otherwise end the server.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
@@ -107,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // After listening, a failed accept (EMFILE) is a line in the log, not the end of the server.
+  server.on('error', (error) => process.stderr.write(`corral serve: ${error.message}\n`));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   port = address.port;
@@ -123,4 +131,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Where the token-to-cookie redirect may lead: a path on this server. A path that begins with
+ * two slashes (`/.//evil.example/` parses to `//evil.example/`; `/\evil` too) would be read
+ * by the browser as another host, so the leading slashes collapse to one.
+ */
+export function sameOriginPath(url: URL): string {
+  return `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
 }

@@ -4,6 +4,7 @@
 // everything the page sends; the page checks the engine's answers (result-check.ts).
 import type { ApiEvent, BundleSource, ConsoleStream, CorralApi } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
+import { PacedInput } from './paced-input.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
 import type * as ResultCheck from './result-check.ts';
@@ -80,16 +81,18 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
 function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream> {
   const id = `c${++nextStream}`;
   const data = new Set<(bytes: Uint8Array) => void>();
-  const ends = new Set<(reason: string) => void>();
+  const ends = new Set<(reason: string, driverRestartMs?: number) => void>();
   // Bytes that arrive before anyone listens (history comes right after the open) wait here.
   let early: Uint8Array[] | undefined = [];
   let ended = false;
   const unsubscribe: (() => void)[] = [];
-  const finish = (reason: string): void => {
+  const input = new PacedInput((bytes) => socket.send({ type: 'console-write', id, data: toBase64(bytes) }));
+  const finish = (reason: string, driverRestartMs?: number): void => {
     if (ended) return;
     ended = true;
+    input.stop();
     for (const stop of unsubscribe) stop();
-    for (const listener of ends) listener(reason);
+    for (const listener of ends) listener(reason, driverRestartMs);
   };
   const stream: ConsoleStream = {
     onData(listener) {
@@ -102,8 +105,8 @@ function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream>
       ends.add(listener);
       return () => ends.delete(listener);
     },
-    write(bytes) {
-      if (!ended) socket.send({ type: 'console-write', id, data: toBase64(bytes) });
+    async write(bytes) {
+      if (!ended) await input.write(bytes);
     },
     async close() {
       if (!ended) socket.send({ type: 'console-close', id });
@@ -118,7 +121,8 @@ function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream>
         const bytes = fromBase64(message.data);
         if (early) early.push(bytes);
         else for (const listener of data) listener(bytes);
-      } else if (message.type === 'console-ended') finish(message.reason);
+      } else if (message.type === 'console-written') input.answered(message.bytes);
+      else if (message.type === 'console-ended') finish(message.reason, message.driverRestartMs);
       else {
         finish(message.error.message);
         reject(new ApiCallError(message.error));

@@ -138,6 +138,11 @@ export class DriverHost {
     }
   }
 
+  /** How long the next start of the driver process will wait (the crash backoff); 0 when it starts at once. */
+  get nextStartDelayMs(): number {
+    return restartDelayMs(this.#recentCrashes);
+  }
+
   /** The stream hub of the current process, for console streams. */
   async streams(): Promise<StreamHub> {
     return (await this.#connect()).streams;

@@ -60,7 +60,8 @@ export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) =
   fs.closeSync(log);
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: null, signal: null }));
+    // 'on', not 'once': a send racing the process's death fails with a later 'error' too, and an unheard one ends the engine.
+    child.on('error', () => resolve({ code: null, signal: null }));
   });
   return { pid: child.pid, link: forkLink(child, logFile), exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
 };

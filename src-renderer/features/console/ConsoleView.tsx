@@ -3,7 +3,9 @@
 // new size stays on this side: a serial line has no way to carry a window size to the guest
 // (no TIOCSWINSZ over a UART), so a full-screen program there keeps its own idea of the size
 // until someone runs `stty cols N rows M` in the guest. The colours follow the system theme,
-// also when it changes while the console is open.
+// also when it changes while the console is open. When the driver process exits (the VM runs
+// on), the view says when the driver will be back and attaches again by itself: after
+// repeated crashes the driver host waits up to ~10 s before starting it again.
 import { useEffect, useRef, useState } from 'react';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
@@ -18,7 +20,12 @@ const themes = {
   light: { background: '#fbfbfb', foreground: '#1d1d1d', cursor: '#1d1d1d' },
 };
 
-type Status = { kind: 'connecting' } | { kind: 'attached' } | { kind: 'ended'; reason: string };
+type Status =
+  | { kind: 'connecting' }
+  | { kind: 'attached' }
+  | { kind: 'ended'; reason: string }
+  /** The driver process exited; a new one runs from about `at` (ms since the epoch). */
+  | { kind: 'driver-restarting'; at: number };
 
 export function ConsoleView({ name, running }: { name: string; running: boolean }) {
   const box = useRef<HTMLDivElement>(null);
@@ -57,16 +64,25 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
     const encoder = new TextEncoder();
     let stream: ConsoleStream | undefined;
     let disposed = false;
-    setStatus({ kind: 'connecting' });
+    // A reattach after a driver restart keeps saying so until the engine has attached again.
+    setStatus((now) => (now.kind === 'driver-restarting' ? now : { kind: 'connecting' }));
     api.openConsole(name).then((opened) => {
       if (disposed) return void opened.close();
       stream = opened;
       setStatus({ kind: 'attached' });
       opened.onData((bytes) => terminal.write(bytes));
-      opened.onEnd((reason) => setStatus({ kind: 'ended', reason }));
-      terminal.onData((text) => opened.write(encoder.encode(text)));
+      opened.onEnd((reason, driverRestartMs) => {
+        if (disposed) return;
+        if (driverRestartMs === undefined) return setStatus({ kind: 'ended', reason });
+        // The engine holds the new open until the driver is back, so ask again at once.
+        setStatus({ kind: 'driver-restarting', at: Date.now() + driverRestartMs });
+        setAttempt((n) => n + 1);
+      });
+      terminal.onData((text) => void opened.write(encoder.encode(text)));
       terminal.focus();
-    }, (error: unknown) => setStatus({ kind: 'ended', reason: errorMessage(error) }));
+    }, (error: unknown) => {
+      if (!disposed) setStatus({ kind: 'ended', reason: errorMessage(error) });
+    });
     return () => {
       disposed = true;
       resize.disconnect();
@@ -82,10 +98,23 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
       <p className="console-status" role="status">
         {status.kind === 'connecting' ? 'Attaching to the serial console…' : null}
         {status.kind === 'attached' ? 'Serial console attached: typing goes to the guest.' : null}
+        {status.kind === 'driver-restarting' ? <RestartCountdown at={status.at} /> : null}
         {status.kind === 'ended' ? `Console detached: ${status.reason}. ` : null}
         {status.kind === 'ended' ? <button type="button" onClick={() => setAttempt((n) => n + 1)}>Reattach</button> : null}
       </p>
       <div ref={box} className="terminal" data-testid="terminal" aria-label={`Serial console of ${name}`} role="region" />
     </div>
   );
+}
+
+/** "driver restarting, retrying in N s", counting down once a second until the driver is due. */
+function RestartCountdown({ at }: { at: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (now >= at) return;
+    const tick = setTimeout(() => setNow(Date.now()), Math.min(1000, at - now));
+    return () => clearTimeout(tick);
+  }, [now, at]);
+  const seconds = Math.ceil((at - now) / 1000);
+  return <>{seconds > 0 ? `The driver is restarting; retrying in ${seconds} s…` : 'The driver is restarting; reattaching…'}</>;
 }

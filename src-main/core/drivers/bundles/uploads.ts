@@ -1,7 +1,9 @@
 // Bundle files the web shell uploaded, waiting for the user's decision in the trust dialog:
 // CORRAL_HOME/tmp/uploads/ID/NAME (NAME: the dropped file's name, tidied, so messages name the
 // file the user knows), readable only by this user. An upload is removed
-// once installed; any left (a dialog that was declined or closed) go after an hour.
+// once installed; any left (a dialog that was declined or closed) go after an hour. Until then
+// they count against a cap on how many, and how many bytes, may wait at once: a page that
+// uploads in a loop is refused instead of filling the disk.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -14,6 +16,11 @@ import { defaultLimits } from './inspect.ts';
 import { bundleExtension } from './pack.ts';
 
 const MAX_AGE_MS = 60 * 60 * 1000;
+
+/** How many uploads, and how many bytes of them, may wait for a decision at once. */
+export const pendingUploadLimits = { count: 16, bytes: 256 * 1024 * 1024 };
+
+const inUnits = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round(bytes / (1024 * 1024))} MiB`);
 
 const uploadsDir = (home: string) => path.join(home, 'tmp', 'uploads');
 
@@ -33,10 +40,16 @@ export function uploadName(name: string | null | undefined): string {
 }
 
 /** Stores an uploaded bundle (at most the bundle size limit) under its tidied `name` and returns its id. */
-export async function saveUpload(home: string, body: Readable, name: string | null, maxBytes = defaultLimits.maxBundleBytes): Promise<string> {
+export async function saveUpload(
+  home: string, body: Readable, name: string | null, maxBytes = defaultLimits.maxBundleBytes, limits = pendingUploadLimits,
+): Promise<string> {
   const root = uploadsDir(home);
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
   await removeStale(root);
+  const pending = await pendingUploads(root);
+  if (pending.count >= limits.count) {
+    throw new DriverError('BUSY', `${pending.count} uploaded driver bundles are already waiting for a decision (at most ${limits.count}); install or cancel them, or try again within the hour`, { reason: 'too-many-uploads' });
+  }
   const id = randomBytes(16).toString('hex');
   await fsp.mkdir(path.join(root, id), { mode: 0o700 });
   const file = path.join(root, id, uploadName(name));
@@ -45,7 +58,9 @@ export async function saveUpload(home: string, body: Readable, name: string | nu
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       if (size > maxBytes) done(new DriverError('INVALID_BUNDLE', `driver bundle refused: it is over the ${maxBytes / (1024 * 1024)} MiB limit`, { reason: 'too-large' }));
-      else done(null, chunk);
+      else if (pending.bytes + size > limits.bytes) {
+        done(new DriverError('BUSY', `driver bundle refused: uploads waiting for a decision already hold ${inUnits(pending.bytes)} (at most ${inUnits(limits.bytes)}); install or cancel them first`, { reason: 'too-many-upload-bytes' }));
+      } else done(null, chunk);
     },
   });
   try {
@@ -59,6 +74,19 @@ export async function saveUpload(home: string, body: Readable, name: string | nu
 
 export async function discardUpload(home: string, id: string): Promise<void> {
   if (/^[0-9a-f]{32}$/.test(id)) await fsp.rm(path.join(uploadsDir(home), id), { recursive: true, force: true });
+}
+
+/** The uploads in `root` (finished or still arriving) and the bytes they hold. */
+async function pendingUploads(root: string): Promise<{ count: number; bytes: number }> {
+  let count = 0;
+  let bytes = 0;
+  for (const id of await fsp.readdir(root)) {
+    count += 1;
+    for (const file of await fsp.readdir(path.join(root, id)).catch(() => [])) {
+      bytes += (await fsp.stat(path.join(root, id, file)).catch(() => undefined))?.size ?? 0;
+    }
+  }
+  return { count, bytes };
 }
 
 async function removeStale(dir: string): Promise<void> {
