@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { authorizedKeys } from './authorized-keys.ts';
+import { remoteScript, sshArgs, sshConfigBlock } from './client.ts';
 import { endpointFileName, prepareEndpoint, readEndpoint } from './guest-endpoint.ts';
 import { ensureIdentity, identityDir, keyFileName } from './identity.ts';
 
@@ -108,5 +109,27 @@ describe('prepareEndpoint', () => {
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, endpointFileName), '{"macAddress": 3}');
     await assert.rejects(readEndpoint(dir), /guest-endpoint\.json is damaged/);
+  });
+});
+
+describe('the ssh command line', () => {
+  const target = { host: '127.0.0.1' as const, port: 40022, user: 'lima', identityFile: '/home/u/.corral/ssh/id_ed25519' };
+
+  it('runs CMD word for word, or a login shell, after an optional cd', async () => {
+    assert.equal(remoteScript({ command: [] }), 'exec "$SHELL" --login');
+    assert.equal(remoteScript({ workdir: '/srv/my app', command: ['printf', '%s|', "it's", '$HOME'] }), "cd '/srv/my app' || exit 1; exec printf '%s|' 'it'\\''s' '$HOME'");
+    // A real shell reads the quoting back into the same words.
+    const { stdout } = await run('sh', ['-c', remoteScript({ command: ['printf', '%s|', 'a b', "it's", '$HOME', ''] })]);
+    assert.equal(stdout, "a b|it's|$HOME||");
+  });
+
+  it('ssh-config and the ssh arguments carry the same options', () => {
+    const block = sshConfigBlock('corral-demo', target);
+    assert.match(block, /^Host corral-demo\n {2}IdentityFile "\/home\/u\/.corral\/ssh\/id_ed25519"\n/);
+    for (const line of ['IdentitiesOnly yes', 'User lima', 'Hostname 127.0.0.1', 'Port 40022', 'BatchMode yes', 'PreferredAuthentications publickey']) assert.ok(block.includes(`\n  ${line}`), line);
+    const args = sshArgs(target);
+    assert.ok(args.includes('IdentityFile=/home/u/.corral/ssh/id_ed25519'));
+    assert.ok(args.includes('Port=40022'));
+    assert.equal(args.filter((a) => a === '-o').length, block.split('\n').length - 1);
   });
 });
