@@ -55,6 +55,12 @@ test('options: instance id, host name, time zone, DNS, MAC address', () => {
   });
 });
 
+test('a MAC address of digits only stays a string for cloud-init (YAML 1.1: base-60 numbers)', () => {
+  const files = cidataFiles({ name: 'demo' }, { user, instanceId: 'iid-1', macAddress: '52:55:55:48:47:10' });
+  const config = parse(text(files, 'network-config'), { version: '1.1' }) as { ethernets: { eth0: { match: { macaddress: unknown } } } };
+  assert.equal(config.ethernets.eth0.match.macaddress, '52:55:55:48:47:10');
+});
+
 test('containerd adds the archive, streamed from its file, and the commands that install it', () => {
   const files = cidataFiles({ name: 'demo' }, { user, ...boot, containerd: { archive: '/cache/nerdctl-full-2.3.5-linux-amd64.tar.gz', system: true, user: true } });
   assert.deepEqual(files.at(-1), { name: nerdctlArchiveName, data: { path: '/cache/nerdctl-full-2.3.5-linux-amd64.tar.gz' } });

@@ -50,8 +50,10 @@ export interface CidataInstance {
 /** The files of the cidata disk, ready for writeCidataIso(). */
 export function cidataFiles(instance: CidataInstance, options: CidataOptions): IsoEntry[] {
   const hostname = options.hostname ?? hostnameFor(instance.name);
-  // lineWidth 0: no folding of long commands over several lines (valid YAML, but hard to read).
-  const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { lineWidth: 0 }));
+  // cloud-init reads YAML 1.1 (PyYAML), where an unquoted 52:55:55:48:47:10 is a base-60 number
+  // and yes/on are booleans: version 1.1 quotes such strings. lineWidth 0: no folding of long
+  // commands over several lines (valid YAML, but hard to read).
+  const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { version: '1.1', lineWidth: 0 }));
   const entries: IsoEntry[] = [
     { name: 'user-data', data: yaml(userData(hostname, options), '#cloud-config\n') },
     { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId, 'local-hostname': hostname }) },

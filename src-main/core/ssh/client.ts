@@ -19,6 +19,9 @@ function options(target: SshTarget): [string, string][] {
     ['NoHostAuthenticationForLocalhost', 'yes'],
     ['PreferredAuthentications', 'publickey'],
     ['BatchMode', 'yes'],
+    // Covers the TCP connect and the SSH handshake: a guest whose network is down answers the
+    // forwarded port's connect (QEMU does) but never speaks, and ssh would wait for ever.
+    ['ConnectTimeout', '30'],
     // "Permanently added ... to the list of known hosts" at every login is noise, not news.
     ['LogLevel', 'ERROR'],
     ['User', target.user],
