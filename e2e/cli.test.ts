@@ -181,11 +181,14 @@ describe('corral CLI', () => {
     assert.equal(await state('broken'), 'Stopped');
     const after = await treeSnapshot(home);
     // New files may be only those every start rewrites: QEMU's log (the failure's account, the
-    // file the error names), its serial log of this (empty) boot, and the engine's cidata seed.
-    const rewrittenByEveryStart = ['qemu.log', 'serial.log', 'cidata.iso'].map((file) => path.relative(home, path.join(dir, file)));
-    assert.deepEqual(Object.keys(after).filter((file) => !(file in before)).sort(), [...rewrittenByEveryStart].sort());
-    const kept = Object.fromEntries(Object.entries(after).filter(([file]) => !rewrittenByEveryStart.includes(file)));
-    assert.deepEqual(kept, before, 'lima.yaml and the disk are untouched, no pid file or accelerator record is left');
+    // file the error names), its serial log of this (empty) boot, the engine's cidata seed and its
+    // record of the guest's MAC and SSH port; and, at first use, CORRAL_HOME's SSH key pair.
+    const rewrittenByEveryStart = ['qemu.log', 'serial.log', 'cidata.iso', 'guest-endpoint.json'].map((file) => path.relative(home, path.join(dir, file)));
+    const sshKeys = ['ssh', 'ssh/id_ed25519', 'ssh/id_ed25519.pub'];
+    assert.deepEqual(Object.keys(after).filter((file) => !(file in before) && !sshKeys.includes(file)).sort(), [...rewrittenByEveryStart].sort());
+    const kept = Object.fromEntries(Object.entries(after).filter(([file]) => !rewrittenByEveryStart.includes(file) && !sshKeys.includes(file)));
+    const keptBefore = Object.fromEntries(Object.entries(before).filter(([file]) => !sshKeys.includes(file)));
+    assert.deepEqual(kept, keptBefore, 'lima.yaml and the disk are untouched, no pid file or accelerator record is left');
     const verbose = await corral(['start', 'broken', '--verbose']);
     assert.equal(verbose.code, 1);
     assert.match(verbose.stderr, /^corral: VM_FAILED: QEMU failed to start.*\n\{"log":/m, '--verbose prints the whole error, its code and details');

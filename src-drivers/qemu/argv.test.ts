@@ -82,6 +82,22 @@ describe('qemuCommand', () => {
   });
 });
 
+describe('qemuCommand network', () => {
+  it('gives the NIC the instance\'s MAC and forwards a loopback port to the guest\'s sshd', () => {
+    const s = spec({ network: { macAddress: '52:55:55:0a:0b:0c', sshLocalPort: 40022 } });
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-netdev'), ['user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22']);
+    assert.deepEqual(values(args, '-device').filter((d) => d.startsWith('virtio-net-pci')), ['virtio-net-pci,netdev=net0,mac=52:55:55:0a:0b:0c,romfile=']);
+  });
+
+  it('without a network spec: QEMU\'s own MAC, no forward', () => {
+    const s = spec();
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-netdev'), ['user,id=net0']);
+    assert.ok(values(args, '-device').includes('virtio-net-pci,netdev=net0,romfile='));
+  });
+});
+
 describe('qemuCommand display', () => {
   it('shows a VGA card over password-protected VNC and its websocket, on loopback, with a kernel console on the screen', () => {
     const s = spec({ display: 'vnc', kernel: { path: '/k', cmdline: 'quiet' } });

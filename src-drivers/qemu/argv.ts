@@ -79,7 +79,7 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     '-drive', `if=virtio,file=${escapeOption(paths.disk)},format=qcow2,discard=unmap`,
     ...kernelArgs(spec, profile),
     ...cidataArgs(spec),
-    ...networkArgs(),
+    ...networkArgs(spec),
     '-device', 'virtio-rng-pci',
     // One serial port on a socket (serial.ts keeps the one client it accepts), logged for history.
     '-chardev', `socket,id=serial0,path=${escapeOption(paths.serialSocket)},server=on,wait=off,logfile=${escapeOption(paths.serialLog)},logappend=on`,
@@ -132,7 +132,14 @@ function cidataArgs(spec: InstanceSpec): string[] {
   return cidata ? ['-drive', `file=${escapeOption(cidata.path)},format=raw,if=virtio,readonly=on`] : [];
 }
 
-/** User-mode networking: works unprivileged everywhere. romfile= skips the PXE ROM nobody boots from. */
-function networkArgs(): string[] {
-  return ['-netdev', 'user,id=net0', '-device', 'virtio-net-pci,netdev=net0,romfile='];
+/**
+ * User-mode networking: works unprivileged everywhere. The NIC gets the MAC the engine chose (the
+ * cidata's network-config finds it by that), and the guest's sshd is reached on a loopback-only
+ * host port. romfile= skips the PXE ROM nobody boots from.
+ */
+export function networkArgs(spec: InstanceSpec): string[] {
+  const network = spec.config.network;
+  const forward = network?.sshLocalPort ? `,hostfwd=tcp:127.0.0.1:${network.sshLocalPort}-:22` : '';
+  const mac = network ? `,mac=${network.macAddress}` : '';
+  return ['-netdev', `user,id=net0${forward}`, '-device', `virtio-net-pci,netdev=net0${mac},romfile=`];
 }

@@ -176,6 +176,14 @@ export const instanceSpecSchema = z.object({
     /** A NoCloud seed disk (ISO 9660 labelled "cidata") for the guest to read at boot, read-only. */
     cidata: z.object({ path: localFile }).optional(),
     display: z.enum(['none', 'vnc']),
+    /**
+     * The guest's NIC: its MAC address (the cidata's network-config matches it) and, optionally,
+     * the loopback port on 127.0.0.1 to forward to the guest's port 22. Unset: the driver's default NIC.
+     */
+    network: z.object({
+      macAddress: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'expected a lower-case MAC address such as 52:55:55:12:34:56'),
+      sshLocalPort: z.number().int().min(1).max(65535).optional(),
+    }).optional(),
   }),
 });
 export type InstanceSpec = z.infer<typeof instanceSpecSchema>;

@@ -9,6 +9,7 @@ import { driverCommand, driverUsage } from './driver.ts';
 import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
+import { shellCommand, shellUsage, sshConfigCommand } from './shell.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
 import { cpusValue, joinNegativeValues } from './values.ts';
@@ -24,6 +25,7 @@ Commands:
   pause NAME | resume NAME              freeze and thaw its CPUs
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
+${shellUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
@@ -55,6 +57,7 @@ const options = {
   key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
+  workdir: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -75,10 +78,12 @@ function need(positionals: string[], what: string): string {
   return value;
 }
 
-async function run(engine: Engine, positionals: string[], values: Values, plugged: PluggedCommands): Promise<void> {
+/** Runs one command; a number is the exit status it asks for (`shell` passes the guest's through). */
+async function run(engine: Engine, positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[]): Promise<number | undefined> {
   const command = positionals[0];
-  const out = (text: string): void => {
+  const out = (text: string): undefined => {
     process.stdout.write(`${text}\n`);
+    return undefined;
   };
   switch (command) {
     case 'list': {
@@ -117,7 +122,12 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       await engine.delete(need(positionals, 'name'), { force: values.force ?? false });
       return out(`Deleted ${positionals[1]}.`);
     case 'console':
-      return attachConsole(engine, need(positionals, 'name'));
+      await attachConsole(engine, need(positionals, 'name'));
+      return undefined;
+    case 'shell':
+      return shellCommand(engine, need(positionals, 'name'), { workdir: values.workdir, command: commandArgs });
+    case 'ssh-config':
+      return out(await sshConfigCommand(engine, need(positionals, 'name')));
     case 'snapshot':
     case 'restart':
     case 'clone':
@@ -141,7 +151,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       throw new UsageError('use: corral cache list | corral cache prune');
     }
     case 'serve':
-      return plugged.serve(engine, { port: values.port });
+      await plugged.serve(engine, { port: values.port });
+      return undefined;
     case 'driver':
       return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
     case 'drivers': // the older spelling of `driver list`
@@ -153,9 +164,13 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
 
 export async function main(argv: string[], plugged: PluggedCommands): Promise<number> {
   if (isDriverTest(argv)) return driverTestCommand(argv);
+  // Everything after the first "--" is a command for the guest (`corral shell NAME -- CMD ...`),
+  // never corral's own options.
+  const dash = argv.indexOf('--');
+  const commandArgs = dash < 0 ? [] : argv.slice(dash + 1);
   let parsed;
   try {
-    parsed = parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(dash < 0 ? argv : argv.slice(0, dash)), options, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${usageLine((error as Error).message)}\n`);
     return 2;
@@ -173,8 +188,7 @@ export async function main(argv: string[], plugged: PluggedCommands): Promise<nu
   }
   const engine = new Engine({ home: parsed.values.home });
   try {
-    await run(engine, parsed.positionals, parsed.values, plugged);
-    return 0;
+    return (await run(engine, parsed.positionals, parsed.values, plugged, commandArgs)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${usageLine(error.message)}\n`);

@@ -19,6 +19,8 @@ import { needsDownload, resolveArtifacts } from './instances/artifacts.ts';
 import type { LocalArtifacts } from './instances/artifacts.ts';
 import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
+import { readEndpoint } from './ssh/guest-endpoint.ts';
+import type { SshEndpoint } from './ssh/guest-endpoint.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
 import { salvageConfig } from './instances/config.ts';
@@ -64,6 +66,8 @@ export interface InstanceSummary extends EffectiveConfig {
   state: VmState;
   reason?: string | undefined;
   accelerator?: string | undefined;
+  /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
+  ssh?: SshEndpoint | undefined;
 }
 
 export interface CreateOptions {
@@ -263,7 +267,8 @@ export class Engine {
     const { config, problem } = await this.store.readConfigOrSalvage(name);
     const dir = this.store.dir(name);
     if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
-    const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), state: 'Stopped' };
+    const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
+    const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
     const operation = await runningOperation(dir);
     const transient = operation && transientStates[operation.op];
     if (transient) return { ...summary, state: transient };
@@ -317,7 +322,10 @@ export class Engine {
       const artifacts = await this.#inReachOf(host, await this.#fetchArtifacts(name, config));
       const dir = this.store.dir(name);
       const spec = this.#spec(name, config, artifacts);
-      spec.config.cidata = { path: await writeBootstrap(dir, name, config, artifacts.archive) };
+      const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: this.paths.home });
+      for (const message of bootstrap.warnings) this.events.emit({ type: 'driver-log', driver: effectiveConfig(config).vmType, level: 'warn', message });
+      spec.config.cidata = bootstrap.cidata;
+      spec.config.network = bootstrap.network;
       await host.call('create', spec); // idempotent: makes the disk if the image was remote at create
       return host.call('start', spec);
     });

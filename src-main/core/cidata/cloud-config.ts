@@ -1,7 +1,8 @@
 // The NoCloud seed files for an instance: user-data (#cloud-config), meta-data and
 // network-config (v2), plus the nerdctl-full archive when containerd is on. A small subset of
 // what Lima's cidata templates (pkg/cidata/cidata.TEMPLATE.d) put there: hostname, one
-// passwordless-sudo user with SSH keys, growpart, timezone, DNS, and containerd from the archive.
+// passwordless-sudo user with SSH keys (the only way in: no password, password logins off),
+// growpart, timezone, DNS, the NIC by MAC address, and containerd from the archive.
 // Lima's boot scripts, mounts, port forwarding and guest agent have no counterpart here yet.
 import { stringify } from 'yaml';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
@@ -17,7 +18,7 @@ export interface CidataUser {
   home?: string;
   /** Default /bin/bash. */
   shell?: string;
-  /** Public keys ("ssh-ed25519 AAAA... comment") the guest accepts for the user. */
+  /** Public keys ("ssh-ed25519 AAAA... comment") the guest accepts for the user: at least one. */
   sshAuthorizedKeys: readonly string[];
   /** The user's full name (gecos). */
   comment?: string;
@@ -25,16 +26,19 @@ export interface CidataUser {
 
 export interface CidataOptions {
   user: CidataUser;
-  /** cloud-init runs its once-per-instance steps again whenever this changes. Default "iid-NAME". */
-  instanceId?: string;
+  /**
+   * cloud-init runs its once-per-instance steps again whenever this changes. Lima gives a new one
+   * at every boot (so the user, keys and network follow the config); newInstanceId() makes one.
+   */
+  instanceId: string;
   /** Default: the instance name made a valid host name (lower case, "." and "_" become "-"). */
   hostname?: string;
   /** An IANA zone such as "Europe/Paris"; unset leaves the image's. */
   timezone?: string;
   /** Name servers; unset leaves what DHCP gives. */
   dns?: readonly string[];
-  /** The first NIC's MAC address; without it, network-config matches interfaces by name. */
-  macAddress?: string;
+  /** The first NIC's MAC address (the one the driver gives QEMU's NIC). */
+  macAddress: string;
   /** containerd from a local nerdctl-full archive (Lima's `containerd:` with its archive fetched). */
   containerd?: { archive: string; system: boolean; user: boolean };
 }
@@ -46,15 +50,22 @@ export interface CidataInstance {
 /** The files of the cidata disk, ready for writeCidataIso(). */
 export function cidataFiles(instance: CidataInstance, options: CidataOptions): IsoEntry[] {
   const hostname = options.hostname ?? hostnameFor(instance.name);
-  // lineWidth 0: no folding of long commands over several lines (valid YAML, but hard to read).
-  const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { lineWidth: 0 }));
+  // cloud-init reads YAML 1.1 (PyYAML), where an unquoted 52:55:55:48:47:10 is a base-60 number
+  // and yes/on are booleans: version 1.1 quotes such strings. lineWidth 0: no folding of long
+  // commands over several lines (valid YAML, but hard to read).
+  const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { version: '1.1', lineWidth: 0 }));
   const entries: IsoEntry[] = [
     { name: 'user-data', data: yaml(userData(hostname, options), '#cloud-config\n') },
-    { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId ?? `iid-${instance.name}`, 'local-hostname': hostname }) },
+    { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId, 'local-hostname': hostname }) },
     { name: 'network-config', data: yaml(networkConfig(options.macAddress)) },
   ];
   if (options.containerd) entries.push({ name: nerdctlArchiveName, data: { path: options.containerd.archive } });
   return entries;
+}
+
+/** A fresh instance-id, Lima's shape (iid-SECONDS), in milliseconds so two quick starts differ. */
+export function newInstanceId(now = Date.now()): string {
+  return `iid-${now}`;
 }
 
 /** A host name from an instance name: one DNS label, as cloud-init and systemd accept it. */
@@ -69,6 +80,10 @@ function userData(hostname: string, options: CidataOptions): Record<string, unkn
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user.name)) {
     throw new DriverError('INVALID_CONFIG', `"${user.name}" is not a valid Linux user name`, { field: 'user.name' });
   }
+  // cloud-init rejects the whole user-data over an empty key list, and the user would have no way in.
+  if (user.sshAuthorizedKeys.length === 0) {
+    throw new DriverError('INVALID_CONFIG', `no SSH public key for guest user "${user.name}": the cidata needs at least one`, { field: 'ssh' });
+  }
   const home = user.home ?? `/home/${user.name}.linux`;
   return {
     hostname,
@@ -77,9 +92,11 @@ function userData(hostname: string, options: CidataOptions): Record<string, unkn
     growpart: { mode: 'auto', devices: ['/'] },
     ...(options.timezone ? { timezone: options.timezone } : {}),
     ...(options.dns?.length ? { manage_resolv_conf: true, resolv_conf: { nameservers: [...options.dns] } } : {}),
+    // Keys are the only way in: no password is set (lock_passwd), and sshd refuses passwords.
+    ssh_pwauth: false,
     users: [{
       name: user.name,
-      uid: String(user.uid),
+      uid: user.uid,
       ...(user.comment ? { gecos: user.comment } : {}),
       homedir: home,
       shell: user.shell ?? '/bin/bash',
@@ -116,8 +133,14 @@ function containerdCommands(containerd: { system: boolean; user: boolean }, user
   return commands;
 }
 
-/** Netplan-style v2: DHCP on the first NIC (by MAC when known; else any en*, eth* name). */
-function networkConfig(macAddress: string | undefined): Record<string, unknown> {
-  const match = macAddress ? { macaddress: macAddress.toLowerCase() } : { name: 'e*' };
-  return { version: 2, ethernets: { eth0: { match, dhcp4: true, ...(macAddress ? { 'set-name': 'eth0' } : {}) } } };
+/**
+ * Netplan-style v2, Lima's: the NIC found by its MAC address and renamed eth0 (set-name), with
+ * DHCP. Matching by name instead breaks guests whose renderer writes the name it was given
+ * (ifupdown's `auto eth0`) while the kernel calls the NIC enp0s1.
+ */
+function networkConfig(macAddress: string): Record<string, unknown> {
+  return {
+    version: 2,
+    ethernets: { eth0: { match: { macaddress: macAddress.toLowerCase() }, 'set-name': 'eth0', dhcp4: true, 'dhcp-identifier': 'mac' } },
+  };
 }

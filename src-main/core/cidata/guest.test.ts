@@ -90,7 +90,7 @@ describe('cidata in the test guest', () => {
     archive = randomBytes(4 * 1024 * 1024 + 3); // multi-MiB, odd size: a stand-in for nerdctl-full
     await fs.writeFile(path.join(dir, 'archive.tgz'), archive);
     const user = { name: 'corral', uid: 1000, sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test@corral'] };
-    const files = cidataFiles({ name: 'guest' }, { user, containerd: { archive: path.join(dir, 'archive.tgz'), system: true, user: false } });
+    const files = cidataFiles({ name: 'guest' }, { user, instanceId: 'iid-1', macAddress: '52:55:55:00:00:01', containerd: { archive: path.join(dir, 'archive.tgz'), system: true, user: false } });
     const data = files.find((f) => f.name === 'user-data')?.data;
     assert.ok(data instanceof Uint8Array);
     userData = data;

@@ -61,3 +61,16 @@ describe('lima.yaml parsing', () => {
     assert.match(warnings[1] ?? '', /unknown field "frobnicate"/);
   });
 });
+
+describe('user: and ssh: (Lima\'s fields, acted on)', () => {
+  it('are kept in the config, with no "not supported" warning', () => {
+    const text = 'images:\n- location: /a.img\nuser:\n  name: dev\n  comment: Developer\n  home: /home/dev\n  shell: /bin/zsh\n  uid: 2000\nssh:\n  localPort: 60022\n  loadDotSSHPubKeys: true\n';
+    const { config, warnings } = parseLimaConfig(text, 'lima.yaml');
+    assert.deepEqual(config.user, { name: 'dev', comment: 'Developer', home: '/home/dev', shell: '/bin/zsh', uid: 2000 });
+    assert.deepEqual(config.ssh, { localPort: 60022, loadDotSSHPubKeys: true });
+    assert.deepEqual(warnings, []);
+  });
+  it('a bad port names the field', () => {
+    assert.throws(() => parseLimaConfig('images:\n- location: /a.img\nssh:\n  localPort: 70000\n', 'lima.yaml'), /lima\.yaml:4: field "ssh\.localPort"/);
+  });
+});

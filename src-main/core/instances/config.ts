@@ -38,6 +38,19 @@ export const limaConfigSchema = z.object({
     user: z.boolean().optional(),
     archives: z.array(file).optional(),
   }).optional(),
+  // Lima's guest user; unset fields get Lima's defaults (src-main/core/cidata/guest-user.ts).
+  user: z.object({
+    name: z.string().optional(),
+    comment: z.string().optional(),
+    home: z.string().optional(),
+    shell: z.string().optional(),
+    uid: z.number().int().min(0).max(2 ** 32 - 2).optional(),
+  }).optional(),
+  ssh: z.object({
+    /** 0 or unset: a free loopback port is chosen at each start. */
+    localPort: z.number().int().min(0).max(65535).optional(),
+    loadDotSSHPubKeys: z.boolean().optional(),
+  }).optional(),
 });
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 

@@ -1,0 +1,46 @@
+// `corral shell NAME [--workdir DIR] [-- CMD ...]` and `corral ssh-config NAME`: the system's
+// OpenSSH client, as Lima uses it, on the loopback port the instance's sshd is forwarded to.
+// ssh's own stdio is the terminal's, so input, output and the exit status pass straight through.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { DriverError } from '../../src-drivers/sdk/errors.ts';
+import type { Engine } from '../core/engine.ts';
+import { remoteScript, sshArgs, sshConfigBlock } from '../core/ssh/client.ts';
+import type { SshTarget } from '../core/ssh/client.ts';
+import { ensureIdentity } from '../core/ssh/identity.ts';
+
+export const shellUsage = `  shell NAME [--workdir DIR] [-- CMD ...]  a login shell in the guest over SSH, or CMD (its exit status is corral's)
+  ssh-config NAME                       an ssh_config Host block (corral-NAME) for ssh -F and editors`;
+
+/** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
+export async function sshTarget(engine: Engine, name: string): Promise<SshTarget> {
+  const instance = await engine.inspect(name);
+  if (instance.state !== 'Running') {
+    throw new DriverError('INVALID_STATE', `instance "${name}" is ${instance.state}; start it first: corral start ${name}`, { state: instance.state });
+  }
+  if (!instance.ssh) {
+    throw new DriverError('INVALID_STATE', `instance "${name}" was started without an SSH port; restart it: corral restart ${name}`, { name });
+  }
+  const identity = await ensureIdentity(engine.paths.home);
+  return { ...instance.ssh, identityFile: identity.privateKey };
+}
+
+export async function shellCommand(engine: Engine, name: string, options: { workdir?: string | undefined; command: readonly string[] }): Promise<number> {
+  const target = await sshTarget(engine, name);
+  const tty = process.stdin.isTTY && process.stdout.isTTY;
+  const args = [...sshArgs(target), tty ? '-t' : '-T', target.host, '--', remoteScript(options)];
+  const child = spawn('ssh', args, { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ENOENT'
+        ? new DriverError('MISSING_BINARY', 'ssh is not installed; install OpenSSH\'s client (apt-get install openssh-client)', { binary: 'ssh' })
+        : error);
+    });
+    // A signal's death is reported the way shells do: 128 + its number.
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
+
+export async function sshConfigCommand(engine: Engine, name: string): Promise<string> {
+  return sshConfigBlock(`corral-${name}`, await sshTarget(engine, name));
+}
