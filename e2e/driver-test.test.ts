@@ -18,7 +18,7 @@ import { testGuest } from './support/guest.ts';
 import { alive, waitForExit } from './support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir } from './support/temp.ts';
 
-const cli = path.join(repoRoot, 'src-main', 'cli', 'main.ts');
+const cli = path.join(repoRoot, 'src-main', 'corral.ts');
 
 /** QEMU processes whose command line names a path under `root` (zombies have none, and are gone already). */
 function qemuUnder(root: string): number[] {
