@@ -197,7 +197,8 @@ export class Engine {
   /** After an operation whose result the engine cannot know (it failed, or applied a snapshot): asks, if anyone was told a status. */
   async #rederive(name: string): Promise<void> {
     if (!this.#status.known(name) || !(await this.#exists(name))) return;
-    this.#status.announceIfChanged(name, await this.inspect(name).catch(() => ({ state: 'Broken' as const, reason: undefined })));
+    const status = await this.inspect(name).catch(() => undefined); // the caller's own error says more
+    if (status) this.#status.announceIfChanged(name, status);
   }
 
   /**
