@@ -9,7 +9,10 @@ export interface MappedState {
   reason?: string;
 }
 
-/** `starting`: this driver process is between launching QEMU and its first `cont`. */
+/**
+ * `starting`: this driver process is between launching QEMU and its first `cont` (only a caller
+ * that bypasses the engine's lock can ask then: the engine says Starting from its own record).
+ */
 export function stateFromRunState(status: string, logFile: string, starting = false): MappedState {
   switch (status) {
     case 'running':

@@ -11,6 +11,7 @@ import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { alive } from '../../e2e/support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
+import type { DriverHost } from './drivers/host.ts';
 
 const drivers = [
   { name: 'scripted', entry: fixtureDriver('scripted-driver.ts') },
@@ -330,12 +331,103 @@ describe('engine with a scripted driver', () => {
     await engine.delete('outlives', { force: true });
   });
 
+  it('starts with two driver round trips (inspect, start), and its own writes cost the watch none', async () => {
+    engine.watch();
+    await engine.create('counted', { template }); // a local image: the disk is made at create
+    const calls = countCalls(engine.drivers.host('scripted'), 'counted');
+    const states = statesOf(engine, 'counted');
+    try {
+      await engine.start('counted');
+      // A barrier for the watch: another engine's create lands after this start's writes, so
+      // once it is announced, every batch holding the start's writes has been handled.
+      const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+      try {
+        const probed = nextStatus(engine, 'probe');
+        await other.create('probe', { template });
+        await probed;
+      } finally {
+        await other.close();
+      }
+      assert.deepEqual(calls, ['inspect', 'start']);
+      assert.deepEqual(states, ['Starting', 'Running'], 'the engine announces the transient state itself');
+    } finally {
+      delete (engine.drivers.host('scripted') as Partial<Pick<DriverHost, 'call'>>).call;
+    }
+    await engine.delete('counted', { force: true });
+    await engine.delete('probe');
+  });
+
+  it('makes the disk at the first start of an instance created before its image was local, and only then', async () => {
+    const { instance } = await engine.create('late-disk', { template });
+    await fs.rm(path.join(instance.dir, 'disk-created')); // as a create with a remote image leaves it
+    await fs.rm(path.join(instance.dir, 'scripted-disk'));
+    const calls = countCalls(engine.drivers.host('scripted'), 'late-disk');
+    try {
+      await engine.start('late-disk');
+      assert.ok(existsSync(path.join(instance.dir, 'scripted-disk')), 'the first start made the disk');
+      await engine.stop('late-disk');
+      await engine.start('late-disk');
+      assert.deepEqual(calls, ['inspect', 'create', 'start', 'inspect', 'stop', 'inspect', 'start']);
+    } finally {
+      delete (engine.drivers.host('scripted') as Partial<Pick<DriverHost, 'call'>>).call;
+    }
+    await engine.delete('late-disk', { force: true });
+  });
+
+  it('announces a start that another process runs, Starting while it holds the lock, then Running', async () => {
+    engine.watch();
+    const { instance } = await engine.create('slow-elsewhere', { template });
+    const states = statesOf(engine, 'slow-elsewhere');
+    const starting = nextStatus(engine, 'slow-elsewhere', 'Starting');
+    const child = fork(path.join(repoRoot, 'e2e', 'fixtures', 'scripted-start.ts'), [engine.paths.home, 'slow-elsewhere'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      await starting; // seen through the other process's lock record, with its start still blocked
+      const running = nextStatus(engine, 'slow-elsewhere', 'Running');
+      await fs.writeFile(path.join(instance.dir, 'release'), '');
+      await running;
+      assert.deepEqual(states, ['Starting', 'Running']);
+    } finally {
+      const exited = once(child, 'exit');
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+    await engine.delete('slow-elsewhere', { force: true });
+  });
+
   it('refuses a driver speaking another protocol version, naming both', async () => {
     await assert.rejects(engine.drivers.host('old').handshake(), rejectsWith('PROTOCOL_MISMATCH', /speaks driver protocol v0, but this Corral speaks v1/));
     const listed = (await engine.listDrivers()).find((d) => d.name === 'old');
     assert.equal(listed?.available.ok, false);
   });
 });
+
+/** Records the methods called on `host` for `instance` (a spy on the real DriverHost; delete host.call to end it). */
+function countCalls(host: DriverHost, instance: string): string[] {
+  const calls: string[] = [];
+  const call = host.call.bind(host);
+  const spy = (method: Parameters<DriverHost['call']>[0], ...args: unknown[]) => {
+    if ((args[0] as { name?: string } | undefined)?.name === instance) calls.push(method);
+    return (call as (method: string, ...rest: unknown[]) => Promise<unknown>)(method, ...args);
+  };
+  host.call = spy as DriverHost['call'];
+  return calls;
+}
+
+/** Every status the engine announces for `name` from now on. */
+function statesOf(engine: Engine, name: string): string[] {
+  const states: string[] = [];
+  engine.events.on((event) => { if (event.type === 'instance-status' && event.name === name) states.push(event.state); });
+  return states;
+}
+
+/** The next status announced for `name` (the next one that is `state`, if given). */
+function nextStatus(engine: Engine, name: string, state?: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = engine.events.on((event) => {
+      if (event.type === 'instance-status' && event.name === name && (state === undefined || event.state === state)) { off(); resolve(); }
+    });
+  });
+}
 
 /** Resolves when `file` appears: the folder watch starts before the first look, so nothing slips between. */
 function waitForFile(file: string): Promise<void> {

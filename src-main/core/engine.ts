@@ -35,6 +35,8 @@ import { formatSize } from './instances/sizes.ts';
 import { checkHostFit, hostCapacity } from './instances/host-fit.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
+import { InstanceStatus, operationState } from './instances/status.ts';
+import { diskCreated, markDiskCreated } from './instances/disk.ts';
 import { sweepStaging } from './instances/staging.ts';
 import type { RemovedStaging } from './instances/staging.ts';
 import { catalogDir, loadTemplate } from './templates/load.ts';
@@ -87,8 +89,6 @@ export interface EngineDriverInfo extends DriverInfo {
   enabled: boolean;
 }
 
-const transientStates: Partial<Record<string, VmState>> = { start: 'Starting', stop: 'Stopping' };
-
 export class Engine {
   readonly paths: CorralPaths;
   readonly store: InstanceStore;
@@ -103,8 +103,8 @@ export class Engine {
   readonly #fetching = new Map<string, AbortController>();
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
-  /** Last state reported per instance, so a watched change is announced only when it is one. */
-  readonly #lastState = new Map<string, VmState>();
+  /** Derives and announces instance status (instances/status.ts): the one place that does. */
+  readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
@@ -123,7 +123,7 @@ export class Engine {
       cacheDir: (driver) => this.paths.driverCache(driver),
       healthTimeoutMs: options.health?.timeoutMs,
       onEvent: (driver, event) => {
-        if (event.type === 'state') this.#emitStatus(event.instance, event.state, event.reason);
+        if (event.type === 'state') this.#status.announce(event.instance, event.state, event.reason);
         else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
       },
     });
@@ -161,26 +161,48 @@ export class Engine {
   watch(): void {
     this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
       // A failure here has no caller to reach: it is reported, and never ends the front end.
-      this.#announce(name).catch((error: unknown) => {
+      this.#onWatched(name).catch((error: unknown) => {
         this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not inspect "${name}" after a change: ${toDriverError(error).message}` });
       });
     });
   }
 
-  async #announce(name: string): Promise<void> {
-    if (!(await this.store.exists(name).catch(() => false))) {
-      if (this.#lastState.delete(name)) this.events.emit({ type: 'instances-changed' });
-      return;
+  /**
+   * A watched change. This engine's own operations announce their results themselves, so a
+   * change they made costs no driver round trip; another process's (its operation record is
+   * there) is inspected and announced.
+   */
+  async #onWatched(name: string): Promise<void> {
+    if (this.#status.mayBeOwn(name)) {
+      const record = this.#status.isOperating(name) ? undefined : await runningOperation(this.store.dir(name));
+      if (!record) {
+        if (!(await this.#exists(name)) && this.#status.forget(name)) this.events.emit({ type: 'instances-changed' });
+        return;
+      }
     }
-    const known = this.#lastState.has(name);
-    const { state, reason } = await this.inspect(name);
-    if (!known) this.events.emit({ type: 'instances-changed' });
-    if (this.#lastState.get(name) !== state) this.#emitStatus(name, state, reason);
+    await this.#announce(name);
   }
 
-  #emitStatus(name: string, state: VmState, reason?: string): void {
-    this.#lastState.set(name, state);
-    this.events.emit({ type: 'instance-status', name, state, reason });
+  async #announce(name: string): Promise<void> {
+    if (!(await this.#exists(name))) {
+      if (this.#status.forget(name)) this.events.emit({ type: 'instances-changed' });
+      return;
+    }
+    const known = this.#status.known(name);
+    const status = await this.inspect(name);
+    if (!known) this.events.emit({ type: 'instances-changed' });
+    this.#status.announceIfChanged(name, status);
+  }
+
+  #exists(name: string): Promise<boolean> {
+    return this.store.exists(name).catch(() => false);
+  }
+
+  /** After an operation whose result the engine cannot know (it failed, or applied a snapshot): asks, if anyone was told a status. */
+  async #rederive(name: string): Promise<void> {
+    if (!this.#status.known(name) || !(await this.#exists(name))) return;
+    const status = await this.inspect(name).catch(() => undefined); // the caller's own error says more
+    if (status) this.#status.announceIfChanged(name, status);
   }
 
   /**
@@ -269,8 +291,7 @@ export class Engine {
     if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
     const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
     const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
-    const operation = await runningOperation(dir);
-    const transient = operation && transientStates[operation.op];
+    const transient = operationState(await runningOperation(dir));
     if (transient) return { ...summary, state: transient };
     try {
       const host = await this.#driver(summary.vmType);
@@ -297,16 +318,18 @@ export class Engine {
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
     // Local files are checked now; remote ones are fetched (with progress) when it first starts.
     const artifacts = needsDownload(config, effective.arch) ? undefined : await this.#inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: this.downloads }));
-    await withInstanceLock(this.store.dir(name), 'create', async () => {
+    await this.#status.operating(name, () => withInstanceLock(this.store.dir(name), 'create', async () => {
       const spec = this.#spec(name, config, artifacts);
       await host.call('validate', spec);
       await this.store.create(name, config, async (staging) => {
-        if (artifacts) await host.call('create', { ...spec, dir: staging });
+        if (!artifacts) return;
+        await host.call('create', { ...spec, dir: staging });
+        await markDiskCreated(staging);
       });
-    });
+    }));
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
-    this.#lastState.set(name, instance.state);
+    this.#status.remember(name, instance.state);
     return { instance, warnings: [...template.warnings, ...fitWarnings] };
   }
 
@@ -319,6 +342,7 @@ export class Engine {
   async start(name: string): Promise<StartResult> {
     const result = await this.#operate(name, 'start', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
+      this.#status.announce(name, 'Starting');
       const artifacts = await this.#inReachOf(host, await this.#fetchArtifacts(name, config));
       const dir = this.store.dir(name);
       const spec = this.#spec(name, config, artifacts);
@@ -326,19 +350,23 @@ export class Engine {
       for (const message of bootstrap.warnings) this.events.emit({ type: 'driver-log', driver: effectiveConfig(config).vmType, level: 'warn', message });
       spec.config.cidata = bootstrap.cidata;
       spec.config.network = bootstrap.network;
-      await host.call('create', spec); // idempotent: makes the disk if the image was remote at create
+      if (!(await diskCreated(dir))) { // the image was remote at create (or it predates the mark)
+        await host.call('create', spec);
+        await markDiskCreated(dir);
+      }
       return host.call('start', spec);
     });
-    this.#emitStatus(name, 'Running');
+    this.#status.announce(name, 'Running');
     return result;
   }
 
   async stop(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.#operate(name, 'stop', async ({ spec, host, state }) => {
       if (state === 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is not running`, { state });
+      this.#status.announce(name, 'Stopping');
       await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
     });
-    this.#emitStatus(name, 'Stopped');
+    this.#status.announce(name, 'Stopped');
   }
 
   async pause(name: string): Promise<void> {
@@ -347,7 +375,7 @@ export class Engine {
       await this.#requireCapability(host, 'pause');
       await host.call('pause', spec);
     });
-    this.#emitStatus(name, 'Paused');
+    this.#status.announce(name, 'Paused');
   }
 
   async resume(name: string): Promise<void> {
@@ -355,7 +383,7 @@ export class Engine {
       if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
       await host.call('resume', spec);
     });
-    this.#emitStatus(name, 'Running');
+    this.#status.announce(name, 'Running');
   }
 
   /** Deletes the instance and everything in its folder; a running one only with `force`. */
@@ -371,7 +399,7 @@ export class Engine {
       await host.call('delete', spec);
       await this.store.remove(name);
     });
-    this.#lastState.delete(name);
+    this.#status.forget(name);
     this.events.emit({ type: 'instances-changed' });
   }
 
@@ -382,7 +410,7 @@ export class Engine {
    * refusing the salvaged config) does not keep the folder from going.
    */
   async #deleteWithoutDriver(name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
-    await withInstanceLock(this.store.dir(name), 'delete', async () => {
+    await this.#status.operating(name, () => withInstanceLock(this.store.dir(name), 'delete', async () => {
       const spec = this.#spec(name, salvaged);
       const host = await this.#driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
       const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
@@ -392,7 +420,7 @@ export class Engine {
       }
       await host?.call('delete', spec).catch(() => undefined);
       await this.store.remove(name);
-    });
+    }));
   }
 
   /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
@@ -492,13 +520,15 @@ export class Engine {
   }
 
   async #snapshotOperation<T>(name: string, fn: (host: DriverHost, spec: InstanceSpec) => Promise<T>): Promise<T> {
-    return this.#operate(name, 'snapshot', async ({ spec, host, state }) => {
+    const result = await this.#operate(name, 'snapshot', async ({ spec, host, state }) => {
       await this.#requireCapability(host, 'snapshots');
       if (state !== 'Stopped' && state !== 'Running' && state !== 'Paused') {
         throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; snapshots need it stopped, running or paused`, { state });
       }
       return fn(host, spec);
     });
+    await this.#rederive(name); // applying one may leave the VM paused or running
+    return result;
   }
 
   /**
@@ -528,12 +558,12 @@ export class Engine {
     await this.#sweepStaging();
     await this.#operate(source, 'clone', async ({ config, spec, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
-      await withInstanceLock(this.store.dir(target), 'create', () =>
-        this.store.create(target, config, (staging) => host.call('clone', spec, { ...this.#spec(target, config), dir: staging })));
+      await this.#status.operating(target, () => withInstanceLock(this.store.dir(target), 'create', () =>
+        this.store.create(target, config, (staging) => host.call('clone', spec, { ...this.#spec(target, config), dir: staging }))));
     });
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(target);
-    this.#lastState.set(target, instance.state);
+    this.#status.remember(target, instance.state);
     return instance;
   }
 
@@ -543,14 +573,14 @@ export class Engine {
     const oldDir = this.store.dir(from);
     await this.#operate(from, 'rename', async ({ state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${from}" is ${state}; stop it before renaming it`, { state });
-      await withInstanceLock(this.store.dir(to), 'create', () => this.store.rename(from, to));
+      await this.#status.operating(to, () => withInstanceLock(this.store.dir(to), 'create', () => this.store.rename(from, to)));
     });
     // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
     await fs.rmdir(this.paths.runtimeDir(oldDir)).catch(() => undefined);
-    this.#lastState.delete(from);
+    this.#status.forget(from);
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(to);
-    this.#lastState.set(to, instance.state);
+    this.#status.remember(to, instance.state);
     return instance;
   }
 
@@ -587,12 +617,19 @@ export class Engine {
     fn: (context: { config: LimaConfig; spec: InstanceSpec; host: DriverHost; state: VmState }) => Promise<T>,
   ): Promise<T> {
     const config = await this.store.readConfig(name);
-    return withInstanceLock(this.store.dir(name), op, async () => {
-      const effective = effectiveConfig(config);
-      const host = await this.#driver(effective.vmType);
-      const spec = this.#spec(name, config);
-      const { state } = await host.call('inspect', spec);
-      return fn({ config, spec, host, state });
+    return this.#status.operating(name, async () => {
+      try {
+        return await withInstanceLock(this.store.dir(name), op, async () => {
+          const effective = effectiveConfig(config);
+          const host = await this.#driver(effective.vmType);
+          const spec = this.#spec(name, config);
+          const { state } = await host.call('inspect', spec);
+          return fn({ config, spec, host, state });
+        });
+      } catch (error) {
+        await this.#rederive(name); // a Starting or Stopping announced must not outlive the failure
+        throw error;
+      }
     });
   }
 

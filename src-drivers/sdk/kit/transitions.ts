@@ -1,7 +1,9 @@
 // Which instances this driver process is starting or stopping right now, and the refusals
 // that go with the VM's state. The engine serialises operations per instance; the guard
 // catches a second start or stop that slipped through (another engine, a retry), and
-// inspect() reads it to say Starting or Stopping while a call is under way.
+// inspect() reads it to say Starting or Stopping while a call is under way. That answer is for
+// direct callers (the conformance kit, a driver's own tests): Corral's engine decides the
+// status users see from its operation record, and asks inspect only when none is running.
 import { DriverError } from '../errors.ts';
 import type { InstanceSpec } from '../protocol.ts';
 

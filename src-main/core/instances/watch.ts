@@ -1,7 +1,8 @@
 // Notices changes made by other processes (the CLI, a second window, the web shell): every
 // operation marks itself with a record in .locks/operation/NAME while it holds the lock, and
 // instances come and go as folders, so a watch on those two folders sees them all. A change is
-// reported by name; the engine re-inspects the instance from live facts.
+// reported by name; the engine skips its own writes (instances/status.ts) and re-inspects the
+// instance from live facts after another process's.
 import fs from 'node:fs';
 import { operationsDirOf } from './lock.ts';
 

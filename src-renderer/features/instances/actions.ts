@@ -10,14 +10,17 @@ export type DriverCapabilities = DriverInfo['capabilities'] | undefined;
 export interface ActionSpec {
   id: ActionId;
   label: string;
-  /** Shown in the transient status while the call runs (the engine emits only the result). */
-  pendingState?: VmState;
+  /**
+   * Shown from the click until the engine's status event: only a hint, so the click shows at
+   * once. The engine decides and announces Starting and Stopping itself (instances/status.ts).
+   */
+  pendingHint?: VmState;
 }
 
 const all: Record<ActionId, ActionSpec> = {
-  start: { id: 'start', label: 'Start', pendingState: 'Starting' },
-  stop: { id: 'stop', label: 'Stop', pendingState: 'Stopping' },
-  'force-stop': { id: 'force-stop', label: 'Force stop', pendingState: 'Stopping' },
+  start: { id: 'start', label: 'Start', pendingHint: 'Starting' },
+  stop: { id: 'stop', label: 'Stop', pendingHint: 'Stopping' },
+  'force-stop': { id: 'force-stop', label: 'Force stop', pendingHint: 'Stopping' },
   pause: { id: 'pause', label: 'Pause' },
   resume: { id: 'resume', label: 'Resume' },
   delete: { id: 'delete', label: 'Delete' },

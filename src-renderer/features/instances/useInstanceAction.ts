@@ -1,5 +1,6 @@
-// Runs a lifecycle action: shows the transient status at once, then lets the engine's pushed
-// event (or a refetch on failure) say what really happened; failures show the engine's message.
+// Runs a lifecycle action: shows a hint of the transient status at once, then lets the engine's
+// pushed events (it announces Starting or Stopping, then the result; a refetch on failure) say
+// what really happens; failures show the engine's message.
 // Every caller shares one mutation key, so which instances are busy is known in one place
 // (the list asks once for all its rows instead of each row holding its own mutation).
 import { useCallback, useMemo } from 'react';
@@ -39,8 +40,8 @@ export function useInstanceAction() {
     mutationFn: run,
     onMutate: ({ id, instance }: ActionCall) => {
       notify(undefined);
-      const pending = actionSpec(id).pendingState;
-      if (pending) patchInstance(client, instance.name, { state: pending });
+      const hint = actionSpec(id).pendingHint;
+      if (hint) patchInstance(client, instance.name, { state: hint });
     },
     onError: (error, { id, instance }) => {
       notify({ kind: 'error', text: `${actionSpec(id).label} ${instance.name}: ${errorMessage(error)}`, instance: instance.name });
