@@ -2,8 +2,15 @@
 // request (`Connection: close`), redirects followed. It exists for speed. The socket is
 // opened with `onread`, so the kernel (or TLS) writes the body straight into the download's
 // slot, up to a whole slot per read, with no Buffer per chunk, no parser copy and no stream
-// machinery; undici's body stream costs a copy into its WebAssembly parser and a JS callback
-// per 64 KiB read, which on loopback takes the core the hash needs. Proxies stay with undici.
+// machinery; undici copies every read into its WebAssembly parser and out again, with a JS
+// callback per 64 KiB, which on loopback takes the core the hash needs. Proxies stay with undici.
+// Measured, not assumed (issue #11): undici's low-level dispatch API, a handler appending each
+// onResponseData chunk to the same ring (bench/undici-dispatch.ts, no Readable stream), reached
+// 0.50x this transport's throughput: median of 5 interleaved 1 GiB pairs (per pass 0.50 0.50
+// 0.36 0.51 0.52; 155 vs 306 MiB/s), `node_modules/.bin/node bench/download.bench.ts` on the
+// 2-core build machine shared with other test runs; a second set of 4 interleaved pairs (with
+// and without the redirect interceptor) gave 0.34 to 0.49x. Far from the 0.9x that would
+// justify swapping it in, so this client stays; the bench prints that ratio on every run.
 import net from 'node:net';
 import tls from 'node:tls';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
