@@ -6,11 +6,12 @@
 // callback per 64 KiB, which on loopback takes the core the hash needs. Proxies stay with undici.
 // Measured, not assumed (issue #11): undici's low-level dispatch API, a handler appending each
 // onResponseData chunk to the same ring (bench/undici-dispatch.ts, no Readable stream), reached
-// 0.50x this transport's throughput: median of 5 interleaved 1 GiB pairs (per pass 0.50 0.50
-// 0.36 0.51 0.52; 155 vs 306 MiB/s), `node_modules/.bin/node bench/download.bench.ts` on the
-// 2-core build machine shared with other test runs; a second set of 4 interleaved pairs (with
-// and without the redirect interceptor) gave 0.34 to 0.49x. Far from the 0.9x that would
-// justify swapping it in, so this client stays; the bench prints that ratio on every run.
+// 0.50x and 0.46x this transport's throughput in two runs of
+// `node_modules/.bin/node bench/download.bench.ts` (each the median of 5 interleaved 1 GiB
+// pairs, order alternating; per pass 0.50 0.50 0.36 0.51 0.52 and 0.36 0.54 0.47 0.40 0.46;
+// 155 vs 306 and 113 vs 255 MiB/s) on the 2-core build machine, loaded by other test runs.
+// A separate set of 4 pairs, with and without the redirect interceptor, gave 0.34 to 0.49x.
+// Far from the 0.9x that would justify a swap, so this client stays; the bench prints the ratio.
 import net from 'node:net';
 import tls from 'node:tls';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
