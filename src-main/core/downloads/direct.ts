@@ -2,8 +2,9 @@
 // request (`Connection: close`), redirects followed. It exists for speed. The socket is
 // opened with `onread`, so the kernel (or TLS) writes the body straight into the download's
 // slot, up to a whole slot per read, with no Buffer per chunk, no parser copy and no stream
-// machinery; undici copies every read into its WebAssembly parser and out again, with a JS
-// callback per 64 KiB, which on loopback takes the core the hash needs. Proxies stay with undici.
+// machinery; undici reads into a fresh Buffer per read (64 KiB), copies it into its WebAssembly
+// parser, and hands the body on as a view of that Buffer for the ring to copy, a JS callback
+// per read: on loopback that takes the core the hash needs. Proxies stay with undici.
 // Measured, not assumed (issue #11): undici's low-level dispatch API, a handler appending each
 // onResponseData chunk to the same ring (bench/undici-dispatch.ts, no Readable stream), reached
 // 0.50x and 0.46x this transport's throughput in two runs of
