@@ -5,6 +5,9 @@
 // against that hash-only rate (goal >= 0.8x: the download costs little beyond the hash).
 // The disk is the other bound (the file is fsynced before it is published): `dd` writing and
 // fsyncing 1 GiB into the same folder, shown against curl as context.
+// The same download over undici's low-level dispatch API (bench/undici-dispatch.ts, feeding the
+// same ring) against the hand-written direct transport, interleaved in the same passes: the
+// number that decides whether direct.ts earns its keep (its header quotes it).
 // Then peak RSS of a download child for 256 MiB vs 2 GiB; goal: flat (<= 1.1x).
 // The server is a child process generating the body on the fly (no big file on its side).
 // One file, three roles: the bench (no argument), `server`, and `fetch` (the measured child).
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downloader } from '../src-main/core/downloads/index.ts';
 import { median, report } from './stats.ts';
+import { undiciDispatchTransport } from './undici-dispatch.ts';
 
 const self = fileURLToPath(import.meta.url);
 const MiB = 1 << 20;
@@ -44,9 +48,11 @@ async function serve(chunkFile: string): Promise<void> {
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
 }
 
-/** The measured child: one fetch, then its time and peak RSS. */
-async function fetchOnce(cacheDir: string, url: string, digest: string): Promise<void> {
-  const downloader = new Downloader({ cacheDir });
+type TransportName = 'direct' | 'undici-dispatch';
+
+/** The measured child: one fetch (over the default transport, or undici's dispatch), then its time and peak RSS. */
+async function fetchOnce(cacheDir: string, url: string, digest: string, transport: TransportName): Promise<void> {
+  const downloader = new Downloader({ cacheDir, ...(transport === 'undici-dispatch' ? { transport: undiciDispatchTransport() } : {}) });
   const started = performance.now();
   const result = await downloader.fetch({ url, digest });
   const seconds = (performance.now() - started) / 1000;
@@ -87,10 +93,10 @@ async function runChild(args: string[]): Promise<FetchReport> {
   return message;
 }
 
-async function ours(base: string, url: string, digest: string): Promise<FetchReport> {
+async function ours(base: string, url: string, digest: string, transport: TransportName = 'direct'): Promise<FetchReport> {
   const cacheDir = await fs.mkdtemp(path.join(base, 'cache-'));
   try {
-    return await runChild(['fetch', cacheDir, url, digest]);
+    return await runChild(['fetch', cacheDir, url, digest, transport]);
   } finally {
     await fs.rm(cacheDir, { recursive: true, force: true });
   }
@@ -135,13 +141,20 @@ export async function run(): Promise<void> {
     const hashRates: number[] = [];
     const diskRates: number[] = [];
     const ourRates: number[] = [];
+    const dispatchRates: number[] = [];
     for (let pass = 0; pass < 6; pass++) {
       const c = curl(url(GiB, `c${pass}`));
       const t = curlThenSha256sum(url(GiB, `t${pass}`), base);
       const h = hashOnly(chunk);
       const d = diskOnly(base);
-      const o = await ours(base, url(GiB, `o${pass}`), digest1G);
-      if (pass > 0) { curlRates.push(c); toolRates.push(t); hashRates.push(h); diskRates.push(d); ourRates.push(o.size / o.seconds); }
+      // The two transports back to back, in alternating order, so load drifts hit both alike.
+      const pair = pass % 2 === 0 ? ['direct', 'undici-dispatch'] as const : ['undici-dispatch', 'direct'] as const;
+      const rates: Partial<Record<TransportName, number>> = {};
+      for (const transport of pair) {
+        const r = await ours(base, url(GiB, `${transport}${pass}`), digest1G, transport);
+        rates[transport] = r.size / r.seconds;
+      }
+      if (pass > 0) { curlRates.push(c); toolRates.push(t); hashRates.push(h); diskRates.push(d); ourRates.push(rates.direct ?? Number.NaN); dispatchRates.push(rates['undici-dispatch'] ?? Number.NaN); }
     }
     const mbps = (r: number) => `${(r / MiB).toFixed(0)} MiB/s`;
     const [ourRate, curlRate, hashRate, diskRate] = [median(ourRates), median(curlRates), median(hashRates), median(diskRates)];
@@ -152,6 +165,9 @@ export async function run(): Promise<void> {
     report('disk alone: dd write + fsync 1 GiB (ceiling) vs curl -o /dev/null', diskRate / curlRate, 'context: bounds the first line too', `median ${mbps(diskRate)} vs ${mbps(curlRate)}`);
     // Context for the first line: the same work (fetch to disk, then verify) with stock tools.
     report('download 1 GiB (sha256 + cache) vs curl -o FILE && sha256sum FILE', ourRate / median(toolRates), 'context, no goal', `median ${mbps(ourRate)} vs ${mbps(median(toolRates))}`);
+    // Per pass, then the median: each pair ran back to back under the same load.
+    const dispatchRatios = dispatchRates.map((rate, i) => rate / (ourRates[i] ?? Number.NaN));
+    report('download 1 GiB over undici dispatch vs the direct transport (same ring)', median(dispatchRatios), '>= 0.9x to replace direct.ts', `median ${mbps(median(dispatchRates))} vs ${mbps(ourRate)}; per pass ${dispatchRatios.map((x) => x.toFixed(2)).join(' ')}`);
 
     // Memory: once each, the 2 GiB one never more than once.
     const small = await ours(base, url(256 * MiB, 'rss-256m'), digestOf(chunk, 256 * MiB));
@@ -165,5 +181,5 @@ export async function run(): Promise<void> {
 
 const [role, ...rest] = process.argv.slice(2);
 if (role === 'server') await serve(rest[0] ?? '');
-else if (role === 'fetch') await fetchOnce(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+else if (role === 'fetch') await fetchOnce(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3] === 'undici-dispatch' ? 'undici-dispatch' : 'direct');
 else if (import.meta.main) await run();

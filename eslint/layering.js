@@ -41,6 +41,13 @@ export const layers = [
 
 const frontEnds = new Set(['server', 'cli', 'electron-shell', 'entry']);
 
+// Test support lives in test-support/ folders beside what it tests (scripts/no-test-support.ts
+// refuses it in production bundles); product code may not lean on it, tests and other test
+// support may. e2e/, bench/ and scripts/ are not product code.
+const testSupport = /(^|[\\/])test-support[\\/]/;
+const testCode = (file) => testSupport.test(file) || /\.test\.tsx?$/.test(file);
+const productLayers = new Set(layers.map((l) => l.name).filter((name) => !['tests', 'build-scripts', 'bench'].includes(name)));
+
 /** Why an import from layer FROM into kind TO is refused: the rule the error teaches. */
 function reason(from, to) {
   if (to === 'electron') return "only src-main/electron/ may import 'electron' (it cannot load outside Electron)";
@@ -87,6 +94,10 @@ export default {
     function check(node, spec, typeOnly) {
       if (typeof spec !== 'string') return;
       const to = classify(spec, file);
+      if (to.target && testSupport.test(to.target) && productLayers.has(from.name) && !testCode(file)) {
+        context.report({ node, message: `Layering: '${spec}' is test support: only tests and other test support may import it (production bundles refuse it).` });
+        return;
+      }
       // A test may use the shared test support in e2e/ whatever layer it tests.
       let ok = from.allow.includes(to.kind) || (to.kind === 'tests' && /\.test\.tsx?$/.test(file));
       if (to.kind === 'driver' && from.name === 'driver') ok = driverName(to.target) === driverName(file);

@@ -30,8 +30,15 @@ tester.run('corral/layering', layering, {
     { filename: at('src-main/electron/app-files.ts'), code: "import { resolveStatic } from '../app-files/resolve.ts'; import { dispatchCall } from '../api/dispatch.ts';" },
     { filename: at('src-main/cli/main.ts'), code: "import { Engine } from '../core/engine.ts'; import type { Instance } from '../api/contract.ts';" },
     { filename: at('src-main/corral.ts'), code: "import { main } from './cli/main.ts'; import { serveCommand } from './server/serve-command.ts';" },
+    // Tests, and test support itself, may use test support.
+    { filename: at('src-main/core/downloads/resume.test.ts'), code: "import { TestServer } from './test-support/server.ts';" },
+    { filename: at('src-main/core/downloads/test-support/fetch-child.ts'), code: "import { Downloader } from '../downloader.ts'; import { tempDir } from './temp.ts';" },
+    { filename: at('e2e/support/rfb.ts'), code: "import { vncResponse } from '../../src-drivers/qemu/test-support/rfb-client.ts';" },
   ],
   invalid: [
+    { filename: at('src-main/core/downloads/downloader.ts'), code: "import { TestServer } from './test-support/server.ts';", errors: error('is test support: only tests') },
+    { filename: at('src-main/electron/main.ts'), code: "import { bridgedPage } from './test-support/bridge.ts';", errors: error('is test support: only tests') },
+    { filename: at('src-drivers/qemu/driver.ts'), code: "import { fakeEngine } from '../sdk/test-support/fake-engine.ts';", errors: error('is test support: only tests') },
     { filename: at('src-main/core/engine.ts'), code: "import { app } from 'electron';", errors: error("only src-main/electron/ may import 'electron'") },
     { filename: at('src-main/core/engine.ts'), code: "import x from '../../src-drivers/qemu/driver.ts';", errors: error('reaches a driver only as a process') },
     { filename: at('src-drivers/qemu/driver.ts'), code: "import { Engine } from '../../src-main/core/engine.ts';", errors: error('may not reach into the engine') },

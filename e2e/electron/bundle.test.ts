@@ -86,14 +86,18 @@ describe('Electron bundles', () => {
     }
   });
 
-  it('refuses to build a production bundle that reaches test support, naming the file', async () => {
-    const entry = path.join(out, 'reaches-test-support.ts');
-    await fs.writeFile(entry, `import { fakeEngine } from ${JSON.stringify(path.join(repoRoot, 'src-drivers/sdk/test-support/fake-engine.ts'))};\nconsole.log(fakeEngine);\n`);
-    await assert.rejects(
-      build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [noTestSupport()] }),
-      /src-drivers\/sdk\/test-support\/fake-engine\.ts is test support .* must not be bundled into a production build/,
-    );
-  });
+  // Every kind of place test support lives in: the SDK's, a driver's, and the engine's and the
+  // Electron shell's (which once lived in testing/ folders and testing*.ts files, unrefused).
+  for (const support of ['src-drivers/sdk/test-support/fake-engine.ts', 'src-drivers/qemu/test-support/guest.ts', 'src-main/core/downloads/test-support/server.ts', 'src-main/core/drivers/bundles/test-support/bundles.ts', 'src-main/electron/test-support/bridge.ts']) {
+    it(`refuses to build a production bundle that reaches ${support}, naming the file`, async () => {
+      const entry = path.join(out, `reaches-${path.basename(support)}`);
+      await fs.writeFile(entry, `import * as support from ${JSON.stringify(path.join(repoRoot, support))};\nconsole.log(support);\n`);
+      await assert.rejects(
+        build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [noTestSupport()], external: ['electron'] }),
+        new RegExp(`${support.replaceAll('/', '\\/').replaceAll('.', '\\.')} is test support .* must not be bundled into a production build`),
+      );
+    });
+  }
 
   it('builds the template parser\'s worker beside main, where main looks for it, and it parses', async () => {
     const file = path.join(out, 'electron/workers/template-parse.js');

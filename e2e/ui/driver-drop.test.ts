@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Engine } from '../../src-main/core/engine.ts';
-import { craftBundle, packExampleBundle } from '../../src-main/core/drivers/bundles/testing.ts';
+import { craftBundle, packExampleBundle } from '../../src-main/core/drivers/bundles/test-support/bundles.ts';
 import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
 import { readyMarker, writeGuestTemplate } from '../support/guest.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DriverError } from '../sdk/index.ts';
 import { ACCEL_ENV, chooseAccelerator, probeKernel, reapOrphanProbes } from './accelerator.ts';
-import { findOnPath } from './host.ts';
+import { acceleratableHostArch, findOnPath } from './host.ts';
 import { isAlive, readPidFile } from './process.ts';
 import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
 import type { TestGuest } from './test-support/guest.ts';
@@ -26,6 +26,17 @@ async function processesMentioning(text: string): Promise<number[]> {
   }
   return found;
 }
+
+describe('acceleratableHostArch', () => {
+  it('names the host arch only where QEMU has a hardware accelerator for it', () => {
+    assert.equal(acceleratableHostArch('x64'), 'x86_64');
+    assert.equal(acceleratableHostArch('arm64'), 'aarch64');
+    // s390x and ppc64le are guest arches (the shared hostArch names them) but QEMU accelerates neither here.
+    assert.equal(acceleratableHostArch('s390x'), undefined);
+    assert.equal(acceleratableHostArch('ppc64'), undefined);
+    assert.equal(acceleratableHostArch('ia32'), undefined);
+  });
+});
 
 describe('chooseAccelerator', () => {
   let root: string;

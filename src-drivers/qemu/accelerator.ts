@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfile, cpuModel } from './argv.ts';
-import { hostArch, qemuVersion } from './host.ts';
+import { acceleratableHostArch, qemuVersion } from './host.ts';
 import { isAlive, isOurProcess, readPidFile, sendSignal, waitForExit } from './process.ts';
 
 export const ACCEL_ENV = 'CORRAL_QEMU_ACCEL';
@@ -63,7 +63,7 @@ export async function chooseAccelerator(options: ChooseOptions): Promise<Acceler
   const hardware = hardwareByPlatform[process.platform];
   if (!hardware) return { accelerator: 'tcg' };
   const { arch } = options.spec.config;
-  if (hostArch() !== arch) return { accelerator: 'tcg', note: `${hardware} cannot run ${arch} guests on this ${os.arch()} host` };
+  if (acceleratableHostArch() !== arch) return { accelerator: 'tcg', note: `${hardware} cannot run ${arch} guests on this ${os.arch()} host` };
   if (hardware === 'kvm') {
     const problem = await kvmDeviceProblem();
     if (problem) return { accelerator: 'tcg', note: problem };

@@ -3,14 +3,14 @@
 import type { Driver, DriverContext, DriverDefinition, DriverSettings, Handshake } from '../sdk/index.ts';
 import { candidateAccelerators, reapOrphanProbes } from './accelerator.ts';
 import { archProfiles } from './argv.ts';
-import { findOnPath, hostArch, installHint } from './host.ts';
+import { acceleratableHostArch, findOnPath, installHint } from './host.ts';
 import { QemuDriver } from './vm.ts';
 
 export const DRIVER_VERSION = '0.1.0';
 
 async function availability(): Promise<Handshake['available']> {
   if (process.platform === 'win32') return { ok: false, reason: 'the qemu driver cannot start VMs on Windows yet' };
-  const emulator = archProfiles[hostArch() ?? 'x86_64']?.binary ?? 'qemu-system-x86_64';
+  const emulator = archProfiles[acceleratableHostArch() ?? 'x86_64']?.binary ?? 'qemu-system-x86_64';
   for (const binary of [emulator, 'qemu-img']) {
     if (!(await findOnPath(binary))) return { ok: false, reason: `${binary} not found on PATH; ${installHint(binary)}` };
   }

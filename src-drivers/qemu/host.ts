@@ -4,10 +4,8 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError } from '../sdk/index.ts';
-import type { InstanceSpec } from '../sdk/index.ts';
-
-export type GuestArch = InstanceSpec['config']['arch'];
+import { DriverError, guestArchOf } from '../sdk/index.ts';
+import type { GuestArch } from '../sdk/index.ts';
 
 /** Debian package names, for install hints (other platforms: the "qemu" package of the usual package manager). */
 const debianPackages: Record<string, string> = {
@@ -24,14 +22,14 @@ export function installHint(binary: string): string {
   return `install it (Debian/Ubuntu: apt-get install ${pkg === 'qemu-utils' ? pkg : `${pkg} qemu-utils`})`;
 }
 
-/** The guest arch as QEMU names the host, or undefined for a host arch we never accelerate. */
-export function hostArch(): GuestArch | undefined {
-  switch (process.arch) {
-    case 'x64': return 'x86_64';
-    case 'arm64': return 'aarch64';
-    case 'riscv64': return 'riscv64';
-    default: return undefined;
-  }
+// The host arches QEMU has a hardware accelerator for (KVM, HVF, WHPX); on any other host every
+// guest runs under TCG, so there is no "native" arch to accelerate.
+const acceleratable: ReadonlySet<GuestArch> = new Set(['x86_64', 'aarch64', 'riscv64']);
+
+/** This host's guest arch if QEMU can accelerate guests of it, else undefined (TCG only). */
+export function acceleratableHostArch(nodeArch: string = process.arch): GuestArch | undefined {
+  const arch = guestArchOf(nodeArch);
+  return arch && acceleratable.has(arch) ? arch : undefined;
 }
 
 /** Looks `name` up on PATH at call time (PATH may change between calls, e.g. in tests). */

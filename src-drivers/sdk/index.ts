@@ -7,3 +7,4 @@ export * from './rpc.ts';
 export * from './serve.ts';
 export * from './serial-console.ts';
 export * from './kit/index.ts';
+export * from './host-arch.ts';

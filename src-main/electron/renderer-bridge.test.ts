@@ -1,6 +1,6 @@
 // The Electron path without Electron: the real renderer build, the real preload bundle and the
 // real IPC router over a real Engine, in Debian's Chromium, with only Electron itself faked
-// (testing-bridge.ts says how).
+// (test-support/bridge.ts says how).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -14,12 +14,12 @@ import { engineApi } from '../engine-api/engine-api.ts';
 import { launchChromium } from '../../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../../e2e/ui/renderer-build.ts';
 import { repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
-import { packExampleBundle } from '../core/drivers/bundles/testing.ts';
+import { packExampleBundle } from '../core/drivers/bundles/test-support/bundles.ts';
 import { dropFile } from '../../e2e/ui/drop.ts';
 import { createIpcRouter } from './router.ts';
 import type { IpcRouter } from './router.ts';
 import { appEntryUrl } from './security.ts';
-import { asAppUrl, bridgedOrigin as origin, bridgedPage, buildPreload } from './testing-bridge.ts';
+import { asAppUrl, bridgedOrigin as origin, bridgedPage, buildPreload } from './test-support/bridge.ts';
 
 function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });

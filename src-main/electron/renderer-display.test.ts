@@ -1,6 +1,6 @@
 // The embedded display in the Electron window, without Electron: the real renderer build, the
 // real preload bundle and the real IPC router over a real Engine with a real QEMU test guest
-// (`video.display: vnc`), in Debian's Chromium (testing-bridge.ts fakes only Electron). The
+// (`video.display: vnc`), in Debian's Chromium (test-support/bridge.ts fakes only Electron). The
 // display tab picks the bridge transport: noVNC's RFB goes through the preload and main's
 // relay to QEMU's VNC port and paints the guest's screen, while the page opens no socket and
 // makes no request beyond its own files (its CSP allows none). Leaving the tab ends main's
@@ -21,7 +21,7 @@ import { writeGuestTemplate } from '../../e2e/support/guest.ts';
 import { repoRoot, tempDir } from '../../e2e/support/temp.ts';
 import { createIpcRouter } from './router.ts';
 import type { IpcRouter } from './router.ts';
-import { bridgedOrigin, bridgedPage, buildPreload } from './testing-bridge.ts';
+import { bridgedOrigin, bridgedPage, buildPreload } from './test-support/bridge.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const bootTimeout = 120_000;

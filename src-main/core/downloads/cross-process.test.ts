@@ -6,14 +6,14 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Downloader } from './index.ts';
-import { TestServer } from './testing/server.ts';
-import { randomBody, sha256, tempDir } from './testing/temp.ts';
+import { TestServer } from './test-support/server.ts';
+import { randomBody, sha256, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 before(async () => { server = await TestServer.start(); });
 after(async () => { await server.close(); });
 
-const child = fileURLToPath(new URL('./testing/fetch-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('./test-support/fetch-child.ts', import.meta.url));
 
 test('two processes fetching one URL at once: one transfer, both get the file', async () => {
   const cache = await tempDir();

@@ -4,8 +4,8 @@ import fs from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 import { Downloader, type DownloadProgress } from './index.ts';
-import { TestServer } from './testing/server.ts';
-import { randomBody, sha256, tempDir } from './testing/temp.ts';
+import { TestServer } from './test-support/server.ts';
+import { randomBody, sha256, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 before(async () => { server = await TestServer.start(); });

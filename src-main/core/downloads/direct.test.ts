@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { BodySink } from './body.ts';
 import { directRequest, type DirectOptions } from './direct.ts';
 import { IdleTimeoutError, TruncatedError } from './failures.ts';
-import { randomBody, tempDir } from './testing/temp.ts';
+import { randomBody, tempDir } from './test-support/temp.ts';
 
 /** Collects a body through small rooms, refusing more now and then (backpressure). */
 class MemorySink implements BodySink {

@@ -2,8 +2,17 @@
 // request (`Connection: close`), redirects followed. It exists for speed. The socket is
 // opened with `onread`, so the kernel (or TLS) writes the body straight into the download's
 // slot, up to a whole slot per read, with no Buffer per chunk, no parser copy and no stream
-// machinery; undici's body stream costs a copy into its WebAssembly parser and a JS callback
-// per 64 KiB read, which on loopback takes the core the hash needs. Proxies stay with undici.
+// machinery; undici reads into a fresh Buffer per read (64 KiB), copies it into its WebAssembly
+// parser, and hands the body on as a view of that Buffer for the ring to copy, a JS callback
+// per read: on loopback that takes the core the hash needs. Proxies stay with undici.
+// Measured, not assumed (issue #11): undici's low-level dispatch API, a handler appending each
+// onResponseData chunk to the same ring (bench/undici-dispatch.ts, no Readable stream), reached
+// 0.50x and 0.46x this transport's throughput in two runs of
+// `node_modules/.bin/node bench/download.bench.ts` (each the median of 5 interleaved 1 GiB
+// pairs, order alternating; per pass 0.50 0.50 0.36 0.51 0.52 and 0.36 0.54 0.47 0.40 0.46;
+// 155 vs 306 and 113 vs 255 MiB/s) on the 2-core build machine, loaded by other test runs.
+// A separate set of 4 pairs, with and without the redirect interceptor, gave 0.34 to 0.49x.
+// Far from the 0.9x that would justify a swap, so this client stays; the bench prints the ratio.
 import net from 'node:net';
 import tls from 'node:tls';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';

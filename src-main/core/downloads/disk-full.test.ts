@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { Downloader, listCache } from './index.ts';
-import { TestServer } from './testing/server.ts';
-import { leftovers, randomBody, tempDir } from './testing/temp.ts';
+import { TestServer } from './test-support/server.ts';
+import { leftovers, randomBody, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 before(async () => { server = await TestServer.start(); });

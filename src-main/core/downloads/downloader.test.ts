@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { Downloader, listCache, pruneCache, type DownloadProgress } from './index.ts';
-import { TestServer } from './testing/server.ts';
-import { leftovers, randomBody, sha256, sha512, tempDir } from './testing/temp.ts';
+import { TestServer } from './test-support/server.ts';
+import { leftovers, randomBody, sha256, sha512, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 before(async () => { server = await TestServer.start(); });

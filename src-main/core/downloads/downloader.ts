@@ -31,6 +31,8 @@ export interface DownloaderOptions {
   lockPollMs?: number;
   progressIntervalMs?: number;
   userAgent?: string;
+  /** The HTTP transport; by default chosen from the proxy variables (http.ts). The download bench compares transports. */
+  transport?: Transport;
 }
 
 export interface FetchRequest {
@@ -66,7 +68,7 @@ export class Downloader {
   readonly #layout: CacheLayout;
   readonly #transport: Transport;
   readonly #hashers = new HashWorkerPool();
-  readonly #o: Required<Omit<DownloaderOptions, 'cacheDir'>>;
+  readonly #o: Required<Omit<DownloaderOptions, 'cacheDir' | 'transport'>>;
   readonly #jobs = new Map<string, Job>();
   /** A malformed setting, reported by each fetch rather than by the engine's constructor. */
   readonly #settingError: Error | undefined;
@@ -75,7 +77,7 @@ export class Downloader {
     this.#layout = cacheLayout(options.cacheDir);
     const idle = options.idleTimeoutMs === undefined ? idleSetting() : { ms: options.idleTimeoutMs, error: undefined };
     this.#settingError = idle.error;
-    this.#transport = createTransport();
+    this.#transport = options.transport ?? createTransport();
     this.#o = {
       idleTimeoutMs: options.idleTimeoutMs ?? idle.ms,
       retries: options.retries ?? 5,

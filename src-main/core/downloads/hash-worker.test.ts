@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import { HashWorkerPool } from './hash-worker.ts';
-import { randomBody } from './testing/temp.ts';
+import { randomBody } from './test-support/temp.ts';
 
 test('the worker hashes ranges of the shared buffer in the order posted, and starts over after a digest', async () => {
   const pool = new HashWorkerPool();

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { Downloader } from './index.ts';
-import { TestProxy } from './testing/proxy.ts';
-import { TestServer } from './testing/server.ts';
-import { randomBody, sha256, tempDir } from './testing/temp.ts';
+import { TestProxy } from './test-support/proxy.ts';
+import { TestServer } from './test-support/server.ts';
+import { randomBody, sha256, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 let proxy: TestProxy;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { Downloader, listCache, type DownloadProgress } from './index.ts';
-import { TestServer } from './testing/server.ts';
-import { randomBody, sha256, tempDir } from './testing/temp.ts';
+import { TestServer } from './test-support/server.ts';
+import { randomBody, sha256, tempDir } from './test-support/temp.ts';
 
 let server: TestServer;
 before(async () => { server = await TestServer.start(); });

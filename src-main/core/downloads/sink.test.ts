@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { HashWorkerPool } from './hash-worker.ts';
 import { PartialWriter, type WriterOptions } from './sink.ts';
-import { randomBody, tempDir } from './testing/temp.ts';
+import { randomBody, tempDir } from './test-support/temp.ts';
 
 const hashers = new HashWorkerPool();
 after(() => hashers.close());

@@ -1,7 +1,6 @@
 // An instance's config: Lima's lima.yaml schema, the subset Corral runs today. Parsing turns
 // YAML into a typed config or a DriverError naming the field (and line) that is wrong; fields
 // Corral does not use yet are reported as warnings, never dropped silently.
-import os from 'node:os';
 import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 import { z } from 'zod';
@@ -215,11 +214,6 @@ export function salvageConfig(raw: unknown): LimaConfig {
     if (key !== 'images' && fields[key] !== undefined && schema.safeParse(fields[key]).success) kept[key] = fields[key];
   }
   return { ...(kept as Partial<LimaConfig>), images: [] }; // each kept value passed its field's schema
-}
-
-export function hostArch(): Arch {
-  const map: Record<string, Arch> = { x64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64', arm: 'armv7l', s390x: 's390x', ppc64: 'ppc64le' };
-  return map[os.arch()] ?? 'x86_64';
 }
 
 /** Lima's defaults, applied when the config leaves a field out. */

@@ -1,6 +1,7 @@
 // A stored config with Lima's defaults filled in: the numbers the UI shows and the driver gets.
 import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
-import { configDefaults, hostArch } from './config.ts';
+import { hostArch } from '../../../src-drivers/sdk/host-arch.ts';
+import { configDefaults } from './config.ts';
 import type { Arch, LimaConfig } from './config.ts';
 import { parseSize } from './sizes.ts';
 

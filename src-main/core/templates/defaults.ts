@@ -4,7 +4,8 @@
 // assets/templates/_defaults.yaml, facts taken from Lima's pkg/limayaml/containerd.yaml.
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { configDefaults, hostArch, limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
+import { hostArch } from '../../../src-drivers/sdk/host-arch.ts';
+import { configDefaults, limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
 import { cloneValue, isYamlMap } from './values.ts';
 import type { YamlMap } from './values.ts';
 

@@ -12,7 +12,7 @@ import { installBundle, listInstalled, removeBundle, setEnabled } from './instal
 import type { InstallOptions } from './install.ts';
 import { rawPublicKey } from './keys.ts';
 import { packBundle } from './pack.ts';
-import { craftBundle, draftManifest, writeBundleDir } from './testing.ts';
+import { craftBundle, draftManifest, writeBundleDir } from './test-support/bundles.ts';
 import { sha256 } from './pack.ts';
 import { readTarGz } from './tar.ts';
 

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { tempDir, writeTemplate } from '../../../../e2e/support/temp.ts';
 import { Engine } from '../../engine.ts';
 import { sha256 } from './pack.ts';
-import { craftBundle, draftManifest, packExampleBundle } from './testing.ts';
+import { craftBundle, draftManifest, packExampleBundle } from './test-support/bundles.ts';
 
 let root: string;
 let bundle: string;

@@ -4,6 +4,7 @@
 // runner decides from the results whether a check runs at all.
 import path from 'node:path';
 import type { Handshake, InspectResult, InstanceSpec, DriverEvent, DriverRpc, StartResult } from '../../../../src-drivers/sdk/protocol.ts';
+import { hostArch } from '../../../../src-drivers/sdk/host-arch.ts';
 import { wrapLink } from '../../../../src-drivers/sdk/rpc.ts';
 import type { Remote } from '../../../../src-drivers/sdk/rpc.ts';
 import type { DriverEntry, DriverHost } from '../host.ts';
@@ -27,12 +28,6 @@ export function conformancePaths(workDir: string): EntryPaths & { logs: string }
     driverCache: (driver) => path.join(workDir, 'cache', driver),
     logs: path.join(workDir, 'logs'),
   };
-}
-
-const archOf: Partial<Record<string, InstanceSpec['config']['arch']>> = { x64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64', s390x: 's390x', ppc64: 'ppc64le', arm: 'armv7l' };
-
-export function hostArch(): InstanceSpec['config']['arch'] {
-  return archOf[process.arch] ?? 'x86_64';
 }
 
 export function defaultCmdline(arch: InstanceSpec['config']['arch']): string {

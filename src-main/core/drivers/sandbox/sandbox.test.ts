@@ -18,7 +18,7 @@ import { installBundle } from '../bundles/install.ts';
 import type { InstalledDriver } from '../bundles/install.ts';
 import type { Permissions } from '../bundles/manifest.ts';
 import { packBundle } from '../bundles/pack.ts';
-import { writeBundleDir } from '../bundles/testing.ts';
+import { writeBundleDir } from '../bundles/test-support/bundles.ts';
 import { DriverHost } from '../host.ts';
 import { forkDriverProcess } from '../process.ts';
 import { DriverRegistry } from '../registry.ts';

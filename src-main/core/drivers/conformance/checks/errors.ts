@@ -2,11 +2,12 @@
 // for a capability the driver lacks), and, last, that every refusal seen during the run was a
 // DriverError with a code rather than a plain Error.
 import path from 'node:path';
+import { hostArch } from '../../../../../src-drivers/sdk/host-arch.ts';
 import type { InstanceSpec } from '../../../../../src-drivers/sdk/protocol.ts';
 import { plainErrorHint } from '../calls.ts';
 import type { ConformanceCheck } from '../check.ts';
 import { CheckFailure } from '../runner.ts';
-import { defaultCmdline, hostArch } from '../state.ts';
+import { defaultCmdline } from '../state.ts';
 
 export const validateMissingFile: ConformanceCheck = {
   group: 'errors', name: 'validate-missing-file', title: 'validate() of a missing kernel file: INVALID_CONFIG naming the field', timeoutMs: (t) => t.call,

@@ -11,11 +11,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { bridgeChannels } from '../api/bridge.ts';
-import { serveAppRequest } from './app-files.ts';
-import type { IpcRouter, RendererContents } from './router.ts';
+import { bridgeChannels } from '../../api/bridge.ts';
+import { serveAppRequest } from '../app-files.ts';
+import type { IpcRouter, RendererContents } from '../router.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 // localhost: a potentially trustworthy origin, like the secure corral-app scheme (COOP applies).
 export const bridgedOrigin = 'http://localhost:9';

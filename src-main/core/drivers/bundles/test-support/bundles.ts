@@ -3,11 +3,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { PROTOCOL_VERSION } from '../../../../src-drivers/sdk/protocol.ts';
-import type { Manifest } from './manifest.ts';
-import { packBundle, sha256 } from './pack.ts';
-import { writeTarGz } from './tar.ts';
-import type { TarEntry } from './tar.ts';
+import { PROTOCOL_VERSION } from '../../../../../src-drivers/sdk/protocol.ts';
+import type { Manifest } from '../manifest.ts';
+import { packBundle, sha256 } from '../pack.ts';
+import { writeTarGz } from '../tar.ts';
+import type { TarEntry } from '../tar.ts';
 
 export type ManifestDraft = Omit<Manifest, 'files'> & { files?: Record<string, string> };
 
@@ -57,7 +57,7 @@ export async function craftBundle(file: string, options: { files?: Record<string
  * party would ship it; `version` overrides the manifest's to make upgrades.
  */
 export async function packExampleBundle(workDir: string, options: { version?: string } = {}): Promise<string> {
-  const repo = path.resolve(import.meta.dirname, '../../../..');
+  const repo = path.resolve(import.meta.dirname, '../../../../..');
   const out = path.join(workDir, `example-${options.version ?? 'default'}`);
   await build({ entryPoints: [path.join(repo, 'src-drivers/example/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: path.join(out, 'main.mjs'), logLevel: 'silent' });
   const manifest = JSON.parse(await fs.readFile(path.join(repo, 'src-drivers/example/manifest.json'), 'utf8')) as Record<string, unknown>;
