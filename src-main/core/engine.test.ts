@@ -380,6 +380,8 @@ describe('engine with a scripted driver', () => {
     const states = statesOf(engine, 'slow-elsewhere');
     const starting = nextStatus(engine, 'slow-elsewhere', 'Starting');
     const child = fork(path.join(repoRoot, 'e2e', 'fixtures', 'scripted-start.ts'), [engine.paths.home, 'slow-elsewhere'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Listened for at once: the child may finish its start and exit before the checks below end.
+    const exited = once(child, 'exit');
     try {
       await starting; // seen through the other process's lock record, with its start still blocked
       const running = nextStatus(engine, 'slow-elsewhere', 'Running');
@@ -387,8 +389,7 @@ describe('engine with a scripted driver', () => {
       await running;
       assert.deepEqual(states, ['Starting', 'Running']);
     } finally {
-      const exited = once(child, 'exit');
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     }
     await engine.delete('slow-elsewhere', { force: true });
