@@ -3,10 +3,21 @@
 // view says the driver is restarting and when it retries, then attaches again by itself, and
 // typing reaches the guest as before. The console fixture driver stands in for a guest.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeTemplate } from '../support/temp.ts';
+import type { Page } from 'playwright-core';
+import { repoRoot, writeTemplate } from '../support/temp.ts';
 import { consoleDriver, openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
+
+const resultsDir = path.join(repoRoot, 'test-results');
+
+/** Keeps what the user saw, for a person to look at (test-results/ is listed by .ci/run). */
+async function keepScreenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(resultsDir, { recursive: true });
+  await page.screenshot({ path: path.join(resultsDir, name) });
+}
 
 describe('console view: driver restarts', () => {
   let shell: ScriptedShell;
@@ -37,6 +48,14 @@ describe('console view: driver restarts', () => {
     assert.equal(host.nextStartDelayMs, 1000);
     await host.kill();
     await shows(status, /The driver is restarting; retrying in [12] s/);
+    await keepScreenshot(page, 'console-driver-restarting.png');
+    await shows(status, 'Serial console attached', 20_000);
+    // Once more, dark and narrow (the next wait is 2 s): the message still reads.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await host.kill();
+    await shows(status, /The driver is restarting; retrying in [1-2] s/);
+    await keepScreenshot(page, 'console-driver-restarting-dark-390.png');
     await shows(status, 'Serial console attached', 20_000);
     await page.getByTestId('terminal').click();
     await page.keyboard.type('echo back-$((6*7))\n');

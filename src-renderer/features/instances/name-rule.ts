@@ -8,7 +8,8 @@ const pattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export function nameProblem(name: string): string | undefined {
   if (name.length === 0) return 'the name is empty';
   if (name.length > 63) return 'the name is longer than 63 characters';
-  if (name === '.' || name.includes('..')) return "the name may not contain '..'";
+  if (name === '.' || name === '..') return `"${name}" names a folder, not an instance; start the name with a letter or digit`;
+  if (name.includes('..')) return "the name may not contain '..'";
   if (!pattern.test(name)) return 'use letters, digits, "-", "_" and "." only, starting with a letter or digit';
   return undefined;
 }
