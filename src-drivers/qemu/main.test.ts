@@ -25,7 +25,9 @@ interface DriverProcess {
 /** Forks main.ts the way the engine does and configures it. TCG via the env override: no probe. */
 async function startDriver(cacheDir: string): Promise<DriverProcess> {
   const child = fork(entry, [], { serialization: 'advanced', env: { ...process.env, [ACCEL_ENV]: 'tcg' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const link = createLink((frame) => { child.send(frame); }, (deliver) => {
+  // As the engine's link does: nothing is sent to a driver that is gone (this test kills one
+  // mid-run), and a send racing its death reports to the callback, not as an uncaught error.
+  const link = createLink((frame) => { if (child.connected) child.send(frame, () => undefined); }, (deliver) => {
     child.on('message', deliver);
     return () => child.off('message', deliver);
   });
