@@ -5,29 +5,14 @@
 // engine's answers has that console ended, its socket and other consoles untouched.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot, tempDir, writeTemplate } from './support/temp.ts';
+import { request } from './support/raw-http.ts';
 import { openRawSocket } from './support/ws-raw.ts';
 import { Engine } from '../src-main/core/engine.ts';
 import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
-
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
-
-/** A raw request: the path goes out exactly as written (no URL normalisation). */
-function request(port: number, rawPath: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 describe('corral serve: redirect and upload limits', () => {
   let root: string;

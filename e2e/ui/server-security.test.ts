@@ -2,30 +2,15 @@
 // Engine and the scripted driver: token, Origin, Host and path checks, and typed errors.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { fixtureDriver, tempDir, writeTemplate } from '../support/temp.ts';
+import { request } from '../support/raw-http.ts';
 import { Engine } from '../../src-main/core/engine.ts';
 import type { ServerMessage } from '../../src-main/api/contract.ts';
 import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
-
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
-
-/** A raw request: the path goes out exactly as written (no URL normalisation). */
-function request(port: number, rawPath: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 /** Opens a WebSocket and settles with 'open' or the HTTP status of the refusal. */
 function connect(port: number, headers: Record<string, string>): Promise<{ status: number | 'open'; socket: WebSocket }> {
