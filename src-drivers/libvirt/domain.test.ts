@@ -90,3 +90,11 @@ test('domain names: readable, unique by UUID; a console= given by the user is ke
   assert.equal(domainName('日本', identity.uuid), 'corral-instance-0f1e2d3c');
   assert.equal(kernelCmdline('console=hvc0 quiet', 'ttyS0', true), 'console=hvc0 quiet');
 });
+
+test('the NIC carries the MAC the engine chose (the cidata\'s network-config matches it), and none is made up without one', () => {
+  const s = spec({ network: { macAddress: '52:55:55:ab:cd:ef' } });
+  const nic = child(parseXml(domainXml(s, instancePaths(s), options)), 'devices', 'interface');
+  assert.deepEqual(child(nic, 'mac')?.attributes, { address: '52:55:55:ab:cd:ef' });
+  const plain = spec();
+  assert.equal(child(parseXml(domainXml(plain, instancePaths(plain), options)), 'devices', 'interface', 'mac'), undefined);
+});

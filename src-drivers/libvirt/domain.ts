@@ -127,7 +127,10 @@ export function domainXml(spec: InstanceSpec, paths: InstancePaths, options: Dom
     // No USB controller: nothing here needs one, and q35 would add one by default.
     el('controller', { type: 'usb', model: 'none' }),
     // User-mode networking: no host bridge or firewall rules needed, the same as the QEMU driver.
-    el('interface', { type: 'user' }, el('model', { type: 'virtio' }), el('rom', { enabled: 'no' })),
+    // The MAC the engine chose, so the cidata's network-config (matched by MAC) finds this NIC.
+    el('interface', { type: 'user' },
+      ...(config.network ? [el('mac', { address: config.network.macAddress })] : []),
+      el('model', { type: 'virtio' }), el('rom', { enabled: 'no' })),
     // The serial port on a unix socket in the runtime folder (the driver connects to type into it),
     // logged by libvirt (virtlogd) to serial.log, which the driver follows for output.
     el('serial', { type: 'unix' },

@@ -110,7 +110,7 @@ describe('libvirt driver (real libvirt)', () => {
     const hello = await driver.hello();
     assert.equal(hello.name, 'libvirt');
     assert.deepEqual(hello.available, { ok: true });
-    assert.deepEqual(hello.capabilities, { pause: true, snapshots: true, display: ['vnc'], console: ['serial'], imageFormats: ['qcow2', 'raw'], accelerators: ['tcg'] });
+    assert.deepEqual(hello.capabilities, { pause: true, snapshots: true, display: ['vnc'], console: ['serial'], imageFormats: ['qcow2', 'raw'], accelerators: ['tcg'], ssh: false });
   });
 
   it('says why it is unavailable when libvirt does not answer, naming the setup script', async () => {
@@ -137,6 +137,10 @@ describe('libvirt driver (real libvirt)', () => {
     });
     await assert.rejects(driver.validate({ ...spec, config: { ...spec.config, arch: 's390x' } }), rejectsWith('INVALID_CONFIG', /s390x/));
     await assert.rejects(driver.validate({ ...spec, runtimeDir: `/tmp/${'x'.repeat(120)}` }), rejectsWith('INVALID_CONFIG', /socket path/));
+    // It declares no ssh: a spec asking for the SSH forward anyway is refused, not silently booted without it.
+    const withSsh = { ...spec, config: { ...spec.config, network: { macAddress: '52:55:55:12:34:56', sshLocalPort: 2222 } } };
+    await assert.rejects(driver.validate(withSsh), rejectsWith('UNSUPPORTED', /cannot forward 127\.0\.0\.1:2222 .*passt/));
+    await driver.validate({ ...spec, config: { ...spec.config, network: { macAddress: '52:55:55:12:34:56' } } });
   });
 
   it('creates a qcow2 overlay on the base image through libvirt, idempotently', async () => {

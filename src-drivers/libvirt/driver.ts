@@ -95,6 +95,7 @@ export const libvirtDriver: DriverDefinition = {
         console: ['serial'],
         imageFormats: ['qcow2', 'raw'],
         accelerators: [acceleratorOf(settings?.type ?? 'qemu')],
+        ssh: false, // see noSshReason in validate.ts
       },
       available: settings ? await availability(settings.virsh) : { ok: false, reason: problem ?? 'invalid settings' },
     };

@@ -14,6 +14,13 @@ export interface ValidateOptions {
   localFiles: boolean;
 }
 
+/**
+ * Why capabilities.ssh is false. libvirt forwards a port to a user-mode NIC only through the
+ * passt backend (<backend type='passt'/> with <portForward>, libvirt 9.0+), which needs the
+ * passt program; the SLIRP backend this driver uses (it needs nothing else) cannot.
+ */
+export const noSshReason = 'libvirt forwards ports to a user-mode network only with the passt backend, which this driver does not use; use the qemu driver for SSH, or the serial console';
+
 /** Checks the config, the files it names and what libvirt can emulate; throws the first problem found. */
 export async function validateSpec(spec: InstanceSpec, options: ValidateOptions): Promise<void> {
   const { config } = spec;
@@ -26,6 +33,9 @@ export async function validateSpec(spec: InstanceSpec, options: ValidateOptions)
   }
   if (config.display === 'vnc' && !profile.pcLike) {
     throw invalid('video.display', `display "vnc" is supported for x86_64 guests only so far; use "none" for ${config.arch} (the serial console works)`);
+  }
+  if (config.network?.sshLocalPort !== undefined) {
+    throw new DriverError('UNSUPPORTED', `the libvirt driver cannot forward 127.0.0.1:${config.network.sshLocalPort} to the guest's SSH port: ${noSshReason}`, { capability: 'ssh', field: 'ssh.localPort' });
   }
   checkMemory(config.memoryBytes);
   checkSocketPaths([instancePaths(spec).serialSocket]);

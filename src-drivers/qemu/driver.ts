@@ -31,6 +31,7 @@ export const qemuDriver: DriverDefinition = {
         console: ['serial'],
         imageFormats: ['qcow2', 'raw'],
         accelerators: candidateAccelerators(),
+        ssh: true, // argv.ts: hostfwd from 127.0.0.1:sshLocalPort to the guest's port 22
       },
       available: await availability(),
     };

@@ -19,7 +19,10 @@
 import { z } from 'zod';
 import type { StreamHub } from './streams.ts';
 
-/** Bumped on any incompatible change to the types or methods below. */
+/**
+ * Bumped on any incompatible change to the types or methods below. A capability added later
+ * is not one: it defaults to "not offered" when a driver leaves it out (GUIDE.md, "Protocol versions").
+ */
 export const PROTOCOL_VERSION = 1;
 
 // --- What a driver author writes ----------------------------------------------------------
@@ -106,12 +109,15 @@ export interface StopOptions {
   timeoutMs: number;
 }
 
-/** The handshake as the driver describes itself; serveDriver() adds the protocol version. */
-export type DriverDescription = Omit<Handshake, 'protocol'>;
+/**
+ * The handshake as the driver describes itself; serveDriver() adds the protocol version.
+ * Capabilities added within v1 (ssh) may be left out: they then mean "not offered".
+ */
+export type DriverDescription = Omit<HandshakeSent, 'protocol'>;
 
 /** The handshake on the wire: DriverDefinition as the engine calls it, before configure(). */
 export interface UnconfiguredDriver {
-  hello(): Promise<Handshake>;
+  hello(): Promise<HandshakeSent>;
   configure(settings: DriverSettings): Promise<void>;
 }
 
@@ -128,8 +134,17 @@ export const capabilitiesSchema = z.object({
   imageFormats: z.array(z.string()),
   /** Accelerators this driver may use on this host, best first, e.g. ['kvm', 'tcg']. */
   accelerators: z.array(z.string()),
+  /**
+   * Forwards 127.0.0.1:spec.config.network.sshLocalPort to the guest's port 22, so Corral offers
+   * SSH (`corral shell`, ssh-config, the Terminal). Added within protocol v1: a driver that
+   * predates it sends nothing and is read as false (see GUIDE.md, "Protocol versions").
+   */
+  ssh: z.boolean().default(false),
 });
+/** The capabilities as the engine reads them: every one present. */
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
+/** The capabilities as a driver sends them: the ones added within v1 optional. */
+export type DeclaredCapabilities = z.input<typeof capabilitiesSchema>;
 
 export const handshakeSchema = z.object({
   protocol: z.number().int(),
@@ -145,7 +160,10 @@ export const handshakeSchema = z.object({
     z.object({ ok: z.literal(false), reason: z.string() }),
   ]),
 });
+/** The handshake as the engine reads it (parsed: defaults filled in). */
 export type Handshake = z.infer<typeof handshakeSchema>;
+/** The handshake as a driver sends it. */
+export type HandshakeSent = z.input<typeof handshakeSchema>;
 
 /** Given once per driver process by the engine. */
 export const driverSettingsSchema = z.object({
@@ -309,7 +327,7 @@ export const gatedMethods = {
 export type GatedMethod = keyof typeof gatedMethods;
 
 /** Whether the driver declares `capability` (a list capability counts when it is not empty). */
-export function declares(capabilities: Capabilities, capability: keyof Capabilities): boolean {
+export function declares(capabilities: DeclaredCapabilities, capability: keyof Capabilities): boolean {
   const value = capabilities[capability];
   return Array.isArray(value) ? value.length > 0 : value === true;
 }

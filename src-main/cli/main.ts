@@ -107,6 +107,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       const name = need(positionals, 'name');
       const stopShowing = showProgress(engine, name);
       const result = await engine.start(name).finally(stopShowing);
+      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
     }
     case 'stop':

@@ -15,6 +15,9 @@ export const shellUsage = `  shell NAME [--workdir DIR] [-- CMD ...]  a login sh
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
 export async function sshTarget(engine: Engine, name: string): Promise<SshTarget> {
   const instance = await engine.inspect(name);
+  if (!(await engine.capabilitiesOf(instance.vmType)).ssh) {
+    throw new DriverError('UNSUPPORTED', `driver ${instance.vmType} offers no SSH into its guests (capabilities.ssh is false); use the serial console: corral console ${name}`, { capability: 'ssh', driver: instance.vmType });
+  }
   if (instance.state !== 'Running') {
     throw new DriverError('INVALID_STATE', `instance "${name}" is ${instance.state}; start it first: corral start ${name}`, { state: instance.state });
   }

@@ -12,6 +12,7 @@ import { alive } from '../../e2e/support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
 import type { DriverHost } from './drivers/host.ts';
+import type { InstanceSpec } from '../../src-drivers/sdk/protocol.ts';
 
 const drivers = [
   { name: 'scripted', entry: fixtureDriver('scripted-driver.ts') },
@@ -393,6 +394,32 @@ describe('engine with a scripted driver', () => {
       await exited;
     }
     await engine.delete('slow-elsewhere', { force: true });
+  });
+
+  it('treats a v1 driver that predates the ssh capability as offering none: no port asked for, none offered', async () => {
+    assert.equal((await engine.capabilitiesOf('scripted')).ssh, false, 'the scripted driver sends no ssh capability');
+    const dir = path.join(root, 'fixed-port');
+    await fs.mkdir(dir);
+    const fixed = await writeTemplate(dir, { vmType: 'scripted', ssh: { localPort: 2222 } });
+    await engine.create('no-ssh', { template: fixed });
+    const specs: InstanceSpec[] = [];
+    const host = engine.drivers.host('scripted');
+    const call = host.call.bind(host);
+    host.call = ((method: string, ...args: unknown[]) => {
+      if (method === 'start') specs.push(args[0] as InstanceSpec);
+      return (call as (method: string, ...rest: unknown[]) => Promise<unknown>)(method, ...args);
+    }) as DriverHost['call'];
+    try {
+      const started = await engine.start('no-ssh');
+      assert.deepEqual(started.warnings, ['field "ssh.localPort" (2222) is not used: driver scripted offers no SSH into its guests; use the serial console']);
+    } finally {
+      delete (host as Partial<Pick<DriverHost, 'call'>>).call;
+    }
+    const network = specs[0]?.config.network;
+    assert.match(network?.macAddress ?? '', /^52:55:55:/, 'the NIC still gets its MAC');
+    assert.equal(network?.sshLocalPort, undefined, 'no port to forward');
+    assert.equal((await engine.inspect('no-ssh')).ssh, undefined, 'no SSH endpoint is offered');
+    await engine.delete('no-ssh', { force: true });
   });
 
   it('refuses a driver speaking another protocol version, naming both', async () => {

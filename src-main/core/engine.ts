@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
-import type { DisplayInfo, InstanceSpec, Snapshot, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
+import type { Capabilities, DisplayInfo, InstanceSpec, Snapshot, StartResult, VmState } from '../../src-drivers/sdk/protocol.ts';
 import { EventBus } from './events.ts';
 import type { EngineEvent } from './events.ts';
 import { DriverRegistry, builtinDrivers } from './drivers/registry.ts';
@@ -339,14 +339,15 @@ export class Engine {
     return checkHostFit(effective, await hostCapacity(), { cpus: asked.cpus !== undefined, memory: asked.memory !== undefined });
   }
 
-  async start(name: string): Promise<StartResult> {
+  async start(name: string): Promise<StartResult & { warnings: string[] }> {
     const result = await this.#operate(name, 'start', async ({ config, host, state }) => {
       if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
       this.#status.announce(name, 'Starting');
       const artifacts = await this.#inReachOf(host, await this.#fetchArtifacts(name, config));
       const dir = this.store.dir(name);
       const spec = this.#spec(name, config, artifacts);
-      const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: this.paths.home });
+      const { capabilities } = await host.handshake();
+      const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: this.paths.home, driver: { name: host.name, ssh: capabilities.ssh } });
       for (const message of bootstrap.warnings) this.events.emit({ type: 'driver-log', driver: effectiveConfig(config).vmType, level: 'warn', message });
       spec.config.cidata = bootstrap.cidata;
       spec.config.network = bootstrap.network;
@@ -354,7 +355,7 @@ export class Engine {
         await host.call('create', spec);
         await markDiskCreated(dir);
       }
-      return host.call('start', spec);
+      return { ...(await host.call('start', spec)), warnings: bootstrap.warnings };
     });
     this.#status.announce(name, 'Running');
     return result;
@@ -543,7 +544,7 @@ export class Engine {
   }
 
   /** Stops the instance if it runs (gracefully unless `force`), then starts it. */
-  async restart(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<StartResult> {
+  async restart(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<StartResult & { warnings: string[] }> {
     if ((await this.inspect(name)).state !== 'Stopped') await this.stop(name, options);
     return this.start(name);
   }
@@ -631,6 +632,11 @@ export class Engine {
         throw error;
       }
     });
+  }
+
+  /** What driver `name` offers, from its handshake (the front ends offer only that). */
+  async capabilitiesOf(name: string): Promise<Capabilities> {
+    return (await (await this.#driver(name)).handshake()).capabilities;
   }
 
   async #requireCapability(host: DriverHost, capability: 'pause' | 'snapshots'): Promise<void> {

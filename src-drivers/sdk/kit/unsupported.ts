@@ -4,7 +4,7 @@
 // caught at configure(), not at the first call.
 import { DriverError } from '../errors.ts';
 import { declares, driverMethodNames, gatedMethods } from '../protocol.ts';
-import type { Capabilities, Driver, DriverDescription, GatedMethod } from '../protocol.ts';
+import type { Capabilities, DeclaredCapabilities, Driver, DriverDescription, GatedMethod } from '../protocol.ts';
 
 /** What a driver writes: every method no capability gates, and the gated ones it offers. */
 export type DriverMethods = Omit<Driver, GatedMethod> & Partial<Pick<Driver, GatedMethod>>;
@@ -30,8 +30,8 @@ export function answerUnsupported(description: Pick<DriverDescription, 'name' | 
   return Object.fromEntries(entries) as unknown as Driver;
 }
 
-function refusal(driver: string, capability: keyof Capabilities, capabilities: Capabilities): AnyMethod {
+function refusal(driver: string, capability: keyof Capabilities, capabilities: DeclaredCapabilities): AnyMethod {
   return async () => {
-    throw new DriverError('UNSUPPORTED', `the ${driver} driver does not offer ${capability} (capabilities.${capability} is ${JSON.stringify(capabilities[capability])})`, { capability });
+    throw new DriverError('UNSUPPORTED', `the ${driver} driver does not offer ${capability} (capabilities.${capability} is ${JSON.stringify(capabilities[capability] ?? false)})`, { capability });
   };
 }

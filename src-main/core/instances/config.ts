@@ -47,7 +47,9 @@ export const limaConfigSchema = z.object({
   }).optional(),
   ssh: z.object({
     /** 0 or unset: a free loopback port is chosen at each start. */
-    localPort: z.number().int().min(0).max(65535).optional(),
+    localPort: z.number().int().min(0).max(65535)
+      .refine((port) => port === 0 || port >= 1024, 'ports below 1024 are privileged on the host; use 1024 to 65535, or 0 to choose a free one at each start')
+      .optional(),
     loadDotSSHPubKeys: z.boolean().optional(),
   }).optional(),
 });

@@ -50,12 +50,26 @@ export function randomMacAddress(): string {
  * ssh.localPort already in use is refused here, with the field named, before QEMU would fail on it.
  */
 export async function prepareEndpoint(dir: string, options: { localPort?: number | undefined; user: string }): Promise<Required<GuestEndpoint>> {
-  const previous = await readEndpoint(dir);
-  const macAddress = previous?.macAddress ?? randomMacAddress();
+  const macAddress = await keptMacAddress(dir);
   const port = options.localPort ? await checkFreePort(options.localPort) : await freeLoopbackPort();
   const endpoint = { macAddress, ssh: { host: '127.0.0.1' as const, port, user: options.user } };
-  await writeFileAtomic(path.join(dir, endpointFileName), `${JSON.stringify(endpoint, null, 2)}\n`);
+  await writeEndpoint(dir, endpoint);
   return endpoint;
+}
+
+/** Prepares a start on a driver without the ssh capability: the MAC only, and no SSH endpoint left from an earlier start. */
+export async function prepareEndpointWithoutSsh(dir: string): Promise<GuestEndpoint> {
+  const endpoint = { macAddress: await keptMacAddress(dir) };
+  await writeEndpoint(dir, endpoint);
+  return endpoint;
+}
+
+async function keptMacAddress(dir: string): Promise<string> {
+  return (await readEndpoint(dir))?.macAddress ?? randomMacAddress();
+}
+
+async function writeEndpoint(dir: string, endpoint: GuestEndpoint): Promise<void> {
+  await writeFileAtomic(path.join(dir, endpointFileName), `${JSON.stringify(endpoint, null, 2)}\n`);
 }
 
 /** A port the kernel says is free on 127.0.0.1 right now. */
