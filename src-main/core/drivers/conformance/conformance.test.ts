@@ -61,8 +61,9 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
       'handshake/configure', 'handshake/configure-twice', 'handshake/engine', 'console/close-unknown', 'lifecycle/validate',
       'lifecycle/create', 'lifecycle/create-relocatable', 'lifecycle/create-idempotent', 'lifecycle/start', 'lifecycle/inspect-running',
       'errors/unsupported', 'console/open', 'console/shell', 'console/close', 'lifecycle/pause', 'lifecycle/stop', 'lifecycle/restart',
-      'lifecycle/stop-force', 'lifecycle/delete',
+      'lifecycle/stop-force', 'lifecycle/delete', 'guest-access/ssh-released',
     ]) expect(results, id, 'pass');
+    expect(results, 'guest-access/ssh-undeclared', 'skip', /^the driver offers ssh$/);
     expect(results, 'errors/unsupported', 'pass', /listSnapshots refused/);
   });
 
@@ -86,6 +87,10 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
     expect(results, 'crash/reattach-console', 'not-run', /^not run \(needs crash\/reattach\)$/);
   });
 
+  test('declares ssh but forwards no port', () => {
+    expect(results, 'guest-access/ssh-forward', 'fail', /nothing accepts connections on 127\.0\.0\.1:\d+ after start\(\) returned \(ECONNREFUSED\); a driver that declares capabilities\.ssh forwards/);
+  });
+
   test('a hung call fails its check at the deadline, and the checks after it still run', () => {
     const resume = results.get('lifecycle/resume');
     expect(results, 'lifecycle/resume', 'fail', /resume\(\) did not finish within 6\.0 s; the kit ended the driver process/);
@@ -94,7 +99,7 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
   });
 
   test('counts add up', () => {
-    assert.deepEqual(report.counts, { pass: 25, fail: 8, skip: 0, 'not-run': 1 });
+    assert.deepEqual(report.counts, { pass: 26, fail: 9, skip: 1, 'not-run': 1 });
   });
 });
 

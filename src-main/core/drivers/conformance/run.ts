@@ -18,6 +18,7 @@ import type { ConformanceCheck } from './check.ts';
 import * as console from './checks/console.ts';
 import * as crash from './checks/crash.ts';
 import * as errors from './checks/errors.ts';
+import * as guestAccess from './checks/guest-access.ts';
 import * as handshake from './checks/handshake.ts';
 import * as lifecycle from './checks/lifecycle.ts';
 import { stageGuest } from './files.ts';
@@ -38,13 +39,13 @@ const order: Array<ConformanceCheck | Interlude> = [
   handshake.engine,
   console.closeUnknown,
   errors.validateMissingFile,
-  lifecycle.validate, errors.validateArch, lifecycle.create, lifecycle.createRelocatable, lifecycle.createIdempotent,
-  lifecycle.inspectStopped, lifecycle.start, lifecycle.inspectRunning, lifecycle.startTwice, lifecycle.deleteRunning,
+  lifecycle.validate, errors.validateArch, guestAccess.sshUndeclared, lifecycle.create, lifecycle.createRelocatable, lifecycle.createIdempotent,
+  lifecycle.inspectStopped, lifecycle.start, lifecycle.inspectRunning, guestAccess.sshForward, lifecycle.startTwice, lifecycle.deleteRunning,
   errors.unsupported,
   console.open, console.shell, console.close,
   async (state) => { await state.shell?.session.close(); },
   crash.reattach, crash.reattachConsole,
-  lifecycle.pause, lifecycle.resume, lifecycle.stop, lifecycle.restart, lifecycle.stopForce, lifecycle.remove,
+  lifecycle.pause, lifecycle.resume, lifecycle.stop, guestAccess.sshReleased, lifecycle.restart, lifecycle.stopForce, lifecycle.remove,
   errors.typed,
 ];
 

@@ -3,10 +3,12 @@
 // handshake, the files create() made, start()'s result). One check reads and adds to it; the
 // runner decides from the results whether a check runs at all.
 import path from 'node:path';
-import type { Handshake, InspectResult, InstanceSpec, DriverEvent, DriverRpc, StartResult } from '../../../../src-drivers/sdk/protocol.ts';
+import { declares } from '../../../../src-drivers/sdk/protocol.ts';
+import type { Capabilities, Handshake, InspectResult, InstanceSpec, DriverEvent, DriverRpc, StartResult } from '../../../../src-drivers/sdk/protocol.ts';
 import { hostArch } from '../../../../src-drivers/sdk/host-arch.ts';
 import { wrapLink } from '../../../../src-drivers/sdk/rpc.ts';
 import type { Remote } from '../../../../src-drivers/sdk/rpc.ts';
+import { freeLoopbackPort } from '../../ssh/guest-endpoint.ts';
 import type { DriverEntry, DriverHost } from '../host.ts';
 import type { DriverProcess, SpawnDriverProcess } from '../process.ts';
 import type { EntryPaths } from '../sandbox/entries.ts';
@@ -55,6 +57,9 @@ export interface ConformanceSetup {
   events: DriverEvent[];
 }
 
+/** The NIC's MAC in the conformance VM (locally administered, in the range Lima and the engine use). */
+export const conformanceMac = '52:55:55:c0:de:42';
+
 export class ConformanceState {
   readonly entry: DriverEntry;
   readonly spawn: SpawnDriverProcess;
@@ -87,6 +92,8 @@ export class ConformanceState {
   createAttempted = false;
   startAttempted = false;
   startResult: StartResult | undefined;
+  /** The loopback port the last start() was asked to forward to the guest's port 22 (capability ssh). */
+  sshPort: number | undefined;
   /** The console the console checks opened, and its stream id. */
   shell: ConsoleProbe | undefined;
   readonly consoleId: string;
@@ -160,6 +167,16 @@ export class ConformanceState {
     return this.calls.call('inspect', label, this.bare);
   }
 
+  /**
+   * The spec start() gets: the guest's, with a MAC for the NIC and, for a driver that declares
+   * ssh, a free loopback port to forward to the guest's port 22, as the engine sends them.
+   */
+  async startSpec(): Promise<InstanceSpec> {
+    this.sshPort = this.handshake?.capabilities.ssh ? await freeLoopbackPort() : undefined;
+    const network = { macAddress: conformanceMac, ...(this.sshPort ? { sshLocalPort: this.sshPort } : {}) };
+    return { ...this.full, config: { ...this.full.config, network } };
+  }
+
   // Reasons a check cannot run, from what the handshake said.
   readonly noSerial = (): string | undefined => ((this.handshake?.capabilities.console.includes('serial') ?? false)
     ? undefined
@@ -167,4 +184,12 @@ export class ConformanceState {
   readonly unavailable = (): string | undefined => (this.handshake && !this.handshake.available.ok ? `needs the driver to be available here; it says: ${this.handshake.available.reason}` : undefined);
   readonly needsGuest = (): string | undefined => (this.guest ? this.unavailable() : `needs ${guestNeeded}`);
   readonly noPause = (): string | undefined => (this.handshake?.capabilities.pause ? undefined : 'the driver does not offer pause (capabilities.pause is false)');
+  /** For checks of a capability: why they are skipped when the driver does not declare it. */
+  readonly lacks = (capability: keyof Capabilities) => (): string | undefined => (this.handshake && declares(this.handshake.capabilities, capability)
+    ? undefined
+    : `the driver does not offer ${capability} (capabilities.${capability} is ${JSON.stringify(this.handshake?.capabilities[capability] ?? false)})`);
+  /** For checks of what a driver without a capability must do: why they are skipped when it declares it. */
+  readonly offers = (capability: keyof Capabilities) => (): string | undefined => (this.handshake && declares(this.handshake.capabilities, capability)
+    ? `the driver offers ${capability}`
+    : undefined);
 }

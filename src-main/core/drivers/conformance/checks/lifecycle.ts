@@ -74,7 +74,7 @@ export const start: ConformanceCheck = {
   async run(state, { step }) {
     step('start()');
     state.startAttempted = true;
-    const result = await state.calls.call('start', 'start()', state.full);
+    const result = await state.calls.call('start', 'start()', await state.startSpec());
     state.startResult = result;
     return `pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? ` (${result.acceleratorNote})` : ''}`;
   },
@@ -154,7 +154,7 @@ export const restart: ConformanceCheck = {
     step('create() before the restart');
     await state.calls.call('create', 'create() before a restart', state.full);
     step('start() after a stop');
-    const again = await state.calls.call('start', 'start() after a stop', state.full);
+    const again = await state.calls.call('start', 'start() after a stop', await state.startSpec());
     state.startResult = again;
     const result = await state.inspect('inspect() after the restart');
     if (result.state !== 'Running') throw new CheckFailure(`after start() of a stopped instance, inspect() says ${stateOf(result)}; expected Running`);
