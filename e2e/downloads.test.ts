@@ -40,7 +40,9 @@ describe('downloads and guest bootstrap', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    await promisify(execFile)(process.execPath, [bin, '--home', home, 'delete', '--force', 'fetched'], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache') } }).catch(() => undefined);
+    for (const name of ['fetched', 'late-archive']) {
+      await promisify(execFile)(process.execPath, [bin, '--home', home, 'delete', '--force', name], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache') } }).catch(() => undefined);
+    }
     server.close();
     await fs.rm(root, { recursive: true, force: true });
   });
@@ -90,5 +92,31 @@ describe('downloads and guest bootstrap', () => {
     await corral(['delete', '--force', 'fetched']);
     assert.match((await corral(['cache', 'prune'])).stdout, /Removed 4 entries/);
     assert.deepEqual(JSON.parse((await corral(['cache', 'list', '--json'])).stdout), []);
+  });
+
+  it('creates offline: the nerdctl archive is fetched at the first start, not at create', async () => {
+    const env = { ...process.env, CORRAL_CACHE: path.join(root, 'cache-archive') };
+    const corral = (args: string[]) => promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env });
+    // No containerd: section: Lima's default (user: true, the archive on GitHub, which this machine cannot reach).
+    const defaults = path.join(root, 'defaults');
+    await fs.mkdir(defaults);
+    const plain = await writeGuestTemplate(defaults);
+    await fs.writeFile(plain, (await fs.readFile(plain, 'utf8')).replace(/^containerd: .*\n/m, ''));
+    assert.doesNotMatch(await fs.readFile(plain, 'utf8'), /containerd/);
+    await corral(['create', 'offline', '--template', plain]);
+    assert.deepEqual(JSON.parse((await corral(['cache', 'list', '--json'])).stdout), [], 'create fetched nothing');
+    await corral(['delete', 'offline']);
+
+    const served = path.join(root, 'served-archive');
+    await fs.mkdir(served);
+    const template = await writeGuestTemplate(served, {
+      containerd: { system: true, user: false, archives: [{ location: `${base}/nerdctl-full.tar.gz`, arch: 'x86_64', digest: `sha256:${sha256(archive)}` }] },
+    });
+    requests.length = 0;
+    await corral(['create', 'late-archive', '--template', template]);
+    assert.deepEqual(requests, [], 'create does not fetch the archive');
+    await corral(['start', 'late-archive']);
+    assert.deepEqual(requests, ['/nerdctl-full.tar.gz'], 'the first start fetches it');
+    await corral(['delete', '--force', 'late-archive']);
   });
 });

@@ -15,8 +15,8 @@ import { runtimeRootOf } from './drivers/sandbox/entries.ts';
 import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
-import { needsDownload, resolveArtifacts } from './instances/artifacts.ts';
-import type { LocalArtifacts } from './instances/artifacts.ts';
+import { archiveFor, needsDownload, resolveArchive, resolveArtifacts } from './instances/artifacts.ts';
+import type { ArtifactProgress, LocalArtifacts } from './instances/artifacts.ts';
 import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { readEndpoint } from './ssh/guest-endpoint.ts';
@@ -316,7 +316,9 @@ export class Engine {
       throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
     }
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
-    // Local files are checked now; remote ones are fetched (with progress) when it first starts.
+    // Local files are checked now; remote ones are fetched (with progress) when it first starts,
+    // and so is the nerdctl archive (only its choice is checked here), so a create works offline.
+    archiveFor(config, effective.arch);
     const artifacts = needsDownload(config, effective.arch) ? undefined : await this.#inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: this.downloads }));
     await this.#status.operating(name, () => withInstanceLock(this.store.dir(name), 'create', async () => {
       const spec = this.#spec(name, config, artifacts);
@@ -476,11 +478,15 @@ export class Engine {
     const controller = new AbortController();
     this.#fetching.set(name, controller);
     try {
-      return await resolveArtifacts(config, effectiveConfig(config).arch, {
+      const context = {
         downloader: this.downloads,
         signal: controller.signal,
-        onProgress: (progress) => this.events.emit({ type: 'download-progress', instance: name, ...progress }),
-      });
+        onProgress: (progress: ArtifactProgress) => this.events.emit({ type: 'download-progress', instance: name, ...progress }),
+      };
+      const { arch } = effectiveConfig(config);
+      const artifacts = await resolveArtifacts(config, arch, context);
+      const archive = await resolveArchive(config, arch, context);
+      return archive ? { ...artifacts, archive } : artifacts;
     } finally {
       this.#fetching.delete(name);
     }

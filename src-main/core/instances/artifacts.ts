@@ -1,5 +1,5 @@
 // Turns the file locations of a config (image, kernel, initrd, nerdctl archive) into checked
-// local files. Everything goes through the downloader: local paths and file:// URLs are used in
+// local files: the image's at create when they are local, everything at start. Everything goes through the downloader: local paths and file:// URLs are used in
 // place with their digest checked, http(s) ones are fetched into the shared cache with progress.
 // Images are tried in template order, skipping other architectures (Lima's fallback rule).
 import path from 'node:path';
@@ -70,7 +70,11 @@ async function fetchOne(ref: FileRef, field: string, artifact: ArtifactKind, con
   }
 }
 
-/** The first image (with its kernel and initrd) for `arch` that can be had; every failure is listed if none can. */
+/**
+ * The first image (with its kernel and initrd) for `arch` that can be had; every failure is
+ * listed if none can. Not the nerdctl archive: only a start needs it (resolveArchive), so a
+ * create works offline.
+ */
 export async function resolveArtifacts(config: LimaConfig, arch: Arch, context: FetchContext): Promise<LocalArtifacts> {
   const failures: DriverError[] = [];
   for (const { image, index } of candidates(config, arch)) {
@@ -81,8 +85,7 @@ export async function resolveArtifacts(config: LimaConfig, arch: Arch, context: 
         artifacts.kernel = { path: await fetchOne(image.kernel, `${at}.kernel.location`, 'kernel', context), cmdline: image.kernel.cmdline ?? '' };
       }
       if (image.initrd) artifacts.initrd = await fetchOne(image.initrd, `${at}.initrd.location`, 'initrd', context);
-      const archive = await resolveArchive(config, arch, context);
-      return archive ? { ...artifacts, archive } : artifacts;
+      return artifacts;
     } catch (error) {
       if (context.signal?.aborted) throw error;
       failures.push(toDriverError(error));
@@ -92,13 +95,19 @@ export async function resolveArtifacts(config: LimaConfig, arch: Arch, context: 
   throw new DriverError(failures[0]?.code ?? 'NOT_FOUND', `no image could be had: ${failures.map((f) => f.message).join('; ')}`, { field: 'images' });
 }
 
-/** The nerdctl-full archive for `arch`, kept compressed, when containerd is enabled. */
-async function resolveArchive(config: LimaConfig, arch: Arch, context: FetchContext): Promise<string | undefined> {
+/** Which nerdctl-full archive a start fetches, or undefined when containerd is off; checked at create, fetched at start. */
+export function archiveFor(config: LimaConfig, arch: Arch): { ref: FileRef; field: string } | undefined {
   const containerd = config.containerd;
   if (!containerd?.system && !containerd?.user) return undefined;
   const archives = containerd.archives ?? [];
   const index = archives.findIndex((a) => (a.arch ?? arch) === arch);
   const archive = archives[index];
   if (!archive) throw new DriverError('INVALID_CONFIG', `containerd is enabled but "containerd.archives" has none for ${arch}`, { field: 'containerd.archives' });
-  return fetchOne(archive, `containerd.archives[${index}].location`, 'archive', context);
+  return { ref: archive, field: `containerd.archives[${index}].location` };
+}
+
+/** The nerdctl-full archive for `arch`, kept compressed, when containerd is enabled. */
+export async function resolveArchive(config: LimaConfig, arch: Arch, context: FetchContext): Promise<string | undefined> {
+  const archive = archiveFor(config, arch);
+  return archive ? fetchOne(archive.ref, archive.field, 'archive', context) : undefined;
 }
