@@ -14,6 +14,8 @@ export interface CacheLayout {
   partial: string;
   locks: string;
   staging: string;
+  /** What local files were found to hold (verified.ts): a record per path, not cache entries. */
+  verified: string;
 }
 
 export function cacheLayout(cacheDir: string): CacheLayout {
@@ -24,6 +26,7 @@ export function cacheLayout(cacheDir: string): CacheLayout {
     partial: path.join(root, 'partial'),
     locks: path.join(root, 'locks'),
     staging: path.join(root, 'staging'),
+    verified: path.join(root, 'verified-local'),
   };
 }
 

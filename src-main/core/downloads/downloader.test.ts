@@ -207,6 +207,39 @@ test('local paths and file:// URLs are checked and used in place', async () => {
   await d.close();
 });
 
+test('a local file is hashed once and remembered; a changed one is hashed again and a mismatch still refused', async () => {
+  const cache = await tempDir();
+  const dir = await tempDir();
+  const body = randomBody(200_000);
+  const file = path.join(dir, 'disk.img');
+  await fs.writeFile(file, body);
+  const d = downloader(cache);
+  const phases = async (url: string, digest: string) => {
+    const events: DownloadProgress[] = [];
+    await d.fetch({ url, digest, onProgress: (p) => events.push(p) });
+    return [...new Set(events.map((e) => e.phase))];
+  };
+  assert.deepEqual(await phases(file, sha256(body)), ['verify', 'done'], 'hashed the first time');
+  assert.deepEqual(await phases(pathToFileURL(file).href, sha256(body)), ['done'], 'remembered: the same file, by path or URL');
+  assert.deepEqual(await phases(file, sha512(body)), ['verify', 'done'], 'another digest is checked by hashing');
+
+  // Same size and mtime put back, other bytes: the ctime gives it away.
+  const { mtime } = await fs.stat(file);
+  const changed = Buffer.from(body);
+  changed[0] = (changed[0] ?? 0) ^ 0xff;
+  await fs.writeFile(file, changed);
+  await fs.utimes(file, mtime, mtime);
+  await assert.rejects(d.fetch({ url: file, digest: sha512(body) }), { code: 'DIGEST_MISMATCH' });
+  await assert.rejects(d.fetch({ url: file, digest: sha512(body) }), { code: 'DIGEST_MISMATCH' }, 'a mismatch is not remembered as good');
+  // Replaced by another file (a new inode) with the original bytes: hashed again, and good.
+  await fs.writeFile(`${file}.new`, body);
+  await fs.rename(`${file}.new`, file);
+  assert.deepEqual(await phases(file, sha512(body)), ['verify', 'done']);
+  assert.deepEqual(await phases(file, sha512(body)), ['done']);
+  assert.deepEqual(await listCache(cache), [], 'the records are no cache entries');
+  await d.close();
+});
+
 test('the cache lists entries and prunes all or those older than a date', async () => {
   const cache = await tempDir();
   const d = downloader(cache);

@@ -103,7 +103,7 @@ export class Downloader {
 
     const file = localPath(req.url);
     if (file !== undefined) {
-      const size = await checkLocal(req.url, file, expected, reporter);
+      const size = await checkLocal(req.url, file, expected, reporter, this.#layout.verified);
       reporter.done(size);
       return { path: file, url: req.url, size, digest: expected ? formatDigest(expected) : null, source: 'local' };
     }

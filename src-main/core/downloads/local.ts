@@ -1,11 +1,12 @@
 // file:// URLs and absolute paths are used in place: never copied into the cache, their
-// digest checked when one is given (a 'verify' phase, since hashing a big image takes a while).
+// digest checked when one is given, once per version of the file.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { formatDigest, hashFile, newHash, type Digest } from './digest.ts';
 import type { ProgressReporter } from './progress.ts';
+import { forgetVerified, rememberVerified, wasVerified } from './verified.ts';
 
 /** The local path a location names, or undefined for a remote URL. */
 export function localPath(location: string): string | undefined {
@@ -15,18 +16,28 @@ export function localPath(location: string): string | undefined {
   throw new DriverError('INVALID_CONFIG', `"${location}" must be an absolute path or a URL`, { location });
 }
 
-export async function checkLocal(location: string, file: string, digest: Digest | undefined, progress: ProgressReporter): Promise<number> {
-  const stat = await fs.stat(file).catch(() => undefined);
+/**
+ * Checks a local file and, when a digest is given, that it has it: hashed the first time (a
+ * 'verify' phase, since a big image takes a while), then remembered under `verifiedDir` until
+ * the file changes (verified.ts). A mismatch is refused and forgotten.
+ */
+export async function checkLocal(location: string, file: string, digest: Digest | undefined, progress: ProgressReporter, verifiedDir: string): Promise<number> {
+  const stat = await fs.stat(file, { bigint: true }).catch(() => undefined);
   if (!stat?.isFile()) throw new DriverError('NOT_FOUND', `${file} does not exist or is not a file`, { url: location, path: file });
-  if (digest) {
-    progress.phase('verify', stat.size);
+  const size = Number(stat.size);
+  if (digest && !(await wasVerified(verifiedDir, file, stat, digest))) {
+    progress.phase('verify', size);
     const hash = newHash(digest.algorithm);
     await hashFile(file, hash, (b) => progress.update(b));
     progress.flush();
     const actual = hash.digest('hex');
-    if (actual !== digest.hex) throw mismatch(location, digest, { algorithm: digest.algorithm, hex: actual });
+    if (actual !== digest.hex) {
+      await forgetVerified(verifiedDir, file);
+      throw mismatch(location, digest, { algorithm: digest.algorithm, hex: actual });
+    }
+    await rememberVerified(verifiedDir, file, stat, digest);
   }
-  return stat.size;
+  return size;
 }
 
 export function mismatch(url: string, expected: Digest, actual: Digest): DriverError {
