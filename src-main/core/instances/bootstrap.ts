@@ -27,13 +27,14 @@ export interface BootstrapDriver {
 
 export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string; driver: BootstrapDriver }): Promise<Bootstrap> {
   // Every check that can fail on the user's input runs before anything is written.
+  // (The key pair is made at first use: after the port check, so a refused start makes nothing.)
   const user = resolveGuestUser(config.user);
-  const identity = await ensureIdentity(options.corralHome);
-  const { keys, warnings } = await authorizedKeys(identity.publicKey, { loadDotSSHPubKeys: config.ssh?.loadDotSSHPubKeys ?? false });
   const localPort = config.ssh?.localPort;
   // A driver without the ssh capability gets no port to forward (it would refuse or ignore it).
-  if (!options.driver.ssh && localPort) warnings.push(`field "ssh.localPort" (${localPort}) is not used: driver ${options.driver.name} offers no SSH into its guests; use the serial console`);
   const endpoint = options.driver.ssh ? await prepareEndpoint(dir, { localPort, user: user.name }) : await prepareEndpointWithoutSsh(dir);
+  const identity = await ensureIdentity(options.corralHome);
+  const { keys, warnings } = await authorizedKeys(identity.publicKey, { loadDotSSHPubKeys: config.ssh?.loadDotSSHPubKeys ?? false });
+  if (!options.driver.ssh && localPort) warnings.push(`field "ssh.localPort" (${localPort}) is not used: driver ${options.driver.name} offers no SSH into its guests; use the serial console`);
   const file = path.join(dir, cidataFileName);
   const containerd = config.containerd;
   await writeCidataIso(file, cidataFiles({ name }, {
