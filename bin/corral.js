@@ -5,7 +5,8 @@
 // (node_modules/.bin/node, from the `node` dev dependency) or says in one line what to do.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -30,6 +31,14 @@ if (major < 22 || (major === 22 && minor < 18)) {
   });
   child.once('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 } else {
+  // Compiling the TypeScript sources is most of a short command's time (`corral shell x -- true`
+  // pays it twice: here and in the driver process). Node's compile cache keeps the result, in
+  // the user's own cache folder (not a shared temp one: cached code is trusted), for this
+  // process and, through the variable, the built-in drivers it forks (sandboxed ones get a
+  // clean environment).
+  const { enableCompileCache } = await import('node:module');
+  process.env.NODE_COMPILE_CACHE ??= join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'corral', 'node-compile-cache');
+  enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
   const { main } = await import('../src-main/corral.ts');
   process.exitCode = await main(process.argv.slice(2));
 }
