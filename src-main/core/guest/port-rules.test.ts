@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planForwards } from './forward-plan.ts';
+import { instancePortForwardRules } from './instance-rules.ts';
 import { decide, effectiveRules, portForwardRules, portForwardSchema } from './port-rules.ts';
 import type { PortForwardEntry } from './port-rules.ts';
 
@@ -22,6 +23,16 @@ describe('portForwards rules', () => {
     });
     assert.equal(socket?.hostSocket, `${dir}/sock/docker.sock`);
     assert.deepEqual(portForwardRules([{ guestPortRange: [4000, 4999] }], dir)[0]?.hostPortRange, [4000, 4999]);
+  });
+
+  it('fills Lima\'s template variables for the instance: guest ones from the guest user, host ones from the host', () => {
+    const [docker] = instancePortForwardRules({
+      user: { name: 'dev', uid: 1234 },
+      portForwards: [{ guestSocket: '/run/user/{{.UID}}/docker.sock', hostSocket: '{{.Dir}}/sock/{{ .Name }}-{{.Param.tag}}.sock' }],
+    }, dir, { tag: 'x' });
+    assert.equal(docker?.guestSocket, '/run/user/1234/docker.sock');
+    assert.equal(docker?.hostSocket, `${dir}/sock/deb-x.sock`);
+    assert.throws(() => instancePortForwardRules({ portForwards: [{ guestSocket: '/{{.Param.missing}}', hostSocket: 'a.sock' }] }, dir), /field "portForwards\[0\]\.guestSocket": \{\{\.Param\.missing\}\} has no value/);
   });
 
   it('refuses bad entries with a message naming the field', () => {

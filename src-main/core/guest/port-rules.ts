@@ -10,17 +10,32 @@ const port = z.number().int().min(1, 'expected a port from 1 to 65535').max(6553
 const portRange = z.tuple([port, port], { error: 'expected [first, last], two ports from 1 to 65535' });
 const ip = z.string().refine((value) => net.isIP(value) !== 0, 'expected an IP address such as "127.0.0.1" or "0.0.0.0"');
 
+/** Lima's template variables in guestSocket and hostSocket (guest-side and host-side values). */
+export const socketVariables = {
+  guestSocket: ['Home', 'Name', 'Hostname', 'UID', 'User'],
+  hostSocket: ['Home', 'Dir', 'Name', 'UID', 'User'],
+} as const;
+export const variablePattern = /\{\{\s*\.(\w+(?:\.\w+)?)\s*\}\}/g;
+
+const socketPath = (field: keyof typeof socketVariables) => z.string().min(1).superRefine((value, ctx) => {
+  for (const [, name = ''] of value.matchAll(variablePattern)) {
+    if (!(socketVariables[field] as readonly string[]).includes(name) && !name.startsWith('Param.')) {
+      ctx.addIssue({ code: 'custom', message: `{{.${name}}} is not one of Lima's variables here (${socketVariables[field].map((v) => `{{.${v}}}`).join(', ')}, {{.Param.KEY}})` });
+    }
+  }
+});
+
 /** One portForwards entry as written in lima.yaml. */
 export const portForwardSchema = z.object({
   guestIP: ip.optional(),
   guestIPMustBeZero: z.boolean().optional(),
   guestPort: port.optional(),
   guestPortRange: portRange.optional(),
-  guestSocket: z.string().startsWith('/', 'expected an absolute path in the guest').optional(),
+  guestSocket: socketPath('guestSocket').refine((value) => value.startsWith('/') || value.startsWith('{{'), 'expected an absolute path in the guest').optional(),
   hostIP: ip.optional(),
   hostPort: port.optional(),
   hostPortRange: portRange.optional(),
-  hostSocket: z.string().min(1).optional(),
+  hostSocket: socketPath('hostSocket').optional(),
   proto: z.enum(['tcp', 'udp', 'any']).optional(),
   ignore: z.boolean().optional(),
   // Every single-port rule is forwarded at start anyway, so `static` changes nothing here.

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
 import { fieldWarnings } from '../templates/fields.ts';
+import { portForwardSchema } from '../guest/port-rules.ts';
 
 const arches = ['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390x', 'ppc64le'] as const;
 export type Arch = (typeof arches)[number];
@@ -50,6 +51,8 @@ export const limaConfigSchema = z.object({
     localPort: z.number().int().min(0).max(65535).optional(),
     loadDotSSHPubKeys: z.boolean().optional(),
   }).optional(),
+  // Lima's rules, checked here so a bad one fails at create (src-main/core/guest/port-rules.ts).
+  portForwards: z.array(portForwardSchema).optional(),
 });
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 
