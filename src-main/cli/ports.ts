@@ -18,7 +18,7 @@ export function formatPorts(ports: InstancePorts): string {
   } else if (!ports.note) {
     lines.push('No ports forwarded.');
   }
-  if (ports.note) lines.push(ports.note.startsWith('stale') ? `(${ports.note})` : `${ports.note.charAt(0).toUpperCase()}${ports.note.slice(1)}.`);
+  if (ports.note) lines.push(ports.note);
   for (const problem of ports.problems) lines.push(`problem: ${problem.message}`);
   return lines.join('\n');
 }
