@@ -6,7 +6,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatPorts } from '../../cli/ports.ts';
 import { instancePorts } from './instance-ports.ts';
 import { portsFileName, writePortsFile } from './ports-file.ts';
 
@@ -24,14 +23,14 @@ describe('the ports of an instance', () => {
     const stopped = await instancePorts(dir, 'vm', 'Stopped');
     assert.equal(stopped.live, false);
     assert.deepEqual(stopped.forwards, []);
-    assert.equal(formatPorts(stopped), 'Instance "vm" is Stopped: nothing is forwarded.');
+    assert.equal(stopped.note, 'Instance "vm" is Stopped: nothing is forwarded.');
   });
 
   it('lists live forwards and problems while the writer lives', async () => {
     await writePortsFile(dir, { pid: process.pid, forwards: [forward], problems: [problem] });
     const ports = await instancePorts(dir, 'vm', 'Running');
     assert.equal(ports.live, true);
-    assert.equal(formatPorts(ports), `HOST            GUEST  PROTO  SOURCE\n127.0.0.1:8080  8080   tcp    discovered\nproblem: ${problem.message}`);
+    assert.deepEqual(ports, { live: true, forwards: [forward], problems: [problem], updatedAt: ports.updatedAt });
   });
 
   it('marks the record stale once the process that wrote it has ended', async () => {
@@ -42,7 +41,7 @@ describe('the ports of an instance', () => {
     const ports = await instancePorts(dir, 'vm', 'Running');
     assert.equal(ports.live, false);
     assert.match(ports.note ?? '', new RegExp(`^Stale: the process that forwarded these ports \\(pid ${pid}\\) has ended, so none of them answers`));
-    assert.match(formatPorts(ports), /^HOST .*\n127\.0\.0\.1:8080 .*\nStale: /);
+    assert.deepEqual(ports.forwards, [forward], 'what was forwarded is still shown, marked stale');
   });
 
   it('refuses a damaged ports.json, naming it', async () => {
