@@ -94,7 +94,7 @@ class ForwardingSession {
       signal.removeEventListener('abort', onAbort);
       // The master took its forwards with it.
       await this.#serialised(async () => {
-        this.#applied.clear();
+        await this.#dropApplied();
         this.#latest = undefined;
         if (!signal.aborted) await this.#record();
       });
@@ -104,8 +104,17 @@ class ForwardingSession {
   /** Whatever happened, the record ends empty: nothing is forwarded any more. */
   async finish(): Promise<void> {
     await this.#queue;
-    this.#applied.clear();
+    await this.#dropApplied();
     await this.#record();
+  }
+
+  /** Forgets the forwards of a master that has ended, and the socket files ssh leaves behind. */
+  async #dropApplied(): Promise<void> {
+    for (const applied of this.#applied.values()) {
+      const file = applied.forward.hostSocket;
+      if (file && (await fs.lstat(file).catch(() => undefined))?.isSocket()) await fs.rm(file, { force: true });
+    }
+    this.#applied.clear();
   }
 
   #onSnapshot(listeners: GuestListener[]): void {

@@ -49,6 +49,9 @@ export function startMaster(target: SshTarget, controlPath: string, remoteComman
   return { child, exited };
 }
 
+/** A mux request is a round trip on a live connection; longer means the master is wedged. */
+const muxTimeoutMs = 30_000;
+
 /**
  * `ssh -O forward|cancel -L SPEC` on the master. Resolves once the master has bound (or
  * released) the host side; a refusal is an error with ssh's own words.
@@ -56,13 +59,14 @@ export function startMaster(target: SshTarget, controlPath: string, remoteComman
 export function muxForward(target: SshTarget, controlPath: string, verb: 'forward' | 'cancel', spec: string): Promise<void> {
   const args = [...sshArgs(target), ...muxOptions(controlPath), '-O', verb, '-L', spec, target.host];
   return new Promise((resolve, reject) => {
-    const child = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: muxTimeoutMs });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => { stderr += chunk; });
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? missingSsh() : error));
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       if (code === 0) resolve();
+      else if (signal) reject(new DriverError('TIMEOUT', `ssh -O ${verb} ${spec} got no answer from the SSH connection within ${muxTimeoutMs / 1000} s`, { spec }));
       else reject(new DriverError('UNAVAILABLE', `ssh -O ${verb} ${spec} failed: ${stderr.trim().split('\n').pop() || `exit ${code}`}`, { spec }));
     });
   });
