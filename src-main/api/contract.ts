@@ -12,6 +12,7 @@ import type {
   apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
   instanceSchema, serverMessageSchema, startResultSchema,
 } from './schemas.ts';
+import type { portsSchema } from './schemas.ts';
 
 export type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 export type { VmState } from '../../src-drivers/sdk/protocol.ts';
@@ -30,6 +31,7 @@ export type EditRequest = z.input<typeof editRequestSchema>;
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 export type TemplateInfo = z.infer<typeof templateInfoSchema>;
 export type LogFile = z.infer<typeof logSchema>;
+export type InstancePortsInfo = z.infer<typeof portsSchema>;
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 

@@ -12,6 +12,7 @@ import {
   nameRequestSchema, removeDriverRequestSchema, renameRequestSchema, snapshotRequestSchema, snapshotSchema,
   startResultSchema, stopRequestSchema, templateInfoSchema,
 } from './schemas.ts';
+import { portsSchema } from './schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
 const nothing = z.null();
@@ -72,6 +73,8 @@ export const apiMethods = {
   edit: { request: editRequestSchema, result: instanceSchema },
   /** How to reach the running instance's display, or null when it has none. */
   display: { request: nameRequestSchema, result: displayInfoSchema.nullable() },
+  /** The instance's port forwards (live, or stale with the reason) and the ports that could not be forwarded. */
+  ports: { request: nameRequestSchema, result: portsSchema },
 
   // --- Driver bundles ------------------------------------------------------------------------
   /** Checks a bundle and says what it asks for (the trust dialog); installs nothing. */

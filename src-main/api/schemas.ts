@@ -59,6 +59,23 @@ export const bundleReviewSchema = z.object({
   text: z.string(),
 });
 
+/** The instance's port forwards (ports.json read against live facts: src-main/core/guest/instance-ports.ts). */
+export const portsSchema = z.object({
+  live: z.boolean(),
+  note: z.string().optional(),
+  forwards: z.array(z.object({
+    guestPort: z.number().int(),
+    hostIP: z.string(),
+    hostPort: z.number().int(),
+    proto: z.literal('tcp'),
+    source: z.enum(['static', 'discovered']),
+    guestSocket: z.string().optional(),
+    hostSocket: z.string().optional(),
+  })),
+  problems: z.array(z.object({ guestPort: z.number().int().optional(), message: z.string() })),
+  updatedAt: z.string().optional(),
+});
+
 /** One log file's newest part: the driver's log, qemu.log, serial.log. */
 export const logSchema = z.object({ name: z.string(), text: z.string() });
 

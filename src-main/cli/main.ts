@@ -10,6 +10,7 @@ import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { shellCommand, shellUsage, sshConfigCommand } from './shell.ts';
+import { portsCommand, portsUsage } from './ports.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
 import { cpusValue, joinNegativeValues } from './values.ts';
@@ -26,6 +27,7 @@ Commands:
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${shellUsage}
+${portsUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
@@ -129,6 +131,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       return shellCommand(engine, need(positionals, 'name'), { workdir: values.workdir, command: commandArgs });
     case 'ssh-config':
       return out(await sshConfigCommand(engine, need(positionals, 'name')));
+    case 'ports':
+      return out(await portsCommand(engine, need(positionals, 'name'), values.json ?? false));
     case 'snapshot':
     case 'restart':
     case 'clone':

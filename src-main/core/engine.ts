@@ -21,6 +21,8 @@ import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { readEndpoint } from './ssh/guest-endpoint.ts';
 import type { SshEndpoint } from './ssh/guest-endpoint.ts';
+import { instancePorts } from './guest/instance-ports.ts';
+import type { InstancePorts } from './guest/instance-ports.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
 import { salvageConfig } from './instances/config.ts';
@@ -547,6 +549,12 @@ export class Engine {
     const host = await this.#driver(effectiveConfig(config).vmType);
     if ((await host.handshake()).capabilities.display.length === 0) return null;
     return host.call('display', this.#spec(name, config));
+  }
+
+  /** The instance's port forwards from its ports.json, marked stale unless it runs and its forwarder lives. Read-only, no lock. */
+  async ports(name: string): Promise<InstancePorts> {
+    const instance = await this.inspect(name);
+    return instancePorts(instance.dir, name, instance.state);
   }
 
   /** Stops the instance if it runs (gracefully unless `force`), then starts it. */

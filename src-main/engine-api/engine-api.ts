@@ -49,6 +49,7 @@ export function engineApi(engine: Engine): CorralApi {
     rename: async ({ name, newName }) => toApiInstance(await engine.rename(name, newName)),
     edit: async ({ name, ...changes }) => toApiInstance(await engine.edit(name, changes)),
     display: ({ name }) => engine.display(name),
+    ports: ({ name }) => engine.ports(name),
     reviewDriverBundle: async ({ source }) => {
       try {
         return toBundleReview(await engine.bundles.review(await bundleFile(engine, source)));

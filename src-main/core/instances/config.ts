@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
 import { fieldWarnings } from '../templates/fields.ts';
+import { portForwardSchema } from '../guest/port-rules.ts';
 
 const arches = ['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390x', 'ppc64le'] as const;
 export type Arch = (typeof arches)[number];
@@ -52,6 +53,8 @@ export const limaConfigSchema = z.object({
       .optional(),
     loadDotSSHPubKeys: z.boolean().optional(),
   }).optional(),
+  // Lima's rules, checked here so a bad one fails at create (src-main/core/guest/port-rules.ts).
+  portForwards: z.array(portForwardSchema).optional(),
 });
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 

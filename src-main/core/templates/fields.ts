@@ -29,11 +29,14 @@ export const limaFields: { fields: Record<string, FieldUse> } = {
     containerd: { fields: { system: 'used', user: 'used', archives: { each: file } } },
     user: { fields: { name: 'used', comment: 'used', home: 'used', shell: 'used', uid: 'used' } },
     ssh: { fields: { localPort: 'used', loadDotSSHPubKeys: 'used', forwardAgent: 'unsupported', forwardX11: 'unsupported', forwardX11Trusted: 'unsupported', overVsock: 'unsupported' } },
+    portForwards: { each: { fields: Object.fromEntries([
+      'guestIP', 'guestIPMustBeZero', 'guestPort', 'guestPortRange', 'guestSocket', 'hostIP', 'hostPort', 'hostPortRange', 'hostSocket', 'proto', 'ignore', 'static', 'reverse',
+    ].map((name) => [name, 'used' as const])) } },
     // Consumed by the loader (base) or only a version gate for Lima itself.
     base: 'meta', minimumLimaVersion: 'meta',
     ...Object.fromEntries([
       'vmOpts', 'cpuType', 'mounts', 'mountType', 'mountInotify', 'mountTypesUnsupported', 'firmware', 'audio',
-      'networks', 'provision', 'probes', 'portForwards', 'copyToHost', 'message', 'env', 'param', 'hostResolver', 'dns',
+      'networks', 'provision', 'probes', 'copyToHost', 'message', 'env', 'param', 'hostResolver', 'dns',
       'propagateProxyEnv', 'caCerts', 'rosetta', 'timezone', 'nestedVirtualization', 'guestInstallPrefix',
       'additionalDisks', 'upgradePackages', 'plain', 'nerdctl', 'tpm', 'osOpts',
     ].map((name) => [name, 'unsupported' as const])),

@@ -9,6 +9,7 @@ import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
 import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
+import { PortsSection } from '../ports/PortsSection.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
@@ -50,6 +51,7 @@ export function InstancePage({ name }: { name: string }) {
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
+      <PortsSection instance={instance} />
       <div role="tablist" aria-label="Instance views" className="tabs">
         <button type="button" role="tab" id="tab-console" aria-selected={current === 'console'} aria-controls="panel-console" onClick={() => setTab('console')}>
           Serial console

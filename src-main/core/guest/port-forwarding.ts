@@ -1,0 +1,187 @@
+// Port forwarding for a running guest, over its SSH connection: static rules at once, and the
+// ports guest programs open later as the guest's discovery loop reports them, added and removed
+// on one ControlMaster connection. ports.json says what is live and what could not be forwarded
+// (a host port in use, a privileged one): those are reported, never fatal, and the VM runs on.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { toDriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { SshTarget } from '../ssh/client.ts';
+import { planForwards } from './forward-plan.ts';
+import type { PlannedForward } from './forward-plan.ts';
+import { discoveryScript, snapshotReader } from './guest-listeners.ts';
+import { hostSideProblem } from './host-side.ts';
+import { effectiveRules } from './port-rules.ts';
+import type { GuestListener, PortForwardRule } from './port-rules.ts';
+import { describeForward, writePortsFile } from './ports-file.ts';
+import type { PortProblem } from './ports-file.ts';
+import { muxForward, startMaster } from './ssh-master.ts';
+
+export type { PortForwardRule } from './port-rules.ts';
+
+export interface PortForwardingOptions {
+  target: SshTarget;
+  /** The instance folder; ports.json is written here. */
+  dir: string;
+  /** The template's portForwards, parsed (portForwardRules in port-rules.ts). */
+  rules: PortForwardRule[];
+  /** Aborted when the VM stops or the agent ends. */
+  signal: AbortSignal;
+  log(line: string): void;
+  /**
+   * A short private folder for the ControlMaster socket (the instance's runtime dir); without
+   * it, one is made under the temp folder and removed at the end.
+   */
+  runtimeDir?: string | undefined;
+}
+
+/** Reconnect delays after the connection drops, growing to the last and staying there. */
+const reconnectDelaysMs = [1000, 2000, 5000, 10_000];
+
+/** Forwards static rules at once and discovered ports as they come and go, until `signal` aborts. */
+export async function forwardPorts(options: PortForwardingOptions): Promise<void> {
+  const { signal, log } = options;
+  const controlDir = options.runtimeDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'corral-pf-'));
+  const controlPath = path.join(controlDir, 'ssh-mux');
+  const session = new ForwardingSession(options, controlPath);
+  try {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      const exit = await session.run();
+      if (signal.aborted) break;
+      const wait = reconnectDelaysMs[Math.min(attempt, reconnectDelaysMs.length - 1)] ?? 10_000;
+      log(`port forwarding: the SSH connection ended (${exit}); reconnecting in ${wait / 1000} s`);
+      await delay(wait, undefined, { signal }).catch(() => undefined);
+    }
+  } finally {
+    await session.finish();
+    if (!options.runtimeDir) await fs.rm(controlDir, { recursive: true, force: true });
+    else await fs.rm(controlPath, { force: true });
+  }
+}
+
+/** The state of one forwarding run: what is applied on the current master, and what failed. */
+class ForwardingSession {
+  readonly #options: PortForwardingOptions;
+  readonly #controlPath: string;
+  readonly #rules: PortForwardRule[];
+  #applied = new Map<string, PlannedForward>();
+  #failed: PortProblem[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  #latest: GuestListener[] | undefined;
+  #applyQueued = false;
+
+  constructor(options: PortForwardingOptions, controlPath: string) {
+    this.#options = options;
+    this.#controlPath = controlPath;
+    this.#rules = effectiveRules(options.rules, options.target.port);
+  }
+
+  /** One master connection, from start to its end (or the abort); says how it ended. */
+  async run(): Promise<string> {
+    const { target, signal } = this.#options;
+    const master = startMaster(target, this.#controlPath, discoveryScript);
+    const onAbort = (): void => void master.child.kill('SIGTERM');
+    signal.addEventListener('abort', onAbort, { once: true });
+    master.child.stdout.setEncoding('utf8');
+    master.child.stdout.on('data', snapshotReader((listeners) => this.#onSnapshot(listeners)));
+    try {
+      const exit = await master.exited;
+      return exit.stderr.split('\n').pop() || `ssh exit ${exit.code ?? exit.signal}`;
+    } catch (error) {
+      return toDriverError(error).message;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // The master took its forwards with it.
+      await this.#serialised(async () => {
+        await this.#dropApplied();
+        this.#latest = undefined;
+        if (!signal.aborted) await this.#record();
+      });
+    }
+  }
+
+  /** Whatever happened, the record ends empty: nothing is forwarded any more. */
+  async finish(): Promise<void> {
+    await this.#queue;
+    await this.#dropApplied();
+    await this.#record();
+  }
+
+  /** Forgets the forwards of a master that has ended, and the socket files ssh leaves behind. */
+  async #dropApplied(): Promise<void> {
+    for (const applied of this.#applied.values()) {
+      const file = applied.forward.hostSocket;
+      if (file && (await fs.lstat(file).catch(() => undefined))?.isSocket()) await fs.rm(file, { force: true });
+    }
+    this.#applied.clear();
+  }
+
+  #onSnapshot(listeners: GuestListener[]): void {
+    // Only the newest snapshot matters: a burst of changes is applied once it settles.
+    this.#latest = listeners;
+    if (this.#applyQueued) return;
+    this.#applyQueued = true;
+    void this.#serialised(() => {
+      this.#applyQueued = false;
+      return this.#apply();
+    });
+  }
+
+  #serialised(step: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(step).catch((error: unknown) => this.#options.log(`port forwarding: ${toDriverError(error).message}`));
+    this.#queue = next;
+    return next;
+  }
+
+  async #apply(): Promise<void> {
+    const listeners = this.#latest;
+    if (!listeners || this.#options.signal.aborted) return;
+    const { planned } = planForwards(this.#rules, listeners);
+    const wanted = new Map(planned.map((forward) => [forward.key, forward]));
+    for (const [key, applied] of this.#applied) {
+      if (wanted.get(key)?.spec === applied.spec) continue;
+      await this.#cancel(applied);
+    }
+    this.#failed = [];
+    for (const forward of planned) {
+      if (!this.#applied.has(forward.key)) await this.#add(forward);
+    }
+    await this.#record();
+  }
+
+  async #add(forward: PlannedForward): Promise<void> {
+    const problem = await hostSideProblem(forward);
+    if (problem) {
+      this.#fail(forward, problem);
+      return;
+    }
+    try {
+      await muxForward(this.#options.target, this.#controlPath, 'forward', forward.spec);
+      this.#applied.set(forward.key, forward);
+      this.#options.log(`port forwarding: ${describeForward(forward.forward)} (${forward.forward.source}, ${forward.origin})`);
+    } catch (error) {
+      this.#fail(forward, toDriverError(error).message);
+    }
+  }
+
+  async #cancel(applied: PlannedForward): Promise<void> {
+    this.#applied.delete(applied.key);
+    await muxForward(this.#options.target, this.#controlPath, 'cancel', applied.spec).catch((error: unknown) => {
+      this.#options.log(`port forwarding: could not remove ${describeForward(applied.forward)}: ${toDriverError(error).message}`);
+    });
+    this.#options.log(`port forwarding: removed ${describeForward(applied.forward)}`);
+  }
+
+  #fail(forward: PlannedForward, why: string): void {
+    const message = `${describeForward(forward.forward)} not forwarded: ${why}`;
+    this.#failed.push({ ...(forward.forward.guestPort ? { guestPort: forward.forward.guestPort } : {}), message });
+    this.#options.log(`port forwarding: ${message}`);
+  }
+
+  async #record(): Promise<void> {
+    const forwards = [...this.#applied.values()].map((applied) => applied.forward);
+    const ruleProblems = this.#options.rules.filter((rule) => rule.proto === 'udp').map((rule) => ({ message: `${rule.origin}: udp is not supported; nothing is forwarded for this rule` }));
+    await writePortsFile(this.#options.dir, { pid: process.pid, forwards, problems: [...ruleProblems, ...this.#failed] });
+  }
+}

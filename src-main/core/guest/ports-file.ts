@@ -1,0 +1,78 @@
+// ports.json in the instance folder: the forwards live now and the ports that could not be
+// forwarded, written atomically by the process forwarding them (its pid inside), so `corral
+// ports`, the UI and the engine read it without asking that process, and tell a live record
+// from one left by a process that is gone.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { writeFileAtomic } from '../instances/atomic.ts';
+
+export const portsFileName = 'ports.json';
+
+const forwardSchema = z.object({
+  /** 0 for a guest socket. */
+  guestPort: z.number().int().min(0).max(65535),
+  hostIP: z.string(),
+  /** 0 for a host socket. */
+  hostPort: z.number().int().min(0).max(65535),
+  proto: z.literal('tcp'),
+  source: z.enum(['static', 'discovered']),
+  guestSocket: z.string().optional(),
+  hostSocket: z.string().optional(),
+});
+export type PortForward = z.infer<typeof forwardSchema>;
+
+const problemSchema = z.object({ guestPort: z.number().int().optional(), message: z.string() });
+export type PortProblem = z.infer<typeof problemSchema>;
+
+export const portsFileSchema = z.object({
+  pid: z.number().int().positive(),
+  updatedAt: z.iso.datetime(),
+  forwards: z.array(forwardSchema),
+  problems: z.array(problemSchema),
+});
+export type PortsFile = z.infer<typeof portsFileSchema>;
+
+export async function writePortsFile(dir: string, state: Omit<PortsFile, 'updatedAt'>): Promise<void> {
+  const record: PortsFile = { ...state, updatedAt: new Date().toISOString() };
+  await writeFileAtomic(path.join(dir, portsFileName), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The record, or undefined when no forwarding ever ran; a damaged file is an error naming it. */
+export async function readPortsFile(dir: string): Promise<PortsFile | undefined> {
+  const file = path.join(dir, portsFileName);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parsed = portsFileSchema.safeParse(value);
+  if (!parsed.success) throw new DriverError('INVALID_STATE', `${file} is damaged; it is rewritten when the instance next starts`, { file });
+  return parsed.data;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How a forward is written for people: `127.0.0.1:8080 -> guest 80`. */
+export function describeForward(forward: PortForward): string {
+  const host = forward.hostSocket ?? `${forward.hostIP}:${forward.hostPort}`;
+  const guest = forward.guestSocket ?? `guest port ${forward.guestPort}`;
+  return `${host} -> ${guest}`;
+}
