@@ -1,5 +1,6 @@
-// One instance: its status and actions, its display address and snapshots (each only when
-// the driver can), and tabs for the serial console and the embedded display.
+// One instance: its status and actions, where SSH reaches it, its display address and snapshots
+// (each only when the driver can), and tabs for the serial console, SSH terminals and the
+// embedded display.
 import { Suspense, lazy, useState } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
@@ -10,6 +11,8 @@ import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
 import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
+import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
+import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
@@ -17,7 +20,7 @@ import { StatusBadge } from './StatusBadge.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
-type Tab = 'console' | 'display' | 'logs';
+type Tab = 'console' | 'terminal' | 'display' | 'logs';
 
 export function InstancePage({ name }: { name: string }) {
   const instances = useInstances();
@@ -47,12 +50,16 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
+      {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
       <div role="tablist" aria-label="Instance views" className="tabs">
         <button type="button" role="tab" id="tab-console" aria-selected={current === 'console'} aria-controls="panel-console" onClick={() => setTab('console')}>
           Serial console
+        </button>
+        <button type="button" role="tab" id="tab-terminal" aria-selected={current === 'terminal'} aria-controls="panel-terminal" onClick={() => setTab('terminal')}>
+          Terminal
         </button>
         {hasDisplay ? (
           <button type="button" role="tab" id="tab-display" aria-selected={current === 'display'} aria-controls="panel-display" onClick={() => setTab('display')}>
@@ -65,6 +72,9 @@ export function InstancePage({ name }: { name: string }) {
       </div>
       <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={current !== 'console'}>
         <ConsoleView name={instance.name} running={live} />
+      </div>
+      <div role="tabpanel" id="panel-terminal" aria-labelledby="tab-terminal" hidden={current !== 'terminal'}>
+        <TerminalPanel instance={instance} />
       </div>
       {hasDisplay ? (
         <div role="tabpanel" id="panel-display" aria-labelledby="tab-display" hidden={current !== 'display'}>
