@@ -5,6 +5,7 @@ import { Engine } from '../core/engine.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
+import { copyCommand, copyUsage } from './copy.ts';
 import { driverCommand, driverUsage } from './driver.ts';
 import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
@@ -26,6 +27,7 @@ Commands:
   delete NAME [--force]                 remove it and its disks (--force: even if running)
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${shellUsage}
+${copyUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
@@ -58,6 +60,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
   workdir: { type: 'string' },
+  recursive: { type: 'boolean', short: 'r' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -126,6 +129,9 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       return undefined;
     case 'shell':
       return shellCommand(engine, need(positionals, 'name'), { workdir: values.workdir, command: commandArgs });
+    case 'copy':
+      // Operands after "--" too, so a file named like an option can be copied.
+      return copyCommand(engine, [...positionals.slice(1), ...commandArgs], { recursive: values.recursive ?? false });
     case 'ssh-config':
       return out(await sshConfigCommand(engine, need(positionals, 'name')));
     case 'snapshot':
