@@ -14,7 +14,7 @@ import { Engine } from '../../src-main/core/engine.ts';
 import { startServer } from '../../src-main/server/server.ts';
 import type { RunningServer } from '../../src-main/server/server.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
+import { launchChromium, seriousViolations } from './browser.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 import { shows } from './scripted-shell.ts';
 
@@ -149,6 +149,7 @@ describe('Terminal tab on a real Debian guest', () => {
     // Each output only in its own terminal.
     assert.doesNotMatch((await screenOf(first).textContent()) ?? '', /two-42/);
     await keepScreenshot(page, 'terminal-light.png');
+    assert.deepEqual(await seriousViolations(page), []);
   });
 
   it('resizes the guest\'s pty with the page: stty size follows the xterm', async () => {
@@ -182,6 +183,7 @@ describe('Terminal tab on a real Debian guest', () => {
   });
 
   it('closes a terminal with its close button', async () => {
+    await page.getByRole('tab', { name: /^Terminal 2/ }).click();
     await page.getByRole('button', { name: 'Close terminal 2' }).click();
     await page.getByRole('tab', { name: /^Terminal 2/ }).waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('region', { name: /^Terminal 2:/ }).count(), 0);

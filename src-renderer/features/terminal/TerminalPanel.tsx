@@ -1,7 +1,8 @@
 // The Terminal tab: any number of SSH login shells in the guest, each in its own xterm, with a
-// "New terminal" action and a close button per terminal. Terminals stay open (hidden) while
-// another one or another tab is shown. Disabled, with the reason, while the instance does not
-// run or has no SSH endpoint (a driver without SSH, or a start from before Corral recorded one).
+// "New terminal" action and a close button per terminal (in its panel: a tab list holds only
+// tabs). Terminals stay open (hidden) while another one or another tab is shown. Disabled, with
+// the reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or
+// a start from before Corral recorded one).
 import { useCallback, useState } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { TerminalView } from './TerminalView.tsx';
@@ -44,16 +45,15 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
   return (
     <div className="terminals">
       <div className="terminal-bar">
-        <div role="tablist" aria-label="Terminals" className="tabs terminal-tabs">
-          {terminals.map((t) => (
-            <span key={t.number} className="terminal-tab">
-              <button type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => setSelected(t.number)}>
+        {terminals.length > 0 ? (
+          <div role="tablist" aria-label="Terminals" className="tabs terminal-tabs">
+            {terminals.map((t) => (
+              <button key={t.number} type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => setSelected(t.number)}>
                 Terminal {t.number}{t.status.kind === 'ended' ? ' (ended)' : ''}
               </button>
-              <button type="button" className="close" aria-label={`Close terminal ${t.number}`} title={`Close terminal ${t.number}`} onClick={() => close(t.number)}>×</button>
-            </span>
-          ))}
-        </div>
+            ))}
+          </div>
+        ) : <span className="terminal-tabs" />}
         <button type="button" className="primary" onClick={open} disabled={unavailable !== undefined} aria-describedby={unavailable ? 'terminal-unavailable' : undefined}>
           New terminal
         </button>
@@ -64,7 +64,10 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
       ) : null}
       {terminals.map((t) => (
         <div key={t.number} role="tabpanel" id={`terminal-panel-${t.number}`} aria-labelledby={`terminal-tab-${t.number}`} hidden={t.number !== current}>
-          <p className="console-status" role="status">{statusLine(t.status)}</p>
+          <div className="terminal-head">
+            <p className="console-status" role="status">{statusLine(t.status)}</p>
+            <button type="button" onClick={() => close(t.number)}>Close terminal {t.number}</button>
+          </div>
           <TerminalView name={instance.name} label={`Terminal ${t.number}`} visible={t.number === current} onStatus={(status) => setStatus(t.number, status)} />
         </div>
       ))}
