@@ -39,9 +39,8 @@ export function copyInstance(paths: readonly CopyPath[]): string {
 
 /** scp's arguments: the ssh options, -r, then each operand (guest ones as HOST:PATH). */
 export function scpArgs(target: SshTarget, paths: readonly CopyPath[], recursive: boolean): string[] {
-  // A host path that looks like NAME:PATH to scp (a colon before any slash) would be read as a
-  // remote one; "./" keeps it a local file.
-  const operand = (p: CopyPath): string => (p.kind === 'guest' ? `${target.host}:${p.path}` : /^[^/]*:/.test(p.path) ? `./${p.path}` : p.path);
+  // Host paths reach scp as given: parseCopyPath reads the same NAME:PATH shape scp does.
+  const operand = (p: CopyPath): string => (p.kind === 'guest' ? `${target.host}:${p.path}` : p.path);
   return [...sshArgs(target), ...(recursive ? ['-r'] : []), '--', ...paths.map(operand)];
 }
 
