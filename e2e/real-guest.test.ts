@@ -1,6 +1,6 @@
 // A real distribution a user can log in to: the Debian 12 cloud guest (e2e/fixtures/debian-guest,
 // built once and cached) created from its template and started with the CLI, reached over SSH
-// with `corral shell` and `corral ssh-config`. It boots ONCE (1 to 3 minutes under TCG); every
+// with `corral shell`, `corral copy` and `corral ssh-config`. It boots ONCE (1 to 3 minutes under TCG); every
 // check runs against that one boot, in order, then it is stopped and deleted.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -168,6 +168,34 @@ describe('a real Debian cloud guest', () => {
     assert.equal(result.stdout, 'deb\n');
   });
 
+  it('copies files with `corral copy`: host to guest, guest to host, folders with -r, scp\'s exit status', async () => {
+    const files = path.join(root, 'copy');
+    await fs.mkdir(path.join(files, 'tree', 'sub'), { recursive: true });
+    await fs.writeFile(path.join(files, 'hello.txt'), 'hello from the host\n');
+    await fs.writeFile(path.join(files, 'tree', 'sub', 'deep.txt'), 'deep\n');
+    await ok(['copy', path.join(files, 'hello.txt'), `${name}:/tmp/`]);
+    assert.equal(await inGuest('cat /tmp/hello.txt'), 'hello from the host\n');
+    // A path without a folder is in the guest user's home, as with scp.
+    await inGuest('echo "made in $(hostname)" > made.txt');
+    await ok(['copy', `${name}:made.txt`, path.join(files, 'back.txt')]);
+    assert.equal(await fs.readFile(path.join(files, 'back.txt'), 'utf8'), 'made in deb\n');
+    const notRecursive = await corral(['copy', path.join(files, 'tree'), `${name}:/tmp/`]);
+    assert.notEqual(notRecursive.code, 0, 'a folder needs -r');
+    await ok(['copy', '-r', path.join(files, 'tree'), `${name}:/tmp/`]);
+    assert.equal(await inGuest('cat /tmp/tree/sub/deep.txt'), 'deep\n');
+    await ok(['copy', '-r', `${name}:/tmp/tree`, path.join(files, 'tree-back')]);
+    assert.equal(await fs.readFile(path.join(files, 'tree-back', 'sub', 'deep.txt'), 'utf8'), 'deep\n');
+    const missing = await corral(['copy', `${name}:/no/such/file`, path.join(files, 'nothing')]);
+    assert.equal(missing.code, 1, 'scp\'s exit status passes through');
+    assert.match(missing.stderr, /\/no\/such\/file: No such file or directory/);
+    await assert.rejects(fs.access(path.join(files, 'nothing')), 'nothing is written for a missing source');
+    const unknown = await corral(['copy', 'nosuch:/tmp/x', files]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^corral: no instance named "nosuch"/m);
+    const between = await corral(['copy', `${name}:/tmp/hello.txt`, 'other:/tmp/']);
+    assert.match(between.stderr, /copying between two instances \(deb, other\) is not supported/);
+  });
+
   it('stops and deletes, leaving no QEMU', async () => {
     const pid = Number(await fs.readFile(path.join(home, 'instances', name, 'qemu.pid'), 'utf8'));
     assert.ok(alive(pid));
@@ -178,6 +206,9 @@ describe('a real Debian cloud guest', () => {
     const refused = await corral(['shell', name, '--', 'true']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /instance "deb" is Stopped; start it first: corral start deb/);
+    const copyRefused = await corral(['copy', `${name}:/tmp/hello.txt`, root]);
+    assert.equal(copyRefused.code, 1);
+    assert.match(copyRefused.stderr, /instance "deb" is Stopped; start it first: corral start deb/);
     await ok(['delete', name]);
     assert.deepEqual(JSON.parse(await ok(['list', '--json'])), []);
   });

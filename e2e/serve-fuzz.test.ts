@@ -146,6 +146,10 @@ describe(`corral serve under malformed input (seed ${seed})`, () => {
       { type: 'console-open', id: 'x'.repeat(65), name: 'a' }, { type: 'console-open', id: 7, name: 'a' }, { type: 'console-open', id: 'a', name: '' },
       { type: 'console-write', id: 'a', data: 123 }, { type: 'console-write', id: 'a', data: 'not base64!!' }, { type: 'console-write', id: 'a' },
       { type: 'console-close' }, { type: 'console-close', id: ['a'] }, { type: { toString: 'x' } }, { __proto__: { type: 'console-close', id: 'a' } },
+      // Terminals: sizes a pty cannot take, or none.
+      { type: 'terminal-open', id: 'a', name: 'a' }, { type: 'terminal-open', id: 'a', name: 'a', cols: 0, rows: 24 },
+      { type: 'terminal-open', id: 'a', name: 'a', cols: 80, rows: 1e9 }, { type: 'terminal-resize', id: 'a', cols: 80.5, rows: 24 },
+      { type: 'terminal-resize', id: 'a', cols: '80', rows: 24 },
     ];
     for (let i = 0; i < 24; i++) {
       const choice = random();

@@ -41,6 +41,25 @@ function sourceLocations(bundleDir: string): Plugin {
   };
 }
 
+/**
+ * ssh2 (the Terminal tab's SSH client) tries optional native addons for speed, each require()
+ * inside a try: its crypto binding and `cpu-features`. A packaged app ships no node_modules and
+ * a .node file cannot be bundled, so each resolves to a module that throws, and ssh2 uses its
+ * pure-JS crypto, as it does wherever the addons did not build.
+ */
+function noNativeAddons(): Plugin {
+  return {
+    name: 'no-native-addons',
+    setup(builder) {
+      builder.onResolve({ filter: /(\.node$)|(^cpu-features$)/ }, (args) => ({ path: args.path, namespace: 'no-native-addon' }));
+      builder.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is a native addon, not bundled; the pure-JS fallback is used`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' } as const;
 
 const [main] = await Promise.all([
@@ -54,7 +73,9 @@ const [main] = await Promise.all([
     target: 'node22',
     external: ['electron'],
     banner: { js: requireShim },
-    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/electron'))],
+    // CommonJS packages read __dirname at load (ssh2's agent.js), which an ES module lacks.
+    define: { __dirname: 'import.meta.dirname' },
+    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(path.join(root, 'dist/electron'))],
   }),
   build({
     ...common,

@@ -10,7 +10,7 @@ import type { ApiCalls, ApiMethod } from './methods.ts';
 import type {
   displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema, logSchema, templateInfoSchema,
   apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
-  instanceSchema, serverMessageSchema, startResultSchema,
+  instanceSchema, serverMessageSchema, startResultSchema, terminalRequestSchema, terminalSizeSchema,
 } from './schemas.ts';
 import type { portsSchema } from './schemas.ts';
 
@@ -34,6 +34,8 @@ export type LogFile = z.infer<typeof logSchema>;
 export type InstancePortsInfo = z.infer<typeof portsSchema>;
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type TerminalRequest = z.infer<typeof terminalRequestSchema>;
+export type TerminalSize = z.infer<typeof terminalSizeSchema>;
 
 /** An attached serial console. Bytes are the guest's raw output; write() sends keystrokes. */
 export interface ConsoleStream {
@@ -52,8 +54,17 @@ export interface ConsoleStream {
 }
 
 /**
+ * A login shell in the guest on a pty (the Terminal tab): a console stream whose end says why
+ * (the shell exited, the guest stopped), plus the pty's size.
+ */
+export interface TerminalStream extends ConsoleStream {
+  /** The page's terminal changed size; the guest's pty follows. */
+  resize(size: TerminalSize): void;
+}
+
+/**
  * The calls come from the method table (methods.ts): each takes its request object, the same
- * object the web shell's POST body carries. The two streams are written out here because their
+ * object the web shell's POST body carries. The streams are written out here because their
  * shape is the transport's (a listener, a stream object), not a request and a result.
  */
 export interface CorralApi extends ApiCalls {
@@ -61,6 +72,8 @@ export interface CorralApi extends ApiCalls {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** Attaches to the serial console; what the guest printed earlier in this boot comes first. */
   openConsole(name: string): Promise<ConsoleStream>;
+  /** Opens a login shell over SSH on a pty of the request's size; refused while the instance is not running. */
+  openTerminal(request: TerminalRequest): Promise<TerminalStream>;
 }
 
 // Fails to compile when CorralApi and the method table (methods.ts) name different methods.

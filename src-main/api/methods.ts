@@ -10,7 +10,7 @@ import {
   bundleRequestSchema, bundleReviewSchema, createRequestSchema, createResultSchema, deleteRequestSchema, displayInfoSchema,
   driverSchema, editRequestSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
   nameRequestSchema, removeDriverRequestSchema, renameRequestSchema, snapshotRequestSchema, snapshotSchema,
-  startResultSchema, stopRequestSchema, templateInfoSchema,
+  startResultSchema, stopRequestSchema, templateInfoSchema, terminalRequestSchema,
 } from './schemas.ts';
 import { portsSchema } from './schemas.ts';
 
@@ -25,7 +25,7 @@ interface CallRow {
 
 /** A stream: it travels on the event and console channel (WebSocket or bridge), not as a call. */
 interface StreamRow {
-  stream: 'events' | 'console';
+  stream: 'events' | 'console' | 'terminal';
   request?: z.ZodType;
 }
 
@@ -91,6 +91,8 @@ export const apiMethods = {
   onEvent: { stream: 'events' },
   /** The serial console; what the guest printed earlier in this boot comes first. */
   openConsole: { stream: 'console', request: nameRequestSchema },
+  /** A login shell in the guest over SSH, on a pty whose size follows the page's terminal. */
+  openTerminal: { stream: 'terminal', request: terminalRequestSchema },
 } as const satisfies Record<string, CallRow | StreamRow>;
 
 type Table = typeof apiMethods;

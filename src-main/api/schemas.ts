@@ -20,6 +20,8 @@ export const instanceSchema = z.object({
   memoryBytes: z.number(),
   diskBytes: z.number(),
   accelerator: z.string().optional(),
+  /** Where SSH reaches the guest (recorded at its last start): the Terminal tab and `corral shell`. */
+  ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).optional(),
 });
 
 export const driverSchema = z.object({
@@ -101,6 +103,10 @@ export const createRequestSchema = z.object({
   /** 'vnc' gives the guest a screen (the create dialog's default where the driver has one). */
   display: z.enum(['vnc', 'none']).optional(),
 });
+
+/** A terminal's size in character cells, as xterm measures it (a pty's sizes are 16-bit). */
+export const terminalSizeSchema = z.object({ cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) });
+export const terminalRequestSchema = z.object({ name, ...terminalSizeSchema.shape });
 
 export const stopRequestSchema = z.object({ name, force: z.boolean().default(false) });
 export const deleteRequestSchema = z.object({ name, force: z.boolean().default(false) });
@@ -196,6 +202,13 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('console-open'), id: streamId, name }),
   z.object({ type: z.literal('console-write'), id: streamId, data: writeData }),
   z.object({ type: z.literal('console-close'), id: streamId }),
+  /**
+   * Open a login shell in the guest over SSH on a pty of this size (the Terminal tab). It is a
+   * stream like a console: console-write, console-close and the console-* answers carry it.
+   */
+  z.object({ type: z.literal('terminal-open'), id: streamId, name, ...terminalSizeSchema.shape }),
+  /** The terminal's xterm changed size: the guest's pty follows. */
+  z.object({ type: z.literal('terminal-resize'), id: streamId, ...terminalSizeSchema.shape }),
 ]);
 
 export const serverMessageSchema = z.discriminatedUnion('type', [

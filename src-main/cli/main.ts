@@ -5,6 +5,7 @@ import { Engine } from '../core/engine.ts';
 import { templateCommand } from '../core/templates/commands.ts';
 import { catalogDir } from '../core/templates/load.ts';
 import { attachConsole } from './console.ts';
+import { copyCommand, copyUsage } from './copy.ts';
 import { driverCommand, driverUsage } from './driver.ts';
 import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
@@ -28,6 +29,7 @@ Commands:
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${shellUsage}
 ${portsUsage}
+${copyUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
@@ -60,6 +62,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
   workdir: { type: 'string' },
+  recursive: { type: 'boolean', short: 'r' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -129,6 +132,9 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       return undefined;
     case 'shell':
       return shellCommand(engine, need(positionals, 'name'), { workdir: values.workdir, command: commandArgs });
+    case 'copy':
+      // Operands after "--" too, so a file named like an option can be copied.
+      return copyCommand(engine, [...positionals.slice(1), ...commandArgs], { recursive: values.recursive ?? false });
     case 'ssh-config':
       return out(await sshConfigCommand(engine, need(positionals, 'name')));
     case 'ports':

@@ -6,27 +6,13 @@ import { constants } from 'node:os';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import type { Engine } from '../core/engine.ts';
 import { remoteScript, sshArgs, sshConfigBlock } from '../core/ssh/client.ts';
-import type { SshTarget } from '../core/ssh/client.ts';
-import { ensureIdentity } from '../core/ssh/identity.ts';
+import { runningSshTarget } from '../core/ssh/target.ts';
 
 export const shellUsage = `  shell NAME [--workdir DIR] [-- CMD ...]  a login shell in the guest over SSH, or CMD (its exit status is corral's)
   ssh-config NAME                       an ssh_config Host block (corral-NAME) for ssh -F and editors`;
 
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
-export async function sshTarget(engine: Engine, name: string): Promise<SshTarget> {
-  const instance = await engine.inspect(name);
-  if (!(await engine.capabilitiesOf(instance.vmType)).ssh) {
-    throw new DriverError('UNSUPPORTED', `driver ${instance.vmType} offers no SSH into its guests (capabilities.ssh is false); use the serial console: corral console ${name}`, { capability: 'ssh', driver: instance.vmType });
-  }
-  if (instance.state !== 'Running') {
-    throw new DriverError('INVALID_STATE', `instance "${name}" is ${instance.state}; start it first: corral start ${name}`, { state: instance.state });
-  }
-  if (!instance.ssh) {
-    throw new DriverError('INVALID_STATE', `instance "${name}" was started without an SSH port; restart it: corral restart ${name}`, { name });
-  }
-  const identity = await ensureIdentity(engine.paths.home);
-  return { ...instance.ssh, identityFile: identity.privateKey };
-}
+export const sshTarget = runningSshTarget;
 
 export async function shellCommand(engine: Engine, name: string, options: { workdir?: string | undefined; command: readonly string[] }): Promise<number> {
   const target = await sshTarget(engine, name);

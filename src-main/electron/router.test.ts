@@ -2,7 +2,7 @@
 // Sender checks, zod parsing, calls, events and console streams, page reloads and closes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiEvent, ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
+import type { ApiEvent, ConsoleStream, CorralApi, ServerMessage, TerminalRequest, TerminalSize, TerminalStream } from '../api/contract.ts';
 import { bridgeChannels } from '../api/bridge.ts';
 import { callMethods } from '../api/methods.ts';
 import { createIpcRouter } from './router.ts';
@@ -30,11 +30,12 @@ class FakeContents implements RendererContents {
   }
 }
 
-/** A CorralApi that records calls, emits events on demand, and hands out fake consoles. */
+/** A CorralApi that records calls, emits events on demand, and hands out fake consoles and terminals. */
 function fakeApi() {
   const calls: [string, unknown[]][] = [];
   const eventListeners = new Set<(event: ApiEvent) => void>();
   const consoles: { name: string; written: string[]; closed: boolean; push(text: string): void; end(reason: string): void }[] = [];
+  const terminals: { request: TerminalRequest; sizes: TerminalSize[]; stream: ConsoleStream }[] = [];
   const record = (method: string) => async (...args: unknown[]) => {
     calls.push([method, args]);
     return method === 'listInstances' ? [] : undefined;
@@ -61,13 +62,20 @@ function fakeApi() {
         close: async () => { entry.closed = true; },
       };
     },
+    /** A terminal is a console stream (the same fake) that also records its sizes. */
+    async openTerminal(request: TerminalRequest): Promise<TerminalStream> {
+      const stream = await streams.openConsole(request.name);
+      const entry = { request, sizes: [] as TerminalSize[], stream };
+      terminals.push(entry);
+      return { ...stream, resize: (size) => void entry.sizes.push(size) };
+    },
   };
   // Every other name is a call that records itself.
   const api = new Proxy(streams, {
     get: (target, method) => (typeof method === 'string' && !Object.hasOwn(target, method) ? record(method) : target[method as keyof typeof target]),
   }) as unknown as CorralApi;
   const emit = (event: ApiEvent) => { for (const l of eventListeners) l(event); };
-  return { api, calls, consoles, emit, listeners: eventListeners };
+  return { api, calls, consoles, terminals, emit, listeners: eventListeners };
 }
 
 describe('IPC router', () => {
@@ -82,8 +90,10 @@ describe('IPC router', () => {
       else assert.match(reply.error.message, /^bad request \(field "\w+"\)/, `${method}: ${reply.error.message}`);
     }
     assert.deepEqual(calls.map(([method]) => method), ['listInstances', 'listDrivers', 'listTemplates']);
-    const stream = await router.invoke(app, contents, { method: 'openConsole', payload: { name: 'vm' } });
-    assert.equal(!stream.ok && stream.error.code, 'INVALID_CONFIG');
+    for (const method of ['openConsole', 'openTerminal']) {
+      const stream = await router.invoke(app, contents, { method, payload: { name: 'vm', cols: 80, rows: 24 } });
+      assert.equal(!stream.ok && stream.error.code, 'INVALID_CONFIG', `${method} is a stream, not a call`);
+    }
     assert.equal(calls.length, 3);
   });
 
@@ -148,6 +158,40 @@ describe('IPC router', () => {
       { type: 'console-data', id: 'c1', data: Buffer.from('hello').toString('base64') },
       { type: 'console-ended', id: 'c1', reason: 'guest stopped' },
     ]);
+  });
+
+  it('carries terminals: opened at the page\'s size, resized, written and ended like consoles; bad sizes dropped', async () => {
+    const { api, consoles, terminals } = fakeApi();
+    const warnings: string[] = [];
+    const router = createIpcRouter(api, (m) => warnings.push(m));
+    const contents = new FakeContents();
+    await router.invoke(app, contents, { method: 'connect' });
+    router.send(app, contents, { type: 'terminal-open', id: 't1', name: 'vm', cols: 120, rows: 40 });
+    router.send(app, contents, { type: 'terminal-open', id: 't2', name: 'missing', cols: 80, rows: 24 });
+    await tick();
+    assert.deepEqual(terminals.map((t) => t.request), [{ name: 'vm', cols: 120, rows: 40 }]);
+    router.send(app, contents, { type: 'terminal-resize', id: 't1', cols: 60, rows: 20 });
+    // Not sizes a pty takes, and not for a serial console: dropped before the engine.
+    router.send(app, contents, { type: 'terminal-resize', id: 't1', cols: 0, rows: 20 });
+    router.send(app, contents, { type: 'terminal-resize', id: 't1', cols: 1.5, rows: 20 });
+    router.send(app, contents, { type: 'terminal-open', id: 't3', name: 'vm', cols: 100_000, rows: 1 });
+    router.send(app, contents, { type: 'console-write', id: 't1', data: Buffer.from('stty size\n').toString('base64') });
+    await tick();
+    assert.deepEqual(terminals[0]?.sizes, [{ cols: 60, rows: 20 }]);
+    assert.equal(terminals.length, 1);
+    assert.deepEqual(consoles[0]?.written, ['stty size\n']);
+    assert.deepEqual(warnings, Array(3).fill('corral: dropped a malformed console message'));
+    consoles[0]?.push('20 60\r\n');
+    await tick();
+    consoles[0]?.end('the shell exited with status 0');
+    assert.deepEqual(contents.received, [
+      { type: 'console-opened', id: 't1' },
+      { type: 'console-error', id: 't2', error: { code: 'NOT_FOUND', message: 'no instance "missing"', details: {} } },
+      { type: 'console-written', id: 't1', bytes: 10 },
+      { type: 'console-data', id: 't1', data: Buffer.from('20 60\r\n').toString('base64') },
+      { type: 'console-ended', id: 't1', reason: 'the shell exited with status 0' },
+    ]);
+    router.send(app, contents, { type: 'console-close', id: 't1' });
   });
 
   it('closes the old page’s consoles on a reload and everything when the window goes', async () => {

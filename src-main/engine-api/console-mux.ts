@@ -1,14 +1,15 @@
 // The console streams of one page, multiplexed by ids the page chooses, over whatever carries
 // its messages: the web shell's /ws WebSocket (socket.ts) and the Electron window's IPC
 // session (electron/session.ts) both hand their parsed messages here, so the limits and the
-// pacing are the same in both shells.
+// pacing are the same in both shells. A Terminal tab's SSH shell is a stream here too (opened
+// with terminal-open, resized with terminal-resize): same writes, answers, ends and limits.
 //
 // Pacing: the page sends a paste in console-writes of at most maxConsoleWriteBytes and keeps
 // only a few in flight; each is answered with console-written once the engine has passed it
 // on, and only then does the page send more. Output goes the other way in messages of at most
 // maxConsoleDataBytes.
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
-import type { ClientMessage, ConsoleStream, CorralApi, ServerMessage } from '../api/contract.ts';
+import type { ClientMessage, ConsoleStream, CorralApi, ServerMessage, TerminalStream } from '../api/contract.ts';
 import { maxConsoleDataBytes } from '../api/schemas.ts';
 
 /** Most console streams one page may hold open: a page that leaks them is refused more. */
@@ -29,23 +30,24 @@ export interface ConsoleMux {
 
 /** One stream as the mux keeps it. */
 interface Entry {
-  stream: Promise<ConsoleStream | undefined>;
+  stream: Promise<ConsoleStream | TerminalStream | undefined>;
   /** Input bytes passed to the engine and not yet answered. */
   unanswered: number;
   /** Ended here (too much input unanswered), and the page told so: the stream's own end says nothing more. */
   refused: boolean;
 }
 
-export function openConsoleMux(api: Pick<CorralApi, 'openConsole'>, send: (message: ServerMessage) => void): ConsoleMux {
+export function openConsoleMux(api: Pick<CorralApi, 'openConsole' | 'openTerminal'>, send: (message: ServerMessage) => void): ConsoleMux {
   const streams = new Map<string, Entry>();
   let closed = false;
   const post = (message: ServerMessage): void => {
     if (!closed) send(message);
   };
 
-  const open = async (id: string, name: string, entry: Entry): Promise<ConsoleStream | undefined> => {
+  /** Attaches a stream (`attach` opens the serial console or a terminal) and relays it under `id`. */
+  const open = async <S extends ConsoleStream>(id: string, entry: Entry, attach: () => Promise<S>): Promise<S | undefined> => {
     try {
-      const stream = await api.openConsole(name);
+      const stream = await attach();
       if (closed) {
         await stream.close();
         return undefined;
@@ -89,20 +91,35 @@ export function openConsoleMux(api: Pick<CorralApi, 'openConsole'>, send: (messa
     }).catch(() => undefined); // a stream that ended meanwhile has said so with console-ended
   };
 
+  const start = (id: string, attach: () => Promise<ConsoleStream>): void => {
+    if (streams.has(id)) return;
+    if (streams.size >= maxConsoleStreams) {
+      return post({ type: 'console-error', id, error: { code: 'BUSY', message: `too many open consoles and terminals (${maxConsoleStreams}); close some`, details: {} } });
+    }
+    const entry: Entry = { stream: Promise.resolve(undefined), unanswered: 0, refused: false };
+    streams.set(id, entry);
+    entry.stream = open(id, entry, attach);
+  };
+
+  /** A resize for a serial console (which has no pty) or an unknown id is ignored. */
+  const resize = (id: string, size: { cols: number; rows: number }): void => {
+    void streams.get(id)?.stream.then((stream) => {
+      if (stream && 'resize' in stream) stream.resize(size);
+    });
+  };
+
   return {
     receive(message) {
       if (closed) return;
       switch (message.type) {
-        case 'console-open': {
-          if (streams.has(message.id)) return;
-          if (streams.size >= maxConsoleStreams) {
-            return post({ type: 'console-error', id: message.id, error: { code: 'BUSY', message: `too many open consoles (${maxConsoleStreams}); close some`, details: {} } });
-          }
-          const entry: Entry = { stream: Promise.resolve(undefined), unanswered: 0, refused: false };
-          streams.set(message.id, entry);
-          entry.stream = open(message.id, message.name, entry);
-          return;
+        case 'console-open':
+          return start(message.id, () => api.openConsole(message.name));
+        case 'terminal-open': {
+          const { id, name, cols, rows } = message;
+          return start(id, () => api.openTerminal({ name, cols, rows }));
         }
+        case 'terminal-resize':
+          return resize(message.id, { cols: message.cols, rows: message.rows });
         case 'console-write':
           return write(message.id, Buffer.from(message.data, 'base64'));
         case 'console-close':

@@ -4,6 +4,8 @@
 // which the renderer imports; not src-main/core, which knows no front end).
 import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
+import { openTerminal } from '../core/ssh/terminal.ts';
+import { runningSshTarget } from '../core/ssh/target.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { signerLine } from '../core/drivers/bundles/trust.ts';
 import type { BundleReview, BundleSource, ConsoleStream, CorralApi, DriverInfo, Instance, StartResult } from '../api/contract.ts';
@@ -19,6 +21,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     memoryBytes: summary.memoryBytes,
     diskBytes: summary.diskBytes,
     ...(summary.accelerator !== undefined ? { accelerator: summary.accelerator } : {}),
+    ...(summary.ssh ? { ssh: { host: summary.ssh.host, port: summary.ssh.port, user: summary.ssh.user } } : {}),
   };
 }
 
@@ -71,6 +74,7 @@ export function engineApi(engine: Engine): CorralApi {
     setDriverEnabled: ({ name, enabled, force }) => engine.bundles.setEnabled(name, enabled, { force: force ?? false }),
     onEvent: (listener) => engine.events.on(listener),
     openConsole: (name) => openConsole(engine, name),
+    openTerminal: async ({ name, cols, rows }) => openTerminal(await runningSshTarget(engine, name), { cols, rows }),
   };
 }
 

@@ -2,7 +2,7 @@
 // carries the token) and events and consoles come over the WebSocket; in Electron both go
 // through the preload bridge (electron.ts), with the same messages. The engine validates
 // everything the page sends; the page checks the engine's answers (result-check.ts).
-import type { ApiEvent, BundleSource, ConsoleStream, CorralApi } from '../../src-main/api/contract.ts';
+import type { ApiEvent, BundleSource, ClientMessage, ConsoleStream, CorralApi, TerminalStream } from '../../src-main/api/contract.ts';
 import { fromBase64, toBase64 } from './bytes.ts';
 import { PacedInput } from './paced-input.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
@@ -51,14 +51,26 @@ let nextStream = 0;
  * methods. Each result is checked against the table's result schema as it arrives.
  */
 export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralApi {
-  const streams: Pick<CorralApi, 'onEvent' | 'openConsole'> = {
+  const streams: Pick<CorralApi, 'onEvent' | 'openConsole' | 'openTerminal'> = {
     onEvent(listener: (event: ApiEvent) => void) {
       return socket.on((message) => {
         if (message.type === 'event') listener(message.event);
       });
     },
     openConsole(name) {
-      return openStream(socket, name);
+      return openStream(socket, (id) => ({ type: 'console-open', id, name }));
+    },
+    async openTerminal({ name, cols, rows }) {
+      let streamId = '';
+      const stream = await openStream(socket, (id) => {
+        streamId = id;
+        return { type: 'terminal-open', id, name, cols, rows };
+      });
+      const terminal: TerminalStream = {
+        ...stream,
+        resize: (size) => socket.send({ type: 'terminal-resize', id: streamId, ...size }),
+      };
+      return terminal;
     },
   };
   const calls = new Map<string, (request?: object) => Promise<unknown>>();
@@ -77,8 +89,11 @@ export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralAp
   }) as CorralApi;
 }
 
-/** One console stream multiplexed on the socket by a fresh id; resolves once the engine attached it. */
-function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream> {
+/**
+ * One stream (a serial console, or a terminal's SSH shell) multiplexed on the socket by a fresh
+ * id; `opening` is the message that asks the engine for it. Resolves once the engine attached it.
+ */
+function openStream(socket: EngineChannel, opening: (id: string) => ClientMessage): Promise<ConsoleStream> {
   const id = `c${++nextStream}`;
   const data = new Set<(bytes: Uint8Array) => void>();
   const ends = new Set<(reason: string, driverRestartMs?: number) => void>();
@@ -129,6 +144,6 @@ function openStream(socket: EngineChannel, name: string): Promise<ConsoleStream>
       }
     }));
     unsubscribe.push(socket.onDrop(() => finish('the connection to Corral dropped')));
-    socket.send({ type: 'console-open', id, name });
+    socket.send(opening(id));
   });
 }

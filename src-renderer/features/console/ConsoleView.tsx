@@ -13,12 +13,7 @@ import '@xterm/xterm/css/xterm.css';
 import type { ConsoleStream } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
-
-const darkQuery = '(prefers-color-scheme: dark)';
-const themes = {
-  dark: { background: '#111418', foreground: '#e6e6e6', cursor: '#e6e6e6' },
-  light: { background: '#fbfbfb', foreground: '#1d1d1d', cursor: '#1d1d1d' },
-};
+import { followColourScheme, xtermOptions } from '../../ui/xterm-theme.ts';
 
 type Status =
   | { kind: 'connecting' }
@@ -35,21 +30,10 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
   useEffect(() => {
     const element = box.current;
     if (!element || !running) return;
-    const scheme = matchMedia(darkQuery);
-    const terminal = new Terminal({
-      convertEol: false,
-      cursorBlink: true,
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
-      fontSize: 14,
-      theme: scheme.matches ? themes.dark : themes.light,
-      screenReaderMode: false,
-    });
+    const terminal = new Terminal({ ...xtermOptions(), convertEol: false });
     const fit = new FitAddon();
     terminal.loadAddon(fit);
-    const followScheme = (): void => {
-      terminal.options.theme = scheme.matches ? themes.dark : themes.light;
-    };
-    scheme.addEventListener('change', followScheme);
+    const stopFollowing = followColourScheme(terminal);
     // The size in characters, for tests and for anyone inspecting the page.
     const showSize = ({ cols, rows }: { cols: number; rows: number }): void => {
       element.dataset.cols = String(cols);
@@ -86,7 +70,7 @@ export function ConsoleView({ name, running }: { name: string; running: boolean 
     return () => {
       disposed = true;
       resize.disconnect();
-      scheme.removeEventListener('change', followScheme);
+      stopFollowing();
       void stream?.close();
       terminal.dispose();
     };

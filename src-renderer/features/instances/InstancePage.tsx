@@ -1,5 +1,6 @@
-// One instance: its status and actions, its display address and snapshots (each only when
-// the driver can), and tabs for the serial console and the embedded display.
+// One instance: its status and actions, where SSH reaches it, its display address and snapshots
+// (each only when the driver can), and tabs for the serial console, SSH terminals and the
+// embedded display.
 import { Suspense, lazy, useState } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
@@ -11,6 +12,8 @@ import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
 import { PortsSection } from '../ports/PortsSection.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
+import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
+import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
@@ -18,7 +21,7 @@ import { StatusBadge } from './StatusBadge.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
-type Tab = 'console' | 'display' | 'logs';
+type Tab = 'console' | 'terminal' | 'display' | 'logs';
 
 export function InstancePage({ name }: { name: string }) {
   const instances = useInstances();
@@ -48,6 +51,7 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
+      {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
@@ -55,6 +59,9 @@ export function InstancePage({ name }: { name: string }) {
       <div role="tablist" aria-label="Instance views" className="tabs">
         <button type="button" role="tab" id="tab-console" aria-selected={current === 'console'} aria-controls="panel-console" onClick={() => setTab('console')}>
           Serial console
+        </button>
+        <button type="button" role="tab" id="tab-terminal" aria-selected={current === 'terminal'} aria-controls="panel-terminal" onClick={() => setTab('terminal')}>
+          Terminal
         </button>
         {hasDisplay ? (
           <button type="button" role="tab" id="tab-display" aria-selected={current === 'display'} aria-controls="panel-display" onClick={() => setTab('display')}>
@@ -67,6 +74,9 @@ export function InstancePage({ name }: { name: string }) {
       </div>
       <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={current !== 'console'}>
         <ConsoleView name={instance.name} running={live} />
+      </div>
+      <div role="tabpanel" id="panel-terminal" aria-labelledby="tab-terminal" hidden={current !== 'terminal'}>
+        <TerminalPanel instance={instance} />
       </div>
       {hasDisplay ? (
         <div role="tabpanel" id="panel-display" aria-labelledby="tab-display" hidden={current !== 'display'}>

@@ -1,0 +1,82 @@
+// The Terminal tab: any number of SSH login shells in the guest, each in its own xterm, with a
+// "New terminal" action and a close button per terminal (in its panel: a tab list holds only
+// tabs). Terminals stay open (hidden) while another one or another tab is shown. Disabled, with
+// the reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or
+// a start from before Corral recorded one).
+import { useCallback, useState } from 'react';
+import type { Instance } from '../../../src-main/api/contract.ts';
+import { TerminalView } from './TerminalView.tsx';
+import type { TerminalStatus } from './TerminalView.tsx';
+
+interface OpenTerminal {
+  /** Unique for the page's life: keys the view and names its tab. */
+  number: number;
+  status: TerminalStatus;
+}
+
+/** Why no terminal can be opened now, or undefined when one can. */
+export function terminalUnavailable(instance: Instance): string | undefined {
+  if (instance.state !== 'Running') return `Terminals open while the instance runs; it is ${instance.state.toLowerCase()}.`;
+  if (!instance.ssh) return `This instance has no SSH endpoint: its driver does not forward SSH, or it was started before Corral recorded one (restart it).`;
+  return undefined;
+}
+
+export function TerminalPanel({ instance }: { instance: Instance }) {
+  const [terminals, setTerminals] = useState<OpenTerminal[]>([]);
+  const [selected, setSelected] = useState<number | undefined>();
+  const [next, setNext] = useState(1);
+  const unavailable = terminalUnavailable(instance);
+
+  const open = (): void => {
+    setTerminals((list) => [...list, { number: next, status: { kind: 'connecting' } }]);
+    setSelected(next);
+    setNext(next + 1);
+  };
+  const close = (number: number): void => {
+    const rest = terminals.filter((t) => t.number !== number);
+    setTerminals(rest);
+    if (selected === number) setSelected(rest.at(-1)?.number);
+  };
+  const setStatus = useCallback((number: number, status: TerminalStatus): void => {
+    setTerminals((list) => list.map((t) => (t.number === number ? { ...t, status } : t)));
+  }, []);
+  const current = terminals.some((t) => t.number === selected) ? selected : terminals.at(-1)?.number;
+
+  return (
+    <div className="terminals">
+      <div className="terminal-bar">
+        {terminals.length > 0 ? (
+          <div role="tablist" aria-label="Terminals" className="tabs terminal-tabs">
+            {terminals.map((t) => (
+              <button key={t.number} type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => setSelected(t.number)}>
+                Terminal {t.number}{t.status.kind === 'ended' ? ' (ended)' : ''}
+              </button>
+            ))}
+          </div>
+        ) : <span className="terminal-tabs" />}
+        <button type="button" className="primary" onClick={open} disabled={unavailable !== undefined} aria-describedby={unavailable ? 'terminal-unavailable' : undefined}>
+          New terminal
+        </button>
+      </div>
+      {unavailable ? <p id="terminal-unavailable" className="console-status">{unavailable}</p> : null}
+      {!unavailable && terminals.length === 0 ? (
+        <p className="console-status">New terminal opens a login shell in the guest over SSH, as <code>{instance.ssh?.user}</code>.</p>
+      ) : null}
+      {terminals.map((t) => (
+        <div key={t.number} role="tabpanel" id={`terminal-panel-${t.number}`} aria-labelledby={`terminal-tab-${t.number}`} hidden={t.number !== current}>
+          <div className="terminal-head">
+            <p className="console-status" role="status">{statusLine(t.status)}</p>
+            <button type="button" onClick={() => close(t.number)}>Close terminal {t.number}</button>
+          </div>
+          <TerminalView name={instance.name} label={`Terminal ${t.number}`} visible={t.number === current} onStatus={(status) => setStatus(t.number, status)} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function statusLine(status: TerminalStatus): string {
+  if (status.kind === 'connecting') return 'Connecting over SSH…';
+  if (status.kind === 'open') return 'Connected: a login shell in the guest.';
+  return `Terminal ended: ${status.reason}. Close it, or open a new one.`;
+}
