@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
 import { cidataFiles, newInstanceId, resolveGuestUser, writeCidataIso } from '../cidata/index.ts';
+import type { CidataMount } from '../cidata/index.ts';
 import { authorizedKeys } from '../ssh/authorized-keys.ts';
 import { prepareEndpoint } from '../ssh/guest-endpoint.ts';
 import { ensureIdentity } from '../ssh/identity.ts';
@@ -18,7 +19,7 @@ export interface Bootstrap {
   warnings: string[];
 }
 
-export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string }): Promise<Bootstrap> {
+export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string; mounts?: readonly CidataMount[] }): Promise<Bootstrap> {
   // Every check that can fail on the user's input runs before anything is written.
   const user = resolveGuestUser(config.user);
   const identity = await ensureIdentity(options.corralHome);
@@ -30,6 +31,7 @@ export async function writeBootstrap(dir: string, name: string, config: LimaConf
     user: { ...user, sshAuthorizedKeys: keys },
     instanceId: newInstanceId(),
     macAddress: endpoint.macAddress,
+    ...(options.mounts?.length ? { mounts: options.mounts } : {}),
     ...(options.archive ? { containerd: { archive: options.archive, system: containerd?.system ?? false, user: containerd?.user ?? false } } : {}),
   }));
   return { cidata: { path: file }, network: { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port }, warnings };

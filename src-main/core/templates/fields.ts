@@ -29,10 +29,20 @@ export const limaFields: { fields: Record<string, FieldUse> } = {
     containerd: { fields: { system: 'used', user: 'used', archives: { each: file } } },
     user: { fields: { name: 'used', comment: 'used', home: 'used', shell: 'used', uid: 'used' } },
     ssh: { fields: { localPort: 'used', loadDotSSHPubKeys: 'used', forwardAgent: 'unsupported', forwardX11: 'unsupported', forwardX11Trusted: 'unsupported', overVsock: 'unsupported' } },
+    mounts: {
+      each: {
+        fields: {
+          location: 'used', mountPoint: 'used', writable: 'used',
+          '9p': { fields: { securityModel: 'used', protocolVersion: 'used', msize: 'used', cache: 'used' } },
+          sshfs: 'unsupported', virtiofs: 'unsupported',
+        },
+      },
+    },
+    mountType: 'used', mountTypesUnsupported: 'used',
     // Consumed by the loader (base) or only a version gate for Lima itself.
     base: 'meta', minimumLimaVersion: 'meta',
     ...Object.fromEntries([
-      'vmOpts', 'cpuType', 'mounts', 'mountType', 'mountInotify', 'mountTypesUnsupported', 'firmware', 'audio',
+      'vmOpts', 'cpuType', 'mountInotify', 'firmware', 'audio',
       'networks', 'provision', 'probes', 'portForwards', 'copyToHost', 'message', 'env', 'param', 'hostResolver', 'dns',
       'propagateProxyEnv', 'caCerts', 'rosetta', 'timezone', 'nestedVirtualization', 'guestInstallPrefix',
       'additionalDisks', 'upgradePackages', 'plain', 'nerdctl', 'tpm', 'osOpts',
