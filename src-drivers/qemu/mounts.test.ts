@@ -3,7 +3,7 @@
 // and "=" reach QEMU as one value, and each virtiofs folder's virtiofsd lives exactly as long
 // as its VM, whichever way the VM ends.
 import assert from 'node:assert/strict';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DriverError, driverRpc } from '../sdk/index.ts';
@@ -76,6 +76,15 @@ describe('qemu driver: shared folders (real QEMU)', () => {
     const first = await daemons();
     assert.ok(first.every((pid) => pid !== undefined), 'a pid file per folder');
     for (const pid of first) assert.equal(await isAlive(pid ?? 0), true);
+    // Each virtiofsd serves its folder as the root of its sandbox: the read-only one from a
+    // read-only bind mount made in a mount namespace of its own, the writable one as it is.
+    const served = async (pid: number | undefined, folder: string) => {
+      const lines = (await readFile(`/proc/${pid}/mountinfo`, 'utf8')).split('\n').map((line) => line.split(' '));
+      return lines.find((f) => f[3] === folder.replaceAll(' ', '\\040') && f[4] === '/')?.[5]?.split(',')[0];
+    };
+    assert.equal(await served(first[0], hostile), 'ro');
+    assert.equal(await served(first[1], root), 'rw');
+    assert.doesNotMatch(await readFile('/proc/self/mountinfo', 'utf8'), /share,readonly=off/, 'the host keeps its own view');
     await driver.stop(spec, { force: true, timeoutMs: 10_000 });
     for (const pid of first) assert.equal(await isAlive(pid ?? 0), false, 'stop ends the daemons');
     assert.deepEqual(await daemons(), [undefined, undefined]);

@@ -3,8 +3,9 @@
 // runtime folder lets any later driver process end it; virtiofsd also exits by itself when
 // QEMU's vhost-user connection closes, so a QEMU that dies takes its daemons with it.
 // Supported: QEMU's own virtiofsd (C; qemu-system-common on Debian), which needs root for its
-// namespace sandbox and has no read-only mode: a read-only virtiofs mount is read-only in the
-// guest's mount options only (Lima has the same limit).
+// namespace sandbox and has no read-only mode (Lima's read-only virtiofs mounts are read-only in
+// the guest only): here a read-only folder's virtiofsd runs in a mount namespace of its own where
+// the folder is a read-only bind mount, so the guest's root cannot write to it either.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { open, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -33,9 +34,9 @@ export async function findVirtiofsd(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Whether this host can serve virtiofs: a virtiofsd, and root (QEMU's virtiofsd sandboxes itself with namespaces). */
+/** Whether this host can serve virtiofs: a virtiofsd, unshare, and root (for their namespaces). */
 export async function virtiofsAvailable(): Promise<boolean> {
-  return process.platform === 'linux' && process.getuid?.() === 0 && (await findVirtiofsd()) !== undefined;
+  return process.platform === 'linux' && process.getuid?.() === 0 && (await findVirtiofsd()) !== undefined && (await findOnPath('unshare')) !== undefined;
 }
 
 const virtiofsMounts = (spec: InstanceSpec): SpecMount[] => (spec.config.mounts ?? []).filter((m) => m.type === 'virtiofs');
@@ -47,6 +48,19 @@ export function fuseOption(value: string): string {
 
 export function virtiofsdArgs(mount: SpecMount, paths: InstancePaths): string[] {
   return [`--socket-path=${virtiofsSocket(paths, mount.tag)}`, '-o', `source=${fuseOption(mount.hostPath)}`, '-o', 'cache=auto', '-f'];
+}
+
+/**
+ * The command that runs virtiofsd for `mount`. Read-only: unshare makes a private mount
+ * namespace, the shell bind-mounts the folder onto itself read-only there, then execs virtiofsd
+ * (one pid throughout, so the pid file and command-line check still name virtiofsd). The path
+ * is an argument, never part of the script.
+ */
+export function virtiofsdCommand(binary: string, mount: SpecMount, paths: InstancePaths): { file: string; args: string[] } {
+  const args = virtiofsdArgs(mount, paths);
+  if (mount.writable) return { file: binary, args };
+  const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"';
+  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', mount.hostPath, binary, ...args] };
 }
 
 /** Starts a virtiofsd for every virtiofs mount and waits for its socket; on failure none is left running. */
@@ -69,7 +83,8 @@ async function startOne(binary: string, mount: SpecMount, paths: InstancePaths):
   const logFile = virtiofsLog(paths, mount.tag);
   const log = await open(logFile, 'w');
   try {
-    const child = spawn(binary, virtiofsdArgs(mount, paths), { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    const command = virtiofsdCommand(binary, mount, paths);
+    const child = spawn(command.file, command.args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
     const failed = new Promise<string>((resolve) => {
       child.once('error', (error) => resolve(error.message));
       child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
