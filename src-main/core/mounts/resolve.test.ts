@@ -67,11 +67,12 @@ describe('resolveMounts', () => {
     assert.match(ruledOut.warnings[0] ?? '', /no shared folders: driver qemu offers 9p, which this template rules out \(mountTypesUnsupported\)/);
   });
 
-  it('refuses relative locations, Lima host templates and mount points fstab cannot hold', () => {
+  it('refuses relative locations, Lima host templates and mount points that are not one absolute guest path', () => {
     refused(() => resolveMounts(config({ mounts: [{ location: 'data' }] }), qemu), 'mounts[0].location', /"data" is not an absolute path/);
     refused(() => resolveMounts(config({ mounts: [{ location: '/a' }, { location: '{{.GlobalTempDir}}/lima' }] }), qemu), 'mounts[1].location', /templates in mount locations are not supported/);
     refused(() => resolveMounts(config({ mounts: [{ location: '/a', mountPoint: 'rel' }] }), qemu), 'mounts[0].mountPoint', /not an absolute path in the guest/);
-    refused(() => resolveMounts(config({ mounts: [{ location: '/a', mountPoint: '/my data' }] }), qemu), 'mounts[0].mountPoint', /white space/);
+    refused(() => resolveMounts(config({ mounts: [{ location: '/a', mountPoint: '/my\ndata' }] }), qemu), 'mounts[0].mountPoint', /line break/);
+    assert.equal(resolveMounts(config({ mounts: [{ location: '/my data' }] }), qemu).guest[0]?.mountPoint, '/my data', 'spaces are fine: the boot command quotes the path');
   });
 });
 

@@ -101,10 +101,10 @@ function expandHome(location: string, home: string, field: string): string {
   return path.normalize(expanded).replace(/(.)\/$/, '$1');
 }
 
-/** The guest's fstab separates fields by white space, and the mount point is a guest path. */
+/** A guest path: absolute, one line (the guest's boot command quotes it, so spaces are fine). */
 function checkMountPoint(mountPoint: string, field: string): void {
   if (!mountPoint.startsWith('/')) throw invalid(field, `"${mountPoint}" is not an absolute path in the guest; write it from /`);
-  if (/[\s\\]/.test(mountPoint)) throw invalid(field, `"${mountPoint}" contains white space or a backslash, which the guest's fstab cannot hold; pick another mountPoint`);
+  if (/[\n\r\0]/.test(mountPoint)) throw invalid(field, `${JSON.stringify(mountPoint)} has a line break or NUL; pick another mountPoint`);
 }
 
 /** Lima's options (pkg/cidata): ro/rw, 9p's transport, protocol, msize and cache; nofail so a missing share never stops the boot. */
