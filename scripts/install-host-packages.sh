@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Corral and its tests use: QEMU (the built-in driver's
-# hypervisor) and qemu-img; busybox-static + cpio to build the tiny test guest; mmdebstrap (with
+# hypervisor) and qemu-img, with qemu-system-common's virtiofsd for virtiofs shares (a dependency of
+# qemu-system-x86, named for clarity); busybox-static + cpio to build the tiny test guest; mmdebstrap (with
 # mkfs.ext4 from e2fsprogs) to build the real Debian test guest; openssh-client for `corral shell`
 # and its SSH key; chromium for the
 # browser tests; xz-utils, bzip2 and curl for the download tests and benchmark; xorriso to
@@ -8,7 +9,7 @@
 # libvirt (daemon, its QEMU driver, virsh) for the libvirt driver bundle, which
 # scripts/setup-libvirt.sh then starts. Run as root or with sudo.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs openssh-client ca-certificates chromium xz-utils bzip2 curl xorriso bubblewrap libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
+packages=(qemu-system-x86 qemu-system-common qemu-utils busybox-static cpio mmdebstrap e2fsprogs openssh-client ca-certificates chromium xz-utils bzip2 curl xorriso bubblewrap libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

@@ -131,3 +131,49 @@ describe('escapeOption', () => {
     assert.equal(escapeOption('a,b,,c'), 'a,,b,,,,c');
   });
 });
+
+describe('qemuCommand mounts', () => {
+  const mount = { tag: 'mount0', hostPath: '/home/u', mountPoint: '/home/u', writable: false, type: '9p' as const };
+
+  it('shares a 9p folder read-only through -fsdev local and virtio-9p-pci with its tag', () => {
+    const s = spec({ mounts: [mount, { ...mount, tag: 'mount1', hostPath: '/tmp/lima', mountPoint: '/tmp/lima', writable: true, securityModel: 'mapped-xattr' }] });
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-fsdev'), [
+      'local,id=fs-mount0,path=/home/u,security_model=none,readonly=on',
+      'local,id=fs-mount1,path=/tmp/lima,security_model=mapped-xattr',
+    ]);
+    assert.deepEqual(values(args, '-device').filter((d) => d.startsWith('virtio-9p-pci')), [
+      'virtio-9p-pci,fsdev=fs-mount0,mount_tag=mount0',
+      'virtio-9p-pci,fsdev=fs-mount1,mount_tag=mount1',
+    ]);
+    assert.deepEqual(values(args, '-object'), [], 'no shared memory backend for 9p');
+  });
+
+  it('keeps a host path with commas and "=" one value: QEMU reads ",," as a comma', () => {
+    const s = spec({ mounts: [{ ...mount, hostPath: '/data/a,readonly=off,security_model=passthrough' }] });
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-fsdev'), ['local,id=fs-mount0,path=/data/a,,readonly=off,,security_model=passthrough,security_model=none,readonly=on']);
+  });
+
+  it('connects virtiofs folders to their virtiofsd sockets and shares the guest RAM from a memfd', () => {
+    const s = { ...spec({ memoryBytes: 1024 ** 3, mounts: [{ ...mount, type: 'virtiofs' }, { ...mount, tag: 'mount1', type: 'virtiofs' }] }), runtimeDir: '/r,un' };
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual(values(args, '-chardev').filter((c) => c.startsWith('socket,id=vfs-')), [
+      'socket,id=vfs-mount0,path=/r,,un/virtiofs-mount0.sock',
+      'socket,id=vfs-mount1,path=/r,,un/virtiofs-mount1.sock',
+    ]);
+    assert.deepEqual(values(args, '-device').filter((d) => d.startsWith('vhost-user-fs-pci')), [
+      'vhost-user-fs-pci,chardev=vfs-mount0,tag=mount0',
+      'vhost-user-fs-pci,chardev=vfs-mount1,tag=mount1',
+    ]);
+    assert.deepEqual(values(args, '-object'), ['memory-backend-memfd,id=mem0,size=1024M,share=on']);
+    assert.deepEqual(values(args, '-numa'), ['node,memdev=mem0']);
+    assert.deepEqual(values(args, '-m'), ['1024M'], 'the backend is exactly the machine\'s RAM');
+  });
+
+  it('adds nothing without mounts', () => {
+    const s = spec();
+    const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'tcg' });
+    assert.deepEqual([...values(args, '-fsdev'), ...values(args, '-object'), ...values(args, '-numa')], []);
+  });
+});

@@ -1,6 +1,7 @@
 // The QEMU command line for an instance: a pure function of the spec, its paths and the
 // chosen accelerator, so it is unit-tested without QEMU and reviewed in one place.
 import type { InstanceSpec } from '../sdk/index.ts';
+import { virtiofsSocket } from './paths.ts';
 import type { InstancePaths } from './paths.ts';
 
 export interface QemuCommandOptions {
@@ -71,7 +72,7 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     '-accel', options.accelerator,
     '-cpu', cpuModel(options.accelerator),
     '-smp', String(config.cpus),
-    '-m', `${Math.floor(config.memoryBytes / 1024 ** 2)}M`,
+    '-m', `${memoryMiB(config.memoryBytes)}M`,
     // Only the devices listed here: no default NIC, VGA, floppy or parallel port, no host config file.
     '-nodefaults',
     '-no-user-config',
@@ -80,6 +81,7 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     ...kernelArgs(spec, profile),
     ...cidataArgs(spec),
     ...networkArgs(spec),
+    ...mountArgs(spec, paths),
     '-device', 'virtio-rng-pci',
     // One serial port on a socket (serial.ts keeps the one client it accepts), logged for history.
     '-chardev', `socket,id=serial0,path=${escapeOption(paths.serialSocket)},server=on,wait=off,logfile=${escapeOption(paths.serialLog)},logappend=on`,
@@ -142,4 +144,43 @@ export function networkArgs(spec: InstanceSpec): string[] {
   const forward = network?.sshLocalPort ? `,hostfwd=tcp:127.0.0.1:${network.sshLocalPort}-:22` : '';
   const mac = network ? `,mac=${network.macAddress}` : '';
   return ['-netdev', `user,id=net0${forward}`, '-device', `virtio-net-pci,netdev=net0${mac},romfile=`];
+}
+
+function memoryMiB(bytes: number): number {
+  return Math.floor(bytes / 1024 ** 2);
+}
+
+type SpecMount = NonNullable<InstanceSpec['config']['mounts']>[number];
+
+/**
+ * Shared folders. 9p: QEMU serves the folder itself (readonly=on when the mount is not
+ * writable). virtiofs: a virtiofsd per folder (virtiofsd.ts) listens on a socket in the runtime
+ * folder, and vhost-user needs the guest's RAM shared with it, so RAM comes from a memfd
+ * backend (share=on) as the one NUMA node. Every host path goes through escapeOption: a
+ * folder named "a,readonly=off" stays one value.
+ */
+export function mountArgs(spec: InstanceSpec, paths: InstancePaths): string[] {
+  const mounts = spec.config.mounts ?? [];
+  const args = mounts.flatMap((mount) => (mount.type === '9p' ? ninePArgs(mount) : virtiofsArgs(mount, paths)));
+  if (mounts.some((m) => m.type === 'virtiofs')) {
+    args.push('-object', `memory-backend-memfd,id=mem0,size=${memoryMiB(spec.config.memoryBytes)}M,share=on`, '-numa', 'node,memdev=mem0');
+  }
+  return args;
+}
+
+function ninePArgs(mount: SpecMount): string[] {
+  const id = `fs-${mount.tag}`;
+  const readonly = mount.writable ? '' : ',readonly=on';
+  return [
+    '-fsdev', `local,id=${id},path=${escapeOption(mount.hostPath)},security_model=${mount.securityModel ?? 'none'}${readonly}`,
+    '-device', `virtio-9p-pci,fsdev=${id},mount_tag=${mount.tag}`,
+  ];
+}
+
+function virtiofsArgs(mount: SpecMount, paths: InstancePaths): string[] {
+  const id = `vfs-${mount.tag}`;
+  return [
+    '-chardev', `socket,id=${id},path=${escapeOption(virtiofsSocket(paths, mount.tag))}`,
+    '-device', `vhost-user-fs-pci,chardev=${id},tag=${mount.tag}`,
+  ];
 }

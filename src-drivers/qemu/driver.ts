@@ -5,6 +5,13 @@ import { candidateAccelerators, reapOrphanProbes } from './accelerator.ts';
 import { archProfiles } from './argv.ts';
 import { acceleratableHostArch, findOnPath, installHint } from './host.ts';
 import { QemuDriver } from './vm.ts';
+import { virtiofsAvailable } from './virtiofsd.ts';
+import type { MountType } from '../sdk/index.ts';
+
+/** 9p is QEMU's own; virtiofs needs a virtiofsd this driver can run (virtiofsd.ts). */
+async function mountTypes(): Promise<MountType[]> {
+  return ['9p', ...(await virtiofsAvailable() ? ['virtiofs' as const] : [])];
+}
 
 export const DRIVER_VERSION = '0.1.0';
 
@@ -32,6 +39,7 @@ export const qemuDriver: DriverDefinition = {
         imageFormats: ['qcow2', 'raw'],
         accelerators: candidateAccelerators(),
         ssh: true, // argv.ts: hostfwd from 127.0.0.1:sshLocalPort to the guest's port 22
+        mounts: await mountTypes(),
       },
       available: await availability(),
     };

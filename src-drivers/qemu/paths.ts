@@ -38,3 +38,18 @@ export function instancePaths(spec: InstanceSpec): InstancePaths {
     runtimeDir: spec.runtimeDir,
   };
 }
+
+/** The socket virtiofsd serves one shared folder on (QEMU connects to it). */
+export function virtiofsSocket(paths: InstancePaths, tag: string): string {
+  return path.join(paths.runtimeDir, `virtiofs-${tag}.sock`);
+}
+
+/** The pid file of the virtiofsd serving `tag`, so a new driver process can end it. */
+export function virtiofsPidFile(paths: InstancePaths, tag: string): string {
+  return path.join(paths.runtimeDir, `virtiofs-${tag}.pid`);
+}
+
+/** What the virtiofsd serving `tag` said (beside qemu.log, in the instance folder). */
+export function virtiofsLog(paths: InstancePaths, tag: string): string {
+  return path.join(path.dirname(paths.log), `virtiofsd-${tag}.log`);
+}

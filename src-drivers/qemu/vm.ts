@@ -12,6 +12,8 @@ import { cloneDisk, createDisk, growDisk } from './disk.ts';
 import { newVncPassword, pickLoopbackPorts, setVncPassword, vncDisplay } from './display.ts';
 import { requireBinary } from './host.ts';
 import { launchQemu } from './launch.ts';
+import { ensurePrivateDir } from '../sdk/private-dir.ts';
+import { endVirtiofsDaemons, startVirtiofsDaemons, virtiofsLogs } from './virtiofsd.ts';
 import { instancePaths } from './paths.ts';
 import type { InstancePaths } from './paths.ts';
 import { isAlive, liveQemuPid, readPidFile, sendSignal, waitForExit } from './process.ts';
@@ -56,7 +58,8 @@ export class QemuDriver implements Driver {
     if (pid !== undefined) throw stillRunning(spec, 'delete', `pid ${pid}`);
     // Exactly the files this driver makes: the folder and anything else in it belong to the engine.
     const files = [paths.disk, `${paths.disk}.tmp`, paths.pidFile, paths.log, paths.serialLog, paths.previousSerialLog, paths.accelFile, paths.vncPasswordFile, `${paths.vncPasswordFile}.tmp`, paths.qmpSocket, paths.serialSocket];
-    await removeFiles(files);
+    await endVirtiofsDaemons(paths);
+    await removeFiles([...files, ...(await virtiofsLogs(paths))]);
     await removeFolderIfEmpty(paths.runtimeDir);
   }
 
@@ -102,7 +105,13 @@ export class QemuDriver implements Driver {
       this.#context.emit({ type: 'log', level: 'info', message: `${spec.name}: starting ${binary} ${command.args.join(' ')}` });
       // One log per boot: a console shows this boot, and the file never grows without bound.
       await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
-      await launchQemu(binary, command, paths);
+      // virtiofs folders: their daemons first, QEMU connects to them as it starts.
+      await ensurePrivateDir(paths.runtimeDir);
+      await startVirtiofsDaemons(spec, paths);
+      await launchQemu(binary, command, paths).catch(async (error: unknown) => {
+        await endVirtiofsDaemons(paths);
+        throw error;
+      });
       // Recorded once QEMU runs (paused until `cont`): a start that fails leaves no record of a run that never was.
       await writeFile(paths.accelFile, `${choice.accelerator}\n`);
 
@@ -279,6 +288,7 @@ export class QemuDriver implements Driver {
   /** What a killed QEMU leaves behind (after a clean exit QEMU has removed these itself). */
   async #cleanUp(spec: InstanceSpec, paths: InstancePaths): Promise<void> {
     this.#vms.ended(spec);
+    await endVirtiofsDaemons(paths);
     await removeFiles([paths.pidFile, paths.qmpSocket, paths.serialSocket]);
   }
 }

@@ -126,6 +126,10 @@ export type DriverRpc = UnconfiguredDriver & Driver;
 
 // --- What crosses the boundary ------------------------------------------------------------
 
+/** How a host folder reaches the guest: virtio-9p, or virtiofs (a vhost-user daemon per folder). */
+export const mountTypeSchema = z.enum(['9p', 'virtiofs']);
+export type MountType = z.infer<typeof mountTypeSchema>;
+
 export const capabilitiesSchema = z.object({
   pause: z.boolean(),
   snapshots: z.boolean(),
@@ -140,6 +144,11 @@ export const capabilitiesSchema = z.object({
    * predates it sends nothing and is read as false (see GUIDE.md, "Protocol versions").
    */
   ssh: z.boolean().default(false),
+  /**
+   * Host folders it can share with the guest, by mount type (Lima's mountType). Added within
+   * protocol v1: a driver that predates it sends nothing and is read as none (GUIDE.md).
+   */
+  mounts: z.array(mountTypeSchema).default([]),
 });
 /** The capabilities as the engine reads them: every one present. */
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
@@ -202,6 +211,19 @@ export const instanceSpecSchema = z.object({
       macAddress: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'expected a lower-case MAC address such as 52:55:55:12:34:56'),
       sshLocalPort: z.number().int().min(1).max(65535).optional(),
     }).optional(),
+    /**
+     * Host folders shared with the guest (the template's `mounts`, resolved by the engine). The
+     * guest finds each by its tag; the engine's cidata mounts it at mountPoint.
+     */
+    mounts: z.array(z.object({
+      tag: z.string().regex(/^[a-z][a-z0-9]{0,30}$/, 'expected a short tag such as "mount0"'),
+      hostPath: localFile,
+      mountPoint: localFile,
+      writable: z.boolean(),
+      type: mountTypeSchema,
+      /** 9p only: how guest file owners and modes map to the host's (QEMU's security_model). */
+      securityModel: z.enum(['none', 'mapped-xattr', 'mapped-file', 'passthrough']).optional(),
+    })).optional(),
   }),
 });
 export type InstanceSpec = z.infer<typeof instanceSpecSchema>;

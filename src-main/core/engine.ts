@@ -19,6 +19,9 @@ import { archiveFor, needsDownload, resolveArchive, resolveArtifacts } from './i
 import type { ArtifactProgress, LocalArtifacts } from './instances/artifacts.ts';
 import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
+import { checkLocations } from './mounts/locations.ts';
+import { resolveMounts } from './mounts/resolve.ts';
+import type { ResolvedMounts } from './mounts/resolve.ts';
 import { readEndpoint } from './ssh/guest-endpoint.ts';
 import type { SshEndpoint } from './ssh/guest-endpoint.ts';
 import { instancePorts } from './guest/instance-ports.ts';
@@ -318,6 +321,7 @@ export class Engine {
       throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
     }
     if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
+    const mounts = await this.#mounts(host, config, { create: false });
     // Local files are checked now; remote ones are fetched (with progress) when it first starts,
     // and so is the nerdctl archive (only its choice is checked here), so a create works offline.
     archiveFor(config, effective.arch);
@@ -334,7 +338,7 @@ export class Engine {
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
     this.#status.remember(name, instance.state);
-    return { instance, warnings: [...template.warnings, ...fitWarnings] };
+    return { instance, warnings: [...template.warnings, ...fitWarnings, ...mounts.warnings] };
   }
 
   /** Refuses memory this host can never give, and warns about more than it has free (built-in drivers only: a bundle's hypervisor may be elsewhere). */
@@ -351,8 +355,10 @@ export class Engine {
       const dir = this.store.dir(name);
       const spec = this.#spec(name, config, artifacts);
       const { capabilities } = await host.handshake();
-      const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: this.paths.home, driver: { name: host.name, ssh: capabilities.ssh } });
-      for (const message of bootstrap.warnings) this.events.emit({ type: 'driver-log', driver: effectiveConfig(config).vmType, level: 'warn', message });
+      const mounts = await this.#mounts(host, config, { create: true });
+      const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: this.paths.home, driver: { name: host.name, ssh: capabilities.ssh }, mounts: mounts.guest });
+      if (mounts.mounts.length) spec.config.mounts = mounts.mounts;
+      for (const message of [...mounts.warnings, ...bootstrap.warnings]) this.events.emit({ type: 'driver-log', driver: effectiveConfig(config).vmType, level: 'warn', message });
       spec.config.cidata = bootstrap.cidata;
       spec.config.network = bootstrap.network;
       if (!(await diskCreated(dir))) { // the image was remote at create (or it predates the mark)
@@ -651,6 +657,17 @@ export class Engine {
   /** What driver `name` offers, from its handshake (the front ends offer only that). */
   async capabilitiesOf(name: string): Promise<Capabilities> {
     return (await (await this.#driver(name)).handshake()).capabilities;
+  }
+
+  /**
+   * The template's shared folders as this driver can serve them, every host folder checked
+   * (`create`: Lima's default /tmp/lima is made, as Lima makes it at start).
+   */
+  async #mounts(host: DriverHost, config: LimaConfig, options: { create: boolean }): Promise<ResolvedMounts> {
+    const { capabilities } = await host.handshake();
+    const mounts = resolveMounts(config, { driver: host.name, supported: capabilities.mounts });
+    await checkLocations(mounts, options);
+    return mounts;
   }
 
   async #requireCapability(host: DriverHost, capability: 'pause' | 'snapshots'): Promise<void> {

@@ -86,3 +86,18 @@ test('a new instance-id at every boot', () => {
   assert.match(newInstanceId(), /^iid-\d+$/);
   assert.notEqual(newInstanceId(1000), newInstanceId(1001));
 });
+
+test('shared folders are mounted at every boot by their tags, and a failed mount never stops the boot', () => {
+  const mounts = [
+    { tag: 'mount0', mountPoint: '/home/alice', type: '9p' as const, options: 'ro,trans=virtio,version=9p2000.L,msize=131072,cache=fscache,nofail' },
+    { tag: 'mount1', mountPoint: "/mnt/it's", type: 'virtiofs' as const, options: 'rw,nofail' },
+  ];
+  const config = parse(text(cidataFiles({ name: 'demo' }, { user, ...boot, mounts }), 'user-data')) as { bootcmd: string[] };
+  assert.deepEqual(config.bootcmd, [
+    "mkdir -p '/home/alice' && { mountpoint -q '/home/alice' || mount -t 9p -o 'ro,trans=virtio,version=9p2000.L,msize=131072,cache=fscache,nofail' 'mount0' '/home/alice'; } "
+      + "|| printf 'corral: could not mount shared folder %s on %s\\n' 'mount0' '/home/alice' >&2",
+    "mkdir -p '/mnt/it'\\''s' && { mountpoint -q '/mnt/it'\\''s' || mount -t virtiofs -o 'rw,nofail' 'mount1' '/mnt/it'\\''s'; } "
+      + "|| printf 'corral: could not mount shared folder %s on %s\\n' 'mount1' '/mnt/it'\\''s' >&2",
+  ]);
+  assert.equal((parse(text(cidataFiles({ name: 'demo' }, { user, ...boot }), 'user-data')) as { bootcmd?: unknown }).bootcmd, undefined);
+});

@@ -41,6 +41,16 @@ export interface CidataOptions {
   macAddress: string;
   /** containerd from a local nerdctl-full archive (Lima's `containerd:` with its archive fetched). */
   containerd?: { archive: string; system: boolean; user: boolean };
+  /** Host folders the driver shares, each found by its tag and mounted at every boot. */
+  mounts?: readonly CidataMount[];
+}
+
+/** A shared folder as the guest mounts it: `mount -t TYPE -o OPTIONS TAG MOUNTPOINT`. */
+export interface CidataMount {
+  tag: string;
+  mountPoint: string;
+  type: '9p' | 'virtiofs';
+  options: string;
 }
 
 export interface CidataInstance {
@@ -104,8 +114,26 @@ function userData(hostname: string, options: CidataOptions): Record<string, unkn
       lock_passwd: true,
       ssh_authorized_keys: [...user.sshAuthorizedKeys],
     }],
+    ...(options.mounts?.length ? { bootcmd: options.mounts.map(mountCommand) } : {}),
     ...(options.containerd ? { runcmd: containerdCommands(options.containerd, user.name, user.uid) } : {}),
   };
+}
+
+/**
+ * Mounts one shared folder, at every boot (bootcmd), before users and services. Not cloud-init's
+ * `mounts:`: version 22.4 (Debian 12) drops a device that is not a block device or host:path, as
+ * a 9p or virtiofs tag is. Like Lima's `nofail`, a share that cannot be mounted is reported on
+ * the console and never stops the boot.
+ */
+function mountCommand(mount: CidataMount): string {
+  const point = shellQuote(mount.mountPoint);
+  const tag = shellQuote(mount.tag);
+  return `mkdir -p ${point} && { mountpoint -q ${point} || mount -t ${mount.type} -o ${shellQuote(mount.options)} ${tag} ${point}; } `
+    + `|| printf 'corral: could not mount shared folder %s on %s\\n' ${tag} ${point} >&2`;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { IsoEntry, IsoOptions } from './iso9660.ts';
 export { cidataFiles, hostnameFor, nerdctlArchiveName, newInstanceId } from './cloud-config.ts';
 export { fallbackUser, hostUser, resolveGuestUser } from './guest-user.ts';
 export type { GuestUser, GuestUserConfig, HostUser } from './guest-user.ts';
-export type { CidataInstance, CidataOptions, CidataUser } from './cloud-config.ts';
+export type { CidataInstance, CidataMount, CidataOptions, CidataUser } from './cloud-config.ts';
 export { level1Names, writeIso9660 } from './iso9660.ts';
 export type { IsoEntry, IsoOptions } from './iso9660.ts';
 

@@ -44,6 +44,13 @@ test(`user-data passes cloud-init's schema: a plain instance`, () => {
   assertValid({ user, ...boot });
 });
 
+test(`user-data passes cloud-init's schema: shared folders (bootcmd)`, () => {
+  assertValid({ user, ...boot, mounts: [
+    { tag: 'mount0', mountPoint: '/home/alice', type: '9p', options: 'ro,trans=virtio,version=9p2000.L,msize=131072,cache=fscache,nofail' },
+    { tag: 'mount1', mountPoint: '/tmp/lima', type: 'virtiofs', options: 'rw,nofail' },
+  ] });
+});
+
 test(`user-data passes cloud-init's schema: every option (comment, home, shell, time zone, DNS, containerd)`, () => {
   assertValid({
     user: { ...user, comment: 'Alice "A" Liddell', home: '/home/alice', shell: '/bin/zsh', sshAuthorizedKeys: [...user.sshAuthorizedKeys, 'ssh-rsa AAAAB3Nza second'] },

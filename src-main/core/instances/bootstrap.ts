@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
 import { cidataFiles, newInstanceId, resolveGuestUser, writeCidataIso } from '../cidata/index.ts';
+import type { CidataMount } from '../cidata/index.ts';
 import { authorizedKeys } from '../ssh/authorized-keys.ts';
 import { prepareEndpoint, prepareEndpointWithoutSsh } from '../ssh/guest-endpoint.ts';
 import { ensureIdentity } from '../ssh/identity.ts';
@@ -25,7 +26,7 @@ export interface BootstrapDriver {
   ssh: boolean;
 }
 
-export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string; driver: BootstrapDriver }): Promise<Bootstrap> {
+export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string; driver: BootstrapDriver; mounts?: readonly CidataMount[] }): Promise<Bootstrap> {
   // Every check that can fail on the user's input runs before anything is written.
   // (The key pair is made at first use: after the port check, so a refused start makes nothing.)
   const user = resolveGuestUser(config.user);
@@ -41,6 +42,7 @@ export async function writeBootstrap(dir: string, name: string, config: LimaConf
     user: { ...user, sshAuthorizedKeys: keys },
     instanceId: newInstanceId(),
     macAddress: endpoint.macAddress,
+    ...(options.mounts?.length ? { mounts: options.mounts } : {}),
     ...(options.archive ? { containerd: { archive: options.archive, system: containerd?.system ?? false, user: containerd?.user ?? false } } : {}),
   }));
   const network = endpoint.ssh ? { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port } : { macAddress: endpoint.macAddress };

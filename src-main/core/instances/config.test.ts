@@ -55,10 +55,11 @@ describe('lima.yaml parsing', () => {
     assert.throws(() => parseLimaConfig('images: [\n', 'bad.yaml'), /bad\.yaml:\d+:\d+: malformed YAML/);
   });
   it('warns about fields it does not act on, never dropping them silently', () => {
-    const { warnings } = parseLimaConfig('images:\n  - location: /a\nmounts: []\nfrobnicate: 1\n', 't.yaml');
-    assert.equal(warnings.length, 2);
-    assert.match(warnings[0] ?? '', /"mounts" is not supported by Corral yet/);
-    assert.match(warnings[1] ?? '', /unknown field "frobnicate"/);
+    const { warnings } = parseLimaConfig('images:\n  - location: /a\nmountInotify: true\nmounts:\n  - location: /x\n    sshfs: { cache: true }\nfrobnicate: 1\n', 't.yaml');
+    assert.equal(warnings.length, 3);
+    assert.match(warnings[0] ?? '', /"mountInotify" is not supported by Corral yet/);
+    assert.match(warnings[1] ?? '', /"mounts\[0\]\.sshfs" is not supported by Corral yet/);
+    assert.match(warnings[2] ?? '', /unknown field "frobnicate"/);
   });
 });
 

@@ -46,6 +46,20 @@ export const limaConfigSchema = z.object({
     shell: z.string().optional(),
     uid: z.number().int().min(0).max(2 ** 32 - 2).optional(),
   }).optional(),
+  // Host folders for the guest (src-main/core/mounts/): unset means Lima's default mounts, [] none.
+  mounts: z.array(z.object({
+    location,
+    mountPoint: z.string().min(1).optional(),
+    writable: z.boolean().optional(),
+    '9p': z.object({
+      securityModel: z.enum(['none', 'mapped-xattr', 'mapped-file', 'passthrough']).optional(),
+      protocolVersion: z.enum(['9p2000', '9p2000.u', '9p2000.L']).optional(),
+      msize: size.optional(),
+      cache: z.enum(['none', 'loose', 'fscache', 'mmap', 'readahead']).optional(),
+    }).optional(),
+  })).optional(),
+  mountType: z.string().min(1).optional(),
+  mountTypesUnsupported: z.array(z.string()).optional(),
   ssh: z.object({
     /** 0 or unset: a free loopback port is chosen at each start. */
     localPort: z.number().int().min(0).max(65535)

@@ -32,10 +32,20 @@ export const limaFields: { fields: Record<string, FieldUse> } = {
     portForwards: { each: { fields: Object.fromEntries([
       'guestIP', 'guestIPMustBeZero', 'guestPort', 'guestPortRange', 'guestSocket', 'hostIP', 'hostPort', 'hostPortRange', 'hostSocket', 'proto', 'ignore', 'static', 'reverse',
     ].map((name) => [name, 'used' as const])) } },
+    mounts: {
+      each: {
+        fields: {
+          location: 'used', mountPoint: 'used', writable: 'used',
+          '9p': { fields: { securityModel: 'used', protocolVersion: 'used', msize: 'used', cache: 'used' } },
+          sshfs: 'unsupported', virtiofs: 'unsupported',
+        },
+      },
+    },
+    mountType: 'used', mountTypesUnsupported: 'used',
     // Consumed by the loader (base) or only a version gate for Lima itself.
     base: 'meta', minimumLimaVersion: 'meta',
     ...Object.fromEntries([
-      'vmOpts', 'cpuType', 'mounts', 'mountType', 'mountInotify', 'mountTypesUnsupported', 'firmware', 'audio',
+      'vmOpts', 'cpuType', 'mountInotify', 'firmware', 'audio',
       'networks', 'provision', 'probes', 'copyToHost', 'message', 'env', 'param', 'hostResolver', 'dns',
       'propagateProxyEnv', 'caCerts', 'rosetta', 'timezone', 'nestedVirtualization', 'guestInstallPrefix',
       'additionalDisks', 'upgradePackages', 'plain', 'nerdctl', 'tpm', 'osOpts',
