@@ -16,6 +16,8 @@ export interface Bootstrap {
   cidata: NonNullable<InstanceSpec['config']['cidata']>;
   network: NonNullable<InstanceSpec['config']['network']>;
   warnings: string[];
+  /** The instance-id of this start: the guest reports its boot under it (guest/status.ts). */
+  bootId: string;
 }
 
 export async function writeBootstrap(dir: string, name: string, config: LimaConfig, options: { archive: string | undefined; corralHome: string }): Promise<Bootstrap> {
@@ -26,11 +28,13 @@ export async function writeBootstrap(dir: string, name: string, config: LimaConf
   const endpoint = await prepareEndpoint(dir, { localPort: config.ssh?.localPort, user: user.name });
   const file = path.join(dir, cidataFileName);
   const containerd = config.containerd;
+  const bootId = newInstanceId();
   await writeCidataIso(file, cidataFiles({ name }, {
     user: { ...user, sshAuthorizedKeys: keys },
-    instanceId: newInstanceId(),
+    instanceId: bootId,
+    boot: { provision: config.provision, probes: config.probes, env: config.env, param: config.param },
     macAddress: endpoint.macAddress,
     ...(options.archive ? { containerd: { archive: options.archive, system: containerd?.system ?? false, user: containerd?.user ?? false } } : {}),
   }));
-  return { cidata: { path: file }, network: { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port }, warnings };
+  return { cidata: { path: file }, network: { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port }, warnings, bootId };
 }
