@@ -57,9 +57,18 @@ const pad = (index: number): string => String(index).padStart(2, '0');
 const envLines = (values: Readonly<Record<string, Scalar>>, prefix = ''): string =>
   Object.entries(values).map(([key, value]) => `${prefix}${key}=${String(value)}\n`).join('');
 
-/** Lima's `{{.Param.NAME}}` in a script, replaced by the value (PARAM_NAME is in the environment too). */
-function withParams(script: string, param: Readonly<Record<string, Scalar>>): string {
-  return script.replace(/\{\{-?\s*\.Param\.([a-zA-Z][a-zA-Z0-9_]*)\s*-?\}\}/g, (whole, name: string) => (param[name] === undefined ? whole : String(param[name])));
+/**
+ * Lima's guest template fields in a script, data or owner: {{.Param.NAME}} (PARAM_NAME is in the
+ * environment too), {{.User}}, {{.UID}}, {{.Home}}. Anything else is left as written.
+ */
+function filled(text: string, options: BootFlowOptions): string {
+  const param = options.param ?? {};
+  return text.replace(/\{\{-?\s*\.(User|UID|Home|Param\.([a-zA-Z][a-zA-Z0-9_]*))\s*-?\}\}/g, (whole, field: string, key: string | undefined) => {
+    if (field === 'User') return options.user.name;
+    if (field === 'UID') return String(options.user.uid);
+    if (field === 'Home') return options.user.home;
+    return key !== undefined && param[key] !== undefined ? String(param[key]) : whole;
+  });
 }
 
 /** Files and cloud-config for the boot flow of one start. */
@@ -74,14 +83,14 @@ export function bootFlow(options: BootFlowOptions): BootFlow {
     const name = `provision-${pad(index)}-${mode}`;
     steps.push({ name, index, mode });
     if (mode === 'data') {
-      entries.push({ name, data: text(withParams(entry.content ?? '', param)) });
-      const meta = { path: entry.path ?? '', owner: entry.owner ?? 'root:root', permissions: String(entry.permissions ?? '644'), overwrite: String(entry.overwrite ?? true) };
+      entries.push({ name, data: text(filled(entry.content ?? '', options)) });
+      const meta = { path: entry.path ?? '', owner: filled(entry.owner ?? 'root:root', options), permissions: String(entry.permissions ?? '644'), overwrite: String(entry.overwrite ?? true) };
       entries.push({ name: `${name}.env`, data: text(envLines(meta)) });
     } else {
-      entries.push({ name: `${name}.sh`, data: text(withParams(entry.script ?? '', param)), mode: 0o555 });
+      entries.push({ name: `${name}.sh`, data: text(filled(entry.script ?? '', options)), mode: 0o555 });
     }
   }
-  (options.probes ?? []).forEach((probe, index) => entries.push({ name: `probe-${pad(index)}.sh`, data: text(withParams(probe.script, param)), mode: 0o555 }));
+  (options.probes ?? []).forEach((probe, index) => entries.push({ name: `probe-${pad(index)}.sh`, data: text(filled(probe.script, options)), mode: 0o555 }));
   const facts = { CORRAL_IID: options.instanceId, CORRAL_USER: options.user.name, CORRAL_UID: options.user.uid, CORRAL_HOME: options.user.home, CORRAL_STEPS: steps.length };
   entries.push(
     { name: 'corral-boot.sh', data: text(bootScript), mode: 0o555 },

@@ -43,7 +43,7 @@ export interface CidataOptions {
   macAddress: string;
   /** containerd from a local nerdctl-full archive (Lima's `containerd:` with its archive fetched). */
   containerd?: { archive: string; system: boolean; user: boolean };
-  /** The template's provisioning (boot-files.ts); the boot flow runs, and reports readiness, with or without it. */
+  /** The boot flow (boot-files.ts) with the template's provisioning; the engine always gives one (readiness needs it). */
   boot?: Pick<BootFlowOptions, 'provision' | 'probes' | 'env' | 'param'>;
 }
 
@@ -58,7 +58,7 @@ export function cidataFiles(instance: CidataInstance, options: CidataOptions): I
   // and yes/on are booleans: version 1.1 quotes such strings. lineWidth 0: no folding of long
   // commands over several lines (valid YAML, but hard to read).
   const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { version: '1.1', lineWidth: 0 }));
-  const flow = bootFlow({
+  const flow = options.boot && bootFlow({
     ...options.boot,
     instanceId: options.instanceId,
     user: { name: options.user.name, uid: options.user.uid, home: options.user.home ?? `/home/${options.user.name}.linux` },
@@ -68,7 +68,7 @@ export function cidataFiles(instance: CidataInstance, options: CidataOptions): I
     { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId, 'local-hostname': hostname }) },
     { name: 'network-config', data: yaml(networkConfig(options.macAddress)) },
   ];
-  entries.push(...flow.entries);
+  if (flow) entries.push(...flow.entries);
   if (options.containerd) entries.push({ name: nerdctlArchiveName, data: { path: options.containerd.archive } });
   return entries;
 }
@@ -85,7 +85,7 @@ export function hostnameFor(name: string): string {
   return label;
 }
 
-function userData(hostname: string, options: CidataOptions, flow: BootFlow): Record<string, unknown> {
+function userData(hostname: string, options: CidataOptions, flow: BootFlow | undefined): Record<string, unknown> {
   const { user } = options;
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user.name)) {
     throw new DriverError('INVALID_CONFIG', `"${user.name}" is not a valid Linux user name`, { field: 'user.name' });
@@ -115,8 +115,7 @@ function userData(hostname: string, options: CidataOptions, flow: BootFlow): Rec
       ssh_authorized_keys: [...user.sshAuthorizedKeys],
     }],
     // Corral's boot flow (boot-script.ts): mode-boot scripts early at every boot, the rest per boot.
-    bootcmd: flow.bootcmd,
-    write_files: flow.writeFiles,
+    ...(flow ? { bootcmd: flow.bootcmd, write_files: flow.writeFiles } : {}),
     ...(options.containerd ? { runcmd: containerdCommands(options.containerd, user.name, user.uid) } : {}),
   };
 }

@@ -118,7 +118,10 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
     if (exited.code === sshFailed) lastProblem = exited.stderr.trim().split('\n').pop() ?? '';
     await delay(options.retryDelayMs ?? 2000, undefined, { signal: life }).catch(() => undefined);
   }
-  return (await readBootId(options.dir)) === options.bootId ? 'stopped' : 'superseded';
+  if ((await readBootId(options.dir)) !== options.bootId) return 'superseded';
+  // Whoever waits for this boot learns that it ended (the VM's state says the rest).
+  if (!ready) await publish({ phase: 'failed', message: 'the VM stopped before the guest was ready' });
+  return 'stopped';
 }
 
 function startAfterReady(options: HostAgentOptions, life: AbortSignal): void {

@@ -32,9 +32,10 @@ const provisionEntry = z.object({
   mode: z.enum([...provisionModes, ...skippedModes], { error: () => `unknown mode: expected one of ${provisionModes.join(', ')}` }).optional(),
   script: z.string().optional(),
   // mode data: Lima's fields and defaults (owner root:root, permissions 644, overwrite true).
-  path: z.string().optional(),
+  path: z.string().regex(/^[^\n]*$/, 'expected a path on one line').optional(),
   content: z.string().optional(),
-  owner: z.string().regex(/^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/, 'expected "user" or "user:group"').optional(),
+  // "user" or "user:group"; Lima's templates write "{{.User}}" (filled in at start).
+  owner: z.string().regex(/^[^\s:]+(:[^\s:]+)?$/, 'expected "user" or "user:group"').optional(),
   permissions: z.union([z.string().regex(/^[0-7]{3,4}$/, 'expected octal permissions such as "644"'), z.number().int()]).optional(),
   overwrite: z.boolean().optional(),
 }).superRefine((entry, ctx) => {
@@ -55,8 +56,10 @@ const probeEntry = z.object({
   hint: z.string().optional(),
 });
 export type ProbeEntry = z.infer<typeof probeEntry>;
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name (letters, digits, _)');
-const paramName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'expected a param name (a letter, then letters, digits, _)');
+// zod reports a bad record key as "Invalid key in record": the record's own error says what a key must be.
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+const paramName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/);
+const keyError = (what: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_key' ? what : undefined) });
 
 /** PARAM_X and {{.Param.X}} in the scripts of `provision` and `probes` (Lima's two spellings). */
 export function paramsUsed(texts: readonly string[]): string[] {
@@ -98,8 +101,8 @@ export const limaConfigSchema = z.object({
   }).optional(),
   provision: z.array(provisionEntry).optional(),
   probes: z.array(probeEntry).optional(),
-  env: z.record(envName, oneLine).optional(),
-  param: z.record(paramName, oneLine).optional(),
+  env: z.record(envName, oneLine, keyError('expected a variable name (letters, digits, _)')).optional(),
+  param: z.record(paramName, oneLine, keyError('expected a param name (a letter, then letters, digits, _)')).optional(),
   /** Shown to the user once the guest is ready. */
   message: z.string().optional(),
 }).superRefine((config, ctx) => {
