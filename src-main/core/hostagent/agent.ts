@@ -51,7 +51,6 @@ export async function runHostAgent(options: HostAgentOptions): Promise<AgentOutc
   const timer = setTimeout(() => bootTimer.abort(), options.timeoutMs);
   const writer = statusWriter(options, life);
   try {
-    await writer.publish({ phase: 'booting' });
     return await follow(options, life.signal, bootTimer.signal, writer);
   } finally {
     clearTimeout(timer);
@@ -64,7 +63,7 @@ type Publish = (status: Omit<GuestStatus, 'bootId' | 'updatedAt'>) => Promise<vo
 
 /** Writes a status when it differs from the last one, and only while this boot is the instance's current one. */
 function statusWriter(options: HostAgentOptions, life: AbortController): { publish: Publish } {
-  let last = '';
+  let last = JSON.stringify({ phase: 'booting' }); // the engine wrote that before starting the agent
   return {
     async publish(status) {
       const key = JSON.stringify(status);

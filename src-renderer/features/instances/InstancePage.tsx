@@ -14,6 +14,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { GuestSection } from './GuestSection.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
@@ -47,6 +48,7 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
+      <GuestSection instance={instance} />
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
