@@ -16,6 +16,8 @@ import { repoRoot, tempDir } from './support/temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 const run = promisify(execFile);
+/** A boot under TCG on a loaded machine: Lima's 10-minute limit, plus slack for create and stop. */
+const bootTest = { timeout: 15 * 60_000 };
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -138,7 +140,7 @@ describe('provisioning and readiness on a real Debian cloud guest', () => {
     assert.doesNotMatch(created.stderr, /provision|probes|env|param|message/);
   });
 
-  it('start waits, printing each step; list shows "Starting (provisioning 3/4)" while the system script runs', async () => {
+  it('start waits, printing each step; list shows "Starting (provisioning 3/4)" while the system script runs', bootTest, async () => {
     const start = corralProcess(home, ['start', name], env);
     await start.printed(/^prov: provisioning 3\/4: provision\[0\] \(mode system\)$/m);
     assert.match(await cli.ok(['list']), /^prov\s+Starting \(provisioning 3\/4\)\s+qemu/m);
@@ -191,7 +193,7 @@ describe('provisioning and readiness on a real Debian cloud guest', () => {
     assert.match(copied, /probe-00 passed/);
   });
 
-  it('on a restart whose system script fails: start exits 1 with the script, its exit status, last lines and the log', async () => {
+  it('on a restart whose system script fails: start exits 1 with the script, its exit status, last lines and the log', bootTest, async () => {
     await cli.ok(['stop', name]);
     const restarted = await cli.corral(['start', name]);
     assert.equal(restarted.code, 1, restarted.stdout);
