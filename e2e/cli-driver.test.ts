@@ -68,7 +68,7 @@ describe('corral driver', () => {
 
     const template = await writeTemplate(root, { vmType: 'example', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await ok(['create', 'vm1', '--template', template]);
-    await ok(['start', 'vm1']);
+    await ok(['start', 'vm1', '--no-wait']);
     const busy = await corral(['driver', 'remove', 'example']);
     assert.equal(busy.code, 1);
     assert.match(busy.stderr, /^corral: cannot remove driver example: instances vm1 run on it; stop them first, or force it\n$/);
@@ -76,11 +76,11 @@ describe('corral driver', () => {
 
     await ok(['driver', 'disable', 'example']);
     assert.match((await ok(['driver', 'list'])).stdout, /^example\s+0\.1\.0\s+\S+.*no: disabled; enable it with: corral driver enable example/m);
-    const off = await corral(['start', 'vm1']);
+    const off = await corral(['start', 'vm1', '--no-wait']);
     assert.equal(off.code, 1);
     assert.match(off.stderr, /driver "example" is not installed/);
     await ok(['driver', 'enable', 'example']);
-    await ok(['start', 'vm1']);
+    await ok(['start', 'vm1', '--no-wait']);
     await ok(['stop', 'vm1']);
     await ok(['delete', 'vm1']);
     await ok(['driver', 'remove', 'example']);

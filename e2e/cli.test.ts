@@ -80,7 +80,7 @@ describe('corral CLI', () => {
     assert.match(await ok(['list']), /^NAME\s+STATUS.*\ncli-vm\s+Stopped\s+qemu/m);
     assert.notEqual(await openConsole('cli-vm').exited, 0, 'a console on a stopped instance is refused');
 
-    assert.match(await ok(['start', 'cli-vm']), /Started cli-vm \(pid \d+, accelerator \w+/);
+    assert.match(await ok(['start', 'cli-vm', '--no-wait']), /Started cli-vm \(pid \d+, accelerator \w+/);
     assert.equal(await state('cli-vm'), 'Running');
     const live = openConsole('cli-vm');
     await live.output.waitFor(readyMarker);
@@ -101,7 +101,7 @@ describe('corral CLI', () => {
     assert.equal(await state('cli-vm'), 'Stopped');
     const serialLog = await fs.readFile(path.join(home, 'instances', 'cli-vm', 'serial.log'), 'utf8');
     assert.match(serialLog, /reboot: Power down/, 'the guest powered itself off on the ACPI button, it was not killed');
-    await ok(['start', 'cli-vm']);
+    await ok(['start', 'cli-vm', '--no-wait']);
     await ok(['stop', '--force', 'cli-vm']);
     assert.equal(await state('cli-vm'), 'Stopped');
     assert.match(await ok(['delete', 'cli-vm']), /Deleted cli-vm/);
@@ -128,8 +128,8 @@ describe('corral CLI', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: corral .*\n\nCommands:\n/s, 'the full usage when asked for');
 
-    await ok(['start', 'keeper']);
-    await refused(['start', 'keeper'], /^corral: instance "keeper" is Running; only a stopped instance can be started\n$/, { vmRunning: true });
+    await ok(['start', 'keeper', '--no-wait']);
+    await refused(['start', 'keeper', '--no-wait'], /^corral: instance "keeper" is Running; only a stopped instance can be started\n$/, { vmRunning: true });
     await refused(['delete', 'keeper'], /stop it first, or delete with --force/, { vmRunning: true });
     assert.equal(await state('keeper'), 'Running');
     await ok(['delete', '--force', 'keeper']);
@@ -218,7 +218,7 @@ describe('corral CLI', () => {
 
   it('leaves no driver process when the engine is killed; the VM keeps running and a new engine sees it', async () => {
     await ok(['create', 'orphan-check', '--template', template]);
-    await ok(['start', 'orphan-check']);
+    await ok(['start', 'orphan-check', '--no-wait']);
     const attached = openConsole('orphan-check');
     await attached.output.waitFor(readyMarker);
     const from = attached.output.text.length;

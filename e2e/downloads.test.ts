@@ -56,7 +56,7 @@ describe('downloads and guest bootstrap', () => {
 
     await corral(['create', 'fetched', '--template', template]);
     assert.deepEqual(requests, [], 'create downloads nothing: the files are fetched when it starts');
-    const { stdout, stderr } = await corral(['start', 'fetched']);
+    const { stdout, stderr } = await corral(['start', 'fetched', '--no-wait']);
     assert.match(stdout, /Started fetched/);
     const progress = stderr.trim().split('\n').map((line) => (JSON.parse(line) as { progress: { artifact: string; phase: string; bytes: number; total: number | null } }).progress);
     for (const artifact of ['image', 'kernel', 'initrd', 'archive']) {
@@ -82,7 +82,7 @@ describe('downloads and guest bootstrap', () => {
 
     requests.length = 0;
     await corral(['stop', '--force', 'fetched']);
-    await corral(['start', 'fetched']);
+    await corral(['start', 'fetched', '--no-wait']);
     assert.deepEqual(requests, [], 'a second start uses the cache');
 
     const listed = JSON.parse((await corral(['cache', 'list', '--json'])).stdout) as { url: string; usedBy: string[] }[];

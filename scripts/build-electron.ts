@@ -3,6 +3,7 @@
 //   dist/electron/preload.cjs  the sandboxed preload: ONE CommonJS file requiring only 'electron'
 //   dist/drivers/qemu.js       the QEMU driver's entry for a utility process (no .ts there)
 //   dist/electron/workers/template-parse.js   the template parser's worker thread (templates/parse.ts)
+//   dist/electron/workers/hostagent.js        the per-instance host agent's process (core/hostagent/)
 // Usage: node scripts/build-electron.ts [--out DIR]   (DIR defaults to ./dist)
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -108,6 +109,18 @@ const [main] = await Promise.all([
     target: 'node22',
     banner: { js: requireShim },
     plugins: [sourceLocations(path.join(root, 'dist/electron/workers'))],
+  }),
+  // The host agent (src-main/core/hostagent/): a detached process the engine starts per running
+  // instance, Electron's binary run as Node. Beside the worker: unpacked, ESM.
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/core/hostagent/main.ts')],
+    outfile: path.join(out, 'electron/workers/hostagent.js'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    banner: { js: requireShim },
+    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/electron/workers'))],
   }),
 ]);
 

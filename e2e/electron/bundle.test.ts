@@ -4,7 +4,7 @@
 // a handshake when the engine runs it as a process. No bundle holds test support, and a
 // build that reaches some fails, naming it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -98,6 +98,14 @@ describe('Electron bundles', () => {
       );
     });
   }
+
+  it('builds the host agent as one file that runs under plain Node and checks its argument', async () => {
+    const file = path.join(out, 'electron/workers/hostagent.js');
+    assert.deepEqual(loadedModules(await fs.readFile(file, 'utf8')).filter((spec) => !isBuiltin(spec)), []);
+    const ran = spawnSync(process.execPath, [file, '{"dir": 1}'], { encoding: 'utf8' });
+    assert.equal(ran.status, 2, ran.stderr);
+    assert.match(ran.stderr, /^hostagent: bad arguments: /);
+  });
 
   it('builds the template parser\'s worker beside main, where main looks for it, and it parses', async () => {
     const file = path.join(out, 'electron/workers/template-parse.js');

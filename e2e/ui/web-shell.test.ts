@@ -213,7 +213,7 @@ describe('web shell in Chromium', () => {
     await shows(page.getByTestId('status-cli1'), 'Stopped');
 
     const running = timeOf(shows(page.getByTestId('status-cli1'), 'Running', bootTimeout));
-    const started = await corralCli(home, ['start', 'cli1'], /^Started cli1 /m);
+    const started = await corralCli(home, ['start', 'cli1', '--no-wait'], /^Started cli1 /m);
     const runningAfter = (await running) - started;
     assert.ok(runningAfter < liveBoundMs, `cli1 showed Running ${Math.round(runningAfter)} ms after \`corral start\` printed Started`);
 

@@ -16,6 +16,7 @@ export const errorCodes = [
   'PROTOCOL_MISMATCH', // the driver speaks another protocol version
   'DRIVER_CRASHED', // the driver process died during a call
   'TIMEOUT', // an operation did not finish in time
+  'PROVISION_FAILED', // a guest's provision script failed (details.script, details.exitStatus)
   'DIGEST_MISMATCH', // a file's digest differs from the config
   'VM_FAILED', // the hypervisor reported an error
   'INVALID_BUNDLE', // a driver bundle failed validation (details.reason names the check)

@@ -22,6 +22,15 @@ export const instanceSchema = z.object({
   accelerator: z.string().optional(),
   /** Where SSH reaches the guest (recorded at its last start): the Terminal tab and `corral shell`. */
   ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).optional(),
+  /** How far the guest's boot got while the VM runs (src-main/core/guest/status.ts). */
+  guest: z.object({
+    phase: z.enum(['booting', 'provisioning', 'probing', 'ready', 'failed', 'timeout']),
+    step: z.object({ index: z.number().int(), total: z.number().int(), name: z.string() }).optional(),
+    failure: z.object({ script: z.string(), exitStatus: z.number().int(), lastLines: z.array(z.string()) }).optional(),
+    message: z.string().optional(),
+  }).optional(),
+  /** The template's message for the user, shown once the guest is ready. */
+  message: z.string().optional(),
 });
 
 export const driverSchema = z.object({

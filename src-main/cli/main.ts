@@ -10,6 +10,8 @@ import { driverCommand, driverUsage } from './driver.ts';
 import { driverTestCommand, driverTestUsage, isDriverTest } from './driver-test.ts';
 import { reshapeCommand, reshapeUsage } from './reshape.ts';
 import { showProgress } from './progress.ts';
+import { waitUntilReady } from './ready.ts';
+import { guestLabel } from '../core/guest/status.ts';
 import { shellCommand, shellUsage, sshConfigCommand } from './shell.ts';
 import { portsCommand, portsUsage } from './ports.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
@@ -22,7 +24,8 @@ Commands:
   list [--json]                         instances and their status
   create NAME --template FILE|NAME      make an instance from a lima.yaml template
          [--cpus N] [--memory SIZE] [--disk SIZE] [--driver NAME]
-  start NAME                            boot it
+  start NAME [--no-wait]                boot it and wait until the guest is ready (provisioned,
+                                        probes passed); --no-wait: return once the VM runs
   stop NAME [--force]                   power it off (--force: at once, no ACPI shutdown)
   pause NAME | resume NAME              freeze and thaw its CPUs
   delete NAME [--force]                 remove it and its disks (--force: even if running)
@@ -63,6 +66,7 @@ const options = {
   verbose: { type: 'boolean' },
   workdir: { type: 'string' },
   recursive: { type: 'boolean', short: 'r' },
+  'no-wait': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -96,7 +100,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       if (values.json) return out(JSON.stringify(instances, null, 2));
       if (instances.length === 0) return out('No instances. Create one with: corral create NAME --template FILE');
       return out(table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
       ])));
     }
     case 'create': {
@@ -113,7 +117,10 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       const stopShowing = showProgress(engine, name);
       const result = await engine.start(name).finally(stopShowing);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-      return out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
+      out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
+      if (values['no-wait']) return undefined;
+      await waitUntilReady(name, engine.store.dir(name), out, (text) => process.stderr.write(`${text}\n`));
+      return undefined;
     }
     case 'stop':
       await engine.stop(need(positionals, 'name'), { force: values.force ?? false });

@@ -50,6 +50,12 @@ import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
+import { readGuestStatus, writeBootId, writeGuestStatus } from './guest/status.ts';
+import type { GuestStatus } from './guest/status.ts';
+import { sourceHostAgent, spawnHostAgent } from './hostagent/spawn.ts';
+import type { HostAgentLauncher } from './hostagent/spawn.ts';
+import { defaultBootTimeoutMs } from './hostagent/agent.ts';
+import { ensureIdentity } from './ssh/identity.ts';
 
 export interface EngineOptions {
   home?: string;
@@ -65,6 +71,8 @@ export interface EngineOptions {
   dropFolders?: string[];
   /** Driver health checks: how often, and how long an answer may take. intervalMs 0 turns them off. */
   health?: { intervalMs: number; timeoutMs: number };
+  /** How the host agent runs (default: Node and its TypeScript entry; the Electron shell passes its bundle). */
+  hostAgent?: HostAgentLauncher;
 }
 
 export interface InstanceSummary extends EffectiveConfig {
@@ -75,6 +83,10 @@ export interface InstanceSummary extends EffectiveConfig {
   accelerator?: string | undefined;
   /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
   ssh?: SshEndpoint | undefined;
+  /** How far the guest's boot got (provisioning, ready, failed): only while the VM runs, and only this boot's. */
+  guest?: GuestStatus | undefined;
+  /** The template's `message`, for when the guest is ready. */
+  message?: string | undefined;
 }
 
 export interface CreateOptions {
@@ -116,9 +128,11 @@ export class Engine {
   #sweeping: Promise<void> | undefined;
   /** The built-in drivers: they run VMs on this host, so this host's memory and cores bound them. */
   readonly #localDrivers: ReadonlySet<string>;
+  readonly #hostAgent: HostAgentLauncher;
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
+    this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
     this.downloads = new Downloader({ cacheDir: this.paths.cache });
@@ -301,7 +315,10 @@ export class Engine {
     try {
       const host = await this.#driver(summary.vmType);
       const result = await host.call('inspect', this.#spec(name, config));
-      return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator };
+      const running = result.state === 'Running' || result.state === 'Paused';
+      const guest = running ? await readGuestStatus(dir) : undefined;
+      const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
+      return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...message };
     } catch (error) {
       return { ...summary, state: 'Broken', reason: toDriverError(error).message };
     }
@@ -365,10 +382,35 @@ export class Engine {
         await host.call('create', spec);
         await markDiskCreated(dir);
       }
-      return { ...(await host.call('start', spec)), warnings: bootstrap.warnings };
+      // The new boot-id first: an agent still following an earlier boot sees it and ends.
+      await writeBootId(dir, bootstrap.bootId);
+      const started = await host.call('start', spec);
+      await this.#followBoot(name, config, bootstrap.bootId, started.pid);
+      return { ...started, warnings: bootstrap.warnings };
     });
     this.#status.announce(name, 'Running');
     return result;
+  }
+
+  /**
+   * Starts the host agent for this boot (hostagent/): it follows the guest over SSH and keeps
+   * guest-status.json current. "booting" is written first, so no one sees a ready "Running" before the agent's first word.
+   */
+  async #followBoot(name: string, config: LimaConfig, bootId: string, vmPid: number): Promise<void> {
+    const dir = this.store.dir(name);
+    const endpoint = await readEndpoint(dir);
+    if (!endpoint?.ssh) return;
+    await writeGuestStatus(dir, { bootId, phase: 'booting', updatedAt: new Date().toISOString() });
+    const identity = await ensureIdentity(this.paths.home);
+    await spawnHostAgent(this.#hostAgent, {
+      dir,
+      bootId,
+      vmPid,
+      target: { ...endpoint.ssh, identityFile: identity.privateKey },
+      timeoutMs: bootTimeoutMs(),
+      ...(config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) }),
+      hints: (config.probes ?? []).map((probe) => probe.hint ?? null),
+    });
   }
 
   async stop(name: string, options: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
@@ -696,6 +738,22 @@ export class Engine {
       },
     };
   }
+}
+
+/** Lima's limit (10 minutes), or CORRAL_BOOT_TIMEOUT seconds (tests shorten it). */
+function bootTimeoutMs(): number {
+  const seconds = Number(process.env.CORRAL_BOOT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : defaultBootTimeoutMs;
+}
+
+/** The template's `message` with Lima's {{.Name}}, {{.Dir}} and {{.Param.KEY}} filled in. */
+export function templateMessage(message: string, name: string, dir: string, param: Record<string, string | number | boolean> | undefined): string {
+  return message.replace(/\{\{-?\s*\.(Name|Dir|Param\.([a-zA-Z][a-zA-Z0-9_]*))\s*-?\}\}/g, (whole, field: string, key: string | undefined) => {
+    if (field === 'Name') return name;
+    if (field === 'Dir') return dir;
+    const value = key === undefined ? undefined : param?.[key];
+    return value === undefined ? whole : String(value);
+  });
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */

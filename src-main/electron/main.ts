@@ -37,7 +37,7 @@ async function run(): Promise<void> {
   protocol.handle(appScheme, (request) => serveAppRequest(paths.renderer, request));
 
   // utilityProcess cannot run TypeScript: the built-in drivers run from their bundles.
-  const engine = new Engine({ spawn: utilityDriverProcess, builtinDrivers: paths.drivers });
+  const engine = new Engine({ spawn: utilityDriverProcess, builtinDrivers: paths.drivers, hostAgent: paths.hostAgent });
   engine.watch(); // the CLI and `corral serve` change the store too: show it live
   const stopIpc = registerIpc(engineApi(engine));
 

@@ -4,6 +4,7 @@
 // script from a real file, and it must be a bundled .js (no TypeScript, no node_modules there).
 import path from 'node:path';
 import type { DriverEntry } from '../core/drivers/host.ts';
+import type { HostAgentLauncher } from '../core/hostagent/spawn.ts';
 
 export interface ShellPaths {
   /** The built renderer served as corral-app://app/. */
@@ -12,6 +13,8 @@ export interface ShellPaths {
   preload: string;
   /** The built-in drivers as bundles (in place of the .ts entries the engine uses elsewhere). */
   drivers: DriverEntry[];
+  /** The host agent's bundle, run by Electron's own binary as Node (spawn.ts sets ELECTRON_RUN_AS_NODE). */
+  hostAgent: HostAgentLauncher;
 }
 
 export const bundledDrivers = ['qemu'] as const;
@@ -22,5 +25,6 @@ export function shellPaths(appPath: string): ShellPaths {
     renderer: path.join(appPath, 'dist', 'renderer'),
     preload: path.join(appPath, 'dist', 'electron', 'preload.cjs'),
     drivers: bundledDrivers.map((name) => ({ name, entry: path.join(unpacked, 'dist', 'drivers', `${name}.js`) })),
+    hostAgent: { execPath: process.execPath, entry: path.join(unpacked, 'dist', 'electron', 'workers', 'hostagent.js') },
   };
 }

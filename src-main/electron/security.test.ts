@@ -107,6 +107,7 @@ describe('shell paths', () => {
     assert.equal(packaged.drivers[0]?.entry, '/opt/Corral/resources/app.asar.unpacked/dist/drivers/qemu.js');
     assert.equal(packaged.preload, '/opt/Corral/resources/app.asar/dist/electron/preload.cjs');
     assert.equal(packaged.renderer, '/opt/Corral/resources/app.asar/dist/renderer');
+    assert.equal(packaged.hostAgent.entry, '/opt/Corral/resources/app.asar.unpacked/dist/electron/workers/hostagent.js', 'the host agent runs from a real file too');
     const checkout = shellPaths('/src/corral');
     assert.deepEqual(checkout.drivers, [{ name: 'qemu', entry: '/src/corral/dist/drivers/qemu.js' }]);
   });

@@ -22,7 +22,13 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     diskBytes: summary.diskBytes,
     ...(summary.accelerator !== undefined ? { accelerator: summary.accelerator } : {}),
     ...(summary.ssh ? { ssh: { host: summary.ssh.host, port: summary.ssh.port, user: summary.ssh.user } } : {}),
+    ...(summary.guest ? { guest: toApiGuest(summary.guest) } : {}),
+    ...(summary.message !== undefined ? { message: summary.message } : {}),
   };
+}
+
+function toApiGuest({ phase, step, failure, message }: NonNullable<InstanceSummary['guest']>): NonNullable<Instance['guest']> {
+  return { phase, ...(step ? { step } : {}), ...(failure ? { failure } : {}), ...(message !== undefined ? { message } : {}) };
 }
 
 export function engineApi(engine: Engine): CorralApi {

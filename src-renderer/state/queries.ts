@@ -15,7 +15,13 @@ export function useTemplates() {
 }
 
 export function useInstances() {
-  return useQuery({ queryKey: keys.instances, queryFn: () => api.listInstances() });
+  return useQuery({
+    queryKey: keys.instances,
+    queryFn: () => api.listInstances(),
+    // A guest's boot progress is written by the host agent, not pushed as an event: while some
+    // guest is still booting, the list is asked again every 2 s.
+    refetchInterval: (query) => (query.state.data?.some((i) => i.state === 'Running' && i.guest && ['booting', 'provisioning', 'probing'].includes(i.guest.phase)) ? 2000 : false),
+  });
 }
 
 export function useDrivers() {
@@ -30,7 +36,8 @@ export function patchInstance(client: QueryClient, name: string, patch: Partial<
 function apply(client: QueryClient, event: ApiEvent): void {
   if (event.type === 'instance-status') {
     const known = client.getQueryData<Instance[]>(keys.instances)?.some((i) => i.name === event.name);
-    if (known) patchInstance(client, event.name, { state: event.state, reason: event.reason });
+    // A VM that now runs has a new boot whose guest status only the list carries: ask for it.
+    if (known && event.state !== 'Running') patchInstance(client, event.name, { state: event.state, reason: event.reason });
     else void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'instances-changed') {
     void client.invalidateQueries({ queryKey: keys.instances });

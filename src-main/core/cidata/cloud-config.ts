@@ -3,10 +3,12 @@
 // what Lima's cidata templates (pkg/cidata/cidata.TEMPLATE.d) put there: hostname, one
 // passwordless-sudo user with SSH keys (the only way in: no password, password logins off),
 // growpart, timezone, DNS, the NIC by MAC address, and containerd from the archive.
-// Lima's boot scripts, mounts, port forwarding and guest agent have no counterpart here yet.
+// The boot flow (provisioning, readiness) is boot-files.ts; mounts and ports are elsewhere.
 import { stringify } from 'yaml';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { IsoEntry } from './iso9660.ts';
+import { bootFlow } from './boot-files.ts';
+import type { BootFlow, BootFlowOptions } from './boot-files.ts';
 
 /** The archive's name on the cidata disk, Lima's. */
 export const nerdctlArchiveName = 'nerdctl-full.tgz';
@@ -43,6 +45,8 @@ export interface CidataOptions {
   containerd?: { archive: string; system: boolean; user: boolean };
   /** Host folders the driver shares, each found by its tag and mounted at every boot. */
   mounts?: readonly CidataMount[];
+  /** The boot flow (boot-files.ts) with the template's provisioning; the engine always gives one (readiness needs it). */
+  boot?: Pick<BootFlowOptions, 'provision' | 'probes' | 'env' | 'param'>;
 }
 
 /** A shared folder as the guest mounts it: `mount -t TYPE -o OPTIONS TAG MOUNTPOINT`. */
@@ -64,11 +68,17 @@ export function cidataFiles(instance: CidataInstance, options: CidataOptions): I
   // and yes/on are booleans: version 1.1 quotes such strings. lineWidth 0: no folding of long
   // commands over several lines (valid YAML, but hard to read).
   const yaml = (value: unknown, header = '') => new TextEncoder().encode(header + stringify(value, { version: '1.1', lineWidth: 0 }));
+  const flow = options.boot && bootFlow({
+    ...options.boot,
+    instanceId: options.instanceId,
+    user: { name: options.user.name, uid: options.user.uid, home: options.user.home ?? `/home/${options.user.name}.linux` },
+  });
   const entries: IsoEntry[] = [
-    { name: 'user-data', data: yaml(userData(hostname, options), '#cloud-config\n') },
+    { name: 'user-data', data: yaml(userData(hostname, options, flow), '#cloud-config\n') },
     { name: 'meta-data', data: yaml({ 'instance-id': options.instanceId, 'local-hostname': hostname }) },
     { name: 'network-config', data: yaml(networkConfig(options.macAddress)) },
   ];
+  if (flow) entries.push(...flow.entries);
   if (options.containerd) entries.push({ name: nerdctlArchiveName, data: { path: options.containerd.archive } });
   return entries;
 }
@@ -85,7 +95,7 @@ export function hostnameFor(name: string): string {
   return label;
 }
 
-function userData(hostname: string, options: CidataOptions): Record<string, unknown> {
+function userData(hostname: string, options: CidataOptions, flow: BootFlow | undefined): Record<string, unknown> {
   const { user } = options;
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user.name)) {
     throw new DriverError('INVALID_CONFIG', `"${user.name}" is not a valid Linux user name`, { field: 'user.name' });
@@ -114,7 +124,10 @@ function userData(hostname: string, options: CidataOptions): Record<string, unkn
       lock_passwd: true,
       ssh_authorized_keys: [...user.sshAuthorizedKeys],
     }],
-    ...(options.mounts?.length ? { bootcmd: options.mounts.map(mountCommand) } : {}),
+    // Shared folders first (each mounted at every boot), then Corral's boot flow (boot-script.ts):
+    // mode-boot scripts early at every boot, the rest per boot.
+    ...(options.mounts?.length || flow ? { bootcmd: [...(options.mounts ?? []).map(mountCommand), ...(flow?.bootcmd ?? [])] } : {}),
+    ...(flow ? { write_files: flow.writeFiles } : {}),
     ...(options.containerd ? { runcmd: containerdCommands(options.containerd, user.name, user.uid) } : {}),
   };
 }

@@ -18,6 +18,8 @@ export interface Bootstrap {
   cidata: NonNullable<InstanceSpec['config']['cidata']>;
   network: NonNullable<InstanceSpec['config']['network']>;
   warnings: string[];
+  /** The instance-id of this start: the guest reports its boot under it (guest/status.ts). */
+  bootId: string;
 }
 
 /** The driver that runs the instance, as far as the bootstrap cares: whether it forwards an SSH port (capabilities.ssh). */
@@ -38,13 +40,15 @@ export async function writeBootstrap(dir: string, name: string, config: LimaConf
   if (!options.driver.ssh && localPort) warnings.push(`field "ssh.localPort" (${localPort}) is not used: driver ${options.driver.name} offers no SSH into its guests; use the serial console`);
   const file = path.join(dir, cidataFileName);
   const containerd = config.containerd;
+  const bootId = newInstanceId();
   await writeCidataIso(file, cidataFiles({ name }, {
     user: { ...user, sshAuthorizedKeys: keys },
-    instanceId: newInstanceId(),
+    instanceId: bootId,
+    boot: { provision: config.provision, probes: config.probes, env: config.env, param: config.param },
     macAddress: endpoint.macAddress,
     ...(options.mounts?.length ? { mounts: options.mounts } : {}),
     ...(options.archive ? { containerd: { archive: options.archive, system: containerd?.system ?? false, user: containerd?.user ?? false } } : {}),
   }));
   const network = endpoint.ssh ? { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port } : { macAddress: endpoint.macAddress };
-  return { cidata: { path: file }, network, warnings };
+  return { cidata: { path: file }, network, warnings, bootId };
 }

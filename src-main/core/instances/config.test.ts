@@ -75,3 +75,36 @@ describe('user: and ssh: (Lima\'s fields, acted on)', () => {
     assert.throws(() => parseLimaConfig('images:\n- location: /a.img\nssh:\n  localPort: 70000\n', 'lima.yaml'), /lima\.yaml:4: field "ssh\.localPort"/);
   });
 });
+
+describe('provision, probes, env, param, message (Lima\'s boot flow, acted on)', () => {
+  const base = 'images:\n- location: /a.img\n';
+  it('are kept in the config, with no "not supported" warning', () => {
+    const text = `${base}env:\n  A: one\nparam:\n  COLOUR: blue\nprovision:\n- mode: system\n  script: echo $PARAM_COLOUR\n- mode: data\n  path: /etc/x\n  content: x\nprobes:\n- script: "true"\n  hint: wait\nmessage: hi\n`;
+    const { config, warnings } = parseLimaConfig(text, 'lima.yaml');
+    assert.deepEqual(warnings, []);
+    assert.equal(config.provision?.length, 2);
+    assert.deepEqual(config.probes, [{ script: 'true', hint: 'wait' }]);
+    assert.deepEqual(config.env, { A: 'one' });
+    assert.equal(config.message, 'hi');
+  });
+  it('a provision entry without a script names the field', () => {
+    assert.throws(() => parseLimaConfig(`${base}provision:\n- mode: user\n`, 'lima.yaml'), /lima\.yaml:\d+: field "provision\[0\]\.script": a provision entry of mode user needs `script:`/);
+    assert.throws(() => parseLimaConfig(`${base}provision:\n- mode: data\n  content: x\n`, 'lima.yaml'), /field "provision\[0\]\.path": a data entry needs `path:`/);
+  });
+  it('an unknown mode names the field and the modes there are', () => {
+    assert.throws(() => parseLimaConfig(`${base}provision:\n- mode: sometimes\n  script: "true"\n`, 'lima.yaml'), /field "provision\[0\]\.mode": unknown mode: expected one of boot, dependency, data, system, user/);
+    assert.throws(() => parseLimaConfig(`${base}probes:\n- mode: liveness\n  script: "true"\n`, 'lima.yaml'), /field "probes\[0\]\.mode": unknown mode: expected readiness/);
+  });
+  it('a param used by a script but not defined is refused, naming it', () => {
+    assert.throws(() => parseLimaConfig(`${base}provision:\n- script: echo $PARAM_COLOUR\n`, 'lima.yaml'), /field "param": PARAM_COLOUR is used by a script but not defined; add "COLOUR" under param:/);
+    assert.throws(() => parseLimaConfig(`${base}param:\n  A: 1\nprobes:\n- script: echo {{.Param.B}}\n`, 'lima.yaml'), /PARAM_B is used by a script but not defined/);
+  });
+  it('env and param values must fit on one line; names must be variable names', () => {
+    assert.throws(() => parseLimaConfig(`${base}env:\n  A: "two\\nlines"\n`, 'lima.yaml'), /field "env\.A": expected a value on one line/);
+    assert.throws(() => parseLimaConfig(`${base}env:\n  1A: x\n`, 'lima.yaml'), /field "env\.1A": expected a variable name/);
+  });
+  it('Lima\'s yq and ansible modes load with a warning that they are skipped', () => {
+    const { warnings } = parseLimaConfig(`${base}provision:\n- mode: yq\n  path: /etc/x.json\n  expression: .a = 1\n`, 'lima.yaml');
+    assert.ok(warnings.some((w) => /field "provision\[0\]": mode yq is not supported by Corral yet; this entry is skipped/.test(w)), warnings.join('\n'));
+  });
+});

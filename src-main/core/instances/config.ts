@@ -22,6 +22,55 @@ const file = z.object({ location, arch: z.enum(arches).optional(), digest: diges
 /** The most CPUs a config may ask for (Lima's and QEMU's practical ceiling). */
 export const maxCpus = 512;
 
+// Lima's provisioning (src-main/core/cidata/boot-files.ts turns it into the guest's boot flow).
+/** The modes Corral runs, in the order the guest runs them. yq and ansible are Lima's too: skipped with a warning. */
+export const provisionModes = ['boot', 'dependency', 'data', 'system', 'user'] as const;
+export type ProvisionMode = (typeof provisionModes)[number];
+const skippedModes = ['yq', 'ansible'] as const;
+/** A value the guest gets on one line of an env file: no newline or other control character. */
+const oneLine = z.union([z.string(), z.number(), z.boolean()]).refine((v) => ![...String(v)].some((c) => c < ' ' || c === '\x7f'), 'expected a value on one line (no newline or control character)');
+const provisionEntry = z.object({
+  mode: z.enum([...provisionModes, ...skippedModes], { error: () => `unknown mode: expected one of ${provisionModes.join(', ')}` }).optional(),
+  script: z.string().optional(),
+  // mode data: Lima's fields and defaults (owner root:root, permissions 644, overwrite true).
+  path: z.string().regex(/^[^\n]*$/, 'expected a path on one line').optional(),
+  content: z.string().optional(),
+  // "user" or "user:group"; Lima's templates write "{{.User}}" (filled in at start).
+  owner: z.string().regex(/^[^\s:]+(:[^\s:]+)?$/, 'expected "user" or "user:group"').optional(),
+  permissions: z.union([z.string().regex(/^[0-7]{3,4}$/, 'expected octal permissions such as "644"'), z.number().int()]).optional(),
+  overwrite: z.boolean().optional(),
+}).superRefine((entry, ctx) => {
+  const mode = entry.mode ?? 'system';
+  if (mode === 'data') {
+    if (!entry.path?.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['path'], message: 'a data entry needs `path:`, the absolute path of the file to write in the guest' });
+  } else if ((skippedModes as readonly string[]).includes(mode)) {
+    // Kept, and skipped with a warning at create (fields.ts), so Lima's templates still load.
+  } else if (!entry.script?.trim()) {
+    ctx.addIssue({ code: 'custom', path: ['script'], message: `a provision entry of mode ${mode} needs \`script:\`, the script to run` });
+  }
+});
+export type ProvisionEntry = z.infer<typeof provisionEntry>;
+const probeEntry = z.object({
+  mode: z.enum(['readiness'], { error: () => 'unknown mode: expected readiness' }).optional(),
+  description: z.string().optional(),
+  script: z.string({ error: () => 'a probe needs `script:`, the script that exits 0 once the guest is ready' }).refine((s) => s.trim() !== '', 'a probe needs `script:`, the script that exits 0 once the guest is ready'),
+  hint: z.string().optional(),
+});
+export type ProbeEntry = z.infer<typeof probeEntry>;
+// zod reports a bad record key as "Invalid key in record": the record's own error says what a key must be.
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+const paramName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/);
+const keyError = (what: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_key' ? what : undefined) });
+
+/** PARAM_X and {{.Param.X}} in the scripts of `provision` and `probes` (Lima's two spellings). */
+export function paramsUsed(texts: readonly string[]): string[] {
+  const used = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(/\bPARAM_([a-zA-Z][a-zA-Z0-9_]*)\b|\{\{[^}]*\.Param\.([a-zA-Z][a-zA-Z0-9_]*)[^}]*\}\}/g)) used.add(match[1] ?? match[2] ?? '');
+  }
+  return [...used];
+}
+
 export const limaConfigSchema = z.object({
   vmType: z.string().min(1).optional(),
   arch: z.enum(arches).optional(),
@@ -69,6 +118,18 @@ export const limaConfigSchema = z.object({
   }).optional(),
   // Lima's rules, checked here so a bad one fails at create (src-main/core/guest/port-rules.ts).
   portForwards: z.array(portForwardSchema).optional(),
+  provision: z.array(provisionEntry).optional(),
+  probes: z.array(probeEntry).optional(),
+  env: z.record(envName, oneLine, keyError('expected a variable name (letters, digits, _)')).optional(),
+  param: z.record(paramName, oneLine, keyError('expected a param name (a letter, then letters, digits, _)')).optional(),
+  /** Shown to the user once the guest is ready. */
+  message: z.string().optional(),
+}).superRefine((config, ctx) => {
+  // A script reading a param nobody set would run with it empty: refused at create, like Lima.
+  const scripts = [...(config.provision ?? []).flatMap((p) => [p.script ?? '', p.content ?? '']), ...(config.probes ?? []).map((p) => p.script)];
+  for (const name of paramsUsed(scripts)) {
+    if (config.param?.[name] === undefined) ctx.addIssue({ code: 'custom', path: ['param'], message: `PARAM_${name} is used by a script but not defined; add "${name}" under param:` });
+  }
 });
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 

@@ -42,11 +42,21 @@ export const limaFields: { fields: Record<string, FieldUse> } = {
       },
     },
     mountType: 'used', mountTypesUnsupported: 'used',
+    provision: {
+      each: {
+        fields: {
+          mode: 'used', script: 'used', path: 'used', content: 'used', owner: 'used', permissions: 'used', overwrite: 'used',
+          file: 'unsupported', expression: 'unsupported', format: 'unsupported', playbook: 'unsupported', skipDefaultDependencyResolution: 'unsupported',
+        },
+      },
+    },
+    probes: { each: { fields: { mode: 'used', description: 'used', script: 'used', hint: 'used', file: 'unsupported' } } },
+    env: 'used', param: 'used', message: 'used',
     // Consumed by the loader (base) or only a version gate for Lima itself.
     base: 'meta', minimumLimaVersion: 'meta',
     ...Object.fromEntries([
       'vmOpts', 'cpuType', 'mountInotify', 'firmware', 'audio',
-      'networks', 'provision', 'probes', 'copyToHost', 'message', 'env', 'param', 'hostResolver', 'dns',
+      'networks', 'copyToHost', 'hostResolver', 'dns',
       'propagateProxyEnv', 'caCerts', 'rosetta', 'timezone', 'nestedVirtualization', 'guestInstallPrefix',
       'additionalDisks', 'upgradePackages', 'plain', 'nerdctl', 'tpm', 'osOpts',
     ].map((name) => [name, 'unsupported' as const])),
@@ -90,7 +100,16 @@ export function fieldProblems(document: Record<string, unknown>): FieldProblem[]
 }
 
 export function fieldWarnings(document: Record<string, unknown>, source: string): string[] {
-  return fieldProblems(document).map(({ field, kind }) => kind === 'unsupported'
+  return [...fieldProblems(document).map(({ field, kind }) => kind === 'unsupported'
     ? `${source}: field "${field}" is not supported by Corral yet and is ignored`
-    : `${source}: unknown field "${field}" is ignored`);
+    : `${source}: unknown field "${field}" is ignored`), ...skippedProvisionWarnings(document, source)];
+}
+
+/** Lima's yq and ansible provision modes load (Lima's templates use yq) but do not run. */
+function skippedProvisionWarnings(document: Record<string, unknown>, source: string): string[] {
+  const provision = Array.isArray(document.provision) ? document.provision as unknown[] : [];
+  return provision.flatMap((entry, index) => {
+    const mode = isYamlMap(entry) ? entry.mode : undefined;
+    return mode === 'yq' || mode === 'ansible' ? [`${source}: field "provision[${index}]": mode ${mode} is not supported by Corral yet; this entry is skipped`] : [];
+  });
 }

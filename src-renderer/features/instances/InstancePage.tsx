@@ -18,6 +18,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { GuestSection } from './GuestSection.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
@@ -51,6 +52,7 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
+      <GuestSection instance={instance} />
       {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}

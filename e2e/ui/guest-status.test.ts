@@ -1,0 +1,88 @@
+// The guest's boot in the UI: beside a running VM's badge, "Starting (provisioning 2/3)" while it
+// provisions; on the instance page the template's message once ready, and (after a restart) a
+// failed script with its last lines one click away. The statuses are the host agent's file (guest-status.json),
+// written here as the agent would for this boot (the agent itself is tested against the real
+// guest in e2e/real-guest-provision.test.ts); the page learns them through the API as always.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { readBootId, writeGuestStatus } from '../../src-main/core/guest/status.ts';
+import type { GuestStatus } from '../../src-main/core/guest/status.ts';
+import { repoRoot, writeTemplate } from '../support/temp.ts';
+import { openScriptedShell, shows } from './scripted-shell.ts';
+import type { ScriptedShell } from './scripted-shell.ts';
+
+const resultsDir = path.join(repoRoot, 'test-results');
+
+async function keepScreenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(resultsDir, { recursive: true });
+  await page.screenshot({ path: path.join(resultsDir, name), fullPage: true });
+}
+
+describe('guest status in the UI', () => {
+  let shell: ScriptedShell;
+  let dir: string;
+
+  /** What the host agent writes, for the boot the engine started. */
+  async function guestSays(status: Omit<GuestStatus, 'bootId' | 'updatedAt'>): Promise<void> {
+    const bootId = await readBootId(dir);
+    assert.ok(bootId, 'the start recorded its boot');
+    await writeGuestStatus(dir, { bootId, ...status, updatedAt: new Date().toISOString() });
+  }
+
+  before(async () => {
+    shell = await openScriptedShell();
+    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB', message: 'Welcome to g1: open http://localhost:8080' });
+    await shell.engine.create('g1', { template });
+    await shell.engine.start('g1');
+    dir = shell.engine.store.dir('g1');
+  });
+
+  after(async () => {
+    await shell?.close();
+  });
+
+  it('shows the boot beside the Running badge, and follows it without a reload', async () => {
+    const { page } = shell;
+    await page.goto(shell.server.url);
+    await shows(page.getByTestId('status-g1'), 'Running');
+    await shows(page.getByTestId('guest-g1'), 'Starting (booting)');
+    await guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' } });
+    await shows(page.getByTestId('guest-g1'), 'Starting (provisioning 2/3)');
+    await keepScreenshot(page, 'guest-provisioning-light.png');
+  });
+
+  it('shows the template\'s message once ready, and no "Starting" any more', async () => {
+    const { page } = shell;
+    await guestSays({ phase: 'ready' });
+    await page.getByRole('link', { name: 'g1' }).click();
+    await shows(page.getByTestId('guest-message'), 'Welcome to g1: open http://localhost:8080');
+    assert.equal(await page.getByTestId('guest-g1').count(), 0);
+    await keepScreenshot(page, 'guest-ready-light.png');
+  });
+
+  it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {
+    const { page } = shell;
+    await shell.engine.restart('g1'); // a new boot: booting again
+    await shows(page.getByTestId('guest-g1'), 'Starting (booting)');
+    await guestSays({ phase: 'failed', failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
+    await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
+    const failure = page.getByTestId('guest-failure');
+    await shows(failure, 'Provisioning failed: provision[1] (mode system) exited with status 3');
+    const output = failure.locator('pre');
+    assert.equal(await output.isVisible(), false, 'the output is folded until asked for');
+    await failure.locator('summary').click();
+    assert.equal(await output.textContent(), 'installing things\nE: no network, failing on purpose');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await keepScreenshot(page, 'guest-failed-dark-390.png');
+    const box = await output.boundingBox();
+    assert.ok(box && box.x + box.width <= 390, 'the output fits a narrow window');
+  });
+
+  it('logged no page errors', () => {
+    assert.deepEqual(shell.pageErrors, []);
+  });
+});

@@ -1,0 +1,97 @@
+// What the guest's boot has reached, as the host agent learns it: the guest's progress lines
+// (src-main/core/cidata/boot-script.ts writes them) folded into a status, kept in the instance
+// folder as guest-status.json. It counts only for the boot whose cidata this start wrote: the
+// engine records that instance-id in boot-id, and a status naming another one is stale.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../instances/atomic.ts';
+
+export const guestStatusFileName = 'guest-status.json';
+export const bootIdFileName = 'boot-id';
+/** The guest's whole boot log, copied by the host agent when the boot ends (done, failed, timeout). */
+export const guestLogFileName = 'guest-boot.log';
+
+export const guestPhases = ['booting', 'provisioning', 'probing', 'ready', 'failed', 'timeout'] as const;
+export type GuestPhase = (typeof guestPhases)[number];
+
+export const guestStatusSchema = z.object({
+  bootId: z.string().min(1),
+  phase: z.enum(guestPhases),
+  step: z.object({ index: z.number().int().min(1), total: z.number().int().min(1), name: z.string() }).optional(),
+  failure: z.object({ script: z.string(), exitStatus: z.number().int(), lastLines: z.array(z.string()) }).optional(),
+  /** The template's `message` once ready; what went wrong on a timeout. */
+  message: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type GuestStatus = z.infer<typeof guestStatusSchema>;
+
+/** The guest's progress so far, from its status lines. */
+export interface GuestProgress {
+  bootId?: string | undefined;
+  phase: 'booting' | 'provisioning' | 'probing' | 'done' | 'failed';
+  step?: { index: number; total: number; name: string } | undefined;
+  failure?: { script: string; exitStatus: number } | undefined;
+}
+
+export const initialProgress: GuestProgress = { phase: 'booting' };
+
+/** Folds one status line into the progress; a line it does not know changes nothing. */
+export function applyStatusLine(progress: GuestProgress, line: string): GuestProgress {
+  const words = line.trim().split(' ');
+  const number = (word: string | undefined): number => (word !== undefined && /^\d+$/.test(word) ? Number(word) : NaN);
+  const [kind, a, b, c] = words;
+  if (kind === 'begin' && a) return { bootId: a, phase: 'booting' };
+  if (progress.phase === 'failed') return progress; // the first failure is the one reported
+  if ((kind === 'step' || kind === 'probe') && c && number(a) >= 1 && number(b) >= number(a)) {
+    return { ...progress, phase: kind === 'step' ? 'provisioning' : 'probing', step: { index: number(a), total: number(b), name: c } };
+  }
+  if (kind === 'failed' && a && !Number.isNaN(number(b))) return { ...progress, phase: 'failed', failure: { script: a, exitStatus: number(b) } };
+  if (kind === 'done' && !Number.isNaN(number(a))) {
+    return number(a) === 0 ? { ...progress, phase: 'done' } : { ...progress, phase: 'failed', failure: { script: 'corral-boot.sh', exitStatus: number(a) } };
+  }
+  return progress;
+}
+
+/** `provision-02-system` → `provision[2] (mode system)`; other names as they are. */
+export function describeStep(name: string): string {
+  const match = /^provision-(\d+)-(\w+)$/.exec(name);
+  if (match) return `provision[${Number(match[1])}] (mode ${match[2]})`;
+  const probe = /^probe-(\d+)$/.exec(name);
+  return probe ? `probes[${Number(probe[1])}]` : name;
+}
+
+/** "Starting (provisioning 2/3)", "Running", "Provisioning failed", ... for a Running VM. */
+export function guestLabel(guest: Pick<GuestStatus, 'phase' | 'step'> | undefined): string {
+  if (!guest || guest.phase === 'ready') return 'Running';
+  if (guest.phase === 'failed') return 'Running (provisioning failed)';
+  if (guest.phase === 'timeout') return 'Running (not ready: timed out)';
+  const step = guest.step ? ` ${guest.step.index}/${guest.step.total}` : '';
+  return `Starting (${guest.phase}${guest.phase === 'booting' ? '' : step})`;
+}
+
+export async function writeBootId(dir: string, bootId: string): Promise<void> {
+  await writeFileAtomic(path.join(dir, bootIdFileName), `${bootId}\n`);
+}
+
+export async function readBootId(dir: string): Promise<string | undefined> {
+  return (await fs.readFile(path.join(dir, bootIdFileName), 'utf8').catch(() => ''))?.trim() || undefined;
+}
+
+export async function writeGuestStatus(dir: string, status: GuestStatus): Promise<void> {
+  await writeFileAtomic(path.join(dir, guestStatusFileName), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** The status of this start's boot, or undefined (none yet, damaged, or from an earlier boot). */
+export async function readGuestStatus(dir: string): Promise<GuestStatus | undefined> {
+  const [bootId, text] = await Promise.all([readBootId(dir), fs.readFile(path.join(dir, guestStatusFileName), 'utf8').catch(() => undefined)]);
+  if (!bootId || text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // written atomically, so only a hand edit damages it: treated as absent
+  }
+  const parsed = guestStatusSchema.safeParse(value);
+  return parsed.success && parsed.data.bootId === bootId ? parsed.data : undefined;
+}

@@ -1,0 +1,197 @@
+// The host agent's work for one boot of one instance (Lima's hostagent, in part): wait for SSH,
+// follow the guest's boot over one SSH connection, keep guest-status.json current, and once the
+// guest is ready hand over to what needs a ready guest (port forwarding) until the VM stops.
+// It ends when the VM stops, when a new start supersedes this boot (boot-id changes), when the
+// boot fails, or at the timeout.
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { SshTarget } from '../ssh/client.ts';
+import { writeFileAtomic } from '../instances/atomic.ts';
+import { applyStatusLine, bootIdFileName, describeStep, guestLogFileName, initialProgress, readBootId, writeGuestStatus } from '../guest/status.ts';
+import type { GuestProgress, GuestStatus } from '../guest/status.ts';
+import { guestBootLog, guestRunDir, guestStatusFile } from '../cidata/boot-script.ts';
+import { sshFailed, sshFollow, sshRun } from './ssh-exec.ts';
+
+/** Lima's limit for a guest to become ready. */
+export const defaultBootTimeoutMs = 10 * 60_000;
+
+export interface HostAgentOptions {
+  dir: string;
+  bootId: string;
+  /** The VM's process: the agent lives no longer than it. */
+  vmPid: number;
+  target: SshTarget;
+  timeoutMs: number;
+  /** The template's `message`, shown once ready. */
+  message?: string | undefined;
+  /** The probes' hints, by index, for a probe that never passes. */
+  hints?: readonly (string | null | undefined)[] | undefined;
+  log(line: string): void;
+  /**
+   * MERGE HOOK (PORTS): called once, when the guest is ready, with a signal aborted when the VM
+   * stops or the agent ends. The agent's entry (main.ts) passes forwardPorts() here at the merge.
+   */
+  afterReady?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Pause between SSH attempts while the guest boots. */
+  retryDelayMs?: number | undefined;
+}
+
+export type AgentOutcome = 'stopped' | 'superseded' | 'failed' | 'timeout';
+
+/** Written first thing at each connection, so the agent knows SSH let it in even before the status file exists. */
+const connectedMark = 'corral-connected';
+const followCommand = `echo ${connectedMark}; exec tail -n +1 -F ${guestStatusFile} 2>/dev/null`;
+const lastLineCount = 20;
+
+export async function runHostAgent(options: HostAgentOptions): Promise<AgentOutcome> {
+  const life = new AbortController();
+  const stopWatching = watchLife(options, life);
+  const bootTimer = new AbortController();
+  const timer = setTimeout(() => bootTimer.abort(), options.timeoutMs);
+  const writer = statusWriter(options, life);
+  try {
+    return await follow(options, life.signal, bootTimer.signal, writer);
+  } finally {
+    clearTimeout(timer);
+    stopWatching();
+    life.abort();
+  }
+}
+
+type Publish = (status: Omit<GuestStatus, 'bootId' | 'updatedAt'>) => Promise<void>;
+
+/** Writes a status when it differs from the last one, and only while this boot is the instance's current one. */
+function statusWriter(options: HostAgentOptions, life: AbortController): { publish: Publish } {
+  let last = JSON.stringify({ phase: 'booting' }); // the engine wrote that before starting the agent
+  return {
+    async publish(status) {
+      const key = JSON.stringify(status);
+      if (key === last) return;
+      if ((await readBootId(options.dir)) !== options.bootId) {
+        life.abort();
+        return;
+      }
+      last = key;
+      await writeGuestStatus(options.dir, { bootId: options.bootId, ...status, updatedAt: new Date().toISOString() });
+      options.log(`status: ${key}`);
+    },
+  };
+}
+
+async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout: AbortSignal, { publish }: { publish: Publish }): Promise<AgentOutcome> {
+  let ready = false;
+  let loggedIn = false;
+  let lastProblem = '';
+  while (!life.aborted) {
+    if (!ready && bootTimeout.aborted) return timedOut(options, life, publish, { loggedIn, lastProblem, progress: undefined });
+    let progress: GuestProgress = initialProgress;
+    let ended: AgentOutcome | undefined;
+    const connection = new AbortController();
+    const signal = AbortSignal.any(ready ? [life, connection.signal] : [life, connection.signal, bootTimeout]);
+    let work = Promise.resolve();
+    const exited = await sshFollow(options.target, followCommand, signal, (line) => {
+      if (line === connectedMark) { loggedIn = true; return; }
+      const next = applyStatusLine(progress, line);
+      if (next === progress) return;
+      progress = next;
+      // One line at a time, in order: a status written late must not overwrite a newer one.
+      work = work.then(async () => {
+        if (next.phase === 'failed') {
+          await publish(await failedStatus(options, life, next));
+          ended = 'failed';
+          connection.abort();
+        } else if (next.phase === 'done') {
+          await publish({ phase: 'ready', ...(options.message ? { message: options.message } : {}) });
+          if (!ready) startAfterReady(options, life);
+          ready = true;
+          void copyGuestLog(options, life);
+        } else if (!ready) {
+          await publish({ phase: next.phase, ...(next.step ? { step: next.step } : {}) });
+        }
+      });
+    });
+    await work;
+    if (ended) return ended;
+    if (!ready && bootTimeout.aborted && !life.aborted) return timedOut(options, life, publish, { loggedIn, lastProblem, progress });
+    if (exited.code === sshFailed) lastProblem = exited.stderr.trim().split('\n').pop() ?? '';
+    await delay(options.retryDelayMs ?? 2000, undefined, { signal: life }).catch(() => undefined);
+  }
+  if ((await readBootId(options.dir)) !== options.bootId) return 'superseded';
+  // Whoever waits for this boot learns that it ended (the VM's state says the rest).
+  if (!ready) await publish({ phase: 'failed', message: 'the VM stopped before the guest was ready' });
+  return 'stopped';
+}
+
+function startAfterReady(options: HostAgentOptions, life: AbortSignal): void {
+  if (!options.afterReady) return;
+  options.afterReady(life).catch((error: unknown) => options.log(`after ready: ${(error as Error).message}`));
+}
+
+async function failedStatus(options: HostAgentOptions, life: AbortSignal, progress: GuestProgress): Promise<Omit<GuestStatus, 'bootId' | 'updatedAt'>> {
+  const script = progress.failure?.script ?? 'corral-boot.sh';
+  const exitStatus = progress.failure?.exitStatus ?? 1;
+  // The name came from the guest: only a name the boot script makes reaches a command line.
+  const output = /^[a-z0-9-]+$/.test(script) ? await sshRun(options.target, `tail -n ${lastLineCount} ${guestRunDir}/${script}.log`, life) : undefined;
+  await copyGuestLog(options, life);
+  const lastLines = output?.code === 0 ? output.stdout.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1) : [];
+  return { phase: 'failed', failure: { script: describeStep(script), exitStatus, lastLines } };
+}
+
+async function timedOut(options: HostAgentOptions, life: AbortSignal, publish: Publish, seen: { loggedIn: boolean; lastProblem: string; progress: GuestProgress | undefined }): Promise<AgentOutcome> {
+  const minutes = Math.round(options.timeoutMs / 6000) / 10;
+  const { target } = options;
+  let message: string;
+  if (!seen.loggedIn) {
+    message = `no SSH login to ${target.user}@${target.host}:${target.port} within ${minutes} min (${seen.lastProblem || 'no answer'}): the guest may have no sshd or no network; its console output is in serial.log`;
+  } else if (!seen.progress || seen.progress.phase === 'booting') {
+    message = `SSH answers, but Corral's boot script did not report within ${minutes} min: the guest may lack cloud-init, or it is still booting; see serial.log`;
+  } else {
+    const step = seen.progress.step;
+    const where = step ? `${describeStep(step.name)}, step ${step.index}/${step.total}` : seen.progress.phase;
+    const probe = step && /^probe-(\d+)$/.exec(step.name);
+    const hint = probe ? options.hints?.[Number(probe[1])] : undefined;
+    message = `not ready within ${minutes} min: still at ${where}${seen.progress.phase === 'probing' ? ' (the probe has not passed)' : ''}${hint ? `; hint: ${hint}` : ''}`;
+    await copyGuestLog(options, life);
+  }
+  await publish({ phase: 'timeout', ...(seen.progress?.step ? { step: seen.progress.step } : {}), message });
+  return 'timeout';
+}
+
+/** The guest's whole boot log, into the instance folder (owner-only: scripts may print secrets). */
+async function copyGuestLog(options: HostAgentOptions, life: AbortSignal): Promise<void> {
+  const result = await sshRun(options.target, `sudo -n cat ${guestBootLog}`, life);
+  if (result.code === 0) await writeFileAtomic(path.join(options.dir, guestLogFileName), result.stdout, 0o600).catch(() => undefined);
+  else options.log(`could not copy ${guestBootLog}: ${result.stderr.trim()}`);
+}
+
+/**
+ * Aborts `life` when the VM's process is gone or a new start wrote another boot-id. The VM is
+ * not our child, and Node has no event for a stranger's exit: its pid is checked every second.
+ */
+function watchLife(options: HostAgentOptions, life: AbortController): () => void {
+  const vmGone = (): boolean => {
+    try {
+      process.kill(options.vmPid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
+  const timer = setInterval(() => { if (vmGone()) life.abort(); }, 1000);
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(options.dir, (_event, file) => {
+      if (file?.toString() !== bootIdFileName) return;
+      void readBootId(options.dir).then((id) => { if (id !== options.bootId) life.abort(); });
+    });
+    watcher.on('error', () => life.abort()); // the folder went: the instance was deleted
+  } catch {
+    life.abort();
+  }
+  if (vmGone()) life.abort();
+  return () => {
+    clearInterval(timer);
+    watcher?.close();
+  };
+}

@@ -1,0 +1,73 @@
+// Starts an instance's host agent: detached (it outlives the CLI that started the VM, as the VM
+// does), its output appended to hostagent.log, its pid and boot in hostagent.pid. One per boot:
+// an agent already following this boot is kept; one following an earlier boot is ended (it
+// would end itself on seeing the new boot-id; this makes it prompt).
+import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { writeFileAtomic } from '../instances/atomic.ts';
+import { openDriverLog } from '../drivers/process.ts';
+import type { AgentArgs } from './args.ts';
+
+export const agentPidFileName = 'hostagent.pid';
+export const agentLogFileName = 'hostagent.log';
+
+/** How to run the agent: plain Node and the TypeScript entry here; the Electron shell passes its bundle. */
+export interface HostAgentLauncher {
+  execPath: string;
+  entry: string;
+}
+
+export const sourceHostAgent: HostAgentLauncher = {
+  execPath: process.execPath,
+  entry: fileURLToPath(new URL('./main.ts', import.meta.url)),
+};
+
+const pidFileSchema = z.object({ pid: z.number().int().positive(), bootId: z.string() });
+
+/** The agent recorded in `dir`, if its process is still alive. */
+export async function runningAgent(dir: string): Promise<z.infer<typeof pidFileSchema> | undefined> {
+  const text = await fs.readFile(path.join(dir, agentPidFileName), 'utf8').catch(() => undefined);
+  let value: unknown;
+  try {
+    value = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = pidFileSchema.safeParse(value);
+  return parsed.success && isAlive(parsed.data.pid) ? parsed.data : undefined;
+}
+
+export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArgs): Promise<number> {
+  const previous = await runningAgent(args.dir);
+  if (previous?.bootId === args.bootId) return previous.pid;
+  if (previous) process.kill(previous.pid, 'SIGTERM');
+  const log = openDriverLog(path.join(args.dir, agentLogFileName));
+  try {
+    const child = spawn(launcher.execPath, [launcher.entry, JSON.stringify(args)], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      // Electron's binary runs as plain Node with this; Node ignores it.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    child.unref();
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start the host agent (${launcher.execPath})`);
+    await writeFileAtomic(path.join(args.dir, agentPidFileName), `${JSON.stringify({ pid, bootId: args.bootId })}\n`);
+    return pid;
+  } finally {
+    closeSync(log); // the child has its own copy
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
