@@ -408,6 +408,7 @@ export class Engine {
       vmPid,
       target: { ...endpoint.ssh, identityFile: identity.privateKey },
       timeoutMs: bootTimeoutMs(),
+      runtimeDir: this.paths.runtimeDir(dir),
       ...(config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) }),
       hints: (config.probes ?? []).map((probe) => probe.hint ?? null),
     });

@@ -12,6 +12,8 @@ export const agentArgsSchema = z.object({
     identityFile: z.string().min(1),
   }),
   timeoutMs: z.number().int().positive(),
+  /** A short private folder for sockets (the SSH ControlMaster of port forwarding). */
+  runtimeDir: z.string().min(1).optional(),
   message: z.string().optional(),
   hints: z.array(z.string().nullable()).optional(),
 });

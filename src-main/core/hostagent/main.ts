@@ -1,8 +1,15 @@
 // The host agent's process entry: one detached Node process per running instance (spawn.ts
 // starts it right after the driver's start returns). Its one argument is the JSON of
 // agentArgsSchema; its output is appended to hostagent.log in the instance folder.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { forwardPorts } from '../guest/port-forwarding.ts';
+import { instancePortForwardRules } from '../guest/instance-rules.ts';
+import { parseLimaConfig } from '../instances/config.ts';
+import { configFileName } from '../instances/store.ts';
 import { runHostAgent } from './agent.ts';
 import { agentArgsSchema } from './args.ts';
+import type { AgentArgs } from './args.ts';
 
 const parsed = agentArgsSchema.safeParse((() => {
   try {
@@ -21,7 +28,15 @@ log(`following boot ${args.bootId} of ${args.dir} (VM pid ${args.vmPid}, ssh ${a
 const outcome = await runHostAgent({
   ...args,
   log,
-  // MERGE(PORTS): afterReady: (signal) => forwardPorts({ target: args.target, dir: args.dir, rules, signal, log }),
-  // with `rules` the instance's portForwards read from its lima.yaml.
+  // Once the guest is ready: its ports, by the rules in the instance's lima.yaml, until the VM stops.
+  afterReady: (signal) => forwardInstancePorts(args, signal),
 });
 log(`ended: ${outcome}`);
+
+async function forwardInstancePorts(agent: AgentArgs, signal: AbortSignal): Promise<void> {
+  const file = path.join(agent.dir, configFileName);
+  const { config } = parseLimaConfig(await fs.readFile(file, 'utf8'), file);
+  const param = Object.fromEntries(Object.entries(config.param ?? {}).map(([key, value]) => [key, String(value)]));
+  const rules = instancePortForwardRules(config, agent.dir, param);
+  await forwardPorts({ target: agent.target, dir: agent.dir, rules, signal, log, runtimeDir: agent.runtimeDir });
+}
