@@ -47,8 +47,10 @@ export async function forwardPorts(options: PortForwardingOptions): Promise<void
   const session = new ForwardingSession(options, controlPath);
   try {
     for (let attempt = 0; !signal.aborted; attempt++) {
-      const exit = await session.run();
+      const { exit, connected } = await session.run();
       if (signal.aborted) break;
+      // A connection that worked starts the delays over: only repeated failures wait longer.
+      if (connected) attempt = 0;
       const wait = reconnectDelaysMs[Math.min(attempt, reconnectDelaysMs.length - 1)] ?? 10_000;
       log(`port forwarding: the SSH connection ended (${exit}); reconnecting in ${wait / 1000} s`);
       await delay(wait, undefined, { signal }).catch(() => undefined);
@@ -77,19 +79,23 @@ class ForwardingSession {
     this.#rules = effectiveRules(options.rules, options.target.port);
   }
 
-  /** One master connection, from start to its end (or the abort); says how it ended. */
-  async run(): Promise<string> {
+  /** One master connection, from start to its end (or the abort): how it ended, and whether the guest answered. */
+  async run(): Promise<{ exit: string; connected: boolean }> {
     const { target, signal } = this.#options;
     const master = startMaster(target, this.#controlPath, discoveryScript);
     const onAbort = (): void => void master.child.kill('SIGTERM');
     signal.addEventListener('abort', onAbort, { once: true });
     master.child.stdout.setEncoding('utf8');
-    master.child.stdout.on('data', snapshotReader((listeners) => this.#onSnapshot(listeners)));
+    let connected = false;
+    master.child.stdout.on('data', snapshotReader((listeners) => {
+      connected = true;
+      this.#onSnapshot(listeners);
+    }));
     try {
       const exit = await master.exited;
-      return exit.stderr.split('\n').pop() || `ssh exit ${exit.code ?? exit.signal}`;
+      return { exit: exit.stderr.split('\n').pop() || `ssh exit ${exit.code ?? exit.signal}`, connected };
     } catch (error) {
-      return toDriverError(error).message;
+      return { exit: toDriverError(error).message, connected };
     } finally {
       signal.removeEventListener('abort', onAbort);
       // The master took its forwards with it.
