@@ -1,7 +1,7 @@
 // Port forwarding on the real Debian cloud guest: booted ONCE with the CLI from a template with
-// portForwards, then forwardPorts() runs in this test (the host agent calls it in the product)
-// over the guest's SSH, and every check runs against that one boot, in order: a static rule, a
-// port a guest program opens later and closes again, a host port already taken, a guest socket.
+// portForwards; once the guest is ready its host agent forwards over the guest's SSH, and every
+// check runs against that one boot, in order: a static rule, a port a guest program opens later
+// and closes again, a host port already taken, a guest socket, and all of it gone at stop.
 // Waits are for ports.json to change or for the guest to report, never timed sleeps.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -9,16 +9,11 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { forwardPorts } from '../src-main/core/guest/port-forwarding.ts';
-import { instancePortForwardRules } from '../src-main/core/guest/instance-rules.ts';
 import { portsFileName, readPortsFile } from '../src-main/core/guest/ports-file.ts';
 import type { PortsFile } from '../src-main/core/guest/ports-file.ts';
-import { parseLimaConfig } from '../src-main/core/instances/config.ts';
 import { freeLoopbackPort } from '../src-main/core/ssh/guest-endpoint.ts';
-import { identityDir, keyFileName } from '../src-main/core/ssh/identity.ts';
 import { startServe } from './support/serve.ts';
 import type { ServeProcess } from './support/serve.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
@@ -29,7 +24,6 @@ const bin = path.join(repoRoot, 'bin', 'corral.js');
 const resultsDir = path.join(repoRoot, 'test-results');
 const run = promisify(execFile);
 const name = 'ports';
-const sshDeadlineMs = 10 * 60_000;
 /** Lima's rule, run as root here: the fixed default user. */
 const guestUser = process.getuid?.() === 0 ? 'lima' : String(process.env.USER);
 /** How long a change in the guest may take to reach ports.json (the loop polls each second; TCG is slow). */
@@ -91,9 +85,6 @@ describe('port forwarding on a real Debian cloud guest', () => {
   let laterPort: number;
   let takenPort: number;
   let taken: net.Server | undefined;
-  let forwarding: Promise<void> | undefined;
-  const stopForwarding = new AbortController();
-  const log: string[] = [];
   let serve: ServeProcess | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
@@ -144,12 +135,9 @@ describe('port forwarding on a real Debian cloud guest', () => {
       serve.child.kill('SIGTERM');
       await serve.exited;
     }
-    stopForwarding.abort();
-    await forwarding?.catch(() => undefined);
     await new Promise((resolve) => (taken ? taken.close(resolve) : resolve(undefined)));
     if (home) await corral(['delete', '--force', name]);
     if (root) await fsp.rm(root, { recursive: true, force: true });
-    process.stderr.write(`port forwarding log:\n${log.join('\n')}\n`);
   });
 
   it('refuses a bad rule at create, naming the field, and creates nothing', async () => {
@@ -161,32 +149,14 @@ describe('port forwarding on a real Debian cloud guest', () => {
     assert.deepEqual((JSON.parse(await ok(['list', '--json'])) as { name: string }[]).map((i) => i.name), [name]);
   });
 
-  it('boots, and is ready: SSH answers and cloud-init is done', async () => {
+  it('boots and is ready (`corral start` waits for it)', async () => {
     await ok(['start', name]);
-    const deadline = Date.now() + sshDeadlineMs;
-    for (;;) {
-      const result = await corral(['shell', name, '--', 'cloud-init', 'status', '--wait']);
-      if (result.code !== 255) break;
-      assert.ok(Date.now() < deadline, `no SSH login within ${sshDeadlineMs / 60_000} minutes: ${result.stderr}`);
-      // Each attempt is a Node start and an ssh handshake: spaced, so the booting guest keeps its CPU.
-      await delay(2000);
-    }
-    assert.equal(await ok(['ports', name]), `No port forwarding has run for "${name}" since it started.\n`);
   });
 
-  it('forwards the static rules at once: guest port 80 reaches a server started afterwards', async () => {
-    const [instance] = JSON.parse(await ok(['list', '--json'])) as { ssh: { host: '127.0.0.1'; port: number; user: string } }[];
-    assert.ok(instance?.ssh);
-    const { config } = parseLimaConfig(await fsp.readFile(path.join(dir, 'lima.yaml'), 'utf8'), 'lima.yaml');
-    forwarding = forwardPorts({
-      target: { ...instance.ssh, identityFile: path.join(identityDir(home), keyFileName) },
-      dir,
-      rules: instancePortForwardRules(config, dir),
-      signal: stopForwarding.signal,
-      log: (line) => log.push(line),
-    });
+  it('forwards the static rules once the guest is ready: guest port 80 reaches a server started afterwards', async () => {
     const ports = await waitForPorts(dir, 'the static forwards', (p) => p.forwards.filter((f) => f.source === 'static').length === 2);
-    assert.equal(ports.pid, process.pid);
+    const agent = JSON.parse(await fsp.readFile(path.join(dir, 'hostagent.pid'), 'utf8')) as { pid: number };
+    assert.equal(ports.pid, agent.pid, 'the instance\'s host agent forwards');
     assert.deepEqual(ports.forwards.find((f) => f.guestPort === 80), { guestPort: 80, hostIP: '127.0.0.1', hostPort: staticHostPort, proto: 'tcp', source: 'static' });
     assert.deepEqual(ports.problems, []);
     await guestServer(80, { bind: '0.0.0.0', sudo: true });
@@ -277,18 +247,13 @@ while True:
     assert.equal(text, 'hello over a socket\n');
   });
 
-  it('ends when told to: every forward closed, its socket file removed, ports.json empty', async () => {
-    stopForwarding.abort();
-    await forwarding;
-    const ports = await readPortsFile(dir);
-    assert.deepEqual(ports?.forwards, []);
-    assert.equal(await answers(staticHostPort), false);
-    await assert.rejects(fsp.lstat(path.join(dir, 'sock', 'guest.sock')), { code: 'ENOENT' }, 'no dead socket file is left');
-  });
-
-  it('stops and deletes; a stopped instance forwards nothing', async () => {
+  it('stops: every forward closed, its socket file removed, ports.json empty; then deletes', async () => {
     await ok(['stop', name]);
     assert.equal(await ok(['ports', name]), `Instance "${name}" is Stopped: nothing is forwarded.\n`);
+    // The agent ends with the VM and closes what it forwarded.
+    await waitForPorts(dir, 'no forwards after the stop', (p) => p.forwards.length === 0);
+    assert.equal(await answers(staticHostPort), false);
+    await assert.rejects(fsp.lstat(path.join(dir, 'sock', 'guest.sock')), { code: 'ENOENT' }, 'no dead socket file is left');
     await ok(['delete', name]);
   });
 });
