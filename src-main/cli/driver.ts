@@ -93,6 +93,6 @@ function sandboxLabel(sandbox: EngineDriverInfo['sandbox']): string {
 function describeCapabilities(c: Capabilities): string {
   return [
     'lifecycle', c.pause && 'pause', c.snapshots && 'snapshots', ...c.console.map((k) => `console:${k}`), ...c.display.map((k) => `display:${k}`),
-    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`,
+    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`, c.ssh && 'ssh',
   ].filter(Boolean).join(', ');
 }
