@@ -93,7 +93,7 @@ function sandboxLabel(sandbox: EngineDriverInfo['sandbox']): string {
 function describeCapabilities(c: Capabilities): string {
   return [
     'lifecycle', c.pause && 'pause', c.snapshots && 'snapshots', ...c.console.map((k) => `console:${k}`), ...c.display.map((k) => `display:${k}`),
-    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`,
-    ...(c.mounts ?? []).map((k) => `mount:${k}`),
+    c.accelerators.length > 0 && `accel:${c.accelerators.join('/')}`, c.ssh && 'ssh',
+    ...c.mounts.map((k) => `mount:${k}`),
   ].filter(Boolean).join(', ');
 }
