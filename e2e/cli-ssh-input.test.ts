@@ -73,7 +73,7 @@ describe('corral with bad SSH input', () => {
     const mine = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGuestInputTestKey me@host';
     await fs.writeFile(path.join(userHome, '.ssh', 'id_ed25519.pub'), `${mine}\n`);
     assert.equal((await corral(['create', 'keys', '--template', await template('keys', { loadDotSSHPubKeys: true })])).code, 0);
-    const started = await corral(['start', 'keys']);
+    const started = await corral(['start', 'keys', '--no-wait']);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /Started keys/);
     const warning = `warning: cannot read ${path.join(userHome, '.ssh', 'broken.pub')} (EISDIR), so its keys are not added to the guest (ssh.loadDotSSHPubKeys); fix its permissions, or set ssh.loadDotSSHPubKeys: false`;

@@ -115,7 +115,7 @@ describe('downloads and guest bootstrap', () => {
     requests.length = 0;
     await corral(['create', 'late-archive', '--template', template]);
     assert.deepEqual(requests, [], 'create does not fetch the archive');
-    await corral(['start', 'late-archive']);
+    await corral(['start', 'late-archive', '--no-wait']);
     assert.deepEqual(requests, ['/nerdctl-full.tar.gz'], 'the first start fetches it');
     await corral(['delete', '--force', 'late-archive']);
   });
