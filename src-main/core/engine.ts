@@ -374,7 +374,10 @@ export class Engine {
       // The new boot-id first: an agent still following an earlier boot sees it and ends.
       await writeBootId(dir, bootstrap.bootId);
       const started = await host.call('start', spec);
-      await this.#followBoot(name, config, bootstrap.bootId, started.pid);
+      // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
+      await this.#followBoot(name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not start the host agent of "${name}": ${toDriverError(error).message}` });
+      });
       return started;
     });
     this.#status.announce(name, 'Running');
