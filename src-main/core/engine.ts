@@ -382,10 +382,11 @@ export class Engine {
         await host.call('create', spec);
         await markDiskCreated(dir);
       }
-      // The new boot-id first: an agent still following an earlier boot sees it and ends.
-      await writeBootId(dir, bootstrap.bootId);
       const started = await host.call('start', spec);
-      await this.#followBoot(name, config, bootstrap.bootId, started.pid);
+      // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
+      await this.#followBoot(name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
+        this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not start the host agent of "${name}": ${toDriverError(error).message}` });
+      });
       return { ...started, warnings: bootstrap.warnings };
     });
     this.#status.announce(name, 'Running');
@@ -400,6 +401,9 @@ export class Engine {
     const dir = this.store.dir(name);
     const endpoint = await readEndpoint(dir);
     if (!endpoint?.ssh) return;
+    // Only once the VM runs (a failed start leaves nothing new): an agent still following an
+    // earlier boot sees the new boot-id and ends; a status of that boot no longer counts.
+    await writeBootId(dir, bootId);
     await writeGuestStatus(dir, { bootId, phase: 'booting', updatedAt: new Date().toISOString() });
     const identity = await ensureIdentity(this.paths.home);
     await spawnHostAgent(this.#hostAgent, {

@@ -44,7 +44,7 @@ export async function runningAgent(dir: string): Promise<z.infer<typeof pidFileS
 export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArgs): Promise<number> {
   const previous = await runningAgent(args.dir);
   if (previous?.bootId === args.bootId) return previous.pid;
-  if (previous) process.kill(previous.pid, 'SIGTERM');
+  if (previous && (await isHostAgent(previous.pid))) process.kill(previous.pid, 'SIGTERM');
   const log = openDriverLog(path.join(args.dir, agentLogFileName));
   try {
     const child = spawn(launcher.execPath, [launcher.entry, JSON.stringify(args)], {
@@ -61,6 +61,15 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
   } finally {
     closeSync(log); // the child has its own copy
   }
+}
+
+/**
+ * Whether `pid` still runs a host agent (a recorded pid may have been reused). Where /proc is
+ * missing nothing is ended: the old agent ends itself on seeing the new boot-id.
+ */
+async function isHostAgent(pid: number): Promise<boolean> {
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes('hostagent'); // its entry: hostagent/main.ts, or the bundle hostagent.js
 }
 
 function isAlive(pid: number): boolean {
