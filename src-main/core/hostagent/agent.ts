@@ -44,7 +44,11 @@ const connectedMark = 'corral-connected';
 const followCommand = `echo ${connectedMark}; exec tail -n +1 -F ${guestStatusFile} 2>/dev/null`;
 const lastLineCount = 20;
 
-export async function runHostAgent(options: HostAgentOptions): Promise<AgentOutcome> {
+export async function runHostAgent(given: HostAgentOptions): Promise<AgentOutcome> {
+  // The after-ready work (port forwarding) is awaited at the end, so it can close what it opened.
+  const { afterReady } = given;
+  let afterReadyWork: Promise<void> | undefined;
+  const options: HostAgentOptions = afterReady ? { ...given, afterReady: (signal) => (afterReadyWork = afterReady(signal)) } : given;
   const life = new AbortController();
   const stopWatching = watchLife(options, life);
   const bootTimer = new AbortController();
@@ -56,6 +60,7 @@ export async function runHostAgent(options: HostAgentOptions): Promise<AgentOutc
     clearTimeout(timer);
     stopWatching();
     life.abort();
+    await afterReadyWork?.catch(() => undefined);
   }
 }
 
