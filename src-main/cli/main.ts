@@ -119,6 +119,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
       if (values['no-wait']) return undefined;
+      // Readiness is learnt over SSH: a driver that offers none leaves nothing to wait for.
+      if (!(await engine.inspect(name)).ssh) return out(`${name}: not waiting for the guest to be ready: its driver offers no SSH to ask it.`);
       await waitUntilReady(name, engine.store.dir(name), out, (text) => process.stderr.write(`${text}\n`));
       return undefined;
     }
