@@ -78,17 +78,19 @@ describe('corral driver test', () => {
     assert.match(out, /^GROUP\s+CHECK\s+RESULT\s+TIME\s+MESSAGE$/m);
     const rows = new Map([...out.matchAll(/^(handshake|lifecycle|errors|console|crash|guest-access) +(\S+) +(PASS|FAIL|SKIP|NOT RUN) +(\S+(?: \S+)?) *(.*)$/gm)]
       .map((m) => [`${m[1]}/${m[2]}`, { result: m[3], time: m[4], message: m[5] ?? '' }]));
-    assert.equal(rows.size, 37, out);
+    assert.equal(rows.size, 39, out);
     for (const [id, row] of rows) {
       if (id === 'errors/unsupported') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers pause and snapshots (capabilities): nothing to refuse']);
       else if (id === 'guest-access/ssh-undeclared') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers ssh']);
+      else if (id === 'guest-access/mounts-undeclared') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers mounts']);
       else assert.equal(row.result, 'PASS', `${id}: ${row.message}`);
     }
     assert.match(rows.get('guest-access/ssh-forward')?.message ?? '', /^127\.0\.0\.1:\d+ accepts connections$/);
     assert.match(rows.get('lifecycle/start')?.message ?? '', /^pid \d+, accelerator tcg/);
     assert.match(rows.get('crash/reattach')?.message ?? '', /^driver pid \d+ killed; pid \d+ sees the VM Running$/);
     assert.match(rows.get('errors/validate-arch')?.message ?? '', /^field arch$/);
-    assert.match(out, /^35 passed, 0 failed, 2 skipped, 0 not run in [\d.]+ m?s\.$/m);
+    assert.match(rows.get('guest-access/mounts-missing-folder')?.message ?? '', /^refused for 9p/);
+    assert.match(out, /^36 passed, 0 failed, 3 skipped, 0 not run in [\d.]+ m?s\.$/m);
     assert.match(out, /^PASS: driver qemu meets every check of driver protocol v1 that applies to it$/m);
     assert.equal(alive(Number(/pid (\d+), accelerator/.exec(out)?.[1])), false, 'the first VM is gone');
     await assertCleanedUp();
@@ -107,7 +109,7 @@ describe('corral driver test', () => {
     assert.match(result.stdout, /^crash\s+reattach\s+PASS/m);
     assert.match(result.stdout, /^guest-access\s+ssh-undeclared\s+PASS\s+\S+ m?s\s+refused: the libvirt driver cannot forward 127\.0\.0\.1:2222 .*passt/m);
     assert.match(result.stdout, /^guest-access\s+ssh-forward\s+SKIP\s+.*the driver does not offer ssh \(capabilities\.ssh is false\)/m);
-    assert.match(result.stdout, /^34 passed, 0 failed, 3 skipped, 0 not run in /m);
+    assert.match(result.stdout, /^35 passed, 0 failed, 4 skipped, 0 not run in /m);
     assert.match(result.stdout, /^PASS: driver libvirt meets every check of driver protocol v1 that applies to it$/m);
     assert.deepEqual(await domainsUnder(await requireLibvirt(), tmp), [], 'the kit leaves no libvirt domain behind');
     await assertCleanedUp();
@@ -150,7 +152,7 @@ describe('corral driver test', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^handshake\s+engine\s+PASS/m);
     assert.match(result.stdout, /^lifecycle\s+validate\s+NOT RUN\s+-\s+not run \(needs a guest: a Linux kernel and initrd whose serial console runs a shell\)$/m);
-    assert.match(result.stdout, /^NOT SHOWN: nothing failed, but 25 checks did not run/m);
+    assert.match(result.stdout, /^NOT SHOWN: nothing failed, but 27 checks did not run/m);
     assert.match(result.stdout, /given with --kernel FILE --initrd FILE \[--disk FILE\]/);
     assert.match(result.stdout, /bash e2e\/fixtures\/test-guest\/build\.sh/);
     await assertCleanedUp();

@@ -39,7 +39,7 @@ const order: Array<ConformanceCheck | Interlude> = [
   handshake.engine,
   console.closeUnknown,
   errors.validateMissingFile,
-  lifecycle.validate, errors.validateArch, guestAccess.sshUndeclared, lifecycle.create, lifecycle.createRelocatable, lifecycle.createIdempotent,
+  lifecycle.validate, errors.validateArch, guestAccess.sshUndeclared, guestAccess.mountsMissingFolder, guestAccess.mountsUndeclared, lifecycle.create, lifecycle.createRelocatable, lifecycle.createIdempotent,
   lifecycle.inspectStopped, lifecycle.start, lifecycle.inspectRunning, guestAccess.sshForward, lifecycle.startTwice, lifecycle.deleteRunning,
   errors.unsupported,
   console.open, console.shell, console.close,

@@ -2,10 +2,12 @@
 // checked only as the handshake declares it. ssh: a driver that declares it forwards
 // 127.0.0.1:sshLocalPort to the guest while the VM runs and frees the port when it stops; one
 // that does not refuses a spec asking for the forward (UNSUPPORTED), or, written before the
-// capability existed, ignores it (the engine never sends it one). A `mounts` check goes here
-// the same way, driven by capabilities.mounts.
+// capability existed, ignores it (the engine never sends it one). mounts: a driver that declares
+// a mount type checks each shared folder in validate(), before anything is made; one that
+// declares none refuses a spec with mounts (UNSUPPORTED) or ignores them, as for ssh.
 import net from 'node:net';
-import type { InstanceSpec } from '../../../../../src-drivers/sdk/protocol.ts';
+import path from 'node:path';
+import type { InstanceSpec, MountType } from '../../../../../src-drivers/sdk/protocol.ts';
 import type { ConformanceCheck } from '../check.ts';
 import { CheckFailure } from '../runner.ts';
 import { conformanceMac } from '../state.ts';
@@ -72,5 +74,44 @@ export const sshUndeclared: ConformanceCheck = {
       throw new CheckFailure(`validate() of a spec with network.sshLocalPort failed with ${typed.code} (${typed.message}); a driver without capabilities.ssh answers UNSUPPORTED, saying why, or ignores the field`);
     }
     return 'ignored (as a driver written before the ssh capability does; the engine sends it no port)';
+  },
+};
+
+/** The spec of the full guest with one shared folder of `type` at `hostPath`. */
+function withMount(state: { full: InstanceSpec }, type: MountType, hostPath: string): InstanceSpec {
+  const mount = { tag: 'conformance0', hostPath, mountPoint: '/mnt/conformance', writable: false, type };
+  return { ...state.full, config: { ...state.full.config, mounts: [mount] } };
+}
+
+export const mountsMissingFolder: ConformanceCheck = {
+  group: 'guest-access', name: 'mounts-missing-folder', title: 'mounts: validate() refuses a shared folder that does not exist (INVALID_CONFIG naming the mount), for each declared type', timeoutMs: (t) => t.call, needs: ['lifecycle/validate'],
+  skipIf: (state) => state.lacks('mounts')(),
+  async run(state) {
+    const types = state.handshake?.capabilities.mounts ?? [];
+    for (const type of types) {
+      const missing = path.join(state.paths.instances, 'no-such-folder');
+      const error = await state.calls.refuse('INVALID_CONFIG', `the ${type} folder ${missing} does not exist, and validate() must say so before anything is made`, 'validate', `validate() of a spec sharing a missing folder over ${type}`, withMount(state, type, missing));
+      const field = error.details.field;
+      if (typeof field !== 'string' || !/mount/i.test(field)) {
+        throw new CheckFailure(`validate() refused the missing ${type} folder with INVALID_CONFIG but details.field is ${JSON.stringify(field)}; name the mount (e.g. "mounts[0].location") so the user knows which folder`);
+      }
+    }
+    return `refused for ${types.join(', ')}`;
+  },
+};
+
+export const mountsUndeclared: ConformanceCheck = {
+  group: 'guest-access', name: 'mounts-undeclared', title: 'no mounts capability: validate() of a spec with a shared folder refuses it (UNSUPPORTED) or ignores it', timeoutMs: (t) => t.call, needs: ['lifecycle/validate'],
+  skipIf: (state) => state.offers('mounts')(),
+  async run(state) {
+    const label = 'validate() of a spec with a shared folder';
+    try {
+      await state.host.call('validate', withMount(state, '9p', state.paths.instances));
+    } catch (error) {
+      const typed = state.calls.remember(label, error);
+      if (typed.code === 'UNSUPPORTED') return `refused: ${typed.message}`;
+      throw new CheckFailure(`validate() of a spec with config.mounts failed with ${typed.code} (${typed.message}); a driver without capabilities.mounts answers UNSUPPORTED, saying why, or ignores the field`);
+    }
+    return 'ignored (as a driver written before the mounts capability does; the engine sends it none)';
   },
 };
