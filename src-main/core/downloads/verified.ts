@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
+import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 import { formatDigest, type Digest } from './digest.ts';
 
 const recordSchema = z.object({
@@ -36,16 +37,8 @@ const sameRecord = (a: VerifiedRecord, b: VerifiedRecord) => (Object.keys(a) as 
 
 /** Whether `file`, as `stat` finds it now, was found to have `digest` before. A missing or damaged record: no. */
 export async function wasVerified(dir: string, file: string, stat: BigIntStats, digest: Digest): Promise<boolean> {
-  const text = await fs.readFile(recordFile(dir, file), 'utf8').catch(() => undefined);
-  if (text === undefined) return false;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  const parsed = recordSchema.safeParse(value);
-  return parsed.success && sameRecord(parsed.data, recordOf(file, stat, digest));
+  const record = await readJsonRecordOrNothing(recordFile(dir, file), recordSchema);
+  return record !== undefined && sameRecord(record, recordOf(file, stat, digest));
 }
 
 /**

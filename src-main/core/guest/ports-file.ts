@@ -2,11 +2,10 @@
 // forwarded, written atomically by the process forwarding them (its pid inside), so `corral
 // ports`, the UI and the engine read it without asking that process, and tell a live record
 // from one left by a process that is gone.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
-import { writeFileAtomic } from '../instances/atomic.ts';
+import { readJsonRecord, writeJsonRecord } from '../instances/json-record.ts';
 
 export const portsFileName = 'ports.json';
 
@@ -36,28 +35,15 @@ export type PortsFile = z.infer<typeof portsFileSchema>;
 
 export async function writePortsFile(dir: string, state: Omit<PortsFile, 'updatedAt'>): Promise<void> {
   const record: PortsFile = { ...state, updatedAt: new Date().toISOString() };
-  await writeFileAtomic(path.join(dir, portsFileName), `${JSON.stringify(record, null, 2)}\n`);
+  await writeJsonRecord(path.join(dir, portsFileName), record);
 }
 
 /** The record, or undefined when no forwarding ever ran; a damaged file is an error naming it. */
 export async function readPortsFile(dir: string): Promise<PortsFile | undefined> {
   const file = path.join(dir, portsFileName);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  const parsed = portsFileSchema.safeParse(value);
-  if (!parsed.success) throw new DriverError('INVALID_STATE', `${file} is damaged; it is rewritten when the instance next starts`, { file });
-  return parsed.data;
+  const record = await readJsonRecord(file, portsFileSchema);
+  if (record.state === 'damaged') throw new DriverError('INVALID_STATE', `${file} is damaged; it is rewritten when the instance next starts`, { file });
+  return record.state === 'valid' ? record.value : undefined;
 }
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */

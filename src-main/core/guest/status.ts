@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonRecordOrNothing, writeJsonRecord } from '../instances/json-record.ts';
 import { writeFileAtomic } from '../instances/atomic.ts';
 
 export const guestStatusFileName = 'guest-status.json';
@@ -79,19 +80,12 @@ export async function readBootId(dir: string): Promise<string | undefined> {
 }
 
 export async function writeGuestStatus(dir: string, status: GuestStatus): Promise<void> {
-  await writeFileAtomic(path.join(dir, guestStatusFileName), `${JSON.stringify(status, null, 2)}\n`);
+  await writeJsonRecord(path.join(dir, guestStatusFileName), status);
 }
 
 /** The status of this start's boot, or undefined (none yet, damaged, or from an earlier boot). */
 export async function readGuestStatus(dir: string): Promise<GuestStatus | undefined> {
-  const [bootId, text] = await Promise.all([readBootId(dir), fs.readFile(path.join(dir, guestStatusFileName), 'utf8').catch(() => undefined)]);
-  if (!bootId || text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined; // written atomically, so only a hand edit damages it: treated as absent
-  }
-  const parsed = guestStatusSchema.safeParse(value);
-  return parsed.success && parsed.data.bootId === bootId ? parsed.data : undefined;
+  // Written atomically, so only a hand edit damages it: treated as absent.
+  const [bootId, status] = await Promise.all([readBootId(dir), readJsonRecordOrNothing(path.join(dir, guestStatusFileName), guestStatusSchema)]);
+  return bootId && status?.bootId === bootId ? status : undefined;
 }

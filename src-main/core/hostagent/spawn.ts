@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
+import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 import { openDriverLog } from '../drivers/process.ts';
 import type { AgentArgs } from './args.ts';
 
@@ -30,15 +31,8 @@ const pidFileSchema = z.object({ pid: z.number().int().positive(), bootId: z.str
 
 /** The agent recorded in `dir`, if its process is still alive. */
 export async function runningAgent(dir: string): Promise<z.infer<typeof pidFileSchema> | undefined> {
-  const text = await fs.readFile(path.join(dir, agentPidFileName), 'utf8').catch(() => undefined);
-  let value: unknown;
-  try {
-    value = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = pidFileSchema.safeParse(value);
-  return parsed.success && isAlive(parsed.data.pid) ? parsed.data : undefined;
+  const agent = await readJsonRecordOrNothing(path.join(dir, agentPidFileName), pidFileSchema);
+  return agent && isAlive(agent.pid) ? agent : undefined;
 }
 
 export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArgs): Promise<number> {

@@ -3,12 +3,11 @@
 // QEMU forwards to the guest's sshd (chosen at each start unless ssh.localPort fixes it), with
 // the user to log in as. Kept in the instance folder, so list and shell read it without a driver.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
-import { writeFileAtomic } from '../instances/atomic.ts';
+import { readJsonRecord, writeJsonRecord } from '../instances/json-record.ts';
 
 export const endpointFileName = 'guest-endpoint.json';
 
@@ -22,22 +21,9 @@ export type SshEndpoint = NonNullable<GuestEndpoint['ssh']>;
 /** The instance's record, or undefined before its first start. A corrupt one is an error naming the file. */
 export async function readEndpoint(dir: string): Promise<GuestEndpoint | undefined> {
   const file = path.join(dir, endpointFileName);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  const parsed = endpointSchema.safeParse(value);
-  if (!parsed.success) throw new DriverError('INVALID_CONFIG', `${file} is damaged; delete it and start the instance again to make a new one`, { file });
-  return parsed.data;
+  const record = await readJsonRecord(file, endpointSchema);
+  if (record.state === 'damaged') throw new DriverError('INVALID_CONFIG', `${file} is damaged; delete it and start the instance again to make a new one`, { file });
+  return record.state === 'valid' ? record.value : undefined;
 }
 
 /** A locally administered unicast MAC in the range Lima uses (52:55:55:...). */
@@ -69,7 +55,7 @@ async function keptMacAddress(dir: string): Promise<string> {
 }
 
 async function writeEndpoint(dir: string, endpoint: GuestEndpoint): Promise<void> {
-  await writeFileAtomic(path.join(dir, endpointFileName), `${JSON.stringify(endpoint, null, 2)}\n`);
+  await writeJsonRecord(path.join(dir, endpointFileName), endpoint);
 }
 
 /** A port the kernel says is free on 127.0.0.1 right now. */
