@@ -21,7 +21,10 @@ const run = promisify(execFile);
 /** Module specifiers a bundle loads at run time: require("x"), import ... from "x", import("x"). */
 function loadedModules(code: string): string[] {
   const found = new Set<string>();
-  for (const pattern of [/\brequire\(\s*["']([^"']+)["']\s*\)/g, /\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /^\s*import\s*["']([^"']+)["']/gm]) {
+  // Static imports only at the start of a line, as esbuild writes them, and a module name never
+  // spans lines: otherwise prose in a message ('made from "${name}"', '... forward from") ... "')
+  // read as an import.
+  for (const pattern of [/\brequire\(\s*["']([^"'\n]+)["']\s*\)/g, /^\s*(?:import|export)\b[^\n]*?\bfrom\s*["']([^"'\n]+)["']/gm, /\bimport\s*\(\s*["']([^"'\n]+)["']\s*\)/g, /^\s*import\s*["']([^"'\n]+)["']/gm]) {
     for (const match of code.matchAll(pattern)) if (match[1]) found.add(match[1]);
   }
   return [...found].sort();
