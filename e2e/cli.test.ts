@@ -198,7 +198,7 @@ describe('corral CLI', () => {
   it('lists drivers with version, capabilities and whether they can run', async () => {
     const drivers = await ok(['drivers']);
     assert.match(drivers, /^DRIVER\s+VERSION\s+SANDBOX\s+AVAILABLE\s+CAPABILITIES$/m);
-    assert.match(drivers, /^qemu\s+\d+\.\d+\.\d+\s+built in\s+yes\s+lifecycle, pause, snapshots, console:serial.*accel:[\w/]*tcg, ssh$/m);
+    assert.match(drivers, /^qemu\s+\d+\.\d+\.\d+\s+built in\s+yes\s+lifecycle, pause, snapshots, console:serial.*accel:[\w/]*tcg, ssh, mount:9p(, mount:virtiofs)?$/m);
     const withoutQemu = await corral(['drivers'], { PATH: '/nonexistent' });
     assert.equal(withoutQemu.code, 0, withoutQemu.stderr);
     assert.match(withoutQemu.stdout, /^qemu\s+\S+\s+built in\s+no: qemu-system-x86_64 not found on PATH; install it/m);
