@@ -52,7 +52,7 @@ import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
 import { readGuestStatus, writeBootId, writeGuestStatus } from './guest/status.ts';
 import type { GuestStatus } from './guest/status.ts';
-import { sourceHostAgent, spawnHostAgent } from './hostagent/spawn.ts';
+import { endHostAgent, sourceHostAgent, spawnHostAgent } from './hostagent/spawn.ts';
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
 import { defaultBootTimeoutMs } from './hostagent/agent.ts';
 import { ensureIdentity } from './ssh/identity.ts';
@@ -423,6 +423,7 @@ export class Engine {
       if (state === 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is not running`, { state });
       this.#status.announce(name, 'Stopping');
       await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
+      await endHostAgent(spec.dir);
     });
     this.#status.announce(name, 'Stopped');
   }
@@ -454,6 +455,7 @@ export class Engine {
         if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
         await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
       }
+      await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
       await host.call('delete', spec);
       await this.store.remove(name);
     });
@@ -476,6 +478,7 @@ export class Engine {
         if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
         await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
       }
+      await endHostAgent(spec.dir);
       await host?.call('delete', spec).catch(() => undefined);
       await this.store.remove(name);
     }));

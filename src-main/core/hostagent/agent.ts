@@ -29,10 +29,12 @@ export interface HostAgentOptions {
   hints?: readonly (string | null | undefined)[] | undefined;
   log(line: string): void;
   /**
-   * MERGE HOOK (PORTS): called once, when the guest is ready, with a signal aborted when the VM
-   * stops or the agent ends. The agent's entry (main.ts) passes forwardPorts() here at the merge.
+   * Called once, when the guest is ready, with a signal aborted when the VM stops or the agent
+   * ends; the agent waits for it before it exits. The entry (main.ts) forwards ports here.
    */
   afterReady?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Aborted to end the agent early, as when the VM stops (the entry ties it to SIGTERM). */
+  stop?: AbortSignal | undefined;
   /** Pause between SSH attempts while the guest boots. */
   retryDelayMs?: number | undefined;
 }
@@ -51,6 +53,7 @@ export async function runHostAgent(given: HostAgentOptions): Promise<AgentOutcom
   const options: HostAgentOptions = afterReady ? { ...given, afterReady: (signal) => (afterReadyWork = afterReady(signal)) } : given;
   const life = new AbortController();
   const stopWatching = watchLife(options, life);
+  options.stop?.addEventListener('abort', () => life.abort(), { once: true });
   const bootTimer = new AbortController();
   const timer = setTimeout(() => bootTimer.abort(), options.timeoutMs);
   const writer = statusWriter(options, life);

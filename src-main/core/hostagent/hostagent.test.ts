@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { freeLoopbackPort } from '../ssh/guest-endpoint.ts';
 import { readGuestStatus, writeBootId, writeGuestStatus } from '../guest/status.ts';
 import { waitForGuest } from '../guest/wait.ts';
-import { runningAgent, sourceHostAgent, spawnHostAgent } from './spawn.ts';
+import { endHostAgent, runningAgent, sourceHostAgent, spawnHostAgent } from './spawn.ts';
 import type { AgentArgs } from './args.ts';
 
 /** Waits for a process that is not our child to go (no event exists for that): bounded polling. */
@@ -59,6 +59,22 @@ describe('host agent process', () => {
     assert.notEqual(second.pid, first.pid);
     await gone(first.pid);
     assert.equal((await runningAgent(dir))?.pid, second.pid);
+  });
+
+  it('is ended by a stop: endHostAgent returns once the agent has exited, after its last status is written', async () => {
+    const third = await start('iid-3');
+    // Once it runs (its first log line): a SIGTERM before its handler is set ends it at once, writing nothing.
+    const log = path.join(dir, 'hostagent.log');
+    for (const deadline = Date.now() + 10_000; !(await fs.readFile(log, 'utf8')).includes('following boot iid-3');) {
+      assert.ok(Date.now() < deadline, 'the agent never logged its start');
+      await delay(50);
+    }
+    await endHostAgent(dir);
+    assert.throws(() => process.kill(third.pid, 0), { code: 'ESRCH' }, 'the agent has exited when endHostAgent returns');
+    assert.equal(await runningAgent(dir), undefined);
+    assert.match(await fs.readFile(log, 'utf8'), /ended: stopped\n$/, 'it ended on its own terms (SIGTERM handled), not killed');
+    await endHostAgent(dir); // none running: nothing to do
+    await start('iid-2'); // the next check follows a running agent again
   });
 
   it('ends with its VM, telling a waiting `start` that the VM stopped before the guest was ready', async () => {

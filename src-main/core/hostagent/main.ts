@@ -24,10 +24,14 @@ if (!parsed.success) {
 }
 const args = parsed.data;
 const log = (line: string): void => { process.stdout.write(`${new Date().toISOString()} ${line}\n`); };
+// The engine ends the agent with SIGTERM at stop: it closes its forwards and writes its last status first.
+const stop = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
 log(`following boot ${args.bootId} of ${args.dir} (VM pid ${args.vmPid}, ssh ${args.target.user}@${args.target.host}:${args.target.port})`);
 const outcome = await runHostAgent({
   ...args,
   log,
+  stop: stop.signal,
   // Once the guest is ready: its ports, by the rules in the instance's lima.yaml, until the VM stops.
   afterReady: (signal) => forwardInstancePorts(args, signal),
 });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
@@ -54,6 +55,29 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
     return pid;
   } finally {
     closeSync(log); // the child has its own copy
+  }
+}
+
+/** How long an agent may take to close its forwards and write its status when told to end. */
+const endGraceMs = 10_000;
+
+/**
+ * Ends the instance's host agent, if one runs, and returns once it has exited: nothing writes
+ * in the instance folder after a stop or before a delete. SIGTERM lets it close its forwards
+ * and write its last status; one that outstays the grace is killed. Its exit is polled: it is
+ * no child of this process (it outlives the CLI that started it), so no exit event reaches us.
+ */
+export async function endHostAgent(dir: string): Promise<void> {
+  const agent = await runningAgent(dir);
+  if (!agent || !(await isHostAgent(agent.pid))) return;
+  process.kill(agent.pid, 'SIGTERM');
+  const deadline = Date.now() + endGraceMs;
+  while (isAlive(agent.pid)) {
+    if (Date.now() > deadline) {
+      process.kill(agent.pid, 'SIGKILL');
+      return;
+    }
+    await delay(50);
   }
 }
 
