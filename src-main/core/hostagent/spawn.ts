@@ -58,6 +58,12 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
   }
 }
 
+/** The agent recorded in `dir` if it is alive and really a host agent (not a reused pid). */
+export async function liveHostAgent(dir: string): Promise<z.infer<typeof pidFileSchema> | undefined> {
+  const agent = await runningAgent(dir);
+  return agent && (await isHostAgent(agent.pid)) ? agent : undefined;
+}
+
 /** How long an agent may take to close its forwards and write its status when told to end. */
 const endGraceMs = 10_000;
 

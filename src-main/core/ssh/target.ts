@@ -3,11 +3,19 @@
 // refuse a stopped instance with the same words.
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { Engine } from '../engine.ts';
+import { readBootId } from '../guest/status.ts';
+import { liveHostAgent } from '../hostagent/spawn.ts';
+import { assertInstanceName } from '../instances/names.ts';
 import type { SshTarget } from './client.ts';
+import { readEndpoint } from './guest-endpoint.ts';
 import { ensureIdentity } from './identity.ts';
 
+type TargetEngine = Pick<Engine, 'inspect' | 'paths' | 'capabilitiesOf' | 'store'>;
+
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
-export async function runningSshTarget(engine: Pick<Engine, 'inspect' | 'paths' | 'capabilitiesOf'>, name: string): Promise<SshTarget> {
+export async function runningSshTarget(engine: TargetEngine, name: string): Promise<SshTarget> {
+  const live = await liveSshTarget(engine, name);
+  if (live) return live;
   const instance = await engine.inspect(name);
   if (!(await engine.capabilitiesOf(instance.vmType)).ssh) {
     throw new DriverError('UNSUPPORTED', `driver ${instance.vmType} offers no SSH into its guests (capabilities.ssh is false); use the serial console: corral console ${name}`, { capability: 'ssh', driver: instance.vmType });
@@ -20,4 +28,20 @@ export async function runningSshTarget(engine: Pick<Engine, 'inspect' | 'paths' 
   }
   const identity = await ensureIdentity(engine.paths.home);
   return { ...instance.ssh, identityFile: identity.privateKey };
+}
+
+/**
+ * The endpoint from live facts alone, without a driver round trip (a driver process start is
+ * most of what `corral shell` costs on top of ssh): the endpoint this boot recorded, while this
+ * boot's host agent runs, since the agent ends within a second of its VM. Anything less certain
+ * (no agent, another boot's, an agent that ended after a failure) returns undefined, and the
+ * driver is asked.
+ */
+async function liveSshTarget(engine: TargetEngine, name: string): Promise<SshTarget | undefined> {
+  assertInstanceName(name);
+  const dir = engine.store.dir(name);
+  const [endpoint, agent, bootId] = await Promise.all([readEndpoint(dir).catch(() => undefined), liveHostAgent(dir), readBootId(dir)]);
+  if (!endpoint?.ssh || !agent || !bootId || agent.bootId !== bootId) return undefined;
+  const identity = await ensureIdentity(engine.paths.home);
+  return { ...endpoint.ssh, identityFile: identity.privateKey };
 }
