@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { readBootId, writeGuestStatus } from '../../src-main/core/guest/status.ts';
 import type { GuestStatus } from '../../src-main/core/guest/status.ts';
 import { repoRoot, writeTemplate } from '../support/temp.ts';
-import { openScriptedShell, shows } from './scripted-shell.ts';
+import { openScriptedShell, shows, sshScriptedDriver } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
@@ -33,14 +33,17 @@ describe('guest status in the UI', () => {
   }
 
   before(async () => {
-    shell = await openScriptedShell();
-    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB', message: 'Welcome to g1: open http://localhost:8080' });
+    // A driver that declares ssh: the engine records the boot and starts its host agent.
+    shell = await openScriptedShell({ drivers: [sshScriptedDriver] });
+    const template = await writeTemplate(shell.root, { vmType: 'booting', cpus: 1, memory: '256MiB', disk: '1GiB', message: 'Welcome to g1: open http://localhost:8080' });
     await shell.engine.create('g1', { template });
     await shell.engine.start('g1');
     dir = shell.engine.store.dir('g1');
   });
 
   after(async () => {
+    // Through the engine: the delete ends the host agent before the folder goes.
+    await shell?.engine.delete('g1', { force: true }).catch(() => undefined);
     await shell?.close();
   });
 

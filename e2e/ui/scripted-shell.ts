@@ -31,6 +31,13 @@ export const noPauseDriver: DriverEntry = {
   spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_SCRIPTED_NO_PAUSE: '1' } }),
 };
 
+/** The scripted driver under the name `booting`, declaring ssh: its starts get a host agent and a guest status. */
+export const sshScriptedDriver: DriverEntry = {
+  name: 'booting',
+  entry: fixtureDriver('scripted-driver.ts'),
+  spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_SCRIPTED_SSH: '1' } }),
+};
+
 export const consoleDriver: DriverEntry = { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') };
 
 export async function openScriptedShell(options: { drivers?: DriverEntry[]; context?: BrowserContextOptions } = {}): Promise<ScriptedShell> {
