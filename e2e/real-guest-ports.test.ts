@@ -4,7 +4,7 @@
 // and closes again, a host port already taken, a guest socket, and all of it gone at stop.
 // Waits are for ports.json to change or for the guest to report, never timed sleeps.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,6 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { portsFileName, readPortsFile } from '../src-main/core/guest/ports-file.ts';
 import type { PortsFile } from '../src-main/core/guest/ports-file.ts';
 import { freeLoopbackPort } from '../src-main/core/ssh/guest-endpoint.ts';
+import { runToEnd } from './support/processes.ts';
+import type { RunResult } from './support/processes.ts';
 import { startServe } from './support/serve.ts';
 import type { ServeProcess } from './support/serve.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
@@ -29,19 +31,8 @@ const guestUser = process.getuid?.() === 0 ? 'lima' : String(process.env.USER);
 /** How long a change in the guest may take to reach ports.json (the loop polls each second; TCG is slow). */
 const changeDeadlineMs = 90_000;
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
-  });
-}
+type Result = RunResult;
+const exec = (file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> => runToEnd(file, args, { env });
 
 /** Resolves once ports.json satisfies `test`, re-read at each change of the instance folder. */
 async function waitForPorts(dir: string, what: string, test: (ports: PortsFile) => boolean): Promise<PortsFile> {

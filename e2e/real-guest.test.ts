@@ -3,32 +3,21 @@
 // with `corral shell`, `corral copy` and `corral ssh-config`; `corral start` waits until the guest is ready. It boots ONCE (1 to 3 minutes under TCG); every
 // check runs against that one boot, in order, then it is stopped and deleted.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { alive, waitForExit } from './support/processes.ts';
+import { alive, runToEnd, waitForExit } from './support/processes.ts';
+import type { RunResult } from './support/processes.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 const run = promisify(execFile);
 const name = 'deb';
 
-interface Result { code: number; stdout: string; stderr: string }
-
-async function exec(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
+type Result = RunResult;
+const exec = (file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Result> => runToEnd(file, args, options);
 
 describe('a real Debian cloud guest', () => {
   let root: string;

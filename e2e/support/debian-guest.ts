@@ -2,19 +2,21 @@
 // it, cached) and the `corral` CLI driving it in a CORRAL_HOME of the spec's own: templates for
 // the built guest, commands in the guest through `corral shell`, and the wait until it is ready.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { runToEnd } from './processes.ts';
+import type { RunResult } from './processes.ts';
 import { repoRoot } from './temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 /** Lima's own limit for a guest to become reachable is 10 minutes. */
 const readyDeadlineMs = 10 * 60_000;
 
-export interface Result { code: number; stdout: string; stderr: string }
+export type Result = RunResult;
 
 /** Builds (or finds cached) the guest; `variant` 'ifupdown' is the generic-kernel, ifupdown one. Resolves to its folder. */
 export async function debianGuest(variant: 'cloud' | 'ifupdown' = 'cloud'): Promise<string> {
@@ -50,15 +52,7 @@ export class GuestCli {
   }
 
   run(args: string[]): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, '--home', this.home, ...args], { env: { ...process.env, CORRAL_CACHE: this.#cache }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
-    });
+    return runToEnd(process.execPath, [bin, '--home', this.home, ...args], { env: { ...process.env, CORRAL_CACHE: this.#cache } });
   }
 
   async ok(args: string[]): Promise<string> {

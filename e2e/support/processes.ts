@@ -1,6 +1,24 @@
-// Process facts for tests: is a pid alive, who are a process's children, wait for one to go.
+// Process facts for tests: run a command to its end, is a pid alive, who are a process's
+// children, wait for one to go.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+/** Runs `file` to its end with `input` on stdin (empty by default); a signal's death is code -1. */
+export function runToEnd(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
 
 export function alive(pid: number): boolean {
   try {
