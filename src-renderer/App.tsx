@@ -1,4 +1,5 @@
 // The page frame: header, the current view, the shared dialogs and the notice bar.
+import { DownloadsPage } from './features/downloads/DownloadsPage.tsx';
 import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
 import { DropOverlay } from './features/drivers/DropOverlay.tsx';
 import { DriversDialog } from './features/drivers/DriversDialog.tsx';
@@ -24,8 +25,10 @@ export function App() {
       </header>
       <main>
         <NoticeBar />
-        {view.kind === 'list' ? <InstanceList /> : <InstancePage key={view.name} name={view.name} />}
-        <DownloadsPanel />
+        {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} /> : null}
+        {view.kind === 'downloads' ? <DownloadsPage /> : null}
+        {view.kind === 'list' || view.kind === 'drivers' || view.kind === 'settings' ? <InstanceList /> : null}
+        {view.kind === 'downloads' ? null : <DownloadsPanel />}
       </main>
       <CreateDialog />
       <DeleteDialog />

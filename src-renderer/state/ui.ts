@@ -2,7 +2,15 @@
 // confirmation for the whole page), the last error to announce. The view is mirrored in location.hash so a reload stays on the page.
 import { create } from 'zustand';
 
-export type View = { kind: 'list' } | { kind: 'instance'; name: string };
+/** The pages of the app. Each has its own address (location.hash) so reloads and links keep it. */
+export type View =
+  | { kind: 'list' }
+  | { kind: 'instance'; name: string }
+  | { kind: 'downloads' }
+  | { kind: 'drivers' }
+  | { kind: 'settings' };
+
+const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', settings: '#/settings' } as const;
 
 export interface Notice {
   kind: 'error' | 'info';
@@ -25,11 +33,16 @@ interface UiState {
 
 export function viewFromHash(hash: string): View {
   const match = /^#\/instances\/(.+)$/.exec(hash);
-  return match?.[1] ? { kind: 'instance', name: decodeURIComponent(match[1]) } : { kind: 'list' };
+  if (match?.[1]) return { kind: 'instance', name: decodeURIComponent(match[1]) };
+  for (const [kind, pageHash] of Object.entries(pageHashes) as [keyof typeof pageHashes, string][]) {
+    if (hash === pageHash) return { kind };
+  }
+  return { kind: 'list' };
 }
 
 export function hashOf(view: View): string {
-  return view.kind === 'instance' ? `#/instances/${encodeURIComponent(view.name)}` : '#/';
+  if (view.kind === 'instance') return `#/instances/${encodeURIComponent(view.name)}`;
+  return view.kind === 'list' ? '#/' : pageHashes[view.kind];
 }
 
 export const useUi = create<UiState>((set) => ({
