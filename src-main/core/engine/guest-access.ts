@@ -1,0 +1,67 @@
+// Reaching a running instance: its serial console, its display, its port forwards and its
+// logs. Reads only, so no lock: they work while another operation runs.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DisplayInfo } from '../../../src-drivers/sdk/protocol.ts';
+import { ConsoleSession } from '../console.ts';
+import { instancePorts } from '../guest/instance-ports.ts';
+import type { InstancePorts } from '../guest/instance-ports.ts';
+import { effectiveConfig } from '../instances/effective.ts';
+import type { EngineContext } from './context.ts';
+import { instanceSpec } from './spec.ts';
+
+/** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
+export async function openConsole(ctx: EngineContext, name: string): Promise<ConsoleSession> {
+  const config = await ctx.store.readConfig(name);
+  const host = await ctx.driver(effectiveConfig(config).vmType);
+  return ConsoleSession.open(host, instanceSpec(ctx, name, config), randomUUID());
+}
+
+/**
+ * How to reach the running instance's display: null when its driver has none or its config
+ * turns it off, INVALID_STATE when it is not running.
+ */
+export async function displayOf(ctx: EngineContext, name: string): Promise<DisplayInfo | null> {
+  const config = await ctx.store.readConfig(name);
+  const host = await ctx.driver(effectiveConfig(config).vmType);
+  if ((await host.handshake()).capabilities.display.length === 0) return null;
+  return host.call('display', instanceSpec(ctx, name, config));
+}
+
+/** The instance's port forwards from its ports.json, marked stale unless it runs and its forwarder lives. */
+export async function portsOf(ctx: EngineContext, name: string): Promise<InstancePorts> {
+  const instance = await ctx.inspect(name);
+  return instancePorts(instance.dir, name, instance.state);
+}
+
+/**
+ * The instance's logs, newest part of each: its driver's log and every *.log in the
+ * instance folder (for QEMU: qemu.log, serial.log). For the instance page's Logs tab.
+ */
+export async function readLogs(ctx: EngineContext, name: string, maxBytes: number): Promise<{ name: string; text: string }[]> {
+  const config = await ctx.store.readConfig(name);
+  const dir = ctx.store.dir(name);
+  const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
+  const driver = effectiveConfig(config).vmType;
+  const files = [
+    { name: `driver ${driver}`, file: (await ctx.driver(driver)).logFile },
+    ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
+  ];
+  return Promise.all(files.map(async ({ name: logName, file }) => ({ name: logName, text: await tail(file, maxBytes) })));
+}
+
+/** The last `maxBytes` of a file as text ('' when it does not exist). */
+async function tail(file: string, maxBytes: number): Promise<string> {
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}

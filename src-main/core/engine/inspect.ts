@@ -1,0 +1,77 @@
+// An instance's status as the front ends show it, derived from live facts: a running operation
+// (its record beside the lock), else the driver's inspect, plus what the guest reported.
+import { toDriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { VmState } from '../../../src-drivers/sdk/protocol.ts';
+import type { DriverHost } from '../drivers/host.ts';
+import { readGuestStatus } from '../guest/status.ts';
+import type { GuestStatus } from '../guest/status.ts';
+import { salvageConfig } from '../instances/config.ts';
+import { effectiveConfig } from '../instances/effective.ts';
+import type { EffectiveConfig } from '../instances/effective.ts';
+import { runningOperation } from '../instances/lock.ts';
+import { operationState } from '../instances/status.ts';
+import type { InstanceStore } from '../instances/store.ts';
+import type { CorralPaths } from '../paths.ts';
+import { readEndpoint } from '../ssh/guest-endpoint.ts';
+import type { SshEndpoint } from '../ssh/guest-endpoint.ts';
+import { instanceSpec } from './spec.ts';
+
+export interface InstanceSummary extends EffectiveConfig {
+  name: string;
+  dir: string;
+  state: VmState;
+  reason?: string | undefined;
+  accelerator?: string | undefined;
+  /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
+  ssh?: SshEndpoint | undefined;
+  /** How far the guest's boot got (provisioning, ready, failed): only while the VM runs, and only this boot's. */
+  guest?: GuestStatus | undefined;
+  /** The template's `message`, for when the guest is ready. */
+  message?: string | undefined;
+}
+
+interface Inspecting {
+  paths: CorralPaths;
+  store: InstanceStore;
+  driver(name: string): Promise<DriverHost>;
+}
+
+export async function inspectInstance(where: Inspecting, name: string): Promise<InstanceSummary> {
+  const { config, problem } = await where.store.readConfigOrSalvage(name);
+  const dir = where.store.dir(name);
+  if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
+  const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
+  const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
+  const transient = operationState(await runningOperation(dir));
+  if (transient) return { ...summary, state: transient };
+  try {
+    const host = await where.driver(summary.vmType);
+    const result = await host.call('inspect', instanceSpec(where, name, config));
+    const running = result.state === 'Running' || result.state === 'Paused';
+    const guest = running ? await readGuestStatus(dir) : undefined;
+    const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
+    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...message };
+  } catch (error) {
+    return { ...summary, state: 'Broken', reason: toDriverError(error).message };
+  }
+}
+
+/** Every instance; one that cannot be inspected shows as Broken and never hides the others. */
+export async function listInstances(where: Pick<Inspecting, 'store'> & { inspect(name: string): Promise<InstanceSummary> }): Promise<InstanceSummary[]> {
+  const summaries = await Promise.all((await where.store.names()).map((name) => where.inspect(name).catch((error: unknown) => {
+    const typed = toDriverError(error);
+    if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
+    return { name, dir: where.store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
+  })));
+  return summaries.filter((summary) => summary !== undefined);
+}
+
+/** The template's `message` with Lima's {{.Name}}, {{.Dir}} and {{.Param.KEY}} filled in. */
+export function templateMessage(message: string, name: string, dir: string, param: Record<string, string | number | boolean> | undefined): string {
+  return message.replace(/\{\{-?\s*\.(Name|Dir|Param\.([a-zA-Z][a-zA-Z0-9_]*))\s*-?\}\}/g, (whole, field: string, key: string | undefined) => {
+    if (field === 'Name') return name;
+    if (field === 'Dir') return dir;
+    const value = key === undefined ? undefined : param?.[key];
+    return value === undefined ? whole : String(value);
+  });
+}

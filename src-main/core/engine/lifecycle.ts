@@ -1,0 +1,150 @@
+// Running an instance: start (with its files, cidata and host agent), stop, pause, resume,
+// restart and delete. Each runs under the instance's lock and announces the state it leaves.
+import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { StartResult } from '../../../src-drivers/sdk/protocol.ts';
+import { writeBootId, writeGuestStatus } from '../guest/status.ts';
+import { defaultBootTimeoutMs } from '../hostagent/agent.ts';
+import { endHostAgent, spawnHostAgent } from '../hostagent/spawn.ts';
+import type { HostAgentLauncher } from '../hostagent/spawn.ts';
+import { writeBootstrap } from '../instances/bootstrap.ts';
+import type { LimaConfig } from '../instances/config.ts';
+import { diskCreated, markDiskCreated } from '../instances/disk.ts';
+import { effectiveConfig } from '../instances/effective.ts';
+import { withInstanceLock } from '../instances/lock.ts';
+import { readEndpoint } from '../ssh/guest-endpoint.ts';
+import { ensureIdentity } from '../ssh/identity.ts';
+import type { ArtifactFetches } from './artifact-fetches.ts';
+import type { EngineContext } from './context.ts';
+import { templateMessage } from './inspect.ts';
+import { driverMounts, instanceSpec, requireCapability } from './spec.ts';
+
+export interface StopOptions {
+  force?: boolean;
+  timeoutMs?: number;
+}
+
+export async function startInstance(ctx: EngineContext, fetches: ArtifactFetches, hostAgent: HostAgentLauncher, name: string): Promise<StartResult & { warnings: string[] }> {
+  const result = await ctx.operate(name, 'start', async ({ config, host, state }) => {
+    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
+    ctx.status.announce(name, 'Starting');
+    const artifacts = await fetches.inReachOf(host, await fetches.fetch(name, config));
+    const dir = ctx.store.dir(name);
+    const spec = instanceSpec(ctx, name, config, artifacts);
+    const { capabilities } = await host.handshake();
+    const mounts = await driverMounts(host, config, { create: true });
+    const bootstrap = await writeBootstrap(dir, name, config, { archive: artifacts.archive, corralHome: ctx.paths.home, driver: { name: host.name, ssh: capabilities.ssh }, mounts: mounts.guest });
+    if (mounts.mounts.length) spec.config.mounts = mounts.mounts;
+    for (const message of [...mounts.warnings, ...bootstrap.warnings]) ctx.warn(effectiveConfig(config).vmType, message);
+    spec.config.cidata = bootstrap.cidata;
+    spec.config.network = bootstrap.network;
+    if (!(await diskCreated(dir))) { // the image was remote at create (or it predates the mark)
+      await host.call('create', spec);
+      await markDiskCreated(dir);
+    }
+    const started = await host.call('start', spec);
+    // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
+    await followBoot(ctx, hostAgent, name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
+      ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
+    });
+    return { ...started, warnings: bootstrap.warnings };
+  });
+  ctx.status.announce(name, 'Running');
+  return result;
+}
+
+/**
+ * Starts the host agent for this boot (hostagent/): it follows the guest over SSH and keeps
+ * guest-status.json current. "booting" is written first, so no one sees a ready "Running" before the agent's first word.
+ */
+async function followBoot(ctx: EngineContext, hostAgent: HostAgentLauncher, name: string, config: LimaConfig, bootId: string, vmPid: number): Promise<void> {
+  const dir = ctx.store.dir(name);
+  const endpoint = await readEndpoint(dir);
+  if (!endpoint?.ssh) return;
+  // Only once the VM runs (a failed start leaves nothing new): an agent still following an
+  // earlier boot sees the new boot-id and ends; a status of that boot no longer counts.
+  await writeBootId(dir, bootId);
+  await writeGuestStatus(dir, { bootId, phase: 'booting', updatedAt: new Date().toISOString() });
+  const identity = await ensureIdentity(ctx.paths.home);
+  await spawnHostAgent(hostAgent, {
+    dir,
+    bootId,
+    vmPid,
+    target: { ...endpoint.ssh, identityFile: identity.privateKey },
+    timeoutMs: bootTimeoutMs(),
+    runtimeDir: ctx.paths.runtimeDir(dir),
+    ...(config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) }),
+    hints: (config.probes ?? []).map((probe) => probe.hint ?? null),
+  });
+}
+
+/** Lima's limit (10 minutes), or CORRAL_BOOT_TIMEOUT seconds (tests shorten it). */
+function bootTimeoutMs(): number {
+  const seconds = Number(process.env.CORRAL_BOOT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : defaultBootTimeoutMs;
+}
+
+export async function stopInstance(ctx: EngineContext, name: string, options: StopOptions = {}): Promise<void> {
+  await ctx.operate(name, 'stop', async ({ spec, host, state }) => {
+    if (state === 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is not running`, { state });
+    ctx.status.announce(name, 'Stopping');
+    await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
+    await endHostAgent(spec.dir);
+  });
+  ctx.status.announce(name, 'Stopped');
+}
+
+export async function pauseInstance(ctx: EngineContext, name: string): Promise<void> {
+  await ctx.operate(name, 'pause', async ({ spec, host, state }) => {
+    if (state !== 'Running') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a running instance can be paused`, { state });
+    await requireCapability(host, 'pause');
+    await host.call('pause', spec);
+  });
+  ctx.status.announce(name, 'Paused');
+}
+
+export async function resumeInstance(ctx: EngineContext, name: string): Promise<void> {
+  await ctx.operate(name, 'resume', async ({ spec, host, state }) => {
+    if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
+    await host.call('resume', spec);
+  });
+  ctx.status.announce(name, 'Running');
+}
+
+/** Deletes the instance and everything in its folder; a running one only with `force`. */
+export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<void> {
+  const { config, problem } = await ctx.store.readConfigOrSalvage(name);
+  const driverGone = !problem && !(await ctx.driver(effectiveConfig(config).vmType).then(() => true, () => false));
+  if (problem || driverGone) await deleteWithoutDriver(ctx, name, config, options);
+  else await ctx.operate(name, 'delete', async ({ spec, host, state }) => {
+    if (state !== 'Stopped') {
+      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+      await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
+    await host.call('delete', spec);
+    await ctx.store.remove(name);
+  });
+  ctx.status.forget(name);
+  ctx.events.emit({ type: 'instances-changed' });
+}
+
+/**
+ * Deletes an instance whose lima.yaml cannot be read (from what of it is still valid) or
+ * whose driver is not installed. A driver there is asked to stop and delete what it can; a
+ * VM it still finds running needs `force` as always, but a driver that cannot say (absent,
+ * refusing the salvaged config) does not keep the folder from going.
+ */
+async function deleteWithoutDriver(ctx: EngineContext, name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
+  await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
+    const spec = instanceSpec(ctx, name, salvaged);
+    const host = await ctx.driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
+    const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
+    if (host && state !== undefined && state !== 'Stopped' && state !== 'Broken') {
+      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+      await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    await endHostAgent(spec.dir);
+    await host?.call('delete', spec).catch(() => undefined);
+    await ctx.store.remove(name);
+  }));
+}

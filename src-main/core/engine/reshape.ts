@@ -1,0 +1,138 @@
+// Making and reshaping instances: create (from a template), clone, rename and edit. Each is
+// atomic: a new instance is built in a staging folder and appears whole or not at all.
+import fs from 'node:fs/promises';
+import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import { archiveFor, needsDownload, resolveArtifacts } from '../instances/artifacts.ts';
+import { markDiskCreated } from '../instances/disk.ts';
+import { effectiveConfig } from '../instances/effective.ts';
+import type { EffectiveConfig } from '../instances/effective.ts';
+import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
+import { withInstanceLock } from '../instances/lock.ts';
+import { assertInstanceName } from '../instances/names.ts';
+import { applyOverrides } from '../instances/overrides.ts';
+import { formatSize } from '../instances/sizes.ts';
+import { loadTemplate } from '../templates/load.ts';
+import type { ArtifactFetches } from './artifact-fetches.ts';
+import type { EngineContext } from './context.ts';
+import type { InstanceSummary } from './inspect.ts';
+import { driverMounts, instanceSpec } from './spec.ts';
+
+export interface CreateOptions {
+  /** A lima.yaml path or a catalog template name. */
+  template: string;
+  cpus?: number;
+  memory?: string;
+  disk?: string;
+  driver?: string;
+  /** The guest's screen: 'vnc' turns Lima's video.display on (the UI's default where the driver has one). */
+  display?: 'vnc' | 'none';
+}
+
+export interface EditChanges {
+  cpus?: number;
+  memory?: string;
+  disk?: string;
+}
+
+export async function createInstance(ctx: EngineContext, fetches: ArtifactFetches, name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+  assertInstanceName(name);
+  await ctx.driversLoaded;
+  await ctx.sweepStaging();
+  const template = await loadTemplate(options.template, { vmTypes: ctx.drivers.names(), fetchText: (url, maxBytes) => ctx.downloads.fetchText(url, maxBytes) });
+  const config = applyOverrides(template.config, options);
+  const effective = effectiveConfig(config);
+  const fitWarnings = await hostFit(ctx, effective, options);
+  const host = await ctx.driver(effective.vmType);
+  const handshake = await host.handshake();
+  if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
+    throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
+  }
+  if (!handshake.available.ok) throw new DriverError('UNAVAILABLE', `driver ${effective.vmType} cannot run here: ${handshake.available.reason}`, { driver: effective.vmType });
+  const mounts = await driverMounts(host, config, { create: false });
+  // Local files are checked now; remote ones are fetched (with progress) when it first starts,
+  // and so is the nerdctl archive (only its choice is checked here), so a create works offline.
+  archiveFor(config, effective.arch);
+  const artifacts = needsDownload(config, effective.arch) ? undefined : await fetches.inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: ctx.downloads }));
+  await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'create', async () => {
+    const spec = instanceSpec(ctx, name, config, artifacts);
+    await host.call('validate', spec);
+    await ctx.store.create(name, config, async (staging) => {
+      if (!artifacts) return;
+      await host.call('create', { ...spec, dir: staging });
+      await markDiskCreated(staging);
+    });
+  }));
+  ctx.events.emit({ type: 'instances-changed' });
+  const instance = await ctx.inspect(name);
+  ctx.status.remember(name, instance.state);
+  return { instance, warnings: [...template.warnings, ...fitWarnings, ...mounts.warnings] };
+}
+
+/** Refuses memory this host can never give, and warns about more than it has free (built-in drivers only: a bundle's hypervisor may be elsewhere). */
+async function hostFit(ctx: EngineContext, effective: EffectiveConfig, asked: { cpus?: number | undefined; memory?: string | undefined }): Promise<string[]> {
+  if (!ctx.localDrivers.has(effective.vmType)) return [];
+  return checkHostFit(effective, await hostCapacity(), { cpus: asked.cpus !== undefined, memory: asked.memory !== undefined });
+}
+
+/**
+ * A new instance `target` with the stopped `source`'s config and a copy of its disk (the
+ * driver copies it; the QEMU driver copies the qcow2 overlay, which keeps pointing at the same
+ * read-only base image). Atomic like create: the copy is made in a staging folder.
+ */
+export async function cloneInstance(ctx: EngineContext, source: string, target: string): Promise<InstanceSummary> {
+  await assertFreeName(ctx, target);
+  await ctx.sweepStaging();
+  await ctx.operate(source, 'clone', async ({ config, spec, host, state }) => {
+    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
+    await ctx.status.operating(target, () => withInstanceLock(ctx.store.dir(target), 'create', () =>
+      ctx.store.create(target, config, (staging) => host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging }))));
+  });
+  ctx.events.emit({ type: 'instances-changed' });
+  const instance = await ctx.inspect(target);
+  ctx.status.remember(target, instance.state);
+  return instance;
+}
+
+/** Renames a stopped instance: its folder moves, and with it (being derived) its runtime folder. */
+export async function renameInstance(ctx: EngineContext, from: string, to: string): Promise<InstanceSummary> {
+  await assertFreeName(ctx, to);
+  const oldDir = ctx.store.dir(from);
+  await ctx.operate(from, 'rename', async ({ state }) => {
+    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${from}" is ${state}; stop it before renaming it`, { state });
+    await ctx.status.operating(to, () => withInstanceLock(ctx.store.dir(to), 'create', () => ctx.store.rename(from, to)));
+  });
+  // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
+  await fs.rmdir(ctx.paths.runtimeDir(oldDir)).catch(() => undefined);
+  ctx.status.forget(from);
+  ctx.events.emit({ type: 'instances-changed' });
+  const instance = await ctx.inspect(to);
+  ctx.status.remember(to, instance.state);
+  return instance;
+}
+
+/** A valid name no instance has (checked again under its lock; this early check names the problem rather than BUSY). */
+async function assertFreeName(ctx: EngineContext, name: string): Promise<void> {
+  assertInstanceName(name);
+  if (await ctx.store.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
+}
+
+/** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
+export async function editInstance(ctx: EngineContext, name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: string[] }> {
+  const warnings = await ctx.operate(name, 'edit', async ({ config, host, state }) => {
+    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
+    const edited = applyOverrides(config, changes);
+    const fitWarnings = await hostFit(ctx, effectiveConfig(edited), changes);
+    const before = effectiveConfig(config).diskBytes;
+    const after = effectiveConfig(edited).diskBytes;
+    if (after < before) {
+      throw new DriverError('INVALID_CONFIG', `the disk of "${name}" is ${formatSize(before)}; it can grow but not shrink to ${formatSize(after)}`, { field: 'disk' });
+    }
+    const spec = instanceSpec(ctx, name, edited);
+    await host.call('validate', spec);
+    if (after > before) await host.call('resizeDisk', spec);
+    await ctx.store.writeConfig(name, edited);
+    return fitWarnings;
+  });
+  ctx.events.emit({ type: 'instances-changed' });
+  return { ...(await ctx.inspect(name)), warnings };
+}
