@@ -25,6 +25,7 @@ import type { ResolvedMounts } from './mounts/resolve.ts';
 import { readEndpoint } from './ssh/guest-endpoint.ts';
 import type { SshEndpoint } from './ssh/guest-endpoint.ts';
 import { instancePorts } from './guest/instance-ports.ts';
+import { followGuestFiles } from './guest/guest-events.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
 import type { CacheListing, PruneResult } from './downloads/index.ts';
@@ -120,6 +121,7 @@ export class Engine {
   readonly #fetching = new Map<string, AbortController>();
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
+  #stopGuestEvents: (() => void) | undefined;
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
@@ -184,6 +186,8 @@ export class Engine {
         this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not inspect "${name}" after a change: ${toDriverError(error).message}` });
       });
     });
+    // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
+    this.#stopGuestEvents ??= followGuestFiles({ instancesDir: this.paths.instances, dir: (name) => this.store.dir(name), ports: (name) => this.ports(name), emit: (event) => this.events.emit(event) });
   }
 
   /**
@@ -554,6 +558,7 @@ export class Engine {
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
+    this.#stopGuestEvents?.();
     await this.#sweeping;
     for (const controller of this.#fetching.values()) controller.abort();
     await this.downloads.close();

@@ -2,15 +2,15 @@
 // rule) or discovered (a guest program opened it), with the ports that could not be forwarded
 // and why. Every TCP forward is offered as an http:// link (most forwarded ports are web
 // servers; the port is shown beside it for anything else). ports.json changes when guest
-// programs open and close ports, which sends no engine event yet, so while the instance runs
-// and this section is shown the list is re-read every few seconds.
+// programs open and close ports: the engine pushes the new list (a ports-changed event,
+// state/queries.ts), so nothing here asks again.
 import { useQuery } from '@tanstack/react-query';
 import type { Instance, InstancePortsInfo } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
+import { portsKeyOf } from '../../state/queries.ts';
 
-export const portsKey = (name: string, state: string) => ['ports', name, state] as const;
-const refreshMs = 3000;
+const portsKey = (name: string, state: string) => [...portsKeyOf(name), state] as const;
 
 type Forward = InstancePortsInfo['forwards'][number];
 
@@ -28,12 +28,7 @@ function HostSide({ forward, live }: { forward: Forward; live: boolean }) {
 }
 
 export function PortsSection({ instance }: { instance: Instance }) {
-  const running = instance.state === 'Running';
-  const ports = useQuery({
-    queryKey: portsKey(instance.name, instance.state),
-    queryFn: () => api.ports({ name: instance.name }),
-    refetchInterval: running ? refreshMs : false,
-  });
+  const ports = useQuery({ queryKey: portsKey(instance.name, instance.state), queryFn: () => api.ports({ name: instance.name }) });
   const data = ports.data;
   return (
     <section aria-labelledby="ports-title" className="panel-section">
