@@ -78,7 +78,7 @@ export const portsSchema = z.object({
     guestPort: z.number().int(),
     hostIP: z.string(),
     hostPort: z.number().int(),
-    proto: z.literal('tcp'),
+    proto: z.enum(['tcp', 'udp']),
     source: z.enum(['static', 'discovered']),
     guestSocket: z.string().optional(),
     hostSocket: z.string().optional(),

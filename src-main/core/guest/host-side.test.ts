@@ -10,11 +10,11 @@ import type { PlannedForward } from './forward-plan.ts';
 import { hostSideProblem } from './host-side.ts';
 
 const tcp = (hostIP: string, hostPort: number, guestPort = hostPort): PlannedForward => ({
-  key: `${hostIP}:${hostPort}`, spec: '', origin: 'default',
+  key: `${hostIP}:${hostPort}`, spec: '', origin: 'default', guest: { host: '127.0.0.1', port: guestPort },
   forward: { guestPort, hostIP, hostPort, proto: 'tcp', source: 'discovered' },
 });
 const unix = (hostSocket: string): PlannedForward => ({
-  key: hostSocket, spec: '', origin: 'portForwards[0]',
+  key: hostSocket, spec: '', origin: 'portForwards[0]', guest: { host: '127.0.0.1', port: 0 },
   forward: { guestPort: 0, hostIP: '127.0.0.1', hostPort: 0, proto: 'tcp', source: 'static', guestSocket: '/run/x.sock', hostSocket },
 });
 
