@@ -2,13 +2,16 @@
 // provisions; on the instance page the template's message once ready, and (after a restart) a
 // failed script with its last lines one click away. The statuses are the host agent's file (guest-status.json),
 // written here as the agent would for this boot (the agent itself is tested against the real
-// guest in e2e/real-guest-provision.test.ts); the page learns them through the API as always.
+// guest in e2e/real-guest-provision.test.ts). The page learns of a change from the engine's
+// pushed events (guest-status, ports-changed), not by asking again: the API requests it makes are
+// counted, and none may come between a file's change and the page showing it.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readBootId, writeGuestStatus } from '../../src-main/core/guest/status.ts';
+import { writePortsFile } from '../../src-main/core/guest/ports-file.ts';
 import type { GuestStatus } from '../../src-main/core/guest/status.ts';
 import { repoRoot, writeTemplate } from '../support/temp.ts';
 import { openScriptedShell, shows, sshScriptedDriver } from './scripted-shell.ts';
@@ -24,6 +27,16 @@ async function keepScreenshot(page: Page, name: string): Promise<void> {
 describe('guest status in the UI', () => {
   let shell: ScriptedShell;
   let dir: string;
+  /** The page's API calls (POST /api/METHOD), by method, in order. */
+  const apiCalls: string[] = [];
+
+  /** Runs `change`, then waits for `shown`; fails if the page called the API in between. */
+  async function showsWithoutAsking(change: () => Promise<void>, shown: () => Promise<void>): Promise<void> {
+    const before = apiCalls.length;
+    await change();
+    await shown();
+    assert.deepEqual(apiCalls.slice(before), [], 'the page learnt of the change without asking the engine');
+  }
 
   /** What the host agent writes, for the boot the engine started. */
   async function guestSays(status: Omit<GuestStatus, 'bootId' | 'updatedAt'>): Promise<void> {
@@ -39,6 +52,10 @@ describe('guest status in the UI', () => {
     await shell.engine.create('g1', { template });
     await shell.engine.start('g1');
     dir = shell.engine.store.dir('g1');
+    shell.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) apiCalls.push(url.pathname.slice('/api/'.length));
+    });
   });
 
   after(async () => {
@@ -52,8 +69,10 @@ describe('guest status in the UI', () => {
     await page.goto(shell.server.url);
     await shows(page.getByTestId('status-g1'), 'Running');
     await shows(page.getByTestId('guest-g1'), 'Starting (booting)');
-    await guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' } });
-    await shows(page.getByTestId('guest-g1'), 'Starting (provisioning 2/3)');
+    await showsWithoutAsking(
+      () => guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' } }),
+      () => shows(page.getByTestId('guest-g1'), 'Starting (provisioning 2/3)'),
+    );
     await keepScreenshot(page, 'guest-provisioning-light.png');
   });
 
@@ -64,6 +83,21 @@ describe('guest status in the UI', () => {
     await shows(page.getByTestId('guest-message'), 'Welcome to g1: open http://localhost:8080');
     assert.equal(await page.getByTestId('guest-g1').count(), 0);
     await keepScreenshot(page, 'guest-ready-light.png');
+  });
+
+  it('lists a port as soon as the guest opens it, and drops it once closed, without asking again', async () => {
+    const { page } = shell;
+    await shows(page.locator('#ports-title').locator('..'), 'No port forwarding has run');
+    // As the forwarder writes it; this test process stands in for the forwarder, so the list is live.
+    const forward = { guestPort: 8080, hostIP: '127.0.0.1', hostPort: 18080, proto: 'tcp' as const, source: 'discovered' as const };
+    await showsWithoutAsking(
+      () => writePortsFile(dir, { pid: process.pid, forwards: [forward], problems: [] }),
+      () => shows(page.getByTestId('port-link-18080'), 'http://127.0.0.1:18080/'),
+    );
+    await showsWithoutAsking(
+      () => writePortsFile(dir, { pid: process.pid, forwards: [], problems: [] }),
+      () => shows(page.locator('#ports-title').locator('..'), 'No ports forwarded'),
+    );
   });
 
   it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {

@@ -78,7 +78,7 @@ export const portsSchema = z.object({
     guestPort: z.number().int(),
     hostIP: z.string(),
     hostPort: z.number().int(),
-    proto: z.literal('tcp'),
+    proto: z.enum(['tcp', 'udp']),
     source: z.enum(['static', 'discovered']),
     guestSocket: z.string().optional(),
     hostSocket: z.string().optional(),
@@ -182,6 +182,10 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     rate: z.number(),
     etaSeconds: z.number().nullable(),
   }),
+  /** The host agent wrote how far the guest's boot got (null: nothing for this boot). */
+  z.object({ type: z.literal('guest-status'), name, guest: instanceSchema.shape.guest.unwrap().nullable() }),
+  /** The instance's forwards changed (a guest program opened or closed a port, forwarding ended). */
+  z.object({ type: z.literal('ports-changed'), name, ports: portsSchema }),
 ]);
 
 /** A console stream id, chosen by the client, unique per connection. */

@@ -15,6 +15,7 @@ import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
+import { followGuestFiles } from './guest/guest-events.ts';
 import { Downloader, cacheLayout } from './downloads/index.ts';
 import type { PruneResult } from './downloads/index.ts';
 import { effectiveConfig } from './instances/effective.ts';
@@ -88,6 +89,7 @@ export class Engine {
   readonly #fetches: ArtifactFetches;
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
+  #stopGuestEvents: (() => void) | undefined;
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
@@ -174,6 +176,8 @@ export class Engine {
         this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
       });
     });
+    // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
+    this.#stopGuestEvents ??= followGuestFiles({ instancesDir: this.paths.instances, dir: (name) => this.store.dir(name), ports: (name) => this.ports(name), emit: (event) => this.events.emit(event) });
   }
 
   /**
@@ -412,6 +416,7 @@ export class Engine {
   async close(): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
+    this.#stopGuestEvents?.();
     await this.#sweeping;
     this.#fetches.abortAll();
     await this.downloads.close();

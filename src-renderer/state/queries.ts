@@ -9,6 +9,8 @@ import { api, socket } from '../api/index.ts';
 import { useDownloads } from '../features/downloads/store.ts';
 
 export const keys = { instances: ['instances'] as const, drivers: ['drivers'] as const, templates: ['templates'] as const };
+/** An instance's port forwards (features/ports); its queries add the instance state to this key. */
+export const portsKeyOf = (name: string) => ['ports', name] as const;
 
 export function useTemplates() {
   return useQuery({ queryKey: keys.templates, queryFn: () => api.listTemplates(), staleTime: Number.POSITIVE_INFINITY });
@@ -18,9 +20,6 @@ export function useInstances() {
   return useQuery({
     queryKey: keys.instances,
     queryFn: () => api.listInstances(),
-    // A guest's boot progress is written by the host agent, not pushed as an event: while some
-    // guest is still booting, the list is asked again every 2 s.
-    refetchInterval: (query) => (query.state.data?.some((i) => i.state === 'Running' && i.guest && ['booting', 'provisioning', 'probing'].includes(i.guest.phase)) ? 2000 : false),
   });
 }
 
@@ -41,6 +40,11 @@ function apply(client: QueryClient, event: ApiEvent): void {
     else void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'instances-changed') {
     void client.invalidateQueries({ queryKey: keys.instances });
+  } else if (event.type === 'guest-status') {
+    patchInstance(client, event.name, { guest: event.guest ?? undefined });
+  } else if (event.type === 'ports-changed') {
+    // Every cached list of this instance's ports (they are keyed by its state too).
+    client.setQueriesData({ queryKey: portsKeyOf(event.name) }, event.ports);
   } else if (event.type === 'download-progress') {
     const { type: _type, ...transfer } = event;
     useDownloads.getState().record(transfer);
@@ -53,7 +57,10 @@ export function useEngineEvents(): void {
   useEffect(() => {
     void socket.connect();
     const stopEvents = api.onEvent((event) => apply(client, event));
-    const stopOpen = socket.onOpen(() => void client.invalidateQueries({ queryKey: keys.instances }));
+    const stopOpen = socket.onOpen(() => {
+      void client.invalidateQueries({ queryKey: keys.instances });
+      void client.invalidateQueries({ queryKey: ['ports'] }); // every instance's
+    });
     return () => {
       stopEvents();
       stopOpen();

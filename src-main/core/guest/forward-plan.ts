@@ -7,10 +7,12 @@ import { decide, isStaticRule } from './port-rules.ts';
 import type { GuestListener, PortForwardRule } from './port-rules.ts';
 
 export interface PlannedForward {
-  /** The host side (address:port or socket path): unique among live forwards. */
+  /** The host side (address:port or socket path, `udp:` first for UDP): unique among live forwards. */
   key: string;
-  /** The `-L` argument for ssh. */
+  /** The `-L` argument for ssh (TCP and sockets). */
   spec: string;
+  /** Where the guest program is reached from inside the guest (a UDP forward's relay sends there). */
+  guest: { host: string; port: number };
   forward: PortForward;
   origin: string;
 }
@@ -29,17 +31,21 @@ function guestAddress(ip: string): string {
   return ip;
 }
 
-function staticForward(rule: PortForwardRule): PlannedForward {
+/** The forward's key: TCP and UDP on the same host port are two forwards. */
+const keyOf = (hostSide: string, proto: 'tcp' | 'udp'): string => (proto === 'udp' ? `udp:${hostSide}` : hostSide);
+
+function staticForward(rule: PortForwardRule, proto: 'tcp' | 'udp'): PlannedForward {
   const hostPort = rule.hostSocket === undefined ? rule.hostPortRange[0] : 0;
   const hostSide = rule.hostSocket ?? hostPortSpec(rule.hostIP, hostPort);
   const guestPort = rule.guestSocket === undefined ? rule.guestPortRange[0] : 0;
   const guestSide = rule.guestSocket ?? hostPortSpec(guestAddress(rule.guestIP), guestPort);
   return {
-    key: hostSide,
+    key: keyOf(hostSide, proto),
     spec: `${hostSide}:${guestSide}`,
+    guest: { host: guestAddress(rule.guestIP), port: guestPort },
     origin: rule.origin,
     forward: {
-      guestPort, hostIP: rule.hostIP, hostPort, proto: 'tcp', source: 'static',
+      guestPort, hostIP: rule.hostIP, hostPort, proto, source: 'static',
       ...(rule.guestSocket === undefined ? {} : { guestSocket: rule.guestSocket }),
       ...(rule.hostSocket === undefined ? {} : { hostSocket: rule.hostSocket }),
     },
@@ -49,8 +55,12 @@ function staticForward(rule: PortForwardRule): PlannedForward {
 export function planForwards(rules: readonly PortForwardRule[], listeners: readonly GuestListener[]): { planned: PlannedForward[]; skipped: SkippedListener[] } {
   const planned = new Map<string, PlannedForward>();
   for (const rule of rules.filter(isStaticRule)) {
-    const forward = staticForward(rule);
-    if (!planned.has(forward.key)) planned.set(forward.key, forward);
+    // Sockets are streams; a port rule of Lima's `any` holds the port for both protocols.
+    const protos = rule.guestSocket !== undefined || rule.hostSocket !== undefined || rule.proto === 'tcp' ? ['tcp' as const] : rule.proto === 'udp' ? ['udp' as const] : ['tcp' as const, 'udp' as const];
+    for (const proto of protos) {
+      const forward = staticForward(rule, proto);
+      if (!planned.has(forward.key)) planned.set(forward.key, forward);
+    }
   }
   const skipped: SkippedListener[] = [];
   // IPv4 first, so a program bound to both families is forwarded to its IPv4 address.
@@ -61,13 +71,16 @@ export function planForwards(rules: readonly PortForwardRule[], listeners: reado
       skipped.push({ listener, reason: decision.reason });
       continue;
     }
-    const key = hostPortSpec(decision.hostIP, decision.hostPort);
+    const proto = listener.proto ?? 'tcp';
+    const hostSide = hostPortSpec(decision.hostIP, decision.hostPort);
+    const key = keyOf(hostSide, proto);
     if (planned.has(key)) continue;
     planned.set(key, {
       key,
-      spec: `${key}:${hostPortSpec(guestAddress(listener.ip), listener.port)}`,
+      spec: `${hostSide}:${hostPortSpec(guestAddress(listener.ip), listener.port)}`,
+      guest: { host: guestAddress(listener.ip), port: listener.port },
       origin: decision.rule.origin,
-      forward: { guestPort: listener.port, hostIP: decision.hostIP, hostPort: decision.hostPort, proto: 'tcp', source: 'discovered' },
+      forward: { guestPort: listener.port, hostIP: decision.hostIP, hostPort: decision.hostPort, proto, source: 'discovered' },
     });
   }
   return { planned: [...planned.values()], skipped };

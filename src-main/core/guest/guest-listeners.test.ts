@@ -2,6 +2,7 @@
 // discovery loop's output split into snapshots; the loop itself runs in a real shell here.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { discoveryScript, parseListenerAddress, parseProcNetTcp, snapshotReader } from './guest-listeners.ts';
@@ -35,11 +36,11 @@ describe('/proc/net/tcp parsing', () => {
   it('splits the loop\'s output into snapshots, whatever the chunking, blank heartbeat lines ignored', () => {
     const seen: GuestListener[][] = [];
     const feed = snapshotReader((listeners) => seen.push(listeners));
-    for (const chunk of ['00000000:0016\n0100', '007F:1F90\n--\n', '\n', '\n--\n']) feed(chunk);
-    assert.deepEqual(seen, [[{ ip: '0.0.0.0', port: 22 }, { ip: '127.0.0.1', port: 8080 }], []]);
+    for (const chunk of ['00000000:0016\n0100', '007F:1F90\nudp:0100007F:1E61\n--\n', '\n', '\n--\n']) feed(chunk);
+    assert.deepEqual(seen, [[{ ip: '0.0.0.0', port: 22 }, { ip: '127.0.0.1', port: 8080 }, { ip: '127.0.0.1', port: 7777, proto: 'udp' }], []]);
   });
 
-  it('the discovery loop, in a real shell, reports a port as it opens and closes, and ends once nobody reads it', async () => {
+  it('the discovery loop, in a real shell, reports a TCP and a UDP port as they open and close, and ends once nobody reads it', async () => {
     const child = spawn('sh', ['-c', discoveryScript], { stdio: ['ignore', 'pipe', 'inherit'] });
     const snapshots: GuestListener[][] = [];
     let wake: (() => void) | undefined;
@@ -51,11 +52,16 @@ describe('/proc/net/tcp parsing', () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
     const { port } = server.address() as net.AddressInfo;
-    const has = (listeners: GuestListener[]): boolean => listeners.some((l) => l.ip === '127.0.0.1' && l.port === port);
-    await until(has);
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind({ address: '127.0.0.1', port: 0 }, resolve));
+    const udpPort = udp.address().port;
+    const hasTcp = (listeners: GuestListener[]): boolean => listeners.some((l) => l.ip === '127.0.0.1' && l.port === port && l.proto === undefined);
+    const hasUdp = (listeners: GuestListener[]): boolean => listeners.some((l) => l.ip === '127.0.0.1' && l.port === udpPort && l.proto === 'udp');
+    await until((listeners) => hasTcp(listeners) && hasUdp(listeners));
     snapshots.length = 0;
     await new Promise((resolve) => server.close(resolve));
-    await until((listeners) => !has(listeners));
+    await new Promise<void>((resolve) => udp.close(resolve));
+    await until((listeners) => !hasTcp(listeners) && !hasUdp(listeners));
     // No kill: the next heartbeat (within 10 s) finds its pipe closed and the loop ends itself.
     const ended = new Promise((resolve) => child.once('exit', resolve));
     child.stdout.destroy();

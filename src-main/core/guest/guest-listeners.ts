@@ -1,11 +1,14 @@
-// Which TCP ports guest programs listen on, learnt without any binary in the guest: a shell loop
-// reads /proc/net/tcp and tcp6 each second and prints the listening addresses only when the set
-// changed (a whole snapshot, then an end marker), so an idle guest sends nothing. The host parses
-// the kernel's hex notation here.
+// Which ports guest programs listen on, learnt without any binary in the guest: a shell loop
+// reads /proc/net/tcp and tcp6 (listening sockets) and udp and udp6 (bound, unconnected sockets:
+// UDP has no listen state) each second and prints the addresses only when the set changed (a
+// whole snapshot, then an end marker), so an idle guest sends nothing. The host parses the
+// kernel's hex notation here.
 import type { GuestListener } from './port-rules.ts';
 
 /** Ends each snapshot the guest prints. */
 export const snapshotEnd = '--';
+/** Marks a UDP socket's line in a snapshot. */
+const udpPrefix = 'udp:';
 
 /**
  * POSIX sh and awk (Debian's mawk, busybox's awk): state 0A is LISTEN, field 2 the local address.
@@ -15,7 +18,11 @@ export const snapshotEnd = '--';
 export const discoveryScript = [
   'prev=none; beat=0',
   'while :; do',
-  `  cur=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { print $2 }' | sort -u)`,
+  '  cur=$({',
+  `    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { print $2 }'`,
+  // State 07 with no remote address: a socket bound to receive from anyone.
+  `    cat /proc/net/udp /proc/net/udp6 2>/dev/null | awk '$4 == "07" && $3 ~ /^0+:0000$/ { print "${udpPrefix}" $2 }'`,
+  '  } | sort -u)',
   `  if [ "$cur" != "$prev" ]; then printf '%s\\n${snapshotEnd}\\n' "$cur" || exit 0; prev=$cur; beat=0; fi`,
   '  beat=$((beat + 1)); if [ "$beat" -ge 10 ]; then echo || exit 0; beat=0; fi',
   '  sleep 1',
@@ -78,8 +85,9 @@ export function snapshotReader(onSnapshot: (listeners: GuestListener[]) => void)
         onSnapshot(current);
         current = [];
       } else if (line) {
-        const listener = parseListenerAddress(line);
-        if (listener) current.push(listener);
+        const udp = line.startsWith(udpPrefix);
+        const listener = parseListenerAddress(udp ? line.slice(udpPrefix.length) : line);
+        if (listener) current.push(udp ? { ...listener, proto: 'udp' } : listener);
       }
     }
   };

@@ -1,20 +1,23 @@
 // The host side of a forward, checked before ssh binds it: a port in use, an address this host
 // does not have, a socket path too long or taken by a file: each a message saying what to do.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { PlannedForward } from './forward-plan.ts';
 import { hostSideProblem } from './host-side.ts';
 
 const tcp = (hostIP: string, hostPort: number, guestPort = hostPort): PlannedForward => ({
-  key: `${hostIP}:${hostPort}`, spec: '', origin: 'default',
+  key: `${hostIP}:${hostPort}`, spec: '', origin: 'default', guest: { host: '127.0.0.1', port: guestPort },
   forward: { guestPort, hostIP, hostPort, proto: 'tcp', source: 'discovered' },
 });
 const unix = (hostSocket: string): PlannedForward => ({
-  key: hostSocket, spec: '', origin: 'portForwards[0]',
+  key: hostSocket, spec: '', origin: 'portForwards[0]', guest: { host: '127.0.0.1', port: 0 },
   forward: { guestPort: 0, hostIP: '127.0.0.1', hostPort: 0, proto: 'tcp', source: 'static', guestSocket: '/run/x.sock', hostSocket },
 });
 
@@ -51,6 +54,18 @@ describe('the host side of a forward', () => {
 
   it('names an address this host does not have', async () => {
     assert.equal(await hostSideProblem(tcp('192.0.2.1', 8080)), '192.0.2.1 is not an address of this host; fix hostIP');
+  });
+
+  it('tells a user without privileges that a host port below 1024 needs them, for TCP and UDP', async () => {
+    // Everything runs as root on the build machines: the probe drops to nobody (65534) there.
+    const probe = fileURLToPath(new URL('./test-support/privileged-bind-probe.ts', import.meta.url));
+    const command = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+    const [file = '', ...args] = [...command, probe, '80', '81'];
+    const { stdout } = await promisify(execFile)(file, args);
+    const said = JSON.parse(stdout) as { uid: number; tcp?: string; udp?: string };
+    assert.notEqual(said.uid, 0);
+    assert.equal(said.tcp, 'host port 80 on 127.0.0.1 needs privileges (ports below 1024); use a portForwards rule with guestPort: 80 and another hostPort of 1024 or more');
+    assert.equal(said.udp, 'UDP host port 81 on 127.0.0.1 needs privileges (ports below 1024); use a portForwards rule with guestPort: 81 and another hostPort of 1024 or more');
   });
 
   it('makes the socket\'s folder, and refuses a path too long or taken by a file', async () => {

@@ -29,11 +29,15 @@ export async function hostSideProblem(planned: PlannedForward): Promise<string |
   const { forward } = planned;
   if (forward.hostSocket !== undefined) return socketProblem(forward.hostSocket);
   const error = await tryListen(forward.hostIP, forward.hostPort);
-  if (!error) return undefined;
-  const where = `host port ${forward.hostPort} on ${forward.hostIP}`;
+  return error ? hostPortProblem(forward, error.code ?? error.message) : undefined;
+}
+
+/** What binding the forward's host port failing with `code` (EADDRINUSE, EACCES, ...) means, and what to do. */
+export function hostPortProblem(forward: PlannedForward['forward'], code: string): string {
+  const where = `${forward.proto === 'udp' ? 'UDP ' : ''}host port ${forward.hostPort} on ${forward.hostIP}`;
   const rule = forward.guestPort ? `a portForwards rule with guestPort: ${forward.guestPort} and another hostPort` : 'another hostPort';
-  if (error.code === 'EADDRINUSE') return `${where} is in use by another program; free it, or add ${rule}`;
-  if (error.code === 'EACCES') return `${where} needs privileges (ports below 1024); use ${rule} of 1024 or more`;
-  if (error.code === 'EADDRNOTAVAIL') return `${forward.hostIP} is not an address of this host; fix hostIP`;
-  return `${where} cannot be used (${error.code ?? error.message})`;
+  if (code === 'EADDRINUSE') return `${where} is in use by another program; free it, or add ${rule}`;
+  if (code === 'EACCES') return `${where} needs privileges (ports below 1024); use ${rule} of 1024 or more`;
+  if (code === 'EADDRNOTAVAIL') return `${forward.hostIP} is not an address of this host; fix hostIP`;
+  return `${where} cannot be used (${code})`;
 }

@@ -11,12 +11,14 @@ import type { SshTarget } from '../ssh/client.ts';
 import { planForwards } from './forward-plan.ts';
 import type { PlannedForward } from './forward-plan.ts';
 import { discoveryScript, snapshotReader } from './guest-listeners.ts';
-import { hostSideProblem } from './host-side.ts';
+import { hostPortProblem, hostSideProblem } from './host-side.ts';
 import { effectiveRules } from './port-rules.ts';
 import type { GuestListener, PortForwardRule } from './port-rules.ts';
 import { describeForward, writePortsFile } from './ports-file.ts';
 import type { PortProblem } from './ports-file.ts';
-import { muxForward, startMaster } from './ssh-master.ts';
+import { muxForward, startMaster, startMuxSession } from './ssh-master.ts';
+import { UdpRelay } from './udp-relay.ts';
+import { udpRelayCommand } from './udp-relay-script.ts';
 
 export type { PortForwardRule } from './port-rules.ts';
 
@@ -72,6 +74,10 @@ class ForwardingSession {
   #queue: Promise<void> = Promise.resolve();
   #latest: GuestListener[] | undefined;
   #applyQueued = false;
+  /** UDP forwards' sockets and their relay in the guest, on the current master (made at the first one). */
+  #udp: UdpRelay | undefined;
+  /** Why the guest's UDP relay could not run (no python3, ...), until the next connection. */
+  #udpProblem: string | undefined;
 
   constructor(options: PortForwardingOptions, controlPath: string) {
     this.#options = options;
@@ -83,6 +89,7 @@ class ForwardingSession {
   async run(): Promise<{ exit: string; connected: boolean }> {
     const { target, signal } = this.#options;
     const master = startMaster(target, this.#controlPath, discoveryScript);
+    this.#udpProblem = undefined;
     const onAbort = (): void => void master.child.kill('SIGTERM');
     signal.addEventListener('abort', onAbort, { once: true });
     master.child.stdout.setEncoding('utf8');
@@ -116,6 +123,8 @@ class ForwardingSession {
 
   /** Forgets the forwards of a master that has ended, and the socket files ssh leaves behind. */
   async #dropApplied(): Promise<void> {
+    this.#udp?.close();
+    this.#udp = undefined;
     for (const applied of this.#applied.values()) {
       const file = applied.forward.hostSocket;
       if (file && (await fs.lstat(file).catch(() => undefined))?.isSocket()) await fs.rm(file, { force: true });
@@ -157,6 +166,10 @@ class ForwardingSession {
   }
 
   async #add(forward: PlannedForward): Promise<void> {
+    if (forward.forward.proto === 'udp') {
+      await this.#addUdp(forward);
+      return;
+    }
     const problem = await hostSideProblem(forward);
     if (problem) {
       this.#fail(forward, problem);
@@ -173,10 +186,34 @@ class ForwardingSession {
 
   async #cancel(applied: PlannedForward): Promise<void> {
     this.#applied.delete(applied.key);
+    if (applied.forward.proto === 'udp') {
+      this.#udp?.remove(applied.key);
+      this.#options.log(`port forwarding: removed ${describeForward(applied.forward)}`);
+      return;
+    }
     await muxForward(this.#options.target, this.#controlPath, 'cancel', applied.spec).catch((error: unknown) => {
       this.#options.log(`port forwarding: could not remove ${describeForward(applied.forward)}: ${toDriverError(error).message}`);
     });
     this.#options.log(`port forwarding: removed ${describeForward(applied.forward)}`);
+  }
+
+  /** OpenSSH forwards streams only: a UDP forward is a host socket whose datagrams the guest's relay delivers. */
+  async #addUdp(forward: PlannedForward): Promise<void> {
+    const { target } = this.#options;
+    this.#udp ??= new UdpRelay(() => startMuxSession(target, this.#controlPath, udpRelayCommand), (message) => {
+      this.#options.log(`port forwarding: ${message}`);
+      this.#udpProblem = message;
+      void this.#serialised(() => this.#record());
+    });
+    const { hostIP, hostPort } = forward.forward;
+    try {
+      await this.#udp.add(forward.key, { guestHost: forward.guest.host, guestPort: forward.guest.port, hostIP, hostPort });
+      this.#applied.set(forward.key, forward);
+      this.#options.log(`port forwarding: ${describeForward(forward.forward)} (${forward.forward.source}, ${forward.origin})`);
+    } catch (error) {
+      const typed = toDriverError(error);
+      this.#fail(forward, hostPortProblem(forward.forward, typeof typed.details.code === 'string' ? typed.details.code : typed.message));
+    }
   }
 
   #fail(forward: PlannedForward, why: string): void {
@@ -187,7 +224,7 @@ class ForwardingSession {
 
   async #record(): Promise<void> {
     const forwards = [...this.#applied.values()].map((applied) => applied.forward);
-    const ruleProblems = this.#options.rules.filter((rule) => rule.proto === 'udp').map((rule) => ({ message: `${rule.origin}: udp is not supported; nothing is forwarded for this rule` }));
-    await writePortsFile(this.#options.dir, { pid: process.pid, forwards, problems: [...ruleProblems, ...this.#failed] });
+    const udpProblems = this.#udpProblem ? [{ message: this.#udpProblem }] : [];
+    await writePortsFile(this.#options.dir, { pid: process.pid, forwards, problems: [...udpProblems, ...this.#failed] });
   }
 }

@@ -92,8 +92,17 @@ describe('portForwards rules', () => {
     assert.equal(forwardTo([{ guestIP: '0.0.0.0', proto: 'any', ignore: true }], '127.0.0.1', 9000), '127.0.0.1:9000 by default');
   });
 
-  it('skips udp-only rules, since only TCP is forwarded', () => {
-    assert.equal(forwardTo([{ guestPort: 5000, hostPort: 15000, proto: 'udp' }], '127.0.0.1', 5000), '127.0.0.1:5000 by default');
+  it('matches a rule\'s proto: a udp rule takes UDP sockets only, tcp TCP only, any (and Lima\'s fallback) both', () => {
+    const udpRule: PortForwardEntry[] = [{ guestPort: 5000, hostPort: 15000, proto: 'udp' }];
+    assert.equal(forwardTo(udpRule, '127.0.0.1', 5000), '127.0.0.1:5000 by default');
+    const udp = (entries: PortForwardEntry[], port: number): string => {
+      const decision = decide(rules(entries), { ip: '127.0.0.1', port, proto: 'udp' });
+      return decision.forward ? `${decision.hostIP}:${decision.hostPort} by ${decision.rule.origin}` : `no: ${decision.reason}`;
+    };
+    assert.equal(udp(udpRule, 5000), '127.0.0.1:15000 by portForwards[0]');
+    assert.equal(udp([{ guestPort: 5000, hostPort: 15000 }], 5000), '127.0.0.1:5000 by default');
+    assert.equal(udp([{ guestPort: 5000, hostPort: 15000, proto: 'any' }], 5000), '127.0.0.1:15000 by portForwards[0]');
+    assert.equal(udp([], 68), 'no: ports below 1024 are forwarded only by a portForwards rule');
   });
 });
 
@@ -101,6 +110,20 @@ describe('the forwards planned from rules and listeners', () => {
   it('forwards static rules and sockets at once, without listeners', () => {
     const { planned } = planForwards(rules([{ guestPort: 80, hostPort: 8080 }, { guestSocket: '/run/x.sock', hostSocket: '/tmp/x.sock' }, { guestPortRange: [4000, 4001] }]), []);
     assert.deepEqual(planned.map((p) => [p.spec, p.forward.source]), [['127.0.0.1:8080:127.0.0.1:80', 'static'], ['/tmp/x.sock:/run/x.sock', 'static']]);
+  });
+
+  it('forwards a single-port udp rule at once as UDP, an any rule as TCP and UDP, on the same host port', () => {
+    const { planned } = planForwards(rules([{ guestPort: 53, hostPort: 5353, proto: 'udp' }, { guestPort: 9000, hostPort: 19000, proto: 'any' }]), []);
+    assert.deepEqual(planned.map((p) => [p.key, p.forward.proto, p.forward.guestPort]), [
+      ['udp:127.0.0.1:5353', 'udp', 53], ['127.0.0.1:19000', 'tcp', 9000], ['udp:127.0.0.1:19000', 'udp', 9000],
+    ]);
+  });
+
+  it('forwards a discovered UDP socket beside a TCP listener on the same port', () => {
+    const { planned } = planForwards(rules([]), [{ ip: '127.0.0.1', port: 7777 }, { ip: '0.0.0.0', port: 7777, proto: 'udp' }]);
+    assert.deepEqual(planned.map((p) => [p.key, p.forward.proto, p.guest]), [
+      ['127.0.0.1:7777', 'tcp', { host: '127.0.0.1', port: 7777 }], ['udp:127.0.0.1:7777', 'udp', { host: '127.0.0.1', port: 7777 }],
+    ]);
   });
 
   it('forwards a program bound to both families once, to its IPv4 address; IPv6 loopback is bracketed', () => {

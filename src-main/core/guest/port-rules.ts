@@ -49,6 +49,7 @@ export const portForwardSchema = z.object({
   if (rule.hostPort && rule.hostPortRange && rule.hostPortRange[0] !== rule.hostPort) issue('hostPort', 'must equal hostPortRange[0] when both are set');
   if (guest && guest[0] > guest[1]) issue('guestPortRange', 'the first port must not be above the last');
   if (host && host[0] > host[1]) issue('hostPortRange', 'the first port must not be above the last');
+  if (rule.proto === 'udp' && (rule.guestSocket || rule.hostSocket)) issue('proto', 'udp forwards ports, not unix sockets; remove proto or the socket');
   if (rule.guestSocket) {
     if (rule.guestPort || rule.guestPortRange) issue('guestSocket', 'a rule forwards either a guest socket or guest ports, not both');
     if (!rule.hostSocket && !rule.hostPort) issue('guestSocket', 'needs hostSocket (a path on the host) or hostPort to forward to');
@@ -103,13 +104,6 @@ export function portForwardRules(entries: readonly PortForwardEntry[] | undefine
   return (entries ?? []).map((entry, index) => portForwardRule(entry, `portForwards[${index}]`, instanceDir));
 }
 
-/** Warnings for rules Corral reads but cannot honour fully. */
-export function portForwardWarnings(entries: readonly PortForwardEntry[] | undefined, source: string): string[] {
-  return (entries ?? []).flatMap((entry, index) => entry.proto === 'udp'
-    ? [`${source}: field "portForwards[${index}].proto": udp is not supported by Corral yet; this rule forwards nothing (use tcp or any)`]
-    : []);
-}
-
 const ssh = (guestPort: number): PortForwardRule => ({
   origin: 'ssh', guestIP: '0.0.0.0', guestIPMustBeZero: false, guestPortRange: [guestPort, guestPort],
   hostIP: '127.0.0.1', hostPortRange: [guestPort, guestPort], proto: 'any', ignore: true,
@@ -126,11 +120,15 @@ export function effectiveRules(templateRules: readonly PortForwardRule[], sshLoc
   return [ssh(22), ...(sshLocalPort === 22 ? [] : [ssh(sshLocalPort)]), ...templateRules, defaultRule];
 }
 
-/** A TCP socket a guest program listens on. */
+/** A socket a guest program listens on: TCP, or UDP when it says so. */
 export interface GuestListener {
   ip: string;
   port: number;
+  proto?: 'udp';
 }
+
+/** Whether a rule covers the listener's protocol (Lima's `any` covers both). */
+const protoMatches = (rule: PortForwardRule, listener: GuestListener): boolean => rule.proto === 'any' || rule.proto === (listener.proto ?? 'tcp');
 
 export type ListenerDecision =
   | { forward: true; rule: PortForwardRule; hostIP: string; hostPort: number }
@@ -147,7 +145,7 @@ function ipMatches(rule: PortForwardRule, listenerIP: string): boolean {
 /** Lima's forwardingAddresses: the first rule that matches decides. */
 export function decide(rules: readonly PortForwardRule[], listener: GuestListener): ListenerDecision {
   for (const rule of rules) {
-    if (rule.guestSocket !== undefined || rule.proto === 'udp') continue;
+    if (rule.guestSocket !== undefined || !protoMatches(rule, listener)) continue;
     if (listener.port < rule.guestPortRange[0] || listener.port > rule.guestPortRange[1]) continue;
     if (!ipMatches(rule, listener.ip)) continue;
     if (rule.ignore) {
@@ -168,6 +166,6 @@ export function decide(rules: readonly PortForwardRule[], listener: GuestListene
  * port (Lima's static rules; for a single port this also keeps a port whose program restarts).
  */
 export function isStaticRule(rule: PortForwardRule): boolean {
-  if (rule.ignore || rule.proto === 'udp' || rule.origin === 'ssh' || rule.origin === 'default') return false;
+  if (rule.ignore || rule.origin === 'ssh' || rule.origin === 'default') return false;
   return rule.guestSocket !== undefined || rule.guestPortRange[0] === rule.guestPortRange[1];
 }

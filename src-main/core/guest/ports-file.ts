@@ -15,7 +15,7 @@ const forwardSchema = z.object({
   hostIP: z.string(),
   /** 0 for a host socket. */
   hostPort: z.number().int().min(0).max(65535),
-  proto: z.literal('tcp'),
+  proto: z.enum(['tcp', 'udp']),
   source: z.enum(['static', 'discovered']),
   guestSocket: z.string().optional(),
   hostSocket: z.string().optional(),
@@ -58,7 +58,7 @@ export function processAlive(pid: number): boolean {
 
 /** How a forward is written for people: `127.0.0.1:8080 -> guest 80`. */
 export function describeForward(forward: PortForward): string {
-  const host = forward.hostSocket ?? `${forward.hostIP}:${forward.hostPort}`;
+  const host = forward.hostSocket ?? `${forward.hostIP}:${forward.hostPort}${forward.proto === 'udp' ? ' (udp)' : ''}`;
   const guest = forward.guestSocket ?? `guest port ${forward.guestPort}`;
   return `${host} -> ${guest}`;
 }

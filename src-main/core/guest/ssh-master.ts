@@ -4,7 +4,7 @@
 // Ending the master ends every forward it holds.
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { sshArgs } from '../ssh/client.ts';
 import type { SshTarget } from '../ssh/client.ts';
@@ -70,4 +70,13 @@ export function muxForward(target: SshTarget, controlPath: string, verb: 'forwar
       else reject(new DriverError('UNAVAILABLE', `ssh -O ${verb} ${spec} failed: ${stderr.trim().split('\n').pop() || `exit ${code}`}`, { spec }));
     });
   });
+}
+
+/**
+ * Runs `remoteCommand` as another session on the master's connection (no new login), with its
+ * stdin and stdout the caller's: how the UDP relay's datagrams travel.
+ */
+export function startMuxSession(target: SshTarget, controlPath: string, remoteCommand: string): ChildProcessByStdio<Writable, Readable, Readable> {
+  const args = [...sshArgs(target), ...muxOptions(controlPath), '-o', 'ControlMaster=no', '-T', target.host, '--', remoteCommand];
+  return spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
 }

@@ -132,12 +132,13 @@ describe('errors, refusals, warnings and defaults', () => {
       'os FreeBSD is experimental: the image boots under QEMU, but Linux-only guest set-up does not apply',
     ]);
   });
-  it('reads portForwards, refusing a bad rule with the field named and warning that udp is not forwarded', async () => {
+  it('reads portForwards (udp ones too, without a warning), refusing a bad rule with the field named', async () => {
     const bad = {
       'port-big.yaml': ['- guestPort: 80\n  hostPort: 70000\n', /field "portForwards\[0\]\.hostPort": expected a port from 1 to 65535/],
       'port-ranges.yaml': ['- guestPort: 22000\n  ignore: true\n- guestPortRange: [4000, 4009]\n  hostPortRange: [5000, 5001]\n', /field "portForwards\[1\]\.hostPortRange": must hold as many ports as guestPortRange \(10\), not 2/],
       'port-socket.yaml': ['- guestSocket: /run/docker.sock\n', /field "portForwards\[0\]\.guestSocket": needs hostSocket/],
       'port-variable.yaml': ['- guestSocket: /run/user/{{.Uid}}/x.sock\n  hostSocket: x.sock\n', /field "portForwards\[0\]\.guestSocket": \{\{\.Uid\}\} is not one of Lima's variables/],
+      'port-udp-socket.yaml': ['- guestSocket: /run/x.sock\n  hostSocket: x.sock\n  proto: udp\n', /field "portForwards\[0\]\.proto": udp forwards ports, not unix sockets/],
     } as const;
     for (const [file, [rules, message]] of Object.entries(bad)) {
       await write({ [file]: `images:\n- location: /a\nportForwards:\n${rules}` });
@@ -146,7 +147,7 @@ describe('errors, refusals, warnings and defaults', () => {
     await write({ 'ports.yaml': 'images:\n- location: /a\nportForwards:\n- guestPort: 53\n  hostPort: 5353\n  proto: udp\n- guestSocket: "/run/user/{{.UID}}/docker.sock"\n  hostSocket: "{{.Dir}}/sock/docker.sock"\n' });
     const { config, warnings } = await loadTemplate(path.join(dir, 'ports.yaml'), options);
     assert.equal(config.portForwards?.length, 2);
-    assert.deepEqual(warnings.map((w) => w.replace(/^.*ports\.yaml: /, '')), ['field "portForwards[0].proto": udp is not supported by Corral yet; this rule forwards nothing (use tcp or any)']);
+    assert.deepEqual(warnings, []);
   });
   it('fills Lima\'s defaults, the containerd archives from the defaults file, and image arch', async () => {
     const { config, document } = await loadTemplate(path.join(dir, 'warn.yaml'), { ...options, defaultsFile: undefined });

@@ -10,7 +10,6 @@ import { combineListEntries } from './combine.ts';
 import { fillDefaults, fillImageArch, loadDefaults } from './defaults.ts';
 import { embedTemplate } from './embed.ts';
 import { fieldWarnings } from './fields.ts';
-import { portForwardWarnings } from '../guest/port-rules.ts';
 import { parseLocator } from './locator.ts';
 import type { Locator } from './locator.ts';
 import type { FetchText } from './read.ts';
@@ -67,6 +66,6 @@ export async function loadTemplate(ref: string, options: TemplateOptions = {}): 
   const document = fillDefaults(merged, await loadDefaults(options.defaultsFile));
   fillImageArch(document);
   const config = validateAgainst(limaConfigSchema, { source }, withoutNulls(document));
-  const warnings = [...embedded.trustWarnings, ...fieldWarnings(document, source), ...runnableWarnings(document, source), ...portForwardWarnings(config.portForwards, source)];
+  const warnings = [...embedded.trustWarnings, ...fieldWarnings(document, source), ...runnableWarnings(document, source)];
   return { config, document, warnings, source };
 }

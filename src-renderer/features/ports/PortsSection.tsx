@@ -1,16 +1,16 @@
 // The instance's port forwards: host address to guest port, whether static (a portForwards
 // rule) or discovered (a guest program opened it), with the ports that could not be forwarded
 // and why. Every TCP forward is offered as an http:// link (most forwarded ports are web
-// servers; the port is shown beside it for anything else). ports.json changes when guest
-// programs open and close ports, which sends no engine event yet, so while the instance runs
-// and this section is shown the list is re-read every few seconds.
+// servers; the port is shown beside it for anything else); a UDP one is marked UDP, no link. ports.json changes when guest
+// programs open and close ports: the engine pushes the new list (a ports-changed event,
+// state/queries.ts), so nothing here asks again.
 import { useQuery } from '@tanstack/react-query';
 import type { Instance, InstancePortsInfo } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
+import { portsKeyOf } from '../../state/queries.ts';
 
-export const portsKey = (name: string, state: string) => ['ports', name, state] as const;
-const refreshMs = 3000;
+const portsKey = (name: string, state: string) => [...portsKeyOf(name), state] as const;
 
 type Forward = InstancePortsInfo['forwards'][number];
 
@@ -23,17 +23,12 @@ export function forwardUrl(forward: Forward): string {
 function HostSide({ forward, live }: { forward: Forward; live: boolean }) {
   if (forward.hostSocket) return <code>{forward.hostSocket}</code>;
   const address = `${forward.hostIP}:${forward.hostPort}`;
-  if (!live) return <code>{address}</code>;
+  if (!live || forward.proto === 'udp') return <code>{address}</code>; // a UDP port is no web page
   return <a href={forwardUrl(forward)} target="_blank" rel="noreferrer" data-testid={`port-link-${forward.hostPort}`}>{forwardUrl(forward)}</a>;
 }
 
 export function PortsSection({ instance }: { instance: Instance }) {
-  const running = instance.state === 'Running';
-  const ports = useQuery({
-    queryKey: portsKey(instance.name, instance.state),
-    queryFn: () => api.ports({ name: instance.name }),
-    refetchInterval: running ? refreshMs : false,
-  });
+  const ports = useQuery({ queryKey: portsKey(instance.name, instance.state), queryFn: () => api.ports({ name: instance.name }) });
   const data = ports.data;
   return (
     <section aria-labelledby="ports-title" className="panel-section">
@@ -49,9 +44,9 @@ export function PortsSection({ instance }: { instance: Instance }) {
           </thead>
           <tbody>
             {data.forwards.map((forward) => (
-              <tr key={forward.hostSocket ?? `${forward.hostIP}:${forward.hostPort}`}>
+              <tr key={forward.hostSocket ?? `${forward.proto}:${forward.hostIP}:${forward.hostPort}`}>
                 <td><HostSide forward={forward} live={data.live} /></td>
-                <td>{forward.guestSocket ? <code>{forward.guestSocket}</code> : `port ${forward.guestPort}`}</td>
+                <td>{forward.guestSocket ? <code>{forward.guestSocket}</code> : `${forward.proto === 'udp' ? 'UDP ' : ''}port ${forward.guestPort}`}</td>
                 <td>{forward.source === 'static' ? 'template rule' : 'opened in the guest'}</td>
               </tr>
             ))}
