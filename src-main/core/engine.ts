@@ -15,8 +15,8 @@ import { runtimeRootOf } from './drivers/sandbox/entries.ts';
 import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
-import { archiveFor, needsDownload, resolveArchive, resolveArtifacts } from './instances/artifacts.ts';
-import type { ArtifactProgress, LocalArtifacts } from './instances/artifacts.ts';
+import { archiveFor, needsDownload, resolveArtifacts } from './instances/artifacts.ts';
+import type { LocalArtifacts } from './instances/artifacts.ts';
 import { withinReach } from './instances/sandbox-reach.ts';
 import { writeBootstrap } from './instances/bootstrap.ts';
 import { checkLocations } from './mounts/locations.ts';
@@ -27,7 +27,8 @@ import type { SshEndpoint } from './ssh/guest-endpoint.ts';
 import { instancePorts } from './guest/instance-ports.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
 import { Downloader, cacheLayout, listCache, pruneCache } from './downloads/index.ts';
-import type { CacheListing, PruneResult } from './downloads/index.ts';
+import type { CacheListing, DownloaderOptions, PruneResult } from './downloads/index.ts';
+import { InstanceFetches } from './downloads/instance-fetches.ts';
 import { salvageConfig } from './instances/config.ts';
 import { applyOverrides } from './instances/overrides.ts';
 import type { LimaConfig } from './instances/config.ts';
@@ -73,6 +74,8 @@ export interface EngineOptions {
   health?: { intervalMs: number; timeoutMs: number };
   /** How the host agent runs (default: Node and its TypeScript entry; the Electron shell passes its bundle). */
   hostAgent?: HostAgentLauncher;
+  /** Downloader settings besides the cache folder (tests shorten the retry delays). */
+  downloader?: Omit<DownloaderOptions, 'cacheDir'>;
 }
 
 export interface InstanceSummary extends EffectiveConfig {
@@ -116,8 +119,8 @@ export class Engine {
   readonly bundles: DriverBundles;
   /** Settles once bundles dropped into the drivers folders are installed and every enabled one is registered. */
   readonly #driversLoaded: Promise<void>;
-  /** Starts that are fetching files right now, so a user can cancel them. */
-  readonly #fetching = new Map<string, AbortController>();
+  /** Starts and Retries that are fetching files right now, so a user can cancel them. */
+  readonly #fetching: InstanceFetches;
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
@@ -135,7 +138,8 @@ export class Engine {
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
-    this.downloads = new Downloader({ cacheDir: this.paths.cache });
+    this.downloads = new Downloader({ ...options.downloader, cacheDir: this.paths.cache });
+    this.#fetching = new InstanceFetches(this.downloads, (instance, progress) => this.events.emit({ type: 'download-progress', instance, ...progress }));
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
       spawn: options.spawn ?? forkDriverProcess,
       logDir: this.paths.logs,
@@ -522,9 +526,13 @@ export class Engine {
 
   /** Cancels the downloads of a start in progress; the start fails with the cancellation. */
   cancelDownloads(name: string): boolean {
-    const controller = this.#fetching.get(name);
-    controller?.abort(new DriverError('INVALID_STATE', `the downloads for "${name}" were cancelled`, { instance: name }));
-    return controller !== undefined;
+    return this.#fetching.cancel(name);
+  }
+
+  /** Fetches the instance's files again without starting it (the UI's Retry of a failed download). */
+  async fetchDownloads(name: string): Promise<void> {
+    const config = await this.store.readConfig(name);
+    await this.#fetching.fetch(name, config, effectiveConfig(config).arch);
   }
 
   /** Local files made readable for a sandboxed driver (see sandbox-reach.ts); as they are for others. */
@@ -533,21 +541,7 @@ export class Engine {
   }
 
   async #fetchArtifacts(name: string, config: LimaConfig): Promise<LocalArtifacts> {
-    const controller = new AbortController();
-    this.#fetching.set(name, controller);
-    try {
-      const context = {
-        downloader: this.downloads,
-        signal: controller.signal,
-        onProgress: (progress: ArtifactProgress) => this.events.emit({ type: 'download-progress', instance: name, ...progress }),
-      };
-      const { arch } = effectiveConfig(config);
-      const artifacts = await resolveArtifacts(config, arch, context);
-      const archive = await resolveArchive(config, arch, context);
-      return archive ? { ...artifacts, archive } : artifacts;
-    } finally {
-      this.#fetching.delete(name);
-    }
+    return this.#fetching.fetch(name, config, effectiveConfig(config).arch);
   }
 
   /** Ends the driver processes (not the VMs: they outlive the engine by design). */
@@ -555,7 +549,7 @@ export class Engine {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
     await this.#sweeping;
-    for (const controller of this.#fetching.values()) controller.abort();
+    this.#fetching.cancelAll();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running
     await this.drivers.dispose();
