@@ -31,12 +31,17 @@ export class InstanceFetches {
     mine.add(controller);
     this.#running.set(name, mine);
     let remoteEnded = false;
+    const waiting = new Map<ArtifactKind, ArtifactProgress>();
     const onProgress = (progress: ArtifactProgress): void => {
       if (!progress.local && (progress.phase === 'failed' || progress.phase === 'cancelled')) remoteEnded = true;
+      waiting.delete(progress.artifact);
       this.#onProgress(name, progress);
     };
     try {
-      for (const queued of plannedDownloads(config, arch)) onProgress(queued);
+      for (const queued of plannedDownloads(config, arch)) {
+        onProgress(queued);
+        waiting.set(queued.artifact, queued);
+      }
       const context = { downloader: this.#downloader, signal: controller.signal, onProgress };
       const artifacts = await resolveArtifacts(config, arch, context);
       const archive = await resolveArchive(config, arch, context);
@@ -46,6 +51,8 @@ export class InstanceFetches {
       const typed = toDriverError(error);
       throw new DriverError(typed.code, typed.message, { ...typed.details, download: true });
     } finally {
+      // Files still queued when an earlier one failed are not fetched now: say so, so none waits forever.
+      for (const queued of waiting.values()) this.#onProgress(name, { ...queued, phase: 'cancelled' });
       mine.delete(controller);
       if (mine.size === 0) this.#running.delete(name);
     }
