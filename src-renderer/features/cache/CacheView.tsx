@@ -46,9 +46,11 @@ export function CacheView() {
     <section className="cache" aria-labelledby="cache-title">
       <div className="section-head">
         <h2 id="cache-title">Cache</h2>
-        <button type="button" onClick={() => setConfirming(true)} disabled={!online || unused.length === 0 || prune.isPending}>
-          {prune.isPending ? 'Removing…' : 'Remove unused files'}
-        </button>
+        {entries.length > 0 ? (
+          <button type="button" onClick={() => setConfirming(true)} disabled={!online || unused.length === 0 || prune.isPending}>
+            {prune.isPending ? 'Removing…' : 'Remove unused files'}
+          </button>
+        ) : null}
       </div>
       {cache.isPending ? <p className="muted">Reading the cache…</p> : null}
       {cache.isError ? <p className="row-error">Could not read the cache: {errorMessage(cache.error)}</p> : null}

@@ -9,7 +9,7 @@ export function DownloadsPage() {
     <section aria-labelledby="downloads-heading" className="downloads-page">
       <h1 id="downloads-heading">Downloads</h1>
       <NotificationPermission />
-      <DownloadsPanel title="In progress" emptyText="Nothing is downloading. Starting an instance fetches the files it needs here." />
+      <DownloadsPanel title="Recent" emptyText="Nothing is downloading. When an instance starts, the files it needs are fetched here." />
       <CacheView />
     </section>
   );

@@ -28,7 +28,7 @@ function useStatusNotifications(): void {
     const wasUp = before === 'Running' || before === 'Paused';
     if (!wasUp || (event.state !== 'Stopped' && event.state !== 'Broken')) return;
     const how = event.state === 'Broken' ? `is broken${event.reason ? `: ${event.reason}` : ''}` : 'stopped';
-    deliver({ kind: 'error', title: `${event.name} ${how === 'stopped' ? 'stopped unexpectedly' : how}`, body: 'Nobody asked it to stop from Corral: the guest shut down, or its VM process ended.', instance: event.name, tag: `status-${event.name}` });
+    deliver({ kind: 'error', title: `${event.name} ${how === 'stopped' ? 'stopped unexpectedly' : how}`, body: 'Nobody asked it to stop from Corral: the guest shut down, or its VM process ended.', tag: `status-${event.name}` });
   }), []);
 }
 
@@ -44,7 +44,7 @@ function useDownloadNotifications(): void {
     const file = fileName(event.url);
     if (event.phase === 'failed') {
       batches.current.delete(event.instance);
-      deliver({ kind: 'error', title: `Downloading ${file} for ${event.instance} failed`, body: event.failure?.text ?? '', instance: event.instance, tag: `download-${event.instance}` });
+      deliver({ kind: 'error', title: `Downloading ${file} for ${event.instance} failed`, body: event.failure?.text ?? '', tag: `download-${event.instance}` });
       return;
     }
     const phases = [...batch.files.values()].map((p) => p.phase);
@@ -52,7 +52,7 @@ function useDownloadNotifications(): void {
     batches.current.delete(event.instance);
     const done = [...batch.files.values()].filter((p) => p.phase === 'done').map((p) => fileName(p.url));
     if (!batch.transferred || done.length === 0) return;
-    deliver({ kind: 'info', title: `Downloads for ${event.instance} finished`, body: done.join(', '), instance: event.instance, tag: `download-${event.instance}` });
+    deliver({ kind: 'info', title: `Downloads for ${event.instance} finished`, body: done.join(', '), tag: `download-${event.instance}` });
   }), []);
 }
 
@@ -71,7 +71,7 @@ function useProvisioningNotifications(): void {
     for (const instance of failed) {
       if (told.current.has(instance.name)) continue;
       told.current.add(instance.name);
-      deliver({ kind: 'error', title: `Provisioning ${instance.name} failed`, body: provisioningText(instance), instance: instance.name, tag: `guest-${instance.name}` });
+      deliver({ kind: 'error', title: `Provisioning ${instance.name} failed`, body: provisioningText(instance), tag: `guest-${instance.name}` });
     }
   }, [instances.data]);
 }

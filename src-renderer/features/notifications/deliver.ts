@@ -10,13 +10,13 @@ export interface AppNotification {
   /** More for the desktop notification (the app shows the details where they belong). */
   body?: string;
   kind: 'info' | 'error';
-  instance?: string;
   /** Replaces an earlier desktop notification with the same tag instead of stacking. */
   tag: string;
 }
 
 export function deliver(notification: AppNotification): void {
-  useUi.getState().notify({ kind: notification.kind, text: notification.title, ...(notification.instance ? { instance: notification.instance } : {}) });
+  // In the notice bar only, not repeated in the instance's row: the row shows its own state.
+  useUi.getState().notify({ kind: notification.kind, text: notification.title });
   const bridge = electronBridge();
   if (bridge) {
     void bridge.invoke('notify', { title: notification.title, body: notification.body ?? '' });
