@@ -1,6 +1,8 @@
 // The page frame: header, the current view, the shared dialogs and the notice bar.
+import { ConnectionBanner } from './features/connection/ConnectionBanner.tsx';
+import { ConnectionGate } from './features/connection/ConnectionGate.tsx';
 import { DownloadsPage } from './features/downloads/DownloadsPage.tsx';
-import { DownloadsPanel } from './features/downloads/DownloadsPanel.tsx';
+import { Notifier } from './features/notifications/Notifier.tsx';
 import { DropOverlay } from './features/drivers/DropOverlay.tsx';
 import { DriversDialog } from './features/drivers/DriversDialog.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
@@ -24,11 +26,14 @@ export function App() {
         <button type="button" onClick={() => setDriversOpen(true)}>Drivers</button>
       </header>
       <main>
+        <ConnectionBanner />
         <NoticeBar />
-        {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} /> : null}
-        {view.kind === 'downloads' ? <DownloadsPage /> : null}
-        {view.kind === 'list' || view.kind === 'drivers' || view.kind === 'settings' ? <InstanceList /> : null}
-        {view.kind === 'downloads' ? null : <DownloadsPanel />}
+        <ConnectionGate>
+          {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} /> : null}
+          {view.kind === 'downloads' ? <DownloadsPage /> : null}
+          {view.kind === 'list' || view.kind === 'drivers' || view.kind === 'settings' ? <InstanceList /> : null}
+        </ConnectionGate>
+        <Notifier />
       </main>
       <CreateDialog />
       <DeleteDialog />

@@ -33,8 +33,15 @@ export const bridgeChannels = {
  * `connect` starts this page's session: events begin to flow, and a session left over from
  * an earlier load of the same window (a reload) is closed with its consoles.
  */
-export const bridgeMethods = [...callMethods, 'connect'] as const;
-export type BridgeMethod = CallMethod | 'connect';
+export const bridgeMethods = [...callMethods, 'connect', 'notify'] as const;
+export type BridgeMethod = CallMethod | 'connect' | 'notify';
+
+/**
+ * `notify`: a desktop notification the page asks for (a VM stopped unasked, a download ended,
+ * provisioning failed); main shows it with Electron's Notification. Text only, bounded.
+ */
+export const desktopNotificationSchema = z.strictObject({ title: z.string().min(1).max(200), body: z.string().max(1000) });
+export type DesktopNotification = z.infer<typeof desktopNotificationSchema>;
 
 export const invokeRequestSchema = z.object({
   method: z.enum(bridgeMethods),

@@ -13,6 +13,7 @@ import type {
   instanceSchema, serverMessageSchema, startResultSchema, terminalRequestSchema, terminalSizeSchema,
 } from './schemas.ts';
 import type { portsSchema } from './schemas.ts';
+import type { cacheEntrySchema, downloadFailureSchema, pruneResultSchema } from './download-schemas.ts';
 
 export type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 export type { VmState } from '../../src-drivers/sdk/protocol.ts';
@@ -32,6 +33,9 @@ export type ApiEvent = z.infer<typeof apiEventSchema>;
 export type TemplateInfo = z.infer<typeof templateInfoSchema>;
 export type LogFile = z.infer<typeof logSchema>;
 export type InstancePortsInfo = z.infer<typeof portsSchema>;
+export type CacheEntry = z.infer<typeof cacheEntrySchema>;
+export type PruneSummary = z.infer<typeof pruneResultSchema>;
+export type DownloadFailure = z.infer<typeof downloadFailureSchema>;
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type TerminalRequest = z.infer<typeof terminalRequestSchema>;

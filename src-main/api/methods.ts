@@ -13,6 +13,7 @@ import {
   startResultSchema, stopRequestSchema, templateInfoSchema, terminalRequestSchema,
 } from './schemas.ts';
 import { portsSchema } from './schemas.ts';
+import { cacheEntrySchema, pruneResultSchema } from './download-schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
 const nothing = z.null();
@@ -55,6 +56,12 @@ export const apiMethods = {
   delete: { request: deleteRequestSchema, result: nothing },
   /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
   cancelDownloads: { request: nameRequestSchema, result: nothing },
+  /** Fetches the instance's files again without starting it (Retry of a failed download). */
+  retryDownloads: { request: nameRequestSchema, result: nothing },
+  /** What the download cache holds: size, when, and which instances use each file. */
+  listCache: { result: z.array(cacheEntrySchema) },
+  /** Removes cached files no instance uses. */
+  pruneCache: { result: pruneResultSchema },
 
   // --- Snapshots and reshaping ---------------------------------------------------------------
   /** The instance's snapshots: tag, date, saved VM state size, whether taken running. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
 import { capabilitiesSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
+import { downloadFailureSchema, downloadPhaseSchema } from './download-schemas.ts';
 
 // --- Data the queries return -----------------------------------------------------------------
 
@@ -176,11 +177,15 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     instance: name,
     artifact: z.enum(['image', 'kernel', 'initrd', 'archive']),
     url: z.string(),
-    phase: z.enum(['download', 'verify', 'decompress', 'done']),
+    phase: downloadPhaseSchema,
     bytes: z.number(),
     total: z.number().nullable(),
     rate: z.number(),
     etaSeconds: z.number().nullable(),
+    /** A local file checked in place (not a download: the Downloads page does not list it). */
+    local: z.boolean(),
+    /** Why it failed (phase 'failed'), in plain words. */
+    failure: downloadFailureSchema.optional(),
   }),
   /** The host agent wrote how far the guest's boot got (null: nothing for this boot). */
   z.object({ type: z.literal('guest-status'), name, guest: instanceSchema.shape.guest.unwrap().nullable() }),

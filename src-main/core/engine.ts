@@ -17,7 +17,8 @@ import type { SpawnDriverProcess } from './drivers/process.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
 import { followGuestFiles } from './guest/guest-events.ts';
 import { Downloader, cacheLayout } from './downloads/index.ts';
-import type { PruneResult } from './downloads/index.ts';
+import type { DownloaderOptions, PruneResult } from './downloads/index.ts';
+import { InstanceFetches } from './downloads/instance-fetches.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
@@ -34,7 +35,6 @@ import type { CorralPaths } from './paths.ts';
 import type { ConsoleSession } from './console.ts';
 import { sourceHostAgent } from './hostagent/spawn.ts';
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
-import { ArtifactFetches } from './engine/artifact-fetches.ts';
 import { listCacheUsage, pruneUnused } from './engine/cache.ts';
 import type { CacheEntry } from './engine/cache.ts';
 import type { EngineContext, Operating } from './engine/context.ts';
@@ -68,6 +68,8 @@ export interface EngineOptions {
   health?: { intervalMs: number; timeoutMs: number };
   /** How the host agent runs (default: Node and its TypeScript entry; the Electron shell passes its bundle). */
   hostAgent?: HostAgentLauncher;
+  /** Downloader settings besides the cache folder (tests shorten the retry delays). */
+  downloader?: Omit<DownloaderOptions, 'cacheDir'>;
 }
 
 /** A driver as `corral driver list` and the picker show it. */
@@ -86,7 +88,8 @@ export class Engine {
   readonly bundles: DriverBundles;
   /** Settles once bundles dropped into the drivers folders are installed and every enabled one is registered. */
   readonly #driversLoaded: Promise<void>;
-  readonly #fetches: ArtifactFetches;
+  /** Starts and Retries that are fetching files right now, so a user can cancel them. */
+  readonly #fetches: InstanceFetches;
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
@@ -105,8 +108,8 @@ export class Engine {
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
-    this.downloads = new Downloader({ cacheDir: this.paths.cache });
-    this.#fetches = new ArtifactFetches({ downloads: this.downloads, events: this.events, cacheDir: this.paths.cache });
+    this.downloads = new Downloader({ ...options.downloader, cacheDir: this.paths.cache });
+    this.#fetches = new InstanceFetches(this.downloads, (instance, progress) => this.events.emit({ type: 'download-progress', instance, ...progress }));
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
       spawn: options.spawn ?? forkDriverProcess,
       logDir: this.paths.logs,
@@ -262,10 +265,16 @@ export class Engine {
     return this.#fetches.cancel(name);
   }
 
+  /** Fetches the instance's files again without starting it (the UI's Retry of a failed download). */
+  async fetchDownloads(name: string): Promise<void> {
+    const config = await this.store.readConfig(name);
+    await this.#fetches.fetch(name, config, effectiveConfig(config).arch);
+  }
+
   // --- Making and reshaping (engine/reshape.ts) ------------------------------------------------
 
   create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
-    return createInstance(this.#ctx, this.#fetches, name, options);
+    return createInstance(this.#ctx, name, options);
   }
 
   clone(source: string, target: string): Promise<InstanceSummary> {
@@ -418,7 +427,7 @@ export class Engine {
     this.#stopWatching?.();
     this.#stopGuestEvents?.();
     await this.#sweeping;
-    this.#fetches.abortAll();
+    this.#fetches.cancelAll();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running
     await this.drivers.dispose();

@@ -89,7 +89,7 @@ describe('IPC router', () => {
       if (reply.ok) assert.equal(calls.at(-1)?.[0], method);
       else assert.match(reply.error.message, /^bad request \(field "\w+"\)/, `${method}: ${reply.error.message}`);
     }
-    assert.deepEqual(calls.map(([method]) => method), ['listInstances', 'listDrivers', 'listTemplates']);
+    assert.deepEqual(calls.map(([method]) => method), ['listInstances', 'listDrivers', 'listTemplates', 'listCache', 'pruneCache']);
     for (const method of ['openConsole', 'openTerminal']) {
       const stream = await router.invoke(app, contents, { method, payload: { name: 'vm', cols: 80, rows: 24 } });
       assert.equal(!stream.ok && stream.error.code, 'INVALID_CONFIG', `${method} is a stream, not a call`);

@@ -8,7 +8,8 @@ import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { CorralApi, ServerMessage } from '../api/contract.ts';
 import { dispatchCall } from '../api/dispatch.ts';
 import { bridgeChannels, invokeRequestSchema } from '../api/bridge.ts';
-import type { InvokeReply } from '../api/bridge.ts';
+import type { DesktopNotification, InvokeReply } from '../api/bridge.ts';
+import { showNotification } from './notify.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { senderAllowed } from './security.ts';
 import type { SenderFrame } from './security.ts';
@@ -34,7 +35,7 @@ export interface IpcRouter {
 
 const refused: InvokeReply = { ok: false, error: { code: 'INVALID_STATE', message: 'refused: the message did not come from the Corral window', details: {} } };
 
-export function createIpcRouter(api: CorralApi, warn: (message: string) => void = (m) => console.warn(m)): IpcRouter {
+export function createIpcRouter(api: CorralApi, warn: (message: string) => void = (m) => console.warn(m), notify: (notification: DesktopNotification) => void = () => undefined): IpcRouter {
   const sessions = new Map<number, RendererSession>();
   const watched = new Set<number>();
 
@@ -70,6 +71,7 @@ export function createIpcRouter(api: CorralApi, warn: (message: string) => void 
         connect(contents);
         return { ok: true, value: null };
       }
+      if (method === 'notify') return showNotification(payload, notify);
       try {
         return { ok: true, value: await dispatchCall(api, method, payload ?? {}) };
       } catch (error) {

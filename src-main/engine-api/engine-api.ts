@@ -3,6 +3,7 @@
 // change inside the engine does not leak into the renderer. Its own room (not src-main/api,
 // which the renderer imports; not src-main/core, which knows no front end).
 import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.ts';
+import { toCacheEntry, toPruneSummary } from './cache-api.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
 import { openTerminal } from '../core/ssh/terminal.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
@@ -48,6 +49,9 @@ export function engineApi(engine: Engine): CorralApi {
     cancelDownloads: async ({ name }) => {
       engine.cancelDownloads(name);
     },
+    retryDownloads: ({ name }) => engine.fetchDownloads(name),
+    listCache: async () => (await engine.listCache()).map(toCacheEntry),
+    pruneCache: async () => toPruneSummary(await engine.pruneCache()),
     delete: ({ name, force }) => engine.delete(name, { force: force ?? false }),
     listSnapshots: ({ name }) => engine.listSnapshots(name),
     createSnapshot: ({ name, tag }) => engine.createSnapshot(name, tag),

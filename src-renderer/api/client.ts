@@ -7,6 +7,7 @@ import { fromBase64, toBase64 } from './bytes.ts';
 import { PacedInput } from './paced-input.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
+import { link } from './link.ts';
 import type * as ResultCheck from './result-check.ts';
 
 /** The result checks load on first use: zod and the schemas stay out of the page's first bundle. */
@@ -27,8 +28,15 @@ export async function httpCall(method: string, body: object = {}): Promise<unkno
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
     credentials: 'same-origin',
+  }).catch((error: unknown) => {
+    // No answer at all: the server is gone (or restarting). The banner says so and the page reconnects.
+    void link.failed();
+    throw new ApiCallError({ code: 'UNAVAILABLE', message: `Corral cannot be reached (${error instanceof Error ? error.message : String(error)}); it reconnects by itself when Corral is back.`, details: { offline: true } });
   });
-  if (response.status === 401) throw new ApiCallError({ code: 'INVALID_STATE', message: 'Not authorised: open the address that `corral serve` printed.', details: {} });
+  if (response.status === 401) {
+    link.refused();
+    throw new ApiCallError({ code: 'INVALID_STATE', message: 'Not authorised: open the address that `corral serve` printed.', details: {} });
+  }
   const reply = (await checks()).checkReply(method, await response.json());
   if (!reply.ok) throw new ApiCallError(reply.error);
   return reply.value;

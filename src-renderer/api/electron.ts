@@ -5,6 +5,7 @@ import type { CorralBridge } from '../../src-main/api/bridge.ts';
 import type { ClientMessage, ServerMessage } from '../../src-main/api/contract.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
+import { link } from './link.ts';
 
 declare global {
   interface Window {
@@ -44,6 +45,7 @@ export class BridgeChannel implements EngineChannel {
     this.#ready ??= this.#bridge.invoke('connect').then((reply) => {
       if (!reply.ok) throw new ApiCallError(reply.error);
       document.documentElement.dataset.connected = 'true';
+      link.opened();
       for (const listener of this.#openListeners) listener();
     });
     return this.#ready;

@@ -3,6 +3,7 @@
 // it was down is fetched again; consoles open at the time end and can be reopened.
 import type { ClientMessage, ServerMessage } from '../../src-main/api/contract.ts';
 import type { EngineChannel } from './channel.ts';
+import { link } from './link.ts';
 
 type Listener = (message: ServerMessage) => void;
 
@@ -31,6 +32,7 @@ export class EngineSocket implements EngineChannel {
         this.#delayMs = 250;
         // Tests and styles can tell when live updates flow.
         document.documentElement.dataset.connected = 'true';
+        link.opened();
         resolve(socket);
         for (const listener of this.#openListeners) listener();
       };
@@ -42,6 +44,7 @@ export class EngineSocket implements EngineChannel {
         this.#ready = undefined;
         this.#socket = undefined;
         document.documentElement.dataset.connected = 'false';
+        void link.failed(); // gone, or refusing this tab's token: the banner says which
         if (opened) for (const listener of this.#reconnectListeners) listener();
         setTimeout(() => void this.connect().then(resolve), this.#delayMs);
         this.#delayMs = Math.min(this.#delayMs * 2, 5000);

@@ -10,7 +10,8 @@ import { formatDigest, hashFile, newHash, parseDigest, type Digest } from './dig
 import { diskFullError, isDiskFull } from './failures.ts';
 import { HashWorkerPool } from './hash-worker.ts';
 import { createTransport, type Transport } from './http.ts';
-import { checkLocal, localPath, mismatch } from './local.ts';
+import { checkLocal, isLocalLocation, localPath, mismatch } from './local.ts';
+import { describeFailure } from './plain-words.ts';
 import { ProgressReporter, type DownloadProgress, type ProgressListener } from './progress.ts';
 import { defaultIdleTimeoutMs, idleTimeoutFromEnv } from './settings.ts';
 import { fetchText } from './text.ts';
@@ -98,9 +99,19 @@ export class Downloader {
     if (this.#settingError) throw this.#settingError;
     const listeners = new Set<ProgressListener>();
     if (req.onProgress) listeners.add(req.onProgress);
-    const reporter = new ProgressReporter(req.url, (p) => emit(listeners, p), this.#o.progressIntervalMs);
-    const expected = req.digest ? parseDigest(req.digest) : undefined;
+    const local = isLocalLocation(req.url);
+    const reporter = new ProgressReporter(req.url, (p) => emit(listeners, p), this.#o.progressIntervalMs, local);
+    try {
+      return await this.#fetch(req, listeners, reporter);
+    } catch (error) {
+      // Every download ends with a phase a front end can show: cancelled, or failed and why.
+      reporter.ended(req.signal?.aborted ? 'cancelled' : { failure: describeFailure(req.url, error) });
+      throw error;
+    }
+  }
 
+  async #fetch(req: FetchRequest, listeners: Set<ProgressListener>, reporter: ProgressReporter): Promise<FetchResult> {
+    const expected = req.digest ? parseDigest(req.digest) : undefined;
     const file = localPath(req.url);
     if (file !== undefined) {
       const size = await checkLocal(req.url, file, expected, reporter, this.#layout.verified);

@@ -43,6 +43,10 @@ export function classify(error: unknown): FailureKind {
   return 'fatal';
 }
 
+function causeCode(error: unknown): string | null {
+  return errorCode(error) ?? errorCode((error as { cause?: unknown } | null)?.cause) ?? null;
+}
+
 export function isDiskFull(error: unknown): boolean {
   return classify(error) === 'disk-full';
 }
@@ -64,9 +68,10 @@ export function finalError(url: string, error: unknown, kind: FailureKind, attem
   if (kind === 'timeout') return stalledError(url, idleTimeoutMs, attempts);
   if (kind === 'retry') {
     const status = error instanceof RetryableStatusError ? error.status : null;
-    return new DriverError('UNAVAILABLE', `downloading ${url} failed after ${attempts} attempts: ${reason}`, { url, attempts, status });
+    // The system code travels as details.cause, so a front end can say it in plain words (plain-words.ts).
+    return new DriverError('UNAVAILABLE', `downloading ${url} failed after ${attempts} attempts: ${reason}`, { url, attempts, status, cause: causeCode(error) });
   }
-  return new DriverError('INTERNAL', `downloading ${url} failed: ${reason}`, { url });
+  return new DriverError('INTERNAL', `downloading ${url} failed: ${reason}`, { url, cause: causeCode(error) });
 }
 
 export function diskFullError(url: string, dir: string, error: unknown): DriverError {

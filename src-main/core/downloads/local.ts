@@ -16,6 +16,11 @@ export function localPath(location: string): string | undefined {
   throw new DriverError('INVALID_CONFIG', `"${location}" must be an absolute path or a URL`, { location });
 }
 
+/** Whether a location names a local file (a path or file://), without throwing for odd ones. */
+export function isLocalLocation(location: string): boolean {
+  return /^file:\/\//i.test(location) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
 /**
  * Checks a local file and, when a digest is given, that it has it: hashed the first time (a
  * 'verify' phase, since a big image takes a while), then remembered under `verifiedDir` until

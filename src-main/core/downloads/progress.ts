@@ -1,6 +1,10 @@
 // Progress events, throttled so a fast loopback transfer does not flood the engine's event
 // bus: at most one per interval while a phase runs, and always the last one of a phase.
-export type DownloadPhase = 'download' | 'verify' | 'decompress' | 'done';
+// A download's life: queued, then download / verify / decompress, then one of done, failed
+// (with the reason in plain words) or cancelled.
+import type { DownloadFailure } from './plain-words.ts';
+
+export type DownloadPhase = 'queued' | 'download' | 'verify' | 'decompress' | 'done' | 'failed' | 'cancelled';
 
 export interface DownloadProgress {
   url: string;
@@ -10,6 +14,10 @@ export interface DownloadProgress {
   /** Bytes per second over the last couple of seconds (0 until measurable). */
   rate: number;
   etaSeconds: number | null;
+  /** A local file (path or file://) checked in place: not a download a user waits for. */
+  local: boolean;
+  /** Why it failed, for phase 'failed'. */
+  failure?: DownloadFailure;
 }
 
 export type ProgressListener = (progress: DownloadProgress) => void;
@@ -17,19 +25,24 @@ export type ProgressListener = (progress: DownloadProgress) => void;
 interface Sample { t: number; bytes: number }
 
 const windowMs = 2_000;
+/** The phases in which bytes move (and a time left means something). */
+const running: ReadonlySet<DownloadPhase> = new Set(['download', 'verify', 'decompress']);
 
 export class ProgressReporter {
   readonly #url: string;
   readonly #emit: ProgressListener;
   readonly #intervalMs: number;
+  readonly #local: boolean;
+  #failure: DownloadFailure | undefined;
   #phase: DownloadPhase = 'download';
   #total: number | null = null;
   #bytes = 0;
   #lastEmit = Number.NEGATIVE_INFINITY;
   #samples: Sample[] = [];
 
-  constructor(url: string, emit: ProgressListener, intervalMs = 100) {
+  constructor(url: string, emit: ProgressListener, intervalMs = 100, local = false) {
     this.#url = url;
+    this.#local = local;
     this.#emit = emit;
     this.#intervalMs = intervalMs;
   }
@@ -66,6 +79,13 @@ export class ProgressReporter {
     this.#send(performance.now());
   }
 
+  /** The download ended without its file: failed (why, in plain words) or cancelled. */
+  ended(outcome: { failure: DownloadFailure } | 'cancelled'): void {
+    this.#phase = outcome === 'cancelled' ? 'cancelled' : 'failed';
+    this.#failure = outcome === 'cancelled' ? undefined : outcome.failure;
+    this.#send(performance.now());
+  }
+
   #send(now: number): void {
     this.#lastEmit = now;
     this.#samples.push({ t: now, bytes: this.#bytes });
@@ -74,9 +94,10 @@ export class ProgressReporter {
     const elapsed = (now - first.t) / 1000;
     const rate = elapsed > 0 ? Math.max(0, (this.#bytes - first.bytes) / elapsed) : 0;
     const remaining = this.#total === null ? null : Math.max(0, this.#total - this.#bytes);
-    const etaSeconds = this.#phase === 'done' ? 0 : remaining !== null && rate > 0 ? remaining / rate : null;
+    const etaSeconds = this.#phase === 'done' ? 0 : !running.has(this.#phase) ? null : remaining !== null && rate > 0 ? remaining / rate : null;
     try {
-      this.#emit({ url: this.#url, phase: this.#phase, bytes: this.#bytes, total: this.#total, rate, etaSeconds });
+      const failure = this.#failure ? { failure: this.#failure } : {};
+      this.#emit({ url: this.#url, phase: this.#phase, bytes: this.#bytes, total: this.#total, rate, etaSeconds, local: this.#local, ...failure });
     } catch {
       // A listener's bug must not break the transfer it watches.
     }

@@ -27,6 +27,8 @@ export interface PruneResult {
   skipped: number;
   /** Entries left because an instance uses them. */
   inUse: CacheListing[];
+  /** Records of verified local files dropped (their next use hashes them again). */
+  forgotten: number;
 }
 
 async function names(dir: string): Promise<string[]> {
@@ -60,7 +62,7 @@ async function ifUnlocked(layout: CacheLayout, key: string, fn: () => Promise<vo
 
 export async function pruneCache(cacheDir: string, options: PruneOptions = {}): Promise<PruneResult> {
   const layout = cacheLayout(cacheDir);
-  const result: PruneResult = { removed: [], freedBytes: 0, skipped: 0, inUse: [] };
+  const result: PruneResult = { removed: [], freedBytes: 0, skipped: 0, inUse: [], forgotten: 0 };
   const cutoff = options.olderThan?.getTime() ?? Number.POSITIVE_INFINITY;
   for (const key of await names(layout.entries)) {
     const entry = await readEntry(layout, key);
@@ -83,7 +85,23 @@ export async function pruneCache(cacheDir: string, options: PruneOptions = {}): 
       else result.skipped++;
     }
   }
+  result.forgotten = await forgetVerifiedRecords(layout, cutoff);
   return result;
+}
+
+/**
+ * The records of local files found verified (verified.ts) go too: small, but one per image
+ * path ever used, and dropping one costs only a re-hash at the next start. Returns how many.
+ */
+async function forgetVerifiedRecords(layout: CacheLayout, cutoff: number): Promise<number> {
+  let count = 0;
+  for (const name of await names(layout.verified)) {
+    const full = path.join(layout.verified, name);
+    const stat = await fs.stat(full).catch(() => undefined);
+    if (!stat?.isFile() || stat.mtimeMs >= cutoff) continue;
+    if (await fs.rm(full).then(() => true, () => false)) count++;
+  }
+  return count;
 }
 
 async function folderSize(dir: string): Promise<number> {

@@ -13,21 +13,21 @@ import { effectiveConfig } from '../instances/effective.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
 import { ensureIdentity } from '../ssh/identity.ts';
-import type { ArtifactFetches } from './artifact-fetches.ts';
+import type { InstanceFetches } from '../downloads/instance-fetches.ts';
 import type { EngineContext } from './context.ts';
 import { templateMessage } from './inspect.ts';
-import { driverMounts, instanceSpec, requireCapability } from './spec.ts';
+import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
 
 export interface StopOptions {
   force?: boolean;
   timeoutMs?: number;
 }
 
-export async function startInstance(ctx: EngineContext, fetches: ArtifactFetches, hostAgent: HostAgentLauncher, name: string): Promise<StartResult & { warnings: string[] }> {
+export async function startInstance(ctx: EngineContext, fetches: InstanceFetches, hostAgent: HostAgentLauncher, name: string): Promise<StartResult & { warnings: string[] }> {
   const result = await ctx.operate(name, 'start', async ({ config, host, state }) => {
     if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a stopped instance can be started`, { state });
     ctx.status.announce(name, 'Starting');
-    const artifacts = await fetches.inReachOf(host, await fetches.fetch(name, config));
+    const artifacts = await inReachOf(host, await fetches.fetch(name, config, effectiveConfig(config).arch), ctx.paths.cache);
     const dir = ctx.store.dir(name);
     const spec = instanceSpec(ctx, name, config, artifacts);
     const { capabilities } = await host.handshake();

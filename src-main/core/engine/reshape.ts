@@ -12,10 +12,9 @@ import { assertInstanceName } from '../instances/names.ts';
 import { applyOverrides } from '../instances/overrides.ts';
 import { formatSize } from '../instances/sizes.ts';
 import { loadTemplate } from '../templates/load.ts';
-import type { ArtifactFetches } from './artifact-fetches.ts';
 import type { EngineContext } from './context.ts';
 import type { InstanceSummary } from './inspect.ts';
-import { driverMounts, instanceSpec } from './spec.ts';
+import { driverMounts, inReachOf, instanceSpec } from './spec.ts';
 
 export interface CreateOptions {
   /** A lima.yaml path or a catalog template name. */
@@ -34,7 +33,7 @@ export interface EditChanges {
   disk?: string;
 }
 
-export async function createInstance(ctx: EngineContext, fetches: ArtifactFetches, name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+export async function createInstance(ctx: EngineContext, name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
   assertInstanceName(name);
   await ctx.driversLoaded;
   await ctx.sweepStaging();
@@ -52,7 +51,7 @@ export async function createInstance(ctx: EngineContext, fetches: ArtifactFetche
   // Local files are checked now; remote ones are fetched (with progress) when it first starts,
   // and so is the nerdctl archive (only its choice is checked here), so a create works offline.
   archiveFor(config, effective.arch);
-  const artifacts = needsDownload(config, effective.arch) ? undefined : await fetches.inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: ctx.downloads }));
+  const artifacts = needsDownload(config, effective.arch) ? undefined : await inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: ctx.downloads }), ctx.paths.cache);
   await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'create', async () => {
     const spec = instanceSpec(ctx, name, config, artifacts);
     await host.call('validate', spec);

@@ -5,6 +5,8 @@ import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
 import type { DriverHost } from '../drivers/host.ts';
 import type { LimaConfig } from '../instances/config.ts';
 import type { LocalArtifacts } from '../instances/artifacts.ts';
+import { withinReach } from '../instances/sandbox-reach.ts';
+import { cacheLayout } from '../downloads/index.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { InstanceStore } from '../instances/store.ts';
 import { checkLocations } from '../mounts/locations.ts';
@@ -48,4 +50,9 @@ export async function driverMounts(host: DriverHost, config: LimaConfig, options
   const mounts = resolveMounts(config, { driver: host.name, supported: capabilities.mounts });
   await checkLocations(mounts, options);
   return mounts;
+}
+
+/** Local files made readable for a sandboxed driver (see sandbox-reach.ts); as they are for others. */
+export async function inReachOf(host: DriverHost, artifacts: LocalArtifacts, cacheDir: string): Promise<LocalArtifacts> {
+  return host.isolation?.kind === 'sandboxed' ? withinReach(artifacts, cacheLayout(cacheDir).root) : artifacts;
 }

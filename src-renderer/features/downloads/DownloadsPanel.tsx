@@ -1,30 +1,19 @@
-// Every transfer the engine reported in this session, with a cancel button per instance while
-// its files are still coming. Hidden until there is something to show.
-import { api } from '../../api/index.ts';
-import { errorMessage } from '../../api/errors.ts';
-import { useUi } from '../../state/ui.ts';
+// The downloads of this session that still matter: running ones, failed ones (until retried
+// or dismissed) and, for a few seconds, finished ones. Hidden when there are none.
 import { useDownloads } from './store.ts';
-import { TransferBar } from './TransferBar.tsx';
+import { DownloadLine } from './DownloadLine.tsx';
 
-export function DownloadsPanel() {
+export function DownloadsPanel({ title = 'Downloads', emptyText }: { title?: string; emptyText?: string }) {
   const transfers = Object.values(useDownloads((s) => s.transfers));
-  const clearFinished = useDownloads((s) => s.clearFinished);
-  const notify = useUi((s) => s.notify);
-  if (transfers.length === 0) return null;
-  const active = new Set(transfers.filter((t) => t.phase !== 'done').map((t) => t.instance));
-  const cancel = (name: string) => api.cancelDownloads({ name }).catch((error: unknown) => notify({ kind: 'error', text: errorMessage(error) }));
+  if (transfers.length === 0 && emptyText === undefined) return null;
   return (
     <section className="downloads" aria-labelledby="downloads-title">
-      <div className="section-head">
-        <h2 id="downloads-title">Downloads</h2>
-        <button type="button" onClick={clearFinished}>Clear finished</button>
-      </div>
-      <ul>
-        {transfers.map((t) => <li key={`${t.instance}-${t.artifact}`}><TransferBar transfer={t} /></li>)}
-      </ul>
-      {[...active].map((name) => (
-        <button key={name} type="button" className="danger" onClick={() => void cancel(name)}>Cancel downloads for {name}</button>
-      ))}
+      <h2 id="downloads-title">{title}</h2>
+      {transfers.length === 0 ? <p className="muted">{emptyText}</p> : (
+        <ul>
+          {transfers.map((t) => <li key={`${t.instance}-${t.artifact}`}><DownloadLine transfer={t} /></li>)}
+        </ul>
+      )}
     </section>
   );
 }

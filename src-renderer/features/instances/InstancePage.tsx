@@ -19,6 +19,7 @@ import { capabilitiesOf } from './actions.ts';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { GuestSection } from './GuestSection.tsx';
+import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
 
@@ -53,6 +54,7 @@ export function InstancePage({ name }: { name: string }) {
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
       <GuestSection instance={instance} />
+      <InstanceDownloads name={instance.name} />
       {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
       {hasDisplay ? <DisplaySection instance={instance} /> : null}

@@ -11,6 +11,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { keys, patchInstance } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { actionSpec } from './actions.ts';
+import { isReportedDownloadFailure } from '../downloads/failure.ts';
 import type { ActionId } from './actions.ts';
 
 interface ActionCall {
@@ -44,7 +45,8 @@ export function useInstanceAction() {
       if (hint) patchInstance(client, instance.name, { state: hint });
     },
     onError: (error, { id, instance }) => {
-      notify({ kind: 'error', text: `${actionSpec(id).label} ${instance.name}: ${errorMessage(error)}`, instance: instance.name });
+      // A failed download is said once, on its line with Retry (features/downloads).
+      if (!isReportedDownloadFailure(error)) notify({ kind: 'error', text: `${actionSpec(id).label} ${instance.name}: ${errorMessage(error)}`, instance: instance.name });
       void client.invalidateQueries({ queryKey: keys.instances });
     },
   });

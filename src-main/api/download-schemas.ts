@@ -1,0 +1,32 @@
+// The wire shapes of downloads and the download cache: a download's phases and why it failed
+// (the engine's downloads/plain-words.ts says it), and what the Downloads page's cache view
+// lists and prunes. Types and schemas only, like the rest of this folder.
+import { z } from 'zod';
+
+export const downloadPhaseSchema = z.enum(['queued', 'download', 'verify', 'decompress', 'done', 'failed', 'cancelled']);
+
+export const downloadFailureSchema = z.object({
+  reason: z.enum(['host-not-found', 'connection-refused', 'not-found', 'http-error', 'digest-mismatch', 'disk-full', 'timeout', 'network', 'other']),
+  /** One line in plain words: what happened and what to do. */
+  text: z.string(),
+});
+
+/** One file in the download cache and the instances whose config names it. */
+export const cacheEntrySchema = z.object({
+  url: z.string(),
+  size: z.number().nonnegative(),
+  /** When it was downloaded (ISO 8601). */
+  downloadedAt: z.string(),
+  digest: z.string().nullable(),
+  usedBy: z.array(z.string()),
+});
+
+export const pruneResultSchema = z.object({
+  /** The URLs whose files were removed. */
+  removed: z.array(z.string()),
+  freedBytes: z.number().nonnegative(),
+  /** Entries kept because an instance uses them. */
+  inUse: z.number().int().nonnegative(),
+  /** Entries kept because they are being downloaded right now. */
+  skipped: z.number().int().nonnegative(),
+});

@@ -1,0 +1,71 @@
+// One download as a line that names the file and the instance it is for, with its phase in
+// words: a bar while it runs (and Cancel), what happened in plain words with Retry and Dismiss
+// once it failed, nothing more to do once it is done or cancelled (the line then clears itself).
+import { useState } from 'react';
+import { api } from '../../api/index.ts';
+import { errorMessage } from '../../api/errors.ts';
+import { useUi } from '../../state/ui.ts';
+import { formatBytes } from '../../ui/format.ts';
+import { fileName, isActive, percentOf, transferKey, useDownloads } from './store.ts';
+import type { Phase, Transfer } from './store.ts';
+import { isReportedDownloadFailure } from './failure.ts';
+import './downloads.css';
+
+export const phaseWords: Record<Phase, string> = {
+  queued: 'Queued', download: 'Downloading', verify: 'Verifying', decompress: 'Unpacking', done: 'Done', failed: 'Failed', cancelled: 'Cancelled',
+};
+
+function detailOf(t: Transfer): string {
+  const percent = percentOf(t);
+  if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} arrived` : '';
+  if (t.phase === 'done') return formatBytes(t.bytes);
+  return [
+    t.total ? `${formatBytes(t.bytes)} of ${formatBytes(t.total)}` : formatBytes(t.bytes),
+    percent !== undefined ? `${percent} %` : '',
+    t.rate > 0 ? `${formatBytes(t.rate)}/s` : '',
+    t.etaSeconds !== null && t.phase === 'download' ? `${Math.ceil(t.etaSeconds)} s left` : '',
+  ].filter(Boolean).join(' · ');
+}
+
+export function DownloadLine({ transfer }: { transfer: Transfer }) {
+  const notify = useUi((s) => s.notify);
+  const dismiss = useDownloads((s) => s.dismiss);
+  const [retrying, setRetrying] = useState(false);
+  const file = fileName(transfer.url);
+  const what = `${file} for ${transfer.instance}`;
+  const active = isActive(transfer.phase);
+  const retry = () => {
+    setRetrying(true);
+    api.retryDownloads({ name: transfer.instance })
+      // A download that fails again says so on its line; anything else goes to the notice bar.
+      .catch((error: unknown) => { if (!isReportedDownloadFailure(error)) notify({ kind: 'error', text: `Retry ${what}: ${errorMessage(error)}`, instance: transfer.instance }); })
+      .finally(() => setRetrying(false));
+  };
+  const cancel = () => {
+    api.cancelDownloads({ name: transfer.instance }).catch((error: unknown) => notify({ kind: 'error', text: errorMessage(error) }));
+  };
+  return (
+    <div className={`download-line phase-${transfer.phase}`} data-testid={`download-${transfer.instance}-${transfer.artifact}`} data-phase={transfer.phase}>
+      <div className="download-head">
+        <span className="download-name"><span className="download-file" title={transfer.url}>{file}</span> <span className="download-for">for {transfer.instance} · {transfer.artifact}</span></span>
+        <span className="download-phase">{phaseWords[transfer.phase]}</span>
+      </div>
+      {active || transfer.phase === 'done'
+        ? <progress max={100} value={percentOf(transfer)} aria-label={`${what}: ${phaseWords[transfer.phase].toLowerCase()}`} />
+        : null}
+      {transfer.phase === 'failed' && transfer.failure ? <p className="download-error">{transfer.failure.text}</p> : null}
+      <div className="download-foot">
+        <span className="download-detail">{detailOf(transfer)}</span>
+        {active && transfer.phase !== 'queued'
+          ? <button type="button" onClick={cancel} aria-label={`Cancel the downloads for ${transfer.instance}`}>Cancel</button>
+          : null}
+        {transfer.phase === 'failed' ? (
+          <>
+            <button type="button" className="primary" onClick={retry} disabled={retrying} aria-label={`Retry ${what}`}>{retrying ? 'Retrying…' : 'Retry'}</button>
+            <button type="button" onClick={() => dismiss(transferKey(transfer))} aria-label={`Dismiss ${what}`}>Dismiss</button>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}
