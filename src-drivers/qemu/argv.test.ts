@@ -39,12 +39,12 @@ describe('qemuCommand', () => {
     assert.deepEqual(values(args, '-kernel'), []);
   });
 
-  it('detaches QEMU, starts it paused and wires pid file, logs and sockets into the instance folders', () => {
+  it('detaches QEMU, runs the guest at once and wires pid file, logs and sockets into the instance folders', () => {
     const s = spec();
     const { args } = qemuCommand(s, instancePaths(s), { accelerator: 'kvm' });
     assert.deepEqual(values(args, '-cpu'), ['host']);
     assert.ok(args.includes('-daemonize'));
-    assert.ok(args.includes('-S'));
+    assert.ok(!args.includes('-S'), 'no display: nothing to set before the guest runs, so it boots at once');
     assert.deepEqual(values(args, '-pidfile'), ['/home/u/.corral/instances/demo/qemu.pid']);
     assert.deepEqual(values(args, '-D'), ['/home/u/.corral/instances/demo/qemu.log']);
     assert.deepEqual(values(args, '-chardev'), [
@@ -106,6 +106,7 @@ describe('qemuCommand display', () => {
     assert.deepEqual(values(args, '-device').filter((d) => d === 'VGA'), ['VGA']);
     assert.deepEqual(values(args, '-display'), []);
     assert.deepEqual(values(args, '-append'), ['quiet console=tty0 console=ttyS0']);
+    assert.ok(args.includes('-S'), 'held until the VNC password is set');
   });
   it('has no screen without a display', () => {
     const s = spec();

@@ -89,8 +89,9 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     // QMP; a -chardev (not -qmp unix:...) so the path gets the same comma escaping as everything else.
     '-chardev', `socket,id=qmp0,${qmpMarker(paths)}server=on,wait=off`,
     '-mon', 'chardev=qmp0,mode=control',
-    // Do not run the guest yet: the driver attaches the serial console first, then sends QMP cont.
-    '-S',
+    // With a display, the guest waits (-S) until the driver has set the VNC password, then QMP
+    // cont; without one nothing needs doing first, so it boots as soon as QEMU is set up.
+    ...(heldUntilCont(spec) ? ['-S'] : []),
     // Detach from the driver: own session, stdio closed, the parent exits once the VM is set up.
     '-daemonize',
     '-pidfile', paths.pidFile,
@@ -102,6 +103,11 @@ export function qemuCommand(spec: InstanceSpec, paths: InstancePaths, options: Q
     '-msg', 'timestamp=on',
   ];
   return { binary: profile.binary, args };
+}
+
+/** Whether QEMU holds the guest (-S) until the driver's QMP cont: only while a VNC password is still to be set. */
+export function heldUntilCont(spec: InstanceSpec): boolean {
+  return spec.config.display === 'vnc';
 }
 
 /**

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { DriverError, TransitionGuard, exists, notRunning, powerDownThenEnd, removeFiles, removeFolderIfEmpty, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
-import { archProfile, qemuCommand, qmpMarker } from './argv.ts';
+import { archProfile, heldUntilCont, qemuCommand, qmpMarker } from './argv.ts';
 import { cloneDisk, createDisk, growDisk } from './disk.ts';
 import { newVncPassword, pickLoopbackPorts, setVncPassword, vncDisplay } from './display.ts';
 import { requireBinary } from './host.ts';
@@ -112,17 +112,15 @@ export class QemuDriver implements Driver {
         await endVirtiofsDaemons(paths);
         throw error;
       });
-      // Recorded once QEMU runs (paused until `cont`): a start that fails leaves no record of a run that never was.
-      await writeFile(paths.accelFile, `${choice.accelerator}\n`);
-
-      pid = await readPidFile(paths.pidFile);
+      // Recorded once QEMU runs: a start that fails leaves no record of a run that never was.
+      [, pid] = await Promise.all([writeFile(paths.accelFile, `${choice.accelerator}\n`), readPidFile(paths.pidFile)]);
       if (pid === undefined) throw new DriverError('VM_FAILED', `QEMU started but wrote no pid file at ${paths.pidFile}`);
       // A new password for every run, in place before the guest runs (VNC refuses everyone until then).
       const password = vnc ? await newVncPassword(paths) : undefined;
-      // QEMU waits (-S) until its monitor has answered, then runs the guest.
+      // With a display QEMU holds the guest (-S) until the password is set; without one it already runs.
       const state = await withQmp(paths, async (qmp) => {
         if (password) await setVncPassword(qmp, password);
-        await qmp.execute('cont');
+        if (heldUntilCont(spec)) await qmp.execute('cont');
         return runState(qmp);
       });
       if (state !== 'running') throw new DriverError('VM_FAILED', `QEMU did not run the guest (state "${state}"); see ${paths.log}`);
