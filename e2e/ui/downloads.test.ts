@@ -186,6 +186,8 @@ describe('downloads in the web shell', () => {
     await page.getByTestId('status-fetching').filter({ hasText: 'Running' }).waitFor({ timeout: 120_000 });
     await engine.stop('fetching', { force: true }); // what the Force stop button asks for
     await page.getByTestId('status-fetching').filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });
+    // The notice bar is set in the same event as the status the page now shows (the Start click cleared the earlier one).
+    assert.equal(await page.getByRole('alert').filter({ hasText: 'stopped unexpectedly' }).count(), 0);
     assert.equal((await shown()).filter((title) => title === 'fetching stopped unexpectedly').length, 1);
   });
 });
