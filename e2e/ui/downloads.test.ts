@@ -126,6 +126,9 @@ describe('downloads in the web shell', () => {
     // The start ended: not a stuck "Starting" beside the failure.
     await page.getByTestId('status-fetching').filter({ hasText: 'Stopped' }).waitFor();
     await waitShown('Downloading disk.raw for fetching failed');
+    // The start's own error (the engine's raw message) is not shown beside it: the notice only names the failure.
+    assert.match(await page.getByRole('alert').first().innerText(), /^Downloading disk\.raw for fetching failed\s*×?$/);
+    assert.equal(await page.getByTestId('error-fetching').count(), 0);
     await screens(page, 'downloads-failed-list', { sideways: true });
     await page.goto(`${new URL(server.url).origin}/#/downloads`);
     await page.getByTestId('download-fetching-image').and(page.locator('[data-phase="failed"]')).waitFor();
