@@ -81,4 +81,11 @@ describe('connection state in the web shell', () => {
     assert.equal(await banner().isVisible(), false);
     assert.equal(await start().isEnabled(), true);
   });
+
+  it('offers desktop notifications on the Downloads page until the user decides', { timeout: 180_000 }, async () => {
+    await page.goto(`${new URL(server?.url ?? '').origin}/#/downloads`);
+    await page.getByRole('button', { name: 'Allow notifications' }).waitFor();
+    await page.getByText('Nothing downloaded yet.').waitFor();
+    await screens(page, 'downloads-empty');
+  });
 });

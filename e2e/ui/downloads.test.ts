@@ -56,6 +56,8 @@ describe('downloads in the web shell', () => {
   let browser: Browser;
   let page: Page;
   const frames: string[] = [];
+  let releaseImage: () => void = () => undefined;
+  const imageHeld = new Promise<void>((resolve) => { releaseImage = resolve; });
   const frameWaiters = new Set<{ matches: (frame: string) => boolean; resolve: () => void }>();
   /** Resolves once the page receives an event frame that `matches` accepts (from now on). */
   const frameArrives = (matches: (frame: string) => boolean) => new Promise<void>((resolve) => frameWaiters.add({ matches, resolve }));
@@ -81,7 +83,8 @@ describe('downloads in the web shell', () => {
       'containerd: {system: false, user: false}', 'video: {display: none}', '',
     ].join('\n'));
     // Short retry delays: the closed port fails after the usual attempts, in well under a second.
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), downloader: { retryDelayMs: 20, maxRetryDelayMs: 100 } });
+    // A long idle timeout: the transfer held at half must outlast the screenshots and axe runs.
+    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), downloader: { retryDelayMs: 20, maxRetryDelayMs: 100, idleTimeoutMs: 300_000 } });
     await engine.create('fetching', { template });
     server = await startServer({ engine, port: 0, staticDir });
     browser = await launchChromium();
@@ -97,6 +100,7 @@ describe('downloads in the web shell', () => {
   });
 
   after(async () => {
+    releaseImage();
     await browser?.close();
     await server?.close();
     await engine?.delete('fetching', { force: true }).catch(() => undefined);
@@ -122,6 +126,9 @@ describe('downloads in the web shell', () => {
     // The start ended: not a stuck "Starting" beside the failure.
     await page.getByTestId('status-fetching').filter({ hasText: 'Stopped' }).waitFor();
     await waitShown('Downloading disk.raw for fetching failed');
+    // The start's own error (the engine's raw message) is not shown beside it: the notice only names the failure.
+    assert.match(await page.getByRole('alert').first().innerText(), /^Downloading disk\.raw for fetching failed\s*×?$/);
+    assert.equal(await page.getByTestId('error-fetching').count(), 0);
     await screens(page, 'downloads-failed-list', { sideways: true });
     await page.goto(`${new URL(server.url).origin}/#/downloads`);
     await page.getByTestId('download-fetching-image').and(page.locator('[data-phase="failed"]')).waitFor();
@@ -134,7 +141,11 @@ describe('downloads in the web shell', () => {
       if (!['disk.raw', 'unused.img'].includes(name)) return void res.writeHead(404).end();
       void fs.readFile(path.join(guest, name === 'unused.img' ? 'initrd.img' : name)).then((data) => {
         res.writeHead(200, { 'content-length': data.length });
-        res.end(data);
+        if (name !== 'disk.raw') return void res.end(data);
+        // The image stops at half until the running line has been seen and photographed.
+        const half = Math.floor(data.length / 2);
+        res.write(data.subarray(0, half));
+        void imageHeld.then(() => res.end(data.subarray(half)));
       });
     });
     await new Promise<void>((resolve) => files?.listen(port, '127.0.0.1', resolve));
@@ -142,6 +153,18 @@ describe('downloads in the web shell', () => {
     // The engine reports the local kernel (verified) and initrd too, marked local, after the image.
     const initrdChecked = frameArrives((f) => f.includes('"local":true') && f.includes('"artifact":"initrd"') && f.includes('"phase":"done"'));
     await line.getByRole('button', { name: 'Retry disk.raw for fetching' }).click();
+    const bar = page.getByRole('progressbar', { name: 'disk.raw for fetching: downloading' });
+    await page.waitForFunction(() => {
+      type Doc = { querySelector(selector: string): { value: number } | null };
+      return ((globalThis as unknown as { document: Doc }).document.querySelector('[data-phase="download"] progress')?.value ?? 0) > 0;
+    }, undefined, { timeout: 60_000 });
+    const midway = Number(await bar.getAttribute('value'));
+    assert.ok(midway > 0 && midway <= 50, `the bar shows a part (${midway} %)`);
+    assert.match(await line.innerText(), /Downloading/);
+    assert.equal(await page.getByRole('alert').filter({ hasText: 'Downloading disk.raw for fetching failed' }).count(), 0, 'the retry answered the failure notice');
+    await line.getByRole('button', { name: 'Cancel the downloads for fetching' }).waitFor();
+    await screens(page, 'downloads-running');
+    releaseImage();
     await line.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 60_000 });
     await initrdChecked;
     assert.ok(frames.some((f) => f.includes('"local":true') && f.includes('"artifact":"kernel"') && f.includes('"phase":"verify"')), 'the engine verified the local kernel');
@@ -186,6 +209,8 @@ describe('downloads in the web shell', () => {
     await page.getByTestId('status-fetching').filter({ hasText: 'Running' }).waitFor({ timeout: 120_000 });
     await engine.stop('fetching', { force: true }); // what the Force stop button asks for
     await page.getByTestId('status-fetching').filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });
+    // The notice bar is set in the same event as the status the page now shows (the Start click cleared the earlier one).
+    assert.equal(await page.getByRole('alert').filter({ hasText: 'stopped unexpectedly' }).count(), 0);
     assert.equal((await shown()).filter((title) => title === 'fetching stopped unexpectedly').length, 1);
   });
 });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { checkCall } from '../api/dispatch.ts';
 import type { ServerMessage } from '../api/contract.ts';
-import { bridgeChannels, bridgeKeys, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
+import { bridgeChannels, bridgeKeys, desktopNotificationSchema, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
 import type { CorralBridge } from '../api/bridge.ts';
 import { displayClientMessageSchema, displayServerMessageSchema } from '../api/display-messages.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
@@ -36,9 +36,10 @@ const bridge: CorralBridge = {
   async invoke(method, payload) {
     const request = invokeRequestSchema.parse({ method, payload });
     if (request.method !== 'connect') {
-      // The method table's request check, before anything leaves the page (main checks again).
+      // The method table's request check (notify: its own), before anything leaves the page (main checks again).
       try {
-        checkCall(request.method, request.payload ?? {});
+        if (request.method === 'notify') desktopNotificationSchema.parse(request.payload);
+        else checkCall(request.method, request.payload ?? {});
       } catch (error) {
         return { ok: false, error: toDriverError(error).toJSON() };
       }

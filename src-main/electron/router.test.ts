@@ -94,7 +94,7 @@ describe('IPC router', () => {
       const stream = await router.invoke(app, contents, { method, payload: { name: 'vm', cols: 80, rows: 24 } });
       assert.equal(!stream.ok && stream.error.code, 'INVALID_CONFIG', `${method} is a stream, not a call`);
     }
-    assert.equal(calls.length, 3);
+    assert.equal(calls.length, 5);
   });
 
   it('refuses calls and messages from anything but the app’s top-level frame', async () => {

@@ -8,7 +8,7 @@ import { useUi } from '../../state/ui.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { fileName, isActive, percentOf, transferKey, useDownloads } from './store.ts';
 import type { Phase, Transfer } from './store.ts';
-import { isReportedDownloadFailure } from './failure.ts';
+import { downloadFailedTitle, isReportedDownloadFailure } from './failure.ts';
 import './downloads.css';
 
 export const phaseWords: Record<Phase, string> = {
@@ -36,6 +36,8 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
   const active = isActive(transfer.phase);
   const retry = () => {
     setRetrying(true);
+    // The failure's notice is answered by the retry: it goes, and comes back if the retry fails too.
+    if (useUi.getState().notice?.text === downloadFailedTitle(file, transfer.instance)) notify(undefined);
     api.retryDownloads({ name: transfer.instance })
       // A download that fails again says so on its line; anything else goes to the notice bar.
       .catch((error: unknown) => { if (!isReportedDownloadFailure(error)) notify({ kind: 'error', text: `Retry ${what}: ${errorMessage(error)}`, instance: transfer.instance }); })

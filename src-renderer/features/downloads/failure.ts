@@ -6,3 +6,8 @@ import { ApiCallError } from '../../api/errors.ts';
 export function isReportedDownloadFailure(error: unknown): boolean {
   return error instanceof ApiCallError && error.details.download === true;
 }
+
+/** The notice and notification title of a failed download (its line gives the reason). */
+export function downloadFailedTitle(file: string, instance: string): string {
+  return `Downloading ${file} for ${instance} failed`;
+}

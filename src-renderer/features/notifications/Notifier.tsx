@@ -7,6 +7,7 @@ import { useEffect, useRef } from 'react';
 import type { ApiEvent, Instance, VmState } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { useInstances } from '../../state/queries.ts';
+import { downloadFailedTitle } from '../downloads/failure.ts';
 import { fileName } from '../downloads/store.ts';
 import { deliver } from './deliver.ts';
 
@@ -44,7 +45,7 @@ function useDownloadNotifications(): void {
     const file = fileName(event.url);
     if (event.phase === 'failed') {
       batches.current.delete(event.instance);
-      deliver({ kind: 'error', title: `Downloading ${file} for ${event.instance} failed`, body: event.failure?.text ?? '', tag: `download-${event.instance}` });
+      deliver({ kind: 'error', title: downloadFailedTitle(file, event.instance), body: event.failure?.text ?? '', tag: `download-${event.instance}` });
       return;
     }
     const phases = [...batch.files.values()].map((p) => p.phase);
