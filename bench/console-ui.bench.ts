@@ -12,6 +12,10 @@
 //   2. Keystroke-to-echo latency: single characters typed at the shell prompt; in the page,
 //      from the keydown event to the mutation of xterm's rows that shows the echoed
 //      character. p50 and p99; the ratio is against the same echo over the serial socket.
+//      Goal (issue 14): p99 <= 1.5x the socket's. Where the time goes is printed too: in the
+//      page, keydown -> console-write sent on the WebSocket -> console-data received -> drawn
+//      (xterm draws on the next animation frame); and the same echo through the engine's
+//      console stream in Node, without browser or WebSocket, against the socket.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -112,14 +116,38 @@ function viaSocket(guest: BenchGuest, kib: number, round: number): Promise<numbe
   });
 }
 
+/**
+ * Records, in the page, when the latest console-write left on the WebSocket and when the next
+ * console-data arrived (the app's own socket, wrapped before the app loads).
+ */
+const stageClock = `(() => {
+  const Native = WebSocket;
+  globalThis.__stages = { sent: 0, received: 0 };
+  globalThis.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (typeof event.data === 'string' && event.data.includes('"console-data"') && !globalThis.__stages.received) globalThis.__stages.received = performance.now();
+      });
+    }
+    send(data) {
+      if (typeof data === 'string' && data.includes('"console-write"') && !globalThis.__stages.sent) globalThis.__stages.sent = performance.now();
+      return super.send(data);
+    }
+  };
+})()`;
+
+/** One keystroke's echo in the page: total ms, and its stages. */
+interface Echo { total: number; toSent: number; toReceived: number; toDrawn: number }
+
 /** A fresh comment line at the prompt: '#' and a random tag, so the echoes we wait for are unique on screen. */
 function freshTag(): string {
   return `#${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Milliseconds per keystroke, keydown to the echo drawn in xterm, measured in the page. */
-async function uiEchoes(page: Page, count: number): Promise<number[]> {
-  const samples: number[] = [];
+/** Per keystroke, keydown to the echo drawn in xterm (and its stages), measured in the page. */
+async function uiEchoes(page: Page, count: number): Promise<Echo[]> {
+  const samples: Echo[] = [];
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   let line = '';
   for (let i = 0; i < count; i++) {
@@ -136,15 +164,21 @@ async function uiEchoes(page: Page, count: number): Promise<number[]> {
       let t0 = 0;
       globalThis.__echo = new Promise((resolve) => {
         document.addEventListener('keydown', () => { t0 = performance.now(); }, { capture: true, once: true });
+        globalThis.__stages = { sent: 0, received: 0 };
         const observer = new MutationObserver(() => {
-          if (t0 && rows.textContent.includes(${JSON.stringify(line)})) { observer.disconnect(); resolve(performance.now() - t0); }
+          if (t0 && rows.textContent.includes(${JSON.stringify(line)})) {
+            observer.disconnect();
+            const t = performance.now();
+            const { sent, received } = globalThis.__stages;
+            resolve({ total: t - t0, toSent: sent - t0, toReceived: received - sent, toDrawn: t - received });
+          }
         });
         observer.observe(rows, { childList: true, subtree: true, characterData: true });
       });
       ready();
     })`);
     await page.keyboard.press(key);
-    samples.push(await page.evaluate<number>('Promise.race([globalThis.__echo, new Promise((_, reject) => setTimeout(() => reject(new Error("no echo in 10 s")), 10000))])'));
+    samples.push(await page.evaluate<Echo>('Promise.race([globalThis.__echo, new Promise((_, reject) => setTimeout(() => reject(new Error("no echo in 10 s")), 10000))])'));
   }
   await page.keyboard.press('Enter');
   return samples;
@@ -177,6 +211,35 @@ async function socketEchoes(guest: BenchGuest, count: number): Promise<number[]>
   }
 }
 
+/** Milliseconds per keystroke through the engine's console stream (driver, link, session), no browser. */
+async function engineEchoes(guest: BenchGuest, count: number): Promise<number[]> {
+  const session = await guest.engine.openConsole(guest.name);
+  let waiting: ((text: string) => void) | undefined;
+  session.onData((bytes) => waiting?.(Buffer.from(bytes).toString('latin1')));
+  const samples: number[] = [];
+  try {
+    const tag = freshTag();
+    const tagged = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(tag.slice(-3))) resolve(); }; });
+    void session.write(Buffer.from(tag));
+    await tagged;
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < count; i++) {
+      const key = letters[i % letters.length] ?? 'a';
+      const echoed = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(key)) resolve(); }; });
+      const t = performance.now();
+      void session.write(Buffer.from(key));
+      await echoed;
+      samples.push(performance.now() - t);
+    }
+    void session.write(Buffer.from('\n'));
+    return samples;
+  } finally {
+    waiting = undefined;
+    await session.close();
+    await settle();
+  }
+}
+
 export async function run(): Promise<void> {
   const staticDir = await ensureRendererBuilt();
   const guest = await createGuest('consoleui');
@@ -190,6 +253,7 @@ export async function run(): Promise<void> {
     server = await startServer({ engine: guest.engine, port: 0, staticDir });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    await context.addInitScript(stageClock);
     const tokenPage = await context.newPage(); // trades the token for the cookie
     await tokenPage.goto(server.url);
     await tokenPage.close();
@@ -211,25 +275,31 @@ export async function run(): Promise<void> {
     }
     const bytes = kib * 1024;
     const kbps = (seconds: number[]) => `${(bytes / median(seconds) / 1024).toFixed(0)} KiB/s`;
-    report('console guest -> xterm in Chromium vs reading the serial socket', median(socket) / median(ui), '>= 0.8x',
+    report('console guest -> xterm in Chromium vs reading the serial socket', median(socket) / median(ui), '>= 0.9x',
       `median ${kbps(ui)} vs ${kbps(socket)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
-    report('console guest -> xterm in Chromium vs following serial.log', median(log) / median(ui), '>= 0.8x',
+    report('console guest -> xterm in Chromium vs following serial.log', median(log) / median(ui), 'context, no goal: no client on the socket lets the guest print faster',
       `median ${kbps(ui)} vs ${kbps(log)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
 
     // Echo latency: the browser path, then the bare socket, each on a quiet console.
     const page = await openConsolePage(context, origin, guest.name, previous);
-    let ui2: number[];
+    let echoes: Echo[];
     try {
       await uiEchoes(page, 10); // warm up
-      ui2 = await uiEchoes(page, keystrokes);
+      echoes = await uiEchoes(page, keystrokes);
     } finally {
       await page.close();
       await settle();
     }
     const raw = await socketEchoes(guest, keystrokes);
+    const viaEngine = await engineEchoes(guest, keystrokes);
+    const ui2 = echoes.map((e) => e.total);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
-    report('console keystroke -> echo in xterm vs on the serial socket (p50)', median(ui2) / median(raw), 'none set',
-      `p50 ${ms(median(ui2))} vs ${ms(median(raw))}, p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} over ${keystrokes} keys`);
+    const p50 = (pick: (e: Echo) => number) => ms(median(echoes.map(pick)));
+    report('console keystroke -> echo in xterm vs on the serial socket (p99)', percentile(ui2, 99) / percentile(raw, 99), '<= 1.5x',
+      `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(ui2))} vs ${ms(median(raw))} over ${keystrokes} keys; `
+      + `in the page (p50): keydown -> sent ${p50((e) => e.toSent)}, sent -> echo received ${p50((e) => e.toReceived)}, received -> drawn ${p50((e) => e.toDrawn)}`);
+    report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
+      `p99 ${ms(percentile(viaEngine, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(viaEngine))} vs ${ms(median(raw))} over ${keystrokes} keys`);
   } finally {
     await browser?.close();
     await server?.close();

@@ -45,10 +45,17 @@ describe('corral console on a terminal', () => {
   it('runs typed commands in raw mode and detaches on Ctrl-], leaving the VM running', async () => {
     await engine.create('tty', { template: await guestTemplate() });
     await engine.start('tty');
+    // Start returns once QEMU runs, long before the guest has booted (seconds under TCG)...
+    const serialLog = path.join(root, 'home', 'instances', 'tty', 'serial.log');
+    assert.ok(!(await fs.readFile(serialLog, 'latin1')).includes(readyMarker), 'start returned before the guest was ready');
     const stdin = new FakeTtyInput();
     const { screen, messages, terminal } = fakeTerminal(stdin);
     const attached = attachConsole(engine, 'tty', terminal);
     await screen.waitFor(readyMarker); // this boot's output so far is replayed on attach
+    // ...and the guest ran from then on with no one attached (no display: nothing holds it at
+    // -S), yet the console shows this boot from its first byte.
+    const firstBytes = (await fs.readFile(serialLog)).subarray(0, 200).toString('utf8');
+    assert.ok(firstBytes.length > 0 && screen.text.startsWith(firstBytes), `the console starts with the boot's first output:\n${JSON.stringify(screen.text.slice(0, 200))}`);
     assert.deepEqual(stdin.rawModes, [true], 'raw mode while attached: every key goes to the guest');
     const from = screen.text.length;
     stdin.write('echo $((6*7))\r'); // Enter in raw mode is a carriage return
