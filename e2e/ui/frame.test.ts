@@ -131,7 +131,7 @@ describe('app frame: sidebar, Drivers and Settings pages', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  it('every page fits 1280x800 and 390 px, light and dark, passes axe, and is kept as a screenshot', { timeout: 120_000 }, async () => {
+  it('every page fits 1280x800 and 390 px, light and dark, passes axe, and is kept as a screenshot', { timeout: 300_000 }, async () => {
     const { page } = shell;
     await fs.mkdir(resultsDir, { recursive: true });
     for (const [width, height] of [[1280, 800], [390, 844]] as const) {
