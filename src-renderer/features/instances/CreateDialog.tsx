@@ -7,7 +7,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateRequest, TemplateFacts } from '../../../src-main/api/contract.ts';
-import { api } from '../../api/index.ts';
+import { api, pickTemplateFile } from '../../api/index.ts';
 import { ApiCallError, errorMessage } from '../../api/errors.ts';
 import { keys, useDrivers } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
@@ -157,10 +157,19 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       {choice === fileChoice ? (
         <>
           <label htmlFor={`${id}-file`}>Template file (lima.yaml path)</label>
-          <input
-            {...fieldProps('file')} value={templateFile} required spellCheck={false} placeholder="/path/to/lima.yaml"
-            onChange={(e) => setTemplateFile(e.target.value)} onBlur={() => setFileAsked(templateFile.trim())}
-          />
+          <div className="file-field">
+            <input
+              {...fieldProps('file')} value={templateFile} required spellCheck={false} placeholder="/path/to/lima.yaml"
+              onChange={(e) => setTemplateFile(e.target.value)} onBlur={() => setFileAsked(templateFile.trim())}
+            />
+            {pickTemplateFile ? (
+              <button type="button" onClick={() => void pickTemplateFile?.().then((picked) => {
+                if (!picked) return;
+                setTemplateFile(picked);
+                setFileAsked(picked);
+              })}>Choose file…</button>
+            ) : null}
+          </div>
           {field('file', fileFacts.isFetching ? 'Reading the template…' : fileFacts.data ? `${factsLine(fileFacts.data)}. ${imageLine(fileFacts.data)}.` : 'A path on the computer the engine runs on.')}
         </>
       ) : null}
