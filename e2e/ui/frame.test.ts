@@ -126,7 +126,7 @@ describe('app frame: sidebar, Drivers and Settings pages', () => {
     await theme.getByRole('radio', { name: 'Light' }).check();
     await page.emulateMedia({ colorScheme: 'dark' });
     assert.ok(!isDarkColour(await bodyBackground(page)), 'light although the system is dark');
-    await theme.getByRole('radio', { name: 'As the system' }).check();
+    await theme.getByRole('radio', { name: 'System' }).check();
     assert.ok(isDarkColour(await bodyBackground(page)), 'the system’s again');
     await page.emulateMedia({ colorScheme: 'light' });
   });

@@ -11,7 +11,7 @@ import { themeStorageKey, themes, useTheme } from '../../state/theme.ts';
 import type { Theme } from '../../state/theme.ts';
 import { defaultDriverStorageKey, useDefaultDriver } from './default-driver.ts';
 
-const themeLabels: Record<Theme, string> = { system: 'As the system', light: 'Light', dark: 'Dark' };
+const themeLabels: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
 
 export function SettingsPage() {
   return (
@@ -58,10 +58,10 @@ function DefaultDriverSetting() {
   const driver = useDefaultDriver((s) => s.driver);
   const setDriver = useDefaultDriver((s) => s.setDriver);
   return (
-    <Setting title="Default driver" stored={<>What “New instance…” preselects. Stored in this window’s local storage (<code>{defaultDriverStorageKey}</code>).</>}>
+    <Setting title="Default driver" stored={<>What “New instance…” preselects; “As the template says” uses its vmType, else qemu. Stored in this window’s local storage (<code>{defaultDriverStorageKey}</code>).</>}>
       <label htmlFor={id} className="visually-hidden">Default driver</label>
       <select id={id} value={driver} onChange={(e) => setDriver(e.target.value)}>
-        <option value="">As the template says (its vmType, else qemu)</option>
+        <option value="">As the template says</option>
         {drivers.data?.map((d) => (
           <option key={d.name} value={d.name} disabled={!d.available.ok}>{d.name}{d.available.ok ? '' : ` (unavailable: ${d.available.reason})`}</option>
         ))}
