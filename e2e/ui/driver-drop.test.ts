@@ -91,7 +91,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('lists it in the Drivers dialog, refuses to remove it while its instance runs, then turns it off and on', async () => {
+  it('lists it on the Drivers page, refuses to remove it while its instance runs, then turns it off and on', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Drivers' }).click();
     const dialog = page.getByRole('table', { name: 'Installed drivers' });
     const row = dialog.locator('tr[data-driver="example"]');
