@@ -124,7 +124,7 @@ describe('Electron app', () => {
     const driverSelect = dialog.getByLabel('Driver');
     await shows(driverSelect, 'qemu'); // the drivers have answered
     await dialog.getByLabel('Name').fill('desk1');
-    await dialog.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await dialog.getByRole('radio', { name: 'From file…' }).check();
     await dialog.getByLabel('Template file (lima.yaml path)').fill(template);
     await driverSelect.selectOption('qemu');
     await dialog.getByRole('button', { name: 'Create' }).click();

@@ -81,7 +81,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     const create = page.getByRole('dialog', { name: 'New instance' });
     await create.getByLabel('Driver').locator('option', { hasText: /^example 0\.1\.0/ }).waitFor({ state: 'attached' });
     await create.getByLabel('Name').fill('dropped');
-    await create.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await create.getByRole('radio', { name: 'From file…' }).check();
     await create.getByLabel('Template file (lima.yaml path)').fill(await writeTemplate(root, { cpus: 1, memory: '256MiB', disk: '1GiB' }));
     await create.getByLabel('Driver').selectOption('example');
     await create.getByRole('button', { name: 'Create' }).click();
@@ -91,21 +91,21 @@ describe('installing a driver by drag and drop (web shell)', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('lists it in the Drivers dialog, refuses to remove it while its instance runs, then turns it off and on', async () => {
-    await page.getByRole('button', { name: 'Drivers' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Drivers' });
+  it('lists it on the Drivers page, refuses to remove it while its instance runs, then turns it off and on', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Drivers' }).click();
+    const dialog = page.getByRole('table', { name: 'Installed drivers' });
     const row = dialog.locator('tr[data-driver="example"]');
     await shows(row, engine.bundles.sandbox.enforced ? 'sandboxed (bubblewrap' : 'UNSANDBOXED');
     await shows(dialog.locator('tr[data-driver="qemu"]'), 'built in');
     assert.deepEqual(await seriousViolations(page), []);
     await row.getByRole('button', { name: 'Remove example' }).click();
-    await shows(dialog.getByRole('alert'), 'cannot remove driver example: instances dropped run on it; stop them first, or force it');
+    await shows(page.getByRole('alert'), 'cannot remove driver example: instances dropped run on it; stop them first, or force it');
     await engine.stop('dropped', { force: true });
     await row.getByRole('button', { name: 'Disable example' }).click();
-    await shows(row.locator('td').nth(3), /^no: disabled/);
+    await shows(row.locator('td').nth(2), /^no: disabled/);
     await row.getByRole('button', { name: 'Enable example' }).click();
-    await shows(row.locator('td').nth(3), /^yes$/);
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await shows(row.locator('td').nth(2), /^yes$/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instances' }).click();
   });
 
   it('installs the libvirt bundle by drag and drop and boots the test guest on it to its console marker', { timeout: 240_000 }, async () => {
@@ -127,7 +127,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     const create = page.getByRole('dialog', { name: 'New instance' });
     await create.getByLabel('Driver').locator('option', { hasText: /^libvirt / }).waitFor({ state: 'attached' });
     await create.getByLabel('Name').fill('on-libvirt');
-    await create.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await create.getByRole('radio', { name: 'From file…' }).check();
     const guestDir = path.join(root, 'guest');
     await fs.mkdir(guestDir);
     await create.getByLabel('Template file (lima.yaml path)').fill(await writeGuestTemplate(guestDir));

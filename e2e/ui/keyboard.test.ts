@@ -49,10 +49,12 @@ describe('keyboard only', () => {
     await dialog.waitFor();
     assert.ok(await focused(dialog.getByLabel('Name')), 'the name field has the focus when the dialog opens');
     await page.keyboard.type('kb1');
-    const templateSelect = dialog.getByLabel('Template', { exact: true });
-    await shows(templateSelect, 'A lima.yaml file…');
-    await tabTo(page, templateSelect, 5);
-    await page.keyboard.press('End'); // the last choice: a lima.yaml file of my own
+    // The gallery is one radio group: Tab enters it at the chosen card, arrows move between cards.
+    const picked = dialog.getByRole('radio', { checked: true });
+    await picked.waitFor(); // the catalog has answered
+    await tabTo(page, picked, 5);
+    await page.keyboard.press('ArrowUp'); // from the first card round to the last: a lima.yaml file of my own
+    assert.equal(await dialog.getByRole('radio', { name: 'From file…' }).isChecked(), true);
     const file = dialog.getByLabel('Template file (lima.yaml path)');
     await file.waitFor();
     await tabTo(page, file, 3);

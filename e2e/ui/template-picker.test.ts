@@ -2,12 +2,20 @@
 // picked in the dialog makes the instance, with that template's CPUs and memory. Its images
 // are remote, so create fetches nothing (they come at first start, which this does not do).
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { effectiveConfig } from '../../src-main/core/instances/effective.ts';
 import { loadTemplate } from '../../src-main/core/templates/load.ts';
 import { formatBytes } from '../../src-renderer/ui/format.ts';
+import { repoRoot, writeTemplate } from '../support/temp.ts';
+import { seriousViolations } from './browser.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
+
+const resultsDir = path.join(repoRoot, 'test-results');
+type Focus = { document: { activeElement: unknown } };
 
 describe('template picker', () => {
   let shell: ScriptedShell;
@@ -30,9 +38,8 @@ describe('template picker', () => {
     await page.goto(shell.server.url);
     await page.getByRole('button', { name: 'New instance…' }).click();
     const dialog = page.getByRole('dialog', { name: 'New instance' });
-    const templateSelect = dialog.getByLabel('Template', { exact: true });
-    await shows(templateSelect, picked.description); // the catalog has answered
-    await templateSelect.selectOption(picked.name);
+    const card = dialog.getByRole('radio', { name: picked.name, exact: true });
+    await card.check(); // waits for the catalog's answer
     await dialog.getByLabel('Name').fill('from-catalog');
     const driverSelect = dialog.getByLabel('Driver');
     await shows(driverSelect, 'scripted');
@@ -52,7 +59,116 @@ describe('template picker', () => {
     assert.equal((await engine.inspect('from-catalog')).cpus, expected.cpus, 'the engine agrees');
   });
 
-  it('logged no page errors', () => {
-    assert.deepEqual(shell.pageErrors, []);
+  it('shows each catalog template as a card with its facts, prefills the fields and checks them against this host', { timeout: 60_000 }, async () => {
+    const { page, engine } = shell;
+    const host = { cpus: os.availableParallelism(), memoryBytes: os.totalmem() };
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'New instance…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New instance' });
+    for (const entry of await engine.listTemplates()) {
+      const card = dialog.locator(`[data-template="${entry.name}"]`);
+      const facts = effectiveConfig((await loadTemplate(entry.name, { vmTypes: engine.drivers.names() })).config);
+      await shows(card, entry.description);
+      await shows(card, `Linux · ${facts.arch} · ${facts.cpus} CPUs · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`);
+      await shows(card, 'Image downloaded at first start');
+    }
+    const catalog = await engine.listTemplates();
+    await dialog.getByRole('radio', { name: 'debian', exact: true }).check();
+    const debian = effectiveConfig((await loadTemplate('debian', { vmTypes: engine.drivers.names() })).config);
+    const cpus = dialog.getByLabel('CPUs');
+    const memory = dialog.getByLabel('Memory');
+    assert.equal(await cpus.inputValue(), String(debian.cpus), 'CPUs show the template’s value');
+    assert.equal(await memory.inputValue(), `${debian.memoryBytes / 1024 ** 3}GiB`);
+    assert.equal(await dialog.getByLabel('Disk').inputValue(), `${debian.diskBytes / 1024 ** 3}GiB`);
+    // More CPUs and memory than this host has: a warning on each field (Create still works).
+    await cpus.fill(String(host.cpus + 2));
+    await shows(dialog, `This computer has ${host.cpus} CPUs; the guest’s ${host.cpus + 2} will share them`);
+    await memory.fill(`${Math.ceil(host.memoryBytes / 1024 ** 3) + 1}GiB`);
+    await shows(dialog, /More than this computer’s .* of memory/);
+    // The display is always said: the template's qemu driver has a VNC screen, on by default;
+    // the scripted driver has none, and the dialog says so.
+    const displayBox = dialog.getByRole('checkbox', { name: 'Graphical display (VNC)' });
+    await shows(dialog, 'On: see the guest’s screen in the app.');
+    assert.equal(await displayBox.isChecked(), true);
+    await dialog.getByLabel('Driver').selectOption('scripted');
+    await shows(dialog, 'No display: the scripted driver has none; use the console and terminal.');
+    assert.equal(await displayBox.isDisabled(), true);
+    assert.deepEqual(await seriousViolations(page), []);
+    await fs.mkdir(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'create-gallery-1280-light.png') });
+    assert.ok(catalog.length >= 4);
+  });
+
+  it('says each problem on its field in the dialog’s words and focuses it; Create never does nothing', { timeout: 60_000 }, async () => {
+    const { page } = shell;
+    const dialog = page.getByRole('dialog', { name: 'New instance' });
+    const memory = dialog.getByLabel('Memory');
+    await memory.fill('lots');
+    await dialog.getByLabel('Name').fill('fielded');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await shows(dialog.locator('#' + (await memory.getAttribute('aria-describedby') ?? '')), 'Enter a size with its unit, such as 512MiB or 4GiB.');
+    assert.equal(await memory.getAttribute('aria-invalid'), 'true');
+    assert.ok(await memory.evaluate((e) => e === (globalThis as unknown as Focus).document.activeElement), 'the focus is on the memory field');
+    assert.doesNotMatch(await dialog.innerText(), /--memory/, 'no CLI flag names');
+    await memory.fill('1GiB');
+    await dialog.getByLabel('CPUs').fill('1');
+
+    // From file…: an empty path and a missing file are said on the path field.
+    await dialog.getByRole('radio', { name: 'From file…' }).check();
+    const file = dialog.getByLabel('Template file (lima.yaml path)');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await shows(dialog, 'Enter the path of a lima.yaml file');
+    assert.ok(await file.evaluate((e) => e === (globalThis as unknown as Focus).document.activeElement), 'the focus is on the path field');
+    await file.fill(path.join(shell.root, 'missing.yaml'));
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await shows(dialog, /This template cannot be used: .*missing\.yaml/);
+    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await file.fill(template);
+    await dialog.getByRole('button', { name: 'Create' }).click(); // waits for the file's facts, then creates
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+    await shows(page.getByTestId('status-fielded'), 'Stopped');
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.getByRole('button', { name: 'New instance…' }).click();
+      await dialog.getByRole('radio', { name: 'debian', exact: true }).check();
+      await dialog.getByLabel('Memory').fill('lots');
+      const dialogBox = await dialog.boundingBox();
+      assert.ok(dialogBox && dialogBox.x >= 0 && dialogBox.x + dialogBox.width <= 390, 'the dialog fits 390 px');
+      assert.equal(await dialog.evaluate((d) => (d as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth <= (d as unknown as { clientWidth: number }).clientWidth), true, 'nothing in the dialog scrolls sideways');
+      const create = dialog.getByRole('button', { name: 'Create' });
+      await create.scrollIntoViewIfNeeded();
+      const box = await create.boundingBox();
+      assert.ok(box && box.x + box.width <= 390, 'Create is on screen at 390 px');
+      assert.deepEqual(await seriousViolations(page), []);
+      await page.screenshot({ path: path.join(resultsDir, `create-dialog-390-${scheme}.png`) });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: path.join(resultsDir, `create-dialog-1280-${scheme}.png`) });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('creates from every catalog template without warnings about the template itself', { timeout: 60_000 }, async () => {
+    const { page, engine } = shell;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const dialog = page.getByRole('dialog', { name: 'New instance' });
+    for (const entry of await engine.listTemplates()) {
+      await page.getByRole('button', { name: 'New instance…' }).click();
+      await dialog.getByLabel('Name').fill(`cat-${entry.name}`);
+      await dialog.getByRole('radio', { name: entry.name, exact: true }).check();
+      await dialog.getByLabel('Driver').selectOption('scripted');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+      const notice = page.getByRole('status').filter({ hasText: `Created cat-${entry.name}.` });
+      await notice.waitFor();
+      assert.doesNotMatch(await notice.innerText(), /Warning/, `${entry.name} warns about itself`);
+    }
+  });
+
+  it('logged no page errors but the missing template file’s answer', () => {
+    // Chromium logs every HTTP error answer; the engine answers the missing file with a 404.
+    assert.deepEqual(shell.pageErrors.filter((e) => !/^Failed to load resource: .* 404/.test(e)), []);
   });
 });

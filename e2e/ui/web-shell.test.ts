@@ -132,7 +132,7 @@ describe('web shell in Chromium', () => {
     assert.match(await driverSelect.locator('option[value="old"]').innerText(), /unavailable: .*protocol/);
     assert.deepEqual(await seriousViolations(page), []);
     await dialog.getByLabel('Name').fill('web1');
-    await dialog.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await dialog.getByRole('radio', { name: 'From file…' }).check();
     await dialog.getByLabel('Template file (lima.yaml path)').fill(template);
     await driverSelect.selectOption(driver);
     await dialog.getByRole('button', { name: 'Create' }).click();

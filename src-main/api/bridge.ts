@@ -27,7 +27,15 @@ export const bridgeChannels = {
   displaySend: 'corral:display-send',
   /** main -> renderer: display frames (DisplayServerMessage). */
   display: 'corral:display',
+  /** renderer -> main, answered: the native open dialog for a file the engine should read. */
+  pickFile: 'corral:pick-file',
 } as const;
+
+/** What the page may ask the native open dialog for: a Lima template file. */
+export const pickFileRequestSchema = z.object({ kind: z.enum(['template']) });
+export type PickFileKind = z.infer<typeof pickFileRequestSchema>['kind'];
+/** The picked file's path, or null when the user cancelled. */
+export const pickFileReplySchema = z.string().min(1).nullable();
 
 /**
  * `connect` starts this page's session: events begin to flow, and a session left over from
@@ -65,6 +73,8 @@ export interface CorralBridge {
   sendDisplay(message: DisplayClientMessage): void;
   /** Display frames from main. Returns an unsubscribe. */
   onDisplayMessage(listener: (message: DisplayServerMessage) => void): () => void;
+  /** The native open dialog (create dialog's "From file…"): the picked path, or null if cancelled. */
+  pickFile(kind: PickFileKind): Promise<string | null>;
 }
 
 /**
@@ -72,7 +82,7 @@ export interface CorralBridge {
  * tests (src-main/electron/renderer-bridge.test.ts, e2e/electron/app.test.ts) check that the
  * page sees exactly these.
  */
-export const bridgeKeys = ['invoke', 'onDisplayMessage', 'onMessage', 'pathForFile', 'send', 'sendDisplay'] as const satisfies readonly (keyof CorralBridge)[];
+export const bridgeKeys = ['invoke', 'onDisplayMessage', 'onMessage', 'pathForFile', 'pickFile', 'send', 'sendDisplay'] as const satisfies readonly (keyof CorralBridge)[];
 
 // Fails to compile when CorralBridge gains a member that is not listed above.
 const everyMemberListed: Exclude<keyof CorralBridge, (typeof bridgeKeys)[number]> extends never ? true : never = true;

@@ -14,6 +14,7 @@ import type {
 } from './schemas.ts';
 import type { portsSchema } from './schemas.ts';
 import type { cacheEntrySchema, downloadFailureSchema, pruneResultSchema } from './download-schemas.ts';
+import type { catalogEntrySchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
 
 export type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 export type { VmState } from '../../src-drivers/sdk/protocol.ts';
@@ -83,3 +84,9 @@ export interface CorralApi extends ApiCalls {
 // Fails to compile when CorralApi and the method table (methods.ts) name different methods.
 const sameMethods: [Exclude<keyof CorralApi, ApiMethod>, Exclude<ApiMethod, keyof CorralApi>] extends [never, never] ? true : never = true;
 void sameMethods;
+
+// The create dialog's and Settings page's types (frame-schemas.ts).
+export type HostInfo = z.infer<typeof hostInfoSchema>;
+export type TemplateFacts = z.infer<typeof templateFactsSchema>;
+export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
+export type EngineSettingsInfo = z.infer<typeof settingsSchema>;

@@ -14,6 +14,7 @@ import {
 } from './schemas.ts';
 import { portsSchema } from './schemas.ts';
 import { cacheEntrySchema, pruneResultSchema } from './download-schemas.ts';
+import { catalogEntrySchema, describeTemplateRequestSchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
 const nothing = z.null();
@@ -40,6 +41,14 @@ export const apiMethods = {
   readLogs: { request: nameRequestSchema, result: z.array(logSchema) },
   /** The template catalog: names the create dialog offers, with a line each. */
   listTemplates: { result: z.array(templateInfoSchema) },
+  /** The catalog with what each template makes (CPUs, memory, disk, OS, arch, image size): the create dialog's gallery. */
+  listCatalog: { result: z.array(catalogEntrySchema) },
+  /** What one template (catalog name, file or URL) makes, to prefill the create dialog. */
+  describeTemplate: { request: describeTemplateRequestSchema, result: templateFactsSchema },
+  /** This host's CPUs and memory, which the create dialog checks its fields against. */
+  hostInfo: { result: hostInfoSchema },
+  /** Where the engine keeps data, downloads and drop-in drivers, and the trusted signing keys (Settings). */
+  settings: { result: settingsSchema },
 
   // --- Commands ------------------------------------------------------------------------------
   /** Creates an instance from a template, with optional overrides and driver choice. */

@@ -1,7 +1,7 @@
 // The Electron shell's main process: one instance, one window, the Engine in-process with
 // drivers in utility processes. Quitting closes the engine, which ends the driver processes;
 // the VMs are detached and keep running (the next start re-attaches to them).
-import { app, BrowserWindow, protocol, session } from 'electron';
+import { app, BrowserWindow, protocol, session, shell } from 'electron';
 import { Engine } from '../core/engine.ts';
 import { engineApi } from '../engine-api/engine-api.ts';
 import { serveAppRequest } from './app-files.ts';
@@ -41,9 +41,11 @@ async function run(): Promise<void> {
   engine.watch(); // the CLI and `corral serve` change the store too: show it live
   const stopIpc = registerIpc(engineApi(engine));
 
-  window = createMainWindow(BrowserWindow, paths.preload);
+  // A forwarded port's link opens in the system browser (createMainWindow lets only loopback http(s) through).
+  const openInBrowser = (url: string): void => void shell.openExternal(url);
+  window = createMainWindow(BrowserWindow, paths.preload, openInBrowser);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) window = createMainWindow(BrowserWindow, paths.preload);
+    if (BrowserWindow.getAllWindows().length === 0) window = createMainWindow(BrowserWindow, paths.preload, openInBrowser);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

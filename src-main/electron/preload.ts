@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { checkCall } from '../api/dispatch.ts';
 import type { ServerMessage } from '../api/contract.ts';
-import { bridgeChannels, bridgeKeys, desktopNotificationSchema, invokeReplySchema, invokeRequestSchema } from '../api/bridge.ts';
+import { bridgeChannels, bridgeKeys, desktopNotificationSchema, invokeReplySchema, invokeRequestSchema, pickFileReplySchema, pickFileRequestSchema } from '../api/bridge.ts';
 import type { CorralBridge } from '../api/bridge.ts';
 import { displayClientMessageSchema, displayServerMessageSchema } from '../api/display-messages.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
@@ -68,6 +68,9 @@ const bridge: CorralBridge = {
     return () => {
       displayListeners.delete(listener);
     };
+  },
+  async pickFile(kind) {
+    return pickFileReplySchema.parse(await ipcRenderer.invoke(bridgeChannels.pickFile, pickFileRequestSchema.parse({ kind })));
   },
 };
 

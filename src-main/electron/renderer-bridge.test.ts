@@ -95,7 +95,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await page.getByRole('button', { name: 'New instance…' }).click();
     const dialog = page.getByRole('dialog', { name: 'New instance' });
     await dialog.getByLabel('Name').fill('bridge1');
-    await dialog.getByLabel('Template', { exact: true }).selectOption({ label: 'A lima.yaml file…' });
+    await dialog.getByRole('radio', { name: 'From file…' }).check();
     await dialog.getByLabel('Template file (lima.yaml path)').fill(template);
     await shows(dialog.getByLabel('Driver'), 'console-fixture');
     await dialog.getByLabel('Driver').selectOption('console-fixture');

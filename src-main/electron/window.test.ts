@@ -82,6 +82,31 @@ describe('main window wiring', () => {
   });
 });
 
+describe('links to a guest’s forwarded ports', () => {
+  const loopback = ['http://127.0.0.1:8080/', 'https://127.0.0.1:8443/app?x=1', 'http://localhost:3000/', 'http://[::1]:9000/'];
+  const others = ['https://example.com/', 'http://10.0.2.15:80/', 'http://127.0.0.1.example.com/', 'http://user:pw@127.0.0.1:8080/',
+    'file:///etc/passwd', 'javascript:alert(1)', 'ftp://127.0.0.1/', appEntryUrl, 'about:blank', 'not a url'];
+
+  it('a clicked loopback http(s) link (target=_blank) opens in the system browser; the window opens nothing', () => {
+    const opened: string[] = [];
+    const contents = createMainWindow(FakeWindow, '/p.cjs', (url) => opened.push(url)).webContents;
+    assert.ok(contents.openHandler);
+    for (const url of [...loopback, ...others]) assert.deepEqual(contents.openHandler(openDetails(url)), { action: 'deny' }, url);
+    assert.deepEqual(opened, loopback, 'only the loopback http(s) links reach the system browser');
+  });
+
+  it('a loopback link followed in the page itself is opened outside too, and the window stays', () => {
+    const opened: string[] = [];
+    const contents = createMainWindow(FakeWindow, '/p.cjs', (url) => opened.push(url)).webContents;
+    for (const url of [...loopback, ...others]) assert.equal(prevented(contents, 'will-navigate', url), true, url);
+    assert.deepEqual(opened, loopback);
+    // Redirects and subframe navigations never reach the system browser.
+    prevented(contents, 'will-redirect', loopback[0]);
+    prevented(contents, 'will-frame-navigate', loopback[0]);
+    assert.deepEqual(opened, loopback);
+  });
+});
+
 describe('session hardening', () => {
   it('denies every permission request and check, and every download', () => {
     const session = new FakeSession();

@@ -6,6 +6,7 @@ import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.t
 import { toCacheEntry, toPruneSummary } from './cache-api.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
 import { openTerminal } from '../core/ssh/terminal.ts';
+import { frameApi } from './frame-api.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { signerLine } from '../core/drivers/bundles/trust.ts';
@@ -38,6 +39,7 @@ export function engineApi(engine: Engine): CorralApi {
     readLogs: ({ name }) => engine.readLogs(name),
     listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
     listDrivers: async () => (await engine.listDrivers()).map(toApiDriver),
+    ...frameApi(engine),
     create: async ({ name, template, cpus, memory, disk, driver, display }) => {
       const { instance, warnings } = await engine.create(name, { template, cpus, memory, disk, driver, display });
       return { instance: toApiInstance(instance), warnings };

@@ -23,3 +23,6 @@ export async function stageDriverBundle(file: File): Promise<BundleSource> {
   if (!path) throw new Error(`${file.name} is not a file on this computer; save it to disk and drop it again`);
   return { path };
 }
+
+/** The native open dialog for a template file: Electron only (the web shell takes a typed path). */
+export const pickTemplateFile: (() => Promise<string | null>) | undefined = bridge ? () => bridge.pickFile('template') : undefined;

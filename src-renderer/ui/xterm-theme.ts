@@ -1,8 +1,7 @@
 // The colours and font every xterm in the app uses (serial console, SSH terminals), following
-// the system's light or dark scheme, also when it changes while a terminal is open.
+// the page's light or dark theme (Settings, or the system's), also when it changes while a terminal is open.
 import type { ITerminalOptions, Terminal } from '@xterm/xterm';
-
-const darkQuery = '(prefers-color-scheme: dark)';
+import { isDark, onDarkChange } from '../state/theme.ts';
 // xterm's default ANSI colours are made for a black background: on the light one its bright
 // green (a Debian prompt) and yellow are unreadable. These keep WCAG AA contrast on each.
 const themes = {
@@ -24,17 +23,14 @@ export function xtermOptions(): ITerminalOptions {
     cursorBlink: true,
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
     fontSize: 14,
-    theme: matchMedia(darkQuery).matches ? themes.dark : themes.light,
+    theme: isDark() ? themes.dark : themes.light,
     screenReaderMode: false,
   };
 }
 
-/** Keeps `terminal`'s colours in the system's scheme; returns the unsubscribe. */
+/** Keeps `terminal`'s colours in the page's theme; returns the unsubscribe. */
 export function followColourScheme(terminal: Terminal): () => void {
-  const scheme = matchMedia(darkQuery);
-  const follow = (): void => {
-    terminal.options.theme = scheme.matches ? themes.dark : themes.light;
-  };
-  scheme.addEventListener('change', follow);
-  return () => scheme.removeEventListener('change', follow);
+  return onDarkChange(() => {
+    terminal.options.theme = isDark() ? themes.dark : themes.light;
+  });
 }

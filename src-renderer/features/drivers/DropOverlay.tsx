@@ -1,6 +1,7 @@
 // What the window shows while a file is dragged over it, and while the engine checks a dropped bundle.
 import { useBundleInstall } from './store.ts';
-import { bundleExtension, useBundleDrop } from './useBundleDrop.ts';
+import { bundleExtension } from './review-file.ts';
+import { useBundleDrop } from './useBundleDrop.ts';
 
 export function DropOverlay() {
   useBundleDrop();

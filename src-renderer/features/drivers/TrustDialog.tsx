@@ -35,6 +35,9 @@ function TrustDetails({ pending, onDone }: { pending: PendingBundle; onDone: () 
     },
   });
   const p = review.permissions;
+  // Only a bundle signed by a key the user trusts makes Install the default answer; for any
+  // other, Cancel is the primary button and has the focus, so Enter does not install it.
+  const vouched = review.signed === 'trusted';
   return (
     <div className="trust" data-testid="trust-dialog">
       <p><strong>{review.name} {review.version}</strong>{review.replaces ? ` (replaces ${review.replaces})` : ''}: {review.description}</p>
@@ -51,9 +54,9 @@ function TrustDetails({ pending, onDone }: { pending: PendingBundle; onDone: () 
         : <p className="sandbox warn" role="alert">UNSANDBOXED: {review.sandbox.reason}. The driver will run with all of your rights, whatever it asks for.</p>}
       {install.isError ? <p role="alert" className="field-error">Not installed: {errorMessage(install.error)}</p> : null}
       <div className="dialog-buttons">
-        <button type="button" onClick={onDone} disabled={install.isPending}>Cancel</button>
-        <button type="button" className="primary" onClick={() => install.mutate()} disabled={install.isPending}>
-          {install.isPending ? 'Installing…' : 'Install'}
+        <button type="button" className={vouched ? undefined : 'primary'} onClick={onDone} disabled={install.isPending} autoFocus={!vouched}>Cancel</button>
+        <button type="button" className={vouched ? 'primary' : undefined} onClick={() => install.mutate()} disabled={install.isPending}>
+          {install.isPending ? 'Installing…' : vouched ? 'Install' : 'Install anyway'}
         </button>
       </div>
     </div>

@@ -1,19 +1,15 @@
-// Dropping a `.corral-driver` file anywhere on the window starts an install: the file is
-// made reachable by the engine (a path in Electron, an upload in the web shell), the engine
-// checks it, and the trust dialog shows what it asks for. Nothing is installed until then.
+// Dropping a `.corral-driver` file anywhere on the window starts an install (review-file.ts):
+// the trust dialog shows what it asks for. Nothing is installed until then.
 import { useEffect } from 'react';
-import { stageDriverBundle, api } from '../../api/index.ts';
-import { errorMessage } from '../../api/errors.ts';
 import { useUi } from '../../state/ui.ts';
 import { useBundleInstall } from './store.ts';
-
-export const bundleExtension = '.corral-driver';
+import { bundleExtension, reviewBundleFile } from './review-file.ts';
 
 const carriesFiles = (event: DragEvent): boolean => event.dataTransfer?.types.includes('Files') ?? false;
 
 export function useBundleDrop(): void {
   useEffect(() => {
-    const { setDragging, setChecking, setPending } = useBundleInstall.getState();
+    const { setDragging } = useBundleInstall.getState();
     const notify = useUi.getState().notify;
     // dragenter/dragleave fire for every child element crossed: count them.
     let depth = 0;
@@ -43,16 +39,7 @@ export function useBundleDrop(): void {
         notify({ kind: 'error', text: `To install a driver, drop a ${bundleExtension} file (got ${files.map((f) => f.name).join(', ') || 'no file'}).` });
         return;
       }
-      setChecking(bundle.name);
-      void (async () => {
-        try {
-          const source = await stageDriverBundle(bundle);
-          setPending({ fileName: bundle.name, source, review: await api.reviewDriverBundle({ source }) });
-        } catch (error) {
-          setChecking(undefined);
-          notify({ kind: 'error', text: errorMessage(error) });
-        }
-      })();
+      void reviewBundleFile(bundle);
     };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragleave', onLeave);

@@ -1,0 +1,48 @@
+// Wire schemas of the create dialog's template facts and the Settings page (the method rows
+// are in methods.ts).
+import { z } from 'zod';
+
+const arch = z.string().min(1);
+
+/** What a template would make: the create dialog's prefilled values and the gallery's facts. */
+export const templateFactsSchema = z.object({
+  os: z.string(),
+  arch,
+  vmType: z.string(),
+  cpus: z.number().int().positive(),
+  memoryBytes: z.number().nonnegative(),
+  diskBytes: z.number().nonnegative(),
+  display: z.enum(['vnc', 'none']),
+  /** null until the image is downloaded (a remote image's size is not known before). */
+  imageBytes: z.number().nonnegative().nullable(),
+  imageLocal: z.boolean(),
+  warnings: z.array(z.string()),
+});
+
+/** A catalog entry with its facts, or why they could not be read. */
+export const catalogEntrySchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  facts: templateFactsSchema.optional(),
+  problem: z.string().optional(),
+});
+
+export const describeTemplateRequestSchema = z.object({
+  /** A catalog name, a lima.yaml path on the engine's machine, or an http(s) URL. */
+  template: z.string().min(1),
+});
+
+export const hostInfoSchema = z.object({ cpus: z.number().int().positive(), memoryBytes: z.number().positive() });
+
+const placedFolderSchema = z.object({ path: z.string(), source: z.string() });
+
+export const settingsSchema = z.object({
+  home: placedFolderSchema,
+  cache: placedFolderSchema,
+  driverFolders: z.array(placedFolderSchema),
+  trustedKeys: z.object({
+    file: z.string(),
+    keys: z.array(z.object({ name: z.string(), fingerprint: z.string() })),
+    problem: z.string().optional(),
+  }),
+});

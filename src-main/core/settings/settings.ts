@@ -1,0 +1,57 @@
+// What the Settings page shows about the engine: where data, downloads and drop-in driver
+// bundles live and what decided each (an option, an environment variable, the platform's
+// default), the signing keys trusted for driver bundles, and this host's CPUs and memory.
+// All of it is fixed while the engine runs: changing a folder means restarting with another.
+import os from 'node:os';
+import path from 'node:path';
+import { DRIVERS_PATH_ENV, dropFolders } from '../drivers/bundles/manager.ts';
+import { fingerprint, loadTrustedKeys } from '../drivers/bundles/keys.ts';
+import { hostCapacity } from '../instances/host-fit.ts';
+import type { CorralPaths } from '../paths.ts';
+
+export interface PlacedFolder {
+  path: string;
+  /** What decided it, as a sentence. */
+  source: string;
+}
+
+export interface EngineSettings {
+  home: PlacedFolder;
+  cache: PlacedFolder;
+  driverFolders: PlacedFolder[];
+  trustedKeys: { file: string; keys: { name: string; fingerprint: string }[]; problem?: string };
+}
+
+export interface HostInfo {
+  cpus: number;
+  memoryBytes: number;
+}
+
+function sourceOf(folder: string, variable: string, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env[variable];
+  if (fromEnv && path.resolve(fromEnv) === folder) return `Comes from the ${variable} environment variable.`;
+  return 'Comes from the --home option, or else the platform’s usual folder.';
+}
+
+export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv = process.env): Promise<EngineSettings> {
+  const file = path.join(paths.home, 'trusted-keys.json');
+  const trusted = await loadTrustedKeys(paths.home).then(
+    (keys) => ({ keys: keys.map((k) => ({ name: k.name, fingerprint: fingerprint(Buffer.from(k.publicKey, 'base64')) })) }),
+    (error: unknown) => ({ keys: [], problem: error instanceof Error ? error.message : String(error) }),
+  );
+  const homeDrivers = path.join(paths.home, 'drivers');
+  return {
+    home: { path: paths.home, source: sourceOf(paths.home, 'CORRAL_HOME', env) },
+    cache: { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env) },
+    driverFolders: dropFolders(paths.home, env).map((folder) => ({
+      path: folder,
+      source: folder === homeDrivers ? 'inside the data folder' : `from ${DRIVERS_PATH_ENV}`,
+    })),
+    trustedKeys: { file, ...trusted },
+  };
+}
+
+export async function hostInfo(): Promise<HostInfo> {
+  const host = await hostCapacity();
+  return { cpus: host.cores, memoryBytes: host.memoryBytes || os.totalmem() };
+}
