@@ -96,7 +96,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
   };
   switch (command) {
     case 'list': {
-      const instances = await engine.list();
+      const instances = await engine.list({ liveFacts: true });
       if (values.json) return out(JSON.stringify(instances, null, 2));
       if (instances.length === 0) return out('No instances. Create one with: corral create NAME --template FILE');
       return out(table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [

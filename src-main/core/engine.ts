@@ -56,6 +56,8 @@ import { endHostAgent, sourceHostAgent, spawnHostAgent } from './hostagent/spawn
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
 import { defaultBootTimeoutMs } from './hostagent/agent.ts';
 import { ensureIdentity } from './ssh/identity.ts';
+import { recordPaused, recordStarted, writeRunRecord } from './instances/run-record.ts';
+import { summaryFromLiveFacts } from './instances/live-summary.ts';
 
 export interface EngineOptions {
   home?: string;
@@ -292,9 +294,15 @@ export class Engine {
     return this.#sweeping;
   }
 
-  async list(): Promise<InstanceSummary[]> {
+  /**
+   * Every instance's summary. `liveFacts` (`corral list`): from the engine's run records and
+   * process liveness where they are certain (instances/run-record.ts says exactly when), so
+   * no driver process starts; the driver's inspect wherever they leave doubt.
+   */
+  async list(options: { liveFacts?: boolean } = {}): Promise<InstanceSummary[]> {
     await this.#sweepStaging();
-    const summaries = await Promise.all((await this.store.names()).map((name) => this.inspect(name).catch((error: unknown) => {
+    const summarize = async (name: string) => (options.liveFacts ? await summaryFromLiveFacts(this.store, name, this.#localDrivers) : undefined) ?? this.inspect(name);
+    const summaries = await Promise.all((await this.store.names()).map((name) => summarize(name).catch((error: unknown) => {
       // One instance that cannot be inspected shows as Broken; it never hides the others.
       const typed = toDriverError(error);
       if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
@@ -351,6 +359,7 @@ export class Engine {
         await host.call('create', { ...spec, dir: staging });
         await markDiskCreated(staging);
       });
+      if (this.#localDrivers.has(effective.vmType)) await writeRunRecord(this.store.dir(name), { state: 'stopped' });
     }));
     this.events.emit({ type: 'instances-changed' });
     const instance = await this.inspect(name);
@@ -382,7 +391,10 @@ export class Engine {
         await host.call('create', spec);
         await markDiskCreated(dir);
       }
+      const local = this.#localDrivers.has(host.name);
+      if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
       const started = await host.call('start', spec);
+      if (local) await recordStarted(dir, started.pid, started.accelerator);
       // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
       await this.#followBoot(name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
         this.events.emit({ type: 'driver-log', driver: 'engine', level: 'warn', message: `could not start the host agent of "${name}": ${toDriverError(error).message}` });
@@ -424,6 +436,7 @@ export class Engine {
       this.#status.announce(name, 'Stopping');
       await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
       await endHostAgent(spec.dir);
+      if (this.#localDrivers.has(host.name)) await writeRunRecord(spec.dir, { state: 'stopped' });
     });
     this.#status.announce(name, 'Stopped');
   }
@@ -433,6 +446,7 @@ export class Engine {
       if (state !== 'Running') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a running instance can be paused`, { state });
       await this.#requireCapability(host, 'pause');
       await host.call('pause', spec);
+      await recordPaused(spec.dir, true);
     });
     this.#status.announce(name, 'Paused');
   }
@@ -441,6 +455,7 @@ export class Engine {
     await this.#operate(name, 'resume', async ({ spec, host, state }) => {
       if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
       await host.call('resume', spec);
+      await recordPaused(spec.dir, false);
     });
     this.#status.announce(name, 'Running');
   }
