@@ -1,6 +1,7 @@
 // Bundles the `corral` command with esbuild, so that running it parses no TypeScript and any
 // Node from 20 runs it (bin/corral.js runs this bundle while it is up to date, else the sources):
-//   dist/cli/corral.js                      the CLI, `corral serve` included (src-main/corral.ts)
+//   dist/cli/corral.js                      the CLI (src-main/corral.ts): its start-up and --help
+//   dist/cli/chunk-*.js                     what it imports on demand: the engine and commands, the web shell
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
 //   dist/cli/workers/template-parse.js      the template parser's worker thread
@@ -26,6 +27,12 @@ function bundle(entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [path.join(root, entry)],
     outfile: path.join(out, outfile),
+    ...common(path.dirname(path.join(out, outfile))),
+  };
+}
+
+function common(bundleDir: string): BuildOptions {
+  return {
     bundle: true,
     write: false,
     metafile: true,
@@ -38,12 +45,23 @@ function bundle(entry: string, outfile: string): BuildOptions {
     banner: { js: `${requireShim} ${fileBanner}` },
     // CommonJS packages read __dirname at load (ssh2's agent.js), which an ES module lacks.
     define: { 'import.meta.filename': '__corralFile', 'import.meta.dirname': '__corralDir', __dirname: '__corralDir' },
-    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(root, path.dirname(path.join(out, outfile)))],
+    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(root, bundleDir)],
   };
 }
 
+// The CLI is split where its sources import on demand (`await import(...)`), so `corral --help`
+// loads only the argument parser. Chunks sit beside corral.js: a module's import.meta.filename
+// (core/bundled-entry.ts, templates/parse.ts) is then in the same folder, whichever chunk holds it.
+const cli: BuildOptions = {
+  ...common(out),
+  entryPoints: { corral: path.join(root, 'src-main/corral.ts') },
+  outdir: out,
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+};
+
 const builds = await Promise.all([
-  build(bundle('src-main/corral.ts', 'corral.js')),
+  build(cli),
   build(bundle('src-drivers/qemu/main.ts', 'drivers/qemu.js')),
   build(bundle('src-main/core/hostagent/main.ts', 'workers/hostagent.js')),
   build(bundle('src-main/core/templates/parse-worker.ts', 'workers/template-parse.js')),
@@ -80,3 +98,9 @@ const record = {
   outputs: await Promise.all(outputs.map((file) => fingerprint(path.relative(root, file.path)))),
 };
 await writeAtomically(path.join(out, 'inputs.json'), `${JSON.stringify(record)}\n`);
+
+// Chunks of earlier builds (their names hold their content's hash): no longer referenced.
+const written = new Set(outputs.map((file) => path.basename(file.path)));
+for (const name of await fs.readdir(out)) {
+  if (name.startsWith('chunk-') && !written.has(name)) await fs.rm(path.join(out, name), { force: true });
+}
