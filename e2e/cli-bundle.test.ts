@@ -81,7 +81,7 @@ describe('the CLI bundle', () => {
       const stale = await run(process.execPath, ['--import', reportTypeScript, bin, '--help']);
       assert.equal(stale.code, 0, stale.stderr);
       assert.match(stale.stderr, /^corral: running the sources \(bundle: src-main\/cli\/format\.ts changed since the build\)\n/);
-      assert.match(stale.stderr, /loaded TypeScript file:.*\/src-main\/cli\/format\.ts/);
+      assert.match(stale.stderr, /loaded TypeScript file:.*\/src-main\/corral\.ts/);
       // A time before the build (a checkout of an older file) is no more the recorded one.
       await fs.utimes(source, atime, new Date(mtime.getTime() - 60_000));
       assert.match((await run(process.execPath, [bin, '--help'])).stderr, /running the sources/);
