@@ -56,7 +56,7 @@ import { endHostAgent, sourceHostAgent, spawnHostAgent } from './hostagent/spawn
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
 import { defaultBootTimeoutMs } from './hostagent/agent.ts';
 import { ensureIdentity } from './ssh/identity.ts';
-import { recordPaused, recordStarted, writeRunRecord } from './instances/run-record.ts';
+import { recordFailedStart, recordPaused, recordStarted, writeRunRecord } from './instances/run-record.ts';
 import { summaryFromLiveFacts } from './instances/live-summary.ts';
 
 export interface EngineOptions {
@@ -393,7 +393,10 @@ export class Engine {
       }
       const local = this.#localDrivers.has(host.name);
       if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
-      const started = await host.call('start', spec);
+      const started = await host.call('start', spec).catch(async (error: unknown) => {
+        if (local) await recordFailedStart(dir, () => host.call('inspect', spec));
+        throw error;
+      });
       if (local) await recordStarted(dir, started.pid, started.accelerator);
       // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
       await this.#followBoot(name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {

@@ -48,6 +48,15 @@ export async function recordStarted(dir: string, vmPid: number, accelerator: str
   if (vmStartTime) await writeRunRecord(dir, { state: 'running', vmPid, vmStartTime, accelerator, paused: false });
 }
 
+/**
+ * After a start that failed: Stopped again if the driver says so (a failed start leaves the
+ * instance as it was, record included); otherwise the record stays 'starting', in doubt.
+ */
+export async function recordFailedStart(dir: string, inspect: () => Promise<{ state: string }>): Promise<void> {
+  const found = await inspect().catch(() => undefined);
+  if (found?.state === 'Stopped') await writeRunRecord(dir, { state: 'stopped' });
+}
+
 /** Records a pause or resume of the running VM (an unrecorded VM is left in doubt). */
 export async function recordPaused(dir: string, paused: boolean): Promise<void> {
   const record = await readRunRecord(dir);
