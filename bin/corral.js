@@ -1,17 +1,64 @@
 #!/usr/bin/env node
-// The `corral` command. Node 22.18+ runs the TypeScript sources directly; an older `node` first
-// on PATH (Node 20 on many machines) cannot even load them. So this file is plain JavaScript
-// that any Node can parse: on an old Node it re-runs itself with the project's own Node
-// (node_modules/.bin/node, from the `node` dev dependency) or says in one line what to do.
+// The `corral` command. It runs the bundle (dist/cli/corral.js, `npm run build:cli`) while that
+// is up to date with the sources: plain JavaScript, no TypeScript to strip, so any Node from 20
+// runs it, and faster. Otherwise it runs the TypeScript sources, which need Node 22.18+: an
+// older `node` first on PATH (Node 20 on many machines) re-runs this file with the project's
+// own Node (node_modules/.bin/node, from the `node` dev dependency) or says what to do.
+// This file stays plain JavaScript that any Node can parse.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { constants, homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  const projectNode = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Why the bundle cannot be run, or undefined when it can. Up to date means: every file the
+ * build read (scripts/build-cli.ts records each project source with its mtime and size, plus
+ * package.json and npm's node_modules/.package-lock.json, which every install rewrites) and
+ * every file it wrote still has exactly the recorded mtime and size. Any edit, checkout or
+ * install changes a time (newer or older, both count), so a developer never runs a stale
+ * bundle; a source the bundle does not use cannot make it stale. About 200 stats: a few
+ * milliseconds, far less than stripping the sources' types. CORRAL_FROM_SOURCES=1 skips it.
+ */
+function bundleProblem() {
+  if (process.env.CORRAL_FROM_SOURCES) return 'CORRAL_FROM_SOURCES is set';
+  let record;
+  try {
+    record = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'inputs.json'), 'utf8'));
+  } catch {
+    return 'not built (npm run build:cli)';
+  }
+  if (!Array.isArray(record?.inputs) || !Array.isArray(record?.outputs)) return 'its input record is unreadable';
+  for (const entry of [...record.inputs, ...record.outputs]) {
+    if (!Array.isArray(entry)) return 'its input record is unreadable';
+    const [file, mtimeMs, size] = entry;
+    let stat;
+    try {
+      stat = statSync(join(root, String(file)));
+    } catch {
+      return `${file} is gone`;
+    }
+    if (stat.mtimeMs !== mtimeMs || stat.size !== size) return `${file} changed since the build`;
+  }
+  return undefined;
+}
+
+/**
+ * Node's compile cache keeps compiled code between runs, in the user's own cache folder (not a
+ * shared temp one: cached code is trusted), for this process and, through the variable, the
+ * drivers and host agent it starts (sandboxed drivers get a clean environment). Node 22.1+.
+ */
+async function enableCompileCache() {
+  const { enableCompileCache: enable } = await import('node:module');
+  process.env.NODE_COMPILE_CACHE ??= join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'corral', 'node-compile-cache');
+  enable?.(process.env.NODE_COMPILE_CACHE);
+}
+
+/** Re-runs this file with the project's Node, passing signals on and its exit status back. */
+function rerunWithProjectNode() {
+  const projectNode = join(root, 'node_modules', '.bin', 'node');
   // CORRAL_REEXEC: the project's Node turned out too old as well; say so rather than loop.
   if (!existsSync(projectNode) || process.env.CORRAL_REEXEC) {
     process.stderr.write(`corral needs Node 22.18 or newer (found v${process.versions.node}); run it through npm run corral or node_modules/.bin/node\n`);
@@ -30,15 +77,20 @@ if (major < 22 || (major === 22 && minor < 18)) {
     process.exit(1);
   });
   child.once('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+}
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+const problem = major >= 20 ? bundleProblem() : `Node v${process.versions.node} is older than 20`;
+// For tests and for "why is corral slow?": which one runs, and why.
+if (process.env.CORRAL_SHOW_ENTRY) process.stderr.write(`corral: running ${problem ? `the sources (bundle: ${problem})` : 'dist/cli/corral.js'}\n`);
+if (!problem) {
+  await enableCompileCache();
+  const { main } = await import(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href);
+  process.exitCode = await main(process.argv.slice(2));
+} else if (major < 22 || (major === 22 && minor < 18)) {
+  rerunWithProjectNode();
 } else {
-  // Compiling the TypeScript sources is most of a short command's time (`corral shell x -- true`
-  // pays it twice: here and in the driver process). Node's compile cache keeps the result, in
-  // the user's own cache folder (not a shared temp one: cached code is trusted), for this
-  // process and, through the variable, the built-in drivers it forks (sandboxed ones get a
-  // clean environment).
-  const { enableCompileCache } = await import('node:module');
-  process.env.NODE_COMPILE_CACHE ??= join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'corral', 'node-compile-cache');
-  enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
+  await enableCompileCache();
   const { main } = await import('../src-main/corral.ts');
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,6 +1,8 @@
 // bin/corral.js under a Node too old for the TypeScript sources (the system /usr/bin/node is
-// v20 on these machines): it re-runs itself with the project's Node, or says in one line what
-// to do. Without an older Node on the machine there is nothing to test.
+// v20 on these machines) when the bundle is not to be run (CORRAL_FROM_SOURCES here; a stale or
+// missing bundle alike): it re-runs itself with the project's Node, or says in one line what
+// to do. Without an older Node on the machine there is nothing to test. The bundle on Node 20:
+// e2e/cli-bundle.test.ts.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { repoRoot, tempDir } from './support/temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 const oldNode = '/usr/bin/node';
+const fromSources = { ...process.env, CORRAL_REEXEC: '', CORRAL_FROM_SOURCES: '1' };
 
 async function oldNodeVersion(): Promise<string | undefined> {
   const version = await promisify(execFile)(oldNode, ['--version']).then(({ stdout }) => stdout.trim(), () => undefined);
@@ -21,7 +24,7 @@ async function oldNodeVersion(): Promise<string | undefined> {
 const version = await oldNodeVersion();
 
 async function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(oldNode, [file, ...args], { env: { ...process.env, CORRAL_REEXEC: '' } })
+  return promisify(execFile)(oldNode, [file, ...args], { env: fromSources })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
 }
@@ -54,7 +57,7 @@ describe('bin/corral.js on an old Node', { skip: version ? false : `${oldNode} i
   });
 
   it('passes SIGTERM on, so the re-run corral is not left behind', async () => {
-    const parent = spawn(oldNode, [bin, '--home', path.join(root, 'home'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const parent = spawn(oldNode, [bin, '--home', path.join(root, 'home'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: fromSources });
     const exited = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
     let said = '';
     await new Promise<void>((resolve, reject) => {

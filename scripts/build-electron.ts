@@ -9,57 +9,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import type { Plugin } from 'esbuild';
+import { noNativeAddons, requireShim, sourceLocations } from './esbuild-plugins.ts';
 import { noTestSupport } from './no-test-support.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'dist') } } });
 const out = path.resolve(values.out ?? 'dist');
-
-// CommonJS packages inside an ESM bundle still call require() for Node built-ins.
-const requireShim = "import { createRequire as __corralCreateRequire } from 'node:module'; const require = __corralCreateRequire(import.meta.url);";
-
-/**
- * Sources find files beside them with `new URL('../../../assets/...', import.meta.url)`. In a
- * bundle import.meta.url is the bundle's, so each source's import.meta.url is replaced by its
- * own location, expressed relative to the bundle: `dist/electron/` -> `../../src-main/...`.
- * The same holds inside app.asar, which keeps the repository's layout (assets/ included).
- */
-function sourceLocations(bundleDir: string): Plugin {
-  return {
-    name: 'source-locations',
-    setup(builder) {
-      builder.onLoad({ filter: /\.tsx?$/ }, async (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-        const source = await fs.readFile(args.path, 'utf8');
-        if (!source.includes('import.meta.url')) return undefined;
-        const relative = path.relative(root, args.path).split(path.sep).join('/');
-        const up = path.relative(bundleDir, root).split(path.sep).join('/');
-        const own = `new URL(${JSON.stringify(`${up}/${relative}`)}, import.meta.url).href`;
-        return { contents: source.replaceAll('import.meta.url', own), loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
-      });
-    },
-  };
-}
-
-/**
- * ssh2 (the Terminal tab's SSH client) tries optional native addons for speed, each require()
- * inside a try: its crypto binding and `cpu-features`. A packaged app ships no node_modules and
- * a .node file cannot be bundled, so each resolves to a module that throws, and ssh2 uses its
- * pure-JS crypto, as it does wherever the addons did not build.
- */
-function noNativeAddons(): Plugin {
-  return {
-    name: 'no-native-addons',
-    setup(builder) {
-      builder.onResolve({ filter: /(\.node$)|(^cpu-features$)/ }, (args) => ({ path: args.path, namespace: 'no-native-addon' }));
-      builder.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${args.path} is a native addon, not bundled; the pure-JS fallback is used`)});`,
-        loader: 'js',
-      }));
-    },
-  };
-}
 
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' } as const;
 
@@ -76,7 +31,7 @@ const [main] = await Promise.all([
     banner: { js: requireShim },
     // CommonJS packages read __dirname at load (ssh2's agent.js), which an ES module lacks.
     define: { __dirname: 'import.meta.dirname' },
-    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(path.join(root, 'dist/electron'))],
+    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(root, path.join(root, 'dist/electron'))],
   }),
   build({
     ...common,
@@ -98,7 +53,7 @@ const [main] = await Promise.all([
     format: 'esm',
     target: 'node22',
     banner: { js: requireShim },
-    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/drivers'))],
+    plugins: [noTestSupport(), sourceLocations(root, path.join(root, 'dist/drivers'))],
   }),
   build({
     ...common,
@@ -108,7 +63,7 @@ const [main] = await Promise.all([
     format: 'esm',
     target: 'node22',
     banner: { js: requireShim },
-    plugins: [sourceLocations(path.join(root, 'dist/electron/workers'))],
+    plugins: [sourceLocations(root, path.join(root, 'dist/electron/workers'))],
   }),
   // The host agent (src-main/core/hostagent/): a detached process the engine starts per running
   // instance, Electron's binary run as Node. Beside the worker: unpacked, ESM.
@@ -120,7 +75,7 @@ const [main] = await Promise.all([
     format: 'esm',
     target: 'node22',
     banner: { js: requireShim },
-    plugins: [noTestSupport(), sourceLocations(path.join(root, 'dist/electron/workers'))],
+    plugins: [noTestSupport(), sourceLocations(root, path.join(root, 'dist/electron/workers'))],
   }),
 ]);
 

@@ -1,5 +1,5 @@
 // `npm start`: the desktop app from this checkout. Checks for the Electron binary first (without
-// triggering its download), builds the renderer and the Electron bundles, then runs `electron .`.
+// triggering its download), builds the renderer, the CLI bundle and the Electron bundles, then runs `electron .`.
 // Where there is no Electron binary, the same UI runs from `corral serve` in a browser tab.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +14,7 @@ function run(args: string[]): void {
 }
 
 run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+run(['scripts/build-cli.ts']); // bin/corral.js runs this bundle while it is up to date
 if ('missing' in electron) {
   process.stderr.write([
     'The Electron binary is not installed, so the desktop window cannot open here:',

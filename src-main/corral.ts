@@ -1,10 +1,10 @@
 // The `corral` command: the CLI (src-main/cli) with the web shell plugged in as `corral serve`.
-// The one place that joins two front ends, so neither imports the other.
+// The one place that joins two front ends, so neither imports the other. The web shell is
+// imported only when served: the other commands never load it.
 import { main as cli } from './cli/main.ts';
-import { serveCommand } from './server/serve-command.ts';
 
 export function main(argv: string[]): Promise<number> {
-  return cli(argv, { serve: serveCommand });
+  return cli(argv, { serve: async (engine, options) => (await import('./server/serve-command.ts')).serveCommand(engine, options) });
 }
 
 if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

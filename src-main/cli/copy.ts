@@ -10,9 +10,6 @@ import { sshArgs } from '../core/ssh/client.ts';
 import type { SshTarget } from '../core/ssh/client.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 
-export const copyUsage = `  copy [-r] SRC... DST                  copy files between host and guest; a guest path is NAME:PATH
-                                        (-r: folders too; scp's exit status is corral's)`;
-
 /** One operand: a host path, or a path in an instance's guest. */
 export type CopyPath = { kind: 'host'; path: string } | { kind: 'guest'; instance: string; path: string };
 

@@ -20,10 +20,7 @@ import { bundleDriverEntry } from '../core/drivers/sandbox/entries.ts';
 import { sandboxSupport } from '../core/drivers/sandbox/spawn.ts';
 import { corralPaths } from '../core/paths.ts';
 import { table } from './format.ts';
-
-export const driverTestUsage = `  driver test NAME|BUNDLE [--kernel FILE --initrd FILE [--disk FILE] [--cmdline TEXT]]
-         [--call-timeout SECONDS] [--json] [--keep]
-                                        check a driver (or a .corral-driver file) against the driver contract`;
+import { driverTestUsage } from './usage.ts';
 
 const options = {
   home: { type: 'string' },
@@ -44,11 +41,6 @@ The repo's test guest is one: \`bash e2e/fixtures/test-guest/build.sh\` prints a
 vmlinuz, initrd.img and disk.raw.`;
 
 /** Whether `argv` (after the global options) is `driver test ...`: that command parses its own options. */
-export function isDriverTest(argv: string[]): boolean {
-  const { positionals } = parseArgs({ args: argv, options: { home: { type: 'string' } }, strict: false, allowPositionals: true });
-  return positionals[0] === 'driver' && positionals[1] === 'test';
-}
-
 function looksLikeBundle(target: string): boolean {
   return target.endsWith(bundleExtension) || target.includes('/') || target.includes(path.sep);
 }

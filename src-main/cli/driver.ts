@@ -11,13 +11,6 @@ import { packBundle } from '../core/drivers/bundles/pack.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { table } from './format.ts';
 
-export const driverUsage = `  driver list [--json]                  drivers: version, sandbox, capabilities, and why one cannot run
-  driver install FILE [--yes] [--force] check a .corral-driver bundle, show what it asks for, install it
-                                        (--yes: approve without asking; --force: even while its instances run)
-  driver enable|disable NAME [--force]  turn an installed driver on or off
-  driver remove NAME [--force]          uninstall a driver bundle
-  driver pack DIR [--out FILE] [--key PEM]  build a bundle from DIR/manifest.json and its files (signed with --key)`;
-
 export interface DriverValues {
   json?: boolean | undefined;
   yes?: boolean | undefined;

@@ -4,8 +4,6 @@ import type { Engine } from '../core/engine.ts';
 import type { InstancePorts } from '../core/guest/instance-ports.ts';
 import { table } from './format.ts';
 
-export const portsUsage = '  ports NAME [--json]                   its port forwards (host -> guest) and ports that could not be forwarded';
-
 export function formatPorts(ports: InstancePorts): string {
   const lines: string[] = [];
   if (ports.forwards.length) {

@@ -1,5 +1,7 @@
-// Download progress for `corral start`: a bar per artifact on a terminal, JSON lines otherwise
-// (for scripts and logs), both on stderr so stdout keeps the command's result.
+// Download progress for `corral start`: a bar per artifact on a terminal; otherwise (scripts,
+// logs) one JSON line per artifact that took real work (downloaded, verified or decompressed),
+// when it is done, and nothing for one already there. Both on stderr, so stdout keeps the
+// command's result.
 import type { Engine } from '../core/engine.ts';
 import type { EngineEvent } from '../core/events.ts';
 import { formatSize } from '../core/instances/sizes.ts';
@@ -24,11 +26,23 @@ function formatMiB(bytes: number): string {
 /** Shows `instance`'s download progress until the returned function is called. */
 export function showProgress(engine: Engine, instance: string, stream: NodeJS.WriteStream = process.stderr): () => void {
   let lastLine = '';
+  /** Per artifact (and URL) under way: the phases it went through, and since when. */
+  const working = new Map<string, { phases: Set<string>; since: number }>();
   const off = engine.events.on((event) => {
     if (event.type !== 'download-progress' || event.instance !== instance) return;
     if (!stream.isTTY) {
-      const { type: _type, ...progress } = event;
-      stream.write(`${JSON.stringify({ progress })}\n`);
+      const key = `${event.artifact} ${event.url}`;
+      const work = working.get(key) ?? { phases: new Set<string>(), since: performance.now() };
+      if (event.phase !== 'done') {
+        work.phases.add(event.phase);
+        working.set(key, work);
+        return;
+      }
+      working.delete(key);
+      if (work.phases.size === 0) return; // already there: no work to report
+      const { type: _type, rate: _rate, etaSeconds: _eta, ...progress } = event;
+      const seconds = Math.round((performance.now() - work.since) / 100) / 10;
+      stream.write(`${JSON.stringify({ progress: { ...progress, work: [...work.phases], seconds } })}\n`);
       return;
     }
     const line = bar(event);

@@ -8,9 +8,6 @@ import type { Engine } from '../core/engine.ts';
 import { remoteScript, sshArgs, sshConfigBlock } from '../core/ssh/client.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 
-export const shellUsage = `  shell NAME [--workdir DIR] [-- CMD ...]  a login shell in the guest over SSH, or CMD (its exit status is corral's)
-  ssh-config NAME                       an ssh_config Host block (corral-NAME) for ssh -F and editors`;
-
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
 export const sshTarget = runningSshTarget;
 

@@ -40,6 +40,7 @@ import type { CacheEntry } from './engine/cache.ts';
 import type { EngineContext, Operating } from './engine/context.ts';
 import { displayOf, openConsole, portsOf, readLogs } from './engine/guest-access.ts';
 import { inspectInstance, listInstances } from './engine/inspect.ts';
+import { summaryFromLiveFacts } from './engine/live-summary.ts';
 import type { InstanceSummary } from './engine/inspect.ts';
 import { deleteInstance, pauseInstance, resumeInstance, startInstance, stopInstance } from './engine/lifecycle.ts';
 import type { StopOptions } from './engine/lifecycle.ts';
@@ -221,9 +222,15 @@ export class Engine {
     if (status) this.#status.announceIfChanged(name, status);
   }
 
-  async list(): Promise<InstanceSummary[]> {
+  /**
+   * Every instance's summary. `liveFacts` (`corral list`): from the engine's run records and
+   * process liveness where they are certain (instances/run-record.ts says exactly when), so
+   * no driver process starts; the driver's inspect wherever they leave doubt.
+   */
+  async list(options: { liveFacts?: boolean } = {}): Promise<InstanceSummary[]> {
     await this.#sweepStaging();
-    return listInstances(this.#ctx);
+    return listInstances(this.store, async (name) =>
+      (options.liveFacts ? await summaryFromLiveFacts(this.store, name, this.#ctx.localDrivers) : undefined) ?? this.inspect(name));
   }
 
   /** The instance's status from live facts: a running operation, else the driver's inspect. */

@@ -3,7 +3,8 @@
 // odd answer becomes a clean restart or a clear error, never a silently corrupt file.
 // Two transports carry it: the direct one (direct.ts, fast) when no proxy is configured,
 // undici when one is, since undici's EnvHttpProxyAgent is what honours the proxy variables.
-import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { streamBody, type Body } from './body.ts';
@@ -59,32 +60,43 @@ const proxyVariables = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'
  */
 export function createTransport(env: NodeJS.ProcessEnv = process.env): Transport {
   const proxied = proxyVariables.some((name) => (env[name] ?? '') !== '');
-  return proxied ? undiciTransport(createDispatcher()) : { request: directRequest, close: async () => undefined };
+  return proxied ? undiciTransport() : { request: directRequest, close: async () => undefined };
 }
+
+/**
+ * undici is loaded with the first proxied request: loading it takes about 0.1 s of CPU, which
+ * every command would pay at start (the engine holds a downloader) and most never download.
+ */
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 /**
  * Proxy from HTTPS_PROXY/HTTP_PROXY/NO_PROXY (read when called), redirects followed. Plain
  * http goes to the proxy as an ordinary absolute-URI request, not a CONNECT tunnel: many
  * proxies allow CONNECT only to port 443.
  */
-export function createDispatcher(): Dispatcher {
+export async function createDispatcher(): Promise<Dispatcher> {
+  const { EnvHttpProxyAgent, interceptors } = await loadUndici();
   return new EnvHttpProxyAgent({ proxyTunnel: false }).compose(interceptors.redirect({ maxRedirections: 10 }));
 }
 
-function undiciTransport(dispatcher: Dispatcher): Transport {
+function undiciTransport(): Transport {
+  let dispatcher: Promise<Dispatcher> | undefined;
   return {
     async request(url, o) {
+      const { request } = await loadUndici();
+      dispatcher ??= createDispatcher();
       const res = await request(url, {
         method: 'GET',
         headers: o.headers,
-        dispatcher,
+        dispatcher: await dispatcher,
         signal: o.signal,
         headersTimeout: o.idleTimeoutMs,
         bodyTimeout: o.idleTimeoutMs,
       });
       return { status: res.statusCode, headers: res.headers, body: streamBody(res.body) };
     },
-    close: () => dispatcher.close(),
+    close: async () => { await (await dispatcher)?.close(); },
   };
 }
 

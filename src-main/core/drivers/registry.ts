@@ -1,13 +1,13 @@
 // The drivers the engine knows, by name, each behind its own DriverHost. Built-in drivers are
 // found by entry path (never imported: the engine reaches a driver only as a process).
-import { fileURLToPath } from 'node:url';
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { Capabilities } from '../../../src-drivers/sdk/protocol.ts';
+import { helperEntry } from '../bundled-entry.ts';
 import { DriverHost } from './host.ts';
 import type { DriverEntry, DriverHostOptions } from './host.ts';
 
 export function builtinDrivers(): DriverEntry[] {
-  return [{ name: 'qemu', entry: fileURLToPath(new URL('../../../src-drivers/qemu/main.ts', import.meta.url)) }];
+  return [{ name: 'qemu', entry: helperEntry(new URL('../../../src-drivers/qemu/main.ts', import.meta.url), 'drivers/qemu.js') }];
 }
 
 /** What the driver picker and `corral drivers` show for one driver. */

@@ -56,12 +56,12 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
   }
 }
 
-/** Every instance; one that cannot be inspected shows as Broken and never hides the others. */
-export async function listInstances(where: Pick<Inspecting, 'store'> & { inspect(name: string): Promise<InstanceSummary> }): Promise<InstanceSummary[]> {
-  const summaries = await Promise.all((await where.store.names()).map((name) => where.inspect(name).catch((error: unknown) => {
+/** Every instance, each by `summarize`; one that cannot be summarized shows as Broken and never hides the others. */
+export async function listInstances(store: InstanceStore, summarize: (name: string) => Promise<InstanceSummary>): Promise<InstanceSummary[]> {
+  const summaries = await Promise.all((await store.names()).map((name) => summarize(name).catch((error: unknown) => {
     const typed = toDriverError(error);
     if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
-    return { name, dir: where.store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
+    return { name, dir: store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
   })));
   return summaries.filter((summary) => summary !== undefined);
 }

@@ -11,6 +11,7 @@ import type { LimaConfig } from '../instances/config.ts';
 import { diskCreated, markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import { withInstanceLock } from '../instances/lock.ts';
+import { recordFailedStart, recordPaused, recordStarted, writeRunRecord } from '../instances/run-record.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
 import { ensureIdentity } from '../ssh/identity.ts';
 import type { InstanceFetches } from '../downloads/instance-fetches.ts';
@@ -41,7 +42,13 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
       await host.call('create', spec);
       await markDiskCreated(dir);
     }
-    const started = await host.call('start', spec);
+    const local = ctx.localDrivers.has(host.name);
+    if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
+    const started = await host.call('start', spec).catch(async (error: unknown) => {
+      if (local) await recordFailedStart(dir, () => host.call('inspect', spec));
+      throw error;
+    });
+    if (local) await recordStarted(dir, started.pid, started.accelerator);
     // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
     await followBoot(ctx, hostAgent, name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
       ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
@@ -89,6 +96,7 @@ export async function stopInstance(ctx: EngineContext, name: string, options: St
     ctx.status.announce(name, 'Stopping');
     await host.call('stop', spec, { force: options.force ?? false, timeoutMs: options.timeoutMs ?? 60_000 });
     await endHostAgent(spec.dir);
+    if (ctx.localDrivers.has(host.name)) await writeRunRecord(spec.dir, { state: 'stopped' });
   });
   ctx.status.announce(name, 'Stopped');
 }
@@ -98,6 +106,7 @@ export async function pauseInstance(ctx: EngineContext, name: string): Promise<v
     if (state !== 'Running') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a running instance can be paused`, { state });
     await requireCapability(host, 'pause');
     await host.call('pause', spec);
+    await recordPaused(spec.dir, true);
   });
   ctx.status.announce(name, 'Paused');
 }
@@ -106,6 +115,7 @@ export async function resumeInstance(ctx: EngineContext, name: string): Promise<
   await ctx.operate(name, 'resume', async ({ spec, host, state }) => {
     if (state !== 'Paused') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; only a paused instance can be resumed`, { state });
     await host.call('resume', spec);
+    await recordPaused(spec.dir, false);
   });
   ctx.status.announce(name, 'Running');
 }

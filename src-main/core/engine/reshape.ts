@@ -8,6 +8,7 @@ import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
 import { withInstanceLock } from '../instances/lock.ts';
+import { writeRunRecord } from '../instances/run-record.ts';
 import { assertInstanceName } from '../instances/names.ts';
 import { applyOverrides } from '../instances/overrides.ts';
 import { formatSize } from '../instances/sizes.ts';
@@ -60,6 +61,7 @@ export async function createInstance(ctx: EngineContext, name: string, options: 
       await host.call('create', { ...spec, dir: staging });
       await markDiskCreated(staging);
     });
+    if (ctx.localDrivers.has(effective.vmType)) await writeRunRecord(ctx.store.dir(name), { state: 'stopped' });
   }));
   ctx.events.emit({ type: 'instances-changed' });
   const instance = await ctx.inspect(name);

@@ -7,17 +7,17 @@ import { closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
 import { readJsonRecordOrNothing } from '../instances/json-record.ts';
+import { helperEntry } from '../bundled-entry.ts';
 import { openDriverLog } from '../drivers/process.ts';
 import type { AgentArgs } from './args.ts';
 
 export const agentPidFileName = 'hostagent.pid';
 export const agentLogFileName = 'hostagent.log';
 
-/** How to run the agent: plain Node and the TypeScript entry here; the Electron shell passes its bundle. */
+/** How to run the agent: this Node and its entry (source or CLI bundle); the Electron shell passes its bundle. */
 export interface HostAgentLauncher {
   execPath: string;
   entry: string;
@@ -25,7 +25,7 @@ export interface HostAgentLauncher {
 
 export const sourceHostAgent: HostAgentLauncher = {
   execPath: process.execPath,
-  entry: fileURLToPath(new URL('./main.ts', import.meta.url)),
+  entry: helperEntry(new URL('./main.ts', import.meta.url), 'workers/hostagent.js'),
 };
 
 const pidFileSchema = z.object({ pid: z.number().int().positive(), bootId: z.string() });
