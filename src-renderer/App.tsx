@@ -6,6 +6,8 @@ import { DriversDialog } from './features/drivers/DriversDialog.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { DeleteDialog } from './features/instances/DeleteDialog.tsx';
+import { ActionDialogs } from './features/instances/ActionDialogs.tsx';
+import { KeyboardShortcuts } from './features/instances/KeyboardShortcuts.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
 import { InstancePage } from './features/instances/InstancePage.tsx';
 import { useEngineEvents } from './state/queries.ts';
@@ -32,6 +34,8 @@ export function App() {
       </main>
       <CreateDialog />
       <DeleteDialog />
+      <ActionDialogs />
+      <KeyboardShortcuts />
       <TrustDialog />
       <DriversDialog open={driversOpen} onClose={() => setDriversOpen(false)} />
       <DropOverlay />
