@@ -82,6 +82,7 @@ describe('download progress in the web shell', () => {
       await done.waitFor({ timeout: 60_000 });
       assert.equal(await done.getAttribute('value'), '100');
     }
-    await page.getByTestId('status-fetching').filter({ hasText: 'Running' }).waitFor({ timeout: 90_000 });
+    // The tiny guest's badge says "Starting (booting)" while its VM runs: wait for the VM's state.
+    await page.locator('[data-testid="status-fetching"][data-state="Running"]').waitFor({ timeout: 90_000 });
   });
 });

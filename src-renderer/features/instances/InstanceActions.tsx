@@ -51,16 +51,18 @@ export const InstanceActions = memo(function InstanceActions({ instance, capabil
   }));
   return (
     <div className="actions" role="group" aria-label={`Actions for ${instance.name}`}>
-      {shown.map((id) => {
+      {shown.map((id, index) => {
         const reason = reasonOf(id);
         return (
+          // A row's one button keeps its element when Start turns into Stop, so the keyboard focus
+          // stays on it; aria-disabled rather than disabled, which would throw the focus out.
           <button
-            key={id}
+            key={layout === 'row' ? `slot-${index}` : id}
             type="button"
             className={actionSpec(id).danger ? 'danger' : undefined}
-            disabled={reason !== undefined}
+            aria-disabled={reason !== undefined}
             title={reason === undefined ? undefined : `${actionSpec(id).label} is off: ${reason}`}
-            onClick={() => onAction(id, instance)}
+            onClick={() => { if (reason === undefined) onAction(id, instance); }}
             aria-label={actionName(id, instance.name)}
           >
             {actionSpec(id).label}

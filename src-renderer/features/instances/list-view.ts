@@ -41,8 +41,10 @@ export function isFiltered(view: ListView): boolean {
   return view.search.trim() !== '' || view.state !== '' || view.driver !== '';
 }
 
+const byName = (a: Instance, b: Instance): number => a.name.localeCompare(b.name, undefined, { numeric: true });
+
 const byColumn: Record<SortColumn, (a: Instance, b: Instance) => number> = {
-  name: () => 0,
+  name: byName,
   state: (a, b) => a.state.localeCompare(b.state),
   driver: (a, b) => a.driver.localeCompare(b.driver),
   cpus: (a, b) => a.cpus - b.cpus,
@@ -50,9 +52,7 @@ const byColumn: Record<SortColumn, (a: Instance, b: Instance) => number> = {
   disk: (a, b) => a.diskBytes - b.diskBytes,
 };
 
-const byName = (a: Instance, b: Instance): number => a.name.localeCompare(b.name, undefined, { numeric: true });
-
-/** The instances that match the search and filters, in the chosen order (ties by name). */
+/** The instances that match the search and filters, in the chosen order (ties by name, A to Z). */
 export function visibleInstances(instances: readonly Instance[], view: ListView): Instance[] {
   const needle = view.search.trim().toLowerCase();
   const kept = instances.filter((i) =>
@@ -60,5 +60,5 @@ export function visibleInstances(instances: readonly Instance[], view: ListView)
     && (view.state === '' || i.state === view.state)
     && (view.driver === '' || i.driver === view.driver));
   const direction = view.descending ? -1 : 1;
-  return kept.sort((a, b) => direction * (byColumn[view.sort](a, b) || byName(a, b)));
+  return kept.sort((a, b) => direction * byColumn[view.sort](a, b) || byName(a, b));
 }
