@@ -98,7 +98,8 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
                 <td>{new Date(s.createdAt).toLocaleString()}</td>
                 <td>{snapshotSize(s)}</td>
                 <td>{s.running ? 'taken running' : 'taken stopped'}</td>
-                <td className="actions">
+                <td>
+                  <div className="actions">
                   <button
                     type="button"
                     disabled={busy || refusal !== undefined}
@@ -110,6 +111,7 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
                   </button>
                   <button type="button" className="danger" disabled={busy} aria-label={`Delete snapshot ${s.tag}`} onClick={() => setConfirming({ kind: 'delete', tag: s.tag })}>Delete</button>
                   {refusal ? <span id={`apply-refusal-${s.tag}`} className="snapshot-refusal">{refusal}</span> : null}
+                  </div>
                 </td>
               </tr>
               );
