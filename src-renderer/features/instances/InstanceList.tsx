@@ -4,7 +4,7 @@
 // Rows are memoized with stable props (the instance object keeps its identity until it
 // changes, the handlers are the same functions for every row), so a pushed status change
 // re-renders one row, not 200.
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import type { MouseEvent } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
@@ -21,6 +21,8 @@ import { ListToolbar } from './ListToolbar.tsx';
 import { isFiltered, useListView, visibleInstances } from './list-view.ts';
 import type { SortColumn } from './list-view.ts';
 import './instances.css';
+
+const noInstances: Instance[] = [];
 
 const columns: { id: SortColumn; label: string; detail: boolean }[] = [
   { id: 'name', label: 'Name', detail: false },
@@ -39,8 +41,9 @@ export function InstanceList() {
   const show = useUi((s) => s.show);
   const setCreateOpen = useUi((s) => s.setCreateOpen);
   const view = useListView();
-  const all = instances.data ?? [];
-  const shown = visibleInstances(all, view);
+  const all = instances.data ?? noInstances;
+  const { search, state, driver, sort, descending } = view;
+  const shown = useMemo(() => visibleInstances(all, { search, state, driver, sort, descending }), [all, search, state, driver, sort, descending]);
   const open = useCallback((event: MouseEvent<HTMLAnchorElement>, name: string) => {
     event.preventDefault();
     show({ kind: 'instance', name });
