@@ -8,6 +8,8 @@ import { DriversPage } from './features/drivers/DriversPage.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { DeleteDialog } from './features/instances/DeleteDialog.tsx';
+import { ActionDialogs } from './features/instances/ActionDialogs.tsx';
+import { KeyboardShortcuts } from './features/instances/KeyboardShortcuts.tsx';
 import { InstanceList } from './features/instances/InstanceList.tsx';
 import { InstancePage } from './features/instances/InstancePage.tsx';
 import { SettingsPage } from './features/settings/SettingsPage.tsx';
@@ -36,6 +38,8 @@ export function App() {
       </main>
       <CreateDialog />
       <DeleteDialog />
+      <ActionDialogs />
+      <KeyboardShortcuts />
       <TrustDialog />
       <DropOverlay />
     </div>

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DriverInfo } from '../../src-main/api/contract.ts';
-import { actionAvailability, capabilitiesOf } from '../../src-renderer/features/instances/actions.ts';
+import { actionAvailability, capabilitiesOf, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
 const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [] };
@@ -30,6 +30,26 @@ describe('actionAvailability', () => {
   it('turns pause off for a driver that cannot answer, and does not block while the drivers load', () => {
     assert.deepEqual(actionAvailability('pause', 'Running', 'gone', null), { enabled: false, reason: 'the gone driver is not available, so it cannot pause' });
     assert.deepEqual(actionAvailability('pause', 'Running', 'qemu', undefined), { enabled: true });
+  });
+});
+
+describe('clone, rename, edit and restart', () => {
+  it('are refused while the VM runs, in the engine\'s words', () => {
+    assert.deepEqual(actionAvailability('rename', 'Running', 'qemu', base), { enabled: false, reason: 'it is running; stop it before renaming it' });
+    assert.deepEqual(actionAvailability('clone', 'Paused', 'qemu', base), { enabled: false, reason: 'it is paused; stop it before cloning it' });
+    assert.deepEqual(actionAvailability('edit', 'Starting', 'qemu', base), { enabled: false, reason: 'it is starting; stop it before editing it' });
+    assert.deepEqual(actionAvailability('edit', 'Stopped', 'qemu', base), { enabled: true });
+  });
+
+  it('restart a running or paused VM; a stopped one is started instead', () => {
+    assert.deepEqual(actionAvailability('restart', 'Running', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('restart', 'Paused', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('restart', 'Stopped', 'qemu', base), { enabled: false, reason: 'it is stopped; use Start' });
+  });
+
+  it('leave the row one button for the state: Start, Stop, Resume, Force stop while one hangs, none when Broken', () => {
+    assert.deepEqual((['Stopped', 'Running', 'Paused', 'Starting', 'Stopping', 'Broken'] as const).map(primaryAction),
+      ['start', 'stop', 'resume', 'force-stop', 'force-stop', undefined]);
   });
 });
 

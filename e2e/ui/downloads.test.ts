@@ -198,7 +198,7 @@ describe('downloads in the web shell', () => {
   it('notifies a VM that stopped unasked, and not one the user stopped', { timeout: 240_000 }, async () => {
     await page.goto(`${new URL(server.url).origin}/#/`);
     await page.getByRole('button', { name: 'Start fetching' }).click();
-    await page.getByTestId('status-fetching').filter({ hasText: 'Running' }).waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="status-fetching"][data-state="Running"]').waitFor({ timeout: 120_000 });
     const pid = Number((await fs.readFile(path.join(engine.store.dir('fetching'), 'qemu.pid'), 'utf8')).trim());
     process.kill(pid, 'SIGKILL');
     await waitShown('fetching stopped unexpectedly');
@@ -206,7 +206,7 @@ describe('downloads in the web shell', () => {
     await page.getByRole('alert').filter({ hasText: 'fetching stopped unexpectedly' }).waitFor();
 
     await page.getByRole('button', { name: 'Start fetching' }).click();
-    await page.getByTestId('status-fetching').filter({ hasText: 'Running' }).waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="status-fetching"][data-state="Running"]').waitFor({ timeout: 120_000 });
     await engine.stop('fetching', { force: true }); // what the Force stop button asks for
     await page.getByTestId('status-fetching').filter({ hasText: 'Stopped' }).waitFor({ timeout: 60_000 });
     // The notice bar is set in the same event as the status the page now shows (the Start click cleared the earlier one).

@@ -1,5 +1,5 @@
 // Keyboard only: open the create dialog, fill it and submit, start the new instance from its
-// row and back out of a delete, with Tab, Enter, Space and typing (a <select> is worked with
+// row and back out of a delete from its menu, with Tab, Enter, Space and typing (a <select> is worked with
 // its own keys, End here). Focus must go where a keyboard user expects: into the dialog when
 // it opens, back to what opened it when it closes.
 import assert from 'node:assert/strict';
@@ -67,27 +67,32 @@ describe('keyboard only', () => {
     assert.ok(await focused(opener), 'the focus is back on "New instance…"');
   });
 
-  it('starts it from its row with Space, and Tab goes on from there', async () => {
+  it('starts it from its row with Space; the focus stays on the button, now Stop', async () => {
     const { page } = shell;
     const start = page.getByRole('button', { name: 'Start kb1' });
     await tabTo(page, start);
     await page.keyboard.press('Space');
     await shows(page.getByTestId('status-kb1'), 'Running');
-    // Start is off now; the next Tab continues in the row instead of starting over at the top.
-    await tabTo(page, page.getByRole('button', { name: 'Stop kb1', exact: true }), 2);
+    // The row's one button turned from Start into Stop under the focus: no Tab needed.
+    assert.ok(await focused(page.getByRole('button', { name: 'Stop kb1', exact: true })), 'the focus is on Stop kb1');
   });
 
-  it('opens the delete confirmation on Cancel and returns the focus to Delete when cancelled', async () => {
+  it('opens the delete confirmation from the row menu and returns the focus to the menu button when cancelled', async () => {
     const { page } = shell;
-    const remove = page.getByRole('button', { name: 'Delete kb1' });
-    await tabTo(page, remove, 6);
+    const more = page.getByRole('button', { name: 'More actions for kb1' });
+    await tabTo(page, more, 3);
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: 'More actions for kb1' });
+    await menu.waitFor();
+    await page.keyboard.press('End'); // Delete… is the last item
+    assert.ok(await focused(menu.getByRole('menuitem', { name: 'Delete…' })), 'End moves to Delete…');
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog', { name: 'Delete kb1?' });
     await confirm.waitFor();
     assert.ok(await focused(confirm.getByRole('button', { name: 'Cancel' })), 'Cancel, the safe choice, has the focus');
     await page.keyboard.press('Enter');
     await confirm.waitFor({ state: 'hidden' });
-    assert.ok(await focused(remove), 'the focus is back on Delete kb1');
+    assert.ok(await focused(more), 'the focus is back on the menu button');
     assert.equal(await page.locator('tr[data-instance="kb1"]').count(), 1, 'nothing was deleted');
   });
 

@@ -21,6 +21,8 @@ export const instanceSchema = z.object({
   memoryBytes: z.number(),
   diskBytes: z.number(),
   accelerator: z.string().optional(),
+  /** Whether its config gives it a screen (video.display); absent from older engines. */
+  display: z.enum(['vnc', 'none']).optional(),
   /** Where SSH reaches the guest (recorded at its last start): the Terminal tab and `corral shell`. */
   ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).optional(),
   /** How far the guest's boot got while the VM runs (src-main/core/guest/status.ts). */

@@ -22,6 +22,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     cpus: summary.cpus,
     memoryBytes: summary.memoryBytes,
     diskBytes: summary.diskBytes,
+    display: summary.display,
     ...(summary.accelerator !== undefined ? { accelerator: summary.accelerator } : {}),
     ...(summary.ssh ? { ssh: { host: summary.ssh.host, port: summary.ssh.port, user: summary.ssh.user } } : {}),
     ...(summary.guest ? { guest: toApiGuest(summary.guest) } : {}),

@@ -1,8 +1,10 @@
-// The instance table: name (opens the instance page), live status, driver, resources, actions.
+// The instance table: name (opens the instance page), live status, driver, resources, actions;
+// searched, filtered and sorted by the toolbar and the column headers (list-view.ts). At a
+// phone's width a row is one line: name, status, its main action and the menu.
 // Rows are memoized with stable props (the instance object keeps its identity until it
 // changes, the handlers are the same functions for every row), so a pushed status change
 // re-renders one row, not 200.
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import type { MouseEvent } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
@@ -15,6 +17,21 @@ import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
+import { ListToolbar } from './ListToolbar.tsx';
+import { isFiltered, useListView, visibleInstances } from './list-view.ts';
+import type { SortColumn } from './list-view.ts';
+import './instances.css';
+
+const noInstances: Instance[] = [];
+
+const columns: { id: SortColumn; label: string; detail: boolean }[] = [
+  { id: 'name', label: 'Name', detail: false },
+  { id: 'state', label: 'Status', detail: false },
+  { id: 'driver', label: 'Driver', detail: true },
+  { id: 'cpus', label: 'CPUs', detail: true },
+  { id: 'memory', label: 'Memory', detail: true },
+  { id: 'disk', label: 'Disk', detail: true },
+];
 
 export function InstanceList() {
   const instances = useInstances();
@@ -23,6 +40,10 @@ export function InstanceList() {
   const perform = usePerformAction();
   const show = useUi((s) => s.show);
   const setCreateOpen = useUi((s) => s.setCreateOpen);
+  const view = useListView();
+  const all = instances.data ?? noInstances;
+  const { search, state, driver, sort, descending } = view;
+  const shown = useMemo(() => visibleInstances(all, { search, state, driver, sort, descending }), [all, search, state, driver, sort, descending]);
   const open = useCallback((event: MouseEvent<HTMLAnchorElement>, name: string) => {
     event.preventDefault();
     show({ kind: 'instance', name });
@@ -36,17 +57,34 @@ export function InstanceList() {
       {instances.isPending ? <p role="status">Loading instances…</p> : null}
       {instances.isError ? <p role="alert">Could not list instances: {errorMessage(instances.error)}</p> : null}
       {instances.data?.length === 0 ? <p>No instances yet. Create one from a template with “New instance…”.</p> : null}
-      {instances.data && instances.data.length > 0 ? (
-        <table className="instances">
+      {all.length > 0 ? <ListToolbar instances={all} /> : null}
+      {all.length > 0 && isFiltered(view) ? (
+        <p className="list-count" role="status">
+          {shown.length === 0 ? 'No instance matches.' : `Showing ${shown.length} of ${all.length}.`}
+          {' '}<button type="button" className="link" onClick={view.clear}>Clear filters</button>
+        </p>
+      ) : null}
+      {shown.length > 0 ? (
+        <table className="instances instance-list">
           <caption className="visually-hidden">Instances, their status and resources</caption>
           <thead>
             <tr>
-              <th scope="col">Name</th><th scope="col">Status</th><th scope="col">Driver</th>
-              <th scope="col">CPUs</th><th scope="col">Memory</th><th scope="col">Disk</th><th scope="col">Actions</th>
+              {columns.map((c) => {
+                const sorted = view.sort === c.id;
+                return (
+                  <th key={c.id} scope="col" className={c.detail ? 'col-detail' : undefined} aria-sort={sorted ? (view.descending ? 'descending' : 'ascending') : undefined}>
+                    <button type="button" className="sort" onClick={() => view.sortBy(c.id)}>
+                      {c.label}
+                      <span aria-hidden="true" className="sort-mark">{sorted ? (view.descending ? ' ▼' : ' ▲') : ''}</span>
+                    </button>
+                  </th>
+                );
+              })}
+              <th scope="col"><span className="visually-hidden">Actions</span></th>
             </tr>
           </thead>
           <tbody>
-            {instances.data.map((instance) => (
+            {shown.map((instance) => (
               <InstanceRow
                 key={instance.name}
                 instance={instance}
@@ -84,11 +122,11 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`}>{failure}</p> : null}
       </td>
-      <td>{instance.driver}</td>
-      <td>{instance.cpus}</td>
-      <td>{formatBytes(instance.memoryBytes)}</td>
-      <td>{formatBytes(instance.diskBytes)}</td>
-      <td><InstanceActions instance={instance} capabilities={capabilities} busy={busy} onAction={onAction} /></td>
+      <td className="col-detail">{instance.driver}</td>
+      <td className="col-detail">{instance.cpus}</td>
+      <td className="col-detail">{formatBytes(instance.memoryBytes)}</td>
+      <td className="col-detail">{formatBytes(instance.diskBytes)}</td>
+      <td className="col-actions"><InstanceActions instance={instance} capabilities={capabilities} busy={busy} onAction={onAction} /></td>
     </tr>
   );
 });

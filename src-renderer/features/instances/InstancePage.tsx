@@ -16,6 +16,7 @@ import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
+import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { GuestSection } from './GuestSection.tsx';
@@ -40,7 +41,8 @@ export function InstancePage({ name }: { name: string }) {
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
   const capabilities = capabilitiesOf(drivers.data, instance.driver);
-  const hasDisplay = (capabilities?.display.length ?? 0) > 0;
+  // A screen needs both: a driver that has one, and a config that turned it on.
+  const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
   const current: Tab = hasDisplay || tab !== 'display' ? tab : 'console';
   return (
     <section aria-labelledby="instance-title">
@@ -56,8 +58,8 @@ export function InstancePage({ name }: { name: string }) {
       <GuestSection instance={instance} />
       <InstanceDownloads name={instance.name} />
       {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
-      <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} />
-      {hasDisplay ? <DisplaySection instance={instance} /> : null}
+      <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
+      {hasDisplay ? <DisplaySection instance={instance} /> : <NoDisplay instance={instance} capabilities={capabilities} />}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
       <PortsSection instance={instance} />
       <div role="tablist" aria-label="Instance views" className="tabs">

@@ -1,18 +1,24 @@
 // The instance's live status; the reason (Broken, detail) is in the tooltip and for screen readers.
-// Beside it, while the VM runs, how far its guest got: "Starting (provisioning 2/3)", or that
-// provisioning failed or timed out (the words `corral list` uses). The badge itself stays the
-// VM's state, which the driver reports, so a guest without SSH still reads as Running.
+// While the guest of a running VM still boots or provisions, the badge says so in the CLI's
+// words, "Starting (provisioning 2/3)", not Running: the user cannot work in it yet. A guest
+// whose provisioning failed or timed out runs, and a note beside the badge says what went wrong.
 import type { Instance } from '../../../src-main/api/contract.ts';
 
 export function StatusBadge({ instance }: { instance: Instance }) {
   const guest = guestLabel(instance);
+  const booting = guest?.tone === 'busy';
   return (
     <>
-      <span className={`badge badge-${instance.state.toLowerCase()}`} data-testid={`status-${instance.name}`} title={instance.reason}>
-        {instance.state}
+      <span
+        className={`badge badge-${booting ? 'starting' : instance.state.toLowerCase()}`}
+        data-testid={`status-${instance.name}`}
+        data-state={instance.state}
+        title={instance.reason}
+      >
+        {booting ? guest.text : instance.state}
         {instance.reason ? <span className="visually-hidden">: {instance.reason}</span> : null}
       </span>
-      {guest ? <span className={`guest-note guest-${guest.tone}`} data-testid={`guest-${instance.name}`}>{guest.text}</span> : null}
+      {guest && !booting ? <span className={`guest-note guest-${guest.tone}`} data-testid={`guest-${instance.name}`}>{guest.text}</span> : null}
     </>
   );
 }

@@ -1,8 +1,10 @@
-// Which lifecycle actions fit which status and which driver: the buttons the list and the
-// instance page show, and why one is off when the status allows it but the driver cannot.
+// Which actions fit which status and which driver: the buttons and menu items the list and the
+// instance page show, and why one is off (in the words the engine would refuse with).
 import type { DriverInfo, VmState } from '../../../src-main/api/contract.ts';
 
-export type ActionId = 'start' | 'stop' | 'force-stop' | 'pause' | 'resume' | 'delete';
+export type ActionId =
+  | 'start' | 'stop' | 'force-stop' | 'pause' | 'resume' | 'restart'
+  | 'clone' | 'rename' | 'edit' | 'delete';
 
 /** What the instance's driver said it can do; undefined while the drivers are being asked. */
 export type DriverCapabilities = DriverInfo['capabilities'] | undefined;
@@ -10,6 +12,10 @@ export type DriverCapabilities = DriverInfo['capabilities'] | undefined;
 export interface ActionSpec {
   id: ActionId;
   label: string;
+  /** Removes or throws away something: shown in the danger colour, asked before it runs. */
+  danger?: boolean;
+  /** Opens a dialog first (clone, rename, edit, force stop, delete); the label ends in "…" when it asks for input. */
+  asks?: boolean;
   /**
    * Shown from the click until the engine's status event: only a hint, so the click shows at
    * once. The engine decides and announces Starting and Stopping itself (instances/status.ts).
@@ -20,25 +26,38 @@ export interface ActionSpec {
 const all: Record<ActionId, ActionSpec> = {
   start: { id: 'start', label: 'Start', pendingHint: 'Starting' },
   stop: { id: 'stop', label: 'Stop', pendingHint: 'Stopping' },
-  'force-stop': { id: 'force-stop', label: 'Force stop', pendingHint: 'Stopping' },
+  'force-stop': { id: 'force-stop', label: 'Force stop', danger: true, asks: true, pendingHint: 'Stopping' },
   pause: { id: 'pause', label: 'Pause' },
   resume: { id: 'resume', label: 'Resume' },
-  delete: { id: 'delete', label: 'Delete' },
+  restart: { id: 'restart', label: 'Restart', pendingHint: 'Stopping' },
+  clone: { id: 'clone', label: 'Clone…', asks: true },
+  rename: { id: 'rename', label: 'Rename…', asks: true },
+  edit: { id: 'edit', label: 'Edit…', asks: true },
+  delete: { id: 'delete', label: 'Delete…', danger: true, asks: true },
 };
 
 const byState: Record<VmState, ActionId[]> = {
-  Stopped: ['start', 'delete'],
+  Stopped: ['start', 'clone', 'rename', 'edit', 'delete'],
   Starting: ['force-stop'],
-  Running: ['stop', 'force-stop', 'pause', 'delete'],
-  Paused: ['resume', 'force-stop', 'delete'],
+  Running: ['stop', 'force-stop', 'pause', 'restart', 'delete'],
+  Paused: ['resume', 'force-stop', 'restart', 'delete'],
   Stopping: ['force-stop'],
   Broken: ['force-stop', 'delete'],
 };
 
-export const actionOrder: ActionId[] = ['start', 'stop', 'force-stop', 'pause', 'resume', 'delete'];
+/** Every action, in the order the menu lists them. */
+export const actionOrder: ActionId[] = ['start', 'stop', 'pause', 'resume', 'restart', 'clone', 'rename', 'edit', 'force-stop', 'delete'];
+
+/** What a stopped-only action needs, said as the engine says it ("stop it before renaming it"). */
+const stoppedOnly: Partial<Record<ActionId, string>> = { clone: 'cloning', rename: 'renaming', edit: 'editing' };
 
 export function actionSpec(id: ActionId): ActionSpec {
   return all[id];
+}
+
+/** The accessible name of an action's control: the verb without its "…", then the instance. */
+export function actionName(id: ActionId, instance: string): string {
+  return `${all[id].label.replace(/…$/, '')} ${instance}`;
 }
 
 export type Availability = { enabled: true } | { enabled: false; reason: string };
@@ -46,15 +65,33 @@ export type Availability = { enabled: true } | { enabled: false; reason: string 
 /**
  * Whether the action can run now: the status must allow it, and for pause and resume the
  * driver must have said it can pause. Unknown capabilities (still loading) do not block: the
- * engine refuses with its own message then. The reason is what the button's tooltip says.
+ * engine refuses with its own message then. The reason is what the user reads beside it.
  */
 export function actionAvailability(id: ActionId, state: VmState, driver: string, capabilities: DriverCapabilities): Availability {
   if ((id === 'pause' || id === 'resume') && capabilities !== undefined) {
     if (capabilities === null) return { enabled: false, reason: `the ${driver} driver is not available, so it cannot pause` };
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
-  if (!byState[state].includes(id)) return { enabled: false, reason: `not while the instance is ${state.toLowerCase()}` };
-  return { enabled: true };
+  if (byState[state].includes(id)) return { enabled: true };
+  const doing = stoppedOnly[id];
+  if (doing) return { enabled: false, reason: `it is ${state.toLowerCase()}; stop it before ${doing} it` };
+  if (id === 'restart' && state === 'Stopped') return { enabled: false, reason: 'it is stopped; use Start' };
+  return { enabled: false, reason: `not while the instance is ${state.toLowerCase()}` };
+}
+
+/**
+ * The one action a row shows as a button, the one that applies now: Start when stopped, Stop
+ * when running, Resume when paused, Force stop while a start or stop hangs. Undefined when
+ * none does (Broken: the menu has what can be done).
+ */
+export function primaryAction(state: VmState): ActionId | undefined {
+  switch (state) {
+    case 'Stopped': return 'start';
+    case 'Running': return 'stop';
+    case 'Paused': return 'resume';
+    case 'Starting': case 'Stopping': return 'force-stop';
+    case 'Broken': return undefined;
+  }
 }
 
 /** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer. */

@@ -1,4 +1,6 @@
 // The instance's snapshots: list, take one (a tag), apply or delete one after confirming.
+// A snapshot that cannot be applied in the instance's state (one taken running, on a stopped
+// VM, and the reverse) is refused before asking, with the reason; a finished action says so.
 // Every action refetches the list; failures show the engine's own message.
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -8,7 +10,8 @@ import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { keys } from '../../state/queries.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
-import { formatBytes } from '../../ui/format.ts';
+import { applyRefusal, snapshotSize } from './snapshot-rules.ts';
+import './snapshots.css';
 
 export const snapshotsKey = (name: string) => ['snapshots', name] as const;
 
@@ -22,6 +25,12 @@ function run(name: string, action: Action): Promise<void> {
   }
 }
 
+const doneText: Record<Action['kind'], (name: string, tag: string) => string> = {
+  create: (_name, tag) => `Took snapshot “${tag}”.`,
+  apply: (name, tag) => `Applied snapshot “${tag}”: ${name} is back where it was when it was taken.`,
+  delete: (_name, tag) => `Deleted snapshot “${tag}”.`,
+};
+
 const verb: Record<Action['kind'], string> = { create: 'Take snapshot', apply: 'Apply snapshot', delete: 'Delete snapshot' };
 
 export function SnapshotsSection({ instance }: { instance: Instance }) {
@@ -33,10 +42,13 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
   const snapshots = useQuery({ queryKey: [...snapshotsKey(name), instance.state], queryFn: () => api.listSnapshots({ name }), enabled: settled });
   const [tag, setTag] = useState('');
   const [confirming, setConfirming] = useState<Action | undefined>();
+  const [done, setDone] = useState<string | undefined>();
   const action = useMutation({
     mutationFn: (a: Action) => run(name, a),
+    onMutate: () => setDone(undefined),
     onSuccess: (_value, a) => {
       if (a.kind === 'create') setTag('');
+      setDone(doneText[a.kind](name, a.tag));
     },
     onSettled: () => {
       void client.invalidateQueries({ queryKey: snapshotsKey(name) });
@@ -66,7 +78,9 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
           {verb[action.variables.kind]} “{action.variables.tag}”: {errorMessage(action.error)}
         </p>
       ) : null}
-      {action.isPending ? <p role="status">{verb[action.variables.kind]} “{action.variables.tag}”…</p> : null}
+      <p role="status" className={action.isPending || done ? 'snapshot-status' : 'visually-hidden'} data-testid="snapshot-status">
+        {action.isPending ? `${verb[action.variables.kind]} “${action.variables.tag}”…` : (done ?? '')}
+      </p>
       {snapshots.isError ? <p className="notice error" role="alert">{errorMessage(snapshots.error)}</p> : null}
       {snapshots.isPending ? <p role="status">Loading snapshots…</p> : null}
       {snapshots.isSuccess && list.length === 0 ? <p>No snapshots yet.</p> : null}
@@ -76,18 +90,32 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
             <tr><th scope="col">Tag</th><th scope="col">Taken</th><th scope="col">Size</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
           </thead>
           <tbody>
-            {list.map((s) => (
+            {list.map((s) => {
+              const refusal = applyRefusal(s, instance);
+              return (
               <tr key={s.tag} data-snapshot={s.tag}>
                 <th scope="row">{s.tag}</th>
                 <td>{new Date(s.createdAt).toLocaleString()}</td>
-                <td>{formatBytes(s.sizeBytes)}</td>
+                <td>{snapshotSize(s)}</td>
                 <td>{s.running ? 'taken running' : 'taken stopped'}</td>
-                <td className="actions">
-                  <button type="button" disabled={busy} aria-label={`Apply snapshot ${s.tag}`} onClick={() => setConfirming({ kind: 'apply', tag: s.tag })}>Apply</button>
+                <td>
+                  <div className="actions">
+                  <button
+                    type="button"
+                    disabled={busy || refusal !== undefined}
+                    aria-label={`Apply snapshot ${s.tag}`}
+                    aria-describedby={refusal ? `apply-refusal-${s.tag}` : undefined}
+                    onClick={() => setConfirming({ kind: 'apply', tag: s.tag })}
+                  >
+                    Apply
+                  </button>
                   <button type="button" className="danger" disabled={busy} aria-label={`Delete snapshot ${s.tag}`} onClick={() => setConfirming({ kind: 'delete', tag: s.tag })}>Delete</button>
+                  {refusal ? <span id={`apply-refusal-${s.tag}`} className="snapshot-refusal">{refusal}</span> : null}
+                  </div>
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       ) : null}

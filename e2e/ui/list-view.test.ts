@@ -1,0 +1,61 @@
+// The list's search, filters and sort, and the renderer's copy of the engine's size rule, without a page.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Instance } from '../../src-main/api/contract.ts';
+import { parseSize } from '../../src-main/core/instances/sizes.ts';
+import { emptyListView, visibleInstances } from '../../src-renderer/features/instances/list-view.ts';
+import { sizeBytes } from '../../src-renderer/features/instances/size-rule.ts';
+import { applyRefusal, snapshotSize } from '../../src-renderer/features/snapshots/snapshot-rules.ts';
+
+const instance = (name: string, fields: Partial<Instance> = {}): Instance => ({
+  name, state: 'Stopped', driver: 'qemu', arch: 'x86_64', cpus: 1, memoryBytes: 256 * 1024 ** 2, diskBytes: 1024 ** 3, ...fields,
+});
+const list = [instance('web10', { cpus: 2 }), instance('web9', { state: 'Running' }), instance('db', { driver: 'libvirt', cpus: 2 })];
+const names = (view: Partial<typeof emptyListView>) => visibleInstances(list, { ...emptyListView, ...view }).map((i) => i.name);
+
+describe('visibleInstances', () => {
+  it('orders by name as people count (web9 before web10), and the other way', () => {
+    assert.deepEqual(names({}), ['db', 'web9', 'web10']);
+    assert.deepEqual(names({ descending: true }), ['web10', 'web9', 'db']);
+  });
+
+  it('searches names without regard to case, and filters by status and driver', () => {
+    assert.deepEqual(names({ search: ' WEB ' }), ['web9', 'web10']);
+    assert.deepEqual(names({ state: 'Running' }), ['web9']);
+    assert.deepEqual(names({ driver: 'libvirt' }), ['db']);
+    assert.deepEqual(names({ search: 'web', driver: 'libvirt' }), []);
+  });
+
+  it('sorts by a column with ties by name A to Z, whichever the direction', () => {
+    assert.deepEqual(names({ sort: 'cpus' }), ['web9', 'db', 'web10']);
+    assert.deepEqual(names({ sort: 'cpus', descending: true }), ['db', 'web10', 'web9']);
+  });
+
+  it('leaves the given list as it was', () => {
+    visibleInstances(list, { ...emptyListView, descending: true });
+    assert.deepEqual(list.map((i) => i.name), ['web10', 'web9', 'db']);
+  });
+});
+
+it('reads sizes as the engine does', () => {
+  for (const text of ['512MiB', '4GiB', '4G', '4gb', '1.5GiB', '100', ' 2 GiB ', 'lots', '', '0', '-1GiB', '4XiB', '1e3']) {
+    assert.equal(sizeBytes(text), parseSize(text), JSON.stringify(text));
+  }
+});
+
+describe('snapshot rules', () => {
+  const running = { tag: 'a', createdAt: '2026-01-01T00:00:00Z', sizeBytes: 3 * 1024 ** 2, running: true };
+  const diskOnly = { tag: 'b', createdAt: '2026-01-01T00:00:00Z', sizeBytes: 0, running: false };
+
+  it('says "disk only" for a snapshot without memory, the memory size otherwise', () => {
+    assert.equal(snapshotSize(diskOnly), 'disk only');
+    assert.equal(snapshotSize(running), '3 MiB memory');
+  });
+
+  it('refuses a running snapshot on a stopped VM and a disk-only one on a running VM, with the reason', () => {
+    assert.equal(applyRefusal(running, { name: 'vm', state: 'Stopped' }), 'Taken while running: start vm to apply it.');
+    assert.equal(applyRefusal(diskOnly, { name: 'vm', state: 'Paused' }), 'Disk only: stop vm to apply it.');
+    assert.equal(applyRefusal(running, { name: 'vm', state: 'Running' }), undefined);
+    assert.equal(applyRefusal(diskOnly, { name: 'vm', state: 'Stopped' }), undefined);
+  });
+});

@@ -1,0 +1,17 @@
+// Where the Display section would be, for an instance without a screen: why it has none and
+// how to reach it instead, so the user does not hunt for a Display tab that is not there.
+import type { Instance } from '../../../src-main/api/contract.ts';
+import type { DriverCapabilities } from './actions.ts';
+
+export function NoDisplay({ instance, capabilities }: { instance: Instance; capabilities: DriverCapabilities }) {
+  if (capabilities === undefined) return null; // the drivers have not answered yet
+  const why = capabilities === null || capabilities.display.length === 0
+    ? <>the {instance.driver} driver has no graphical display</>
+    : <>it was created without one (its template does not set <code>video.display: vnc</code>)</>;
+  return (
+    <section aria-labelledby="display-title" className="panel-section" data-testid="no-display">
+      <h2 id="display-title">Display</h2>
+      <p>No display: {why}. Reach it through the Serial console, or a Terminal once SSH is up.</p>
+    </section>
+  );
+}

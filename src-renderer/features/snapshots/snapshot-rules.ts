@@ -1,0 +1,21 @@
+// What the snapshot table says about one snapshot: its size in words that are true, and why it
+// cannot be applied in the instance's state (the QEMU driver's rule, src-drivers/qemu/snapshots.ts:
+// a snapshot with memory loads only into a running VM, a disk-only one only into a stopped VM).
+import type { Instance, Snapshot } from '../../../src-main/api/contract.ts';
+import { formatBytes } from '../../ui/format.ts';
+
+/**
+ * The saved memory and device state's size; a disk-only snapshot saved none (its disk changes
+ * are copy-on-write clusters shared with the disk, not counted per snapshot), so it says so.
+ */
+export function snapshotSize(snapshot: Snapshot): string {
+  return snapshot.running ? `${formatBytes(snapshot.sizeBytes)} memory` : 'disk only';
+}
+
+/** Why `snapshot` cannot be applied to `instance` as it is now, or undefined when it can. */
+export function applyRefusal(snapshot: Snapshot, instance: Pick<Instance, 'name' | 'state'>): string | undefined {
+  const running = instance.state === 'Running' || instance.state === 'Paused';
+  if (snapshot.running && instance.state === 'Stopped') return `Taken while running: start ${instance.name} to apply it.`;
+  if (!snapshot.running && running) return `Disk only: stop ${instance.name} to apply it.`;
+  return undefined;
+}
