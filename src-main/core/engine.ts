@@ -50,6 +50,7 @@ import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import { ConsoleSession } from './console.ts';
+import { StatsHub } from './stats/hub.ts';
 import { readGuestStatus, writeBootId, writeGuestStatus } from './guest/status.ts';
 import type { GuestStatus } from './guest/status.ts';
 import { endHostAgent, sourceHostAgent, spawnHostAgent } from './hostagent/spawn.ts';
@@ -129,6 +130,11 @@ export class Engine {
   /** The built-in drivers: they run VMs on this host, so this host's memory and cores bound them. */
   readonly #localDrivers: ReadonlySet<string>;
   readonly #hostAgent: HostAgentLauncher;
+  /** Live figures of running instances, sampled only while watched (stats/hub.ts). */
+  readonly stats = new StatsHub(async (name) => {
+    const config = await this.store.readConfig(name);
+    return { host: await this.#driver(effectiveConfig(config).vmType), spec: this.#spec(name, config) };
+  }, (listener) => this.events.on(listener));
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
