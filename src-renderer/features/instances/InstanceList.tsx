@@ -14,6 +14,7 @@ import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
+import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 
 export function InstanceList() {
@@ -81,6 +82,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
       </th>
       <td>
         <StatusBadge instance={instance} />
+        {capabilities?.stats ? <CpuFigure name={instance.name} state={instance.state} /> : null}
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`}>{failure}</p> : null}
       </td>
