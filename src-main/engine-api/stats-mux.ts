@@ -6,7 +6,7 @@
 import type { ClientMessage, CorralApi, ServerMessage, StatsSample } from '../api/contract.ts';
 
 /** How long samples gather before they leave together. */
-export const statsBatchMs = 250;
+export const statsBatchMs = 1000;
 
 type StatsWatch = Extract<ClientMessage, { type: 'stats-watch' }>;
 
