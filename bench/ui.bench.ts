@@ -23,6 +23,13 @@ import { median, report } from './stats.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 10);
 
+/**
+ * The last release's figures, from issue 13: first contentful paint 612 ms against 508 ms for
+ * the static page (measured the same way), and 228 KiB of renderer gzip. Absolute times differ
+ * between machines, so paint is compared as ratio against ratio; bytes are bytes.
+ */
+const lastRelease = { paintRatio: 612 / 508, gzipKiB: 228 };
+
 /** The shipped files (no source maps) and their raw and gzip sizes. */
 async function shippedFiles(dir: string): Promise<{ file: string; raw: number; gzip: number }[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
@@ -88,6 +95,9 @@ async function measurePaint(staticDir: string, work: string): Promise<void> {
     const ms = (v: number) => `${v.toFixed(0)} ms`;
     report('UI first contentful paint vs static page of the same size', median(app) / median(base), 'none set',
       `median ${ms(median(app))} vs ${ms(median(base))} (${(appBytes / 1024).toFixed(0)} KiB each) over ${app.length} loads`);
+    const ratio = median(app) / median(base);
+    report('UI first contentful paint ratio vs the last release\'s (612 ms / 508 ms static)', ratio / lastRelease.paintRatio, '<= 1.00x',
+      `now ${ratio.toFixed(2)}x the static page, then ${lastRelease.paintRatio.toFixed(2)}x`);
   } finally {
     await browser?.close();
     await server?.close();
@@ -137,6 +147,8 @@ async function measureBundle(staticDir: string, work: string): Promise<void> {
   const total = byPackage.reduce((s, [, n]) => s + n, 0);
   const heaviest = byPackage.slice(0, 6).map(([name, n]) => `${name} ${(n / 1024).toFixed(0)} KiB (${((n / total) * 100).toFixed(0)}%)`).join(', ');
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+  report('renderer bundle gzip vs the last release (228 KiB)', dist.gzip / 1024 / lastRelease.gzipKiB, '<= 1.00x',
+    `dist/renderer ${(dist.gzip / 1024).toFixed(0)} KiB gzip now, ${lastRelease.gzipKiB} KiB then`);
   report('renderer bundle gzip vs bare React app', ours.gzip / bare.gzip, 'context, no goal',
     `dist/renderer ${kib(dist.gzip)} gzip (${kib(dist.raw)} raw, ${shipped.length} files); esbuild of the same entry ${kib(ours.gzip)} vs bare React ${kib(bare.gzip)} gzip; minified by package: ${heaviest}`);
 }

@@ -76,13 +76,14 @@ describe('corral driver test', () => {
     const out = result.stdout;
     assert.match(out, /^Driver conformance test: qemu, built in$/m);
     assert.match(out, /^GROUP\s+CHECK\s+RESULT\s+TIME\s+MESSAGE$/m);
-    const rows = new Map([...out.matchAll(/^(handshake|lifecycle|errors|console|crash|guest-access) +(\S+) +(PASS|FAIL|SKIP|NOT RUN) +(\S+(?: \S+)?) *(.*)$/gm)]
+    const rows = new Map([...out.matchAll(/^(handshake|lifecycle|errors|console|crash|guest-access|stats) +(\S+) +(PASS|FAIL|SKIP|NOT RUN) +(\S+(?: \S+)?) *(.*)$/gm)]
       .map((m) => [`${m[1]}/${m[2]}`, { result: m[3], time: m[4], message: m[5] ?? '' }]));
-    assert.equal(rows.size, 39, out);
+    assert.equal(rows.size, 42, out);
     for (const [id, row] of rows) {
       if (id === 'errors/unsupported') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers pause and snapshots (capabilities): nothing to refuse']);
       else if (id === 'guest-access/ssh-undeclared') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers ssh']);
       else if (id === 'guest-access/mounts-undeclared') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers mounts']);
+      else if (id === 'stats/undeclared') assert.deepEqual([row.result, row.message], ['SKIP', 'the driver offers stats']);
       else assert.equal(row.result, 'PASS', `${id}: ${row.message}`);
     }
     assert.match(rows.get('guest-access/ssh-forward')?.message ?? '', /^127\.0\.0\.1:\d+ accepts connections$/);
@@ -90,7 +91,8 @@ describe('corral driver test', () => {
     assert.match(rows.get('crash/reattach')?.message ?? '', /^driver pid \d+ killed; pid \d+ sees the VM Running$/);
     assert.match(rows.get('errors/validate-arch')?.message ?? '', /^field arch$/);
     assert.match(rows.get('guest-access/mounts-missing-folder')?.message ?? '', /^refused for 9p/);
-    assert.match(out, /^36 passed, 0 failed, 3 skipped, 0 not run in [\d.]+ m?s\.$/m);
+    assert.match(rows.get('stats/samples')?.message ?? '', /^\d+ samples; the last: CPU [\d.]+ %, memory \d+ MiB, disk reported, network null$/);
+    assert.match(out, /^38 passed, 0 failed, 4 skipped, 0 not run in [\d.]+ m?s\.$/m);
     assert.match(out, /^PASS: driver qemu meets every check of driver protocol v1 that applies to it$/m);
     assert.equal(alive(Number(/pid (\d+), accelerator/.exec(out)?.[1])), false, 'the first VM is gone');
     await assertCleanedUp();

@@ -6,7 +6,7 @@ import type { DriverInfo } from '../../src-main/api/contract.ts';
 import { actionAvailability, capabilitiesOf, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
-const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [] };
+const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [], stats: false };
 const cannotPause: Capabilities = { ...base, pause: false };
 
 describe('actionAvailability', () => {

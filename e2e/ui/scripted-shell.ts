@@ -38,6 +38,13 @@ export const sshScriptedDriver: DriverEntry = {
   spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_SCRIPTED_SSH: '1' } }),
 };
 
+/** The scripted driver under the name `busy`, declaring stats: its running VMs stream made-up figures each second. */
+export const statsScriptedDriver: DriverEntry = {
+  name: 'busy',
+  entry: fixtureDriver('scripted-driver.ts'),
+  spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_SCRIPTED_STATS: '1' } }),
+};
+
 export const consoleDriver: DriverEntry = { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') };
 
 export async function openScriptedShell(options: { drivers?: DriverEntry[]; context?: BrowserContextOptions } = {}): Promise<ScriptedShell> {

@@ -262,6 +262,16 @@ export class LibvirtDriver implements Driver {
     await deleteSnapshot(await this.#snapshotTarget(spec), tag);
   }
 
+  // --- Live figures: not offered yet (capabilities.stats is false) -------------------------
+
+  async openStats(): Promise<void> {
+    throw new DriverError('UNSUPPORTED', 'the libvirt driver does not offer live figures yet (capabilities.stats is false)', { capability: 'stats' });
+  }
+
+  async closeStats(): Promise<void> {
+    // Nothing was opened: closing is not an error (the contract).
+  }
+
   /** Lets go of every VM watch and console (the VMs keep running). Not part of the contract: for tests and shutdown. */
   async detachAll(): Promise<void> {
     this.#vms.closeAll();

@@ -40,6 +40,7 @@ export const qemuDriver: DriverDefinition = {
         accelerators: candidateAccelerators(),
         ssh: true, // argv.ts: hostfwd from 127.0.0.1:sshLocalPort to the guest's port 22
         mounts: await mountTypes(),
+        stats: true, // stats.ts: /proc figures of the QEMU process, QMP query-blockstats
       },
       available: await availability(),
     };

@@ -4,7 +4,7 @@
 // driver processes share the VM's single-client sockets); its only in-memory state is the
 // watch on VMs it has touched and which instances it is starting or stopping right now.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { DriverError, TransitionGuard, exists, notRunning, powerDownThenEnd, removeFiles, removeFolderIfEmpty, stillRunning } from '../sdk/index.ts';
+import { DriverError, StatsStreams, TransitionGuard, exists, notRunning, powerDownThenEnd, removeFiles, removeFolderIfEmpty, stillRunning } from '../sdk/index.ts';
 import type { DisplayInfo, Driver, DriverContext, DriverSettings, InspectResult, InstanceSpec, Snapshot, StartResult, StopOptions } from '../sdk/index.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { archProfile, heldUntilCont, qemuCommand, qmpMarker } from './argv.ts';
@@ -23,6 +23,7 @@ import { applySnapshot, createSnapshot, deleteSnapshot, listSnapshots } from './
 import type { SnapshotTarget } from './snapshots.ts';
 import { stateFromRunState } from './status.ts';
 import { QemuWatch } from './watch.ts';
+import { qemuSampler } from './stats.ts';
 import { validateSpec } from './validate.ts';
 
 /** After `quit` or a signal, how long QEMU may take to go. */
@@ -33,11 +34,14 @@ export class QemuDriver implements Driver {
   readonly #context: DriverContext;
   readonly #vms: QemuWatch;
   readonly #transitions = new TransitionGuard();
+  readonly #stats: StatsStreams;
 
   constructor(settings: DriverSettings, context: DriverContext) {
     this.#settings = settings;
     this.#context = context;
     this.#vms = new QemuWatch(context);
+    // A sample fails when QEMU has gone: the stream has ended, which is all the engine needs to hear.
+    this.#stats = new StatsStreams(context.streams);
   }
 
   // --- Creation ---------------------------------------------------------------------------
@@ -217,9 +221,22 @@ export class QemuDriver implements Driver {
     await deleteSnapshot(await this.#snapshotTarget(spec), tag);
   }
 
+  // --- Live figures -----------------------------------------------------------------------
+
+  async openStats(spec: InstanceSpec, streamId: string): Promise<void> {
+    const pid = await this.#running(spec, 'watch the figures of');
+    const paths = instancePaths(spec);
+    this.#stats.open(spec.dir, streamId, () => qemuSampler(paths, pid));
+  }
+
+  async closeStats(streamId: string): Promise<void> {
+    this.#stats.close(streamId);
+  }
+
   /** Lets go of every VM connection (the VMs keep running). Not part of the contract: for tests and shutdown. */
   async detachAll(): Promise<void> {
     this.#vms.closeAll();
+    this.#stats.endAll();
   }
 
   // --- Helpers ----------------------------------------------------------------------------
@@ -286,6 +303,7 @@ export class QemuDriver implements Driver {
   /** What a killed QEMU leaves behind (after a clean exit QEMU has removed these itself). */
   async #cleanUp(spec: InstanceSpec, paths: InstancePaths): Promise<void> {
     this.#vms.ended(spec);
+    this.#stats.end(spec.dir);
     await endVirtiofsDaemons(paths);
     await removeFiles([paths.pidFile, paths.qmpSocket, paths.serialSocket]);
   }

@@ -13,6 +13,7 @@
 //        start | stop | pause | resume | inspect    lifecycle; the engine serialises these per instance
 //        openConsole / closeConsole                 attach the serial console to a stream
 //        display, snapshots                         when the capabilities say so
+//        openStats / closeStats                     live figures of a running VM on a stream (capability `stats`)
 //        delete                                     removes what create made
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
@@ -100,6 +101,15 @@ export interface Driver {
   applySnapshot(spec: InstanceSpec, tag: string): Promise<void>;
   /** Removes snapshot `tag`. */
   deleteSnapshot(spec: InstanceSpec, tag: string): Promise<void>;
+
+  // --- Live figures (capability `stats`) --------------------------------------------------
+  /**
+   * Sends the running VM's figures on stream `streamId`, one JSON StatsSample per write, about
+   * once a second, until closeStats() or the VM's end (then the driver ends the stream).
+   */
+  openStats(spec: InstanceSpec, streamId: string): Promise<void>;
+  /** Stops a stream opened by openStats(). Closing an unknown stream is not an error. */
+  closeStats(streamId: string): Promise<void>;
 }
 
 export interface StopOptions {
@@ -149,6 +159,11 @@ export const capabilitiesSchema = z.object({
    * protocol v1: a driver that predates it sends nothing and is read as none (GUIDE.md).
    */
   mounts: z.array(mountTypeSchema).default([]),
+  /**
+   * Live CPU, memory, disk and network figures of a running VM, from the host side, on a stream
+   * (openStats). Added within protocol v1: a driver that predates it is read as false (GUIDE.md).
+   */
+  stats: z.boolean().default(false),
 });
 /** The capabilities as the engine reads them: every one present. */
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
@@ -266,6 +281,35 @@ export const snapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
+/**
+ * One sample of a running VM's figures, as the host sees them: a JSON object per write on a
+ * stats stream. Byte counts are totals since the VM started; rates are over `intervalMs`, the
+ * time since the sample before (0 and no rates in the first sample of a stream). A figure the
+ * driver cannot learn is null, never a made-up 0.
+ */
+export const statsSampleSchema = z.object({
+  /** When it was taken (ms since the epoch). */
+  at: z.number(),
+  intervalMs: z.number().nonnegative(),
+  /** CPU time the VM used over the interval, in % of one host CPU (two busy vCPUs: about 200). Null in a stream's first sample. */
+  cpuPercent: z.number().nonnegative().nullable(),
+  /** Host memory the VM holds (its process's resident set). */
+  memoryBytes: z.number().nonnegative(),
+  disk: z.object({
+    readBytes: z.number().nonnegative(),
+    writtenBytes: z.number().nonnegative(),
+    readRate: z.number().nonnegative().nullable(),
+    writeRate: z.number().nonnegative().nullable(),
+  }).nullable(),
+  network: z.object({
+    rxBytes: z.number().nonnegative(),
+    txBytes: z.number().nonnegative(),
+    rxRate: z.number().nonnegative().nullable(),
+    txRate: z.number().nonnegative().nullable(),
+  }).nullable(),
+});
+export type StatsSample = z.infer<typeof statsSampleSchema>;
+
 /** Events a driver pushes on its "events" channel, unprompted. */
 export const driverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
@@ -326,6 +370,8 @@ export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
   createSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   applySnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   deleteSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
+  openStats: { args: [spec, text('stream id')], result: nothing, readOnly: false },
+  closeStats: { args: [text('stream id')], result: nothing, readOnly: true },
 };
 
 /** The method names, in the table's order. */
@@ -333,7 +379,7 @@ export const driverMethodNames = Object.keys(driverMethods) as Array<keyof Drive
 
 /**
  * The methods a capability gates, and which: a driver without the capability answers them
- * UNSUPPORTED (kit/unsupported.ts does it for you), and closeConsole() quietly succeeds.
+ * UNSUPPORTED (kit/unsupported.ts does it for you), and closeConsole() and closeStats() quietly succeed.
  */
 export const gatedMethods = {
   pause: 'pause',
@@ -345,6 +391,8 @@ export const gatedMethods = {
   createSnapshot: 'snapshots',
   applySnapshot: 'snapshots',
   deleteSnapshot: 'snapshots',
+  openStats: 'stats',
+  closeStats: 'stats',
 } as const satisfies Partial<Record<keyof Driver, keyof Capabilities>>;
 export type GatedMethod = keyof typeof gatedMethods;
 

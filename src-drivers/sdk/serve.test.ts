@@ -46,6 +46,7 @@ describe('driverRpc (the wire table, driver side)', () => {
       start: [spec], stop: [spec, { force: 'yes', timeoutMs: '5' }], pause: [spec], resume: [spec], inspect: [spec],
       openConsole: [spec, 7], closeConsole: [7], display: [spec], listSnapshots: [spec],
       createSnapshot: [spec, 'a'], applySnapshot: [spec, 'a'], deleteSnapshot: [spec, 'a'],
+      openStats: [spec, 8], closeStats: [8],
     };
     for (const name of driverMethodNames) await loose[name]?.(...sent[name]);
     assert.deepEqual(calls.map(([name]) => name), driverMethodNames);
@@ -53,6 +54,7 @@ describe('driverRpc (the wire table, driver side)', () => {
     assert.deepEqual(received.get('stop'), [spec, { force: false, timeoutMs: 5 }], 'force is true only when sent as true');
     assert.deepEqual(received.get('openConsole'), [spec, '7']);
     assert.deepEqual(received.get('closeConsole'), ['7']);
+    assert.deepEqual(received.get('openStats'), [spec, '8']);
   });
 
   it('refuses a malformed instance spec with INVALID_CONFIG before the driver sees it', async () => {

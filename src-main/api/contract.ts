@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { ApiCalls, ApiMethod } from './methods.ts';
 import type {
   displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema, logSchema, templateInfoSchema,
-  apiErrorSchema, apiEventSchema, clientMessageSchema, createRequestSchema, createResultSchema, driverSchema,
+  apiErrorSchema, apiEventSchema, clientMessageSchema, statsSampleSchema, createRequestSchema, createResultSchema, driverSchema,
   instanceSchema, serverMessageSchema, startResultSchema, terminalRequestSchema, terminalSizeSchema,
 } from './schemas.ts';
 import type { portsSchema } from './schemas.ts';
@@ -41,6 +41,9 @@ export type ClientMessage = z.input<typeof clientMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type TerminalRequest = z.infer<typeof terminalRequestSchema>;
 export type TerminalSize = z.infer<typeof terminalSizeSchema>;
+export type StatsSample = z.infer<typeof statsSampleSchema>;
+/** What a stats watcher hears: a sample, or that samples stopped (the VM stopped, the driver has none) and why. */
+export type StatsUpdate = { type: 'sample'; sample: StatsSample } | { type: 'ended'; reason: string };
 
 /** An attached serial console. Bytes are the guest's raw output; write() sends keystrokes. */
 export interface ConsoleStream {
@@ -79,6 +82,11 @@ export interface CorralApi extends ApiCalls {
   openConsole(name: string): Promise<ConsoleStream>;
   /** Opens a login shell over SSH on a pty of the request's size; refused while the instance is not running. */
   openTerminal(request: TerminalRequest): Promise<TerminalStream>;
+  /**
+   * Live figures of instance `name` while it runs, about once a second (the latest at once when
+   * there is one); watching a stopped instance waits for its start. Returns the unsubscribe.
+   */
+  watchStats(name: string, listener: (update: StatsUpdate) => void): () => void;
 }
 
 // Fails to compile when CorralApi and the method table (methods.ts) name different methods.

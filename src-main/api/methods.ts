@@ -27,7 +27,7 @@ interface CallRow {
 
 /** A stream: it travels on the event and console channel (WebSocket or bridge), not as a call. */
 interface StreamRow {
-  stream: 'events' | 'console' | 'terminal';
+  stream: 'events' | 'console' | 'terminal' | 'stats';
   request?: z.ZodType;
 }
 
@@ -109,6 +109,8 @@ export const apiMethods = {
   openConsole: { stream: 'console', request: nameRequestSchema },
   /** A login shell in the guest over SSH, on a pty whose size follows the page's terminal. */
   openTerminal: { stream: 'terminal', request: terminalRequestSchema },
+  /** Live CPU, memory, disk and network figures of a running instance, about once a second, while watched. */
+  watchStats: { stream: 'stats' },
 } as const satisfies Record<string, CallRow | StreamRow>;
 
 type Table = typeof apiMethods;

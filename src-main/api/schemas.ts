@@ -4,7 +4,7 @@
 // may load Node or engine code: the renderer imports this folder.
 import { z } from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
-import { capabilitiesSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
+import { capabilitiesSchema, statsSampleSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
 import { downloadFailureSchema, downloadPhaseSchema } from './download-schemas.ts';
 
 // --- Data the queries return -----------------------------------------------------------------
@@ -132,7 +132,7 @@ export const editRequestSchema = z.object({
   memory: z.string().min(1).optional(),
   disk: z.string().min(1).optional(),
 });
-export { snapshotSchema, displayInfoSchema } from '../../src-drivers/sdk/protocol.ts';
+export { snapshotSchema, displayInfoSchema, statsSampleSchema } from '../../src-drivers/sdk/protocol.ts';
 
 /**
  * Where a driver bundle to install is: a file the user dropped in the desktop app (its path,
@@ -195,6 +195,9 @@ export const apiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ports-changed'), name, ports: portsSchema }),
 ]);
 
+/** Most instances one page may watch the figures of at once (a list of hundreds of running VMs). */
+export const maxStatsWatched = 1000;
+
 /** A console stream id, chosen by the client, unique per connection. */
 const streamId = z.string().min(1).max(64);
 
@@ -229,6 +232,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal-open'), id: streamId, name, ...terminalSizeSchema.shape }),
   /** The terminal's xterm changed size: the guest's pty follows. */
   z.object({ type: z.literal('terminal-resize'), id: streamId, ...terminalSizeSchema.shape }),
+  /**
+   * The instances whose live figures this page shows now (the whole set, replacing the one
+   * before; [] stops them all). Only watched instances are sampled.
+   */
+  z.object({ type: z.literal('stats-watch'), names: z.array(name).max(maxStatsWatched) }),
 ]);
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
@@ -240,4 +248,13 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   /** The stream ended; `driverRestartMs`: its driver process exited and starts again after about this long. */
   z.object({ type: z.literal('console-ended'), id: streamId, reason: z.string(), driverRestartMs: z.number().nonnegative().optional() }),
   z.object({ type: z.literal('console-error'), id: streamId, error: apiErrorSchema }),
+  /**
+   * Live figures of watched instances, batched (several instances' samples per message, a few
+   * messages a second), and the instances whose figures stopped (stopped, not offered), with why.
+   */
+  z.object({
+    type: z.literal('stats'),
+    samples: z.array(z.object({ name, sample: statsSampleSchema })),
+    ended: z.array(z.object({ name, reason: z.string() })),
+  }),
 ]);

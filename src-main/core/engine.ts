@@ -33,6 +33,7 @@ import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
 import type { CorralPaths } from './paths.ts';
 import type { ConsoleSession } from './console.ts';
+import { StatsHub } from './stats/hub.ts';
 import { sourceHostAgent } from './hostagent/spawn.ts';
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
 import { listCacheUsage, pruneUnused } from './engine/cache.ts';
@@ -103,6 +104,11 @@ export class Engine {
   readonly #hostAgent: HostAgentLauncher;
   /** What the capability modules in engine/ share. */
   readonly #ctx: EngineContext;
+  /** Live figures of running instances, sampled only while watched (stats/hub.ts). */
+  readonly stats = new StatsHub(async (name) => {
+    const config = await this.store.readConfig(name);
+    return { host: await this.#driver(effectiveConfig(config).vmType), spec: instanceSpec(this.#ctx, name, config) };
+  }, (listener) => this.events.on(listener));
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);

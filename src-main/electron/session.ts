@@ -14,6 +14,7 @@ import { displayClientMessageSchema } from '../api/display-messages.ts';
 import type { DisplayServerMessage } from '../api/display-messages.ts';
 import { clientMessageSchema } from '../api/schemas.ts';
 import { openConsoleMux } from '../engine-api/console-mux.ts';
+import { openStatsMux } from '../engine-api/stats-mux.ts';
 import { openDisplayRelays } from './display-relay.ts';
 
 export interface RendererSession {
@@ -34,6 +35,7 @@ export function openSession(
   };
   const stopEvents = api.onEvent((event) => post({ type: 'event', event }));
   const consoles = openConsoleMux(api, post);
+  const stats = openStatsMux(api, post);
   const displays = openDisplayRelays(api, (message) => {
     if (!closed) sendDisplay(message);
   });
@@ -42,7 +44,8 @@ export function openSession(
     receive(raw) {
       const parsed = clientMessageSchema.safeParse(raw);
       if (!parsed.success || closed) return false;
-      consoles.receive(parsed.data);
+      if (parsed.data.type === 'stats-watch') stats.receive(parsed.data);
+      else consoles.receive(parsed.data);
       return true;
     },
     receiveDisplay(raw) {
@@ -57,6 +60,7 @@ export function openSession(
       stopEvents();
       displays.close();
       consoles.close();
+      stats.close();
     },
   };
 }

@@ -88,6 +88,7 @@ export function engineApi(engine: Engine): CorralApi {
     onEvent: (listener) => engine.events.on(listener),
     openConsole: (name) => openConsole(engine, name),
     openTerminal: async ({ name, cols, rows }) => openTerminal(await runningSshTarget(engine, name), { cols, rows }),
+    watchStats: (name, listener) => engine.stats.watch(name, listener),
   };
 }
 

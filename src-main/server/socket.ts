@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { CorralApi, ServerMessage } from '../api/contract.ts';
 import { clientMessageSchema } from '../api/schemas.ts';
 import { openConsoleMux } from '../engine-api/console-mux.ts';
+import { openStatsMux } from '../engine-api/stats-mux.ts';
 
 export function serveSocket(api: CorralApi, socket: WebSocket): void {
   const send = (message: ServerMessage): void => {
@@ -15,17 +16,20 @@ export function serveSocket(api: CorralApi, socket: WebSocket): void {
   };
   const stopEvents = api.onEvent((event) => send({ type: 'event', event }));
   const consoles = openConsoleMux(api, send);
+  const stats = openStatsMux(api, send);
 
   socket.on('message', (raw, isBinary) => {
     const parsed = isBinary ? undefined : parseMessage(String(raw));
     if (!parsed) return socket.close(1008, 'malformed message');
-    consoles.receive(parsed);
+    if (parsed.type === 'stats-watch') stats.receive(parsed);
+    else consoles.receive(parsed);
   });
   // ws is already closing this socket with the code that fits (1009, 1007, 1002) when it says so.
   socket.on('error', () => undefined);
   socket.on('close', () => {
     stopEvents();
     consoles.close();
+    stats.close();
   });
 }
 

@@ -8,6 +8,7 @@ import { PacedInput } from './paced-input.ts';
 import type { CallFn, EngineChannel } from './channel.ts';
 import { ApiCallError } from './errors.ts';
 import { link } from './link.ts';
+import { statsWatcher } from './stats-watch.ts';
 import type * as ResultCheck from './result-check.ts';
 
 /** The result checks load on first use: zod and the schemas stay out of the page's first bundle. */
@@ -59,7 +60,8 @@ let nextStream = 0;
  * methods. Each result is checked against the table's result schema as it arrives.
  */
 export function webApi(socket: EngineChannel, call: CallFn = httpCall): CorralApi {
-  const streams: Pick<CorralApi, 'onEvent' | 'openConsole' | 'openTerminal'> = {
+  const streams: Pick<CorralApi, 'onEvent' | 'openConsole' | 'openTerminal' | 'watchStats'> = {
+    watchStats: statsWatcher(socket),
     onEvent(listener: (event: ApiEvent) => void) {
       return socket.on((message) => {
         if (message.type === 'event') listener(message.event);

@@ -5,3 +5,5 @@ export * from './validate.ts';
 export * from './watched-vms.ts';
 export * from './unsupported.ts';
 export * from './files.ts';
+export * from './process-stats.ts';
+export * from './stats-streams.ts';

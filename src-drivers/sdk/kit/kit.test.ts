@@ -25,7 +25,7 @@ const spec: InstanceSpec = {
   config: { vmType: 'kit', arch: 'x86_64', cpus: 1, memoryBytes: 1 << 28, diskBytes: 1 << 30, display: 'none' },
 };
 
-const none: Capabilities = { pause: false, snapshots: false, display: [], console: [], imageFormats: [], accelerators: [], ssh: false, mounts: [] };
+const none: Capabilities = { pause: false, snapshots: false, display: [], console: [], imageFormats: [], accelerators: [], ssh: false, mounts: [], stats: false };
 
 function coreMethods(): DriverMethods {
   return {

@@ -1,5 +1,5 @@
 // A driver need not write the methods of capabilities it does not declare: this fills them in
-// with UNSUPPORTED refusals that name the capability (and closeConsole() with a quiet success,
+// with UNSUPPORTED refusals that name the capability (and the close methods with a quiet success,
 // as the contract asks). A driver that declares a capability but lacks its methods is a bug
 // caught at configure(), not at the first call.
 import { DriverError } from '../errors.ts';
@@ -24,7 +24,7 @@ export function answerUnsupported(description: Pick<DriverDescription, 'name' | 
     if (declares(description.capabilities, capability)) {
       throw new DriverError('INTERNAL', `the ${description.name} driver declares capabilities.${capability} but has no ${name}()`);
     }
-    if (name === 'closeConsole') return [name, async () => undefined];
+    if (name === 'closeConsole' || name === 'closeStats') return [name, async () => undefined];
     return [name, refusal(description.name, capability, description.capabilities)];
   });
   return Object.fromEntries(entries) as unknown as Driver;

@@ -16,6 +16,7 @@ import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
+import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { ListToolbar } from './ListToolbar.tsx';
 import { isFiltered, useListView, visibleInstances } from './list-view.ts';
@@ -119,6 +120,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
       </th>
       <td>
         <StatusBadge instance={instance} />
+        {capabilities?.stats ? <CpuFigure name={instance.name} state={instance.state} /> : null}
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`}>{failure}</p> : null}
       </td>

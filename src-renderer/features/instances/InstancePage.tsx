@@ -12,6 +12,7 @@ import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
 import { PortsSection } from '../ports/PortsSection.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
+import { StatsSection } from '../stats/StatsGraph.tsx';
 import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
@@ -59,6 +60,7 @@ export function InstancePage({ name }: { name: string }) {
       <InstanceDownloads name={instance.name} />
       {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
+      {capabilities?.stats ? <StatsSection instance={instance} /> : null}
       {hasDisplay ? <DisplaySection instance={instance} /> : <NoDisplay instance={instance} capabilities={capabilities} />}
       {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
       <PortsSection instance={instance} />

@@ -65,6 +65,8 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
     ]) expect(results, id, 'pass');
     expect(results, 'guest-access/ssh-undeclared', 'skip', /^the driver offers ssh$/);
     expect(results, 'errors/unsupported', 'pass', /listSnapshots refused/);
+    expect(results, 'stats/undeclared', 'pass', /^refused$/);
+    expect(results, 'stats/samples', 'skip', /^the driver does not offer stats/);
   });
 
   test('reports Running before start', () => {
@@ -79,7 +81,7 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
     expect(results, 'errors/validate-missing-file', 'fail', /refused with INTERNAL \("kernel .*no-such-kernel not found"\), expected INVALID_CONFIG.*throws a plain Error or a string/);
     expect(results, 'errors/validate-arch', 'fail', /refused with INTERNAL \("cannot run s390x"\), expected INVALID_CONFIG/);
     expect(results, 'lifecycle/delete-running', 'fail', /refused with INTERNAL \("it is still running"\), expected INVALID_STATE/);
-    expect(results, 'errors/typed', 'fail', /3 of 5 refusals came as INTERNAL: .*validate\(\) of an s390x spec \("cannot run s390x"\); delete\(\) of a running instance/);
+    expect(results, 'errors/typed', 'fail', /3 of 6 refusals came as INTERNAL: .*validate\(\) of an s390x spec \("cannot run s390x"\); delete\(\) of a running instance/);
   });
 
   test('loses its VMs when its process restarts, so the console check after the crash is not run', () => {
@@ -99,7 +101,7 @@ describe('a driver that breaks the contract (e2e/fixtures/drivers/broken-example
   });
 
   test('counts add up', () => {
-    assert.deepEqual(report.counts, { pass: 27, fail: 9, skip: 2, 'not-run': 1 });
+    assert.deepEqual(report.counts, { pass: 28, fail: 9, skip: 3, 'not-run': 2 });
   });
 });
 

@@ -21,6 +21,7 @@ import * as errors from './checks/errors.ts';
 import * as guestAccess from './checks/guest-access.ts';
 import * as handshake from './checks/handshake.ts';
 import * as lifecycle from './checks/lifecycle.ts';
+import * as stats from './checks/stats.ts';
 import { stageGuest } from './files.ts';
 import { CheckRunner, formatSeconds } from './runner.ts';
 import { ConformanceState, conformancePaths, isolationOf, stateOf } from './state.ts';
@@ -41,11 +42,13 @@ const order: Array<ConformanceCheck | Interlude> = [
   errors.validateMissingFile,
   lifecycle.validate, errors.validateArch, guestAccess.sshUndeclared, guestAccess.mountsMissingFolder, guestAccess.mountsUndeclared, lifecycle.create, lifecycle.createRelocatable, lifecycle.createIdempotent,
   lifecycle.inspectStopped, lifecycle.start, lifecycle.inspectRunning, guestAccess.sshForward, lifecycle.startTwice, lifecycle.deleteRunning,
-  errors.unsupported,
+  errors.unsupported, stats.undeclared,
   console.open, console.shell, console.close,
   async (state) => { await state.shell?.session.close(); },
   crash.reattach, crash.reattachConsole,
-  lifecycle.pause, lifecycle.resume, lifecycle.stop, guestAccess.sshReleased, lifecycle.restart, lifecycle.stopForce, lifecycle.remove,
+  // After the crash checks: a stream ends with the driver process that served it.
+  stats.samples,
+  lifecycle.pause, lifecycle.resume, lifecycle.stop, stats.endsWithVm, guestAccess.sshReleased, lifecycle.restart, lifecycle.stopForce, lifecycle.remove,
   errors.typed,
 ];
 

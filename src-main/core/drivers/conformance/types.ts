@@ -3,7 +3,7 @@
 import type { DriverEntry } from '../host.ts';
 import type { SpawnDriverProcess } from '../process.ts';
 
-export type CheckGroup = 'handshake' | 'lifecycle' | 'errors' | 'console' | 'crash' | 'guest-access';
+export type CheckGroup = 'handshake' | 'lifecycle' | 'errors' | 'console' | 'crash' | 'guest-access' | 'stats';
 
 /**
  * pass / fail; skip only when the driver's capabilities say it does not offer the feature;
