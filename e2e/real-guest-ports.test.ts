@@ -1,10 +1,14 @@
 // Port forwarding on the real Debian cloud guest: booted ONCE with the CLI from a template with
 // portForwards; once the guest is ready its host agent forwards over the guest's SSH, and every
 // check runs against that one boot, in order: a static rule, a port a guest program opens later
-// and closes again, a host port already taken, a guest socket, and all of it gone at stop.
+// and closes again, a host port already taken, a guest socket, UDP (a static udp rule and a UDP
+// port opened later), everything back after the SSH connection is killed, and all of it gone at stop.
 // Waits are for ports.json to change or for the guest to report, never timed sleeps.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { portsFileName, readPortsFile } from '../src-main/core/guest/ports-file.ts';
 import type { PortsFile } from '../src-main/core/guest/ports-file.ts';
 import { freeLoopbackPort } from '../src-main/core/ssh/guest-endpoint.ts';
-import { runToEnd } from './support/processes.ts';
+import { childrenOf, runToEnd } from './support/processes.ts';
 import type { RunResult } from './support/processes.ts';
 import { startServe } from './support/serve.ts';
 import type { ServeProcess } from './support/serve.ts';
@@ -59,6 +63,36 @@ async function httpGet(port: number): Promise<string> {
   return response.text();
 }
 
+/** Sends `text` to UDP 127.0.0.1:port from a fresh socket and resolves with the answer. */
+async function udpAsk(port: number, text: string): Promise<string> {
+  const client = dgram.createSocket('udp4');
+  try {
+    const answer = once(client, 'message', { signal: AbortSignal.timeout(60_000) });
+    client.send(text, port, '127.0.0.1');
+    const [payload] = await answer as [Buffer];
+    return payload.toString();
+  } finally {
+    client.close();
+  }
+}
+
+/** A UDP echo server in the guest, as a guest program: answers `echo:` and what it got. */
+const udpEchoScript = (port: number): string => `(nohup python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", ${port}))
+while True:
+    data, peer = s.recvfrom(65535); s.sendto(b"echo:" + data, peer)' >/dev/null 2>&1 &)`;
+
+/** The host agent's ssh ControlMaster process (its child with ControlMaster=yes). */
+function sshMasterOf(agentPid: number): number | undefined {
+  return childrenOf(agentPid).find((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('ControlMaster=yes');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port of the host. */
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -75,6 +109,8 @@ describe('port forwarding on a real Debian cloud guest', () => {
   let staticHostPort: number;
   let laterPort: number;
   let takenPort: number;
+  let udpHostPort: number;
+  let udpLaterPort: number;
   let taken: net.Server | undefined;
   let serve: ServeProcess | undefined;
   let browser: Browser | undefined;
@@ -107,6 +143,8 @@ describe('port forwarding on a real Debian cloud guest', () => {
     staticHostPort = await freeLoopbackPort();
     laterPort = await freeLoopbackPort();
     takenPort = await freeLoopbackPort();
+    udpHostPort = await freeLoopbackPort();
+    udpLaterPort = await freeLoopbackPort();
     const template = path.join(root, 'ports.yaml');
     await fsp.writeFile(template, [
       `base: ${JSON.stringify(path.join(stdout.trim(), 'guest.yaml'))}`,
@@ -115,6 +153,9 @@ describe('port forwarding on a real Debian cloud guest', () => {
       `  hostPort: ${staticHostPort}`,
       '- guestSocket: "/tmp/corral-{{.User}}.sock"',
       '  hostSocket: guest.sock',
+      '- guestPort: 5353',
+      `  hostPort: ${udpHostPort}`,
+      '  proto: udp',
       '',
     ].join('\n'));
     assert.match(await ok(['create', name, '--template', template]), /Created ports/);
@@ -145,7 +186,7 @@ describe('port forwarding on a real Debian cloud guest', () => {
   });
 
   it('forwards the static rules once the guest is ready: guest port 80 reaches a server started afterwards', async () => {
-    const ports = await waitForPorts(dir, 'the static forwards', (p) => p.forwards.filter((f) => f.source === 'static').length === 2);
+    const ports = await waitForPorts(dir, 'the static forwards', (p) => p.forwards.filter((f) => f.source === 'static').length === 3);
     const agent = JSON.parse(await fsp.readFile(path.join(dir, 'hostagent.pid'), 'utf8')) as { pid: number };
     assert.equal(ports.pid, agent.pid, 'the instance\'s host agent forwards');
     assert.deepEqual(ports.forwards.find((f) => f.guestPort === 80), { guestPort: 80, hostIP: '127.0.0.1', hostPort: staticHostPort, proto: 'tcp', source: 'static' });
@@ -197,7 +238,7 @@ describe('port forwarding on a real Debian cloud guest', () => {
     await waitForPorts(dir, `guest port ${laterPort} gone`, (p) => !p.forwards.some((f) => f.guestPort === laterPort));
     assert.equal(await answers(laterPort), false, 'nothing listens on the host port any more');
     assert.doesNotMatch(await ok(['ports', name]), new RegExp(`:${laterPort} `));
-    // The page re-reads the list while the instance runs: the link goes.
+    // The engine pushes the changed list to the page: the link goes.
     await page?.getByTestId(`port-link-${laterPort}`).waitFor({ state: 'detached', timeout: 30_000 });
   });
 
@@ -238,12 +279,51 @@ while True:
     assert.equal(text, 'hello over a socket\n');
   });
 
+  it('forwards UDP: a static udp rule, and a UDP port a guest program opens later, through the guest\'s relay', async () => {
+    const ports = await readPortsFile(dir);
+    assert.deepEqual(ports?.forwards.find((f) => f.proto === 'udp'), { guestPort: 5353, hostIP: '127.0.0.1', hostPort: udpHostPort, proto: 'udp', source: 'static' });
+    await inGuest([
+      udpEchoScript(5353), udpEchoScript(udpLaterPort),
+      `timeout 60 sh -c 'until ss -Hlun "sport = :${udpLaterPort}" | grep -q . && ss -Hlun "sport = :5353" | grep -q .; do sleep 0.2; done'`,
+    ].join('; '));
+    assert.equal(await udpAsk(udpHostPort, 'to the static rule'), 'echo:to the static rule');
+    await waitForPorts(dir, `UDP guest port ${udpLaterPort}`, (p) => p.forwards.some((f) => f.proto === 'udp' && f.guestPort === udpLaterPort));
+    assert.equal(await udpAsk(udpLaterPort, 'to a port opened later'), 'echo:to a port opened later');
+    const answers = await Promise.all(['one', 'two', 'three'].map((text) => udpAsk(udpHostPort, text)));
+    assert.deepEqual(answers, ['echo:one', 'echo:two', 'echo:three'], 'each client gets its own answer');
+    assert.match(await ok(['ports', name]), new RegExp(`^127\\.0\\.0\\.1:${udpLaterPort} +${udpLaterPort} +udp +discovered$`, 'm'));
+    await page?.getByTestId('ports').getByText(`UDP port ${udpLaterPort}`).waitFor({ timeout: 30_000 });
+  });
+
+  it('comes back by itself after its SSH connection is killed: TCP, UDP and socket forwards answer again', async () => {
+    const agent = JSON.parse(await fsp.readFile(path.join(dir, 'hostagent.pid'), 'utf8')) as { pid: number };
+    const master = sshMasterOf(agent.pid);
+    assert.ok(master, 'the host agent holds an ssh ControlMaster');
+    const before = (await readPortsFile(dir))?.forwards.length ?? 0;
+    const killedAt = Date.now();
+    process.kill(master, 'SIGKILL');
+    // Anything written after the kill with every forward listed is the new connection's work:
+    // the end of the old one is recorded with none.
+    await waitForPorts(dir, 'the forwards back after the SSH connection was killed', (p) => Date.parse(p.updatedAt) > killedAt && p.forwards.length === before);
+    const again = sshMasterOf(agent.pid);
+    assert.ok(again !== undefined && again !== master, 'a new ControlMaster');
+    assert.equal(await httpGet(staticHostPort), 'hello-80\n');
+    assert.equal(await udpAsk(udpHostPort, 'after the reconnect'), 'echo:after the reconnect');
+    assert.equal(await udpAsk(udpLaterPort, 'later port, reconnected'), 'echo:later port, reconnected');
+    assert.match(await fsp.readFile(path.join(dir, 'hostagent.log'), 'utf8'), /port forwarding: the SSH connection ended .*; reconnecting in 1 s/);
+  });
+
   it('stops: every forward closed, its socket file removed, ports.json empty; then deletes', async () => {
     await ok(['stop', name]);
     assert.equal(await ok(['ports', name]), `Instance "${name}" is Stopped: nothing is forwarded.\n`);
     // The stop ends the agent, which closes what it forwarded first: all done when stop returns.
     assert.deepEqual((await readPortsFile(dir))?.forwards, []);
     assert.equal(await answers(staticHostPort), false);
+    await new Promise<void>((resolve, reject) => { // the UDP host port is free again
+      const probe = dgram.createSocket('udp4');
+      probe.once('error', reject);
+      probe.bind({ address: '127.0.0.1', port: udpHostPort, exclusive: true }, () => probe.close(() => resolve()));
+    });
     await assert.rejects(fsp.lstat(path.join(dir, 'sock', 'guest.sock')), { code: 'ENOENT' }, 'no dead socket file is left');
     await ok(['delete', name]);
   });

@@ -88,6 +88,9 @@ class ForwardingSession {
   /** One master connection, from start to its end (or the abort): how it ended, and whether the guest answered. */
   async run(): Promise<{ exit: string; connected: boolean }> {
     const { target, signal } = this.#options;
+    // A master that was killed leaves its socket file; a new master finding it there would run
+    // without one ("already exists, disabling multiplexing") and every -O forward would fail.
+    await fs.rm(this.#controlPath, { force: true });
     const master = startMaster(target, this.#controlPath, discoveryScript);
     this.#udpProblem = undefined;
     const onAbort = (): void => void master.child.kill('SIGTERM');

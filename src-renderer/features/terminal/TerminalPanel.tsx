@@ -1,18 +1,15 @@
 // The Terminal tab: any number of SSH login shells in the guest, each in its own xterm, with a
 // "New terminal" action and a close button per terminal (in its panel: a tab list holds only
-// tabs). Terminals stay open (hidden) while another one or another tab is shown. Disabled, with
-// the reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or
-// a start from before Corral recorded one).
-import { useCallback, useState } from 'react';
+// tabs). Terminals stay open (hidden) while another one or another tab is shown, and while the
+// user is on another page (sessions.ts keeps them). New terminals are disabled, with the
+// reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or a
+// start from before Corral recorded one).
 import type { Instance } from '../../../src-main/api/contract.ts';
+import { closeTerminalSession, openTerminalSession, useTerminals } from './sessions.ts';
+import type { TerminalEntry, TerminalStatus } from './sessions.ts';
 import { TerminalView } from './TerminalView.tsx';
-import type { TerminalStatus } from './TerminalView.tsx';
 
-interface OpenTerminal {
-  /** Unique for the page's life: keys the view and names its tab. */
-  number: number;
-  status: TerminalStatus;
-}
+const noTerminals: TerminalEntry[] = [];
 
 /** Why no terminal can be opened now, or undefined when one can. */
 export function terminalUnavailable(instance: Instance): string | undefined {
@@ -22,24 +19,12 @@ export function terminalUnavailable(instance: Instance): string | undefined {
 }
 
 export function TerminalPanel({ instance }: { instance: Instance }) {
-  const [terminals, setTerminals] = useState<OpenTerminal[]>([]);
-  const [selected, setSelected] = useState<number | undefined>();
-  const [next, setNext] = useState(1);
+  const terminals = useTerminals((state) => state.byInstance[instance.name] ?? noTerminals);
+  const selected = useTerminals((state) => state.selected[instance.name]);
+  const select = useTerminals((state) => state.select);
   const unavailable = terminalUnavailable(instance);
-
-  const open = (): void => {
-    setTerminals((list) => [...list, { number: next, status: { kind: 'connecting' } }]);
-    setSelected(next);
-    setNext(next + 1);
-  };
-  const close = (number: number): void => {
-    const rest = terminals.filter((t) => t.number !== number);
-    setTerminals(rest);
-    if (selected === number) setSelected(rest.at(-1)?.number);
-  };
-  const setStatus = useCallback((number: number, status: TerminalStatus): void => {
-    setTerminals((list) => list.map((t) => (t.number === number ? { ...t, status } : t)));
-  }, []);
+  const open = (): void => void openTerminalSession(instance.name);
+  const close = (number: number): void => closeTerminalSession(instance.name, number);
   const current = terminals.some((t) => t.number === selected) ? selected : terminals.at(-1)?.number;
 
   return (
@@ -48,7 +33,7 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
         {terminals.length > 0 ? (
           <div role="tablist" aria-label="Terminals" className="tabs terminal-tabs">
             {terminals.map((t) => (
-              <button key={t.number} type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => setSelected(t.number)}>
+              <button key={t.number} type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => select(instance.name, t.number)}>
                 Terminal {t.number}{t.status.kind === 'ended' ? ' (ended)' : ''}
               </button>
             ))}
@@ -68,7 +53,7 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
             <p className="console-status" role="status">{statusLine(t.status)}</p>
             <button type="button" onClick={() => close(t.number)}>Close terminal {t.number}</button>
           </div>
-          <TerminalView name={instance.name} label={`Terminal ${t.number}`} visible={t.number === current} onStatus={(status) => setStatus(t.number, status)} />
+          <TerminalView name={instance.name} number={t.number} visible={t.number === current} />
         </div>
       ))}
     </div>
