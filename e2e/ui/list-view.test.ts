@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { Instance } from '../../src-main/api/contract.ts';
 import { parseSize } from '../../src-main/core/instances/sizes.ts';
 import { emptyListView, visibleInstances } from '../../src-renderer/features/instances/list-view.ts';
-import { sizeBytes } from '../../src-renderer/features/instances/size-rule.ts';
+import { sizeBytes } from '../../src-renderer/ui/size.ts';
 import { applyRefusal, snapshotSize } from '../../src-renderer/features/snapshots/snapshot-rules.ts';
 
 const instance = (name: string, fields: Partial<Instance> = {}): Instance => ({

@@ -2,7 +2,7 @@
 // Create, and warnings about what this host cannot fully give (it still creates).
 import type { HostInfo } from '../../../src-main/api/contract.ts';
 import { formatBytes } from '../../ui/format.ts';
-import { parseSizeWithUnit } from '../../ui/size.ts';
+import { sizeBytes } from '../../ui/size.ts';
 
 export interface FieldCheck {
   error?: string;
@@ -17,7 +17,7 @@ export function checkCpus(value: string, host: HostInfo | undefined): FieldCheck
 }
 
 export function checkMemory(value: string, host: HostInfo | undefined): FieldCheck {
-  const bytes = parseSizeWithUnit(value);
+  const bytes = sizeBytes(value, { unitRequired: true });
   if (bytes === undefined) return { error: 'Enter a size with its unit, such as 512MiB or 4GiB.' };
   if (bytes < 64 * 1024 ** 2) return { error: 'Give it at least 64MiB.' };
   if (host && bytes > host.memoryBytes) return { warning: `More than this computer’s ${formatBytes(host.memoryBytes)} of memory: it may not start, or run very slowly.` };
@@ -25,7 +25,7 @@ export function checkMemory(value: string, host: HostInfo | undefined): FieldChe
 }
 
 export function checkDisk(value: string): FieldCheck {
-  const bytes = parseSizeWithUnit(value);
+  const bytes = sizeBytes(value, { unitRequired: true });
   if (bytes === undefined) return { error: 'Enter a size with its unit, such as 20GiB.' };
   if (bytes < 512 * 1024 ** 2) return { error: 'Give it at least 512MiB.' };
   return {};

@@ -13,7 +13,7 @@ import { keys, useDrivers } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { formatBytes } from '../../ui/format.ts';
-import { sizeField } from '../../ui/size.ts';
+import { sizeText } from '../../ui/size.ts';
 import { checkCpus, checkDisk, checkMemory } from '../create/field-checks.ts';
 import type { FieldCheck } from '../create/field-checks.ts';
 import { useCatalog, useHostInfo, useTemplateFileFacts } from '../create/queries.ts';
@@ -77,8 +77,8 @@ function CreateForm({ onDone }: { onDone: () => void }) {
 
   const values = {
     cpus: cpus ?? (facts ? String(facts.cpus) : ''),
-    memory: memory ?? (facts ? sizeField(facts.memoryBytes) : ''),
-    disk: disk ?? (facts ? sizeField(facts.diskBytes) : ''),
+    memory: memory ?? (facts ? sizeText(facts.memoryBytes) : ''),
+    disk: disk ?? (facts ? sizeText(facts.diskBytes) : ''),
   };
   const checks: Record<'cpus' | 'memory' | 'disk', FieldCheck> = facts
     ? { cpus: checkCpus(values.cpus, host.data), memory: checkMemory(values.memory, host.data), disk: checkDisk(values.disk) }

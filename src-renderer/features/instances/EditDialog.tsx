@@ -11,7 +11,7 @@ import { keys, useInstances } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { useActionDialog } from './dialog-store.ts';
-import { sizeBytes, sizeText } from './size-rule.ts';
+import { sizeBytes, sizeText } from '../../ui/size.ts';
 
 export function EditDialog() {
   const asking = useActionDialog((s) => (s.asking?.action === 'edit' ? s.asking.name : undefined));
