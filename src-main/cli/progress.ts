@@ -23,6 +23,9 @@ function formatMiB(bytes: number): string {
   return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)}MiB` : formatSize(Math.max(1, Math.round(bytes)));
 }
 
+/** The phases in which an artifact takes real work (downloaded, verified or decompressed). */
+const workPhases: ReadonlySet<string> = new Set(['download', 'verify', 'decompress']);
+
 /** Shows `instance`'s download progress until the returned function is called. */
 export function showProgress(engine: Engine, instance: string, stream: NodeJS.WriteStream = process.stderr): () => void {
   let lastLine = '';
@@ -32,12 +35,18 @@ export function showProgress(engine: Engine, instance: string, stream: NodeJS.Wr
     if (event.type !== 'download-progress' || event.instance !== instance) return;
     if (!stream.isTTY) {
       const key = `${event.artifact} ${event.url}`;
-      const work = working.get(key) ?? { phases: new Set<string>(), since: performance.now() };
       if (event.phase !== 'done') {
+        if (!workPhases.has(event.phase)) {
+          // Queued is waiting, not work; a failure or cancellation is the command's own error.
+          if (event.phase !== 'queued') working.delete(key);
+          return;
+        }
+        const work = working.get(key) ?? { phases: new Set<string>(), since: performance.now() };
         work.phases.add(event.phase);
         working.set(key, work);
         return;
       }
+      const work = working.get(key) ?? { phases: new Set<string>(), since: performance.now() };
       working.delete(key);
       if (work.phases.size === 0) return; // already there: no work to report
       const { type: _type, rate: _rate, etaSeconds: _eta, ...progress } = event;
