@@ -111,7 +111,7 @@ describe('corral driver test', () => {
     assert.match(result.stdout, /^crash\s+reattach\s+PASS/m);
     assert.match(result.stdout, /^guest-access\s+ssh-undeclared\s+PASS\s+\S+ m?s\s+refused: the libvirt driver cannot forward 127\.0\.0\.1:2222 .*passt/m);
     assert.match(result.stdout, /^guest-access\s+ssh-forward\s+SKIP\s+.*the driver does not offer ssh \(capabilities\.ssh is false\)/m);
-    assert.match(result.stdout, /^35 passed, 0 failed, 4 skipped, 0 not run in /m);
+    assert.match(result.stdout, /^36 passed, 0 failed, 6 skipped, 0 not run in /m);
     assert.match(result.stdout, /^PASS: driver libvirt meets every check of driver protocol v1 that applies to it$/m);
     assert.deepEqual(await domainsUnder(await requireLibvirt(), tmp), [], 'the kit leaves no libvirt domain behind');
     await assertCleanedUp();
@@ -142,7 +142,7 @@ describe('corral driver test', () => {
     assert.match(status('crash/reattach'), /^fail: .* says the VM is Stopped; expected Running/);
     assert.match(status('lifecycle/delete-running'), /^fail: .*refused with INTERNAL \("it is still running"\), expected INVALID_STATE/);
     assert.match(status('lifecycle/resume'), /^fail: resume\(\) did not finish within 6\.0 s/);
-    assert.match(status('errors/typed'), /^fail: 3 of 5 refusals came as INTERNAL/);
+    assert.match(status('errors/typed'), /^fail: 3 of 6 refusals came as INTERNAL/);
     assert.equal(report.ok, false);
     // Installed for the test only: the real CORRAL_HOME has no drivers.
     assert.equal(fs.existsSync(path.join(home, 'drivers')), false);
@@ -154,7 +154,7 @@ describe('corral driver test', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^handshake\s+engine\s+PASS/m);
     assert.match(result.stdout, /^lifecycle\s+validate\s+NOT RUN\s+-\s+not run \(needs a guest: a Linux kernel and initrd whose serial console runs a shell\)$/m);
-    assert.match(result.stdout, /^NOT SHOWN: nothing failed, but 27 checks did not run/m);
+    assert.match(result.stdout, /^NOT SHOWN: nothing failed, but 29 checks did not run/m);
     assert.match(result.stdout, /given with --kernel FILE --initrd FILE \[--disk FILE\]/);
     assert.match(result.stdout, /bash e2e\/fixtures\/test-guest\/build\.sh/);
     await assertCleanedUp();

@@ -57,6 +57,11 @@ export class CheckRunner {
     const base = { id, group: spec.group, name: spec.name, title: spec.title };
     if (this.#signal?.aborted) return this.#record({ ...base, status: 'not-run', durationMs: 0, message: 'not run (the run was cancelled)' });
     const unmet = (spec.needs ?? []).filter((need) => !this.passed(need));
+    // A check whose needs were skipped for a capability the driver lacks is skipped for that reason too, not "not run".
+    const skippedNeed = unmet.length > 0 ? this.results.find((r) => r.id === unmet[0] && r.status === 'skip') : undefined;
+    if (skippedNeed && unmet.every((need) => this.results.some((r) => r.id === need && r.status === 'skip'))) {
+      return this.#record({ ...base, status: 'skip', durationMs: 0, message: skippedNeed.message });
+    }
     if (unmet.length > 0) return this.#record({ ...base, status: 'not-run', durationMs: 0, message: `not run (needs ${unmet.join(', ')})` });
     const blocked = spec.blocked?.();
     if (blocked) return this.#record({ ...base, status: 'not-run', durationMs: 0, message: `not run (${blocked})` });
