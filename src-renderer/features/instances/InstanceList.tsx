@@ -110,6 +110,11 @@ interface RowProps {
   onOpen: (event: MouseEvent<HTMLAnchorElement>, name: string) => void;
 }
 
+/** A failure that makes its row taller (a row at the bottom of a long list) is scrolled into view, not below it. */
+function showWhole(element: HTMLElement | null): void {
+  element?.scrollIntoView({ block: 'nearest' });
+}
+
 const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, onAction, onOpen }: RowProps) {
   // Only the row the last failure is about re-renders when a notice comes or goes.
   const failure = useUi((s) => (s.notice?.kind === 'error' && s.notice.instance === instance.name ? s.notice.text : undefined));
@@ -122,7 +127,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         <StatusBadge instance={instance} />
         {capabilities?.stats ? <CpuFigure name={instance.name} state={instance.state} /> : null}
         <InstanceDownloads name={instance.name} />
-        {failure ? <p className="row-error" data-testid={`error-${instance.name}`}>{failure}</p> : null}
+        {failure ? <p className="row-error" data-testid={`error-${instance.name}`} ref={showWhole}>{failure}</p> : null}
       </td>
       <td className="col-detail">{instance.driver}</td>
       <td className="col-detail">{instance.cpus}</td>
