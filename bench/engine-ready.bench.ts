@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listInstancesAt, printedAddress } from './serve-address.ts';
 import { median, report } from './stats.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 9);
@@ -30,21 +31,8 @@ async function readyTime(args: string[], env: NodeJS.ProcessEnv): Promise<number
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    const address = await new Promise<URL>((resolve, reject) => {
-      let said = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(said);
-        if (match) resolve(new URL(match[0]));
-      });
-      child.once('exit', (code) => reject(new Error(`${args.join(' ')} ended (${code}) before printing its address: ${said}`)));
-    });
-    const response = await fetch(new URL('/api/listInstances', address), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${address.searchParams.get('token')}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const answer = (await response.json()) as { ok: boolean };
+    const address = await printedAddress(child, args.join(' '));
+    const answer = await listInstancesAt(address);
     if (!answer.ok) throw new Error(`the first API call failed: ${JSON.stringify(answer)}`);
     return performance.now() - start;
   } finally {

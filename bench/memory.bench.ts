@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { listInstancesAt, printedAddress } from './serve-address.ts';
 import { report } from './stats.ts';
 
 const count = 200;
@@ -48,21 +49,7 @@ export async function run(): Promise<void> {
     const serve = spawn(process.execPath, [bin, '--home', home, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => serve.once('exit', () => resolve()));
     try {
-      const address = await new Promise<URL>((resolve, reject) => {
-        let said = '';
-        serve.stdout.on('data', (chunk: Buffer) => {
-          said += chunk.toString();
-          const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(said);
-          if (match) resolve(new URL(match[0]));
-        });
-        serve.once('exit', (code) => reject(new Error(`corral serve ended (${code}): ${said}`)));
-      });
-      const response = await fetch(new URL('/api/listInstances', address), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${address.searchParams.get('token')}`, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      const answer = (await response.json()) as { ok: boolean; value?: unknown[] };
+      const answer = await listInstancesAt(await printedAddress(serve, 'corral serve'));
       if (!answer.ok || answer.value?.length !== count) throw new Error(`listInstances did not list ${count} instances: ${JSON.stringify(answer).slice(0, 200)}`);
       const engine = await peakRssMiB(serve.pid ?? -1);
       const drivers = await childrenRunning(serve.pid ?? -1, 'qemu');
