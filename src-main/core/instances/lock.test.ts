@@ -77,6 +77,16 @@ describe('instance lock across processes', () => {
     assert.equal(await withInstanceLock(dir, 'start', async () => 'again'), 'again');
   });
 
+  it('outwaits a gate left by a process killed inside it, instead of failing with ELOCKED', async () => {
+    const dir = path.join(root, 'instances', 'gated');
+    // What a SIGKILL between taking the gate and releasing it leaves: the gate's lock folder.
+    const gate = path.join(root, 'instances', '.locks', 'gate', 'gated');
+    await fs.mkdir(gate, { recursive: true });
+    const startedAt = performance.now();
+    assert.equal(await withInstanceLock(dir, 'start', async () => 'ran'), 'ran');
+    assert.ok(performance.now() - startedAt > 3_000, 'the gate was honoured until it went stale');
+  });
+
   it('judges a holder recorded on another host by the lock age only: BUSY after it dies, free once stale', async () => {
     const dir = path.join(root, 'instances', 'remote');
     holder = await holdLock(dir, 'delete');

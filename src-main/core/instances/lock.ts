@@ -121,9 +121,13 @@ async function underGate<T>(instanceDir: string, fn: () => Promise<T>): Promise<
     lockfilePath: gate,
     realpath: false,
     stale: staleMs,
-    // Up to ~7 s in all, so a gate left by a process that crashed inside it is outwaited.
-    retries: { retries: 80, factor: 1.1, minTimeout: 2, maxTimeout: 100 },
+    // The waits add up to ~8.9 s (2 ms growing by 1.1x to 100 ms, then 100 ms each), so a gate
+    // left by a process killed inside it is outwaited: it turns stale 5 s after it was taken.
+    retries: { retries: 120, factor: 1.1, minTimeout: 2, maxTimeout: 100 },
     onCompromised: warnCompromised,
+  }).catch((error: unknown) => {
+    // Still held after all that: a live process is stuck inside it. Say so as BUSY, not ELOCKED.
+    throw (error as NodeJS.ErrnoException).code === 'ELOCKED' ? busy(instanceDir, undefined) : error;
   });
   try {
     return await fn();
