@@ -108,7 +108,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       throw new UsageError('use: corral cache list | corral cache prune');
     }
     case 'serve':
-      await plugged.serve(engine, { port: values.port });
+      await plugged.serve(engine, { port: values.port, newToken: values['new-token'] });
       return undefined;
     case 'driver':
       return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));

@@ -25,7 +25,9 @@ ${copyUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
-  serve [--port N]                      the web UI on 127.0.0.1 (prints the address to open, with its token)
+  serve [--port N] [--new-token]        the web UI on 127.0.0.1 (prints the address to open, with its token;
+                                        token and port are kept, so open tabs reconnect after a restart;
+                                        --new-token replaces the token, and old tabs must open the new address)
   cache list [--json]                   downloaded images and archives, with the instances using them
   cache prune                           remove downloads no instance uses (and say which folders
                                         of killed creates and clones were tidied away)
@@ -56,6 +58,7 @@ export const options = {
   workdir: { type: 'string' },
   recursive: { type: 'boolean', short: 'r' },
   'no-wait': { type: 'boolean' },
+  'new-token': { type: 'boolean' },
 } as const;
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -65,7 +68,7 @@ export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allo
  * (src-main/corral.ts) plugs them in, so the CLI and the web shell never import each other.
  */
 export interface PluggedCommands {
-  serve(engine: Engine, options: { port?: string | undefined }): Promise<void>;
+  serve(engine: Engine, options: { port?: string | undefined; newToken?: boolean | undefined }): Promise<void>;
 }
 
 /** `corral driver test ...`: its own options (driver-test.ts), parsed there. */
