@@ -162,7 +162,7 @@ describe('downloads in the web shell', () => {
     assert.ok(midway > 0 && midway <= 50, `the bar shows a part (${midway} %)`);
     assert.match(await line.innerText(), /Downloading/);
     assert.equal(await page.getByRole('alert').filter({ hasText: 'Downloading disk.raw for fetching failed' }).count(), 0, 'the retry answered the failure notice');
-    await line.getByRole('button', { name: 'Cancel the downloads for fetching' }).waitFor();
+    await line.getByRole('button', { name: 'Cancel disk.raw for fetching' }).waitFor();
     await screens(page, 'downloads-running');
     releaseImage();
     await line.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 60_000 });

@@ -11,6 +11,13 @@ export const downloadFailureSchema = z.object({
   text: z.string(),
 });
 
+/** A download as the download-progress events name it (their `id`). */
+export const downloadIdRequestSchema = z.object({ id: z.string().min(1).max(512) });
+
+/** Moving the download cache: the new folder (absolute), and what moved. */
+export const moveCacheRequestSchema = z.object({ target: z.string().min(1).max(4096) });
+export const moveCacheResultSchema = z.object({ from: z.string(), to: z.string(), bytes: z.number().nonnegative() });
+
 /** One file in the download cache and the instances whose config names it. */
 export const cacheEntrySchema = z.object({
   url: z.string(),

@@ -38,7 +38,8 @@ const placedFolderSchema = z.object({ path: z.string(), source: z.string() });
 
 export const settingsSchema = z.object({
   home: placedFolderSchema,
-  cache: placedFolderSchema,
+  /** `fixedBy`: what set the folder at start (CORRAL_CACHE, an option), so Move… cannot change it. */
+  cache: placedFolderSchema.extend({ fixedBy: z.string().optional() }),
   driverFolders: z.array(placedFolderSchema),
   trustedKeys: z.object({
     file: z.string(),

@@ -13,7 +13,7 @@ import {
   startResultSchema, stopRequestSchema, templateInfoSchema, terminalRequestSchema,
 } from './schemas.ts';
 import { portsSchema } from './schemas.ts';
-import { cacheEntrySchema, pruneResultSchema } from './download-schemas.ts';
+import { cacheEntrySchema, downloadIdRequestSchema, moveCacheRequestSchema, moveCacheResultSchema, pruneResultSchema } from './download-schemas.ts';
 import { catalogEntrySchema, describeTemplateRequestSchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
@@ -65,10 +65,14 @@ export const apiMethods = {
   delete: { request: deleteRequestSchema, result: nothing },
   /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
   cancelDownloads: { request: nameRequestSchema, result: nothing },
+  /** Cancels one download by the id its progress events carry; the instance's other downloads run on. */
+  cancelDownload: { request: downloadIdRequestSchema, result: nothing },
   /** Fetches the instance's files again without starting it (Retry of a failed download). */
   retryDownloads: { request: nameRequestSchema, result: nothing },
   /** What the download cache holds: size, when, and which instances use each file. */
   listCache: { result: z.array(cacheEntrySchema) },
+  /** Moves the download cache to another folder, recorded for later starts (refused while a download runs). */
+  moveCache: { request: moveCacheRequestSchema, result: moveCacheResultSchema },
   /** Removes cached files no instance uses. */
   pruneCache: { result: pruneResultSchema },
 

@@ -176,6 +176,8 @@ export const apiEventSchema = z.discriminatedUnion('type', [
   /** A file an instance needs is being fetched: per artifact, whatever the driver. */
   z.object({
     type: z.literal('download-progress'),
+    /** This download's id, for cancelling it alone (cancelDownload). */
+    id: z.string(),
     instance: name,
     artifact: z.enum(['image', 'kernel', 'initrd', 'archive']),
     url: z.string(),
@@ -189,6 +191,8 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     /** Why it failed (phase 'failed'), in plain words. */
     failure: downloadFailureSchema.optional(),
   }),
+  /** The download cache is being moved (Settings' Move…, `corral cache move`): how far. */
+  z.object({ type: z.literal('cache-move'), to: z.string(), phase: z.enum(['copying', 'switching', 'done']), bytes: z.number(), total: z.number() }),
   /** The host agent wrote how far the guest's boot got (null: nothing for this boot). */
   z.object({ type: z.literal('guest-status'), name, guest: instanceSchema.shape.guest.unwrap().nullable() }),
   /** The instance's forwards changed (a guest program opened or closed a port, forwarding ended). */

@@ -3,7 +3,7 @@
 // a cross-process lock, and reaches drivers only through their processes. This class wires the
 // parts together and keeps the public API; each capability lives in engine/ (lifecycle,
 // reshape, snapshots, cache, guest access), sharing one EngineContext.
-import { toDriverError } from '../../src-drivers/sdk/errors.ts';
+import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { Capabilities, DisplayInfo, Snapshot, StartResult } from '../../src-drivers/sdk/protocol.ts';
 import { EventBus } from './events.ts';
 import type { EngineEvent } from './events.ts';
@@ -31,6 +31,7 @@ import { catalogDir } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
+import { moveCache } from './settings/move-cache.ts';
 import type { CorralPaths } from './paths.ts';
 import type { ConsoleSession } from './console.ts';
 import { StatsHub } from './stats/hub.ts';
@@ -86,6 +87,8 @@ export class Engine {
   readonly drivers: DriverRegistry;
   readonly events = new EventBus<EngineEvent>();
   readonly downloads: Downloader;
+  /** What fixed the cache folder at start (an option, CORRAL_CACHE), so a move cannot change it; undefined otherwise. */
+  readonly cacheFixedBy: string | undefined;
   /** Installed driver bundles; changes show in `drivers` at once. */
   readonly bundles: DriverBundles;
   /** Settles once bundles dropped into the drivers folders are installed and every enabled one is registered. */
@@ -112,6 +115,7 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     this.paths = corralPaths(options);
+    this.cacheFixedBy = options.cache ? 'the cache option given at start' : process.env.CORRAL_CACHE ? 'the CORRAL_CACHE environment variable' : undefined;
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
     this.store = new InstanceStore(this.paths);
@@ -276,6 +280,23 @@ export class Engine {
   /** Cancels the downloads of a start in progress; the start fails with the cancellation. */
   cancelDownloads(name: string): boolean {
     return this.#fetches.cancel(name);
+  }
+
+  /** Cancels one download (its id from the download-progress events); the instance's others run on. */
+  cancelDownload(id: string): void {
+    if (!this.#fetches.cancelOne(id)) throw new DriverError('NOT_FOUND', `no download "${id}" is running (it has ended, or the id is not one from a download line)`, { id });
+  }
+
+  /**
+   * Moves the download cache to `target` (settings/move-cache.ts): refused while a download
+   * runs; no download starts meanwhile; progress as cache-move events.
+   */
+  moveCache(target: string): Promise<{ from: string; to: string; bytes: number }> {
+    return this.#fetches.blocked('the download cache is being moved', () => moveCache({
+      home: this.paths.home, current: this.paths.cache, target, fixedBy: this.cacheFixedBy,
+      busy: () => this.#fetches.busyReason(),
+      onProgress: (progress) => this.events.emit({ type: 'cache-move', to: target, ...progress }),
+    }));
   }
 
   /** Fetches the instance's files again without starting it (the UI's Retry of a failed download). */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { privateRuntimeRoot } from './runtime-root.ts';
+import { recordedCache } from './settings/cache-location.ts';
 
 export interface CorralPaths {
   home: string;
@@ -42,10 +43,13 @@ export interface PathOptions {
   runtimeBase?: string;
 }
 
-/** Resolves the roots: explicit options first, then CORRAL_HOME / CORRAL_CACHE, then platform defaults. */
+/**
+ * Resolves the roots: explicit options first, then CORRAL_HOME / CORRAL_CACHE, then a cache
+ * folder recorded by a move (settings/cache-location.ts), then platform defaults.
+ */
 export function corralPaths(options: PathOptions = {}): CorralPaths {
   const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
-  const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
+  const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? recordedCache(home) ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
   const instances = path.join(home, 'instances');
   return {
     home,

@@ -52,8 +52,10 @@ export function engineApi(engine: Engine): CorralApi {
     cancelDownloads: async ({ name }) => {
       engine.cancelDownloads(name);
     },
+    cancelDownload: async ({ id }) => engine.cancelDownload(id),
     retryDownloads: ({ name }) => engine.fetchDownloads(name),
     listCache: async () => (await engine.listCache()).map(toCacheEntry),
+    moveCache: ({ target }) => engine.moveCache(target),
     pruneCache: async () => toPruneSummary(await engine.pruneCache()),
     delete: ({ name, force }) => engine.delete(name, { force: force ?? false }),
     listSnapshots: ({ name }) => engine.listSnapshots(name),

@@ -19,6 +19,6 @@ export function frameApi(engine: Engine): Pick<CorralApi, 'listCatalog' | 'descr
     listCatalog: () => catalogWithFacts(previewOptions(engine)),
     describeTemplate: ({ template }) => templateFacts(template, previewOptions(engine)),
     hostInfo: () => hostInfo(),
-    settings: () => engineSettings(engine.paths),
+    settings: () => engineSettings(engine.paths, process.env, engine.cacheFixedBy),
   };
 }

@@ -18,6 +18,13 @@ export interface FetchContext {
   downloader: Downloader;
   onProgress?: (progress: ArtifactProgress) => void;
   signal?: AbortSignal;
+  /** Each file's own signal (a user may cancel one download and not the others); `signal` when absent. */
+  signalFor?: (artifact: ArtifactKind) => AbortSignal | undefined;
+}
+
+/** A download the user cancelled: the reason its signal is aborted with, and what stops the image fallback. */
+export function isCancellation(error: unknown): boolean {
+  return error instanceof DriverError && error.details.cancelled === true;
 }
 
 export interface LocalArtifacts {
@@ -55,17 +62,19 @@ export function needsDownload(config: LimaConfig, arch: Arch): boolean {
 }
 
 async function fetchOne(ref: FileRef, field: string, artifact: ArtifactKind, context: FetchContext): Promise<string> {
+  const signal = context.signalFor?.(artifact) ?? context.signal;
   try {
     const result = await context.downloader.fetch({
       url: ref.location,
       digest: ref.digest,
       decompress: artifact === 'image',
-      signal: context.signal,
+      signal,
       onProgress: (progress) => context.onProgress?.({ ...progress, artifact }),
     });
     return result.path;
   } catch (error) {
-    const typed = toDriverError(error);
+    // Cancelled: the cancellation is the reason, whatever the transfer threw on its way out.
+    const typed = toDriverError(signal?.aborted ? signal.reason : error);
     throw new DriverError(typed.code, `field "${field}": ${typed.message}`, { ...typed.details, field });
   }
 }
@@ -80,19 +89,37 @@ export async function resolveArtifacts(config: LimaConfig, arch: Arch, context: 
   for (const { image, index } of candidates(config, arch)) {
     try {
       const at = `images[${index}]`;
-      const artifacts: LocalArtifacts = { image: await fetchOne(image, `${at}.location`, 'image', context) };
-      if (image.kernel) {
-        artifacts.kernel = { path: await fetchOne(image.kernel, `${at}.kernel.location`, 'kernel', context), cmdline: image.kernel.cmdline ?? '' };
-      }
-      if (image.initrd) artifacts.initrd = await fetchOne(image.initrd, `${at}.initrd.location`, 'initrd', context);
-      return artifacts;
+      const { kernel, initrd } = image;
+      // At once, and each to its end: a failed or cancelled file does not stop the others (they land in the cache).
+      const [imagePath, kernelPath, initrdPath] = await allSettledOrFirstFailure([
+        fetchOne(image, `${at}.location`, 'image', context),
+        kernel ? fetchOne(kernel, `${at}.kernel.location`, 'kernel', context) : undefined,
+        initrd ? fetchOne(initrd, `${at}.initrd.location`, 'initrd', context) : undefined,
+      ] as const);
+      return {
+        image: imagePath,
+        ...(kernel && kernelPath !== undefined ? { kernel: { path: kernelPath, cmdline: kernel.cmdline ?? '' } } : {}),
+        ...(initrdPath !== undefined ? { initrd: initrdPath } : {}),
+      };
     } catch (error) {
-      if (context.signal?.aborted) throw error;
+      if (context.signal?.aborted || isCancellation(error)) throw error;
       failures.push(toDriverError(error));
     }
   }
   if (failures.length === 1) throw failures[0];
   throw new DriverError(failures[0]?.code ?? 'NOT_FOUND', `no image could be had: ${failures.map((f) => f.message).join('; ')}`, { field: 'images' });
+}
+
+/**
+ * Waits for every promise; then the values, or the first failure (a user's cancellation before
+ * any other, since it is what the user did).
+ */
+export async function allSettledOrFirstFailure<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  const failure = failures.find(isCancellation) ?? failures[0];
+  if (failures.length > 0) throw failure;
+  return settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Which nerdctl-full archive a start fetches, or undefined when containerd is off; checked at create, fetched at start. */

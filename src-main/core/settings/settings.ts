@@ -1,13 +1,15 @@
 // What the Settings page shows about the engine: where data, downloads and drop-in driver
 // bundles live and what decided each (an option, an environment variable, the platform's
 // default), the signing keys trusted for driver bundles, and this host's CPUs and memory.
-// All of it is fixed while the engine runs: changing a folder means restarting with another.
+// The cache can be moved (move-cache.ts) unless CORRAL_CACHE or an option fixed it; a moved
+// cache is shown where it now is. The other folders are fixed while the engine runs.
 import os from 'node:os';
 import path from 'node:path';
 import { DRIVERS_PATH_ENV, dropFolders } from '../drivers/bundles/manager.ts';
 import { fingerprint, loadTrustedKeys } from '../drivers/bundles/keys.ts';
 import { hostCapacity } from '../instances/host-fit.ts';
 import type { CorralPaths } from '../paths.ts';
+import { cacheRecordFile, recordedCache } from './cache-location.ts';
 
 export interface PlacedFolder {
   path: string;
@@ -17,7 +19,7 @@ export interface PlacedFolder {
 
 export interface EngineSettings {
   home: PlacedFolder;
-  cache: PlacedFolder;
+  cache: PlacedFolder & { fixedBy?: string };
   driverFolders: PlacedFolder[];
   trustedKeys: { file: string; keys: { name: string; fingerprint: string }[]; problem?: string };
 }
@@ -33,7 +35,7 @@ function sourceOf(folder: string, variable: string, env: NodeJS.ProcessEnv): str
   return 'Comes from the --home option, or else the platform’s usual folder.';
 }
 
-export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv = process.env): Promise<EngineSettings> {
+export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv = process.env, cacheFixedBy?: string): Promise<EngineSettings> {
   const file = path.join(paths.home, 'trusted-keys.json');
   const trusted = await loadTrustedKeys(paths.home).then(
     (keys) => ({ keys: keys.map((k) => ({ name: k.name, fingerprint: fingerprint(Buffer.from(k.publicKey, 'base64')) })) }),
@@ -42,13 +44,20 @@ export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>,
   const homeDrivers = path.join(paths.home, 'drivers');
   return {
     home: { path: paths.home, source: sourceOf(paths.home, 'CORRAL_HOME', env) },
-    cache: { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env) },
+    cache: cacheFolder(paths, env, cacheFixedBy),
     driverFolders: dropFolders(paths.home, env).map((folder) => ({
       path: folder,
       source: folder === homeDrivers ? 'inside the data folder' : `from ${DRIVERS_PATH_ENV}`,
     })),
     trustedKeys: { file, ...trusted },
   };
+}
+
+function cacheFolder(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv, fixedBy: string | undefined): EngineSettings['cache'] {
+  if (fixedBy) return { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env), fixedBy };
+  const moved = recordedCache(paths.home);
+  if (moved === undefined) return { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env) };
+  return { path: moved, source: `Moved here; recorded in ${cacheRecordFile(paths.home)}, which every start reads.` };
 }
 
 export async function hostInfo(): Promise<HostInfo> {

@@ -1,5 +1,5 @@
 // One download as a line that names the file and the instance it is for, with its phase in
-// words: a bar while it runs (and Cancel), what happened in plain words with Retry and Dismiss
+// words: a bar while it runs (and Cancel, of this file alone), what happened in plain words with Retry and Dismiss
 // once it failed, nothing more to do once it is done or cancelled (the line then clears itself).
 import { useState } from 'react';
 import { api } from '../../api/index.ts';
@@ -43,8 +43,9 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
       .catch((error: unknown) => { if (!isReportedDownloadFailure(error)) notify({ kind: 'error', text: `Retry ${what}: ${errorMessage(error)}`, instance: transfer.instance }); })
       .finally(() => setRetrying(false));
   };
+  // This file alone: the instance's other downloads run on.
   const cancel = () => {
-    api.cancelDownloads({ name: transfer.instance }).catch((error: unknown) => notify({ kind: 'error', text: errorMessage(error) }));
+    api.cancelDownload({ id: transfer.id }).catch((error: unknown) => notify({ kind: 'error', text: `Cancel ${what}: ${errorMessage(error)}`, instance: transfer.instance }));
   };
   return (
     <div className={`download-line phase-${transfer.phase}`} data-testid={`download-${transfer.instance}-${transfer.artifact}`} data-phase={transfer.phase}>
@@ -58,9 +59,7 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
       {transfer.phase === 'failed' && transfer.failure ? <p className="download-error">{transfer.failure.text}</p> : null}
       <div className="download-foot">
         <span className="download-detail">{detailOf(transfer)}</span>
-        {active && transfer.phase !== 'queued'
-          ? <button type="button" onClick={cancel} aria-label={`Cancel the downloads for ${transfer.instance}`}>Cancel</button>
-          : null}
+        {active ? <button type="button" onClick={cancel} aria-label={`Cancel ${what}`}>Cancel</button> : null}
         {transfer.phase === 'failed' ? (
           <>
             <button type="button" className="primary" onClick={retry} disabled={retrying} aria-label={`Retry ${what}`}>{retrying ? 'Retrying…' : 'Retry'}</button>

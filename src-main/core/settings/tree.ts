@@ -1,0 +1,52 @@
+// A folder's contents as a move needs them: every folder, file and link below it (parents
+// first) and the bytes of its files. The download locks are left out: they belong to the
+// process holding them, and a lock is meaningless in another folder.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface TreeEntry {
+  relative: string;
+  kind: 'dir' | 'file' | 'link';
+  size: number;
+}
+
+export interface Tree {
+  entries: TreeEntry[];
+  bytes: number;
+}
+
+const skipped = new Set([path.join('downloads', 'locks')]);
+
+export async function treeSize(root: string): Promise<Tree> {
+  const entries: TreeEntry[] = [];
+  let bytes = 0;
+  async function walk(relative: string): Promise<void> {
+    for (const dirent of await fs.readdir(path.join(root, relative), { withFileTypes: true })) {
+      const child = path.join(relative, dirent.name);
+      if (skipped.has(child)) continue;
+      if (dirent.isSymbolicLink()) entries.push({ relative: child, kind: 'link', size: 0 });
+      else if (dirent.isDirectory()) {
+        entries.push({ relative: child, kind: 'dir', size: 0 });
+        await walk(child);
+      } else if (dirent.isFile()) {
+        const { size } = await fs.stat(path.join(root, child));
+        entries.push({ relative: child, kind: 'file', size });
+        bytes += size;
+      }
+    }
+  }
+  await walk('');
+  return { entries, bytes };
+}
+
+/** 1288490188 -> "1.2 GiB": for messages about space. */
+export function humanBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
