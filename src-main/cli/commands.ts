@@ -105,7 +105,12 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
         const staging = result.staging.map((s) => `\nRemoved ${s.path} (${humanSize(s.bytes)}), left by a killed create or clone of ${s.name}.`).join('');
         return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.${staging}`);
       }
-      throw new UsageError('use: corral cache list | corral cache prune');
+      if (positionals[1] === 'move') {
+        const dir = positionals[2];
+        if (!dir) throw new UsageError('missing folder: corral cache move DIR');
+        return out(await (await import('./cache-move.ts')).cacheMoveCommand(engine, dir));
+      }
+      throw new UsageError('use: corral cache list | corral cache prune | corral cache move DIR');
     }
     case 'serve':
       await plugged.serve(engine, { port: values.port, newToken: values['new-token'] });

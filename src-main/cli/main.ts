@@ -31,6 +31,8 @@ ${driverTestUsage}
   cache list [--json]                   downloaded images and archives, with the instances using them
   cache prune                           remove downloads no instance uses (and say which folders
                                         of killed creates and clones were tidied away)
+  cache move DIR                        move the downloads to DIR (empty or new; another disk is fine),
+                                        recorded in CORRAL_HOME for later starts
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 

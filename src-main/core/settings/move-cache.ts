@@ -8,7 +8,7 @@
 // name their base image by its old path (a qcow2 backing file), and this run's downloader uses
 // the old path until Corral restarts. A journal in CORRAL_HOME lets the next move or start
 // finish or undo an interrupted one (finishCacheMove).
-import { constants } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -52,6 +52,7 @@ export async function moveCache(request: CacheMoveRequest): Promise<{ from: stri
     createdTarget = await ensureWritableEmpty(to);
     progress({ phase: 'copying', bytes: 0, total: tree.bytes }, true);
     await copyTree(from, stage, tree, (bytes) => progress({ phase: 'copying', bytes, total: tree.bytes }));
+    progress({ phase: 'copying', bytes: tree.bytes, total: tree.bytes }, true); // the whole of it, whatever the throttle let through
     const busy = request.busy() ?? (await lockedDownloads(from));
     if (busy) throw new DriverError('BUSY', `the cache was not moved: ${busy} started meanwhile; try again once it has ended`, { reason: 'download-in-progress' });
     progress({ phase: 'switching', bytes: tree.bytes, total: tree.bytes }, true);
@@ -169,9 +170,11 @@ async function copyFile(source: string, target: string, onBytes: (copied: number
       callback(null, chunk);
     },
   });
-  const handle = await fs.open(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, (await fs.stat(source)).mode & 0o777);
+  const { mode } = await fs.stat(source);
+  await pipeline(createReadStream(source), count, createWriteStream(target, { flags: 'wx', mode: mode & 0o777 }));
+  // On disk before the switch: a crash right after it must not find a short file.
+  const handle = await fs.open(target, 'r+');
   try {
-    await pipeline((await fs.open(source)).createReadStream(), count, handle.createWriteStream({ autoClose: false }));
     await handle.sync();
   } finally {
     await handle.close();
