@@ -1,6 +1,7 @@
 // Settings: the theme and the default driver (this window's choices, kept in its local
 // storage), and what the engine decided when it started (data and download folders, drop-in
-// driver folders, trusted signing keys), each with where it is stored and how to change it.
+// driver folders, trusted signing keys), each with where it is stored and how to change it;
+// the download cache can be moved from here (CacheMove.tsx).
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import type { ReactNode } from 'react';
@@ -9,6 +10,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { useDrivers } from '../../state/queries.ts';
 import { themeStorageKey, themes, useTheme } from '../../state/theme.ts';
 import type { Theme } from '../../state/theme.ts';
+import { CacheMoveButton } from './CacheMove.tsx';
 import { defaultDriverStorageKey, useDefaultDriver } from './default-driver.ts';
 
 const themeLabels: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
@@ -82,8 +84,8 @@ function EngineSettings() {
         <p><code className="path">{home.path}</code></p>
         <p className="help">Instances, installed drivers, logs and Corral’s SSH key.</p>
       </Setting>
-      <Setting title="Download cache" stored={<>{cache.source} {restart}</>}>
-        <p><code className="path">{cache.path}</code></p>
+      <Setting title="Download cache" stored={<>{cache.source} {cache.fixedBy ? `Set by ${cache.fixedBy}, so Move… cannot change it.` : 'Move… moves the files and records the new folder in the data folder.'}</>}>
+        <p className="setting-path"><code className="path">{cache.path}</code> <CacheMoveButton current={cache.path} fixedBy={cache.fixedBy} /></p>
         <p className="help">Images and archives downloaded for instances, shared between them.</p>
       </Setting>
       <Setting title="Driver folders" stored={<>Bundles placed in these folders are installed at the next start. {restart}</>}>
