@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 
