@@ -4,17 +4,41 @@
 // and the driver ran without V8's optimising compilers (src-main/core/drivers/process.ts).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { listInstancesAt, printedAddress } from '../bench/serve-address.ts';
 import { guestTemplate } from './support/guest.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
 const count = 200;
 const limitMiB = 60;
+
+/** The address `corral serve` prints (http://127.0.0.1:PORT/?token=T); rejects if it exits first. */
+function printedAddress(serve: ChildProcessByStdio<null, Readable, null>): Promise<URL> {
+  return new Promise<URL>((resolve, reject) => {
+    let said = '';
+    serve.stdout.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(said);
+      if (match) resolve(new URL(match[0]));
+    });
+    serve.once('exit', (code) => reject(new Error(`corral serve ended (${code}) before printing its address: ${said}`)));
+  });
+}
+
+/** listInstances through the web shell's API, its token as the bearer. */
+async function listInstancesAt(address: URL): Promise<{ ok: boolean; value?: unknown[] }> {
+  const response = await fetch(new URL('/api/listInstances', address), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${address.searchParams.get('token')}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  return (await response.json()) as { ok: boolean; value?: unknown[] };
+}
 
 /** A /proc/PID/status field in MiB. */
 async function statusMiB(pid: number, field: string): Promise<number> {
@@ -52,7 +76,7 @@ describe('the QEMU driver process, bundled, after inspecting 200 instances', () 
     const serve = spawn(process.execPath, [bin, '--home', path.join(root, 'home'), 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => serve.once('exit', () => resolve()));
     try {
-      const answer = await listInstancesAt(await printedAddress(serve, 'corral serve'));
+      const answer = await listInstancesAt(await printedAddress(serve));
       assert.equal(answer.ok, true, JSON.stringify(answer).slice(0, 300));
       assert.equal(answer.value?.length, count);
       const drivers = await driverChildren(serve.pid ?? -1);
