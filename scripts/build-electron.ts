@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { noNativeAddons, requireShim, sourceLocations } from './esbuild-plugins.ts';
+import { builtinsByRequire } from './builtins-by-require.ts';
 import { noTestSupport } from './no-test-support.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -31,7 +32,7 @@ const [main] = await Promise.all([
     banner: { js: requireShim },
     // CommonJS packages read __dirname at load (ssh2's agent.js), which an ES module lacks.
     define: { __dirname: 'import.meta.dirname' },
-    plugins: [noTestSupport(), noNativeAddons(), sourceLocations(root, path.join(root, 'dist/electron'))],
+    plugins: [noTestSupport(), noNativeAddons(), builtinsByRequire(), sourceLocations(root, path.join(root, 'dist/electron'))],
   }),
   build({
     ...common,

@@ -11,7 +11,7 @@ import { constants, existsSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfile, cpuModel } from './argv.ts';

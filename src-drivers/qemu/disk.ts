@@ -2,7 +2,7 @@
 // downloaded, or a blank qcow2 when the config has no image. Made with qemu-img.
 import { constants } from 'node:fs';
 import { copyFile, rename, rm } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError, exists, formatBytes } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { runTool } from './host.ts';

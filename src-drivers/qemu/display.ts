@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { DisplayInfo } from '../sdk/index.ts';
 import { withQmp } from './monitor.ts';

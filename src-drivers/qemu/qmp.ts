@@ -5,7 +5,7 @@
 // why connect() has a deadline and the driver talks to it in short conversations (monitor.ts).
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../sdk/index.ts';
 
 const greetingSchema = z.object({

@@ -3,7 +3,7 @@
 // one short conversation each (monitor.ts). A stopped VM's disk is snapshotted with qemu-img.
 // Both paths list from the same structured source (QEMU's ImageInfo: QMP query-block while it
 // runs, `qemu-img info --output=json` otherwise) rather than parsing HMP's `info snapshots`.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { Snapshot } from '../sdk/index.ts';
 import { runTool } from './host.ts';

@@ -4,7 +4,7 @@
 // counters for its user-mode network: query-stats only has KVM's vcpu/vm providers (its
 // schema list is empty under TCG), and slirp exposes no byte counts; so `network` is null
 // rather than a made-up 0.
-import { z } from 'zod';
+import * as z from 'zod';
 import { processSampler } from '../sdk/index.ts';
 import type { IoTotals, VmSampler } from '../sdk/index.ts';
 import { withQmp } from './monitor.ts';

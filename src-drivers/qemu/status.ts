@@ -1,5 +1,5 @@
 // QEMU's run states (QMP query-status) in Corral's terms.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VmState } from '../sdk/index.ts';
 
 export const queryStatusSchema = z.object({ status: z.string(), running: z.boolean() }).loose();

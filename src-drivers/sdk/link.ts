@@ -1,7 +1,7 @@
 // A link is the one message pipe between the engine and a driver process: Node's fork IPC,
 // or Electron's parentPort / MessagePortMain. It carries multiplexed frames: Comlink RPC on
 // one channel, byte streams and driver events on others, so streams never ride RPC calls.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Endpoint } from 'comlink';
 
 const channelSchemas = {

@@ -17,7 +17,7 @@
 //        delete                                     removes what create made
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StreamHub } from './streams.ts';
 
 /**

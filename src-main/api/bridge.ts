@@ -8,7 +8,7 @@
 //
 // The preload parses with these schemas before anything leaves the page, and the main
 // process parses again (a compromised renderer can skip the preload's checks, never main's).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClientMessage, ServerMessage } from './contract.ts';
 import type { DisplayClientMessage, DisplayServerMessage } from './display-messages.ts';
 import { callMethods } from './methods.ts';

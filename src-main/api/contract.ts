@@ -5,7 +5,7 @@
 //
 // Every method may reject with an ApiError: the engine's DriverError (code, message,
 // details) unchanged, so the UI shows the engine's own message.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ApiCalls, ApiMethod } from './methods.ts';
 import type {
   displayInfoSchema, editRequestSchema, snapshotSchema, bundleReviewSchema, bundleSourceSchema, logSchema, templateInfoSchema,

@@ -3,7 +3,7 @@
 // then the CorralApi method called. A bad method or request is the engine's typed error
 // (INVALID_CONFIG, naming the field), so the page shows what was wrong.
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CorralApi } from './contract.ts';
 import { apiMethods, isCallMethod } from './methods.ts';
 import type { ApiCalls, CallMethod } from './methods.ts';

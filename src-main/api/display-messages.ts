@@ -6,7 +6,7 @@
 // of the console's ClientMessage union: those are the web shell's JSON frames too, and VNC
 // bytes travel here as Uint8Array, which Electron's IPC and contextBridge copy as they are
 // (structured clone), with no base64 on a stream that carries screen updates.
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiErrorSchema, nameRequestSchema } from './schemas.ts';
 
 /** A display stream id, chosen by the page, unique per page load. */

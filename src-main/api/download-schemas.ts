@@ -1,7 +1,7 @@
 // The wire shapes of downloads and the download cache: a download's phases and why it failed
 // (the engine's downloads/plain-words.ts says it), and what the Downloads page's cache view
 // lists and prunes. Types and schemas only, like the rest of this folder.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const downloadPhaseSchema = z.enum(['queued', 'download', 'verify', 'decompress', 'done', 'failed', 'cancelled']);
 

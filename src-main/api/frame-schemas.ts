@@ -1,6 +1,6 @@
 // Wire schemas of the create dialog's template facts and the Settings page (the method rows
 // are in methods.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 
 const arch = z.string().min(1);
 

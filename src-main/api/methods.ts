@@ -5,7 +5,7 @@
 // renderer's client (a proxy over the method names) and its result checks.
 //
 // Adding a method: one row here, its engine side in src-main/engine-api/, one test.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   bundleRequestSchema, bundleReviewSchema, createRequestSchema, createResultSchema, deleteRequestSchema, displayInfoSchema,
   driverSchema, editRequestSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,

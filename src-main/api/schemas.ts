@@ -2,7 +2,7 @@
 // end (browser tab, Electron renderer) and the engine. The engine side parses everything it
 // receives with these; the renderer checks call results with them (methods.ts). Nothing here
 // may load Node or engine code: the renderer imports this folder.
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
 import { capabilitiesSchema, statsSampleSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
 import { downloadFailureSchema, downloadPhaseSchema } from './download-schemas.ts';

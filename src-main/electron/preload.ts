@@ -4,7 +4,7 @@
 // is parsed here with the API's schemas, and everything arriving from main too; main parses
 // the page's messages again (the authoritative check).
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { checkCall } from '../api/dispatch.ts';
 import type { ServerMessage } from '../api/contract.ts';

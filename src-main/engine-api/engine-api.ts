@@ -5,7 +5,6 @@
 import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.ts';
 import { toCacheEntry, toPruneSummary } from './cache-api.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
-import { openTerminal } from '../core/ssh/terminal.ts';
 import { frameApi } from './frame-api.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
@@ -89,7 +88,8 @@ export function engineApi(engine: Engine): CorralApi {
     setDriverEnabled: ({ name, enabled, force }) => engine.bundles.setEnabled(name, enabled, { force: force ?? false }),
     onEvent: (listener) => engine.events.on(listener),
     openConsole: (name) => openConsole(engine, name),
-    openTerminal: async ({ name, cols, rows }) => openTerminal(await runningSshTarget(engine, name), { cols, rows }),
+    // ssh2 loads with the first terminal, not with the API (a web shell's start waits for it).
+    openTerminal: async ({ name, cols, rows }) => (await import('../core/ssh/terminal.ts')).openTerminal(await runningSshTarget(engine, name), { cols, rows }),
     watchStats: (name, listener) => engine.stats.watch(name, listener),
   };
 }

@@ -6,18 +6,16 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
 import type { Engine } from '../core/engine.ts';
 import { engineApi } from '../engine-api/engine-api.ts';
 import type { CorralApi } from '../api/contract.ts';
-import { cookieName, hostAllowed, newToken, originAllowed, ownOrigins, requestToken, sameToken } from './auth.ts';
+import { cookieName, hostAllowed, newToken, ownOrigins, requestToken, sameToken } from './auth.ts';
 import type { pendingUploadLimits } from '../core/drivers/bundles/uploads.ts';
 import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';
 import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
-import { serveSocket } from './socket.ts';
 import { serveStatic } from './static.ts';
-import { proxyVnc, vncTarget } from './vnc-proxy.ts';
+import type { Upgrades } from './upgrades.ts';
 
 export const defaultStaticDir = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
@@ -83,30 +81,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return serveStatic(staticDir, rawPath, response);
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 });
-  // VNC frames are binary and may be large (a full-screen raw update); noVNC asks for 'binary'.
-  const displaySockets = new WebSocketServer({
-    noServer: true, maxPayload: 64 * 1024 * 1024, perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
-  });
+  // ws loads with the first upgrade (upgrades.ts), after the page's first API answers.
+  let upgrades: Promise<Upgrades> | undefined;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node hands an upgrading socket over without its 'error' listener: a client that resets
     // it while /vnc/NAME looks up the display would otherwise end the server.
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (!hostAllowed(request, port)) return refuse(421, 'Misdirected Request');
-    const rawPath = (request.url ?? '').split('?')[0] ?? '';
-    const vncName = vncTarget(rawPath);
-    if (rawPath !== '/ws' && vncName === undefined) return refuse(404, 'Not Found');
-    if (!sameToken(requestToken(request, port), token)) return refuse(401, 'Unauthorized');
-    if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
-    // /vnc/NAME: the embedded display, relayed to the VM's loopback VNC WebSocket.
-    if (vncName !== undefined) {
-      return void proxyVnc(api, displaySockets, vncName, request, socket, head, refuse).catch(() => refuse(502, 'Bad Gateway'));
-    }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(api, ws));
+    upgrades ??= import('./upgrades.ts').then(({ openUpgrades }) => openUpgrades(api, port, token));
+    upgrades.then((loaded) => loaded.handle(request, socket, head), (error: unknown) => {
+      process.stderr.write(`corral serve: ${error instanceof Error ? error.message : String(error)}\n`);
+      socket.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -124,9 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     port,
     async close() {
-      for (const client of [...sockets.clients, ...displaySockets.clients]) client.terminate();
-      await new Promise<void>((resolve) => sockets.close(() => resolve()));
-      await new Promise<void>((resolve) => displaySockets.close(() => resolve()));
+      await (await upgrades)?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

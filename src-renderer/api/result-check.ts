@@ -3,7 +3,7 @@
 // the bundle upload's id. An engine or shell that answers out of contract fails as one clear
 // error instead of a broken view. Loaded on demand by client.ts: zod and the schemas are
 // their own chunk.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiError, BundleSource } from '../../src-main/api/contract.ts';
 import { apiMethods, isCallMethod } from '../../src-main/api/methods.ts';
 import { bundleSourceSchema, callResponseSchema } from '../../src-main/api/schemas.ts';

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDigest, tryParseDigest, type Digest } from './digest.ts';
 
 export interface CacheLayout {

@@ -9,8 +9,6 @@ import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
-import bz2 from 'unbzip2-stream';
-import xz from 'xz-decompress'; // a webpack CJS bundle: Node cannot see its named exports
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { ProgressReporter } from './progress.ts';
 
@@ -41,17 +39,22 @@ export async function detectEncoding(url: string, file: string): Promise<Encodin
   }
 }
 
-function decoder(encoding: Encoding, source: Readable): Readable {
+// xz and bzip2 load when an image needs them: xz-decompress compiles its WebAssembly at import,
+// which every engine start (a web shell's first answer included) would otherwise pay.
+async function decoder(encoding: Encoding, source: Readable): Promise<Readable> {
   switch (encoding) {
     case 'gzip': return source.pipe(forwardErrors(source, zlib.createGunzip()));
     case 'zstd': return source.pipe(forwardErrors(source, zlib.createZstdDecompress()));
     case 'xz': {
+      // a webpack CJS bundle: Node cannot see its named exports
+      const { default: xz } = await import('xz-decompress');
       const web = Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
       return Readable.fromWeb(new xz.XzReadableStream(web) as unknown as WebReadableStream<Uint8Array>);
     }
     case 'bzip2': {
       // unbzip2-stream is a classic `through` stream; its legacy pipe() into a PassThrough
       // keeps backpressure (Readable.wrap() never ends on it).
+      const { default: bz2 } = await import('unbzip2-stream');
       const through = bz2();
       const out = new PassThrough({ highWaterMark: 1 << 20 });
       source.on('error', (error) => out.destroy(error));
@@ -73,7 +76,7 @@ export async function decompressFile(url: string, encoding: Encoding, from: stri
   const source = createReadStream(from, { highWaterMark: 1 << 20 });
   progress.phase('decompress', total);
   try {
-    const decoded = decoder(encoding, source);
+    const decoded = await decoder(encoding, source);
     // Attached only now: a 'data' listener starts the flow, and no chunk may pass unpiped.
     source.on('data', () => progress.update(source.bytesRead));
     await pipeline(decoded, createWriteStream(to, { highWaterMark: 1 << 20 }), signal ? { signal } : {});

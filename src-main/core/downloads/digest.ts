@@ -2,7 +2,7 @@
 // downloader handles a typed value, never a string split by hand.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';

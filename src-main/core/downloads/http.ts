@@ -5,7 +5,7 @@
 // undici when one is, since undici's EnvHttpProxyAgent is what honours the proxy variables.
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { streamBody, type Body } from './body.ts';
 import { directRequest, type HeaderMap, type RawResponse } from './direct.ts';

@@ -2,7 +2,7 @@
 // any URL whose lock is held, so it never pulls a file from under a running transfer.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { properLockfile } from '../lockfile.ts';
 import { cacheLayout, readEntry, type CacheEntry, type CacheLayout } from './cache.ts';
 
 export interface CacheListing {
@@ -50,7 +50,7 @@ export async function listCache(cacheDir: string): Promise<CacheListing[]> {
 async function ifUnlocked(layout: CacheLayout, key: string, fn: () => Promise<void>): Promise<boolean> {
   const target = path.join(layout.locks, key);
   await fs.mkdir(layout.locks, { recursive: true });
-  const release = await lockfile.lock(target, { lockfilePath: `${target}.lock`, realpath: false, retries: 0 }).catch(() => undefined);
+  const release = await (await properLockfile()).lock(target, { lockfilePath: `${target}.lock`, realpath: false, retries: 0 }).catch(() => undefined);
   if (!release) return false;
   try {
     await fn();

@@ -1,6 +1,6 @@
 // The download setting a user can change: how long a download may go without a byte before
 // it fails. A stalled mirror then fails after that long, not after minutes of silent retries.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 
 export const idleTimeoutVariable = 'CORRAL_DOWNLOAD_IDLE_TIMEOUT';

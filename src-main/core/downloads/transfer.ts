@@ -4,7 +4,7 @@
 // cleanly from zero). Transient failures are retried with backoff.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Body } from './body.ts';
 import type { Digest, DigestAlgorithm } from './digest.ts';
 import { backoffMs, classify, finalError, TruncatedError, wait, type FailureKind } from './failures.ts';

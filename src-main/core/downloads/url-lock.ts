@@ -4,7 +4,7 @@
 // (it is a folder, there is nothing to wait on) and may watch the partial file meanwhile.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { properLockfile } from '../lockfile.ts';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { wait } from './failures.ts';
 
@@ -28,7 +28,7 @@ export async function withUrlLock<T>(locksDir: string, key: string, options: Loc
   while (!release) {
     options.signal?.throwIfAborted();
     try {
-      release = await lockfile.lock(target, {
+      release = await (await properLockfile()).lock(target, {
         lockfilePath: `${target}.lock`,
         realpath: false,
         stale: options.staleMs,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
 import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 import { formatDigest, type Digest } from './digest.ts';

@@ -49,11 +49,16 @@ export function openDriverLog(logFile: string): number {
 }
 
 /**
- * Node flags for a driver process: a young generation of 1 MiB semi-spaces instead of V8's
- * default of up to 16 MiB, which a driver (small messages, long idle stretches) never needs,
- * and which made most of a driver's peak resident set beyond a bare Node's (goal: 60 MiB).
+ * Node flags for a driver process, which mostly waits and relays small messages (goal: under
+ * 60 MiB resident). Measured on the QEMU driver after inspecting 200 instances (Node 24,
+ * bench/memory.bench.ts): 71.6 MiB with the first flag alone, 65.0 once zod was tree-shaken.
+ * - --max-semi-space-size=1: 1 MiB semi-spaces instead of up to 16 MiB (-3 MiB).
+ * - --no-opt --no-maglev: no optimising compilers. Their machine code is what made 8 MiB of
+ *   the node binary itself resident; Sparkplug (the baseline compiler) stays (-8 MiB, 56.8).
+ * Measured and left out: --jitless (-1.3 MiB more, but an interpreter only and no WebAssembly),
+ * --v8-pool-size=1, --single-threaded-gc, --optimize-for-size (each under 0.5 MiB).
  */
-const driverNodeFlags = ['--max-semi-space-size=1'];
+const driverNodeFlags = ['--max-semi-space-size=1', '--no-opt', '--no-maglev'];
 
 /** The Node back end: child_process.fork with structured-clone IPC. */
 export const forkDriverProcess: SpawnDriverProcess = ({ entry, logFile, env }) => {

@@ -4,7 +4,7 @@
 // ports are never forwarded, and a fallback rule forwards the rest to the same port on 127.0.0.1.
 import net from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const port = z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535');
 const portRange = z.tuple([port, port], { error: 'expected [first, last], two ports from 1 to 65535' });

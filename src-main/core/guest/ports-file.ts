@@ -3,7 +3,7 @@
 // ports`, the UI and the engine read it without asking that process, and tell a live record
 // from one left by a process that is gone.
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { readJsonRecord, writeJsonRecord } from '../instances/json-record.ts';
 

@@ -4,7 +4,7 @@
 // engine records that instance-id in boot-id, and a status naming another one is stale.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJsonRecordOrNothing, writeJsonRecord } from '../instances/json-record.ts';
 import { writeFileAtomic } from '../instances/atomic.ts';
 

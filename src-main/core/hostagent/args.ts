@@ -1,5 +1,5 @@
 // What the engine hands the host agent's process (checked there: it crosses a process boundary).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const agentArgsSchema = z.object({
   dir: z.string().min(1),

@@ -7,7 +7,7 @@ import { closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
 import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 import { helperEntry } from '../bundled-entry.ts';

@@ -3,7 +3,7 @@
 // Corral does not use yet are reported as warnings, never dropped silently.
 import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
 import { fieldWarnings } from '../templates/fields.ts';

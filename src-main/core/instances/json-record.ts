@@ -3,7 +3,7 @@
 // reader learns which of three cases it hit, since callers treat a missing file (nothing yet)
 // and a damaged one (a hand edit, another version) differently.
 import fs from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { writeFileAtomic } from './atomic.ts';
 
 export type JsonRecord<T> = { state: 'absent' } | { state: 'damaged' } | { state: 'valid'; value: T };

@@ -7,8 +7,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
-import { z } from 'zod';
+import { properLockfile } from '../lockfile.ts';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 
@@ -58,7 +58,7 @@ export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn
 
 /** The operation holding the instance's lock right now, if any (stale locks and dead holders count as none). */
 export async function runningOperation(instanceDir: string): Promise<RunningOperation | undefined> {
-  const held = await lockfile.check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
+  const held = await (await properLockfile()).check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
   if (!held) return undefined;
   const running = await readRecord(instanceDir);
   return running && !(await holderIsGone(running)) ? running : undefined;
@@ -102,8 +102,8 @@ async function takeLock(instanceDir: string, op: Operation): Promise<() => Promi
   return release;
 }
 
-function lockInstance(instanceDir: string): Promise<() => Promise<void>> {
-  return lockfile.lock(instanceDir, {
+async function lockInstance(instanceDir: string): Promise<() => Promise<void>> {
+  return (await properLockfile()).lock(instanceDir, {
     lockfilePath: lockPath(instanceDir),
     realpath: false,
     stale: staleMs,
@@ -117,7 +117,7 @@ async function underGate<T>(instanceDir: string, fn: () => Promise<T>): Promise<
   // Keyed by the gate's own path: proper-lockfile tracks held locks by the locked file's path,
   // and the instance lock taken inside the gate is keyed by the instance folder.
   const gate = gatePath(instanceDir);
-  const release = await lockfile.lock(gate, {
+  const release = await (await properLockfile()).lock(gate, {
     lockfilePath: gate,
     realpath: false,
     stale: staleMs,

@@ -4,7 +4,7 @@
 // own operations; the driver stays the authority whenever the record leaves any doubt.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJsonRecordOrNothing, writeJsonRecord } from './json-record.ts';
 
 export const runRecordFileName = 'run.json';

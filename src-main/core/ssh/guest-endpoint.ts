@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { readJsonRecord, writeJsonRecord } from '../instances/json-record.ts';
 

@@ -6,7 +6,7 @@
 // on first use and unref'd while idle, so it never keeps a CLI process alive.
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError, errorCodes, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { SerializedError } from '../../../src-drivers/sdk/errors.ts';
 import { limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';

@@ -6,7 +6,7 @@
 // instances unless forced.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../../src-drivers/sdk/errors.ts';
 import { extractBundle, inspectBundle } from './inspect.ts';
 import type { InspectOptions } from './inspect.ts';

@@ -2,7 +2,7 @@
 // who the driver is, what it needs (the permissions the user approves and the sandbox
 // enforces), and the sha256 of every other file in the bundle. Strict: unknown keys are
 // refused, so a field this Corral does not understand is never silently ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const manifestFileName = 'manifest.json';
 export const signatureFileName = 'manifest.sig';

@@ -1,0 +1,51 @@
+// An esbuild plugin for the Node bundles (scripts/build-cli.ts, scripts/build-electron.ts): an
+// ES `import ... from 'node:fs'` (and a few other built-ins) is served by require() instead. Node builds an
+// ES module's view of a built-in by reading every export, and some exports are lazy getters
+// that load a whole subsystem to answer: node:http's WebSocket loads Node's own undici, fs's
+// ReadStream the streams, crypto's webcrypto the Web Crypto API. On this machine that was 50
+// to 250 ms of a `corral serve` start, for classes nothing here uses. require() reads none.
+import { createRequire } from 'node:module';
+import type { Plugin } from 'esbuild';
+
+const require = createRequire(import.meta.url);
+
+// Getters are not named exports (reading one may load a subsystem, or warn that it is
+// deprecated): a module reaches them through the default export (`fs.ReadStream`), read when
+// used. A named import of one fails the build (no such export), so it is noticed. Except these,
+// cheap and imported by name.
+const namedGetters = new Set(['promises', 'defaultMaxListeners']);
+
+/** A module that requires `name` and re-exports it: default, and each export as a named one. */
+function shim(name: string): string {
+  const exports = require(name) as Record<string, unknown>;
+  const named = Object.entries(Object.getOwnPropertyDescriptors(exports))
+    .filter(([key, descriptor]) => (!descriptor.get || namedGetters.has(key)) && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default')
+    .map(([key]) => key);
+  return [
+    "import { createRequire } from 'node:module';",
+    `const builtin = createRequire(import.meta.url)(${JSON.stringify(name)});`,
+    'export default builtin;',
+    ...named.map((key) => `export const ${key} = builtin.${key};`),
+  ].join('\n');
+}
+
+// The built-ins with such getters. Only these: the shim's `export const X` lands in the chunk
+// as a top-level binding, and one named like a global the banner uses (url's URL) would shadow it.
+const costly = ['fs', 'http', 'crypto', 'net', 'tls', 'util'];
+const builtins = new Set(costly.flatMap((name) => [name, `node:${name}`]));
+
+export function builtinsByRequire(): Plugin {
+  return {
+    name: 'builtins-by-require',
+    setup(builder) {
+      // Only ES imports: a package's require('fs') already is a require().
+      builder.onResolve({ filter: /^(node:)?[a-z]+$/ }, (args) => {
+        if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+        if (!builtins.has(args.path)) return undefined;
+        const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+        return { path: name, namespace: 'builtins-by-require' };
+      });
+      builder.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, (args) => ({ contents: shim(args.path), loader: 'js' }));
+    },
+  };
+}
