@@ -5,7 +5,7 @@
 // tabs are then told to open the new address).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { readJsonRecord, writeJsonRecord } from '../core/instances/json-record.ts';
 import { newToken } from './auth.ts';

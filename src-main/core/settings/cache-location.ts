@@ -3,7 +3,7 @@
 // still win over it (paths.ts); a damaged record is ignored, leaving the usual folder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeJsonRecord } from '../instances/json-record.ts';
 
 const recordSchema = z.object({

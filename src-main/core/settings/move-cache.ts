@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { readJsonRecordOrNothing, writeJsonRecord } from '../instances/json-record.ts';
 import { recordCache, recordedCache } from './cache-location.ts';
