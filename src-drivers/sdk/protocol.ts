@@ -18,6 +18,7 @@
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
 import { z } from 'zod';
+import type { EngineServices } from './broker.ts';
 import type { StreamHub } from './streams.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface DriverContext {
   streams: StreamHub;
   /** Pushes an event to the engine, unprompted (a VM that stopped by itself, say). */
   emit(event: DriverEvent): void;
+  /** The engine's services: the spawn broker, for a bundle that starts its own hypervisor (broker.ts). */
+  engine: EngineServices;
 }
 
 /** The methods a configured driver serves. Every method may throw a DriverError. */
