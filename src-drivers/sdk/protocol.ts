@@ -259,12 +259,23 @@ export const inspectResultSchema = z.object({
 });
 export type InspectResult = z.infer<typeof inspectResultSchema>;
 
-export const startResultSchema = z.object({
-  pid: z.number().int(),
+/** A 0 pid, which drivers built before pid was optional sent for "unknown", reads as left out. */
+const withoutZeroPid = (raw: unknown): unknown => {
+  if (typeof raw !== 'object' || raw === null || (raw as { pid?: unknown }).pid !== 0) return raw;
+  const { pid: _unknown, ...rest } = raw as Record<string, unknown>;
+  return rest;
+};
+
+export const startResultSchema = z.preprocess(withoutZeroPid, z.object({
+  /**
+   * The VM's process on this host, when the driver knows one: a driver whose VMs a daemon runs
+   * (libvirt, perhaps on another host) leaves it out rather than sending a made-up 0.
+   */
+  pid: z.number().int().positive().optional(),
   accelerator: z.string(),
   /** Why a better accelerator was not used, when one was skipped. */
   acceleratorNote: z.string().optional(),
-});
+}));
 export type StartResult = z.infer<typeof startResultSchema>;
 
 export const displayInfoSchema = z.object({
