@@ -1,7 +1,7 @@
 // The spawn broker of one installed bundle: the engine's answer to DriverContext.engine.spawn.
 // Every request crossing from the driver is parsed, checked against the approved manifest and,
-// when refused, written to the driver's log (which `corral driver log` and the Drivers view
-// show) before the typed error goes back.
+// when refused, written with what was asked to the driver's log (the instance page's Logs tab
+// shows it, and it goes out as a driver-log event) before the typed error goes back.
 import { spawnRequestSchema } from '../../../../src-drivers/sdk/broker.ts';
 import type { EngineServices } from '../../../../src-drivers/sdk/broker.ts';
 import { DriverError, toDriverError } from '../../../../src-drivers/sdk/errors.ts';
