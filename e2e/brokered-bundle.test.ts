@@ -176,4 +176,18 @@ describe('a bundle that runs QEMU itself through the spawn broker', () => {
     assert.equal((await host.call('inspect', spec)).state, 'Stopped');
     assert.deepEqual(qemuUnder(root), []);
   });
+
+  it('answers a request for a file that is not there with what to do, and starts nothing', async () => {
+    const { host, paths } = await install(bundle, 'missing');
+    const spec = specIn(paths, { kernel: path.join(paths.downloads, 'no-such-vmlinuz'), initrd: path.join(paths.downloads, 'no-such-initrd') });
+    await fsp.mkdir(spec.dir, { recursive: true });
+    await host.call('create', spec);
+    await assert.rejects(host.call('start', spec), (error: unknown) => {
+      assert.ok(error instanceof DriverError && error.code === 'INVALID_CONFIG', String(error));
+      assert.match(error.message, /no-such-vmlinuz does not exist: make it before asking the broker to start \/usr\/bin\/qemu-system-x86_64/);
+      return true;
+    });
+    assert.equal((await host.call('inspect', spec)).state, 'Stopped');
+    assert.deepEqual(qemuUnder(root), []);
+  });
 });

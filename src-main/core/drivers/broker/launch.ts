@@ -73,7 +73,9 @@ function whenAllExist(paths: string[], gone: Promise<string>, timeoutMs: number)
 }
 
 export async function launchDetached(request: SpawnRequest, grants: BrokerGrants, bwrap = 'bwrap'): Promise<Spawned> {
-  for (const file of request.files.filter((f) => f.write)) fs.mkdirSync(file.path, { recursive: true });
+  // bwrap cannot bind what is not there, and guessing file or folder would be wrong half the time.
+  const missing = request.files.find((f) => !fs.existsSync(f.path));
+  if (missing) throw new DriverError('INVALID_CONFIG', `${missing.path} does not exist: make it before asking the broker to start ${request.executable}`, { field: 'files' });
   const log = fs.openSync(request.log, 'a', 0o600);
   const child = spawn(bwrap, detachedBwrapArgs(request, grants), {
     detached: true, stdio: ['ignore', log, log, 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
