@@ -12,6 +12,7 @@ import type { ConsoleSession } from '../src-main/core/console.ts';
 import { ConsoleText, readyMarker, writeGuestTemplate } from '../e2e/support/guest.ts';
 // Process facts are the tests' own helpers: one definition of "alive" (a zombie counts as gone).
 import { alive, waitForExit } from '../e2e/support/processes.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 export { alive, waitForExit };
 
@@ -75,7 +76,7 @@ export async function createGuest(name = 'bench'): Promise<BenchGuest> {
 
 /** Starts the instance through the engine and waits for the guest's shell on its console. */
 export async function bootGuest(guest: BenchGuest): Promise<{ session: ConsoleSession; text: ConsoleText; off: () => void }> {
-  const { pid } = await guest.engine.start(guest.name);
+  const pid = startedPid(await guest.engine.start(guest.name));
   guest.pids.add(pid);
   const session = await guest.engine.openConsole(guest.name);
   const text = new ConsoleText();

@@ -15,6 +15,7 @@ import { cloudInitFinished, createDebianGuest, sshTrue, waitForLine } from './de
 import type { DebianGuest } from './debian-guest.ts';
 import { alive, waitForExit } from './guest-vm.ts';
 import { report } from './stats.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const bootTimeoutMs = 10 * 60_000;
 
@@ -40,7 +41,7 @@ async function removeLeftovers(guest: DebianGuest, argv: string[]): Promise<void
 async function engineToReady(guest: DebianGuest): Promise<number> {
   const t = performance.now();
   const ready = waitForLine(guest.serialLog, cloudInitFinished, bootTimeoutMs);
-  const { pid } = await guest.engine.start(guest.name);
+  const pid = startedPid(await guest.engine.start(guest.name));
   guest.pids.add(pid);
   await ready;
   await sshTrue(await guest.target());
@@ -80,7 +81,7 @@ export async function run(): Promise<void> {
   const guest = await createDebianGuest('readybench');
   try {
     const restore = await freshDisk(guest);
-    const warm = await guest.engine.start(guest.name);
+    const warm = { pid: startedPid(await guest.engine.start(guest.name)) };
     guest.pids.add(warm.pid);
     const argv = await cmdline(warm.pid);
     await guest.engine.stop(guest.name, { force: true });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { repoRoot } from '../e2e/support/temp.ts';
 import { cloudInitFinished, createDebianGuest, runToEnd, sshTrue, waitForLine } from './debian-guest.ts';
 import { median, percentile, report } from './stats.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 10);
 const bootTimeoutMs = 10 * 60_000;
@@ -20,7 +21,7 @@ export async function run(): Promise<void> {
   const guest = await createDebianGuest('shellbench');
   try {
     const ready = waitForLine(guest.serialLog, cloudInitFinished, bootTimeoutMs);
-    const { pid } = await guest.engine.start(guest.name);
+    const pid = startedPid(await guest.engine.start(guest.name));
     guest.pids.add(pid);
     await ready;
     const target = await guest.target();

@@ -21,6 +21,7 @@ import { bareBoot, cmdline, killVm, markerIn, removeLeftovers } from './boot-mar
 import { alive, createGuest, sharedCache, waitForExit } from './guest-vm.ts';
 import type { BenchGuest } from './guest-vm.ts';
 import { median, percentile, report } from './stats.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 8);
 /** Boots to the marker take seconds each: fewer rounds. */
@@ -28,7 +29,7 @@ const markerRounds = Number(process.env.CORRAL_BENCH_MARKER_ROUNDS ?? 3);
 
 async function apiStart(guest: BenchGuest): Promise<{ ms: number; argv: string[] }> {
   const t = performance.now();
-  const { pid } = await guest.engine.start(guest.name);
+  const pid = startedPid(await guest.engine.start(guest.name));
   const ms = performance.now() - t;
   guest.pids.add(pid);
   const argv = await cmdline(pid);

@@ -11,6 +11,7 @@ import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
 import { bareBoot, cmdline, killVm, markerIn } from './boot-marker.ts';
 import { createGuest, waitForExit } from './guest-vm.ts';
 import { median, report } from './stats.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_MARKER_ROUNDS ?? 3);
 
@@ -21,7 +22,7 @@ export async function run(): Promise<void> {
   let browser: Browser | undefined;
   try {
     // Warms the accelerator choice and the driver process, and gives the VM's own argv.
-    const { pid } = await guest.engine.start(guest.name);
+    const pid = startedPid(await guest.engine.start(guest.name));
     guest.pids.add(pid);
     const argv = await cmdline(pid);
     await guest.engine.stop(guest.name, { force: true });

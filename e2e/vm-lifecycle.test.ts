@@ -10,6 +10,7 @@ import { ConsoleText, readyMarker, writeGuestTemplate } from './support/guest.ts
 import { alive, waitForExit } from './support/processes.ts';
 import { tempDir } from './support/temp.ts';
 import { treeSnapshot } from './support/tree.ts';
+import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 async function attach(engine: Engine, name: string): Promise<{ session: ConsoleSession; console: ConsoleText }> {
   const session = await engine.openConsole(name);
@@ -82,7 +83,7 @@ describe('a QEMU guest through the engine', () => {
 
   it('keeps the VM when the driver process is killed, and re-attaches', async () => {
     await engine.create('survivor', { template });
-    const { pid: vmPid } = await engine.start('survivor');
+    const vmPid = startedPid(await engine.start('survivor'));
     const first = await attach(engine, 'survivor');
     await first.console.waitFor(readyMarker);
 
@@ -106,7 +107,7 @@ describe('a QEMU guest through the engine', () => {
   it('ends the driver process on a graceful close while the VM keeps running for the next engine', async () => {
     await engine.create('outlives', { template });
     const closing = new Engine({ home: engine.paths.home, cache });
-    const { pid: vmPid } = await closing.start('outlives');
+    const vmPid = startedPid(await closing.start('outlives'));
     const driverPid = await closing.drivers.host('qemu').pid();
     assert.ok(driverPid);
     await closing.close();

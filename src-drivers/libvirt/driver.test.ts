@@ -18,6 +18,7 @@ import { imageFacts } from './qcow2.ts';
 import { domainsUnder, fakeEngine, guestSpec, removeDir, removeDomainsUnder, requireLibvirt, runInGuest, StreamReader, tempDir } from './test-support/libvirt.ts';
 import type { FakeEngine } from './test-support/libvirt.ts';
 import type { Virsh } from './virsh.ts';
+import { startedPid } from '../sdk/test-support/started.ts';
 
 function rejectsWith(code: DriverError['code'], pattern?: RegExp) {
   return (error: unknown) => {
@@ -181,8 +182,9 @@ describe('libvirt driver (real libvirt)', () => {
 
     await t.test('start', async () => {
       const started = await driver.start(spec);
+      const pid = startedPid(started);
       assert.equal(started.accelerator, 'tcg');
-      assert.ok(started.pid > 0 && alive(started.pid), `QEMU's pid ${started.pid} is read from libvirt's pid file`);
+      assert.ok(pid > 0 && alive(pid), `QEMU's pid ${pid} is read from libvirt's pid file`);
       assert.deepEqual(await driver.inspect(spec), { state: 'Running', pid: started.pid, accelerator: 'tcg' });
       assert.equal((await domainsUnder(virsh, root)).length, 1, 'one domain, found by the folder in its metadata');
       await assert.rejects(driver.start(spec), rejectsWith('INVALID_STATE', /already running/));
@@ -283,7 +285,7 @@ describe('libvirt driver (real libvirt)', () => {
     });
 
     await t.test('force stop and delete', async () => {
-      const { pid } = await driver.start(spec);
+      const pid = startedPid(await driver.start(spec));
       await assert.rejects(driver.delete(spec), rejectsWith('INVALID_STATE', /running/));
       await driver.stop(spec, { force: true, timeoutMs: 30_000 });
       assert.equal(alive(pid), false);

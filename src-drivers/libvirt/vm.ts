@@ -138,7 +138,8 @@ export class LibvirtDriver implements Driver {
       const now = await this.#state(identity);
       if (!now || !isActive(now)) throw new DriverError('VM_FAILED', `libvirt started ${identity.name}, but it is ${now?.state ?? 'gone'} now; see libvirt's log for the domain (/var/log/libvirt/qemu/${identity.name}.log on the libvirt host)`);
       this.#vms.watch(spec, identity, paths);
-      return { pid: (await this.#pid(identity)) ?? 0, accelerator: acceleratorOf(this.#settings.type) };
+      const pid = await this.#pid(identity);
+      return { ...(pid !== undefined ? { pid } : {}), accelerator: acceleratorOf(this.#settings.type) };
     } catch (error) {
       // Leave no half-started VM behind (and report the start failure, not a cleanup one).
       if (started) {

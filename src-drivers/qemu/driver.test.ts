@@ -14,6 +14,7 @@ import { instancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
 import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './test-support/guest.ts';
 import type { FakeEngine, TestGuest } from './test-support/guest.ts';
+import { startedPid } from '../sdk/test-support/started.ts';
 
 const kvmUsable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
 
@@ -107,7 +108,7 @@ describe('qemu driver (real QEMU)', () => {
 
     await t.test('start', async () => {
       const started = await driver.start(spec);
-      assert.ok(started.pid > 0);
+      assert.ok(startedPid(started) > 0);
       const hello = await driver.hello();
       assert.ok(hello.capabilities.accelerators.includes(started.accelerator));
       if (started.accelerator === 'tcg' && kvmUsable) assert.match(started.acceleratorNote ?? '', /kvm/);
@@ -166,7 +167,7 @@ describe('qemu driver (real QEMU)', () => {
     });
 
     await t.test('force stop and delete', async () => {
-      const { pid } = await driver.start(spec);
+      const pid = startedPid(await driver.start(spec));
       await assert.rejects(driver.delete(spec), rejectsWith('INVALID_STATE', /running/));
       const started = performance.now();
       await driver.stop(spec, { force: true, timeoutMs: 30_000 });
@@ -184,7 +185,7 @@ describe('qemu driver (real QEMU)', () => {
   it('ends a guest that ignores the power button once the stop timeout passes, with a warning', async () => {
     const deaf = guestSpec(root, guest, 'deaf');
     await driver.create(deaf);
-    const { pid } = await driver.start(deaf);
+    const pid = startedPid(await driver.start(deaf));
     const shell = new GuestShell(engine.streams, 'console-deaf');
     await driver.openConsole(deaf, 'console-deaf');
     await shell.reader.waitFor('CORRAL-GUEST-READY');

@@ -12,6 +12,7 @@ import { ACCEL_ENV } from './accelerator.ts';
 import { instancePaths } from './paths.ts';
 import { isAlive } from './process.ts';
 import { buildTestGuest, guestSpec, killFromPidFiles, removeDir, StreamReader, tempDir } from './test-support/guest.ts';
+import { startedPid } from '../sdk/test-support/started.ts';
 
 const entry = path.join(import.meta.dirname, 'main.ts');
 
@@ -73,15 +74,16 @@ describe('qemu driver process (main.ts)', () => {
     children.push(first.child);
     await first.driver.create(spec);
     const started = await first.driver.start(spec);
+    const pid = startedPid(started);
     assert.deepEqual(started, { pid: started.pid, accelerator: 'tcg', acceleratorNote: `set by ${ACCEL_ENV}` });
     // Detached: neither the driver's child nor in its process group.
-    assert.notEqual(await processGroup(started.pid), await processGroup(first.child.pid ?? 0));
+    assert.notEqual(await processGroup(pid), await processGroup(first.child.pid ?? 0));
     const boot = new StreamReader(first.streams, 'boot');
     await first.driver.openConsole(spec, 'boot');
     await boot.waitFor('CORRAL-GUEST-READY');
 
     await kill(first.child);
-    assert.equal(await isAlive(started.pid), true, 'the VM outlives the driver');
+    assert.equal(await isAlive(pid), true, 'the VM outlives the driver');
 
     const second = await startDriver(cacheDir);
     children.push(second.child);
@@ -92,7 +94,7 @@ describe('qemu driver process (main.ts)', () => {
     await console.waitFor(/^42\r?$/m);
 
     await second.driver.stop(spec, { force: false, timeoutMs: 30_000 });
-    assert.equal(await isAlive(started.pid), false);
+    assert.equal(await isAlive(pid), false);
     assert.deepEqual(await second.driver.inspect(spec), { state: 'Stopped' });
     assert.equal(console.ended, true);
     assert.deepEqual(second.events, []);

@@ -13,6 +13,7 @@ import { instancePaths, virtiofsPidFile } from './paths.ts';
 import { isAlive, readPidFile, sendSignal, waitForExit } from './process.ts';
 import { buildTestGuest, fakeEngine, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
 import { virtiofsAvailable } from './virtiofsd.ts';
+import { startedPid } from '../sdk/test-support/started.ts';
 
 type Mount = NonNullable<InstanceSpec['config']['mounts']>[number];
 const virtiofs = await virtiofsAvailable();
@@ -57,7 +58,7 @@ describe('qemu driver: shared folders (real QEMU)', () => {
 
   it('starts a VM sharing a folder whose name has "," and "=" over 9p', async () => {
     const spec = withMounts([{ ...ninep, hostPath: hostile }]);
-    const { pid } = await driver.start(spec);
+    const pid = startedPid(await driver.start(spec));
     assert.equal((await driver.inspect(spec)).state, 'Running');
     await driver.stop(spec, { force: true, timeoutMs: 10_000 });
     assert.equal(await isAlive(pid), false);
@@ -90,7 +91,7 @@ describe('qemu driver: shared folders (real QEMU)', () => {
     assert.deepEqual(await daemons(), [undefined, undefined]);
 
     // QEMU killed behind the driver's back: virtiofsd sees its vhost-user connection close and exits.
-    const { pid: qemu } = await driver.start(spec);
+    const qemu = startedPid(await driver.start(spec));
     const second = await daemons();
     sendSignal(qemu, 'SIGKILL');
     assert.ok(await waitForExit(qemu, 10_000));

@@ -1,6 +1,7 @@
 // The driver SDK's public surface: import from here in a driver.
 export * from './errors.ts';
 export * from './protocol.ts';
+export * from './broker.ts';
 export * from './link.ts';
 export * from './streams.ts';
 export * from './rpc.ts';

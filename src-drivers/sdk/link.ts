@@ -12,8 +12,10 @@ const channelSchemas = {
     ack: z.number().int().nonnegative().optional(),
   }),
   event: z.object({ ch: z.literal('event'), event: z.unknown() }),
+  /** Calls the other way: the driver calls the engine's services (broker.ts). */
+  host: z.object({ ch: z.literal('host'), msg: z.unknown() }),
 };
-export const frameSchema = z.discriminatedUnion('ch', [channelSchemas.rpc, channelSchemas.stream, channelSchemas.event]);
+export const frameSchema = z.discriminatedUnion('ch', [channelSchemas.rpc, channelSchemas.stream, channelSchemas.event, channelSchemas.host]);
 export type Frame = z.infer<typeof frameSchema>;
 
 /** Validates one incoming frame. Dispatching on `ch` first keeps this cheap on the hot path. */
@@ -60,19 +62,22 @@ export function createLink(
 
 type MessageListener = (event: { data: unknown }) => void;
 
-/** The link's "rpc" channel as a Comlink endpoint. */
-export function rpcEndpoint(link: Link): Endpoint {
+/** An RPC channel of the link: "rpc" (the engine calls the driver) or "host" (the driver calls the engine). */
+export type RpcChannel = 'rpc' | 'host';
+
+/** One RPC channel of the link as a Comlink endpoint. */
+export function rpcEndpoint(link: Link, channel: RpcChannel = 'rpc'): Endpoint {
   const listeners = new Map<unknown, () => void>();
   return {
     postMessage(msg: unknown) {
-      link.post({ ch: 'rpc', msg });
+      link.post({ ch: channel, msg });
     },
     addEventListener(_type: string, listener: unknown) {
       const deliver = typeof listener === 'function'
         ? (listener as MessageListener)
         : (event: { data: unknown }) => (listener as { handleEvent: MessageListener }).handleEvent(event);
       listeners.set(listener, link.onFrame((frame) => {
-        if (frame.ch === 'rpc') deliver({ data: frame.msg });
+        if (frame.ch === channel) deliver({ data: frame.msg });
       }));
     },
     removeEventListener(_type: string, listener: unknown) {

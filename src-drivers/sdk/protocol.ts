@@ -18,6 +18,7 @@
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
 import * as z from 'zod';
+import type { EngineServices } from './broker.ts';
 import type { StreamHub } from './streams.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface DriverContext {
   streams: StreamHub;
   /** Pushes an event to the engine, unprompted (a VM that stopped by itself, say). */
   emit(event: DriverEvent): void;
+  /** The engine's services: the spawn broker, for a bundle that starts its own hypervisor (broker.ts). */
+  engine: EngineServices;
 }
 
 /** The methods a configured driver serves. Every method may throw a DriverError. */
@@ -256,12 +259,23 @@ export const inspectResultSchema = z.object({
 });
 export type InspectResult = z.infer<typeof inspectResultSchema>;
 
-export const startResultSchema = z.object({
-  pid: z.number().int(),
+/** A 0 pid, which drivers built before pid was optional sent for "unknown", reads as left out. */
+const withoutZeroPid = (raw: unknown): unknown => {
+  if (typeof raw !== 'object' || raw === null || (raw as { pid?: unknown }).pid !== 0) return raw;
+  const { pid: _unknown, ...rest } = raw as Record<string, unknown>;
+  return rest;
+};
+
+export const startResultSchema = z.preprocess(withoutZeroPid, z.object({
+  /**
+   * The VM's process on this host, when the driver knows one: a driver whose VMs a daemon runs
+   * (libvirt, perhaps on another host) leaves it out rather than sending a made-up 0.
+   */
+  pid: z.number().int().positive().optional(),
   accelerator: z.string(),
   /** Why a better accelerator was not used, when one was skipped. */
   acceleratorNote: z.string().optional(),
-});
+}));
 export type StartResult = z.infer<typeof startResultSchema>;
 
 export const displayInfoSchema = z.object({

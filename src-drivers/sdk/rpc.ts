@@ -6,7 +6,7 @@ import type { Remote } from 'comlink';
 import { DriverError, isSerializedError, toDriverError } from './errors.ts';
 import type { SerializedError } from './errors.ts';
 import { rpcEndpoint } from './link.ts';
-import type { Link } from './link.ts';
+import type { Link, RpcChannel } from './link.ts';
 
 const builtinThrow = Comlink.transferHandlers.get('throw');
 if (!builtinThrow) throw new Error('comlink: no built-in throw handler (unsupported comlink version)');
@@ -24,12 +24,12 @@ Comlink.transferHandlers.set('throw', {
   },
 });
 
-export function exposeOnLink(target: object, link: Link): void {
-  Comlink.expose(target, rpcEndpoint(link));
+export function exposeOnLink(target: object, link: Link, channel: RpcChannel = 'rpc'): void {
+  Comlink.expose(target, rpcEndpoint(link, channel));
 }
 
-export function wrapLink<T>(link: Link): Remote<T> {
-  return Comlink.wrap<T>(rpcEndpoint(link));
+export function wrapLink<T>(link: Link, channel: RpcChannel = 'rpc'): Remote<T> {
+  return Comlink.wrap<T>(rpcEndpoint(link, channel));
 }
 
 export type { Remote };

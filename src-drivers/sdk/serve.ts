@@ -2,12 +2,14 @@
 // once; it finds the pipe to the engine (Node fork IPC or Electron's parentPort), answers the
 // handshake, reads every argument the engine sends as the wire table in protocol.ts says, and
 // exits when the engine is gone, so no driver process outlives the engine.
+import { spawnRequestSchema, spawnedSchema } from './broker.ts';
+import type { EngineServices } from './broker.ts';
 import { DriverError } from './errors.ts';
 import { createLink } from './link.ts';
 import type { Frame, Link } from './link.ts';
 import { PROTOCOL_VERSION, driverMethodNames, driverMethods, driverSettingsSchema } from './protocol.ts';
 import type { Driver, DriverContext, DriverDefinition, DriverRpc, DriverSettings, MethodWire, WireArg } from './protocol.ts';
-import { exposeOnLink } from './rpc.ts';
+import { exposeOnLink, wrapLink } from './rpc.ts';
 import { StreamHub } from './streams.ts';
 
 interface ParentPortLike {
@@ -74,12 +76,30 @@ export function driverRpc(definition: DriverDefinition, context: DriverContext):
   };
 }
 
+/**
+ * The engine's services as the driver calls them, on the link's "host" channel: requests are
+ * checked before they leave (a malformed one fails here, naming the field), answers after.
+ */
+export function engineServices(link: Link): EngineServices {
+  const remote = wrapLink<EngineServices>(link, 'host');
+  return {
+    async spawn(request) {
+      const sent = spawnRequestSchema.safeParse(request);
+      if (!sent.success) throw new DriverError('INVALID_CONFIG', `malformed broker request: ${sent.error.message}`);
+      const answer = spawnedSchema.safeParse(await remote.spawn(sent.data));
+      if (!answer.success) throw new DriverError('INTERNAL', `the engine sent a malformed broker answer: ${answer.error.message}`);
+      return answer.data;
+    },
+  };
+}
+
 /** Serves `definition` to the engine that started this process. Call once from the entry point. */
 export function serveDriver(definition: DriverDefinition): void {
   const link = connectToEngine();
   const context: DriverContext = {
     streams: new StreamHub(link),
     emit: (event) => link.post({ ch: 'event', event }),
+    engine: engineServices(link),
   };
   exposeOnLink(driverRpc(definition, context), link);
 }

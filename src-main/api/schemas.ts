@@ -63,7 +63,11 @@ export const bundleReviewSchema = z.object({
   /** Who signed it, in words ("UNSIGNED: ...", "signed by ..."). */
   signer: z.string(),
   signed: z.enum(['unsigned', 'trusted', 'untrusted']),
-  permissions: z.object({ read: z.array(z.string()), write: z.array(z.string()), exec: z.array(z.string()), network: z.boolean() }),
+  permissions: z.object({
+    read: z.array(z.string()), write: z.array(z.string()), exec: z.array(z.string()), network: z.boolean(),
+    /** Executables the engine's spawn broker may start for it, kept running after the driver exits. */
+    spawn: z.array(z.string()).optional(),
+  }),
   sandbox: z.discriminatedUnion('enforced', [
     z.object({ enforced: z.literal(true), by: z.string() }),
     z.object({ enforced: z.literal(false), reason: z.string() }),

@@ -54,7 +54,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       const stopShowing = showProgress(engine, name);
       const result = await engine.start(name).finally(stopShowing);
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-      out(`Started ${name} (pid ${result.pid}, accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
+      out(`Started ${name} (${result.pid === undefined ? '' : `pid ${result.pid}, `}accelerator ${result.accelerator}${result.acceleratorNote ? `: ${result.acceleratorNote}` : ''}).`);
       if (values['no-wait']) return undefined;
       // Readiness is learnt over SSH: a driver that offers none leaves nothing to wait for.
       if (!(await engine.inspect(name)).ssh) return out(`${name}: not waiting for the guest to be ready: its driver offers no SSH to ask it.`);

@@ -26,7 +26,7 @@ export async function reshapeCommand(engine: Engine, positionals: string[], valu
     case 'restart': {
       const name = arg(0, 'name', 'restart NAME');
       const result = await engine.restart(name, { force: values.force ?? false });
-      return `Restarted ${name} (pid ${result.pid}, accelerator ${result.accelerator}).`;
+      return `Restarted ${name} (${result.pid === undefined ? '' : `pid ${result.pid}, `}accelerator ${result.accelerator}).`;
     }
     case 'clone': {
       const source = arg(0, 'name', 'clone NAME NEW');

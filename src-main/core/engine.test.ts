@@ -43,6 +43,17 @@ describe('engine with a scripted driver', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
+  it('runs a VM whose driver reports no pid, and tells its state from the driver', async () => {
+    await engine.create('nopid-1', { template });
+    const started = await engine.start('nopid-1');
+    assert.equal(started.pid, undefined);
+    assert.equal((await engine.inspect('nopid-1')).state, 'Running');
+    assert.equal((await engine.list()).find((i) => i.name === 'nopid-1')?.state, 'Running');
+    await engine.stop('nopid-1');
+    assert.equal((await engine.inspect('nopid-1')).state, 'Stopped');
+    await engine.delete('nopid-1');
+  });
+
   it('creates, runs through the lifecycle and deletes', async () => {
     const { instance } = await engine.create('vm1', { template });
     assert.equal(instance.state, 'Stopped');

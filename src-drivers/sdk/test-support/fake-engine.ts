@@ -1,6 +1,7 @@
 // Test helpers for driver authors: an in-memory engine side (FakeEngine) to run a driver
 // in-process through driverRpc, and a StreamReader that waits for a stream's output. Used
 // by the built-in drivers' tests; not part of a driver at run time.
+import { DriverError } from '../errors.ts';
 import { createLink } from '../link.ts';
 import type { Frame, Link } from '../link.ts';
 import type { DriverContext, DriverEvent } from '../protocol.ts';
@@ -35,6 +36,8 @@ export function fakeEngine(): FakeEngine {
       events.push(event);
       for (const waiter of waiters) if (waiter.match(event)) { waiters.delete(waiter); waiter.resolve(event); }
     },
+    // As the engine answers a built-in driver: only installed bundles get a broker.
+    engine: { spawn: () => Promise.reject(new DriverError('UNSUPPORTED', 'no spawn broker in the fake engine')) },
   };
   return {
     context,

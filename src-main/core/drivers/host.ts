@@ -8,9 +8,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import { PROTOCOL_VERSION, driverEventSchema, driverMethods, handshakeSchema } from '../../../src-drivers/sdk/protocol.ts';
 import type { Driver, DriverEvent, DriverRpc, Handshake } from '../../../src-drivers/sdk/protocol.ts';
-import { wrapLink } from '../../../src-drivers/sdk/rpc.ts';
+import { exposeOnLink, wrapLink } from '../../../src-drivers/sdk/rpc.ts';
 import type { Remote } from '../../../src-drivers/sdk/rpc.ts';
 import { StreamHub } from '../../../src-drivers/sdk/streams.ts';
+import { noBroker } from './broker/broker.ts';
+import type { EngineServicesFor } from './broker/broker.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from './process.ts';
 
 export interface DriverEntry {
@@ -21,6 +23,8 @@ export interface DriverEntry {
   spawn?: SpawnDriverProcess;
   /** Whether the driver runs confined; built-in drivers leave it out. Shown by describe(). */
   isolation?: { kind: 'sandboxed'; by: string } | { kind: 'unsandboxed'; reason: string };
+  /** What the engine serves the driver (the spawn broker of a sandboxed bundle); default: refusals. */
+  services?: EngineServicesFor;
 }
 
 export interface DriverHostOptions {
@@ -192,6 +196,10 @@ export class DriverHost {
     void process.exited.then(() => { if (this.#process === process) this.#process = undefined; });
     const streams = new StreamHub(process.link);
     const remote = wrapLink<DriverRpc>(process.link);
+    exposeOnLink((this.#entry.services ?? noBroker)((level, message) => {
+      this.#appendToLog(level, message);
+      this.#options.onEvent?.(this.name, { type: 'log', level, message });
+    }), process.link, 'host');
     process.link.onFrame((frame) => {
       if (frame.ch !== 'event') return;
       const event = driverEventSchema.safeParse(frame.event);

@@ -48,7 +48,7 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
       if (local) await recordFailedStart(dir, () => host.call('inspect', spec));
       throw error;
     });
-    if (local) await recordStarted(dir, started.pid, started.accelerator);
+    if (local && started.pid !== undefined) await recordStarted(dir, started.pid, started.accelerator);
     // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
     await followBoot(ctx, hostAgent, name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
       ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
@@ -63,7 +63,7 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
  * Starts the host agent for this boot (hostagent/): it follows the guest over SSH and keeps
  * guest-status.json current. "booting" is written first, so no one sees a ready "Running" before the agent's first word.
  */
-async function followBoot(ctx: EngineContext, hostAgent: HostAgentLauncher, name: string, config: LimaConfig, bootId: string, vmPid: number): Promise<void> {
+async function followBoot(ctx: EngineContext, hostAgent: HostAgentLauncher, name: string, config: LimaConfig, bootId: string, vmPid: number | undefined): Promise<void> {
   const dir = ctx.store.dir(name);
   const endpoint = await readEndpoint(dir);
   if (!endpoint?.ssh) return;
@@ -75,7 +75,7 @@ async function followBoot(ctx: EngineContext, hostAgent: HostAgentLauncher, name
   await spawnHostAgent(hostAgent, {
     dir,
     bootId,
-    vmPid,
+    ...(vmPid === undefined ? {} : { vmPid }),
     target: { ...endpoint.ssh, identityFile: identity.privateKey },
     timeoutMs: bootTimeoutMs(),
     runtimeDir: ctx.paths.runtimeDir(dir),

@@ -19,8 +19,8 @@ export const defaultBootTimeoutMs = 10 * 60_000;
 export interface HostAgentOptions {
   dir: string;
   bootId: string;
-  /** The VM's process: the agent lives no longer than it. */
-  vmPid: number;
+  /** The VM's process, when its driver reported one: the agent lives no longer than it (else until the boot-id changes or the timeout). */
+  vmPid?: number | undefined;
   target: SshTarget;
   timeoutMs: number;
   /** The template's `message`, shown once ready. */
@@ -179,6 +179,7 @@ async function copyGuestLog(options: HostAgentOptions, life: AbortSignal): Promi
  */
 function watchLife(options: HostAgentOptions, life: AbortController): () => void {
   const vmGone = (): boolean => {
+    if (options.vmPid === undefined) return false;
     try {
       process.kill(options.vmPid, 0);
       return false;

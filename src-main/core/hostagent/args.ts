@@ -4,7 +4,8 @@ import * as z from 'zod';
 export const agentArgsSchema = z.object({
   dir: z.string().min(1),
   bootId: z.string().min(1),
-  vmPid: z.number().int().positive(),
+  /** The VM's process, when its driver reported one: the agent ends with it. */
+  vmPid: z.number().int().positive().optional(),
   target: z.object({
     host: z.literal('127.0.0.1'),
     port: z.number().int().min(1).max(65535),

@@ -27,7 +27,7 @@ const log = (line: string): void => { process.stdout.write(`${new Date().toISOSt
 // The engine ends the agent with SIGTERM at stop: it closes its forwards and writes its last status first.
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
-log(`following boot ${args.bootId} of ${args.dir} (VM pid ${args.vmPid}, ssh ${args.target.user}@${args.target.host}:${args.target.port})`);
+log(`following boot ${args.bootId} of ${args.dir} (VM pid ${args.vmPid ?? 'not reported'}, ssh ${args.target.user}@${args.target.host}:${args.target.port})`);
 const outcome = await runHostAgent({
   ...args,
   log,

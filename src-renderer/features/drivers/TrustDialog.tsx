@@ -47,6 +47,7 @@ function TrustDetails({ pending, onDone }: { pending: PendingBundle; onDone: () 
         <dt>Read</dt><dd>{listed(p.read)}</dd>
         <dt>Write</dt><dd>{listed(p.write)} (besides its instance folders and cache)</dd>
         <dt>Run</dt><dd>{listed(p.exec)}</dd>
+        {p.spawn?.length ? <><dt>Start</dt><dd>{listed(p.spawn)} (through Corral&rsquo;s broker: kept running after the driver exits, reaching only the files above)</dd></> : null}
         <dt>Network</dt><dd>{p.network ? 'yes' : 'no'}</dd>
       </dl>
       {review.sandbox.enforced

@@ -42,6 +42,12 @@ export const permissionsSchema = z.strictObject({
   exec: z.array(executable).max(32),
   /** Whether the driver may use the network. */
   network: z.boolean(),
+  /**
+   * Executables (absolute paths) the engine's broker may start for the driver, outside its
+   * sandbox and outliving it, under the same file-system limits: a hypervisor the driver runs
+   * itself. Left out: none (broker.ts in the SDK).
+   */
+  spawn: z.array(absolutePath).max(16).optional(),
 });
 export type Permissions = z.infer<typeof permissionsSchema>;
 

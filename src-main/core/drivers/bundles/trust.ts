@@ -37,6 +37,7 @@ export function trustPrompt(manifest: Manifest, signer: Signer, sandbox: Sandbox
     `  read:     ${list(p.read)}`,
     `  write:    ${list(p.write)} (besides its instance folders and cache)`,
     `  run:      ${list(p.exec)}`,
+    ...(p.spawn?.length ? [`  start:    ${list(p.spawn)} (through Corral's broker: kept running after the driver exits, reaching only the files above)`] : []),
     `  network:  ${p.network ? 'yes' : 'no'}`,
     sandbox.enforced
       ? `Sandbox: enforced (${sandbox.by}); the driver gets only the above.`

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import type { InstalledDriver } from '../bundles/install.ts';
 import type { SandboxSupport } from '../bundles/trust.ts';
+import { spawnBroker } from '../broker/broker.ts';
+import { brokerGrants } from '../broker/grants.ts';
 import type { DriverEntry } from '../host.ts';
 import { sandboxPolicy } from './policy.ts';
 import type { PolicyPaths } from './policy.ts';
@@ -21,7 +23,9 @@ export function bundleDriverEntry(driver: InstalledDriver, paths: EntryPaths, su
   if (!support.enforced) return { name: driver.name, entry: driver.entry, isolation: { kind: 'unsandboxed', reason: support.reason } };
   const policyPaths: PolicyPaths = { instances: paths.instances, runtimeRoot: paths.runtimeRoot, downloads: paths.downloads, driverCache: paths.driverCache(driver.name) };
   const policy = sandboxPolicy({ name: driver.name, dir: driver.dir, entry: driver.entry, permissions: driver.manifest.permissions }, policyPaths);
-  return { name: driver.name, entry: driver.entry, spawn: sandboxedSpawn(policy, options), isolation: { kind: 'sandboxed', by: support.by } };
+  // Every sandboxed bundle gets a broker: one whose manifest declares nothing for it hears why it is refused.
+  const services = spawnBroker(brokerGrants(policy), options.bwrap ? { bwrap: options.bwrap } : {});
+  return { name: driver.name, entry: driver.entry, spawn: sandboxedSpawn(policy, options), isolation: { kind: 'sandboxed', by: support.by }, services };
 }
 
 export function bundleDriverEntries(installed: InstalledDriver[], paths: EntryPaths, support: SandboxSupport, options: SandboxOptions = {}): DriverEntry[] {

@@ -22,7 +22,7 @@ export const reattach: ConformanceCheck = {
       throw new CheckFailure(`after the driver process (pid ${before}) was killed, a fresh process (pid ${after}) says the VM is ${stateOf(result)}; expected Running (pid ${started}). `
         + 'A VM must outlive its driver, and any method may be a fresh process\'s first call: find the VM from the instance folder (pid file, sockets), not from memory');
     }
-    if (result.pid !== undefined && result.pid !== started) throw new CheckFailure(`a fresh process says the VM runs as pid ${result.pid}, but it was started as pid ${started}`);
+    if (result.pid !== undefined && started !== undefined && result.pid !== started) throw new CheckFailure(`a fresh process says the VM runs as pid ${result.pid}, but it was started as pid ${started}`);
     return `driver pid ${before} killed; pid ${after} sees the VM Running`;
   },
 };
