@@ -151,7 +151,7 @@ describe('instance actions in the UI (QEMU)', () => {
     await shows(warning, `This computer has ${tooMany - 1} CPUs; the guest’s ${tooMany} will share them and run slower.`);
     await dialog.getByRole('button', { name: 'Save' }).click();
     // Saved, and the engine's own warning replaces the typed one on the field; the dialog waits to be read.
-    await shows(dialog.getByRole('status'), 'Saved, with the warnings above.', 30_000);
+    await shows(dialog.getByRole('status'), 'Saved, with the warning above.', 30_000);
     await shows(warning, `${tooMany} CPUs is more than this host's ${tooMany - 1} cores; the guest's CPUs will share them.`);
     assert.equal((await shell.engine.inspect('delta')).cpus, tooMany);
     await screenshots(page, 'actions-edit-warning');

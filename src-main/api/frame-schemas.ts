@@ -13,8 +13,9 @@ export const templateFactsSchema = z.object({
   memoryBytes: z.number().nonnegative(),
   diskBytes: z.number().nonnegative(),
   display: z.enum(['vnc', 'none']),
-  /** null until the image is downloaded (a remote image's size is not known before). */
+  /** null when neither the file, the download cache nor the image's server says. */
   imageBytes: z.number().nonnegative().nullable(),
+  imageSizeFrom: z.enum(['file', 'cache', 'server', 'unknown']),
   imageLocal: z.boolean(),
   warnings: z.array(z.string()),
 });

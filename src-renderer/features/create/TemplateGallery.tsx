@@ -14,8 +14,13 @@ export function factsLine(facts: TemplateFacts): string {
 }
 
 export function imageLine(facts: TemplateFacts): string {
-  if (facts.imageBytes !== null) return `Image ${formatBytes(facts.imageBytes)}${facts.imageLocal ? ' (on this computer)' : ' (downloaded)'}`;
-  return facts.imageLocal ? 'Image file not found' : 'Image downloaded at first start';
+  const size = facts.imageBytes === null ? '' : formatBytes(facts.imageBytes);
+  switch (facts.imageSizeFrom) {
+    case 'file': return `Image ${size} (on this computer)`;
+    case 'cache': return `Image ${size} (downloaded)`;
+    case 'server': return `Image ${size} to download at first start`;
+    case 'unknown': return facts.imageLocal ? 'Image file not found' : 'Image size unknown; downloaded at first start';
+  }
 }
 
 interface GalleryProps {

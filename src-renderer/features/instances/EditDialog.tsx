@@ -17,7 +17,7 @@ import { useActionDialog } from './dialog-store.ts';
 import { sizeBytes, sizeText } from '../../ui/size.ts';
 import { checkCpus, checkMemory } from '../create/field-checks.ts';
 import { useHostInfo } from '../create/queries.ts';
-import { warningsByField } from './edit-warnings.ts';
+import { warningCount, warningsByField } from './edit-warnings.ts';
 
 export function EditDialog() {
   const asking = useActionDialog((s) => (s.asking?.action === 'edit' ? s.asking.name : undefined));
@@ -99,7 +99,7 @@ function EditForm({ instance, onDone }: { instance: Instance; onDone: () => void
       {field('disk', 'Disk', `Now ${sizeText(instance.diskBytes)}; it can grow, not shrink.`)}
       {saved?.other.map((w) => <p key={w} className="field-warning">{w}</p>)}
       {edit.isError ? <p className="notice error" role="alert">Could not save: {errorMessage(edit.error)}</p> : null}
-      {saved ? <p role="status">Saved, with the warnings above.</p> : null}
+      {saved ? <p role="status">Saved, with {warningCount(saved) === 1 ? "the warning" : "the warnings"} above.</p> : null}
       <div className="dialog-buttons">
         <button type="button" onClick={onDone}>{saved ? 'Close' : 'Cancel'}</button>
         <button type="submit" className="primary" disabled={edit.isPending || !changed || Object.keys(problems).length > 0}>

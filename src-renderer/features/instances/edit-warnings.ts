@@ -17,3 +17,6 @@ export function warningsByField(warnings: readonly string[]): FieldWarnings {
 }
 
 const upperFirst = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+
+export const warningCount = (warnings: FieldWarnings): number =>
+  (warnings.cpus ? 1 : 0) + (warnings.memory ? 1 : 0) + warnings.other.length;
