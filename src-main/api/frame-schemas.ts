@@ -33,6 +33,9 @@ export const describeTemplateRequestSchema = z.object({
   template: z.string().min(1),
 });
 
+/** Where the engine keeps a template the web shell uploaded (POST /upload/template). */
+export const templateUploadSchema = z.object({ path: z.string().min(1) });
+
 export const hostInfoSchema = z.object({ cpus: z.number().int().positive(), memoryBytes: z.number().positive() });
 
 const placedFolderSchema = z.object({ path: z.string(), source: z.string() });
