@@ -69,7 +69,7 @@ describe('template upload in the web shell', () => {
     await fs.mkdir(folder);
     const template = await writeTemplate(folder, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await upload(template);
-    await shows(dialog, 'Linux · x86_64 · 1 CPUs · 256 MiB memory · 1 GiB disk');
+    await shows(dialog, 'Linux · x86_64 · 1 CPU · 256 MiB memory · 1 GiB disk');
     const stored = await dialog.getByLabel('Template file (lima.yaml path)').inputValue();
     assert.ok(stored.startsWith(uploads + path.sep) && stored.endsWith('template.yaml'), `the engine's copy: ${stored}`);
     assert.equal(await fs.readFile(stored, 'utf8'), await fs.readFile(template, 'utf8'));

@@ -20,16 +20,22 @@ interface Remembered {
 
 export class RemoteSizes {
   readonly #answers = new Map<string, Remembered>();
+  readonly #now: () => number;
   #dispatcher: Promise<Dispatcher> | undefined;
+
+  /** `now`: the clock, which a test may move on. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** The image's size in bytes as its server states it, or null when it does not (or cannot be reached). */
   size(url: string): Promise<number | null> {
-    const now = Date.now();
+    const now = this.#now();
     const remembered = this.#answers.get(url);
     if (remembered && remembered.until > now) return remembered.bytes;
     const entry: Remembered = { bytes: Promise.resolve(null), until: now + knownForMs };
     entry.bytes = this.#head(url).catch(() => {
-      entry.until = Date.now() + failedForMs;
+      entry.until = this.#now() + failedForMs;
       return null;
     });
     this.#answers.set(url, entry);

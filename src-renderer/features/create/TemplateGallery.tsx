@@ -10,7 +10,7 @@ import { formatBytes } from '../../ui/format.ts';
 export const fileChoice = '.file';
 
 export function factsLine(facts: TemplateFacts): string {
-  return `${facts.os} · ${facts.arch} · ${facts.cpus} CPUs · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`;
+  return `${facts.os} · ${facts.arch} · ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'} · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`;
 }
 
 export function imageLine(facts: TemplateFacts): string {
