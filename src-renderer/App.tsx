@@ -28,7 +28,7 @@ export function App() {
         <ConnectionBanner />
         <NoticeBar />
         <ConnectionGate>
-          {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} /> : null}
+          {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} tab={view.tab} /> : null}
           {view.kind === 'downloads' ? <DownloadsPage /> : null}
           {view.kind === 'drivers' ? <DriversPage /> : null}
           {view.kind === 'settings' ? <SettingsPage /> : null}

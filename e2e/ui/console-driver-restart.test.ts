@@ -43,6 +43,7 @@ describe('console view: driver restarts', () => {
     }
     await page.goto(shell.server.url);
     await page.getByRole('link', { name: 'r1' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     const status = page.getByRole('status').filter({ hasText: /console|driver/i });
     await shows(status, 'Serial console attached');
     assert.equal(host.nextStartDelayMs, 1000);

@@ -85,9 +85,8 @@ async function consoleOf(instance: string, template: (root: string) => Promise<s
   frames.watch(page);
   await page.goto(server.url);
   await page.getByRole('link', { name: instance }).click();
-  // The console sits below the instance's figures, display and snapshots: scrolled to, as a user
-  // would (xterm draws nothing while it is off screen).
-  await page.getByTestId('terminal').scrollIntoViewIfNeeded();
+  // The console has its own tab on the instance page, as a user would find it.
+  await page.getByRole('tab', { name: 'Console' }).click();
   return {
     page, frames, pageErrors, terminal: page.getByTestId('terminal'),
     async close(): Promise<void> {

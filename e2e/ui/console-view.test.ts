@@ -52,6 +52,7 @@ describe('console view', () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.getByRole('link', { name: 'c1' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     const terminal = page.getByTestId('terminal');
     await shows(page.getByRole('status'), 'Serial console attached');
     const wide = await colsPast(terminal, 'above', 0);

@@ -100,6 +100,7 @@ describe('instance page: display and snapshots', async () => {
     assert.ok(display, 'the engine reports a display');
     await page.goto(server.url);
     await page.getByRole('link', { name }).click();
+    await page.getByRole('tab', { name: 'Display' }).click();
     const link = page.getByTestId('vnc-link');
     await shows(link, `vnc://127.0.0.1:${display.port}`);
     assert.equal(await link.getAttribute('href'), `vnc://127.0.0.1:${display.port}`);
@@ -133,6 +134,7 @@ describe('instance page: display and snapshots', async () => {
   });
 
   it('takes a snapshot from the page and lists it', { skip, timeout: 120_000 }, async () => {
+    await page.getByRole('tab', { name: 'Snapshots' }).click();
     const section = page.getByRole('region', { name: 'Snapshots' });
     await section.getByLabel('Snapshot tag').fill('ui-first');
     await section.getByRole('button', { name: 'Take snapshot' }).click();

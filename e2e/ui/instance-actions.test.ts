@@ -5,6 +5,7 @@
 // Running; no Display tab for a guest without a screen; Restart; Force stop and Delete confirm.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
@@ -139,6 +140,24 @@ describe('instance actions in the UI (QEMU)', () => {
     await shows(row, '2 GiB');
     const edited = await shell.engine.inspect('delta');
     assert.deepEqual([edited.cpus, edited.memoryBytes, edited.diskBytes], [2, 512 * 1024 ** 2, 2 * 1024 ** 3]);
+  });
+
+  it('warns on the CPUs field, as typed and after saving, when asking for more CPUs than this host has', { timeout: 60_000 }, async () => {
+    const tooMany = os.availableParallelism() + 1;
+    await (await openMenu(page, 'delta')).getByRole('menuitem', { name: 'Edit…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit delta' });
+    await dialog.getByLabel('CPUs').fill(String(tooMany));
+    const warning = dialog.getByTestId('edit-cpus-warning');
+    await shows(warning, `This computer has ${tooMany - 1} CPUs; the guest’s ${tooMany} will share them and run slower.`);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    // Saved, and the engine's own warning replaces the typed one on the field; the dialog waits to be read.
+    await shows(dialog.getByRole('status'), 'Saved, with the warning above.', 30_000);
+    await shows(warning, `${tooMany} CPUs is more than this host's ${tooMany - 1} cores; the guest's CPUs will share them.`);
+    assert.equal((await shell.engine.inspect('delta')).cpus, tooMany);
+    await screenshots(page, 'actions-edit-warning');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await shell.engine.edit('delta', { cpus: 2 });
   });
 
   it('starts alpha: the badge says Starting (booting) while the guest boots, not Running', { timeout: bootTimeout + 30_000 }, async () => {

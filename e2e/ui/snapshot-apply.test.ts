@@ -29,7 +29,7 @@ describe('snapshots: apply where it can work, refuse before asking where it cann
   });
 
   it('takes a snapshot of the running VM: its size is the memory it saved', { timeout: slow }, async () => {
-    await page.goto(`${shell.server.url}#/instances/snap1`);
+    await page.goto(`${shell.server.url}#/instances/snap1/snapshots`);
     section = page.getByRole('region', { name: 'Snapshots' });
     await section.getByLabel('Snapshot tag').fill('live1');
     await section.getByRole('button', { name: 'Take snapshot' }).click();

@@ -3,6 +3,8 @@
 // are remote, so create fetches nothing (they come at first start, which this does not do).
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,7 +72,8 @@ describe('template picker', () => {
       const facts = effectiveConfig((await loadTemplate(entry.name, { vmTypes: engine.drivers.names() })).config);
       await shows(card, entry.description);
       await shows(card, `Linux · ${facts.arch} · ${facts.cpus} CPUs · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`);
-      await shows(card, 'Image downloaded at first start');
+      // No network here: the image's server cannot be asked, and the card says so.
+      await shows(card, 'Image size unknown; downloaded at first start');
     }
     const catalog = await engine.listTemplates();
     await dialog.getByRole('radio', { name: 'debian', exact: true }).check();
@@ -164,6 +167,53 @@ describe('template picker', () => {
       const notice = page.getByRole('status').filter({ hasText: `Created cat-${entry.name}.` });
       await notice.waitFor();
       assert.doesNotMatch(await notice.innerText(), /Warning/, `${entry.name} warns about itself`);
+    }
+  });
+
+  it('states a remote image’s size from its server before any download, asking it once; “size unknown” when it does not say', { timeout: 60_000 }, async () => {
+    const { page } = shell;
+    const heads: string[] = [];
+    const server = http.createServer((request, response) => {
+      if (request.method === 'HEAD') heads.push(request.url ?? '');
+      // A server that does not say the size streams the answer without a Content-Length.
+      if (request.url === '/unsized.img') response.writeHead(200, { 'Transfer-Encoding': 'chunked' });
+      else if (request.url === '/sized.img') response.writeHead(200, { 'Content-Length': String(3 * 1024 ** 2) });
+      else response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const remoteTemplate = async (file: string, image: string): Promise<string> => {
+        const at = path.join(shell.root, file);
+        await fs.writeFile(at, `images:\n  - location: "http://127.0.0.1:${port}/${image}"\nvmType: scripted\n`);
+        return at;
+      };
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(shell.server.url);
+      await page.getByRole('button', { name: 'New instance…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New instance' });
+      await dialog.locator('[data-template="debian"]').waitFor(); // the catalog has answered
+      await dialog.getByRole('radio', { name: 'From file…' }).check();
+      const file = dialog.getByLabel('Template file (lima.yaml path)');
+      await file.fill(await remoteTemplate('sized.yaml', 'sized.img'));
+      await file.press('Tab'); // the file is read once the field is left
+      await shows(dialog, 'Image 3 MiB to download at first start').catch(async (error: unknown) => {
+        throw new Error(`the dialog shows: ${await dialog.innerText()}`, { cause: error });
+      });
+      await page.screenshot({ path: path.join(resultsDir, 'create-remote-size-1280-light.png') });
+      await file.fill(await remoteTemplate('unsized.yaml', 'unsized.img'));
+      await file.press('Tab'); // the file is read once the field is left
+      await shows(dialog, 'Image size unknown; downloaded at first start');
+      // Another template with the same image: the engine remembers what the server said.
+      await file.fill(await remoteTemplate('sized-again.yaml', 'sized.img'));
+      await file.press('Tab'); // the file is read once the field is left
+      await shows(dialog, 'Image 3 MiB to download at first start');
+      assert.deepEqual(heads.sort(), ['/sized.img', '/unsized.img'], 'one HEAD per image, nothing downloaded');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -154,6 +154,7 @@ describe('web shell in Chromium', () => {
     await page.locator('[data-testid="status-web1"][data-state="Running"]').waitFor({ timeout: bootTimeout });
     assert.equal(await page.getByRole('button', { name: 'Start web1' }).count(), 0, 'Start gave way to Stop');
     await page.getByRole('link', { name: 'web1' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     const terminal = page.getByTestId('terminal');
     await shows(terminal, readyMarker, bootTimeout);
     await terminal.click();
@@ -181,7 +182,7 @@ describe('web shell in Chromium', () => {
     await shows(logs, `driver ${driver}`);
     if (driver === 'qemu') await shows(logs.getByRole('region', { name: 'Log serial.log' }), readyMarker);
     assert.deepEqual(await seriousViolations(page), []);
-    await page.getByRole('tab', { name: 'Serial console' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
   });
 
   it('follows an instance another engine (as the CLI would be) creates and starts, without a reload', async () => {

@@ -13,8 +13,9 @@ export const templateFactsSchema = z.object({
   memoryBytes: z.number().nonnegative(),
   diskBytes: z.number().nonnegative(),
   display: z.enum(['vnc', 'none']),
-  /** null until the image is downloaded (a remote image's size is not known before). */
+  /** null when neither the file, the download cache nor the image's server says. */
   imageBytes: z.number().nonnegative().nullable(),
+  imageSizeFrom: z.enum(['file', 'cache', 'server', 'unknown']),
   imageLocal: z.boolean(),
   warnings: z.array(z.string()),
 });
@@ -31,6 +32,9 @@ export const describeTemplateRequestSchema = z.object({
   /** A catalog name, a lima.yaml path on the engine's machine, or an http(s) URL. */
   template: z.string().min(1),
 });
+
+/** Where the engine keeps a template the web shell uploaded (POST /upload/template). */
+export const templateUploadSchema = z.object({ path: z.string().min(1) });
 
 export const hostInfoSchema = z.object({ cpus: z.number().int().positive(), memoryBytes: z.number().positive() });
 

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import {
   bundleRequestSchema, bundleReviewSchema, createRequestSchema, createResultSchema, deleteRequestSchema, displayInfoSchema,
-  driverSchema, editRequestSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
+  driverSchema, editRequestSchema, editResultSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
   nameRequestSchema, removeDriverRequestSchema, renameRequestSchema, snapshotRequestSchema, snapshotSchema,
   startResultSchema, stopRequestSchema, templateInfoSchema, terminalRequestSchema,
 } from './schemas.ts';
@@ -90,7 +90,7 @@ export const apiMethods = {
   /** Renames a stopped instance. */
   rename: { request: renameRequestSchema, result: instanceSchema },
   /** Changes cpus, memory or disk size of a stopped instance; the disk only grows. */
-  edit: { request: editRequestSchema, result: instanceSchema },
+  edit: { request: editRequestSchema, result: editResultSchema },
   /** How to reach the running instance's display, or null when it has none. */
   display: { request: nameRequestSchema, result: displayInfoSchema.nullable() },
   /** The instance's port forwards (live, or stale with the reason) and the ports that could not be forwarded. */

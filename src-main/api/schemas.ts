@@ -154,6 +154,8 @@ export const enableDriverRequestSchema = z.object({ name: driverName, enabled: z
 export const uploadResultSchema = z.object({ upload: z.string() });
 
 export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(z.string()) });
+/** An edited instance, and what this host can give only in part (the Edit dialog shows them on their fields). */
+export const editResultSchema = instanceSchema.extend({ warnings: z.array(z.string()) });
 export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });
 
 // --- Errors ----------------------------------------------------------------------------------

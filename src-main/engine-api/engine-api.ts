@@ -64,7 +64,10 @@ export function engineApi(engine: Engine): CorralApi {
     restart: async ({ name, force }) => toStartResult(await engine.restart(name, { force: force ?? false })),
     clone: async ({ name, newName }) => toApiInstance(await engine.clone(name, newName)),
     rename: async ({ name, newName }) => toApiInstance(await engine.rename(name, newName)),
-    edit: async ({ name, ...changes }) => toApiInstance(await engine.edit(name, changes)),
+    edit: async ({ name, ...changes }) => {
+      const edited = await engine.edit(name, changes);
+      return { ...toApiInstance(edited), warnings: edited.warnings };
+    },
     display: ({ name }) => engine.display(name),
     ports: ({ name }) => engine.ports(name),
     reviewDriverBundle: async ({ source }) => {

@@ -12,6 +12,7 @@ import type { CorralApi } from '../api/contract.ts';
 import { cookieName, hostAllowed, newToken, ownOrigins, requestToken, sameToken } from './auth.ts';
 import type { pendingUploadLimits } from '../core/drivers/bundles/uploads.ts';
 import { bundleUploadPath, handleBundleUpload, uploadsOnly } from './bundle-upload.ts';
+import { handleTemplateUpload, templateUploadPath } from './template-upload.ts';
 import { handleCall } from './calls.ts';
 import { sendText, setSecurityHeaders } from './headers.ts';
 import { serveStatic } from './static.ts';
@@ -77,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
     if (rawPath.startsWith('/api/')) return handleCall(api, rawPath.slice('/api/'.length), request, response);
     if (rawPath === bundleUploadPath) return handleBundleUpload(options.engine.paths.home, request, response, options.uploadLimits);
+    if (rawPath === templateUploadPath) return handleTemplateUpload(options.engine, request, response);
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed');
     return serveStatic(staticDir, rawPath, response);
   }

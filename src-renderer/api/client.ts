@@ -52,6 +52,15 @@ export async function uploadBundle(file: File): Promise<BundleSource> {
   return check.checkUpload(reply.value);
 }
 
+/** Uploads a template file to the web shell; answers with the path the engine keeps it at. */
+export async function uploadTemplate(file: File): Promise<string> {
+  const response = await fetch(`/upload/template?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, credentials: 'same-origin' });
+  const check = await checks();
+  const reply = check.checkReply('the template upload', await response.json());
+  if (!reply.ok) throw new ApiCallError(reply.error);
+  return check.checkTemplateUpload(reply.value);
+}
+
 let nextStream = 0;
 
 /**

@@ -2,7 +2,7 @@
 // bridge when `window.corral` exists, else this server's WebSocket and HTTP calls.
 import type { EngineChannel } from './channel.ts';
 import type { BundleSource } from '../../src-main/api/contract.ts';
-import { httpCall, uploadBundle, webApi } from './client.ts';
+import { httpCall, uploadBundle, uploadTemplate, webApi } from './client.ts';
 import { BridgeChannel, bridgeCall, electronBridge } from './electron.ts';
 import { EngineSocket } from './socket.ts';
 
@@ -24,5 +24,8 @@ export async function stageDriverBundle(file: File): Promise<BundleSource> {
   return { path };
 }
 
-/** The native open dialog for a template file: Electron only (the web shell takes a typed path). */
+/** The native open dialog for a template file: Electron only (the web shell uploads one, or takes a typed path). */
 export const pickTemplateFile: (() => Promise<string | null>) | undefined = bridge ? () => bridge.pickFile('template') : undefined;
+
+/** Sends a chosen template file to the engine: the web shell only (Electron picks by path). */
+export const uploadTemplateFile: ((file: File) => Promise<string>) | undefined = bridge ? undefined : uploadTemplate;

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { ApiError, BundleSource } from '../../src-main/api/contract.ts';
 import { apiMethods, isCallMethod } from '../../src-main/api/methods.ts';
 import { bundleSourceSchema, callResponseSchema } from '../../src-main/api/schemas.ts';
+import { templateUploadSchema } from '../../src-main/api/frame-schemas.ts';
 import { ApiCallError } from './errors.ts';
 
 // zod compiles validators with `new Function` unless told not to; the page's CSP forbids eval.
@@ -36,4 +37,8 @@ export function checkResult(method: string, value: unknown): unknown {
 
 export function checkUpload(value: unknown): BundleSource {
   return checked(bundleSourceSchema, value, 'the upload');
+}
+
+export function checkTemplateUpload(value: unknown): string {
+  return checked(templateUploadSchema, value, 'the template upload').path;
 }

@@ -5,10 +5,14 @@ import { create } from 'zustand';
 /** The pages of the app. Each has its own address (location.hash) so reloads and links keep it. */
 export type View =
   | { kind: 'list' }
-  | { kind: 'instance'; name: string }
+  | { kind: 'instance'; name: string; tab?: InstanceTab }
   | { kind: 'downloads' }
   | { kind: 'drivers' }
   | { kind: 'settings' };
+
+/** The instance page's tabs; Overview is the page's plain address, the others add their name. */
+export const instanceTabs = ['overview', 'console', 'terminal', 'display', 'snapshots', 'logs'] as const;
+export type InstanceTab = (typeof instanceTabs)[number];
 
 const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', settings: '#/settings' } as const;
 
@@ -32,8 +36,12 @@ interface UiState {
 }
 
 export function viewFromHash(hash: string): View {
-  const match = /^#\/instances\/(.+)$/.exec(hash);
-  if (match?.[1]) return { kind: 'instance', name: decodeURIComponent(match[1]) };
+  // The name is encoded, so a '/' after it can only start the tab.
+  const match = /^#\/instances\/([^/]+)(?:\/([a-z]+))?$/.exec(hash);
+  if (match?.[1]) {
+    const tab = instanceTabs.find((t) => t === match[2]);
+    return tab && tab !== 'overview' ? { kind: 'instance', name: decodeURIComponent(match[1]), tab } : { kind: 'instance', name: decodeURIComponent(match[1]) };
+  }
   for (const [kind, pageHash] of Object.entries(pageHashes) as [keyof typeof pageHashes, string][]) {
     if (hash === pageHash) return { kind };
   }
@@ -41,7 +49,10 @@ export function viewFromHash(hash: string): View {
 }
 
 export function hashOf(view: View): string {
-  if (view.kind === 'instance') return `#/instances/${encodeURIComponent(view.name)}`;
+  if (view.kind === 'instance') {
+    const page = `#/instances/${encodeURIComponent(view.name)}`;
+    return view.tab && view.tab !== 'overview' ? `${page}/${view.tab}` : page;
+  }
   return view.kind === 'list' ? '#/' : pageHashes[view.kind];
 }
 

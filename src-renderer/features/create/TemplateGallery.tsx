@@ -10,12 +10,17 @@ import { formatBytes } from '../../ui/format.ts';
 export const fileChoice = '.file';
 
 export function factsLine(facts: TemplateFacts): string {
-  return `${facts.os} · ${facts.arch} · ${facts.cpus} CPUs · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`;
+  return `${facts.os} · ${facts.arch} · ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'} · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`;
 }
 
 export function imageLine(facts: TemplateFacts): string {
-  if (facts.imageBytes !== null) return `Image ${formatBytes(facts.imageBytes)}${facts.imageLocal ? ' (on this computer)' : ' (downloaded)'}`;
-  return facts.imageLocal ? 'Image file not found' : 'Image downloaded at first start';
+  const size = facts.imageBytes === null ? '' : formatBytes(facts.imageBytes);
+  switch (facts.imageSizeFrom) {
+    case 'file': return `Image ${size} (on this computer)`;
+    case 'cache': return `Image ${size} (downloaded)`;
+    case 'server': return `Image ${size} to download at first start`;
+    case 'unknown': return facts.imageLocal ? 'Image file not found' : 'Image size unknown; downloaded at first start';
+  }
 }
 
 interface GalleryProps {

@@ -7,7 +7,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateRequest, TemplateFacts } from '../../../src-main/api/contract.ts';
-import { api, pickTemplateFile } from '../../api/index.ts';
+import { api, pickTemplateFile, uploadTemplateFile } from '../../api/index.ts';
+import { TemplateUpload } from '../create/TemplateUpload.tsx';
 import { ApiCallError, errorMessage } from '../../api/errors.ts';
 import { keys, useDrivers } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
@@ -58,6 +59,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const [picked, setPicked] = useState<string | undefined>();
   const [templateFile, setTemplateFile] = useState('');
   const [fileAsked, setFileAsked] = useState('');
+  const [uploadProblem, setUploadProblem] = useState<string | undefined>();
   // Until the user picks, the first usable catalog entry (or a file, when the catalog has none).
   const choice = picked ?? catalog.data?.find((t) => t.facts)?.name ?? (catalog.isPending ? '' : fileChoice);
   const fileFacts = useTemplateFileFacts(choice === fileChoice ? fileAsked : '');
@@ -85,6 +87,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
     : { cpus: {}, memory: {}, disk: {} };
   const problemOfName = nameProblem(name);
   const fileProblem = choice !== fileChoice ? undefined
+    : uploadProblem !== undefined ? uploadProblem
     : templateFile.trim() === '' ? 'Enter the path of a lima.yaml file (or its http(s) address).'
     : fileFacts.isError && fileAsked === templateFile.trim() ? `This template cannot be used: ${errorMessage(fileFacts.error)}` : undefined;
 
@@ -99,7 +102,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const engineError = create.isError ? engineFieldError(create.error) : undefined;
   const errors: Partial<Record<Field, string>> = {
     ...(submitted || name !== '' ? { name: problemOfName ? `Invalid name: ${problemOfName}` : undefined } : {}),
-    ...(submitted || fileAsked !== '' ? { file: fileProblem } : {}),
+    ...(submitted || fileAsked !== '' || uploadProblem ? { file: fileProblem } : {}),
     cpus: checks.cpus.error, memory: checks.memory.error, disk: checks.disk.error,
     ...(engineError ? { [engineError.field]: engineError.text } : {}),
   };
@@ -160,8 +163,11 @@ function CreateForm({ onDone }: { onDone: () => void }) {
           <div className="file-field">
             <input
               {...fieldProps('file')} value={templateFile} required spellCheck={false} placeholder="/path/to/lima.yaml"
-              onChange={(e) => setTemplateFile(e.target.value)} onBlur={() => setFileAsked(templateFile.trim())}
+              onChange={(e) => { setTemplateFile(e.target.value); setUploadProblem(undefined); }} onBlur={() => setFileAsked(templateFile.trim())}
             />
+            {uploadTemplateFile ? (
+              <TemplateUpload upload={uploadTemplateFile} onProblem={setUploadProblem} onUploaded={(path) => { setTemplateFile(path); setFileAsked(path); }} />
+            ) : null}
             {pickTemplateFile ? (
               <button type="button" onClick={() => void pickTemplateFile?.().then((picked) => {
                 if (!picked) return;

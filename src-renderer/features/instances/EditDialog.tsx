@@ -1,6 +1,9 @@
 // "Edit…": CPUs, memory and disk of a stopped instance, prefilled with what it has now. Each
 // field is checked as it is typed, in the UI's words (a size like 512MiB or 4GiB; the disk can
 // grow, not shrink); only changed fields are sent, and the engine's refusal shows in the dialog.
+// What this host can give only in part (more CPUs or memory than it has) shows on the field as
+// it is typed, and the engine's own warnings after a save (memory beyond what is free now) too:
+// the dialog then stays open, saying it saved, until the user has read them.
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -12,6 +15,9 @@ import { useUi } from '../../state/ui.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { useActionDialog } from './dialog-store.ts';
 import { sizeBytes, sizeText } from '../../ui/size.ts';
+import { checkCpus, checkMemory } from '../create/field-checks.ts';
+import { useHostInfo } from '../create/queries.ts';
+import { warningCount, warningsByField } from './edit-warnings.ts';
 
 export function EditDialog() {
   const asking = useActionDialog((s) => (s.asking?.action === 'edit' ? s.asking.name : undefined));
@@ -44,12 +50,17 @@ function EditForm({ instance, onDone }: { instance: Instance; onDone: () => void
   const notify = useUi((s) => s.notify);
   const [fields, setFields] = useState<Fields>({ cpus: String(instance.cpus), memory: sizeText(instance.memoryBytes), disk: sizeText(instance.diskBytes) });
   const problems = editProblems(fields, instance);
+  const host = useHostInfo().data;
+  const [saved, setSaved] = useState<ReturnType<typeof warningsByField> | undefined>();
+  const typed = { cpus: checkCpus(fields.cpus, host).warning, memory: checkMemory(fields.memory, host).warning };
+  const warnings = { ...typed, ...saved };
   const edit = useMutation({
     mutationFn: (request: EditRequest) => api.edit(request),
     onSuccess: async (result) => {
       await client.invalidateQueries({ queryKey: keys.instances });
       notify({ kind: 'info', text: `Saved ${result.name}: ${result.cpus} CPU${result.cpus === 1 ? '' : 's'}, ${sizeText(result.memoryBytes)} memory, ${sizeText(result.diskBytes)} disk.`, instance: result.name });
-      onDone();
+      if (result.warnings.length === 0) return onDone();
+      setSaved(warningsByField(result.warnings));
     },
   });
   const changes: EditRequest = {
@@ -74,10 +85,11 @@ function EditForm({ instance, onDone }: { instance: Instance; onDone: () => void
         spellCheck={false}
         aria-invalid={problems[key] !== undefined}
         aria-describedby={`${id}-${key}-note`}
-        onChange={(e) => { setFields({ ...fields, [key]: e.target.value }); edit.reset(); }}
+        onChange={(e) => { setFields({ ...fields, [key]: e.target.value }); edit.reset(); setSaved(undefined); }}
         autoFocus={key === 'cpus'}
       />
       <p id={`${id}-${key}-note`} className={problems[key] ? 'field-error' : 'help'}>{problems[key] ?? help}</p>
+      {!problems[key] && key !== 'disk' && warnings[key] ? <p className="field-warning" data-testid={`edit-${key}-warning`}>{warnings[key]}</p> : null}
     </>
   );
   return (
@@ -85,9 +97,11 @@ function EditForm({ instance, onDone }: { instance: Instance; onDone: () => void
       {field('cpus', 'CPUs', `Now ${instance.cpus}.`)}
       {field('memory', 'Memory', `Now ${sizeText(instance.memoryBytes)}.`)}
       {field('disk', 'Disk', `Now ${sizeText(instance.diskBytes)}; it can grow, not shrink.`)}
+      {saved?.other.map((w) => <p key={w} className="field-warning">{w}</p>)}
       {edit.isError ? <p className="notice error" role="alert">Could not save: {errorMessage(edit.error)}</p> : null}
+      {saved ? <p role="status">Saved, with {warningCount(saved) === 1 ? "the warning" : "the warnings"} above.</p> : null}
       <div className="dialog-buttons">
-        <button type="button" onClick={onDone}>Cancel</button>
+        <button type="button" onClick={onDone}>{saved ? 'Close' : 'Cancel'}</button>
         <button type="submit" className="primary" disabled={edit.isPending || !changed || Object.keys(problems).length > 0}>
           {edit.isPending ? 'Saving…' : 'Save'}
         </button>

@@ -1,10 +1,12 @@
-// One instance: its status and actions, where SSH reaches it, its display address and snapshots
-// (each only when the driver can), and tabs for the serial console, SSH terminals and the
-// embedded display.
-import { Suspense, lazy, useState } from 'react';
+// One instance: its name, status and actions above tabs (Overview, Console, Terminal, Display,
+// Snapshots, Logs; Display and Snapshots only when the driver can), so every view starts in the
+// first screen. The tab is part of the address (#/instances/NAME/console), so reload and Back keep it.
+import { Suspense, lazy } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
-import { useUi } from '../../state/ui.ts';
+import { useUi, type InstanceTab } from '../../state/ui.ts';
+import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
+import { tabsFor } from './instance-tabs.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
@@ -24,13 +26,11 @@ import { GuestSection } from './GuestSection.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 
 const VncView = lazy(() => import('../display/VncView.tsx'));
+const ids = 'instance';
 
-type Tab = 'console' | 'terminal' | 'display' | 'logs';
-
-export function InstancePage({ name }: { name: string }) {
+export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | undefined }) {
   const instances = useInstances();
   const drivers = useDrivers();
-  const [tab, setTab] = useState<Tab>('console');
   const show = useUi((s) => s.show);
   const busy = useBusyInstances();
   const perform = usePerformAction();
@@ -44,9 +44,13 @@ export function InstancePage({ name }: { name: string }) {
   const capabilities = capabilitiesOf(drivers.data, instance.driver);
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
-  const current: Tab = hasDisplay || tab !== 'display' ? tab : 'console';
+  const tabs = tabsFor(hasDisplay, capabilities?.snapshots === true);
+  // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
+  const current = tabs.find((t) => t.key === tab)?.key ?? 'overview';
+  const select = (key: InstanceTab): void => show({ kind: 'instance', name: instance.name, tab: key });
+  const panel = (key: InstanceTab) => ({ role: 'tabpanel', id: panelId(ids, key), 'aria-labelledby': tabId(ids, key), hidden: current !== key, className: 'tab-panel' });
   return (
-    <section aria-labelledby="instance-title">
+    <section aria-labelledby="instance-title" className="instance-page">
       {back}
       <div className="section-head">
         <h1 id="instance-title">{instance.name}</h1>
@@ -56,42 +60,43 @@ export function InstancePage({ name }: { name: string }) {
         {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
         {instance.accelerator ? ` · ${instance.accelerator}` : ''}
       </p>
-      <GuestSection instance={instance} />
-      <InstanceDownloads name={instance.name} />
-      {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
-      {capabilities?.stats ? <StatsSection instance={instance} /> : null}
-      {hasDisplay ? <DisplaySection instance={instance} /> : <NoDisplay instance={instance} capabilities={capabilities} />}
-      {capabilities?.snapshots ? <SnapshotsSection instance={instance} /> : null}
-      <PortsSection instance={instance} />
-      <div role="tablist" aria-label="Instance views" className="tabs">
-        <button type="button" role="tab" id="tab-console" aria-selected={current === 'console'} aria-controls="panel-console" onClick={() => setTab('console')}>
-          Serial console
-        </button>
-        <button type="button" role="tab" id="tab-terminal" aria-selected={current === 'terminal'} aria-controls="panel-terminal" onClick={() => setTab('terminal')}>
-          Terminal
-        </button>
-        {hasDisplay ? (
-          <button type="button" role="tab" id="tab-display" aria-selected={current === 'display'} aria-controls="panel-display" onClick={() => setTab('display')}>
-            Display
-          </button>
+      <InstanceDownloads name={instance.name} />
+      <TabList label="Instance views" idPrefix={ids} tabs={tabs} selected={current} onSelect={select} />
+      <div {...panel('overview')}>
+        {current === 'overview' ? (
+          <>
+            <GuestSection instance={instance} />
+            {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
+            {capabilities?.stats ? <StatsSection instance={instance} /> : null}
+            {hasDisplay ? null : <NoDisplay instance={instance} capabilities={capabilities} />}
+            <PortsSection instance={instance} />
+          </>
         ) : null}
-        <button type="button" role="tab" id="tab-logs" aria-selected={current === 'logs'} aria-controls="panel-logs" onClick={() => setTab('logs')}>
-          Logs
-        </button>
       </div>
-      <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={current !== 'console'}>
+      {/* The console and terminals stay mounted while hidden, so switching tabs keeps them attached. */}
+      <div {...panel('console')}>
         <ConsoleView name={instance.name} running={live} />
       </div>
-      <div role="tabpanel" id="panel-terminal" aria-labelledby="tab-terminal" hidden={current !== 'terminal'}>
+      <div {...panel('terminal')}>
         <TerminalPanel instance={instance} />
       </div>
       {hasDisplay ? (
-        <div role="tabpanel" id="panel-display" aria-labelledby="tab-display" hidden={current !== 'display'}>
-          {current === 'display' ? <EmbeddedDisplay instance={instance} /> : null}
+        <div {...panel('display')}>
+          {current === 'display' ? (
+            <>
+              <DisplaySection instance={instance} />
+              <EmbeddedDisplay instance={instance} />
+            </>
+          ) : null}
         </div>
       ) : null}
-      <div role="tabpanel" id="panel-logs" aria-labelledby="tab-logs" hidden={current !== 'logs'}>
+      {capabilities?.snapshots ? (
+        <div {...panel('snapshots')}>
+          {current === 'snapshots' ? <SnapshotsSection instance={instance} /> : null}
+        </div>
+      ) : null}
+      <div {...panel('logs')}>
         {current === 'logs' ? <LogsView name={instance.name} /> : null}
       </div>
     </section>

@@ -11,7 +11,7 @@ export function NoDisplay({ instance, capabilities }: { instance: Instance; capa
   return (
     <section aria-labelledby="display-title" className="panel-section" data-testid="no-display">
       <h2 id="display-title">Display</h2>
-      <p>No display: {why}. Reach it through the Serial console, or a Terminal once SSH is up.</p>
+      <p>No display: {why}. Reach it through the Console tab, or the Terminal tab once SSH is up.</p>
     </section>
   );
 }
