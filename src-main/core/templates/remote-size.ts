@@ -4,7 +4,7 @@
 // that does not say is remembered as unknown, but a failed request (no network, a timeout)
 // only briefly, so it never sticks.
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How long a HEAD may take: the gallery waits for it. */
 const headTimeoutMs = 3000;
