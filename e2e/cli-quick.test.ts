@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { guestTemplate } from './support/guest.ts';
-import { alive, runToEnd } from './support/processes.ts';
+import { alive, runToEnd, waitForExit } from './support/processes.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
 const bin = path.join(repoRoot, 'bin', 'corral.js');
@@ -26,6 +26,19 @@ async function shellsNaming(text: string): Promise<number[]> {
   for (const pid of pids) {
     const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (cmdline.includes(text) && cmdline.split('\0').includes('exec true')) found.push(Number(pid));
+  }
+  return found;
+}
+
+/** Pids of QEMU driver processes (sources or bundle) started with `root` in their environment. */
+async function driversOf(root: string): Promise<number[]> {
+  const pids = (await fs.readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+  const found: number[] = [];
+  for (const pid of pids) {
+    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!/src-drivers\/qemu\/main\.ts|drivers\/qemu\.js/.test(cmdline)) continue;
+    const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+    if (environ.includes(root)) found.push(Number(pid));
   }
   return found;
 }
@@ -95,9 +108,17 @@ describe('corral list and shell without the engine', () => {
     assert.equal((await listed()).state, 'Stopped');
   });
 
-  it('lists a running instance and runs ssh to it without loading the engine; leaves no process behind', async () => {
+  it('start exits at once, leaving no driver process and no lock behind', async () => {
     const started = await corral('start', 'quick', '--no-wait');
     assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /^Started quick \(pid \d+/m);
+    // The CLI signals its driver and exits without waiting for it: the driver still ends.
+    const drivers = await driversOf(root);
+    for (const pid of drivers) await waitForExit(pid);
+    assert.deepEqual(await fs.readdir(path.join(home, 'instances', '.locks', 'held')).catch(() => []), [], 'no lock is left held');
+  });
+
+  it('lists a running instance and runs ssh to it without loading the engine; leaves no process behind', async () => {
     assert.deepEqual(await listed(), { cpus: 3, state: 'Running', engine: false });
     // The tiny guest runs no sshd: ssh reaches QEMU's forward and fails there, with ssh's own
     // status (255), which is what corral passes through.

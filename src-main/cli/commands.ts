@@ -126,6 +126,8 @@ export async function runCommand(positionals: string[], values: Values, plugged:
     process.stderr.write(`${values.verbose ? errorReport(typed) : errorLine(typed)}\n`);
     return 1;
   } finally {
-    await engine.close();
+    // The process exits once this returns (bin/corral.js): the drivers are told to end, and end
+    // with their IPC channel too, so waiting for each to exit would only delay the prompt.
+    await engine.close({ waitForDrivers: false });
   }
 }
