@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import type lockfileModule from 'proper-lockfile';
 import { z } from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -41,6 +41,14 @@ export const operationsDirOf = (instancesDir: string) => path.join(locksDirOf(in
  */
 const gatePath = kindPath('gate');
 
+// proper-lockfile (with graceful-fs, which patches fs, and retry) is loaded at first use: a
+// `corral list` that finds no lock held never loads it.
+let lockfileLoaded: Promise<typeof lockfileModule> | undefined;
+function properLockfile(): Promise<typeof lockfileModule> {
+  lockfileLoaded ??= import('proper-lockfile').then((module) => module.default);
+  return lockfileLoaded;
+}
+
 const warnCompromised = (error: Error) => process.emitWarning(`instance lock lost: ${error.message}`);
 
 /** Runs `fn` holding the instance's lock; BUSY when another live operation holds it. */
@@ -58,6 +66,9 @@ export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn
 
 /** The operation holding the instance's lock right now, if any (stale locks and dead holders count as none). */
 export async function runningOperation(instanceDir: string): Promise<RunningOperation | undefined> {
+  // No lock folder: nothing holds it (what proper-lockfile's check would find, without loading it).
+  if (!(await fs.access(lockPath(instanceDir)).then(() => true, () => false))) return undefined;
+  const lockfile = await properLockfile();
   const held = await lockfile.check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
   if (!held) return undefined;
   const running = await readRecord(instanceDir);
@@ -102,7 +113,8 @@ async function takeLock(instanceDir: string, op: Operation): Promise<() => Promi
   return release;
 }
 
-function lockInstance(instanceDir: string): Promise<() => Promise<void>> {
+async function lockInstance(instanceDir: string): Promise<() => Promise<void>> {
+  const lockfile = await properLockfile();
   return lockfile.lock(instanceDir, {
     lockfilePath: lockPath(instanceDir),
     realpath: false,
@@ -117,6 +129,7 @@ async function underGate<T>(instanceDir: string, fn: () => Promise<T>): Promise<
   // Keyed by the gate's own path: proper-lockfile tracks held locks by the locked file's path,
   // and the instance lock taken inside the gate is keyed by the instance folder.
   const gate = gatePath(instanceDir);
+  const lockfile = await properLockfile();
   const release = await lockfile.lock(gate, {
     lockfilePath: gate,
     realpath: false,
