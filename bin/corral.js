@@ -79,6 +79,24 @@ function rerunWithProjectNode() {
   child.once('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
+/**
+ * Ends the process as soon as the command's answer is out. Once main() returns nothing is left
+ * to do for the user: the engine has closed (drivers told to end; each also ends with its IPC
+ * channel), and a VM and its host agent are detached on purpose. Waiting for the event loop to
+ * drain would only wait for those processes' exits. stdout and stderr are flushed first.
+ */
+async function exitWith(code) {
+  const flushed = (stream) => new Promise((resolve) => {
+    try {
+      stream.write('', () => resolve());
+    } catch {
+      resolve(); // a closed pipe: nothing more can be written to it anyway
+    }
+  });
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const problem = major >= 20 ? bundleProblem() : `Node v${process.versions.node} is older than 20`;
 // For tests and for "why is corral slow?": which one runs, and why.
@@ -86,11 +104,11 @@ if (process.env.CORRAL_SHOW_ENTRY) process.stderr.write(`corral: running ${probl
 if (!problem) {
   await enableCompileCache();
   const { main } = await import(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href);
-  process.exitCode = await main(process.argv.slice(2));
+  await exitWith(await main(process.argv.slice(2)));
 } else if (major < 22 || (major === 22 && minor < 18)) {
   rerunWithProjectNode();
 } else {
   await enableCompileCache();
   const { main } = await import('../src-main/corral.ts');
-  process.exitCode = await main(process.argv.slice(2));
+  await exitWith(await main(process.argv.slice(2)));
 }

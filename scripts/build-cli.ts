@@ -17,6 +17,7 @@ import type { BuildOptions, Metafile, OutputFile } from 'esbuild';
 import { noNativeAddons, requireShim, sourceLocations } from './esbuild-plugins.ts';
 import { builtinsByRequire } from './builtins-by-require.ts';
 import { noTestSupport } from './no-test-support.ts';
+import { zodEnglishOnly } from './zod-english-only.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'cli');
@@ -46,7 +47,7 @@ function common(bundleDir: string): BuildOptions {
     banner: { js: `${requireShim} ${fileBanner}` },
     // CommonJS packages read __dirname at load (ssh2's agent.js), which an ES module lacks.
     define: { 'import.meta.filename': '__corralFile', 'import.meta.dirname': '__corralDir', __dirname: '__corralDir' },
-    plugins: [noTestSupport(), noNativeAddons(), builtinsByRequire(), sourceLocations(root, bundleDir)],
+    plugins: [noTestSupport(), noNativeAddons(), builtinsByRequire(), zodEnglishOnly(), sourceLocations(root, bundleDir)],
   };
 }
 
@@ -92,7 +93,7 @@ const sources = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inp
   .filter((input) => !/^[a-z-]+:/.test(input)) // a plugin's made-up module (no-native-addon:...), not a file
   .map((input) => path.relative(root, path.resolve(input)))
   .filter((input) => !input.split(path.sep).includes('node_modules')));
-for (const extra of ['scripts/build-cli.ts', 'scripts/esbuild-plugins.ts', 'scripts/builtins-by-require.ts', 'scripts/no-test-support.ts', 'package.json', 'node_modules/.package-lock.json']) sources.add(extra);
+for (const extra of ['scripts/build-cli.ts', 'scripts/esbuild-plugins.ts', 'scripts/builtins-by-require.ts', 'scripts/no-test-support.ts', 'scripts/zod-english-only.ts', 'package.json', 'node_modules/.package-lock.json']) sources.add(extra);
 const record = {
   note: 'written by scripts/build-cli.ts; bin/corral.js runs dist/cli/corral.js only while every file here is unchanged',
   inputs: await Promise.all([...sources].sort().map(fingerprint)),

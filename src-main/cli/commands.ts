@@ -8,7 +8,7 @@ import { driverCommand } from './driver.ts';
 import { reshapeCommand } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { waitUntilReady } from './ready.ts';
-import { guestLabel } from '../core/guest/status.ts';
+import { listText } from './list.ts';
 import { shellCommand, sshConfigCommand } from './shell.ts';
 import { portsCommand } from './ports.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
@@ -32,14 +32,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
     return undefined;
   };
   switch (command) {
-    case 'list': {
-      const instances = await engine.list({ liveFacts: true });
-      if (values.json) return out(JSON.stringify(instances, null, 2));
-      if (instances.length === 0) return out('No instances. Create one with: corral create NAME --template FILE');
-      return out(table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
-      ])));
-    }
+    case 'list':
+      return out(listText(await engine.list({ liveFacts: true }), values.json ?? false));
     case 'create': {
       const name = need(positionals, 'name');
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
@@ -137,6 +131,8 @@ export async function runCommand(positionals: string[], values: Values, plugged:
     process.stderr.write(`${values.verbose ? errorReport(typed) : errorLine(typed)}\n`);
     return 1;
   } finally {
-    await engine.close();
+    // The process exits once this returns (bin/corral.js): the drivers are told to end, and end
+    // with their IPC channel too, so waiting for each to exit would only delay the prompt.
+    await engine.close({ waitForDrivers: false });
   }
 }

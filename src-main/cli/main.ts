@@ -105,6 +105,11 @@ export async function main(argv: string[], plugged: PluggedCommands): Promise<nu
     process.stderr.write(result.stderr);
     return result.exitCode;
   }
+  if (parsed.positionals[0] === 'list' || parsed.positionals[0] === 'shell') {
+    // Answered from live facts when they settle it, without loading the engine (quick.ts).
+    const status = await (await import('./quick.ts')).runQuick(parsed.positionals, parsed.values, commandArgs);
+    if (status !== undefined) return status;
+  }
   const { runCommand } = await import('./commands.ts');
   return runCommand(parsed.positionals, parsed.values, plugged, commandArgs);
 }

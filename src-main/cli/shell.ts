@@ -6,13 +6,23 @@ import { constants } from 'node:os';
 import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import type { Engine } from '../core/engine.ts';
 import { remoteScript, sshArgs, sshConfigBlock } from '../core/ssh/client.ts';
+import type { SshTarget } from '../core/ssh/client.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
 export const sshTarget = runningSshTarget;
 
-export async function shellCommand(engine: Engine, name: string, options: { workdir?: string | undefined; command: readonly string[] }): Promise<number> {
-  const target = await sshTarget(engine, name);
+export interface ShellOptions {
+  workdir?: string | undefined;
+  command: readonly string[];
+}
+
+export async function shellCommand(engine: Engine, name: string, options: ShellOptions): Promise<number> {
+  return runSsh(await sshTarget(engine, name), options);
+}
+
+/** Runs ssh to `target` with the terminal's stdio; its exit status, a signal's as shells report it. */
+export function runSsh(target: SshTarget, options: ShellOptions): Promise<number> {
   const tty = process.stdin.isTTY && process.stdout.isTTY;
   const args = [...sshArgs(target), tty ? '-t' : '-T', target.host, '--', remoteScript(options)];
   const child = spawn('ssh', args, { stdio: 'inherit' });

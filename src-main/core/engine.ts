@@ -456,7 +456,8 @@ export class Engine {
   }
 
   /** Ends the driver processes (not the VMs: they outlive the engine by design). */
-  async close(): Promise<void> {
+  /** `waitForDrivers: false`: driver processes are signalled, not awaited (a CLI about to exit). */
+  async close(options: { waitForDrivers?: boolean } = {}): Promise<void> {
     clearInterval(this.#healthTimer);
     this.#stopWatching?.();
     this.#stopGuestEvents?.();
@@ -464,6 +465,6 @@ export class Engine {
     this.#fetches.cancelAll();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running
-    await this.drivers.dispose();
+    await this.drivers.dispose({ waitForExit: options.waitForDrivers ?? true });
   }
 }

@@ -171,12 +171,16 @@ export class DriverHost {
     return current.exited;
   }
 
-  async dispose(): Promise<void> {
+  /**
+   * Ends the driver process. `waitForExit: false` only signals it: for a CLI that exits at once
+   * after (the driver also exits when its IPC channel closes), so it need not wait for that.
+   */
+  async dispose(options: { waitForExit?: boolean } = {}): Promise<void> {
     this.#disposed = true;
     const connection = await this.#connection?.catch(() => undefined);
     if (!connection) return;
     connection.process.kill();
-    await connection.process.exited;
+    if (options.waitForExit ?? true) await connection.process.exited;
   }
 
   #connect(): Promise<Connection> {

@@ -81,7 +81,7 @@ export class DriverRegistry {
     await Promise.all([...this.#hosts.values()].map((host) => host.checkHealth()));
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all([...this.#hosts.values()].map((host) => host.dispose()));
+  async dispose(options: { waitForExit?: boolean } = {}): Promise<void> {
+    await Promise.all([...this.#hosts.values()].map((host) => host.dispose(options)));
   }
 }

@@ -15,6 +15,9 @@ import type { CorralPaths } from '../paths.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
 import type { SshEndpoint } from '../ssh/guest-endpoint.ts';
 import { instanceSpec } from './spec.ts';
+import { templateMessage } from '../templates/message.ts';
+
+export { templateMessage } from '../templates/message.ts';
 
 export interface InstanceSummary extends EffectiveConfig {
   name: string;
@@ -64,14 +67,4 @@ export async function listInstances(store: InstanceStore, summarize: (name: stri
     return { name, dir: store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
   })));
   return summaries.filter((summary) => summary !== undefined);
-}
-
-/** The template's `message` with Lima's {{.Name}}, {{.Dir}} and {{.Param.KEY}} filled in. */
-export function templateMessage(message: string, name: string, dir: string, param: Record<string, string | number | boolean> | undefined): string {
-  return message.replace(/\{\{-?\s*\.(Name|Dir|Param\.([a-zA-Z][a-zA-Z0-9_]*))\s*-?\}\}/g, (whole, field: string, key: string | undefined) => {
-    if (field === 'Name') return name;
-    if (field === 'Dir') return dir;
-    const value = key === undefined ? undefined : param?.[key];
-    return value === undefined ? whole : String(value);
-  });
 }

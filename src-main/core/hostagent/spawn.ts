@@ -4,17 +4,15 @@
 // would end itself on seeing the new boot-id; this makes it prompt).
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import * as z from 'zod';
 import { writeFileAtomic } from '../instances/atomic.ts';
-import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 import { helperEntry } from '../bundled-entry.ts';
 import { openDriverLog } from '../drivers/process.ts';
 import type { AgentArgs } from './args.ts';
+import { agentPidFileName, isAlive, isHostAgent, runningAgent } from './liveness.ts';
 
-export const agentPidFileName = 'hostagent.pid';
+export { agentPidFileName, liveHostAgent, runningAgent } from './liveness.ts';
 export const agentLogFileName = 'hostagent.log';
 
 /** How to run the agent: this Node and its entry (source or CLI bundle); the Electron shell passes its bundle. */
@@ -28,13 +26,6 @@ export const sourceHostAgent: HostAgentLauncher = {
   entry: helperEntry(new URL('./main.ts', import.meta.url), 'workers/hostagent.js'),
 };
 
-const pidFileSchema = z.object({ pid: z.number().int().positive(), bootId: z.string() });
-
-/** The agent recorded in `dir`, if its process is still alive. */
-export async function runningAgent(dir: string): Promise<z.infer<typeof pidFileSchema> | undefined> {
-  const agent = await readJsonRecordOrNothing(path.join(dir, agentPidFileName), pidFileSchema);
-  return agent && isAlive(agent.pid) ? agent : undefined;
-}
 
 export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArgs): Promise<number> {
   const previous = await runningAgent(args.dir);
@@ -58,12 +49,6 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
   }
 }
 
-/** The agent recorded in `dir` if it is alive and really a host agent (not a reused pid). */
-export async function liveHostAgent(dir: string): Promise<z.infer<typeof pidFileSchema> | undefined> {
-  const agent = await runningAgent(dir);
-  return agent && (await isHostAgent(agent.pid)) ? agent : undefined;
-}
-
 /** How long an agent may take to close its forwards and write its status when told to end. */
 const endGraceMs = 10_000;
 
@@ -84,23 +69,5 @@ export async function endHostAgent(dir: string): Promise<void> {
       return;
     }
     await delay(50);
-  }
-}
-
-/**
- * Whether `pid` still runs a host agent (a recorded pid may have been reused). Where /proc is
- * missing nothing is ended: the old agent ends itself on seeing the new boot-id.
- */
-async function isHostAgent(pid: number): Promise<boolean> {
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.includes('hostagent'); // its entry: hostagent/main.ts, or the bundle hostagent.js
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -58,7 +58,10 @@ export async function withInstanceLock<T>(instanceDir: string, op: Operation, fn
 
 /** The operation holding the instance's lock right now, if any (stale locks and dead holders count as none). */
 export async function runningOperation(instanceDir: string): Promise<RunningOperation | undefined> {
-  const held = await (await properLockfile()).check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
+  // No lock folder: nothing holds it (what proper-lockfile's check would find, without loading it).
+  if (!(await fs.access(lockPath(instanceDir)).then(() => true, () => false))) return undefined;
+  const lockfile = await properLockfile();
+  const held = await lockfile.check(instanceDir, { lockfilePath: lockPath(instanceDir), realpath: false, stale: staleMs }).catch(() => false);
   if (!held) return undefined;
   const running = await readRecord(instanceDir);
   return running && !(await holderIsGone(running)) ? running : undefined;

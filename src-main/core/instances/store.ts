@@ -8,10 +8,14 @@ import type { CorralPaths } from '../paths.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { parseLimaConfig, readYamlMapping, salvageConfig } from './config.ts';
 import type { LimaConfig } from './config.ts';
-import { assertInstanceName, instanceNameProblem } from './names.ts';
+import { writeConfigFacts } from './config-facts.ts';
+import type { ConfigFacts } from './config-facts.ts';
+import { effectiveConfig } from './effective.ts';
+import { configFileName, exists, instanceNames } from './folders.ts';
+import { assertInstanceName } from './names.ts';
 import { stagingDirFor } from './staging.ts';
 
-export const configFileName = 'lima.yaml';
+export { configFileName } from './folders.ts';
 
 export class InstanceStore {
   readonly #paths: CorralPaths;
@@ -25,22 +29,9 @@ export class InstanceStore {
     return this.#paths.instanceDir(name);
   }
 
-  /**
-   * Names of every instance, sorted. Half-made folders (no lima.yaml) are not instances, nor
-   * are folders whose name no instance could have (put there by hand): one such entry must not
-   * break every listing.
-   */
-  async names(): Promise<string[]> {
-    const entries = await fs.readdir(this.#paths.instances, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
-    const names: string[] = [];
-    for (const entry of entries) {
-      if (!entry.isDirectory() || instanceNameProblem(entry.name) !== undefined) continue;
-      if (await exists(path.join(this.#paths.instances, entry.name, configFileName))) names.push(entry.name);
-    }
-    return names.sort();
+  /** Names of every instance, sorted (folders.ts says which folders count). */
+  names(): Promise<string[]> {
+    return instanceNames(this.#paths.instances);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -85,8 +76,24 @@ export class InstanceStore {
     }
   }
 
+  /**
+   * Reads lima.yaml and records its facts for the quick list (config-facts.ts): for an instance
+   * made before that record, or edited by hand. The record names the digest of the text read
+   * here, so a write racing this one leaves it stale, never wrong.
+   */
+  async refreshFacts(name: string): Promise<ConfigFacts> {
+    const file = path.join(this.dir(name), configFileName);
+    const text = await fs.readFile(file, 'utf8');
+    const { config } = parseLimaConfig(text, file);
+    const facts = factsOf(config);
+    await writeConfigFacts(this.dir(name), text, facts).catch(() => undefined); // a read-only home still lists
+    return facts;
+  }
+
   async writeConfig(name: string, config: LimaConfig): Promise<void> {
-    await writeFileAtomic(path.join(this.dir(name), configFileName), serialize(name, config));
+    const text = serialize(name, config);
+    await writeFileAtomic(path.join(this.dir(name), configFileName), text);
+    await recordFacts(this.dir(name), text, config);
   }
 
   /**
@@ -101,6 +108,7 @@ export class InstanceStore {
     await fs.mkdir(staging, { recursive: true, mode: 0o700 });
     try {
       await writeFileAtomic(path.join(staging, configFileName), text);
+      await recordFacts(staging, text, config);
       await populate(staging);
       await fs.rm(dir, { recursive: true, force: true }); // a leftover empty folder from a crash
       await fs.rename(staging, dir);
@@ -146,6 +154,11 @@ function serialize(name: string, config: LimaConfig): string {
   return text;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+/** What `corral list` reads instead of lima.yaml (config-facts.ts), for the text just written. */
+async function recordFacts(dir: string, text: string, config: LimaConfig): Promise<void> {
+  await writeConfigFacts(dir, text, factsOf(config));
+}
+
+function factsOf(config: LimaConfig): ConfigFacts {
+  return { effective: effectiveConfig(config), message: config.message, param: config.param };
 }

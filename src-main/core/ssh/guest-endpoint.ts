@@ -3,7 +3,6 @@
 // QEMU forwards to the guest's sshd (chosen at each start unless ssh.localPort fixes it), with
 // the user to log in as. Kept in the instance folder, so list and shell read it without a driver.
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
@@ -70,7 +69,9 @@ async function checkFreePort(port: number): Promise<number> {
   });
 }
 
-function listenOnce(port: number): Promise<number> {
+// node:net is loaded here, at a start, not by every reader of the record (`corral list`).
+async function listenOnce(port: number): Promise<number> {
+  const net = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

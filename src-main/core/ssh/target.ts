@@ -4,7 +4,7 @@
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { Engine } from '../engine.ts';
 import { readBootId } from '../guest/status.ts';
-import { liveHostAgent } from '../hostagent/spawn.ts';
+import { liveHostAgent } from '../hostagent/liveness.ts';
 import { assertInstanceName } from '../instances/names.ts';
 import type { SshTarget } from './client.ts';
 import { readEndpoint } from './guest-endpoint.ts';
@@ -14,7 +14,8 @@ type TargetEngine = Pick<Engine, 'inspect' | 'paths' | 'capabilitiesOf' | 'store
 
 /** The running instance's SSH endpoint and Corral's key, or an error saying what to do. */
 export async function runningSshTarget(engine: TargetEngine, name: string): Promise<SshTarget> {
-  const live = await liveSshTarget(engine, name);
+  assertInstanceName(name);
+  const live = await liveSshTarget(engine.paths.home, engine.store.dir(name));
   if (live) return live;
   const instance = await engine.inspect(name);
   if (!(await engine.capabilitiesOf(instance.vmType)).ssh) {
@@ -35,13 +36,12 @@ export async function runningSshTarget(engine: TargetEngine, name: string): Prom
  * most of what `corral shell` costs on top of ssh): the endpoint this boot recorded, while this
  * boot's host agent runs, since the agent ends within a second of its VM. Anything less certain
  * (no agent, another boot's, an agent that ended after a failure) returns undefined, and the
- * driver is asked.
+ * driver is asked. `home`: CORRAL_HOME (Corral's key); `dir`: the instance's folder. Loads no
+ * engine, so the CLI's quick path (cli/quick.ts) calls it before constructing one.
  */
-async function liveSshTarget(engine: TargetEngine, name: string): Promise<SshTarget | undefined> {
-  assertInstanceName(name);
-  const dir = engine.store.dir(name);
+export async function liveSshTarget(home: string, dir: string): Promise<SshTarget | undefined> {
   const [endpoint, agent, bootId] = await Promise.all([readEndpoint(dir).catch(() => undefined), liveHostAgent(dir), readBootId(dir)]);
   if (!endpoint?.ssh || !agent || !bootId || agent.bootId !== bootId) return undefined;
-  const identity = await ensureIdentity(engine.paths.home);
+  const identity = await ensureIdentity(home);
   return { ...endpoint.ssh, identityFile: identity.privateKey };
 }
