@@ -55,7 +55,7 @@ async function measure(driver: DriverEntry | undefined, vmType: string, streamin
     await shell.page.locator(`tr[data-instance="${names.at(-1)}"]`).waitFor({ timeout: 120_000 });
     if (streaming) {
       // Every row shows its figure: all 200 streams flow before the window opens.
-      await shell.page.locator('.cpu-figure').nth(count - 1).waitFor({ timeout: 120_000 });
+      await shell.page.locator('.cpu-figure').filter({ hasText: /CPU/ }).nth(count - 1).waitFor({ timeout: 120_000 });
       const watched = shell.engine.stats.watchedNames.length;
       if (watched !== count) throw new Error(`${watched} instances watched, expected ${count}`);
     }
