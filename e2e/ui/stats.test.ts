@@ -102,12 +102,14 @@ describe('live figures in the UI', () => {
     await shows(page.getByTestId('stats-memory-value'), /MiB/);
     await shows(page.getByTestId('stats-disk-read'), '4 KiB/s');
     await shows(page.getByTestId('stats-net-in'), '4 KiB/s');
+    await shows(page.getByTestId('stats-network-value'), 'in 4 KiB/s · out 4 KiB/s');
     const points = await pointsOf(page, 'stats-cpu');
     await page.waitForFunction((n) => {
       const line = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="stats-cpu"] polyline');
       return (line?.getAttribute('points') ?? '').split(' ').filter(Boolean).length > n;
     }, points, { timeout: 15_000 });
     assert.ok(await pointsOf(page, 'stats-memory') >= 2, 'the memory line has points too');
+    assert.equal(await page.getByTestId('stats-network').locator('polyline').count(), 2, 'network in and out, two lines');
     const label = await page.getByTestId('stats-cpu').locator('svg').getAttribute('aria-label');
     assert.match(label ?? '', /^CPU over the last minute, now [\d.]+ % \(0–\d+ % of one core\)$/);
     await screenshotsOf(page, 'stats-instance', 'section.stats');
