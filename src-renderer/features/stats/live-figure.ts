@@ -35,6 +35,10 @@ function visibility(): IntersectionObserver {
  */
 export function bindFigure(element: HTMLElement, name: string, text: (sample: StatsSample) => string | undefined): () => void {
   let drawn = false;
+  // One text node whose data changes: a changed character run is re-laid out, while a new
+  // node each second (textContent) would also send the element through style recalculation.
+  const shown = document.createTextNode('');
+  element.replaceChildren(shown);
   const figure: Bound = {
     visible: false,
     stale: false,
@@ -42,7 +46,7 @@ export function bindFigure(element: HTMLElement, name: string, text: (sample: St
       figure.stale = false;
       const sample = latestSample(name);
       const value = (sample && text(sample)) ?? '';
-      if (element.textContent !== value) element.textContent = value;
+      if (shown.data !== value) shown.data = value;
       drawn ||= value !== '';
     },
   };
@@ -57,5 +61,6 @@ export function bindFigure(element: HTMLElement, name: string, text: (sample: St
     stop();
     observer?.unobserve(element);
     bound.delete(element);
+    shown.remove();
   };
 }
