@@ -7,9 +7,9 @@
 # browser tests; xz-utils, bzip2 and curl for the download tests and benchmark; xorriso to
 # check the cidata ISO with an independent reader; bubblewrap to sandbox installed drivers;
 # libvirt (daemon, its QEMU driver, virsh) for the libvirt driver bundle, which
-# scripts/setup-libvirt.sh then starts. Run as root or with sudo.
+# scripts/setup-libvirt.sh then starts; iproute2's ss for the QEMU driver's network figures. Run as root or with sudo.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-system-common qemu-utils busybox-static cpio mmdebstrap e2fsprogs openssh-client ca-certificates chromium xz-utils bzip2 curl xorriso bubblewrap libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
+packages=(qemu-system-x86 qemu-system-common qemu-utils busybox-static cpio mmdebstrap e2fsprogs openssh-client ca-certificates chromium xz-utils bzip2 curl xorriso bubblewrap libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients iproute2)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

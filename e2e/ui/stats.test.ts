@@ -77,6 +77,22 @@ describe('live figures in the UI', () => {
     await screenshotsOf(page, 'stats-list', '[data-testid="cpu-web"]');
   });
 
+  it('leaves a figure scrolled out of view alone, and brings it up to date when it comes back', async () => {
+    // What keeps 200 streaming rows smooth: only figures on screen are redrawn each second.
+    const { page } = shell;
+    const db = await page.locator('tr[data-instance="db"]').boundingBox();
+    const web = await page.locator('tr[data-instance="web"]').boundingBox();
+    assert.ok(db && web && web.y > db.y + db.height, 'web is listed below db');
+    await page.setViewportSize({ width: 1280, height: Math.ceil(db.y + db.height) + 1 });
+    const hidden = await textOf(page, 'cpu-web');
+    await nextFigure(page, 'cpu-db');
+    await nextFigure(page, 'cpu-db');
+    assert.equal(await textOf(page, 'cpu-web'), hidden, 'the figure out of view was not redrawn');
+    await page.getByTestId('cpu-web').scrollIntoViewIfNeeded();
+    await page.getByTestId('cpu-web').filter({ hasNotText: hidden }).waitFor({ timeout: 5_000 });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('graphs CPU and memory on the instance page, with disk and network rates, growing each second', async () => {
     const { page } = shell;
     await page.getByRole('link', { name: 'web', exact: true }).click();
@@ -86,12 +102,14 @@ describe('live figures in the UI', () => {
     await shows(page.getByTestId('stats-memory-value'), /MiB/);
     await shows(page.getByTestId('stats-disk-read'), '4 KiB/s');
     await shows(page.getByTestId('stats-net-in'), '4 KiB/s');
+    await shows(page.getByTestId('stats-network-value'), 'in 4 KiB/s · out 4 KiB/s');
     const points = await pointsOf(page, 'stats-cpu');
     await page.waitForFunction((n) => {
       const line = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="stats-cpu"] polyline');
       return (line?.getAttribute('points') ?? '').split(' ').filter(Boolean).length > n;
     }, points, { timeout: 15_000 });
     assert.ok(await pointsOf(page, 'stats-memory') >= 2, 'the memory line has points too');
+    assert.equal(await page.getByTestId('stats-network').locator('polyline').count(), 2, 'network in and out, two lines');
     const label = await page.getByTestId('stats-cpu').locator('svg').getAttribute('aria-label');
     assert.match(label ?? '', /^CPU over the last minute, now [\d.]+ % \(0–\d+ % of one core\)$/);
     await screenshotsOf(page, 'stats-instance', 'section.stats');
@@ -121,5 +139,16 @@ describe('live figures in the UI', () => {
     assert.deepEqual(shell.pageErrors, []);
   });
 });
+
+const textOf = (page: Page, testId: string): Promise<string> => page.getByTestId(testId).evaluate((element) => element.textContent ?? '');
+
+/** Waits until the figure `testId` shows another text than now (the next sample). */
+async function nextFigure(page: Page, testId: string): Promise<void> {
+  const before = await textOf(page, testId);
+  await page.waitForFunction(([id, text]) => {
+    const element = (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`) as unknown as { textContent: string } | null;
+    return element !== null && element.textContent !== text;
+  }, [testId, before] as const, { timeout: 15_000 });
+}
 
 const section = (page: Page) => page.getByRole('region', { name: /Activity/ });

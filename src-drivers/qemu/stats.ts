@@ -1,13 +1,13 @@
 // The QEMU driver's live figures: CPU and memory of the QEMU process from /proc (the SDK's
 // processSampler), disk totals from QMP query-blockstats, asked in one short conversation
-// per sample (monitor.ts: the monitor is never held). Network: none. QEMU 7.2 keeps no host-side
-// counters for its user-mode network: query-stats only has KVM's vcpu/vm providers (its
-// schema list is empty under TCG), and slirp exposes no byte counts; so `network` is null
-// rather than a made-up 0.
+// per sample (monitor.ts: the monitor is never held). Network: the kernel's TCP counters of the
+// QEMU process's own sockets (net-stats.ts says why: QEMU 7.2 keeps no counters for its
+// user-mode network, query-stats has only KVM's providers).
 import * as z from 'zod';
 import { processSampler } from '../sdk/index.ts';
 import type { IoTotals, VmSampler } from '../sdk/index.ts';
 import { withQmp } from './monitor.ts';
+import { tcpTrafficOf } from './net-stats.ts';
 import type { InstancePaths } from './paths.ts';
 
 const blockStatsSchema = z.array(z.object({
@@ -22,5 +22,9 @@ export async function diskTotals(paths: InstancePaths): Promise<IoTotals['disk']
 }
 
 export function qemuSampler(paths: InstancePaths, pid: number): VmSampler {
-  return processSampler(pid, async () => ({ disk: await diskTotals(paths), network: null }));
+  const network = tcpTrafficOf(pid);
+  return processSampler(pid, async () => {
+    const [disk, traffic] = await Promise.all([diskTotals(paths), network()]);
+    return { disk, network: traffic };
+  });
 }

@@ -1,6 +1,6 @@
-// The instance page's live figures: CPU and memory over the last minute as two small graphs,
-// with the latest values in words, and disk and network rates. Plain SVG polylines, not a chart
-// library: two lines of 60 points redrawn once a second need no more, they follow the theme's
+// The instance page's live figures: CPU, memory and network (in and out) over the last minute as
+// small graphs, with the latest values in words, and disk and network rates. Plain SVG polylines, not a chart
+// library: a few lines of 60 points redrawn once a second need no more, they follow the theme's
 // colours through CSS, and the renderer bundle (whose size the issue counts) stays as it is.
 import type { Instance, StatsSample } from '../../../src-main/api/contract.ts';
 import { formatBytes } from '../../ui/format.ts';
@@ -14,6 +14,7 @@ export function StatsSection({ instance }: { instance: Instance }) {
   const latest = samples.at(-1);
   const cpuMax = Math.max(100, Math.ceil(Math.max(0, ...samples.map((s) => s.cpuPercent ?? 0)) / 100) * 100);
   const memoryMax = Math.max(instance.memoryBytes, ...samples.map((s) => s.memoryBytes));
+  const networkMax = roundedUp(Math.max(1024, ...samples.flatMap((s) => [s.network?.rxRate ?? 0, s.network?.txRate ?? 0])));
   return (
     <section className="stats" aria-labelledby="stats-title">
       <h2 id="stats-title">Activity <span className="stats-note">last minute, from the host</span></h2>
@@ -33,6 +34,15 @@ export function StatsSection({ instance }: { instance: Instance }) {
             value={formatBytes(Math.round(latest.memoryBytes))}
             scale={`0–${formatBytes(memoryMax)}`}
           />
+          {latest.network ? (
+            <Graph
+              label="Network" testId="stats-network" max={networkMax}
+              values={samples.map((s) => s.network?.rxRate ?? null)}
+              second={samples.map((s) => s.network?.txRate ?? null)}
+              value={`in ${formatRate(latest.network.rxRate)} · out ${formatRate(latest.network.txRate)}`}
+              scale={`0–${formatRate(networkMax)}; solid in, dashed out`}
+            />
+          ) : null}
           <IoFigures sample={latest} driver={instance.driver} />
         </div>
       ) : null}
@@ -40,24 +50,37 @@ export function StatsSection({ instance }: { instance: Instance }) {
   );
 }
 
+/** A scale's top: 1, 2 or 5 times a power of ten of the value's unit (B, KiB, MiB), so it does not jump each second. */
+function roundedUp(bytesPerSecond: number): number {
+  const unit = 1024 ** Math.floor(Math.log(bytesPerSecond) / Math.log(1024));
+  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((n) => n * unit >= bytesPerSecond) ?? 1024;
+  return step * unit;
+}
+
 interface GraphProps {
   label: string;
   testId: string;
   values: (number | null)[];
+  /** A second line, dashed (network out beside in). */
+  second?: (number | null)[];
   max: number;
   value: string;
   scale: string;
 }
 
-function Graph({ label, testId, values, max, value, scale }: GraphProps) {
-  // Newest at the right edge; a missing figure (the first CPU sample) leaves no point.
+/** The polyline's points: newest at the right edge; a missing figure (the first CPU sample) leaves no point. */
+function pointsOf(values: (number | null)[], max: number): string {
   const offset = historyLength - values.length;
-  const points = values.flatMap((v, i) => (v === null ? [] : [`${offset + i},${(100 - (Math.min(v, max) / max) * 100).toFixed(1)}`]));
+  return values.flatMap((v, i) => (v === null ? [] : [`${offset + i},${(100 - (Math.min(v, max) / max) * 100).toFixed(1)}`])).join(' ');
+}
+
+function Graph({ label, testId, values, second, max, value, scale }: GraphProps) {
   return (
     <figure className="stats-graph" data-testid={testId}>
       <figcaption><span>{label}</span> <strong data-testid={`${testId}-value`}>{value}</strong></figcaption>
       <svg viewBox={`0 0 ${historyLength - 1} 100`} preserveAspectRatio="none" role="img" aria-label={`${label} over the last minute, now ${value} (${scale})`}>
-        <polyline points={points.join(' ')} vectorEffect="non-scaling-stroke" />
+        <polyline points={pointsOf(values, max)} vectorEffect="non-scaling-stroke" />
+        {second ? <polyline className="second" points={pointsOf(second, max)} vectorEffect="non-scaling-stroke" /> : null}
       </svg>
       <span className="stats-scale">{scale}</span>
     </figure>

@@ -1,8 +1,8 @@
 // The page's live figures, kept outside React: each watched instance's last minute of samples.
-// Samples arrive in batches (a few messages a second for any number of VMs); subscribers are
-// told once per animation frame, only for the instances that changed, and each component reads
-// its own instance's snapshot (useSyncExternalStore). So 200 streaming rows cost 200 small
-// figure updates per second, never a re-render of the list.
+// Samples arrive in batches (one message a second for any number of VMs); subscribers are
+// told once per animation frame, only for the instances that changed. The instance page's
+// graphs read their snapshot through React (useInstanceStats); the list's figures are written
+// straight into their own elements (live-figure.ts), so 200 streaming rows render nothing.
 import { useEffect, useSyncExternalStore } from 'react';
 import type { StatsSample, StatsUpdate } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
@@ -42,7 +42,7 @@ function record(name: string, update: StatsUpdate): void {
 }
 
 /** Watches `name` while any component wants it (one engine watch per instance, however many components). */
-function acquire(name: string): () => void {
+export function acquire(name: string): () => void {
   let watch = watches.get(name);
   if (!watch) {
     watch = { count: 0, stop: api.watchStats(name, (update) => record(name, update)) };
@@ -59,7 +59,8 @@ function acquire(name: string): () => void {
   };
 }
 
-function subscribe(name: string, callback: () => void): () => void {
+/** Calls `callback` after a frame in which `name`'s figures changed; returns the unsubscribe. */
+export function subscribe(name: string, callback: () => void): () => void {
   let set = subscribers.get(name);
   if (!set) {
     set = new Set();
@@ -71,6 +72,11 @@ function subscribe(name: string, callback: () => void): () => void {
     own.delete(callback);
     if (own.size === 0 && subscribers.get(name) === own) subscribers.delete(name);
   };
+}
+
+/** `name`'s newest sample, if any. */
+export function latestSample(name: string): StatsSample | undefined {
+  return current.get(name)?.samples.at(-1);
 }
 
 /** `name`'s last minute of figures, watched while `watch` is true (its VM runs). */
