@@ -5,6 +5,7 @@ import { Engine } from '../core/engine.ts';
 import { attachConsole } from './console.ts';
 import { copyCommand } from './copy.ts';
 import { driverCommand } from './driver.ts';
+import { connectionCommand } from './connection.ts';
 import { reshapeCommand } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { waitUntilReady } from './ready.ts';
@@ -33,11 +34,12 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
   };
   switch (command) {
     case 'list': {
-      const instances = await engine.list({ liveFacts: true });
+      const all = await engine.list({ liveFacts: true });
+      const instances = values.connection === undefined ? all : all.filter((i) => i.connection === values.connection);
       if (values.json) return out(JSON.stringify(instances, null, 2));
-      if (instances.length === 0) return out('No instances. Create one with: corral create NAME --template FILE');
-      return out(table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+      if (instances.length === 0) return out(values.connection === undefined ? 'No instances. Create one with: corral create NAME --template FILE' : `No instances on connection ${values.connection}.`);
+      return out(table(['NAME', 'STATUS', 'CONNECTION', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
+        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.connection, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
       ])));
     }
     case 'create': {
@@ -45,6 +47,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
       const { instance, warnings } = await engine.create(name, {
         template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
+        ...(values.connection !== undefined ? { connection: values.connection } : {}),
       });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
@@ -112,6 +115,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       return undefined;
     case 'driver':
       return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
+    case 'connection':
+      return out(await connectionCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
     case 'drivers': // the older spelling of `driver list`
       return out(await driverCommand(engine, ['list'], values, (message) => new UsageError(message)));
     default:
