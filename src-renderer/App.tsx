@@ -5,6 +5,7 @@ import { DownloadsPage } from './features/downloads/DownloadsPage.tsx';
 import { Notifier } from './features/notifications/Notifier.tsx';
 import { DropOverlay } from './features/drivers/DropOverlay.tsx';
 import { DriversPage } from './features/drivers/DriversPage.tsx';
+import { ConnectionsPage } from './features/connections/ConnectionsPage.tsx';
 import { TrustDialog } from './features/drivers/TrustDialog.tsx';
 import { CreateDialog } from './features/instances/CreateDialog.tsx';
 import { DeleteDialog } from './features/instances/DeleteDialog.tsx';
@@ -31,6 +32,7 @@ export function App() {
           {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} /> : null}
           {view.kind === 'downloads' ? <DownloadsPage /> : null}
           {view.kind === 'drivers' ? <DriversPage /> : null}
+          {view.kind === 'connections' ? <ConnectionsPage /> : null}
           {view.kind === 'settings' ? <SettingsPage /> : null}
           {view.kind === 'list' ? <InstanceList /> : null}
         </ConnectionGate>

@@ -8,9 +8,10 @@ export type View =
   | { kind: 'instance'; name: string }
   | { kind: 'downloads' }
   | { kind: 'drivers' }
+  | { kind: 'connections' }
   | { kind: 'settings' };
 
-const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', settings: '#/settings' } as const;
+const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', connections: '#/connections', settings: '#/settings' } as const;
 
 export interface Notice {
   kind: 'error' | 'info';
