@@ -63,9 +63,9 @@ function ConnectionTable() {
             {connections.data.map((c) => (
               <tr key={c.name} data-connection={c.name}>
                 <th scope="row">{c.name}</th>
-                <td>{c.driver}</td>
-                <td className="connection-where">{settingsText(c)}</td>
-                <td>{c.instances.join(', ') || '-'}</td>
+                <td data-label="Driver">{c.driver}</td>
+                <td data-label="Where" className="connection-where">{settingsText(c)}</td>
+                <td data-label="Instances">{c.instances.join(', ') || '-'}</td>
                 <td>
                   <div className="actions">
                     <button type="button" disabled={busy} onClick={() => test.mutate(c.name)}>Test {c.name}</button>
