@@ -82,9 +82,9 @@ describe('corral connection', () => {
     await ok(['create', 'vm', '--template', await guestTemplate(), '--connection', 'sys']);
     assert.match(await ok(['start', 'vm', '--no-wait']), /^Started vm/);
     const list = await ok(['list']);
-    assert.match(list, /^NAME +STATUS +CONNECTION +DRIVER/);
-    assert.match(list, /^vm +Running +sys +libvirt /m);
-    assert.match(await ok(['list', '--connection', 'sys']), /^vm +Running +sys/m);
+    assert.match(list, /^NAME +STATUS +DRIVER +CONNECTION/);
+    assert.match(list, /^vm +Running +libvirt +sys /m);
+    assert.match(await ok(['list', '--connection', 'sys']), /^vm +Running +libvirt +sys/m);
     assert.equal((await ok(['list', '--connection', 'local'])).trim(), 'No instances on connection local.');
     assert.equal((await domainsUnder(virsh, root)).length, 1, 'libvirt runs its domain');
     await fs.access(path.join(home, 'logs', 'driver-libvirt@sys.log')); // the connection's own driver process served it

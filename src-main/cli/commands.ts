@@ -38,8 +38,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       const instances = values.connection === undefined ? all : all.filter((i) => i.connection === values.connection);
       if (values.json) return out(JSON.stringify(instances, null, 2));
       if (instances.length === 0) return out(values.connection === undefined ? 'No instances. Create one with: corral create NAME --template FILE' : `No instances on connection ${values.connection}.`);
-      return out(table(['NAME', 'STATUS', 'CONNECTION', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.connection, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+      return out(table(['NAME', 'STATUS', 'DRIVER', 'CONNECTION', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
+        i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.connection, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
       ])));
     }
     case 'create': {
