@@ -11,7 +11,7 @@ import { useEngineEvents } from './state/queries.ts';
 import { useUi } from './state/ui.ts';
 import { NoticeBar } from './ui/NoticeBar.tsx';
 import { Sidebar } from './ui/Sidebar.tsx';
-import { ActionDialogs, CreateDialog, DeleteDialog, DownloadsPage, DriversPage, InstancePage, SettingsPage, TrustDialog, preloadDeferred } from './ui/deferred.tsx';
+import { ActionDialogs, ConnectionsPage, CreateDialog, DeleteDialog, DownloadsPage, DriversPage, InstancePage, SettingsPage, TrustDialog, preloadDeferred } from './ui/deferred.tsx';
 
 export function App() {
   useEngineEvents();
@@ -28,6 +28,7 @@ export function App() {
             {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} tab={view.tab} /> : null}
             {view.kind === 'downloads' ? <DownloadsPage /> : null}
             {view.kind === 'drivers' ? <DriversPage /> : null}
+            {view.kind === 'connections' ? <ConnectionsPage /> : null}
             {view.kind === 'settings' ? <SettingsPage /> : null}
             {view.kind === 'list' ? <InstanceList /> : null}
           </Suspense>

@@ -1,18 +1,20 @@
 // The libvirt driver's definition: its handshake (identity, capabilities, whether virsh is
 // installed and libvirt answers) and the factory serveDriver() calls to configure it.
 //
-// Settings come from the driver's environment (protocol v1 gives a driver only a cache
-// folder, and the sandbox passes the engine's environment through only where the engine says):
-//   CORRAL_LIBVIRT_URI    the connection URI (default qemu:///system)
-//   CORRAL_LIBVIRT_ACCEL  tcg (default: domain type 'qemu') or kvm (domain type 'kvm')
-//   CORRAL_LIBVIRT_OWNER  UID:GID QEMU runs as, or "libvirt" for libvirt's own default user;
-//                         default: this process's uid:gid for a local qemu:///system, else "libvirt"
+// Settings are a connection's, declared in the handshake and given at configure() (the engine
+// fills the default connection's from its CORRAL_LIBVIRT_* variables, named after each):
+//   uri    CORRAL_LIBVIRT_URI    the connection URI (default qemu:///system)
+//   accel  CORRAL_LIBVIRT_ACCEL  tcg (default: domain type 'qemu') or kvm (domain type 'kvm')
+//   owner  CORRAL_LIBVIRT_OWNER  UID:GID QEMU runs as, or "libvirt" for libvirt's own default user;
+//                                default: this process's uid:gid for a local qemu:///system, else "libvirt"
 import path from 'node:path';
-import type { Driver, DriverContext, DriverDefinition, DriverSettings, Handshake } from '../sdk/index.ts';
-import { DriverError, toDriverError } from '../sdk/index.ts';
+import type { Driver, DriverContext, DriverDefinition, DriverSettings, SettingDeclaration } from '../sdk/index.ts';
+import { DriverError } from '../sdk/index.ts';
+import { checkConnection } from './connection-check.ts';
+import type { ConnectionFound } from './connection-check.ts';
 import { acceleratorOf } from './domain.ts';
 import type { DomainType, Owner } from './domain.ts';
-import { Virsh, connectionUri, isRemoteUri } from './virsh.ts';
+import { URI_ENV, URI_PATTERN, Virsh, connectionUri, isRemoteUri, useConnectionUri } from './virsh.ts';
 import { LibvirtDriver } from './vm.ts';
 import type { LibvirtSettings } from './vm.ts';
 
@@ -43,7 +45,17 @@ export function owner(uri: string, env: NodeJS.ProcessEnv = process.env): Owner 
   return 'libvirt-default';
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSettings {
+/** What a connection may set, in the handshake (the engine validates against it). */
+export const settingDeclarations: SettingDeclaration[] = [
+  { name: 'uri', type: 'string', description: 'the libvirt connection URI', secret: false, required: false, pattern: URI_PATTERN, example: 'qemu+ssh://user@host/system' },
+  { name: 'accel', type: 'string', description: 'tcg or kvm', secret: false, required: false, pattern: 'tcg|kvm|qemu', example: 'tcg' },
+  { name: 'owner', type: 'string', description: 'UID:GID QEMU runs as, or "libvirt"', secret: false, required: false, pattern: '[0-9]+:[0-9]+|libvirt', example: '1000:1000' },
+];
+
+/** The configured settings as the variables they replace; they win over the environment (hand runs). */
+let configuredEnv: NodeJS.ProcessEnv = {};
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = { ...process.env, ...configuredEnv }): LibvirtSettings {
   const uri = connectionUri(env);
   return { virsh: new Virsh(uri), type: domainType(env), owner: owner(uri, env), local: !isRemoteUri(uri) };
 }
@@ -52,21 +64,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSe
 const AVAILABILITY_TTL_MS = 10_000;
 /** Well inside the engine's health-check deadline (10 s), so a slow libvirt never gets the driver restarted. */
 const AVAILABILITY_TIMEOUT_MS = 5_000;
-let lastAvailability: { uri: string; at: number; answer: Promise<Handshake['available']> } | undefined;
+let lastAvailability: { uri: string; at: number; answer: Promise<ConnectionFound> } | undefined;
 
-async function checkAvailability(virsh: Virsh): Promise<Handshake['available']> {
-  if (process.platform !== 'linux') return { ok: false, reason: `the libvirt driver does not run on ${process.platform}` };
+async function checkAvailability(virsh: Virsh): Promise<ConnectionFound> {
+  if (process.platform !== 'linux') return { available: { ok: false, reason: `the libvirt driver does not run on ${process.platform}` } };
   // Run it rather than look for it on PATH: inside the bundle sandbox only running it is allowed.
-  try {
-    await virsh.run(['uri'], { timeoutMs: AVAILABILITY_TIMEOUT_MS });
-  } catch (error) {
-    return { ok: false, reason: toDriverError(error).message };
-  }
-  return { ok: true };
+  return checkConnection(virsh, AVAILABILITY_TIMEOUT_MS);
 }
 
-/** Whether virsh runs and libvirt answers; one `virsh uri` at most every few seconds. */
-function availability(virsh: Virsh): Promise<Handshake['available']> {
+/** Whether virsh runs and libvirt's QEMU driver answers; one `virsh version` at most every few seconds. */
+function availability(virsh: Virsh): Promise<ConnectionFound> {
   const now = Date.now();
   if (lastAvailability?.uri !== virsh.uri || now - lastAvailability.at > AVAILABILITY_TTL_MS) {
     lastAvailability = { uri: virsh.uri, at: now, answer: checkAvailability(virsh) };
@@ -83,11 +90,13 @@ export const libvirtDriver: DriverDefinition = {
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);
     }
+    const contact = settings ? await availability(settings.virsh) : undefined;
     return {
       name: DRIVER_NAME,
       version: DRIVER_VERSION,
-      description: `Runs VMs as libvirt QEMU domains through virsh (${settings?.virsh.uri ?? connectionUri()}): serial console, VNC, pause, internal snapshots.`,
+      description: `Runs VMs as libvirt QEMU domains through virsh (${settings?.virsh.uri ?? connectionUri()}${contact?.found ? `: ${contact.found}` : ''}): serial console, VNC, pause, internal snapshots.`,
       platforms: ['linux'],
+      settings: settingDeclarations,
       capabilities: {
         pause: true,
         snapshots: true,
@@ -97,11 +106,15 @@ export const libvirtDriver: DriverDefinition = {
         accelerators: [acceleratorOf(settings?.type ?? 'qemu')],
         ssh: false, // see noSshReason in validate.ts
       },
-      available: settings ? await availability(settings.virsh) : { ok: false, reason: problem ?? 'invalid settings' },
+      available: contact?.available ?? { ok: false, reason: problem ?? 'invalid settings' },
     };
   },
 
   async configure(driverSettings: DriverSettings, context: DriverContext): Promise<Driver> {
+    const text = (name: string) => { const value = driverSettings.values[name]; return typeof value === 'string' ? value : undefined; };
+    const given: Array<[string, string | undefined]> = [[URI_ENV, text('uri')], [ACCEL_ENV, text('accel')], [OWNER_ENV, text('owner')]];
+    configuredEnv = Object.fromEntries(given.filter(([, value]) => value !== undefined));
+    useConnectionUri(text('uri'));
     const settings = settingsFromEnv();
     // XML documents for virsh are written here for the moment of one call.
     settings.virsh.useScratchDir(path.join(driverSettings.cacheDir, 'virsh'));

@@ -15,9 +15,28 @@ export const DEFAULT_URI = 'qemu:///system';
 export const URI_ENV = 'CORRAL_LIBVIRT_URI';
 export const SETUP_HINT = 'start libvirtd (Debian/Ubuntu: apt-get install libvirt-daemon-system; without systemd, from a Corral checkout: sudo bash scripts/setup-libvirt.sh)';
 
-/** The connection URI: CORRAL_LIBVIRT_URI from the driver's environment, else qemu:///system. */
+/**
+ * What a libvirt URI may hold: a scheme, an optional user@host:port, a path and a query, in
+ * URI characters only. No spaces, quotes or shell metacharacters: with qemu+ssh libvirt runs a
+ * command on the remote host through its shell, and the URI's parts end up on that line.
+ */
+export const URI_PATTERN = "[a-z][a-z0-9+]*://([A-Za-z0-9._~%-]+@)?([A-Za-z0-9._~%-]+|\\[[0-9A-Fa-f:.]+\\])?(:[0-9]{1,5})?/[A-Za-z0-9._~%/-]*(\\?[A-Za-z0-9._~%/=&-]*)?";
+
+/** The URI this process was configured with: one process serves one connection. */
+let configuredUri: string | undefined;
+
+/** Called once at configure() with the connection's `uri` setting. */
+export function useConnectionUri(uri: string | undefined): void {
+  configuredUri = uri;
+}
+
+/**
+ * The connection URI: the connection's `uri` setting given at configure(); before that (or in a
+ * driver run by hand), CORRAL_LIBVIRT_URI from the environment; else qemu:///system. The engine
+ * hands CORRAL_LIBVIRT_URI from its own environment to the default connection as its setting.
+ */
 export function connectionUri(env: NodeJS.ProcessEnv = process.env): string {
-  const uri = env[URI_ENV]?.trim();
+  const uri = configuredUri ?? env[URI_ENV]?.trim();
   return uri ? uri : DEFAULT_URI;
 }
 

@@ -131,7 +131,7 @@ export type DriverDescription = Omit<HandshakeSent, 'protocol'>;
 /** The handshake on the wire: DriverDefinition as the engine calls it, before configure(). */
 export interface UnconfiguredDriver {
   hello(): Promise<HandshakeSent>;
-  configure(settings: DriverSettings): Promise<void>;
+  configure(settings: DriverSettingsSent): Promise<void>;
 }
 
 /** What serveDriver() exposes over RPC: the handshake methods plus the driver's methods. */
@@ -173,6 +173,27 @@ export type Capabilities = z.infer<typeof capabilitiesSchema>;
 /** The capabilities as a driver sends them: the ones added within v1 optional. */
 export type DeclaredCapabilities = z.input<typeof capabilitiesSchema>;
 
+/** A setting's value as it crosses the boundary. */
+export const settingValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export type SettingValue = z.infer<typeof settingValueSchema>;
+
+/**
+ * One setting a driver takes per connection. A `secret` one is never shown or logged by the
+ * engine (a password, a token). `pattern` (a JavaScript regular expression, whole value) narrows
+ * a string, e.g. to keep shell metacharacters out of a URI that ends up on a remote command line.
+ */
+export const settingDeclarationSchema = z.object({
+  name: z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'expected a camelCase name such as "uri"'),
+  type: z.enum(['string', 'number', 'boolean']),
+  description: z.string(),
+  secret: z.boolean().default(false),
+  required: z.boolean().default(false),
+  pattern: z.string().optional(),
+  /** What a value that fails `pattern` should look like, said to the user instead of the pattern. */
+  example: z.string().optional(),
+});
+export type SettingDeclaration = z.infer<typeof settingDeclarationSchema>;
+
 export const handshakeSchema = z.object({
   protocol: z.number().int(),
   name: z.string().min(1),
@@ -181,6 +202,11 @@ export const handshakeSchema = z.object({
   /** Node platform names the driver supports, e.g. ['linux', 'darwin']. */
   platforms: z.array(z.string()),
   capabilities: capabilitiesSchema,
+  /**
+   * The settings a connection gives this driver (a libvirt URI, say), which the engine validates
+   * against these declarations before configure(). Added within protocol v1: none when left out.
+   */
+  settings: z.array(settingDeclarationSchema).default([]),
   /** Whether the driver can run here right now, and if not, why (shown in the driver picker). */
   available: z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true) }),
@@ -192,12 +218,20 @@ export type Handshake = z.infer<typeof handshakeSchema>;
 /** The handshake as a driver sends it. */
 export type HandshakeSent = z.input<typeof handshakeSchema>;
 
-/** Given once per driver process by the engine. */
+/**
+ * Given once per driver process by the engine. One process serves one connection (see
+ * src-main/core/drivers/registry.ts), so `values` are that connection's settings, already
+ * validated by the engine against the handshake's `settings`.
+ */
 export const driverSettingsSchema = z.object({
   /** A folder the driver may use for its own caches (probe results and the like). */
   cacheDir: z.string(),
+  /** The connection's settings by declared name; empty for a driver that declares none. */
+  values: z.record(z.string(), settingValueSchema).default({}),
 });
 export type DriverSettings = z.infer<typeof driverSettingsSchema>;
+/** The settings as the engine sends them (`values` may be left out). */
+export type DriverSettingsSent = z.input<typeof driverSettingsSchema>;
 
 /** A file the engine has already fetched and checked: always a local absolute path. */
 const localFile = z.string().startsWith('/');

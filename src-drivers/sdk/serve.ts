@@ -8,7 +8,7 @@ import { DriverError } from './errors.ts';
 import { createLink } from './link.ts';
 import type { Frame, Link } from './link.ts';
 import { PROTOCOL_VERSION, driverMethodNames, driverMethods, driverSettingsSchema } from './protocol.ts';
-import type { Driver, DriverContext, DriverDefinition, DriverRpc, DriverSettings, MethodWire, WireArg } from './protocol.ts';
+import type { Driver, DriverContext, DriverDefinition, DriverRpc, DriverSettingsSent, MethodWire, WireArg } from './protocol.ts';
 import { exposeOnLink, wrapLink } from './rpc.ts';
 import { StreamHub } from './streams.ts';
 
@@ -68,7 +68,7 @@ export function driverRpc(definition: DriverDefinition, context: DriverContext):
     async hello() {
       return { protocol: PROTOCOL_VERSION, ...(await definition.describe()) };
     },
-    async configure(settings: DriverSettings) {
+    async configure(settings: DriverSettingsSent) {
       if (driver) throw new DriverError('INVALID_STATE', 'configure() was already called');
       driver = await definition.configure(driverSettingsSchema.parse(settings), context);
     },

@@ -15,11 +15,14 @@ import type {
 import type { portsSchema } from './schemas.ts';
 import type { cacheEntrySchema, downloadFailureSchema, pruneResultSchema } from './download-schemas.ts';
 import type { catalogEntrySchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
+import type { connectionSchema, connectionTestSchema } from './connection-schemas.ts';
 
 export type { ErrorCode } from '../../src-drivers/sdk/errors.ts';
 export type { VmState } from '../../src-drivers/sdk/protocol.ts';
 
 export type Instance = z.infer<typeof instanceSchema>;
+export type ConnectionInfo = z.infer<typeof connectionSchema>;
+export type ConnectionTest = z.infer<typeof connectionTestSchema>;
 export type DriverInfo = z.infer<typeof driverSchema>;
 export type CreateRequest = z.input<typeof createRequestSchema>;
 export type CreateResult = z.infer<typeof createResultSchema>;

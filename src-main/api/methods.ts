@@ -15,6 +15,7 @@ import {
 import { portsSchema } from './schemas.ts';
 import { cacheEntrySchema, downloadIdRequestSchema, moveCacheRequestSchema, moveCacheResultSchema, pruneResultSchema } from './download-schemas.ts';
 import { catalogEntrySchema, describeTemplateRequestSchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
+import { addConnectionRequestSchema, connectionNameRequestSchema, connectionSchema, connectionTestSchema } from './connection-schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
 const nothing = z.null();
@@ -105,6 +106,16 @@ export const apiMethods = {
   removeDriver: { request: removeDriverRequestSchema, result: nothing },
   /** Turns an installed bundle driver on or off; off is refused while its instances run unless `force`. */
   setDriverEnabled: { request: enableDriverRequestSchema, result: nothing },
+
+  // --- Connections ---------------------------------------------------------------------------
+  /** Where VMs run: local, each driver's default connection, and the named ones (secrets masked). */
+  listConnections: { result: z.array(connectionSchema) },
+  /** Adds a named libvirt connection once a first contact found a host that can run QEMU VMs. */
+  addConnection: { request: addConnectionRequestSchema, result: connectionTestSchema },
+  /** Connects and says what answered. */
+  testConnection: { request: connectionNameRequestSchema, result: connectionTestSchema },
+  /** Forgets a named connection; refused while instances use it. */
+  removeConnection: { request: connectionNameRequestSchema, result: nothing },
 
   // --- Streams -------------------------------------------------------------------------------
   /** Status changes and list changes as they happen (no polling). */

@@ -16,6 +16,8 @@ export const instanceSchema = z.object({
   reason: z.string().optional(),
   /** The driver (Lima's vmType) that runs the instance. */
   driver: z.string(),
+  /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */
+  connection: z.string().optional(),
   arch: z.string(),
   cpus: z.number().int(),
   memoryBytes: z.number(),
@@ -116,6 +118,8 @@ export const createRequestSchema = z.object({
   memory: z.string().min(1).optional(),
   disk: z.string().min(1).optional(),
   driver: z.string().min(1).optional(),
+  /** The connection to run it on (sets the driver too); unset, the driver's default. */
+  connection: z.string().min(1).optional(),
   /** 'vnc' gives the guest a screen (the create dialog's default where the driver has one). */
   display: z.enum(['vnc', 'none']).optional(),
 });

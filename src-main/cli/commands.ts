@@ -5,6 +5,7 @@ import { Engine } from '../core/engine.ts';
 import { attachConsole } from './console.ts';
 import { copyCommand } from './copy.ts';
 import { driverCommand } from './driver.ts';
+import { connectionCommand } from './connection.ts';
 import { reshapeCommand } from './reshape.ts';
 import { showProgress } from './progress.ts';
 import { waitUntilReady } from './ready.ts';
@@ -33,12 +34,13 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
   };
   switch (command) {
     case 'list':
-      return out(listText(await engine.list({ liveFacts: true }), values.json ?? false));
+      return out(listText(await engine.list({ liveFacts: true }), values.json ?? false, values.connection));
     case 'create': {
       const name = need(positionals, 'name');
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
       const { instance, warnings } = await engine.create(name, {
         template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
+        ...(values.connection !== undefined ? { connection: values.connection } : {}),
       });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
@@ -111,6 +113,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       return undefined;
     case 'driver':
       return out(await driverCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
+    case 'connection':
+      return out(await connectionCommand(engine, positionals.slice(1), values, (message) => new UsageError(message)));
     case 'drivers': // the older spelling of `driver list`
       return out(await driverCommand(engine, ['list'], values, (message) => new UsageError(message)));
     default:

@@ -3,10 +3,12 @@ import type { InstanceSummary } from '../core/engine/inspect.ts';
 import { guestLabel } from '../core/guest/status.ts';
 import { formatSize, table } from './format.ts';
 
-export function listText(instances: readonly InstanceSummary[], json: boolean): string {
+/** The list as a table (or JSON), only the instances on `connection` when one is named. */
+export function listText(all: readonly InstanceSummary[], json: boolean, connection?: string): string {
+  const instances = connection === undefined ? all : all.filter((i) => i.connection === connection);
   if (json) return JSON.stringify(instances, null, 2);
-  if (instances.length === 0) return 'No instances. Create one with: corral create NAME --template FILE';
-  return table(['NAME', 'STATUS', 'DRIVER', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-    i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+  if (instances.length === 0) return connection === undefined ? 'No instances. Create one with: corral create NAME --template FILE' : `No instances on connection ${connection}.`;
+  return table(['NAME', 'STATUS', 'DRIVER', 'CONNECTION', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
+    i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.connection, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
   ]));
 }

@@ -4,15 +4,15 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from '../core/engine.ts';
 import { usageLine } from './errors.ts';
-import { copyUsage, driverTestUsage, driverUsage, portsUsage, reshapeUsage, shellUsage } from './usage.ts';
+import { connectionUsage, copyUsage, driverTestUsage, driverUsage, portsUsage, reshapeUsage, shellUsage } from './usage.ts';
 import { joinNegativeValues } from './values.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
 
 Commands:
-  list [--json]                         instances and their status
+  list [--json] [--connection NAME]     instances and their status (only those on connection NAME)
   create NAME --template FILE|NAME      make an instance from a lima.yaml template
-         [--cpus N] [--memory SIZE] [--disk SIZE] [--driver NAME]
+         [--cpus N] [--memory SIZE] [--disk SIZE] [--driver NAME] [--connection NAME]
   start NAME [--no-wait]                boot it and wait until the guest is ready (provisioned,
                                         probes passed); --no-wait: return once the VM runs
   stop NAME [--force]                   power it off (--force: at once, no ACPI shutdown)
@@ -25,6 +25,7 @@ ${copyUsage}
 ${reshapeUsage}
 ${driverUsage}
 ${driverTestUsage}
+${connectionUsage}
   serve [--port N] [--new-token]        the web UI on 127.0.0.1 (prints the address to open, with its token;
                                         token and port are kept, so open tabs reconnect after a restart;
                                         --new-token replaces the token, and old tabs must open the new address)
@@ -50,6 +51,7 @@ export const options = {
   memory: { type: 'string' },
   disk: { type: 'string' },
   driver: { type: 'string' },
+  connection: { type: 'string' },
   catalog: { type: 'string', multiple: true },
   port: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },

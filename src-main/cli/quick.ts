@@ -18,7 +18,7 @@ export async function runQuick(positionals: readonly string[], values: Values, c
     const [{ listFromLiveFacts }, { listText }] = await Promise.all([import('../core/instances/live-list.ts'), import('./list.ts')]);
     const instances = await listFromLiveFacts(paths.instances, paths.instanceDir).catch(() => undefined);
     if (!instances) return undefined;
-    process.stdout.write(`${listText(instances, values.json ?? false)}\n`);
+    process.stdout.write(`${listText(instances, values.json ?? false, values.connection)}\n`);
     return 0;
   }
   if (command === 'shell' && name !== undefined && extra === undefined && instanceNameProblem(name) === undefined) {

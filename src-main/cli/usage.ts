@@ -26,3 +26,9 @@ export const portsUsage = '  ports NAME [--json]                   its port forw
 export const driverTestUsage = `  driver test NAME|BUNDLE [--kernel FILE --initrd FILE [--disk FILE] [--cmdline TEXT]]
          [--call-timeout SECONDS] [--json] [--keep]
                                         check a driver (or a .corral-driver file) against the driver contract`;
+
+export const connectionUsage = `  connection list [--json]              where VMs run: local, each driver's default, and the named ones
+  connection add NAME URI [--driver D]  a named libvirt connection (e.g. qemu+ssh://user@host/system),
+                                        added only once it answers and can run QEMU VMs
+  connection test NAME                  connect and say what answered (libvirt and QEMU versions)
+  connection remove NAME                forget it (refused while instances use it)`;

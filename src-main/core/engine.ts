@@ -10,6 +10,7 @@ import type { EngineEvent } from './events.ts';
 import { DriverRegistry, builtinDrivers } from './drivers/registry.ts';
 import type { DriverInfo } from './drivers/registry.ts';
 import { DriverBundles } from './drivers/bundles/manager.ts';
+import { Connections } from './connections/connections.ts';
 import { runtimeRootOf } from './drivers/sandbox/entries.ts';
 import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
@@ -91,6 +92,8 @@ export class Engine {
   readonly cacheFixedBy: string | undefined;
   /** Installed driver bundles; changes show in `drivers` at once. */
   readonly bundles: DriverBundles;
+  /** Where VMs run: local, each driver's default, and the named ones in connections.json. */
+  readonly connections: Connections;
   /** Settles once bundles dropped into the drivers folders are installed and every enabled one is registered. */
   readonly #driversLoaded: Promise<void>;
   /** Starts and Retries that are fetching files right now, so a user can cancel them. */
@@ -110,7 +113,7 @@ export class Engine {
   /** Live figures of running instances, sampled only while watched (stats/hub.ts). */
   readonly stats = new StatsHub(async (name) => {
     const config = await this.store.readConfig(name);
-    return { host: await this.#driver(effectiveConfig(config).vmType), spec: instanceSpec(this.#ctx, name, config) };
+    return { host: await this.#driver(effectiveConfig(config).connection), spec: instanceSpec(this.#ctx, name, config) };
   }, (listener) => this.events.on(listener));
 
   constructor(options: EngineOptions = {}) {
@@ -149,6 +152,7 @@ export class Engine {
       ...(options.dropFolders ? { dropFolders: options.dropFolders } : {}),
     });
     this.#driversLoaded = this.bundles.load();
+    this.connections = new Connections(this.paths.home, this.drivers, this.store, this.#driversLoaded);
     this.#ctx = {
       paths: this.paths,
       store: this.store,
@@ -159,6 +163,7 @@ export class Engine {
       localDrivers: new Set((options.builtinDrivers ?? builtinDrivers()).map((entry) => entry.name)),
       driversLoaded: this.#driversLoaded,
       driver: (name) => this.#driver(name),
+      connectionDriver: (name) => this.connections.driverOf(name),
       operate: (name, op, fn) => this.#operate(name, op, fn),
       inspect: (name) => this.inspect(name),
       rederive: (name) => this.#rederive(name),
@@ -408,10 +413,10 @@ export class Engine {
     return summaries.flatMap((s) => (s && s.state !== 'Stopped' && s.state !== 'Broken' ? [s.name] : []));
   }
 
-  /** The driver named `name`, once installed bundles are loaded. */
+  /** The driver process of connection (or driver) `name`, once installed bundles are loaded. */
   async #driver(name: string): Promise<DriverHost> {
     await this.#driversLoaded;
-    return this.drivers.host(name);
+    return this.connections.host(name);
   }
 
   /** What driver `name` offers, from its handshake (the front ends offer only that). */
@@ -443,7 +448,7 @@ export class Engine {
     return this.#status.operating(name, async () => {
       try {
         return await withInstanceLock(this.store.dir(name), op, async () => {
-          const host = await this.#driver(effectiveConfig(config).vmType);
+          const host = await this.#driver(effectiveConfig(config).connection);
           const spec = instanceSpec(this.#ctx, name, config);
           const { state } = await host.call('inspect', spec);
           return fn({ config, spec, host, state });

@@ -6,6 +6,7 @@ import type { Engine, EngineDriverInfo, InstanceSummary } from '../core/engine.t
 import { toCacheEntry, toPruneSummary } from './cache-api.ts';
 import { discardUpload, uploadPath } from '../core/drivers/bundles/uploads.ts';
 import { frameApi } from './frame-api.ts';
+import { connectionsApi } from './connections-api.ts';
 import { runningSshTarget } from '../core/ssh/target.ts';
 import type { TrustPrompt } from '../core/drivers/bundles/trust.ts';
 import { signerLine } from '../core/drivers/bundles/trust.ts';
@@ -17,6 +18,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     state: summary.state,
     ...(summary.reason !== undefined ? { reason: summary.reason } : {}),
     driver: summary.vmType,
+    connection: summary.connection,
     arch: summary.arch,
     cpus: summary.cpus,
     memoryBytes: summary.memoryBytes,
@@ -39,9 +41,10 @@ export function engineApi(engine: Engine): CorralApi {
     readLogs: ({ name }) => engine.readLogs(name),
     listTemplates: async () => (await engine.listTemplates()).map(({ name, description }) => ({ name, description })),
     listDrivers: async () => (await engine.listDrivers()).map(toApiDriver),
+    ...connectionsApi(engine),
     ...frameApi(engine),
-    create: async ({ name, template, cpus, memory, disk, driver, display }) => {
-      const { instance, warnings } = await engine.create(name, { template, cpus, memory, disk, driver, display });
+    create: async ({ name, template, cpus, memory, disk, driver, connection, display }) => {
+      const { instance, warnings } = await engine.create(name, { template, cpus, memory, disk, driver, display, ...(connection !== undefined ? { connection } : {}) });
       return { instance: toApiInstance(instance), warnings };
     },
     start: async ({ name }) => toStartResult(await engine.start(name)),

@@ -8,13 +8,14 @@ export type View =
   | { kind: 'instance'; name: string; tab?: InstanceTab }
   | { kind: 'downloads' }
   | { kind: 'drivers' }
+  | { kind: 'connections' }
   | { kind: 'settings' };
 
 /** The instance page's tabs; Overview is the page's plain address, the others add their name. */
 export const instanceTabs = ['overview', 'console', 'terminal', 'display', 'snapshots', 'logs'] as const;
 export type InstanceTab = (typeof instanceTabs)[number];
 
-const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', settings: '#/settings' } as const;
+const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', connections: '#/connections', settings: '#/settings' } as const;
 
 export interface Notice {
   kind: 'error' | 'info';

@@ -1,6 +1,6 @@
-// The app's navigation: Instances, Downloads, Drivers, Settings, each a link to its page's
+// The app's navigation: Instances, Downloads, Drivers, Connections, Settings, each a link to its page's
 // address (state/ui.ts). A sidebar on wide windows, a bar of icon tabs on narrow ones (styles.css).
-import { Boxes, Download, Puzzle, Server, Settings } from 'lucide-react';
+import { Boxes, Download, Network, Puzzle, Server, Settings } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import type { MouseEvent } from 'react';
 import { hashOf, useUi } from '../state/ui.ts';
@@ -12,6 +12,7 @@ const pages: { kind: PageKind; label: string; icon: LucideIcon }[] = [
   { kind: 'list', label: 'Instances', icon: Server },
   { kind: 'downloads', label: 'Downloads', icon: Download },
   { kind: 'drivers', label: 'Drivers', icon: Puzzle },
+  { kind: 'connections', label: 'Connections', icon: Network },
   { kind: 'settings', label: 'Settings', icon: Settings },
 ];
 

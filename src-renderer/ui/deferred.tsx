@@ -1,6 +1,6 @@
 // What the first screen (the instance list) does not need, in chunks of their own: the instance
 // page (xterm for the console and terminals, the graphs, logs, snapshots, noVNC behind it), the
-// Downloads, Drivers and Settings pages, and the dialogs. The list paints once the main chunk
+// Downloads, Drivers, Connections and Settings pages, and the dialogs. The list paints once the main chunk
 // has run, without parsing these first; they are fetched right after, while the page is idle,
 // so opening one does not wait for the network either.
 import { lazy } from 'react';
@@ -9,6 +9,7 @@ const loaders = {
   instancePage: () => import('../features/instances/InstancePage.tsx'),
   downloadsPage: () => import('../features/downloads/DownloadsPage.tsx'),
   driversPage: () => import('../features/drivers/DriversPage.tsx'),
+  connectionsPage: () => import('../features/connections/ConnectionsPage.tsx'),
   settingsPage: () => import('../features/settings/SettingsPage.tsx'),
   createDialog: () => import('../features/instances/CreateDialog.tsx'),
   deleteDialog: () => import('../features/instances/DeleteDialog.tsx'),
@@ -19,6 +20,7 @@ const loaders = {
 export const InstancePage = lazy(() => loaders.instancePage().then((m) => ({ default: m.InstancePage })));
 export const DownloadsPage = lazy(() => loaders.downloadsPage().then((m) => ({ default: m.DownloadsPage })));
 export const DriversPage = lazy(() => loaders.driversPage().then((m) => ({ default: m.DriversPage })));
+export const ConnectionsPage = lazy(() => loaders.connectionsPage().then((m) => ({ default: m.ConnectionsPage })));
 export const SettingsPage = lazy(() => loaders.settingsPage().then((m) => ({ default: m.SettingsPage })));
 export const CreateDialog = lazy(() => loaders.createDialog().then((m) => ({ default: m.CreateDialog })));
 export const DeleteDialog = lazy(() => loaders.deleteDialog().then((m) => ({ default: m.DeleteDialog })));

@@ -14,6 +14,7 @@ import { StreamHub } from '../../../src-drivers/sdk/streams.ts';
 import { noBroker } from './broker/broker.ts';
 import type { EngineServicesFor } from './broker/broker.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from './process.ts';
+import type { SettingValues } from '../connections/settings.ts';
 
 export interface DriverEntry {
   name: string;
@@ -37,6 +38,13 @@ export interface DriverHostOptions {
   healthTimeoutMs?: number;
   /** Time as the restart backoff sees it; tests pass a fake one. Default: the real clock. */
   clock?: HostClock;
+  /** The connection this process serves, when not the driver's default one: names its log. */
+  connection?: string;
+  /**
+   * The connection's settings, validated against the handshake's declarations (throws
+   * INVALID_CONFIG); given to configure(). Default: none.
+   */
+  settings?: (handshake: Handshake) => SettingValues;
 }
 
 /** The clock behind restart backoff: how long a process lived, and the wait before a restart. */
@@ -93,7 +101,7 @@ export class DriverHost {
     this.#entry = entry;
     this.#options = options;
     this.#clock = options.clock ?? realClock;
-    this.logFile = path.join(options.logDir, `driver-${entry.name}.log`);
+    this.logFile = path.join(options.logDir, `driver-${entry.name}${options.connection ? `@${options.connection}` : ''}.log`);
   }
 
   async handshake(): Promise<Handshake> {
@@ -246,7 +254,14 @@ export class DriverHost {
       }
       connection.handshake = parsed.data;
       if (process.verify) await this.#raceExit(connection, process.verify(), 'the sandbox check');
-      await this.#raceExit(connection, remote.configure({ cacheDir: this.#options.cacheDir }), 'configure');
+      const values = this.#options.settings?.(parsed.data) ?? {};
+      await this.#raceExit(connection, remote.configure({ cacheDir: this.#options.cacheDir, values }), 'configure');
+      // A driver with settings answered the first hello() unconfigured: ask again, so that
+      // availability is that of this connection (its host reachable), not of the default one.
+      if (parsed.data.settings.length > 0) {
+        const configured = handshakeSchema.safeParse(await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000));
+        if (configured.success) connection.handshake = configured.data;
+      }
       this.#live = connection;
       return connection;
     } catch (error) {

@@ -5,6 +5,15 @@ import type { Capabilities } from '../../../src-drivers/sdk/protocol.ts';
 import { helperEntry } from '../bundled-entry.ts';
 import { DriverHost } from './host.ts';
 import type { DriverEntry, DriverHostOptions } from './host.ts';
+import { settingsFromEnvironment, validateSettings } from '../connections/settings.ts';
+import type { SettingValues } from '../connections/settings.ts';
+
+/** A named connection as the registry needs it: which driver, with which settings. */
+export interface ConnectionTarget {
+  name: string;
+  driver: string;
+  settings: SettingValues;
+}
 
 export function builtinDrivers(): DriverEntry[] {
   return [{ name: 'qemu', entry: helperEntry(new URL('../../../src-drivers/qemu/main.ts', import.meta.url), 'drivers/qemu.js') }];
@@ -25,8 +34,17 @@ export interface DriverInfo {
   sandbox: { state: 'built-in' } | { state: 'sandboxed'; by: string } | { state: 'unsandboxed'; reason: string };
 }
 
+/**
+ * One driver process per connection, not one process serving several: a remote host that hangs
+ * (an SSH connection stalled mid-call) then blocks only its own connection's calls, a crash
+ * restarts one connection, and the contract stays "configure() once per process". The cost, a
+ * Node process per connection in use, is small, and processes start on first use only.
+ */
 export class DriverRegistry {
+  /** Each driver's default connection (settings from the environment), by driver name. */
   readonly #hosts = new Map<string, DriverHost>();
+  /** Named connections' processes, by connection name, with the settings each was started with. */
+  readonly #connectionHosts = new Map<string, { host: DriverHost; key: string }>();
 
   readonly #entries = new Map<string, DriverEntry>();
   readonly #options: Omit<DriverHostOptions, 'cacheDir'> & { cacheDir: (driver: string) => string };
@@ -40,7 +58,36 @@ export class DriverRegistry {
   add(entry: DriverEntry): void {
     if (this.#hosts.has(entry.name)) throw new DriverError('ALREADY_EXISTS', `two drivers are named "${entry.name}"`, { driver: entry.name });
     this.#entries.set(entry.name, entry);
-    this.#hosts.set(entry.name, new DriverHost(entry, { ...this.#options, cacheDir: this.#options.cacheDir(entry.name) }));
+    this.#hosts.set(entry.name, new DriverHost(entry, {
+      ...this.#options, cacheDir: this.#options.cacheDir(entry.name),
+      settings: (handshake) => settingsFromEnvironment(entry.name, handshake.settings),
+    }));
+  }
+
+  /**
+   * The process of a named connection, started on first use; one whose settings changed since
+   * (removed and added again) is ended and started afresh with the new ones.
+   */
+  async connectionHost(target: ConnectionTarget): Promise<DriverHost> {
+    const key = JSON.stringify([target.driver, target.settings]);
+    const known = this.#connectionHosts.get(target.name);
+    if (known?.key === key) return known.host;
+    const entry = this.#entries.get(target.driver);
+    if (!entry) throw new DriverError('NOT_FOUND', `connection "${target.name}" uses driver ${target.driver}, which is not installed (installed: ${this.names().join(', ') || 'none'})`, { driver: target.driver });
+    const host = new DriverHost(entry, {
+      ...this.#options, cacheDir: this.#options.cacheDir(entry.name), connection: target.name,
+      settings: (handshake) => validateSettings(target.driver, handshake.settings, target.settings, `connection "${target.name}"`),
+    });
+    this.#connectionHosts.set(target.name, { host, key }); // before any await: one host per connection
+    await known?.host.dispose();
+    return host;
+  }
+
+  /** Ends a named connection's process (the connection was removed). */
+  async dropConnection(name: string): Promise<void> {
+    const known = this.#connectionHosts.get(name);
+    this.#connectionHosts.delete(name);
+    await known?.host.dispose();
   }
 
   /** Removes a driver (upgraded, disabled or removed bundle), ending its process. */
@@ -48,7 +95,8 @@ export class DriverRegistry {
     const host = this.#hosts.get(name);
     this.#hosts.delete(name);
     this.#entries.delete(name);
-    await host?.dispose();
+    const connections = [...this.#connectionHosts].filter(([, known]) => known.host.name === name).map(([connection]) => connection);
+    await Promise.all([host?.dispose(), ...connections.map((connection) => this.dropConnection(connection))]);
   }
 
   names(): string[] {
@@ -78,10 +126,10 @@ export class DriverRegistry {
 
   /** Health-checks every driver process that runs; hung ones are restarted on next use. */
   async checkHealth(): Promise<void> {
-    await Promise.all([...this.#hosts.values()].map((host) => host.checkHealth()));
+    await Promise.all([...this.#hosts.values(), ...[...this.#connectionHosts.values()].map((known) => known.host)].map((host) => host.checkHealth()));
   }
 
   async dispose(options: { waitForExit?: boolean } = {}): Promise<void> {
-    await Promise.all([...this.#hosts.values()].map((host) => host.dispose(options)));
+    await Promise.all([...this.#hosts.values(), ...[...this.#connectionHosts.values()].map((known) => known.host)].map((host) => host.dispose(options)));
   }
 }

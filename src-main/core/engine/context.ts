@@ -33,8 +33,10 @@ export interface EngineContext {
   readonly localDrivers: ReadonlySet<string>;
   /** Settles once installed driver bundles are registered (then `drivers.names()` is whole). */
   readonly driversLoaded: Promise<void>;
-  /** The driver named `name`, once installed bundles are loaded. */
+  /** The driver process of connection `name` (or driver `name`), once installed bundles are loaded. */
   driver(name: string): Promise<DriverHost>;
+  /** The driver connection `name` uses; NOT_FOUND for an unknown one. */
+  connectionDriver(name: string): Promise<string>;
   /**
    * Runs `fn` under the instance's cross-process lock, with its driver and current state; a
    * failure re-derives the status so an announced Starting or Stopping does not outlive it.

@@ -14,7 +14,7 @@ import { instanceSpec } from './spec.ts';
 /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
 export async function openConsole(ctx: EngineContext, name: string): Promise<ConsoleSession> {
   const config = await ctx.store.readConfig(name);
-  const host = await ctx.driver(effectiveConfig(config).vmType);
+  const host = await ctx.driver(effectiveConfig(config).connection);
   return ConsoleSession.open(host, instanceSpec(ctx, name, config), randomUUID());
 }
 
@@ -24,7 +24,7 @@ export async function openConsole(ctx: EngineContext, name: string): Promise<Con
  */
 export async function displayOf(ctx: EngineContext, name: string): Promise<DisplayInfo | null> {
   const config = await ctx.store.readConfig(name);
-  const host = await ctx.driver(effectiveConfig(config).vmType);
+  const host = await ctx.driver(effectiveConfig(config).connection);
   if ((await host.handshake()).capabilities.display.length === 0) return null;
   return host.call('display', instanceSpec(ctx, name, config));
 }
@@ -45,7 +45,7 @@ export async function readLogs(ctx: EngineContext, name: string, maxBytes: numbe
   const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
   const driver = effectiveConfig(config).vmType;
   const files = [
-    { name: `driver ${driver}`, file: (await ctx.driver(driver)).logFile },
+    { name: `driver ${driver}`, file: (await ctx.driver(effectiveConfig(config).connection)).logFile },
     ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
   ];
   return Promise.all(files.map(async ({ name: logName, file }) => ({ name: logName, text: await tail(file, maxBytes) })));

@@ -48,7 +48,7 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
   const transient = operationState(await runningOperation(dir));
   if (transient) return { ...summary, state: transient };
   try {
-    const host = await where.driver(summary.vmType);
+    const host = await where.driver(summary.connection);
     const result = await host.call('inspect', instanceSpec(where, name, config));
     const running = result.state === 'Running' || result.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;

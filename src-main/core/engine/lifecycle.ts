@@ -123,7 +123,7 @@ export async function resumeInstance(ctx: EngineContext, name: string): Promise<
 /** Deletes the instance and everything in its folder; a running one only with `force`. */
 export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<void> {
   const { config, problem } = await ctx.store.readConfigOrSalvage(name);
-  const driverGone = !problem && !(await ctx.driver(effectiveConfig(config).vmType).then(() => true, () => false));
+  const driverGone = !problem && !(await ctx.driver(effectiveConfig(config).connection).then(() => true, () => false));
   if (problem || driverGone) await deleteWithoutDriver(ctx, name, config, options);
   else await ctx.operate(name, 'delete', async ({ spec, host, state }) => {
     if (state !== 'Stopped') {
@@ -147,7 +147,7 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
 async function deleteWithoutDriver(ctx: EngineContext, name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
   await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
     const spec = instanceSpec(ctx, name, salvaged);
-    const host = await ctx.driver(effectiveConfig(salvaged).vmType).catch(() => undefined);
+    const host = await ctx.driver(effectiveConfig(salvaged).connection).catch(() => undefined);
     const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
     if (host && state !== undefined && state !== 'Stopped' && state !== 'Broken') {
       if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });

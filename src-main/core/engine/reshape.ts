@@ -13,6 +13,8 @@ import { assertInstanceName } from '../instances/names.ts';
 import { applyOverrides } from '../instances/overrides.ts';
 import { formatSize } from '../instances/sizes.ts';
 import { loadTemplate } from '../templates/load.ts';
+import type { LimaConfig } from '../instances/config.ts';
+import { connectionOf } from '../connections/connection-of.ts';
 import type { EngineContext } from './context.ts';
 import type { InstanceSummary } from './inspect.ts';
 import { driverMounts, inReachOf, instanceSpec } from './spec.ts';
@@ -24,6 +26,8 @@ export interface CreateOptions {
   memory?: string;
   disk?: string;
   driver?: string;
+  /** The connection to run it on (core/connections): sets the driver too; unset, the driver's default. */
+  connection?: string;
   /** The guest's screen: 'vnc' turns Lima's video.display on (the UI's default where the driver has one). */
   display?: 'vnc' | 'none';
 }
@@ -39,10 +43,10 @@ export async function createInstance(ctx: EngineContext, name: string, options: 
   await ctx.driversLoaded;
   await ctx.sweepStaging();
   const template = await loadTemplate(options.template, { vmTypes: ctx.drivers.names(), fetchText: (url, maxBytes) => ctx.downloads.fetchText(url, maxBytes) });
-  const config = applyOverrides(template.config, options);
+  const config = await onConnection(ctx, applyOverrides(template.config, options), options);
   const effective = effectiveConfig(config);
   const fitWarnings = await hostFit(ctx, effective, options);
-  const host = await ctx.driver(effective.vmType);
+  const host = await ctx.driver(effective.connection);
   const handshake = await host.handshake();
   if (effective.display === 'vnc' && !handshake.capabilities.display.includes('vnc')) {
     throw new DriverError('INVALID_CONFIG', `driver ${effective.vmType} has no graphical display; create the instance without one`, { field: 'video.display' });
@@ -136,4 +140,19 @@ export async function editInstance(ctx: EngineContext, name: string, changes: Ed
   });
   ctx.events.emit({ type: 'instances-changed' });
   return { ...(await ctx.inspect(name)), warnings };
+}
+
+/**
+ * The config on the connection asked for: its driver becomes the instance's vmType, and a
+ * named connection is recorded (local and a driver's default are implied by the driver).
+ */
+async function onConnection(ctx: EngineContext, config: LimaConfig, options: CreateOptions): Promise<LimaConfig> {
+  const { connection: _fromTemplate, ...rest } = config; // where it runs is the user's choice, not a template's
+  if (options.connection === undefined) return rest;
+  const driver = await ctx.connectionDriver(options.connection);
+  if (options.driver !== undefined && options.driver !== driver) {
+    throw new DriverError('INVALID_CONFIG', `connection "${options.connection}" uses driver ${driver}, not ${options.driver}: leave --driver out, or pick a connection of ${options.driver}`, { field: 'driver' });
+  }
+  const named = options.connection !== connectionOf({ vmType: driver });
+  return { ...rest, vmType: driver, ...(named ? { connection: options.connection } : {}) };
 }

@@ -9,7 +9,7 @@ import { instanceSpec, requireCapability } from './spec.ts';
 /** A read, so no lock: the list can be shown while another operation (a snapshot) runs. */
 export async function listSnapshots(ctx: EngineContext, name: string): Promise<Snapshot[]> {
   const config = await ctx.store.readConfig(name);
-  const host = await ctx.driver(effectiveConfig(config).vmType);
+  const host = await ctx.driver(effectiveConfig(config).connection);
   await requireCapability(host, 'snapshots');
   return host.call('listSnapshots', instanceSpec(ctx, name, config));
 }

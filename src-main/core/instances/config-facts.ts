@@ -29,6 +29,7 @@ function factsSchema(): z.ZodType<ConfigFacts & { configSha256: string }> {
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
     effective: z.object({
       vmType: z.string().min(1),
+      connection: z.string().min(1),
       arch: z.custom<Arch>((value) => arches.includes(value as Arch)),
       cpus: z.number().int().positive(),
       memoryBytes: z.number().nonnegative(),

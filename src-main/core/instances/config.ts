@@ -73,6 +73,8 @@ export function paramsUsed(texts: readonly string[]): string[] {
 
 export const limaConfigSchema = z.object({
   vmType: z.string().min(1).optional(),
+  /** Corral's: the named connection the instance runs on (core/connections); unset, its driver's default. */
+  connection: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
   arch: z.enum(arches).optional(),
   cpus: z.number().int().min(1).max(maxCpus).optional(),
   memory: size.optional(),

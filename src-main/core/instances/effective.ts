@@ -4,9 +4,12 @@ import { hostArch } from '../../../src-drivers/sdk/host-arch.ts';
 import { configDefaults } from './config.ts';
 import type { Arch, LimaConfig } from './config.ts';
 import { parseSize } from './sizes.ts';
+import { connectionOf } from '../connections/connection-of.ts';
 
 export interface EffectiveConfig {
   vmType: string;
+  /** Where it runs: "local" (the QEMU driver), a driver's default connection, or a named one. */
+  connection: string;
   arch: Arch;
   cpus: number;
   memoryBytes: number;
@@ -17,6 +20,7 @@ export interface EffectiveConfig {
 export function effectiveConfig(config: LimaConfig): EffectiveConfig {
   return {
     vmType: config.vmType ?? configDefaults.vmType,
+    connection: connectionOf(config),
     arch: config.arch ?? hostArch(),
     cpus: config.cpus ?? configDefaults.cpus,
     memoryBytes: parseSize(config.memory ?? configDefaults.memory) ?? 0,

@@ -20,6 +20,7 @@ import type { FieldCheck } from '../create/field-checks.ts';
 import { useCatalog, useHostInfo, useTemplateFileFacts } from '../create/queries.ts';
 import { TemplateGallery, factsLine, fileChoice, imageLine } from '../create/TemplateGallery.tsx';
 import { useDefaultDriver } from '../settings/default-driver.ts';
+import { ConnectionPicker } from '../connections/ConnectionPicker.tsx';
 import { nameProblem } from './name-rule.ts';
 
 export function CreateDialog() {
@@ -69,6 +70,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const [memory, setMemory] = useState<string | undefined>();
   const [disk, setDisk] = useState<string | undefined>();
   const [driver, setDriver] = useState<string | undefined>();
+  const [connection, setConnection] = useState('');
   const [display, setDisplay] = useState<boolean | undefined>();
 
   const chosenDriver = driver ?? (drivers.data?.some((d) => d.name === defaultDriver && d.available.ok) ? defaultDriver : '');
@@ -136,6 +138,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       ...(memory !== undefined ? { memory: memory.trim() } : {}),
       ...(disk !== undefined ? { disk: disk.trim() } : {}),
       ...(chosenDriver ? { driver: chosenDriver } : {}),
+      ...(connection ? { connection } : {}),
       ...(canDisplay ? { display: withDisplay ? 'vnc' as const : 'none' as const } : {}),
     });
   };
@@ -194,7 +197,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       </fieldset>
 
       <label htmlFor={`${id}-driver`}>Driver</label>
-      <select id={`${id}-driver`} value={chosenDriver} onChange={(e) => setDriver(e.target.value)} aria-describedby={`${id}-driver-help`}>
+      <select id={`${id}-driver`} value={chosenDriver} onChange={(e) => { setDriver(e.target.value); setConnection(''); }} aria-describedby={`${id}-driver-help`}>
         <option value="">As the template says ({facts?.vmType ?? 'vmType'})</option>
         {drivers.data?.map((d) => (
           <option key={d.name} value={d.name} disabled={!d.available.ok}>
@@ -205,6 +208,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
       <p id={`${id}-driver-help`} className="help">
         {drivers.isPending ? 'Asking the drivers…' : driverInfo ? driverInfo.description || `${driverInfo.name} driver` : 'Unavailable drivers are listed with the reason.'}
       </p>
+      <ConnectionPicker id={`${id}-connection`} driver={effectiveDriver} value={connection} onChange={setConnection} />
 
       <label className="checkbox">
         <input type="checkbox" checked={withDisplay} disabled={!canDisplay} onChange={(e) => setDisplay(e.target.checked)} aria-describedby={`${id}-display-help`} />

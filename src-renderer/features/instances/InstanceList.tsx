@@ -19,6 +19,7 @@ import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { ListToolbar } from './ListToolbar.tsx';
+import { ConnectionNote } from '../connections/ConnectionNote.tsx';
 import { isFiltered, useListView, visibleInstances } from './list-view.ts';
 import type { SortColumn } from './list-view.ts';
 import './instances.css';
@@ -43,8 +44,8 @@ export function InstanceList() {
   const setCreateOpen = useUi((s) => s.setCreateOpen);
   const view = useListView();
   const all = instances.data ?? noInstances;
-  const { search, state, driver, sort, descending } = view;
-  const shown = useMemo(() => visibleInstances(all, { search, state, driver, sort, descending }), [all, search, state, driver, sort, descending]);
+  const { search, state, driver, connection, sort, descending } = view;
+  const shown = useMemo(() => visibleInstances(all, { search, state, driver, connection, sort, descending }), [all, search, state, driver, connection, sort, descending]);
   const open = useCallback((event: MouseEvent<HTMLAnchorElement>, name: string) => {
     event.preventDefault();
     show({ kind: 'instance', name });
@@ -129,7 +130,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`} ref={showWhole}>{failure}</p> : null}
       </td>
-      <td className="col-detail">{instance.driver}</td>
+      <td className="col-detail">{instance.driver}<ConnectionNote instance={instance} /></td>
       <td className="col-detail">{instance.cpus}</td>
       <td className="col-detail">{formatBytes(instance.memoryBytes)}</td>
       <td className="col-detail">{formatBytes(instance.diskBytes)}</td>

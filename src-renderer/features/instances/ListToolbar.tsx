@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useListView } from './list-view.ts';
+import { ConnectionFilter } from '../connections/ConnectionFilter.tsx';
 import { useShortcutHelp } from './shortcuts.ts';
 
 const states = ['Running', 'Starting', 'Paused', 'Stopping', 'Stopped', 'Broken'] as const;
@@ -40,6 +41,7 @@ export function ListToolbar({ instances }: { instances: readonly Instance[] }) {
         {drivers.map((d) => <option key={d} value={d}>{d}</option>)}
         {view.driver !== '' && !drivers.includes(view.driver) ? <option value={view.driver}>{view.driver}</option> : null}
       </select>
+      <ConnectionFilter instances={instances} />
       <button type="button" className="shortcut-help" onClick={() => openHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts ( ? )">
         <span aria-hidden="true">?</span>
       </button>

@@ -3,6 +3,7 @@
 // functions are pure so the rules are tested without a page (e2e/ui/list-view.test.ts).
 import { create } from 'zustand';
 import type { Instance } from '../../../src-main/api/contract.ts';
+import { connectionOf } from '../connections/connection-of.ts';
 
 export type SortColumn = 'name' | 'state' | 'driver' | 'cpus' | 'memory' | 'disk';
 
@@ -12,11 +13,13 @@ export interface ListView {
   state: string;
   /** A driver name or '' for all. */
   driver: string;
+  /** A connection name or '' for all (features/connections). */
+  connection: string;
   sort: SortColumn;
   descending: boolean;
 }
 
-export const emptyListView: ListView = { search: '', state: '', driver: '', sort: 'name', descending: false };
+export const emptyListView: ListView = { search: '', state: '', driver: '', connection: '', sort: 'name', descending: false };
 
 interface ListViewStore extends ListView {
   /** Counts the requests to focus the search field ("/"), which the field follows. */
@@ -34,11 +37,11 @@ export const useListView = create<ListViewStore>((set) => ({
   focusSearch: () => set((s) => ({ searchFocus: s.searchFocus + 1 })),
   set: (patch) => set(patch),
   sortBy: (column) => set((s) => ({ sort: column, descending: s.sort === column ? !s.descending : false })),
-  clear: () => set({ search: '', state: '', driver: '' }),
+  clear: () => set({ search: '', state: '', driver: '', connection: '' }),
 }));
 
 export function isFiltered(view: ListView): boolean {
-  return view.search.trim() !== '' || view.state !== '' || view.driver !== '';
+  return view.search.trim() !== '' || view.state !== '' || view.driver !== '' || view.connection !== '';
 }
 
 // One collator for every comparison: localeCompare with options builds a new one per call,
@@ -61,7 +64,8 @@ export function visibleInstances(instances: readonly Instance[], view: ListView)
   const kept = instances.filter((i) =>
     (needle === '' || i.name.toLowerCase().includes(needle))
     && (view.state === '' || i.state === view.state)
-    && (view.driver === '' || i.driver === view.driver));
+    && (view.driver === '' || i.driver === view.driver)
+    && (view.connection === '' || connectionOf(i) === view.connection));
   const direction = view.descending ? -1 : 1;
   return kept.sort((a, b) => direction * byColumn[view.sort](a, b) || byName(a, b));
 }

@@ -31,16 +31,6 @@ export function sandboxSupport(options: SandboxOptions = {}): { enforced: true; 
   return { enforced: true, by: 'bubblewrap + Node permission model' };
 }
 
-/**
- * The user's settings for driver NAME: environment variables CORRAL_NAME_* (e.g.
- * CORRAL_LIBVIRT_URI), passed on because protocol v1 has no per-driver settings; a driver sees
- * only its own.
- */
-export function driverSettings(name: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const prefix = `CORRAL_${name.toUpperCase().replace(/-/g, '_')}_`;
-  return Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith(prefix)));
-}
-
 export function sandboxedSpawn(policy: SandboxPolicy, options: SandboxOptions = {}): SpawnDriverProcess {
   return ({ logFile, env }): DriverProcess => {
     // Made before the sandbox is: a folder missing now could not be bound in later.
@@ -49,8 +39,9 @@ export function sandboxedSpawn(policy: SandboxPolicy, options: SandboxOptions = 
     const command = bwrapCommand(policy, { bwrap: options.bwrap ?? 'bwrap', node });
     const log = openDriverLog(logFile);
     if (command.missing.length > 0) fs.writeSync(log, `engine: declared executables not found on this host: ${command.missing.join(', ')}\n`);
-    // A small, explicit environment: the engine's own (tokens, proxies, HOME) is not the driver's business.
-    const childEnv: NodeJS.ProcessEnv = { ...driverSettings(policy.name), PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: policy.cacheDir, CORRAL_SANDBOX: '1', ...env };
+    // A small, explicit environment: the engine's own (tokens, proxies, HOME) is not the driver's
+    // business, and its settings come through configure() (drivers/registry.ts), not from here.
+    const childEnv: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: policy.cacheDir, CORRAL_SANDBOX: '1', ...env };
     const child = spawn(command.file, command.args, { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced', env: childEnv });
     fs.closeSync(log);
     const exited = new Promise<ProcessExit>((resolve) => {
