@@ -75,8 +75,11 @@ describe('corral list and shell without the engine', () => {
   it('lists a new instance without loading the engine or YAML', async () => {
     assert.deepEqual(await listed(), { cpus: 2, state: 'Stopped', engine: false });
     const table = await corral('list');
-    assert.match(table.stdout, /^NAME\s+STATUS\s+DRIVER\s+ARCH\s+CPUS\s+MEMORY\s+DISK\nquick\s+Stopped\s+qemu\s+\S+\s+2\s/);
+    assert.match(table.stdout, /^NAME\s+STATUS\s+DRIVER\s+CONNECTION\s+ARCH\s+CPUS\s+MEMORY\s+DISK\nquick\s+Stopped\s+qemu\s+local\s+\S+\s+2\s/);
     assert.equal(table.engine, false, table.stderr);
+    const elsewhere = await corral('list', '--connection', 'libvirt');
+    assert.equal(elsewhere.stdout, 'No instances on connection libvirt.\n', 'the connection filter works on the quick path too');
+    assert.equal(elsewhere.engine, false, elsewhere.stderr);
   });
 
   it('shows a hand edit of lima.yaml at once, through the engine, then quickly again', async () => {
