@@ -13,6 +13,7 @@ import { DriverError, toDriverError } from '../sdk/index.ts';
 import { acceleratorOf } from './domain.ts';
 import type { DomainType, Owner } from './domain.ts';
 import { Virsh, connectionUri, isRemoteUri } from './virsh.ts';
+import { checkUriCharacters } from './remote/ssh.ts';
 import { LibvirtDriver } from './vm.ts';
 import type { LibvirtSettings } from './vm.ts';
 
@@ -45,6 +46,8 @@ export function owner(uri: string, env: NodeJS.ProcessEnv = process.env): Owner 
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSettings {
   const uri = connectionUri(env);
+  // libvirt and the remote console hand parts of the URI to a shell.
+  if (isRemoteUri(uri)) checkUriCharacters(uri);
   return { virsh: new Virsh(uri), type: domainType(env), owner: owner(uri, env), local: !isRemoteUri(uri) };
 }
 
@@ -52,13 +55,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LibvirtSe
 const AVAILABILITY_TTL_MS = 10_000;
 /** Well inside the engine's health-check deadline (10 s), so a slow libvirt never gets the driver restarted. */
 const AVAILABILITY_TIMEOUT_MS = 5_000;
+/** A remote libvirt needs an ssh login first (seconds on a busy machine), still inside the engine's deadline. */
+const REMOTE_AVAILABILITY_TIMEOUT_MS = 9_000;
 let lastAvailability: { uri: string; at: number; answer: Promise<Handshake['available']> } | undefined;
 
 async function checkAvailability(virsh: Virsh): Promise<Handshake['available']> {
   if (process.platform !== 'linux') return { ok: false, reason: `the libvirt driver does not run on ${process.platform}` };
   // Run it rather than look for it on PATH: inside the bundle sandbox only running it is allowed.
   try {
-    await virsh.run(['uri'], { timeoutMs: AVAILABILITY_TIMEOUT_MS });
+    await virsh.run(['uri'], { timeoutMs: isRemoteUri(virsh.uri) ? REMOTE_AVAILABILITY_TIMEOUT_MS : AVAILABILITY_TIMEOUT_MS });
   } catch (error) {
     return { ok: false, reason: toDriverError(error).message };
   }
