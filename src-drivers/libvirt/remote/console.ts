@@ -7,8 +7,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { StreamHub } from '../../sdk/index.ts';
 
-/** virsh's own lines before the guest's bytes ("Connected to domain ...", "Escape character is ^] ..."). */
-const BANNER_END = /Escape character is[^\n]*\n/;
 /** The escape that would end virsh console: Ctrl+^, not Ctrl+] (which users type in editors). */
 const ESCAPE = '^^';
 
@@ -18,12 +16,11 @@ export class RemoteConsole {
   readonly #streams: StreamHub;
   readonly #attached = new Set<string>();
   readonly #child: ChildProcess;
-  #banner = '';
-  #bannerDone = false;
   #closed = false;
 
   constructor(uri: string, domain: string, streams: StreamHub, onProblem: (message: string) => void) {
     this.#streams = streams;
+    // -q: no "Connected to domain" banner, only the guest's bytes.
     const command = ['virsh', '-q', '-e', ESCAPE, '-c', uri, 'console', '--force', domain].map(quote).join(' ');
     this.#child = spawn('script', ['-qfec', command, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -35,7 +32,7 @@ export class RemoteConsole {
     this.#child.stdin?.on('error', () => undefined); // virsh ended: close() follows
     this.#child.once('error', (error) => { onProblem(`remote console: ${error.message}`); this.close(); });
     this.#child.once('close', (code) => {
-      if (!this.#closed && code !== 0) onProblem(`remote console ended (exit code ${code}): ${(stderr || this.#banner).trim()}`);
+      if (!this.#closed && code !== 0) onProblem(`remote console ended (exit code ${code}): ${stderr.trim()}`);
       this.close();
     });
   }
@@ -66,17 +63,7 @@ export class RemoteConsole {
     this.#attached.clear();
   }
 
-  #output(chunk: Buffer): void {
-    let bytes: Buffer = chunk;
-    if (!this.#bannerDone) {
-      this.#banner += chunk.toString('latin1');
-      const end = BANNER_END.exec(this.#banner);
-      if (!end) return;
-      this.#bannerDone = true;
-      bytes = Buffer.from(this.#banner.slice(end.index + end[0].length), 'latin1');
-      this.#banner = '';
-    }
-    if (bytes.length === 0) return;
+  #output(bytes: Buffer): void {
     for (const id of this.#attached) this.#streams.write(id, bytes);
   }
 }

@@ -10,7 +10,7 @@ import { baseImage } from '../storage.ts';
 import { DOCUMENT } from '../virsh.ts';
 import type { Virsh } from '../virsh.ts';
 import { build, el } from '../xml.ts';
-import { POOL, diskVolumeName, ensurePool, releaseVolumes, sharedVolume, volumeNames, volumePath } from './volumes.ts';
+import { POOL, diskVolumeName, ensurePool, poolFolder, releaseVolumes, sharedVolume, volumeNames } from './volumes.ts';
 import type { UploadProgress } from './volumes.ts';
 
 /** Remote paths of the files a domain opens, in place of the spec's local ones. */
@@ -55,13 +55,15 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   await ensurePool(virsh);
   const progress = progressLogger(context, spec, new URL(virsh.uri).host);
   const base = await baseImage(spec);
-  const shared = async (file: string | undefined) => (file ? (await sharedVolume(virsh, file, uuid, progress)).path : undefined);
+  const folder = await poolFolder(virsh);
+  const names = await volumeNames(virsh);
+  const shared = async (file: string | undefined) => (file ? path.posix.join(folder, (await sharedVolume(virsh, names, file, uuid, progress)).name) : undefined);
   const kernel = await shared(spec.config.kernel?.path);
   const initrd = await shared(spec.config.initrd?.path);
   const cidata = await shared(spec.config.cidata?.path);
   const image = await shared(base?.path);
   const diskName = diskVolumeName(uuid);
-  if (!(await volumeNames(virsh)).includes(diskName)) {
+  if (!names.includes(diskName)) {
     // The overlay cannot be smaller than its base: a disk size below the image's is raised to it.
     const capacity = Math.max(spec.config.diskBytes, base?.virtualSize ?? 0);
     const volume = el('volume', {},
@@ -72,7 +74,7 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
     await virsh.run(['vol-create', POOL, DOCUMENT], { document: build(volume) });
   }
   const files: RemoteFiles = {
-    disk: await volumePath(virsh, diskName),
+    disk: path.posix.join(folder, diskName),
     ...(kernel ? { kernel } : {}),
     ...(initrd ? { initrd } : {}),
     ...(cidata ? { cidata } : {}),

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { DriverError } from '../../sdk/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Virsh } from '../virsh.ts';
 
@@ -40,8 +41,12 @@ export async function volumeNames(virsh: Virsh): Promise<string[]> {
   return out.split('\n').map((line) => line.trim().split(/\s+/)[0] ?? '').filter((name) => name && name !== 'Name' && !/^-+$/.test(name));
 }
 
-export async function volumePath(virsh: Virsh, name: string): Promise<string> {
-  return (await virsh.run(['vol-path', '--pool', POOL, name])).trim();
+/** The pool's folder on the remote host (a volume's path is this folder and its name). */
+export async function poolFolder(virsh: Virsh): Promise<string> {
+  const xml = await virsh.run(['pool-dumpxml', POOL]);
+  const target = /<target>\s*<path>([^<]+)<\/path>/.exec(xml)?.[1];
+  if (!target) throw new DriverError('VM_FAILED', `libvirt reports no folder for the storage pool ${POOL} at ${virsh.uri}`);
+  return target;
 }
 
 /** SHA-256 of a local file, streamed. */
@@ -56,23 +61,27 @@ export interface UploadProgress {
 }
 
 /**
- * The remote path of `file`'s content in the pool, uploading it unless it is there already,
- * and marks `user` (a domain UUID) as one of its users. Returns the shared volume's name too.
+ * The name of `file`'s content in the pool, uploading it unless it is there already, and marks
+ * `user` (a domain UUID) as one of its users. `names` is the pool's volumes (every ssh round
+ * trip costs a login, so the caller lists them once); it is kept up to date here.
  */
-export async function sharedVolume(virsh: Virsh, file: string, user: string, progress?: UploadProgress): Promise<{ name: string; path: string; uploaded: boolean }> {
+export async function sharedVolume(virsh: Virsh, names: string[], file: string, user: string, progress?: UploadProgress): Promise<{ name: string; uploaded: boolean }> {
   const name = `sha256-${await fileDigest(file)}`;
-  const names = await volumeNames(virsh);
   const complete = names.some((n) => n.startsWith(`${name}${MARKER}`));
   let uploaded = false;
   if (!complete) {
     // Left by an upload that did not finish: its bytes cannot be trusted.
     if (names.includes(name)) await virsh.run(['vol-delete', '--pool', POOL, name]);
     await upload(virsh, file, name, progress);
+    names.push(name);
     uploaded = true;
   }
   const marker = `${name}${MARKER}${user}`;
-  if (!names.includes(marker)) await virsh.run(['vol-create-as', POOL, marker, '0', '--format', 'raw']);
-  return { name, path: await volumePath(virsh, name), uploaded };
+  if (!names.includes(marker)) {
+    await virsh.run(['vol-create-as', POOL, marker, '0', '--format', 'raw']);
+    names.push(marker);
+  }
+  return { name, uploaded };
 }
 
 async function upload(virsh: Virsh, file: string, name: string, progress?: UploadProgress): Promise<void> {
@@ -80,7 +89,7 @@ async function upload(virsh: Virsh, file: string, name: string, progress?: Uploa
   await virsh.run(['vol-create-as', POOL, name, String(size), '--format', 'raw']);
   try {
     progress?.(file, 0, size);
-    await virsh.run(['vol-upload', '--pool', POOL, name, file], {
+    await virsh.run(['vol-upload', '--sparse', '--pool', POOL, name, file], {
       timeoutMs: UPLOAD_TIMEOUT_MS,
       ...(progress ? { onSpawn: (child: ChildProcess) => watchUpload(child, file, size, progress) } : {}),
     });
