@@ -31,7 +31,13 @@ export async function ensurePool(virsh: Virsh): Promise<void> {
     await virsh.run(['pool-build', POOL]);
     await virsh.run(['pool-autostart', POOL]);
   }
-  if (info === undefined || /^State:\s+inactive/m.test(info)) await virsh.run(['pool-start', POOL]);
+  if (info !== undefined && /^State:\s+inactive/m.test(info)) {
+    // Defined, but its folder may have gone (a host reinstalled, /var/lib cleaned): make it again.
+    await virsh.run(['pool-build', POOL]);
+    await virsh.run(['pool-start', POOL]);
+  } else if (info === undefined) {
+    await virsh.run(['pool-start', POOL]);
+  }
 }
 
 /** The names of the pool's volumes (refreshed first: another driver may have added some). */
