@@ -21,7 +21,8 @@ export class RemoteConsole {
   constructor(uri: string, domain: string, streams: StreamHub, onProblem: (message: string) => void) {
     this.#streams = streams;
     // -q: no "Connected to domain" banner, only the guest's bytes.
-    const command = ['virsh', '-q', '-e', ESCAPE, '-c', uri, 'console', '--force', domain].map(quote).join(' ');
+    // -k/-K: a lost connection ends the console within seconds, not at libvirt's 30 s keepalive.
+    const command = ['virsh', '-q', '-k', '2', '-K', '3', '-e', ESCAPE, '-c', uri, 'console', '--force', domain].map(quote).join(' ');
     this.#child = spawn('script', ['-qfec', command, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', LANG: 'C', TERM: 'dumb' },
