@@ -29,10 +29,13 @@ test('a remote domain opens only the remote host\'s copies, and its console is a
   const xml = domainXml(spec, { ...instancePaths(spec), disk: remote.disk }, { identity: { uuid: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', name: 'corral-far-0f1e2d3c' }, type: 'qemu', owner: 'libvirt-default', remote });
   assert.doesNotMatch(xml, /\/home\/u\/(\.cache|corral\/instances\/far\/)/, 'no local path of the files reaches the remote host');
   const domain = parseXml(xml);
-  assert.equal(textOf(child(domain, 'os', 'kernel')!), remote.kernel);
+  const kernel = child(domain, 'os', 'kernel');
+  assert.ok(kernel);
+  assert.equal(textOf(kernel), remote.kernel);
   const serial = child(domain, 'devices', 'serial');
-  assert.equal(serial?.attributes.type, 'pty');
-  assert.equal(child(serial!, 'log'), undefined);
+  assert.ok(serial);
+  assert.equal(serial.attributes.type, 'pty');
+  assert.equal(child(serial, 'log'), undefined);
 });
 
 test('ssh is invoked as the URI says: port, key, no_verify, the ssh program', () => {
