@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { InstanceSpec } from '../sdk/index.ts';
 import type { InstancePaths } from './paths.ts';
+import type { RemoteFiles } from './remote/instance-files.ts';
 import { build, el } from './xml.ts';
 import type { XmlNode } from './xml.ts';
 
@@ -91,6 +92,8 @@ export interface DomainOptions {
   owner: Owner;
   /** The VNC password of this run (display vnc only). */
   vncPassword?: string;
+  /** On a remote libvirt host: the remote copies of the spec's files (paths.disk is the remote disk already). */
+  remote?: RemoteFiles;
 }
 
 export const CORRAL_XML_NAMESPACE = 'https://corral.invalid/libvirt-driver/1';
@@ -100,11 +103,12 @@ export function domainXml(spec: InstanceSpec, paths: InstancePaths, options: Dom
   const profile = archProfiles[config.arch];
   if (!profile) throw new Error(`no libvirt profile for ${config.arch} (validate() should have refused it)`);
   const screen = config.display === 'vnc';
+  const remote = options.remote;
   if (screen && !options.vncPassword) throw new Error('display vnc needs a password (the driver makes one before defining the domain)');
   const os: XmlNode[] = [el('type', { arch: config.arch, machine: profile.machine }, 'hvm')];
   if (config.kernel) {
-    os.push(el('kernel', {}, config.kernel.path));
-    if (config.initrd) os.push(el('initrd', {}, config.initrd.path));
+    os.push(el('kernel', {}, remote?.kernel ?? config.kernel.path));
+    if (config.initrd) os.push(el('initrd', {}, remote?.initrd ?? config.initrd.path));
     os.push(el('cmdline', {}, kernelCmdline(config.kernel.cmdline, profile.console, screen)));
   } else {
     os.push(el('boot', { dev: 'hd' }));
@@ -119,7 +123,7 @@ export function domainXml(spec: InstanceSpec, paths: InstancePaths, options: Dom
     // Read-only and left out of snapshots (it is not the instance's data; raw images cannot hold internal snapshots).
     devices.push(el('disk', { type: 'file', device: 'disk', snapshot: 'no' },
       el('driver', { name: 'qemu', type: 'raw' }),
-      el('source', { file: config.cidata.path }),
+      el('source', { file: remote?.cidata ?? config.cidata.path }),
       el('target', { dev: 'vdb', bus: 'virtio' }),
       el('readonly')));
   }
@@ -133,10 +137,14 @@ export function domainXml(spec: InstanceSpec, paths: InstancePaths, options: Dom
       el('model', { type: 'virtio' }), el('rom', { enabled: 'no' })),
     // The serial port on a unix socket in the runtime folder (the driver connects to type into it),
     // logged by libvirt (virtlogd) to serial.log, which the driver follows for output.
-    el('serial', { type: 'unix' },
-      el('source', { mode: 'bind', path: paths.serialSocket }),
-      el('log', { file: paths.serialLog, append: 'on' }),
-      el('target', { port: 0 })),
+    // On a remote host neither file is reachable from here: a pty there, read through
+    // libvirt's console stream (remote/console.ts).
+    remote
+      ? el('serial', { type: 'pty' }, el('target', { port: 0 }))
+      : el('serial', { type: 'unix' },
+        el('source', { mode: 'bind', path: paths.serialSocket }),
+        el('log', { file: paths.serialLog, append: 'on' }),
+        el('target', { port: 0 })),
   );
   if (screen) {
     devices.push(

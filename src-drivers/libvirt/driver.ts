@@ -15,6 +15,7 @@ import type { ConnectionFound } from './connection-check.ts';
 import { acceleratorOf } from './domain.ts';
 import type { DomainType, Owner } from './domain.ts';
 import { URI_ENV, URI_PATTERN, Virsh, connectionUri, isRemoteUri, useConnectionUri } from './virsh.ts';
+import { checkUriCharacters } from './remote/ssh.ts';
 import { LibvirtDriver } from './vm.ts';
 import type { LibvirtSettings } from './vm.ts';
 
@@ -57,6 +58,8 @@ let configuredEnv: NodeJS.ProcessEnv = {};
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = { ...process.env, ...configuredEnv }): LibvirtSettings {
   const uri = connectionUri(env);
+  // libvirt and the remote console hand parts of the URI to a shell.
+  if (isRemoteUri(uri)) checkUriCharacters(uri);
   return { virsh: new Virsh(uri), type: domainType(env), owner: owner(uri, env), local: !isRemoteUri(uri) };
 }
 
@@ -64,12 +67,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = { ...process.env, ...co
 const AVAILABILITY_TTL_MS = 10_000;
 /** Well inside the engine's health-check deadline (10 s), so a slow libvirt never gets the driver restarted. */
 const AVAILABILITY_TIMEOUT_MS = 5_000;
+/** A remote libvirt needs an ssh login first (seconds on a busy machine), still inside the engine's deadline. */
+const REMOTE_AVAILABILITY_TIMEOUT_MS = 9_000;
 let lastAvailability: { uri: string; at: number; answer: Promise<ConnectionFound> } | undefined;
 
 async function checkAvailability(virsh: Virsh): Promise<ConnectionFound> {
   if (process.platform !== 'linux') return { available: { ok: false, reason: `the libvirt driver does not run on ${process.platform}` } };
   // Run it rather than look for it on PATH: inside the bundle sandbox only running it is allowed.
-  return checkConnection(virsh, AVAILABILITY_TIMEOUT_MS);
+  return checkConnection(virsh, isRemoteUri(virsh.uri) ? REMOTE_AVAILABILITY_TIMEOUT_MS : AVAILABILITY_TIMEOUT_MS);
 }
 
 /** Whether virsh runs and libvirt's QEMU driver answers; one `virsh version` at most every few seconds. */

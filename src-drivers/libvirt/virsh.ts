@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError } from '../sdk/index.ts';
 import type { ErrorCode } from '../sdk/index.ts';
+import { remoteConnectionProblem } from './remote/errors.ts';
 
 export const DEFAULT_URI = 'qemu:///system';
 export const URI_ENV = 'CORRAL_LIBVIRT_URI';
@@ -53,6 +54,8 @@ export interface VirshOptions {
   /** An XML document for the command, passed as a file where the arguments say DOCUMENT. */
   document?: string;
   timeoutMs?: number;
+  /** Called with the virsh process once it runs (to watch a long upload's progress). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface VirshFailure {
@@ -97,9 +100,10 @@ export class Virsh {
     const text = virshErrorText(result.stderr);
     const code = classifyVirshError(result.stderr);
     const command = `virsh ${args.filter((a) => a !== DOCUMENT).slice(0, 3).join(' ')}`;
-    const message = code === 'UNAVAILABLE'
+    const remote = isRemoteUri(this.uri) ? remoteConnectionProblem(this.uri, text) : undefined;
+    const message = remote ?? (code === 'UNAVAILABLE'
       ? `cannot reach libvirt at ${this.uri} (${text}); ${SETUP_HINT}`
-      : `${command} failed: ${text}`;
+      : `${command} failed: ${text}`);
     throw new DriverError(code, message, { uri: this.uri, command, libvirt: text });
   }
 
@@ -159,6 +163,7 @@ export class Virsh {
         timeout: options.timeoutMs ?? 120_000,
         windowsHide: true,
       });
+      options.onSpawn?.(child);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -21,6 +21,11 @@ import { validateSpec } from './validate.ts';
 import { DOCUMENT } from './virsh.ts';
 import type { Virsh } from './virsh.ts';
 import { DomainWatch } from './watch.ts';
+import { RemoteConsole } from './remote/console.ts';
+import { createRemoteFiles, deleteRemoteFiles, growRemoteDisk, readRemoteFiles } from './remote/instance-files.ts';
+import type { RemoteFiles } from './remote/instance-files.ts';
+import { sshInvocation } from './remote/ssh.ts';
+import { LoopbackTunnel } from './remote/tunnel.ts';
 import { child, parseXml } from './xml.ts';
 
 /** VNC authentication (DES) uses the first 8 bytes of a password and ignores the rest. */
@@ -40,6 +45,9 @@ export class LibvirtDriver implements Driver {
   readonly #context: DriverContext;
   readonly #vms: DomainWatch;
   readonly #transitions = new TransitionGuard();
+  /** Remote host only: a console per domain (by name) and display tunnels per domain. */
+  readonly #remoteConsoles = new Map<string, RemoteConsole>();
+  readonly #tunnels = new Map<string, LoopbackTunnel[]>();
 
   constructor(settings: LibvirtSettings, context: DriverContext) {
     this.#settings = settings;
@@ -58,8 +66,10 @@ export class LibvirtDriver implements Driver {
     const paths = instancePaths(spec);
     await mkdir(spec.dir, { recursive: true });
     // The domain itself is defined at the first start, once the folder is in its final place.
-    await ensureIdentity(spec, paths);
-    await createDisk(this.#virsh, spec, paths, this.#settings.owner);
+    const identity = await ensureIdentity(spec, paths);
+    // A remote host sees none of our files: they go over as volumes of its own.
+    if (!this.#settings.local) await createRemoteFiles(this.#virsh, spec, identity.uuid, this.#context);
+    else await createDisk(this.#virsh, spec, paths, this.#settings.owner);
   }
 
   async delete(spec: InstanceSpec): Promise<void> {
@@ -70,7 +80,8 @@ export class LibvirtDriver implements Driver {
       if (state && isActive(state)) throw stillRunning(spec, 'delete', state.state);
       // The domain and its snapshots' metadata; the disk (and the snapshots in it) go below.
       if (state) await this.#virsh.runOrMissing(['undefine', identity.uuid, '--snapshots-metadata', '--managed-save']);
-      this.#vms.ended(identity);
+      this.#ended(identity);
+      if (!this.#settings.local) await deleteRemoteFiles(this.#virsh, spec.dir, identity.uuid);
     }
     // A transient pool a killed create() may have left over the folder.
     await this.#virsh.runOrMissing(['pool-destroy', poolName(spec.dir)]).catch(() => undefined);
@@ -83,6 +94,7 @@ export class LibvirtDriver implements Driver {
 
   async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {
     await this.#stopped(source, 'clone');
+    if (!this.#settings.local) throw new DriverError('UNSUPPORTED', `cloning an instance on a remote libvirt host is not supported yet (${this.#virsh.uri}); create a new instance from the same template instead`, { instance: source.name });
     const from = instancePaths(source);
     const to = instancePaths(target);
     await mkdir(target.dir, { recursive: true });
@@ -103,6 +115,11 @@ export class LibvirtDriver implements Driver {
   async resizeDisk(spec: InstanceSpec): Promise<void> {
     await this.#stopped(spec, 'resize the disk of');
     const paths = instancePaths(spec);
+    if (!this.#settings.local) {
+      const identity = await readIdentity(spec, paths);
+      if (identity && await readRemoteFiles(spec.dir)) await growRemoteDisk(this.#virsh, identity.uuid, spec.config.diskBytes);
+      return;
+    }
     // No disk yet (its image is still to be downloaded): create() makes it at the new size.
     if (!(await exists(paths.disk))) return;
     await growDisk(this.#virsh, paths, spec.config.diskBytes);
@@ -115,11 +132,11 @@ export class LibvirtDriver implements Driver {
   }
 
   async #start(spec: InstanceSpec): Promise<StartResult> {
-    const paths = instancePaths(spec);
+    const { paths, hasDisk } = await this.#files(spec);
     let started: DomainIdentity | undefined;
     try {
       await this.validate(spec);
-      if (!(await exists(paths.disk))) {
+      if (!hasDisk) {
         throw new DriverError('INVALID_STATE', `${spec.name} has no disk (${paths.disk}): create it before starting`, { instance: spec.name });
       }
       const identity = await ensureIdentity(spec, paths);
@@ -128,8 +145,10 @@ export class LibvirtDriver implements Driver {
       await this.#define(spec, paths, identity);
       // One log per boot: a console shows this boot, and the file never grows without bound.
       // Made here, so it is the user's file (virtlogd would make it root's, mode 0600).
-      await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
-      await writeFile(paths.serialLog, '', { mode: 0o600 });
+      if (this.#settings.local) {
+        await rename(paths.serialLog, paths.previousSerialLog).catch(() => undefined);
+        await writeFile(paths.serialLog, '', { mode: 0o600 });
+      }
       await mkdir(paths.runtimeDir, { recursive: true });
       await rm(paths.serialSocket, { force: true });
       this.#context.emit({ type: 'log', level: 'info', message: `${spec.name}: starting libvirt domain ${identity.name} (${this.#virsh.uri})` });
@@ -210,10 +229,21 @@ export class LibvirtDriver implements Driver {
   async openConsole(spec: InstanceSpec, streamId: string): Promise<void> {
     const { identity } = await this.#running(spec, 'open the console of');
     const paths = instancePaths(spec);
+    if (!this.#settings.local) {
+      this.#vms.watch(spec, identity, paths);
+      let console = this.#remoteConsoles.get(identity.name);
+      if (!console || console.isClosed) {
+        console = new RemoteConsole(this.#virsh.uri, identity.uuid, this.#context.streams, (message) => this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${message}` }));
+        this.#remoteConsoles.set(identity.name, console);
+      }
+      await console.attach(streamId);
+      return;
+    }
     await this.#vms.console(spec, identity, paths).attach(streamId);
   }
 
   async closeConsole(streamId: string): Promise<void> {
+    for (const console of this.#remoteConsoles.values()) if (console.detach(streamId)) return;
     this.#vms.detachConsole(streamId);
   }
 
@@ -232,11 +262,17 @@ export class LibvirtDriver implements Driver {
       throw new DriverError('VM_FAILED', `${spec.name} was started with a display, but libvirt reports no VNC listener with a password for it; restart it`, { instance: spec.name });
     }
     const websocket = Number(graphics.attributes.websocket);
+    const hasWebsocket = Number.isInteger(websocket) && websocket > 0;
+    if (!this.#settings.local) {
+      // The display listens on the remote host's loopback: carried to this host's loopback over ssh.
+      const [vnc, ws] = await this.#tunnelsTo(spec, identity, hasWebsocket ? [port, websocket] : [port]);
+      return { kind: 'vnc', host: '127.0.0.1', port: vnc?.port ?? 0, ...(ws ? { websocketPort: ws.port } : {}), password };
+    }
     return {
       kind: 'vnc',
       host: graphics.attributes.listen ?? '127.0.0.1',
       port,
-      ...(Number.isInteger(websocket) && websocket > 0 ? { websocketPort: websocket } : {}),
+      ...(hasWebsocket ? { websocketPort: websocket } : {}),
       password,
     };
   }
@@ -276,9 +312,43 @@ export class LibvirtDriver implements Driver {
   /** Lets go of every VM watch and console (the VMs keep running). Not part of the contract: for tests and shutdown. */
   async detachAll(): Promise<void> {
     this.#vms.closeAll();
+    for (const console of this.#remoteConsoles.values()) console.close();
+    this.#remoteConsoles.clear();
+    for (const tunnels of this.#tunnels.values()) for (const tunnel of tunnels) tunnel.close();
+    this.#tunnels.clear();
   }
 
   // --- Helpers ----------------------------------------------------------------------------
+
+  /** The instance's paths (the disk's on the remote host there) and whether its disk exists. */
+  async #files(spec: InstanceSpec): Promise<{ paths: InstancePaths; hasDisk: boolean; remote?: RemoteFiles }> {
+    const paths = instancePaths(spec);
+    if (this.#settings.local) return { paths, hasDisk: await exists(paths.disk) };
+    const remote = await readRemoteFiles(spec.dir);
+    return remote ? { paths: { ...paths, disk: remote.disk }, hasDisk: true, remote } : { paths, hasDisk: false };
+  }
+
+  /** Loopback tunnels to the remote ports (reused while the ports stay the same). */
+  async #tunnelsTo(spec: InstanceSpec, identity: DomainIdentity, ports: number[]): Promise<LoopbackTunnel[]> {
+    const current = this.#tunnels.get(identity.name);
+    if (current && current.map((t) => t.remotePort).join() === ports.join()) return current;
+    for (const tunnel of current ?? []) tunnel.close();
+    const ssh = sshInvocation(this.#virsh.uri);
+    if (!ssh) throw new DriverError('UNSUPPORTED', `the display of a VM on ${this.#virsh.uri} is reachable only over ssh (a qemu+ssh:// URI); this transport has no tunnel`, { instance: spec.name });
+    const onProblem = (message: string) => this.#context.emit({ type: 'log', level: 'warn', message: `${spec.name}: ${message}` });
+    const tunnels = await Promise.all(ports.map((port) => LoopbackTunnel.open(ssh, port, onProblem)));
+    this.#tunnels.set(identity.name, tunnels);
+    return tunnels;
+  }
+
+  /** The VM is gone (or deleted): its watch, remote console and tunnels end. */
+  #ended(identity: DomainIdentity): void {
+    this.#vms.ended(identity);
+    this.#remoteConsoles.get(identity.name)?.close();
+    this.#remoteConsoles.delete(identity.name);
+    for (const tunnel of this.#tunnels.get(identity.name) ?? []) tunnel.close();
+    this.#tunnels.delete(identity.name);
+  }
 
   /** The domain's state, or undefined when libvirt has no such domain. */
   async #state(identity: DomainIdentity): Promise<DomainState | undefined> {
@@ -306,14 +376,16 @@ export class LibvirtDriver implements Driver {
     const currentName = (await this.#virsh.runOrMissing(['domname', identity.uuid]))?.trim();
     if (currentName && currentName !== identity.name) await this.#virsh.run(['domrename', currentName, identity.name]);
     const vncPassword = spec.config.display === 'vnc' ? randomBytes(VNC_PASSWORD_LENGTH).toString('base64url').slice(0, VNC_PASSWORD_LENGTH) : undefined;
-    const xml = domainXml(spec, paths, { identity, type: this.#settings.type, owner: this.#settings.owner, ...(vncPassword ? { vncPassword } : {}) });
+    const remote = this.#settings.local ? undefined : await readRemoteFiles(spec.dir);
+    const where = remote ? { ...paths, disk: remote.disk } : paths;
+    const xml = domainXml(spec, where, { identity, type: this.#settings.type, owner: this.#settings.owner, ...(vncPassword ? { vncPassword } : {}), ...(remote ? { remote } : {}) });
     await this.#virsh.run(['define', DOCUMENT, '--validate'], { document: xml });
   }
 
   /** Where a snapshot call goes: the instance's domain, defined from the spec first when it is not running. */
   async #snapshotTarget(spec: InstanceSpec): Promise<SnapshotTarget> {
-    const paths = instancePaths(spec);
-    if (!(await exists(paths.disk))) {
+    const { paths, hasDisk } = await this.#files(spec);
+    if (!hasDisk) {
       throw new DriverError('INVALID_STATE', `${spec.name} has no disk yet (${paths.disk}): start it once first`, { instance: spec.name });
     }
     const identity = await ensureIdentity(spec, paths);
@@ -354,7 +426,7 @@ export class LibvirtDriver implements Driver {
 
   /** After the VM has gone: consoles end, the watch stops, the socket QEMU bound goes. */
   async #cleanUp(identity: DomainIdentity, paths: InstancePaths): Promise<void> {
-    this.#vms.ended(identity);
+    this.#ended(identity);
     await rm(paths.serialSocket, { force: true });
   }
 }

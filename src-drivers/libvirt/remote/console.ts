@@ -1,0 +1,100 @@
+// The serial console of a VM on a remote libvirt host, through libvirt's console stream:
+// `virsh console --force` over the connection (the serial port is a pty over there; its socket
+// and log are not reachable from here). virsh insists on a terminal, so it runs under
+// `script`, which gives it a pty; one virsh serves every engine stream of the VM (--force: a
+// console another client held is taken over). Output starts when the console is opened.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { StreamHub } from '../../sdk/index.ts';
+
+/** The escape that would end virsh console: Ctrl+^, not Ctrl+] (which users type in editors). */
+const ESCAPE = '^^';
+
+/** virsh's own lines before the guest's bytes: it is connected once it has printed them. */
+const BANNER_END = /Escape character is[^\n]*\n/;
+/** How long virsh may take to log in and connect (an ssh login on a busy host takes seconds). */
+const CONNECT_TIMEOUT_MS = 60_000;
+
+const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+export class RemoteConsole {
+  readonly #streams: StreamHub;
+  readonly #attached = new Set<string>();
+  readonly #child: ChildProcess;
+  #closed = false;
+  #banner = '';
+  /** Settles once virsh is connected: keys typed before that would be lost in its terminal. */
+  readonly #connected: Promise<void>;
+  #onConnected: (() => void) | undefined;
+  #onFailed: ((error: Error) => void) | undefined;
+
+  constructor(uri: string, domain: string, streams: StreamHub, onProblem: (message: string) => void) {
+    this.#streams = streams;
+    this.#connected = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`virsh console did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      timer.unref();
+      this.#onConnected = () => { clearTimeout(timer); resolve(); };
+      this.#onFailed = (error) => { clearTimeout(timer); reject(error); };
+    });
+    this.#connected.catch(() => undefined);
+    // Not -q: its "Escape character is" line says it is connected (and is not passed on).
+    // -k/-K: a lost connection ends the console within seconds, not at libvirt's 30 s keepalive.
+    const command = ['virsh', '-k', '2', '-K', '3', '-e', ESCAPE, '-c', uri, 'console', '--force', domain].map(quote).join(' ');
+    this.#child = spawn('script', ['-qfec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C', TERM: 'dumb' },
+    });
+    let stderr = '';
+    this.#child.stdout?.on('data', (chunk: Buffer) => this.#output(chunk));
+    this.#child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+    this.#child.stdin?.on('error', () => undefined); // virsh ended: close() follows
+    this.#child.once('error', (error) => { onProblem(`remote console: ${error.message}`); this.close(); });
+    this.#child.once('close', (code) => {
+      this.#onFailed?.(new Error(`virsh console ended before it connected: ${(stderr || this.#banner).trim() || `exit code ${code}`}`));
+      if (!this.#closed && code !== 0) onProblem(`remote console ended (exit code ${code}): ${(stderr || this.#banner).trim()}`);
+      this.close();
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  async attach(streamId: string): Promise<void> {
+    await this.#connected;
+    this.#streams.listen(streamId, {
+      data: (bytes) => { this.#child.stdin?.write(bytes); },
+      end: () => { this.#attached.delete(streamId); },
+    });
+    this.#attached.add(streamId);
+  }
+
+  detach(streamId: string): boolean {
+    if (!this.#attached.delete(streamId)) return false;
+    this.#streams.end(streamId);
+    return true;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#child.kill();
+    for (const id of this.#attached) this.#streams.end(id);
+    this.#attached.clear();
+  }
+
+  #output(chunk: Buffer): void {
+    let bytes = chunk;
+    if (this.#onConnected) {
+      this.#banner += chunk.toString('latin1');
+      const end = BANNER_END.exec(this.#banner);
+      if (!end) return;
+      bytes = Buffer.from(this.#banner.slice(end.index + end[0].length), 'latin1');
+      this.#banner = '';
+      this.#onConnected();
+      this.#onConnected = undefined;
+      this.#onFailed = undefined;
+    }
+    for (const id of this.#attached) this.#streams.write(id, bytes);
+  }
+}
