@@ -164,8 +164,8 @@ describe('libvirt driver on a remote host (qemu+ssh, no shared files)', () => {
   it('bad connections: one clear line each, nothing written', async () => {
     const closedPort = host.port === 1 ? 2 : 1;
     const cases: [string, string, RegExp][] = [
-      ['unreachable host', host.uriWith({ port: closedPort }), /cannot reach 127\.0\.0\.1:\d+ over ssh \(Connection refused\)/],
-      ['refused key', host.uriWith({ keyFile: host.strangerKeyFile }), /refused to log in root with .*id_stranger/],
+      ['unreachable host', host.uriWith({ port: closedPort }), /cannot reach 127\.0\.0\.1:\d+ over SSH: connection refused/],
+      ['refused key', host.uriWith({ keyFile: host.strangerKeyFile }), /refused the SSH key for root \(.*id_stranger\)/],
       ['shell metacharacters', `${host.uri};touch${path.join(root, 'pwned')}`, /contains ";", which a shell would interpret/],
     ];
     const bare = await startRemoteHost({ withoutQemu: true });

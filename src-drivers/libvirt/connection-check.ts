@@ -3,6 +3,7 @@
 // wording) become one line each: host not found or unreachable, key refused, no QEMU driver.
 import { toDriverError } from '../sdk/index.ts';
 import type { Handshake } from '../sdk/index.ts';
+import { remoteConnectionProblem } from './remote/errors.ts';
 import { isRemoteUri } from './virsh.ts';
 import type { Virsh } from './virsh.ts';
 
@@ -10,12 +11,6 @@ export interface ConnectionFound {
   available: Handshake['available'];
   /** e.g. "libvirt 9.0.0, QEMU 7.2.22", when libvirt answered. */
   found?: string;
-}
-
-/** The host part of a URI, for messages ("127.0.0.1:1"); "this host" for a local one. */
-function hostOf(uri: string): string {
-  const match = /^[a-z0-9+.-]+:\/\/(?:[^@/]*@)?([^/?]*)/i.exec(uri);
-  return match?.[1] || 'this host';
 }
 
 /**
@@ -30,15 +25,7 @@ function errorPart(text: string): string {
 /** One line for a failed first contact, from the libvirt/ssh text inside it. */
 export function contactFailure(uri: string, raw: string): string {
   const text = errorPart(raw);
-  const host = hostOf(uri);
-  if (/Cannot find '(ssh|nc)' in path/i.test(text)) return `this libvirt driver cannot run ssh (its sandbox grants it only what its manifest lists), so it cannot reach ${host}: install a libvirt bundle that declares ssh`;
-  if (/Connection refused/i.test(text) && /ssh:/i.test(text)) return `cannot reach ${host} over SSH: connection refused (is sshd running there, on that port?)`;
-  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(text)) return `host ${host} was not found (check the name in ${uri})`;
-  if (/No route to host|Network is unreachable|Connection timed out|timed out/i.test(text)) return `cannot reach ${host}: no answer (is it up, and on this network?)`;
-  if (/Permission denied|publickey|Too many authentication failures/i.test(text)) return `${host} refused the SSH key: add your public key to the remote user's ~/.ssh/authorized_keys (or name one with ?keyfile=PATH)`;
-  if (/Host key verification failed/i.test(text)) return `${host}'s SSH host key is not known here: connect once with ssh to accept it, then try again`;
-  if (/no connection driver available/i.test(text)) return `libvirt on ${host} has no QEMU driver: install it there (Debian/Ubuntu: libvirt-daemon-driver-qemu) and restart libvirtd`;
-  return `cannot reach libvirt at ${uri}: ${text}`;
+  return (isRemoteUri(uri) ? remoteConnectionProblem(uri, text) : undefined) ?? `cannot reach libvirt at ${uri}: ${text}`;
 }
 
 /** Connects once (`virsh version`) and says what answered; a non-QEMU hypervisor is not available. */

@@ -1,19 +1,23 @@
-// What a failed connection to a remote libvirt means, in one line that says what to do: the
-// ssh transport's own errors (host unreachable, key refused) and a host whose libvirt has no
-// QEMU driver, instead of virsh's layered "failed to connect to the hypervisor: ..." text.
+// What a failed connection to a remote libvirt means, in one line that says what to do, from
+// the ssh transport's own wording and libvirt's: the one place both the first contact
+// (connection-check.ts) and every later virsh call (virsh.ts) turn that text into words.
 export function remoteConnectionProblem(uri: string, libvirtText: string): string | undefined {
   const url = safeUrl(uri);
   const host = url ? `${url.hostname}${url.port ? `:${url.port}` : ''}` : uri;
-  const user = url?.username ? decodeURIComponent(url.username) : 'the user';
-  const network = /(Connection refused|No route to host|Could not resolve hostname[^:]*|Connection timed out|Network is unreachable|Name or service not known)/i.exec(libvirtText);
-  if (network) return `cannot reach ${host} over ssh (${network[1]}): check the host and port in the connection URI (${uri}) and that sshd runs there`;
-  if (/Permission denied \(|Host key verification failed|Too many authentication failures/i.test(libvirtText)) {
-    const key = url?.searchParams.get('keyfile');
-    return `the ssh server at ${host} refused to log in ${user}${key ? ` with ${key}` : ''}: add that key's public half to ${user}'s ~/.ssh/authorized_keys there, or name the right key with keyfile= in the URI`;
+  const user = url?.username ? decodeURIComponent(url.username) : 'the remote user';
+  const key = url?.searchParams.get('keyfile');
+  const text = libvirtText;
+  if (/Cannot find '(ssh|nc)' in path/i.test(text)) return `this libvirt driver cannot run ssh (its sandbox grants it only what its manifest lists), so it cannot reach ${host}: install a libvirt bundle that declares ssh`;
+  if (/Connection refused/i.test(text) && /ssh:/i.test(text)) return `cannot reach ${host} over SSH: connection refused (is sshd running there, on that port? check the URI ${uri})`;
+  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(text)) return `host ${host} was not found (check the name in ${uri})`;
+  if (/No route to host|Network is unreachable|Connection timed out/i.test(text)) return `cannot reach ${host}: no answer (is it up, and on this network?)`;
+  if (/Host key verification failed/i.test(text)) return `${host}'s SSH host key is not known here: connect once with ssh to accept it, then try again`;
+  if (/Permission denied \(|Too many authentication failures/i.test(text)) {
+    return `${host} refused the SSH key for ${user}${key ? ` (${key})` : ''}: add its public half to ${user}'s ~/.ssh/authorized_keys there, or name the right key with ?keyfile=PATH`;
   }
-  const noDriver = /no connection driver available for ([a-z0-9+]+):/i.exec(libvirtText);
+  const noDriver = /no connection driver available for ([a-z0-9+]+):/i.exec(text);
   if (noDriver) return `libvirt on ${host} has no ${noDriver[1] === 'qemu' ? 'QEMU' : noDriver[1]} driver: install it there (Debian/Ubuntu: apt-get install libvirt-daemon-driver-qemu) and restart libvirtd`;
-  if (/virt-ssh-helper|nc: |netcat|command not found/i.test(libvirtText)) return `${host} answers ssh but runs no libvirt that this URI reaches (${libvirtText}): install libvirt there, or fix the URI's path`;
+  if (/virt-ssh-helper|nc: |netcat|command not found/i.test(text)) return `${host} answers ssh but runs no libvirt that this URI reaches (${text}): install libvirt there, or fix the URI's path`;
   return undefined;
 }
 

@@ -56,8 +56,8 @@ test('a URI with shell metacharacters is refused with one line', () => {
 
 test('connection failures are named with what to do', () => {
   const uri = 'qemu+ssh://root@h:22/system?keyfile=/k/id';
-  assert.match(remoteConnectionProblem(uri, 'failed to connect to the hypervisor: End of file while reading data: ssh: connect to host h port 22: Connection refused: Input/output error') ?? '', /^cannot reach h:22 over ssh \(Connection refused\)/);
-  assert.match(remoteConnectionProblem(uri, 'End of file while reading data: root@h: Permission denied (publickey).: Input/output error') ?? '', /refused to log in root with \/k\/id/);
+  assert.match(remoteConnectionProblem(uri, 'failed to connect to the hypervisor: End of file while reading data: ssh: connect to host h port 22: Connection refused: Input/output error') ?? '', /^cannot reach h:22 over SSH: connection refused/);
+  assert.match(remoteConnectionProblem(uri, 'End of file while reading data: root@h: Permission denied (publickey).: Input/output error') ?? '', /refused the SSH key for root \(\/k\/id\)/);
   assert.match(remoteConnectionProblem(uri, 'failed to connect to the hypervisor: no connection driver available for qemu:///system') ?? '', /has no QEMU driver/);
   assert.equal(remoteConnectionProblem(uri, 'Domain not found'), undefined);
 });
