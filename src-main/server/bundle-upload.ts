@@ -3,30 +3,20 @@
 // browser page has no business naming files on the engine's disk, so here, unlike in the
 // desktop app, a bundle can only come from an upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DriverError, toDriverError } from '../../src-drivers/sdk/errors.ts';
+import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { pendingUploadLimits, saveUpload } from '../core/drivers/bundles/uploads.ts';
 import type { BundleSource, CorralApi } from '../api/contract.ts';
+import { serveUpload } from './upload-endpoint.ts';
 
 export const bundleUploadPath = '/upload/driver-bundle';
 
-export async function handleBundleUpload(
+export function handleBundleUpload(
   home: string, request: IncomingMessage, response: ServerResponse, limits = pendingUploadLimits,
 ): Promise<void> {
-  const reply = (status: number, body: unknown): void => {
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-    response.end(JSON.stringify(body));
-  };
-  if (request.method !== 'POST') {
-    response.setHeader('Allow', 'POST');
-    return reply(405, { ok: false, error: { code: 'INVALID_CONFIG', message: 'uploads are POST requests', details: {} } });
-  }
-  try {
-    const name = new URL(request.url ?? '/', 'http://upload').searchParams.get('name');
-    reply(200, { ok: true, value: { upload: await saveUpload(home, request, name, undefined, limits) } });
-  } catch (error) {
-    const typed = toDriverError(error);
-    reply(uploadStatus(typed), { ok: false, error: typed.toJSON() });
-  }
+  return serveUpload({
+    save: async (name, body) => ({ upload: await saveUpload(home, body, name, undefined, limits) }),
+    statusOf: uploadStatus,
+  }, request, response);
 }
 
 /** Too big, or too much waiting already: 413; too many waiting: 429; anything else is ours. */
