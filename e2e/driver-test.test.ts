@@ -91,7 +91,7 @@ describe('corral driver test', () => {
     assert.match(rows.get('crash/reattach')?.message ?? '', /^driver pid \d+ killed; pid \d+ sees the VM Running$/);
     assert.match(rows.get('errors/validate-arch')?.message ?? '', /^field arch$/);
     assert.match(rows.get('guest-access/mounts-missing-folder')?.message ?? '', /^refused for 9p/);
-    assert.match(rows.get('stats/samples')?.message ?? '', /^\d+ samples; the last: CPU [\d.]+ %, memory \d+ MiB, disk reported, network null$/);
+    assert.match(rows.get('stats/samples')?.message ?? '', /^\d+ samples; the last: CPU [\d.]+ %, memory \d+ MiB, disk reported, network reported$/);
     assert.match(out, /^38 passed, 0 failed, 4 skipped, 0 not run in [\d.]+ m?s\.$/m);
     assert.match(out, /^PASS: driver qemu meets every check of driver protocol v1 that applies to it$/m);
     assert.equal(alive(Number(/pid (\d+), accelerator/.exec(out)?.[1])), false, 'the first VM is gone');
