@@ -90,7 +90,7 @@ describe('IPC router', () => {
       else assert.match(reply.error.message, /^bad request \(field "\w+"\)/, `${method}: ${reply.error.message}`);
     }
     // The calls that take no argument.
-    const argumentless = ['listInstances', 'listDrivers', 'listTemplates', 'listCatalog', 'hostInfo', 'settings', 'listCache', 'pruneCache'];
+    const argumentless = ['listInstances', 'listDrivers', 'listTemplates', 'listCatalog', 'hostInfo', 'settings', 'listCache', 'pruneCache', 'listConnections'];
     assert.deepEqual(calls.map(([method]) => method), argumentless);
     for (const method of ['openConsole', 'openTerminal']) {
       const stream = await router.invoke(app, contents, { method, payload: { name: 'vm', cols: 80, rows: 24 } });

@@ -54,7 +54,9 @@ test('runs in its own session and root, in the host\'s PID namespace, without ne
   }, grants);
   started.push(pid);
   assert.ok(alive(pid));
-  assert.equal((await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0], '/usr/bin/sleep', 'the pid is the program\'s own, not bwrap\'s');
+  // bwrap reports its child's pid before that child has exec'd the program: the same pid
+  // becomes the program a moment later (bounded wait for that exec, not a sleep).
+  assert.equal(await programOf(pid), '/usr/bin/sleep', 'the pid is the program\'s own, not bwrap\'s');
   assert.notEqual(await statField(pid, 6), await statField(process.pid, 6), 'a session of its own');
   assert.equal(await fs.readlink(`/proc/${pid}/ns/pid`), await fs.readlink('/proc/self/ns/pid'), 'the host\'s PID namespace');
   assert.notEqual(await fs.readlink(`/proc/${pid}/ns/mnt`), await fs.readlink('/proc/self/ns/mnt'), 'a root of its own');
@@ -62,3 +64,14 @@ test('runs in its own session and root, in the host\'s PID namespace, without ne
   process.kill(pid, 'SIGKILL');
   await waitForExit(pid);
 });
+
+/** What `pid` runs once it has exec'd past bwrap (polls /proc for up to 5 s). */
+async function programOf(pid: number): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const program = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0] ?? '';
+    // Empty while the exec replaces bwrap's image, then the program's path.
+    if ((program !== '' && !program.endsWith('bwrap')) || Date.now() > deadline) return program;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
