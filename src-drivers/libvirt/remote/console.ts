@@ -3,7 +3,9 @@
 // and log are not reachable from here). virsh insists on a terminal, so it runs under
 // `script`, which gives it a pty; one virsh serves every engine stream of the VM (--force: a
 // console another client held is taken over). Output starts when the console is opened.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, readlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import type { StreamHub } from '../../sdk/index.ts';
 
@@ -91,10 +93,34 @@ export class RemoteConsole {
       if (!end) return;
       bytes = Buffer.from(this.#banner.slice(end.index + end[0].length), 'latin1');
       this.#banner = '';
-      this.#onConnected();
+      // virsh prints its banner before it makes its terminal raw, and makes it raw with
+      // TCSAFLUSH, which drops whatever was typed in between: keys wait until it is raw.
+      const connected = this.#onConnected;
       this.#onConnected = undefined;
-      this.#onFailed = undefined;
+      void whenRaw(this.#child.pid ?? -1).then(connected, (error: unknown) => this.#onFailed?.(error as Error));
     }
     for (const id of this.#attached) this.#streams.write(id, bytes);
   }
+}
+
+/** The pids below `pid`, depth first (script runs virsh through a shell). */
+async function descendants(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const direct = children.split(' ').filter(Boolean).map(Number);
+  return [...direct, ...(await Promise.all(direct.map(descendants))).flat()];
+}
+
+/** Resolves once the virsh under `scriptPid` has put its terminal in raw mode (-icanon), polling for up to 10 s. */
+async function whenRaw(scriptPid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const pid of await descendants(scriptPid)) {
+      if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() !== 'virsh') continue;
+      const tty = await readlink(`/proc/${pid}/fd/0`).catch(() => '');
+      const modes = tty.startsWith('/dev/pts/') ? await promisify(execFile)('stty', ['-F', tty, '-a']).then((r) => r.stdout, () => '') : '';
+      if (/(^|\s)-icanon(\s|$)/.test(modes)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('virsh console connected but did not take its terminal within 10 s');
 }
