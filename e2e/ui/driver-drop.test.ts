@@ -139,6 +139,7 @@ describe('installing a driver by drag and drop (web shell)', () => {
     await page.getByRole('button', { name: 'Start on-libvirt' }).click();
     await shows(page.getByTestId('status-on-libvirt'), 'Running', 120_000);
     await page.getByRole('link', { name: 'on-libvirt' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     await shows(page.getByTestId('terminal'), readyMarker, 120_000);
     await page.getByRole('button', { name: '← All instances' }).click();
   });

@@ -105,6 +105,7 @@ describe('renderer over the preload bridge (Chromium, Electron faked)', () => {
     await page.getByRole('button', { name: 'Start bridge1' }).click();
     await shows(page.getByTestId('status-bridge1'), 'Running');
     await page.getByRole('link', { name: 'bridge1' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     const terminal = page.getByTestId('terminal');
     await shows(page.locator('.console-status'), 'Serial console attached');
     await terminal.click();

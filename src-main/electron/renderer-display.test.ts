@@ -116,7 +116,7 @@ describe('embedded display over the preload bridge (Chromium, Electron faked, re
     const relay = sockets[0];
     assert.ok(relay && !relay.closed);
     const closed = once(relay, 'close'); // listening before the click: the close may come while it settles
-    await page.getByRole('tab', { name: 'Serial console' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
     await closed; // noVNC's disconnect -> the channel's close -> display-close -> main destroys the socket
     assert.equal(sockets.length, 1);
   });
