@@ -12,6 +12,9 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer/', import.meta.url)),
     emptyOutDir: true,
+    // One stylesheet, loaded with the page: a deferred chunk's CSS that failed to arrive (the engine
+    // restarting) could not be fetched again, as the preloader remembers every file it asked for.
+    cssCodeSplit: false,
     target: 'es2023',
     sourcemap: true,
     // One CSP-friendly output: no inline scripts, no modulepreload polyfill injected inline.

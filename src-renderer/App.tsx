@@ -11,6 +11,7 @@ import { useEngineEvents } from './state/queries.ts';
 import { useUi } from './state/ui.ts';
 import { NoticeBar } from './ui/NoticeBar.tsx';
 import { Sidebar } from './ui/Sidebar.tsx';
+import { ViewBoundary } from './ui/ViewBoundary.tsx';
 import { ActionDialogs, ConnectionsPage, CreateDialog, DeleteDialog, DownloadsPage, DriversPage, InstancePage, SettingsPage, TrustDialog, preloadDeferred } from './ui/deferred.tsx';
 
 export function App() {
@@ -24,23 +25,27 @@ export function App() {
         <ConnectionBanner />
         <NoticeBar />
         <ConnectionGate>
-          <Suspense fallback={<p role="status">Loading…</p>}>
-            {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} tab={view.tab} /> : null}
-            {view.kind === 'downloads' ? <DownloadsPage /> : null}
-            {view.kind === 'drivers' ? <DriversPage /> : null}
-            {view.kind === 'connections' ? <ConnectionsPage /> : null}
-            {view.kind === 'settings' ? <SettingsPage /> : null}
-            {view.kind === 'list' ? <InstanceList /> : null}
-          </Suspense>
+          <ViewBoundary what="This page" resetKey={JSON.stringify(view)}>
+            <Suspense fallback={<p role="status">Loading…</p>}>
+              {view.kind === 'instance' ? <InstancePage key={view.name} name={view.name} tab={view.tab} /> : null}
+              {view.kind === 'downloads' ? <DownloadsPage /> : null}
+              {view.kind === 'drivers' ? <DriversPage /> : null}
+              {view.kind === 'connections' ? <ConnectionsPage /> : null}
+              {view.kind === 'settings' ? <SettingsPage /> : null}
+              {view.kind === 'list' ? <InstanceList /> : null}
+            </Suspense>
+          </ViewBoundary>
         </ConnectionGate>
         <Notifier />
       </main>
-      <Suspense fallback={null}>
-        <CreateDialog />
-        <DeleteDialog />
-        <ActionDialogs />
-        <TrustDialog />
-      </Suspense>
+      <ViewBoundary what="A dialog">
+        <Suspense fallback={null}>
+          <CreateDialog />
+          <DeleteDialog />
+          <ActionDialogs />
+          <TrustDialog />
+        </Suspense>
+      </ViewBoundary>
       <KeyboardShortcuts />
       <DropOverlay />
     </div>
