@@ -74,6 +74,7 @@ describe('a driver\'s upload in the downloads view', () => {
     process.kill(await driverPid, 'SIGKILL');
     await line().and(page.locator('[data-phase="failed"]')).waitFor({ timeout: 60_000 });
     await line().getByText('The upload stopped: driver uploader exited before it finished.').waitFor();
+    await line().getByText('64 KiB sent').waitFor();
     assert.equal(await line().getByRole('button', { name: /Retry/ }).count(), 0);
     await line().getByRole('button', { name: /Dismiss/ }).waitFor();
     assert.match(String(await creating), /exited/, 'the create itself failed, saying why');

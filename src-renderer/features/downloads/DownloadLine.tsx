@@ -17,7 +17,7 @@ export const phaseWords: Record<Phase, string> = {
 
 function detailOf(t: Transfer): string {
   const percent = percentOf(t);
-  if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} arrived` : '';
+  if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} ${t.uploadTo ? 'sent' : 'arrived'}` : '';
   if (t.phase === 'done') return formatBytes(t.bytes);
   return [
     t.total ? `${formatBytes(t.bytes)} of ${formatBytes(t.total)}` : formatBytes(t.bytes),
