@@ -6,6 +6,7 @@ export * from './link.ts';
 export * from './streams.ts';
 export * from './rpc.ts';
 export * from './serve.ts';
+export * from './progress.ts';
 export * from './serial-console.ts';
 export * from './kit/index.ts';
 export * from './host-arch.ts';

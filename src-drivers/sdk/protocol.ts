@@ -20,6 +20,7 @@
 import * as z from 'zod';
 import type { EngineServices } from './broker.ts';
 import type { StreamHub } from './streams.ts';
+import type { TransferProgress } from './progress.ts';
 
 /**
  * Bumped on any incompatible change to the types or methods below. A capability added later
@@ -47,6 +48,11 @@ export interface DriverContext {
   streams: StreamHub;
   /** Pushes an event to the engine, unprompted (a VM that stopped by itself, say). */
   emit(event: DriverEvent): void;
+  /**
+   * Reports a file the driver moves itself (an upload to a remote host) as it goes: the engine
+   * shows it on the instance's line for that file, as it shows a download. progress.ts.
+   */
+  progress(transfer: TransferSubject): TransferProgress;
   /** The engine's services: the spawn broker, for a bundle that starts its own hypervisor (broker.ts). */
   engine: EngineServices;
 }
@@ -358,10 +364,43 @@ export const statsSampleSchema = z.object({
 });
 export type StatsSample = z.infer<typeof statsSampleSchema>;
 
+/** An instance's file that a driver may move itself: the spec's image, kernel, initrd or cidata. */
+export const transferFileSchema = z.enum(['image', 'kernel', 'initrd', 'cidata']);
+export type TransferFile = z.infer<typeof transferFileSchema>;
+
+/** What a transfer moves and where: the subject of a progress event (context.progress() takes it). */
+export const transferSubjectSchema = z.object({
+  instance: z.string(),
+  file: transferFileSchema,
+  /** The local file being sent (the spec's path). */
+  path: localFile,
+  /** Where it goes, in words for the user (a host name). Shown as is: never put a secret here. */
+  to: z.string().min(1),
+});
+export type TransferSubject = z.infer<typeof transferSubjectSchema>;
+
+/**
+ * How far a transfer the driver makes itself has got: an upload of an instance's image to a
+ * remote host's storage, say. 'upload' while bytes move (at most a few a second: the SDK's
+ * reporter throttles), then one 'done' or one 'failed' (with `reason`, one line). The engine
+ * shows it as a download-progress event of the instance's file (phase 'upload', the rate and
+ * time left worked out by the engine), so the downloads view and `corral start` show it like a
+ * download. Added within protocol v1: an engine that predates it drops the event.
+ */
+export const progressEventSchema = transferSubjectSchema.extend({
+  type: z.literal('progress'),
+  phase: z.enum(['upload', 'done', 'failed']),
+  bytes: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+  reason: z.string().optional(),
+});
+export type ProgressEvent = z.infer<typeof progressEventSchema>;
+
 /** Events a driver pushes on its "events" channel, unprompted. */
 export const driverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  progressEventSchema,
 ]);
 export type DriverEvent = z.infer<typeof driverEventSchema>;
 

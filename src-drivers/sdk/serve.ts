@@ -10,6 +10,7 @@ import type { Frame, Link } from './link.ts';
 import { PROTOCOL_VERSION, driverMethodNames, driverMethods, driverSettingsSchema } from './protocol.ts';
 import type { Driver, DriverContext, DriverDefinition, DriverRpc, DriverSettingsSent, MethodWire, WireArg } from './protocol.ts';
 import { exposeOnLink, wrapLink } from './rpc.ts';
+import { transferProgress } from './progress.ts';
 import { StreamHub } from './streams.ts';
 
 interface ParentPortLike {
@@ -99,6 +100,7 @@ export function serveDriver(definition: DriverDefinition): void {
   const context: DriverContext = {
     streams: new StreamHub(link),
     emit: (event) => link.post({ ch: 'event', event }),
+    progress: (subject) => transferProgress(context.emit, subject),
     engine: engineServices(link),
   };
   exposeOnLink(driverRpc(definition, context), link);

@@ -3,7 +3,8 @@
 // lists and prunes. Types and schemas only, like the rest of this folder.
 import * as z from 'zod';
 
-export const downloadPhaseSchema = z.enum(['queued', 'download', 'verify', 'decompress', 'done', 'failed', 'cancelled']);
+/** 'upload': a driver sends the file on to where its VMs run (a remote host), after any download. */
+export const downloadPhaseSchema = z.enum(['queued', 'download', 'verify', 'decompress', 'upload', 'done', 'failed', 'cancelled']);
 
 export const downloadFailureSchema = z.object({
   reason: z.enum(['host-not-found', 'connection-refused', 'not-found', 'http-error', 'digest-mismatch', 'disk-full', 'timeout', 'network', 'other']),

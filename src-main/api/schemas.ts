@@ -189,8 +189,14 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     /** This download's id, for cancelling it alone (cancelDownload). */
     id: z.string(),
     instance: name,
-    artifact: z.enum(['image', 'kernel', 'initrd', 'archive']),
+    /** cidata only ever as an upload: the engine makes it, a driver may send it elsewhere. */
+    artifact: z.enum(['image', 'kernel', 'initrd', 'archive', 'cidata']),
     url: z.string(),
+    /**
+     * Set when the driver is sending this file to where its VMs run (a remote host, named here)
+     * rather than the engine fetching it: phase 'upload'. Neither Cancel nor Retry reaches it.
+     */
+    uploadTo: z.string().optional(),
     phase: downloadPhaseSchema,
     bytes: z.number(),
     total: z.number().nullable(),

@@ -38,10 +38,12 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
     case 'create': {
       const name = need(positionals, 'name');
       if (!values.template) throw new UsageError('missing --template FILE|NAME');
+      // A driver that uploads the files at create (to a remote host) shows it as start shows downloads.
+      const stopShowing = showProgress(engine, name);
       const { instance, warnings } = await engine.create(name, {
         template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
         ...(values.connection !== undefined ? { connection: values.connection } : {}),
-      });
+      }).finally(stopShowing);
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
     }

@@ -15,7 +15,7 @@ function bar(p: Progress): string {
   const filled = Math.round(fraction * barWidth);
   const percent = p.total ? `${Math.floor(fraction * 100)}%`.padStart(4) : '  ? ';
   const rate = p.rate > 0 ? `${formatMiB(p.rate)}/s` : '';
-  const eta = p.etaSeconds !== null && p.phase === 'download' ? `eta ${Math.ceil(p.etaSeconds)}s` : '';
+  const eta = p.etaSeconds !== null && (p.phase === 'download' || p.phase === 'upload') ? `eta ${Math.ceil(p.etaSeconds)}s` : '';
   return `${p.artifact.padEnd(7)} ${p.phase.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${percent} ${formatMiB(p.bytes)} ${rate} ${eta}`.trimEnd();
 }
 
@@ -23,8 +23,8 @@ function formatMiB(bytes: number): string {
   return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)}MiB` : formatSize(Math.max(1, Math.round(bytes)));
 }
 
-/** The phases in which an artifact takes real work (downloaded, verified or decompressed). */
-const workPhases: ReadonlySet<string> = new Set(['download', 'verify', 'decompress']);
+/** The phases in which an artifact takes real work (downloaded, verified, decompressed, or uploaded by its driver). */
+const workPhases: ReadonlySet<string> = new Set(['download', 'verify', 'decompress', 'upload']);
 
 /** Shows `instance`'s download progress until the returned function is called. */
 export function showProgress(engine: Engine, instance: string, stream: NodeJS.WriteStream = process.stderr): () => void {

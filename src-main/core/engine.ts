@@ -20,6 +20,7 @@ import { followGuestFiles } from './guest/guest-events.ts';
 import { Downloader, cacheLayout } from './downloads/index.ts';
 import type { DownloaderOptions, PruneResult } from './downloads/index.ts';
 import { InstanceFetches } from './downloads/instance-fetches.ts';
+import { DriverUploads } from './downloads/driver-uploads.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
@@ -98,6 +99,8 @@ export class Engine {
   readonly #driversLoaded: Promise<void>;
   /** Starts and Retries that are fetching files right now, so a user can cancel them. */
   readonly #fetches: InstanceFetches;
+  /** Files drivers send on themselves (remote uploads), shown as download lines. */
+  readonly #uploads = new DriverUploads((event) => this.events.emit(event));
   readonly #healthTimer: NodeJS.Timeout | undefined;
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
@@ -131,8 +134,10 @@ export class Engine {
       healthTimeoutMs: options.health?.timeoutMs,
       onEvent: (driver, event) => {
         if (event.type === 'state') this.#status.announce(event.instance, event.state, event.reason);
+        else if (event.type === 'progress') this.#uploads.report(driver, event);
         else this.events.emit({ type: 'driver-log', driver, level: event.level, message: event.message });
       },
+      onExit: (driver) => this.#uploads.driverEnded(driver),
     });
     const builtinNames = this.drivers.names();
     const paths = this.paths;

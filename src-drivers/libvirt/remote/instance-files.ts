@@ -4,8 +4,8 @@
 // every later call, and released by delete().
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DriverError, formatBytes } from '../../sdk/index.ts';
-import type { DriverContext, InstanceSpec } from '../../sdk/index.ts';
+import { DriverError, formatBytes, toDriverError } from '../../sdk/index.ts';
+import type { DriverContext, InstanceSpec, TransferFile } from '../../sdk/index.ts';
 import { baseImage } from '../storage.ts';
 import { DOCUMENT } from '../virsh.ts';
 import type { Virsh } from '../virsh.ts';
@@ -53,15 +53,34 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   const existing = await readRemoteFiles(spec.dir);
   if (existing) return existing;
   await ensurePool(virsh);
-  const progress = progressLogger(context, spec, new URL(virsh.uri).host);
+  const host = new URL(virsh.uri).host;
+  const logged = progressLogger(context, spec, host);
   const base = await baseImage(spec);
   const folder = await poolFolder(virsh);
   const names = await volumeNames(virsh);
-  const shared = async (file: string | undefined) => (file ? path.posix.join(folder, (await sharedVolume(virsh, names, file, uuid, progress)).name) : undefined);
-  const kernel = await shared(spec.config.kernel?.path);
-  const initrd = await shared(spec.config.initrd?.path);
-  const cidata = await shared(spec.config.cidata?.path);
-  const image = await shared(base?.path);
+  const shared = async (kind: TransferFile, file: string | undefined) => {
+    if (!file) return undefined;
+    // Reported through the SDK too, so the downloads view and `corral start` show the upload.
+    const reporter = context.progress({ instance: spec.name, file: kind, path: file, to: host });
+    let started = false;
+    const progress: UploadProgress = (name, done, total) => {
+      started = true;
+      logged(name, done, total);
+      reporter.update(done, total);
+    };
+    try {
+      const volume = await sharedVolume(virsh, names, file, uuid, progress);
+      if (started) reporter.done();
+      return path.posix.join(folder, volume.name);
+    } catch (error) {
+      if (started) reporter.failed(toDriverError(error).message);
+      throw error;
+    }
+  };
+  const kernel = await shared('kernel', spec.config.kernel?.path);
+  const initrd = await shared('initrd', spec.config.initrd?.path);
+  const cidata = await shared('cidata', spec.config.cidata?.path);
+  const image = await shared('image', base?.path);
   const diskName = diskVolumeName(uuid);
   if (!names.includes(diskName)) {
     // The overlay cannot be smaller than its base: a disk size below the image's is raised to it.

@@ -5,6 +5,7 @@ import { DriverError } from '../errors.ts';
 import { createLink } from '../link.ts';
 import type { Frame, Link } from '../link.ts';
 import type { DriverContext, DriverEvent } from '../protocol.ts';
+import { transferProgress } from '../progress.ts';
 import { StreamHub } from '../streams.ts';
 
 /** Two ends of an in-memory link, delivering asynchronously like a real pipe. */
@@ -36,6 +37,7 @@ export function fakeEngine(): FakeEngine {
       events.push(event);
       for (const waiter of waiters) if (waiter.match(event)) { waiters.delete(waiter); waiter.resolve(event); }
     },
+    progress: (subject) => transferProgress((event) => context.emit(event), subject),
     // As the engine answers a built-in driver: only installed bundles get a broker.
     engine: { spawn: () => Promise.reject(new DriverError('UNSUPPORTED', 'no spawn broker in the fake engine')) },
   };

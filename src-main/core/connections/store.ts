@@ -7,8 +7,11 @@ import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { settingValueSchema } from '../../../src-drivers/sdk/protocol.ts';
 import { readJsonRecord, writeJsonRecord } from '../instances/json-record.ts';
+import { properLockfile } from '../lockfile.ts';
 import { LOCAL_CONNECTION } from './connection-of.ts';
 
+/** How old the lock of a killed editor must be before another takes it over. */
+const lockStaleMs = 10_000;
 
 export const connectionNamePattern = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -57,17 +60,47 @@ export class ConnectionStore {
   }
 
   async add(connection: StoredConnection): Promise<void> {
-    const connections = await this.list();
-    if (connections.some((c) => c.name === connection.name)) {
-      throw new DriverError('ALREADY_EXISTS', `connection "${connection.name}" exists already: remove it first, or pick another name`, { connection: connection.name });
-    }
-    await this.#write([...connections, connection]);
+    await this.#locked(async () => {
+      const connections = await this.list();
+      if (connections.some((c) => c.name === connection.name)) {
+        throw new DriverError('ALREADY_EXISTS', `connection "${connection.name}" exists already: remove it first, or pick another name`, { connection: connection.name });
+      }
+      await this.#write([...connections, connection]);
+    });
   }
 
   async remove(name: string): Promise<void> {
-    const connections = await this.list();
-    if (!connections.some((c) => c.name === name)) throw notFound(name, connections);
-    await this.#write(connections.filter((c) => c.name !== name));
+    await this.#locked(async () => {
+      const connections = await this.list();
+      if (!connections.some((c) => c.name === name)) throw notFound(name, connections);
+      await this.#write(connections.filter((c) => c.name !== name));
+    });
+  }
+
+  /**
+   * Runs a read-modify-write of the file holding its lock, so two processes editing at once
+   * (two `corral connection add`, the app and the CLI) never lose one another's edit. An edit
+   * takes milliseconds; a lock left by a killed process goes stale and is taken over.
+   */
+  async #locked(edit: () => Promise<void>): Promise<void> {
+    let release: () => Promise<void>;
+    try {
+      release = await (await properLockfile()).lock(this.file, {
+        lockfilePath: `${this.file}.lock`,
+        realpath: false, // the file need not exist yet
+        stale: lockStaleMs,
+        retries: { retries: 80, factor: 1.3, minTimeout: 20, maxTimeout: 250 }, // about 18 s: outlasts a stale lock
+        onCompromised: () => undefined, // the write itself is atomic: a lock lost mid-edit breaks nothing
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      throw new DriverError('BUSY', `${this.file} is being changed by another Corral process; try again in a moment`, { file: this.file });
+    }
+    try {
+      await edit();
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   async #write(connections: StoredConnection[]): Promise<void> {

@@ -4,7 +4,8 @@
 // (with the reason in plain words) or cancelled.
 import type { DownloadFailure } from './plain-words.ts';
 
-export type DownloadPhase = 'queued' | 'download' | 'verify' | 'decompress' | 'done' | 'failed' | 'cancelled';
+// A driver's own upload of the file (drivers' progress events) runs in phase 'upload'.
+export type DownloadPhase = 'queued' | 'download' | 'verify' | 'decompress' | 'upload' | 'done' | 'failed' | 'cancelled';
 
 export interface DownloadProgress {
   url: string;
@@ -26,7 +27,7 @@ interface Sample { t: number; bytes: number }
 
 const windowMs = 2_000;
 /** The phases in which bytes move (and a time left means something). */
-const running: ReadonlySet<DownloadPhase> = new Set(['download', 'verify', 'decompress']);
+const running: ReadonlySet<DownloadPhase> = new Set(['download', 'verify', 'decompress', 'upload']);
 
 export class ProgressReporter {
   readonly #url: string;

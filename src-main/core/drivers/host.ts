@@ -33,6 +33,8 @@ export interface DriverHostOptions {
   logDir: string;
   cacheDir: string;
   onEvent?: (driver: string, event: DriverEvent) => void;
+  /** A process of this driver ended (crashed, killed or disposed): what it was reporting stops. */
+  onExit?: (driver: string) => void;
   handshakeTimeoutMs?: number;
   /** How long a live driver may take to answer a health check before it is restarted. */
   healthTimeoutMs?: number;
@@ -205,7 +207,10 @@ export class DriverHost {
     if (wait > 0) await this.#clock.sleep(wait);
     const process = (this.#entry.spawn ?? this.#options.spawn)({ entry: this.#entry.entry, logFile: this.logFile });
     this.#process = process;
-    void process.exited.then(() => { if (this.#process === process) this.#process = undefined; });
+    void process.exited.then(() => {
+      if (this.#process === process) this.#process = undefined;
+      this.#options.onExit?.(this.name);
+    });
     const streams = new StreamHub(process.link);
     const remote = wrapLink<DriverRpc>(process.link);
     exposeOnLink((this.#entry.services ?? noBroker)((level, message) => {

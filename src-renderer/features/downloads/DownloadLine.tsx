@@ -12,18 +12,18 @@ import { downloadFailedTitle, isReportedDownloadFailure } from './failure.ts';
 import './downloads.css';
 
 export const phaseWords: Record<Phase, string> = {
-  queued: 'Queued', download: 'Downloading', verify: 'Verifying', decompress: 'Unpacking', done: 'Done', failed: 'Failed', cancelled: 'Cancelled',
+  queued: 'Queued', download: 'Downloading', verify: 'Verifying', decompress: 'Unpacking', upload: 'Uploading', done: 'Done', failed: 'Failed', cancelled: 'Cancelled',
 };
 
 function detailOf(t: Transfer): string {
   const percent = percentOf(t);
-  if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} arrived` : '';
+  if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} ${t.uploadTo ? 'sent' : 'arrived'}` : '';
   if (t.phase === 'done') return formatBytes(t.bytes);
   return [
     t.total ? `${formatBytes(t.bytes)} of ${formatBytes(t.total)}` : formatBytes(t.bytes),
     percent !== undefined ? `${percent} %` : '',
     t.rate > 0 ? `${formatBytes(t.rate)}/s` : '',
-    t.etaSeconds !== null && t.phase === 'download' ? `${Math.ceil(t.etaSeconds)} s left` : '',
+    t.etaSeconds !== null && (t.phase === 'download' || t.phase === 'upload') ? `${Math.ceil(t.etaSeconds)} s left` : '',
   ].filter(Boolean).join(' · ');
 }
 
@@ -50,7 +50,7 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
   return (
     <div className={`download-line phase-${transfer.phase}`} data-testid={`download-${transfer.instance}-${transfer.artifact}`} data-phase={transfer.phase}>
       <div className="download-head">
-        <span className="download-name"><span className="download-file" title={transfer.url}>{file}</span> <span className="download-for">for {transfer.instance} · {transfer.artifact}</span></span>
+        <span className="download-name"><span className="download-file" title={transfer.url}>{file}</span> <span className="download-for">for {transfer.instance} · {transfer.artifact}{transfer.uploadTo ? ` · to ${transfer.uploadTo}` : ''}</span></span>
         <span className="download-phase">{phaseWords[transfer.phase]}</span>
       </div>
       {active || transfer.phase === 'done'
@@ -59,10 +59,11 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
       {transfer.phase === 'failed' && transfer.failure ? <p className="download-error">{transfer.failure.text}</p> : null}
       <div className="download-foot">
         <span className="download-detail">{detailOf(transfer)}</span>
-        {active ? <button type="button" onClick={cancel} aria-label={`Cancel ${what}`}>Cancel</button> : null}
+        {/* A driver's upload is part of its create or start: the engine can neither cancel nor retry it alone. */}
+        {active && !transfer.uploadTo ? <button type="button" onClick={cancel} aria-label={`Cancel ${what}`}>Cancel</button> : null}
         {transfer.phase === 'failed' ? (
           <>
-            <button type="button" className="primary" onClick={retry} disabled={retrying} aria-label={`Retry ${what}`}>{retrying ? 'Retrying…' : 'Retry'}</button>
+            {transfer.uploadTo ? null : <button type="button" className="primary" onClick={retry} disabled={retrying} aria-label={`Retry ${what}`}>{retrying ? 'Retrying…' : 'Retry'}</button>}
             <button type="button" onClick={() => dismiss(transferKey(transfer))} aria-label={`Dismiss ${what}`}>Dismiss</button>
           </>
         ) : null}

@@ -43,7 +43,7 @@ export const useDownloads = create<DownloadsState>((set, get) => ({
 }));
 
 export function isActive(phase: Phase): boolean {
-  return phase === 'queued' || phase === 'download' || phase === 'verify' || phase === 'decompress';
+  return phase === 'queued' || phase === 'download' || phase === 'verify' || phase === 'decompress' || phase === 'upload';
 }
 
 /** 0..100 for the bar; the download phase alone decides it (verify/decompress follow at 100). */

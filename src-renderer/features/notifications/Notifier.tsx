@@ -37,7 +37,8 @@ function useDownloadNotifications(): void {
   // Per instance: the files of its current batch, and whether any came over the network (a batch of cache hits is not news).
   const batches = useRef(new Map<string, { files: Map<string, Progress>; transferred: boolean }>());
   useEffect(() => api.onEvent((event) => {
-    if (event.type !== 'download-progress' || event.local) return;
+    // A driver's upload is not news of its own: the create or start it belongs to says how it ended.
+    if (event.type !== 'download-progress' || event.local || event.uploadTo !== undefined) return;
     const batch = batches.current.get(event.instance) ?? { files: new Map<string, Progress>(), transferred: false };
     batches.current.set(event.instance, batch);
     batch.files.set(event.artifact, event);
