@@ -368,9 +368,9 @@ export class Engine {
 
   // --- Cache (engine/cache.ts) -----------------------------------------------------------------
 
-  /** What the download cache holds, with the instances that use each entry. */
+  /** What the download cache holds (and the web shell's template uploads), with the instances that use each entry. */
   listCache(): Promise<CacheEntry[]> {
-    return listCacheUsage(this.paths.cache, this.store);
+    return listCacheUsage(this.paths.cache, this.store, this.paths.home);
   }
 
   /**
@@ -379,7 +379,7 @@ export class Engine {
    */
   async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult & { staging: RemovedStaging[] }> {
     await this.#sweepStaging();
-    return { ...(await pruneUnused(this.paths.cache, this.store, options)), staging: [...this.#removedStaging] };
+    return { ...(await pruneUnused(this.paths.cache, this.store, this.paths.home, options)), staging: [...this.#removedStaging] };
   }
 
   // --- Drivers and templates -------------------------------------------------------------------
