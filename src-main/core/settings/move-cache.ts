@@ -17,7 +17,8 @@ import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { readJsonRecordOrNothing, writeJsonRecord } from '../instances/json-record.ts';
 import { recordCache, recordedCache } from './cache-location.ts';
-import { humanBytes, treeSize, type Tree } from './tree.ts';
+import { humanSize } from '../instances/sizes.ts';
+import { treeSize, type Tree } from './tree.ts';
 
 export interface CacheMoveProgress {
   phase: 'copying' | 'switching' | 'done';
@@ -121,7 +122,7 @@ async function checkSpace(from: string, to: string, bytes: number): Promise<void
   const free = space.bavail * space.bsize;
   const needed = bytes + 16 * 1024 * 1024;
   if (free < needed) {
-    throw new DriverError('INVALID_CONFIG', `not enough space at ${to}: the cache needs ${humanBytes(needed)}, ${humanBytes(free)} is free; free some or choose another disk`, { field: 'target', needed, free });
+    throw new DriverError('INVALID_CONFIG', `not enough space at ${to}: the cache needs ${humanSize(needed)}, ${humanSize(free)} is free; free some or choose another disk`, { field: 'target', needed, free });
   }
 }
 

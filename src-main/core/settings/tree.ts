@@ -38,15 +38,3 @@ export async function treeSize(root: string): Promise<Tree> {
   await walk('');
   return { entries, bytes };
 }
-
-/** 1288490188 -> "1.2 GiB": for messages about space. */
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
