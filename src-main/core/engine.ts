@@ -313,6 +313,7 @@ export class Engine {
    * instance is not stopped; progress as instances-move events.
    */
   async moveInstances(target: string): Promise<{ from: string; to: string; bytes: number }> {
+    await this.#finishingMove; // it holds the move lock while it runs
     const moved = await moveInstances({
       home: this.paths.home, current: this.paths.instances, target,
       names: () => this.store.names(),
