@@ -80,6 +80,7 @@ describe('corral instances move', () => {
     const listed = await corral('list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual((JSON.parse(listed.stdout) as { name: string; dir: string }[]).map((i) => [i.name, i.dir]).sort(), [['idle', path.join(target, 'idle')], ['vm', path.join(target, 'vm')]]);
+    await fs.rm(path.join(home, 'instances')); // the link is for engines running during the move: later ones need it not
     engine = new Engine({ home, cache });
     assert.equal(engine.paths.instances, target);
     await bootsToMarker(engine, 'vm');

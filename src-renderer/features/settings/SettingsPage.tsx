@@ -82,7 +82,7 @@ function EngineSettings() {
     <>
       <Setting title="Data folder" stored={<>{home.source} {restart}</>}>
         <p><code className="path">{home.path}</code></p>
-        <p className="help">Instances, installed drivers, logs and Corral’s SSH key.</p>
+        <p className="help">Installed drivers, logs, Corral’s SSH key, and the instances unless they were moved.</p>
       </Setting>
       <Setting title="Download cache" stored={<>{cache.source} {cache.fixedBy ? `Set by ${cache.fixedBy}, so Move… cannot change it.` : 'Move… moves the files and records the new folder in the data folder.'}</>}>
         <p className="setting-path"><code className="path">{cache.path}</code> <FolderMoveButton folder="cache" current={cache.path} fixedBy={cache.fixedBy} /></p>
