@@ -25,7 +25,7 @@ const words: Record<MovableFolder, { name: string; title: string; what: string; 
   instances: {
     name: 'the instances folder',
     title: 'Move the instances folder',
-    what: 'Every instance (stopped first) moves',
+    what: 'Every instance (all must be stopped) moves',
     placeholder: '/mnt/big-disk/corral-instances',
   },
 };

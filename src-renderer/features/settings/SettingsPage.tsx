@@ -88,7 +88,7 @@ function EngineSettings() {
         <p className="setting-path"><code className="path">{cache.path}</code> <FolderMoveButton folder="cache" current={cache.path} fixedBy={cache.fixedBy} /></p>
         <p className="help">Images and archives downloaded for instances, shared between them.</p>
       </Setting>
-      <Setting title="Instances folder" stored={<>{instances.source} Move… moves every instance, all of them stopped, and records the new folder in the data folder.</>}>
+      <Setting title="Instances folder" stored={<>{instances.source} Move… moves every instance (all must be stopped) and records the new folder in the data folder.</>}>
         <p className="setting-path"><code className="path">{instances.path}</code> <FolderMoveButton folder="instances" current={instances.path} fixedBy={undefined} /></p>
         <p className="help">Each instance’s config, disks and logs. Later starts use the new folder.</p>
       </Setting>
