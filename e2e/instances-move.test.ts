@@ -107,8 +107,11 @@ describe('corral instances move', () => {
     await fs.writeFile(journal, JSON.stringify({ from: target, to: elsewhere, children: ['a'] }));
     await recordLocation(home, 'instances', elsewhere);
     const next = new Engine({ home, cache });
-    assert.equal(next.paths.instances, elsewhere);
-    await next.close();
+    try {
+      assert.equal(next.paths.instances, elsewhere);
+    } finally {
+      await next.close(); // its finish of the move ends before the folders are removed
+    }
     assert.equal(await fs.readlink(target), elsewhere);
     await assert.rejects(fs.stat(journal), { code: 'ENOENT' });
   });
