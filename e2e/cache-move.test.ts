@@ -100,6 +100,29 @@ describe('corral cache move', () => {
     assert.ok((await cachedAt()).startsWith(path.join(home, 'cache')));
   });
 
+  it('refuses, changing nothing, a target whose file system has less free space than the cache holds', async () => {
+    // The refusal reads the target's free space with statfs. A sparse file makes the cache
+    // truly larger (by stat size, what a copy writes) than /dev/shm's free space without using
+    // that space on either disk; /dev/shm is another file system, so the files would be copied.
+    const space = await fs.statfs('/dev/shm');
+    const free = space.bavail * space.bsize;
+    const filler = path.join(home, 'cache', 'filler.img');
+    await fs.writeFile(filler, '');
+    await fs.truncate(filler, free + 1024 ** 3);
+    try {
+      const result = await corral('cache', 'move', target);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /^corral: not enough space at \/dev\/shm\/corral-cache-move-\w+: the cache needs \d+\.\d GiB, \d+\.\d GiB is free; free some or choose another disk\n$/);
+      const [needed, left] = [...result.stderr.matchAll(/(\d+\.\d) GiB/g)].map((m) => Number(m[1]));
+      assert.ok(needed !== undefined && left !== undefined && needed > left, `needs ${needed} > free ${left}`);
+    } finally {
+      await fs.rm(filler);
+    }
+    await assert.rejects(fs.stat(target), { code: 'ENOENT' }, 'no target folder made');
+    await assert.rejects(fs.stat(cacheRecordFile(home)), { code: 'ENOENT' }, 'not switched');
+    assert.ok((await cachedAt()).startsWith(path.join(home, 'cache')));
+  });
+
   it('refuses while a download runs in this engine', { timeout: 120_000 }, async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => { release = resolve; });

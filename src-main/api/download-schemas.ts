@@ -19,11 +19,12 @@ export const downloadIdRequestSchema = z.object({ id: z.string().min(1).max(512)
 export const moveCacheRequestSchema = z.object({ target: z.string().min(1).max(4096) });
 export const moveCacheResultSchema = z.object({ from: z.string(), to: z.string(), bytes: z.number().nonnegative() });
 
-/** One file in the download cache and the instances whose config names it. */
+/** One file in the download cache (or a template uploaded in the web shell) and the instances whose config names it. */
 export const cacheEntrySchema = z.object({
   url: z.string(),
+  kind: z.enum(['download', 'template-upload']),
   size: z.number().nonnegative(),
-  /** When it was downloaded (ISO 8601). */
+  /** When it was downloaded or uploaded (ISO 8601). */
   downloadedAt: z.string(),
   digest: z.string().nullable(),
   usedBy: z.array(z.string()),

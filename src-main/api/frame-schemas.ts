@@ -44,6 +44,8 @@ export const settingsSchema = z.object({
   home: placedFolderSchema,
   /** `fixedBy`: what set the folder at start (CORRAL_CACHE, an option), so Move… cannot change it. */
   cache: placedFolderSchema.extend({ fixedBy: z.string().optional() }),
+  /** Where instances live: CORRAL_HOME/instances, or where a move put them. */
+  instances: placedFolderSchema,
   driverFolders: z.array(placedFolderSchema),
   trustedKeys: z.object({
     file: z.string(),

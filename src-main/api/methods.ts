@@ -74,6 +74,7 @@ export const apiMethods = {
   listCache: { result: z.array(cacheEntrySchema) },
   /** Moves the download cache to another folder, recorded for later starts (refused while a download runs). */
   moveCache: { request: moveCacheRequestSchema, result: moveCacheResultSchema },
+  moveInstances: { request: moveCacheRequestSchema, result: moveCacheResultSchema },
   /** Removes cached files no instance uses. */
   pruneCache: { result: pruneResultSchema },
 

@@ -209,6 +209,7 @@ export const apiEventSchema = z.discriminatedUnion('type', [
   }),
   /** The download cache is being moved (Settings' Move…, `corral cache move`): how far. */
   z.object({ type: z.literal('cache-move'), to: z.string(), phase: z.enum(['copying', 'switching', 'done']), bytes: z.number(), total: z.number() }),
+  z.object({ type: z.literal('instances-move'), to: z.string(), phase: z.enum(['copying', 'switching', 'done']), bytes: z.number(), total: z.number() }),
   /** The host agent wrote how far the guest's boot got (null: nothing for this boot). */
   z.object({ type: z.literal('guest-status'), name, guest: instanceSchema.shape.guest.unwrap().nullable() }),
   /** The instance's forwards changed (a guest program opened or closed a port, forwarding ended). */

@@ -110,6 +110,12 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       }
       throw new UsageError('use: corral cache list | corral cache prune | corral cache move DIR');
     }
+    case 'instances': {
+      const dir = positionals[2];
+      if (positionals[1] !== 'move') throw new UsageError('use: corral instances move DIR');
+      if (!dir) throw new UsageError('missing folder: corral instances move DIR');
+      return out(await (await import('./cache-move.ts')).instancesMoveCommand(engine, dir));
+    }
     case 'serve':
       await plugged.serve(engine, { port: values.port, newToken: values['new-token'] });
       return undefined;

@@ -34,6 +34,8 @@ ${connectionUsage}
                                         of killed creates and clones were tidied away)
   cache move DIR                        move the downloads to DIR (empty or new; another disk is fine),
                                         recorded in CORRAL_HOME for later starts
+  instances move DIR                    move the instances folder to DIR (every instance stopped;
+                                        empty or new; another disk is fine), for later starts
   template show FILE|NAME [--catalog DIR]  the resolved template (bases merged, defaults filled)
   template list                         the template catalog
 

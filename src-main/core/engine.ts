@@ -34,6 +34,7 @@ import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
 import { moveCache } from './settings/move-cache.ts';
+import { finishInstancesMove, moveInstances } from './settings/move-instances.ts';
 import type { CorralPaths } from './paths.ts';
 import type { ConsoleSession } from './console.ts';
 import { StatsHub } from './stats/hub.ts';
@@ -110,6 +111,8 @@ export class Engine {
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
   #sweeping: Promise<void> | undefined;
+  /** Finishing a move of the instances folder that a kill interrupted (at start); close() waits for it. */
+  readonly #finishingMove: Promise<void>;
   readonly #hostAgent: HostAgentLauncher;
   /** What the capability modules in engine/ share. */
   readonly #ctx: EngineContext;
@@ -176,6 +179,7 @@ export class Engine {
       warn: (source, message) => this.#log('warn', source, message),
     };
     void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
+    this.#finishingMove = finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`));
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -309,6 +313,23 @@ export class Engine {
     }));
   }
 
+  /**
+   * Moves the instances folder to `target` (settings/move-instances.ts): refused while any
+   * instance is not stopped; progress as instances-move events.
+   */
+  async moveInstances(target: string): Promise<{ from: string; to: string; bytes: number }> {
+    await this.#finishingMove; // it holds the move lock while it runs
+    const moved = await moveInstances({
+      home: this.paths.home, current: this.paths.instances, target,
+      names: () => this.store.names(),
+      instanceDir: (name) => this.store.dir(name),
+      notStopped: async () => (await this.list()).filter((i) => i.state !== 'Stopped' && i.state !== 'Broken').map((i) => i.name),
+      onProgress: (progress) => this.events.emit({ type: 'instances-move', to: target, ...progress }),
+    });
+    this.events.emit({ type: 'instances-changed' });
+    return moved;
+  }
+
   /** Fetches the instance's files again without starting it (the UI's Retry of a failed download). */
   async fetchDownloads(name: string): Promise<void> {
     const config = await this.store.readConfig(name);
@@ -373,9 +394,9 @@ export class Engine {
 
   // --- Cache (engine/cache.ts) -----------------------------------------------------------------
 
-  /** What the download cache holds, with the instances that use each entry. */
+  /** What the download cache holds (and the web shell's template uploads), with the instances that use each entry. */
   listCache(): Promise<CacheEntry[]> {
-    return listCacheUsage(this.paths.cache, this.store);
+    return listCacheUsage(this.paths.cache, this.store, this.paths.home);
   }
 
   /**
@@ -384,7 +405,7 @@ export class Engine {
    */
   async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult & { staging: RemovedStaging[] }> {
     await this.#sweepStaging();
-    return { ...(await pruneUnused(this.paths.cache, this.store, options)), staging: [...this.#removedStaging] };
+    return { ...(await pruneUnused(this.paths.cache, this.store, this.paths.home, options)), staging: [...this.#removedStaging] };
   }
 
   // --- Drivers and templates -------------------------------------------------------------------
@@ -472,6 +493,7 @@ export class Engine {
     this.#stopWatching?.();
     this.#stopGuestEvents?.();
     await this.#sweeping;
+    await this.#finishingMove;
     this.#fetches.cancelAll();
     await this.downloads.close();
     await this.#driversLoaded; // a bundle registered after dispose would leave its process running

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { privateRuntimeRoot } from './runtime-root.ts';
 import { recordedCache } from './settings/cache-location.ts';
+import { recordedLocation } from './settings/folder-location.ts';
 
 export interface CorralPaths {
   home: string;
@@ -45,12 +46,13 @@ export interface PathOptions {
 
 /**
  * Resolves the roots: explicit options first, then CORRAL_HOME / CORRAL_CACHE, then a cache
- * folder recorded by a move (settings/cache-location.ts), then platform defaults.
+ * folder recorded by a move (settings/cache-location.ts), then platform defaults. The
+ * instances folder is CORRAL_HOME/instances unless a move recorded another (move-instances.ts).
  */
 export function corralPaths(options: PathOptions = {}): CorralPaths {
   const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
   const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? recordedCache(home) ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
-  const instances = path.join(home, 'instances');
+  const instances = recordedLocation(home, 'instances') ?? path.join(home, 'instances');
   return {
     home,
     cache,
@@ -60,9 +62,22 @@ export function corralPaths(options: PathOptions = {}): CorralPaths {
     instanceDir: (name) => path.join(instances, name),
     runtimeDir: (instanceDir) => path.join(
       privateRuntimeRoot(home, options.runtimeBase ?? process.env.XDG_RUNTIME_DIR ?? os.tmpdir()),
-      createHash('sha256').update(instanceDir).digest('hex').slice(0, 16),
+      createHash('sha256').update(realInstanceDir(instanceDir)).digest('hex').slice(0, 16),
     ),
   };
+}
+
+/**
+ * The instance folder through its parent's real path: after a move of the instances folder the
+ * engine that made it reaches instances through a link at the old path, and its VMs' sockets
+ * must be where a newly started process, using the new path, looks for them.
+ */
+function realInstanceDir(instanceDir: string): string {
+  try {
+    return path.join(fs.realpathSync(path.dirname(instanceDir)), path.basename(instanceDir));
+  } catch {
+    return instanceDir;
+  }
 }
 
 /**

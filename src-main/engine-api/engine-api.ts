@@ -58,6 +58,7 @@ export function engineApi(engine: Engine): CorralApi {
     retryDownloads: ({ name }) => engine.fetchDownloads(name),
     listCache: async () => (await engine.listCache()).map(toCacheEntry),
     moveCache: ({ target }) => engine.moveCache(target),
+    moveInstances: ({ target }) => engine.moveInstances(target),
     pruneCache: async () => toPruneSummary(await engine.pruneCache()),
     delete: ({ name, force }) => engine.delete(name, { force: force ?? false }),
     listSnapshots: ({ name }) => engine.listSnapshots(name),

@@ -1,28 +1,55 @@
 // The download cache as the engine shows it: each entry with the instances that use it, and
-// prune, which keeps whatever an instance still names.
+// prune, which keeps whatever an instance still names. Template uploads from the web shell
+// (templates/uploaded-prune.ts) are listed and pruned with it, by the same rules.
 import { listCache, pruneCache } from '../downloads/index.ts';
 import type { CacheListing, PruneResult } from '../downloads/index.ts';
 import type { InstanceStore } from '../instances/store.ts';
+import { stringsIn } from '../templates/uploaded.ts';
+import { listUploadedTemplates, pruneUploadedTemplates, type InstanceStrings, type UploadedTemplate } from '../templates/uploaded-prune.ts';
 
-export type CacheEntry = CacheListing & { usedBy: string[] };
+export type CacheEntry = CacheListing & { usedBy: string[]; kind: 'download' | 'template-upload' };
 
-export async function listCacheUsage(cacheDir: string, store: InstanceStore): Promise<CacheEntry[]> {
-  const users = await cacheUsers(store);
-  return (await listCache(cacheDir)).map((entry) => ({ ...entry, usedBy: users.get(entry.url) ?? [] }));
+export async function listCacheUsage(cacheDir: string, store: InstanceStore, home: string): Promise<CacheEntry[]> {
+  const configs = await instanceConfigs(store);
+  const users = cacheUsers(configs);
+  const downloads = (await listCache(cacheDir)).map((entry): CacheEntry => ({ ...entry, usedBy: users.get(entry.url) ?? [], kind: 'download' }));
+  const uploads = (await listUploadedTemplates(home, configs)).map(uploadEntry);
+  return [...downloads, ...uploads];
 }
 
-/** Removes cache entries no instance uses (an instance's disk is layered on its image). */
-export async function pruneUnused(cacheDir: string, store: InstanceStore, options: { olderThan?: Date }): Promise<PruneResult> {
-  return pruneCache(cacheDir, { ...options, inUse: new Set((await cacheUsers(store)).keys()) });
+/** Removes cache entries and template uploads no instance uses (an instance's disk is layered on its image). */
+export async function pruneUnused(cacheDir: string, store: InstanceStore, home: string, options: { olderThan?: Date }): Promise<PruneResult> {
+  const configs = await instanceConfigs(store);
+  const downloads = await pruneCache(cacheDir, { ...options, inUse: new Set(cacheUsers(configs).keys()) });
+  const uploads = await pruneUploadedTemplates(home, configs, options); // an upload being written is no entry: not counted as skipped
+  return {
+    ...downloads,
+    removed: [...downloads.removed, ...uploads.removed.map(uploadEntry)],
+    freedBytes: downloads.freedBytes + uploads.freedBytes,
+    inUse: [...downloads.inUse, ...uploads.inUse.map(uploadEntry)],
+  };
 }
 
-/** URL -> the instances whose config names it. */
-async function cacheUsers(store: InstanceStore): Promise<Map<string, string[]>> {
-  const users = new Map<string, string[]>();
+function uploadEntry(upload: UploadedTemplate): CacheEntry {
+  return { url: upload.url, path: upload.path, size: upload.size, time: upload.time, digest: null, usedBy: upload.usedBy, kind: 'template-upload' };
+}
+
+type InstanceConfig = InstanceStrings & { files: string[] };
+
+/** Each instance's downloadable files (by location) and every string of its config. */
+async function instanceConfigs(store: InstanceStore): Promise<InstanceConfig[]> {
+  const configs: InstanceConfig[] = [];
   for (const name of await store.names()) {
     const config = await store.readConfig(name).catch(() => undefined);
     const files = [...(config?.images ?? []).flatMap((i) => [i, i.kernel, i.initrd]), ...(config?.containerd?.archives ?? [])];
-    for (const file of files) if (file) users.set(file.location, [...(users.get(file.location) ?? []), name]);
+    configs.push({ name, files: files.flatMap((file) => (file ? [file.location] : [])), strings: config ? stringsIn(config) : [] });
   }
+  return configs;
+}
+
+/** URL -> the instances whose config names it. */
+function cacheUsers(configs: InstanceConfig[]): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const { name, files } of configs) for (const location of files) users.set(location, [...(users.get(location) ?? []), name]);
   return users;
 }

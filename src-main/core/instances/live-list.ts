@@ -3,6 +3,7 @@
 // files. The engine's list uses the same per-instance answer (summaryFromFacts), so there is
 // one implementation; the CLI uses listFromLiveFacts without constructing an engine at all.
 // Wherever these facts leave doubt, undefined: the caller asks the driver.
+import { builtinDriverNames } from '../drivers/builtin-names.ts';
 import type { InstanceSummary } from '../engine/inspect.ts';
 import { readGuestStatus } from '../guest/status.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
@@ -14,9 +15,6 @@ import { runningOperation } from './lock.ts';
 import { liveState } from './run-record.ts';
 import { sweepStaging } from './staging.ts';
 import { operationState } from './status.ts';
-
-/** The drivers built into Corral: their VMs run on this host, so their run records can be checked here. */
-export const builtinDriverNames: ReadonlySet<string> = new Set(['qemu']);
 
 /**
  * One instance's summary from its config facts and live facts, or undefined when the driver

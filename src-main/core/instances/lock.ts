@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 
-export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename';
+export type Operation = 'create' | 'start' | 'stop' | 'pause' | 'resume' | 'delete' | 'edit' | 'snapshot' | 'clone' | 'rename' | 'move';
 
 // `host` is absent in records written before it existed: such a holder is never judged by pid.
 const operationSchema = z.object({ op: z.string(), pid: z.number(), since: z.string(), host: z.string().optional() });

@@ -1,5 +1,7 @@
 // Memory and disk sizes in Lima's notation. Lima parses them with go-units' RAMInBytes, where
-// every suffix is binary: "4G", "4GB" and "4GiB" are all 4 * 1024^3 bytes.
+// every suffix is binary: "4G", "4GB" and "4GiB" are all 4 * 1024^3 bytes. And sizes for
+// people (humanSize), which the CLI and the engine's messages share; the renderer, which may
+// not import engine code, has its own formatBytes.
 
 const multipliers: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 const sizePattern = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i;
@@ -20,4 +22,16 @@ export function formatSize(bytes: number): string {
     if (bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return String(bytes);
+}
+
+/** A size for people: one decimal in the largest binary unit that fits ("1.5 GiB"). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

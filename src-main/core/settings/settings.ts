@@ -1,8 +1,8 @@
 // What the Settings page shows about the engine: where data, downloads and drop-in driver
 // bundles live and what decided each (an option, an environment variable, the platform's
 // default), the signing keys trusted for driver bundles, and this host's CPUs and memory.
-// The cache can be moved (move-cache.ts) unless CORRAL_CACHE or an option fixed it; a moved
-// cache is shown where it now is. The other folders are fixed while the engine runs.
+// The cache can be moved (move-cache.ts) unless CORRAL_CACHE or an option fixed it, and the
+// instances folder too (move-instances.ts); a moved folder is shown where it now is. The other folders are fixed while the engine runs.
 import os from 'node:os';
 import path from 'node:path';
 import { DRIVERS_PATH_ENV, dropFolders } from '../drivers/bundles/manager.ts';
@@ -10,6 +10,7 @@ import { fingerprint, loadTrustedKeys } from '../drivers/bundles/keys.ts';
 import { hostCapacity } from '../instances/host-fit.ts';
 import type { CorralPaths } from '../paths.ts';
 import { cacheRecordFile, recordedCache } from './cache-location.ts';
+import { locationRecordFile, recordedLocation } from './folder-location.ts';
 
 export interface PlacedFolder {
   path: string;
@@ -20,6 +21,7 @@ export interface PlacedFolder {
 export interface EngineSettings {
   home: PlacedFolder;
   cache: PlacedFolder & { fixedBy?: string };
+  instances: PlacedFolder;
   driverFolders: PlacedFolder[];
   trustedKeys: { file: string; keys: { name: string; fingerprint: string }[]; problem?: string };
 }
@@ -35,7 +37,7 @@ function sourceOf(folder: string, variable: string, env: NodeJS.ProcessEnv): str
   return 'Comes from the --home option, or else the platform’s usual folder.';
 }
 
-export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv = process.env, cacheFixedBy?: string): Promise<EngineSettings> {
+export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache' | 'instances'>, env: NodeJS.ProcessEnv = process.env, cacheFixedBy?: string): Promise<EngineSettings> {
   const file = path.join(paths.home, 'trusted-keys.json');
   const trusted = await loadTrustedKeys(paths.home).then(
     (keys) => ({ keys: keys.map((k) => ({ name: k.name, fingerprint: fingerprint(Buffer.from(k.publicKey, 'base64')) })) }),
@@ -45,6 +47,7 @@ export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache'>,
   return {
     home: { path: paths.home, source: sourceOf(paths.home, 'CORRAL_HOME', env) },
     cache: cacheFolder(paths, env, cacheFixedBy),
+    instances: instancesFolder(paths),
     driverFolders: dropFolders(paths.home, env).map((folder) => ({
       path: folder,
       source: folder === homeDrivers ? 'inside the data folder' : `from ${DRIVERS_PATH_ENV}`,
@@ -58,6 +61,12 @@ function cacheFolder(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.Pro
   const moved = recordedCache(paths.home);
   if (moved === undefined) return { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env) };
   return { path: moved, source: `Moved here; recorded in ${cacheRecordFile(paths.home)}, which every start reads.` };
+}
+
+function instancesFolder(paths: Pick<CorralPaths, 'home' | 'instances'>): PlacedFolder {
+  const moved = recordedLocation(paths.home, 'instances');
+  if (moved === undefined) return { path: paths.instances, source: 'Inside the data folder.' };
+  return { path: moved, source: `Moved here; recorded in ${locationRecordFile(paths.home, 'instances')}, which every start reads.` };
 }
 
 export async function hostInfo(): Promise<HostInfo> {

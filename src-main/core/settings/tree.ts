@@ -1,6 +1,6 @@
 // A folder's contents as a move needs them: every folder, file and link below it (parents
-// first) and the bytes of its files. The download locks are left out: they belong to the
-// process holding them, and a lock is meaningless in another folder.
+// first) and the bytes of its files, but for the paths the caller leaves out (locks: they
+// belong to the process holding them, and a lock is meaningless in another folder).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,9 +15,7 @@ export interface Tree {
   bytes: number;
 }
 
-const skipped = new Set([path.join('downloads', 'locks')]);
-
-export async function treeSize(root: string): Promise<Tree> {
+export async function treeSize(root: string, skipped: ReadonlySet<string> = new Set()): Promise<Tree> {
   const entries: TreeEntry[] = [];
   let bytes = 0;
   async function walk(relative: string): Promise<void> {
@@ -37,16 +35,4 @@ export async function treeSize(root: string): Promise<Tree> {
   }
   await walk('');
   return { entries, bytes };
-}
-
-/** 1288490188 -> "1.2 GiB": for messages about space. */
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

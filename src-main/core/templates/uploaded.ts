@@ -12,6 +12,11 @@ import type { TemplateOptions } from './load.ts';
 /** A lima.yaml is a few KiB; Lima's own longest, all comments, is under 40 KiB. */
 export const templateUploadLimit = 256 * 1024;
 
+/** Where uploads are kept, one folder per content digest (uploaded-prune.ts removes unused ones). */
+export function uploadedTemplatesDir(home: string): string {
+  return path.join(home, 'uploads', 'templates');
+}
+
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$/;
 
 /** Reads a request body up to the limit; a longer one is refused as soon as it passes it. */
@@ -41,7 +46,7 @@ export async function saveUploadedTemplate(home: string, name: string | null, by
     throw new DriverError('INVALID_CONFIG', `${name} is not a text file; pick a lima.yaml template`, { field: 'file' });
   }
   const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-  const folder = path.join(home, 'uploads', 'templates', digest);
+  const folder = path.join(uploadedTemplatesDir(home), digest);
   const staging = `${folder}.tmp-${process.pid}-${Date.now()}`;
   await fs.mkdir(staging, { recursive: true });
   try {
@@ -62,7 +67,7 @@ export async function saveUploadedTemplate(home: string, name: string | null, by
 }
 
 /** Every string in a loaded config, at any depth. */
-function stringsIn(value: unknown): string[] {
+export function stringsIn(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsIn);

@@ -1,6 +1,7 @@
 // The download cache on the Downloads page: each file with its size, when it came and which
-// instances use it, the total, and a prune of what no instance uses (after a confirmation:
-// a pruned file is downloaded again when an instance needs it).
+// instances use it, the total, and a prune of what no instance uses (after a confirmation
+// naming each file: a pruned file is downloaded again when an instance needs it). Templates
+// uploaded in the web shell's create dialog are listed and pruned with it.
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { CacheEntry } from '../../../src-main/api/contract.ts';
@@ -66,8 +67,11 @@ export function CacheView() {
       <Dialog open={confirming} title="Remove unused files?" onClose={() => setConfirming(false)}>
         <p>
           {unused.length} file{unused.length === 1 ? '' : 's'} ({formatBytes(unusedBytes)}) that no instance uses will be removed.
-          An instance that needs one later downloads it again.
+          An instance that needs one later downloads it again; an uploaded template must be uploaded again.
         </p>
+        <ul className="cache-prune-list" aria-label="Files to remove">
+          {unused.map((entry) => <li key={entry.url}>{fileName(entry.url)}{entry.kind === 'template-upload' ? ' (uploaded template)' : ''}, {formatBytes(entry.size)}</li>)}
+        </ul>
         <div className="dialog-buttons">
           <button type="button" onClick={() => setConfirming(false)}>Keep them</button>
           <button type="button" className="danger" onClick={() => { setConfirming(false); prune.mutate(); }}>Remove</button>
@@ -85,9 +89,9 @@ function CacheItem({ entry }: { entry: CacheEntry }) {
         <span className="download-file">{name}</span>
         <span className="cache-size">{formatBytes(entry.size)}</span>
       </div>
-      <div className="cache-url">{entry.url}</div>
+      <div className="cache-url">{entry.kind === 'template-upload' ? `Uploaded template, kept at ${decodeURIComponent(new URL(entry.url).pathname)}` : entry.url}</div>
       <div className="download-detail">
-        Downloaded {when.format(new Date(entry.downloadedAt))} · {entry.usedBy.length > 0 ? `used by ${entry.usedBy.join(', ')}` : 'used by no instance'}
+        {entry.kind === 'template-upload' ? 'Uploaded' : 'Downloaded'} {when.format(new Date(entry.downloadedAt))} · {entry.usedBy.length > 0 ? `used by ${entry.usedBy.join(', ')}` : 'used by no instance'}
       </div>
     </li>
   );

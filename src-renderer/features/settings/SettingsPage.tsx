@@ -1,7 +1,7 @@
 // Settings: the theme and the default driver (this window's choices, kept in its local
 // storage), and what the engine decided when it started (data and download folders, drop-in
 // driver folders, trusted signing keys), each with where it is stored and how to change it;
-// the download cache can be moved from here (CacheMove.tsx).
+// the download cache can be moved from here (FolderMove.tsx), and so can the instances folder.
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import type { ReactNode } from 'react';
@@ -10,7 +10,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { useDrivers } from '../../state/queries.ts';
 import { themeStorageKey, themes, useTheme } from '../../state/theme.ts';
 import type { Theme } from '../../state/theme.ts';
-import { CacheMoveButton } from './CacheMove.tsx';
+import { FolderMoveButton } from './FolderMove.tsx';
 import { defaultDriverStorageKey, useDefaultDriver } from './default-driver.ts';
 
 const themeLabels: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
@@ -76,17 +76,21 @@ function EngineSettings() {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings() });
   if (settings.isPending) return <p role="status">Asking the engine…</p>;
   if (settings.isError) return <p role="alert">Could not read the engine’s settings: {errorMessage(settings.error)}</p>;
-  const { home, cache, driverFolders, trustedKeys } = settings.data;
+  const { home, cache, instances, driverFolders, trustedKeys } = settings.data;
   const restart = 'Read-only here: the engine fixes it when it starts. To change it, restart Corral with another value.';
   return (
     <>
       <Setting title="Data folder" stored={<>{home.source} {restart}</>}>
         <p><code className="path">{home.path}</code></p>
-        <p className="help">Instances, installed drivers, logs and Corral’s SSH key.</p>
+        <p className="help">Installed drivers, logs, Corral’s SSH key, and the instances unless they were moved.</p>
       </Setting>
       <Setting title="Download cache" stored={<>{cache.source} {cache.fixedBy ? `Set by ${cache.fixedBy}, so Move… cannot change it.` : 'Move… moves the files and records the new folder in the data folder.'}</>}>
-        <p className="setting-path"><code className="path">{cache.path}</code> <CacheMoveButton current={cache.path} fixedBy={cache.fixedBy} /></p>
+        <p className="setting-path"><code className="path">{cache.path}</code> <FolderMoveButton folder="cache" current={cache.path} fixedBy={cache.fixedBy} /></p>
         <p className="help">Images and archives downloaded for instances, shared between them.</p>
+      </Setting>
+      <Setting title="Instances folder" stored={<>{instances.source} Move… moves every instance (all must be stopped) and records the new folder in the data folder.</>}>
+        <p className="setting-path"><code className="path">{instances.path}</code> <FolderMoveButton folder="instances" current={instances.path} fixedBy={undefined} /></p>
+        <p className="help">Each instance’s config, disks and logs. Later starts use the new folder.</p>
       </Setting>
       <Setting title="Driver folders" stored={<>Bundles placed in these folders are installed at the next start. {restart}</>}>
         <ul className="plain">
