@@ -60,16 +60,15 @@ describe('desktop notifications over the preload bridge (Chromium, Electron fake
     await page.goto(`${origin}/index.html`);
     // The notice bar holds one message, and the start's own failure may replace this one at
     // once; so record every alert text the page shows, as a user watching it would see them.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      Object.assign(window, { alertsSeen: seen });
+    await page.evaluate(`
+      window.alertsSeen = [];
       new MutationObserver(() => {
         for (const alert of document.querySelectorAll('[role="alert"]')) {
           const text = alert.textContent ?? '';
-          if (text && !seen.includes(text)) seen.push(text);
+          if (text && !window.alertsSeen.includes(text)) window.alertsSeen.push(text);
         }
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
+    `);
     await page.getByRole('button', { name: 'Start far' }).click();
     await firstNotification;
     // An instance's files download at once, so whichever fails first is the one told first.
@@ -77,6 +76,6 @@ describe('desktop notifications over the preload bridge (Chromium, Electron fake
     assert.match(title, /^Downloading (disk\.raw|vmlinuz|initrd\S*) for far failed$/);
     assert.match(shown[0]?.body ?? '', /^Connection refused: nothing at 127\.0\.0\.1:\d+ accepts downloads/);
     // Always in the app too.
-    await page.waitForFunction((text) => (window as unknown as { alertsSeen: string[] }).alertsSeen.some((seen) => seen.includes(text)), title, { timeout: 30_000 });
+    await page.waitForFunction(`window.alertsSeen.some((seen) => seen.includes(${JSON.stringify(title)}))`, undefined, { timeout: 30_000 });
   });
 });
