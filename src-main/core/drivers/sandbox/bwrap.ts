@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxPolicy } from './policy.ts';
+import { sshGrant } from './ssh-grant.ts';
 
 /** The shared libraries `binary` loads, as absolute paths (from ldd; the loader included). */
 export function sharedLibraries(binary: string): string[] {
@@ -44,6 +45,8 @@ export interface SandboxCommand {
   args: string[];
   /** Declared executables that are not installed here (the driver will find them missing). */
   missing: string[];
+  /** Environment the grants bring (the SSH agent's socket). */
+  env: Record<string, string>;
 }
 
 export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; node: string }): SandboxCommand {
@@ -58,6 +61,7 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
   }
   const binaries = [node, ...exec];
   const libraries = [...new Set(binaries.flatMap(sharedLibraries))];
+  const ssh = policy.sshUser ? sshGrant(policy.sshUser, policy.etcDir) : undefined;
   const args = [
     '--unshare-all', ...(permissions.network ? ['--share-net'] : []),
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
@@ -70,16 +74,20 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
     ...permissions.read.flatMap((p) => ['--ro-bind-try', p, p]),
     ...policy.writable.flatMap((p) => ['--bind', p, p]),
     ...permissions.write.flatMap((p) => ['--bind-try', p, p]),
+    ...(ssh?.args ?? []),
     '--ro-bind', policy.bundleDir, policy.bundleDir,
     '--chdir', policy.bundleDir,
     node, ...nodePermissionFlags(policy, exec), policy.entry,
   ];
-  return { file: options.bwrap, args, missing };
+  return { file: options.bwrap, args, missing, env: ssh?.env ?? {} };
 }
 
 /** Node's permission model, the inner fence: the same grants, checked by Node on every call. */
 export function nodePermissionFlags(policy: SandboxPolicy, exec: string[]): string[] {
-  const read = [policy.bundleDir, ...policy.readable, ...policy.writable, ...policy.permissions.read, ...policy.permissions.write];
+  const read = [policy.bundleDir, ...policy.readable, ...policy.writable, ...policy.permissions.read, ...policy.permissions.write,
+    // The /proc bwrap mounts shows the sandbox's own PID namespace only: a driver that runs
+    // programs may watch them (their children, terminals, file offsets), and nothing else.
+    ...(exec.length > 0 ? ['/proc'] : [])];
   const write = [...policy.writable, ...policy.permissions.write];
   return [
     '--permission',
