@@ -9,3 +9,4 @@ export * from './serve.ts';
 export * from './serial-console.ts';
 export * from './kit/index.ts';
 export * from './host-arch.ts';
+export * from './attached-streams.ts';
