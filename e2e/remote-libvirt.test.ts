@@ -8,6 +8,7 @@
 // re-attaches), stop, delete (shared uploads go with their last user); then the bad connections.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -113,6 +114,33 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
     const afterSecond = await poolVolumes(remote);
     assert.equal(afterSecond.filter((n) => /^sha256-[0-9a-f]{64}$/.test(n)).length, 3, 'the same shared volumes');
     assert.equal(afterSecond.filter((n) => /-disk\.qcow2$/.test(n)).length, 2, 'a disk of its own');
+  });
+
+  it('two creates needing the same new file at once (two driver processes) upload it once; the other waits for it', async () => {
+    // A new image (a digest the pool has not seen), big enough that one upload outlasts the other's start.
+    const image = path.join(lab.paths.downloads, 'race.raw');
+    await writeFile(image, randomBytes(96 * 1024 ** 2));
+    const raceSpec = (name: string): InstanceSpec => {
+      const base = specIn(lab, name, 'none');
+      return { ...base, config: { ...base.config, image: { path: image, format: 'raw' } } };
+    };
+    const [a, b] = [raceSpec('race1'), raceSpec('race2')];
+    await mkdir(a.dir, { recursive: true });
+    await mkdir(b.dir, { recursive: true });
+    const other = await lab.connect(host.bareUri, user);
+    assert.deepEqual(other.available, { ok: true });
+    const before = { main: main.events.length, other: other.events.length };
+    await Promise.all([main.host.call('create', a), other.host.call('create', b)]);
+    const logs = [...main.events.slice(before.main), ...other.events.slice(before.other)].flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    assert.equal(logs.filter((m) => /uploading race\.raw .* 100 %/.test(m)).length, 1, `uploaded once: ${logs.join(' | ')}`);
+    assert.equal(logs.filter((m) => /another create is uploading sha256-.* waiting for it/.test(m)).length, 1, 'the other create waited for it');
+    const volumes = await poolVolumes(remote);
+    const raceVolume = volumes.filter((n) => /^sha256-[0-9a-f]{64}$/.test(n)).length;
+    assert.equal(raceVolume, 4, 'the three shared files and the new image, once');
+    await main.host.call('delete', a);
+    await other.host.call('delete', b);
+    assert.equal((await poolVolumes(remote)).filter((n) => /^sha256-[0-9a-f]{64}$/.test(n)).length, 3, 'the new image went with its last user');
+    await other.host.dispose({ waitForExit: true });
   });
 
   it('starts, and the console shows the guest and runs what we type', async () => {

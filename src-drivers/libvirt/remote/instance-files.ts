@@ -57,7 +57,8 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   const base = await baseImage(spec);
   const folder = await poolFolder(virsh);
   const names = await volumeNames(virsh);
-  const shared = async (file: string | undefined) => (file ? path.posix.join(folder, (await sharedVolume(virsh, names, file, uuid, progress)).name) : undefined);
+  const note = (message: string) => context.emit({ type: 'log', level: 'info', message: `${spec.name}: ${message}` });
+  const shared = async (file: string | undefined) => (file ? path.posix.join(folder, (await sharedVolume(virsh, names, file, uuid, progress, note)).name) : undefined);
   const kernel = await shared(spec.config.kernel?.path);
   const initrd = await shared(spec.config.initrd?.path);
   const cidata = await shared(spec.config.cidata?.path);
