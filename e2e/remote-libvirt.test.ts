@@ -207,6 +207,22 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
   it('stops, then delete removes what each instance made and shared uploads go with their last user', async () => {
     await main.host.call('stop', spec, { force: true, timeoutMs: 30_000 });
     assert.equal((await main.host.call('inspect', spec)).state, 'Stopped');
+
+    // Clone on the remote host: its disk copied over there (vol-clone), nothing uploaded; it boots.
+    const copy = specIn(lab, 'farclone', 'none');
+    const before = main.events.length;
+    await main.host.call('clone', spec, copy);
+    assert.equal(main.events.slice(before).filter((e) => e.type === 'log' && /uploading/.test(e.message)).length, 0, 'a clone uploads nothing');
+    assert.equal((await poolVolumes(remote)).filter((n) => /-disk\.qcow2$/.test(n)).length, 3, 'the clone has a disk of its own');
+    const streams = await main.host.streams();
+    const cloneConsole = new StreamReader(streams, 'clone');
+    await main.host.call('start', copy);
+    await main.host.call('openConsole', copy, 'clone');
+    assert.equal((await runInGuest(streams, 'clone', cloneConsole, 'echo clone-$((3*3))')).trim(), 'clone-9');
+    await main.host.call('stop', copy, { force: true, timeoutMs: 30_000 });
+    await main.host.call('delete', copy);
+    assert.equal((await poolVolumes(remote)).filter((n) => /-disk\.qcow2$/.test(n)).length, 2, 'the clone\'s disk went with it');
+
     await main.host.call('delete', spec);
     const afterFirst = await poolVolumes(remote);
     assert.equal(afterFirst.filter((n) => /^sha256-[0-9a-f]{64}$/.test(n)).length, 3, 'still used by the second instance');
