@@ -40,6 +40,9 @@ export function resolveExecutable(name: string): string | undefined {
 
 const exists = (p: string) => fs.existsSync(p);
 
+/** The uid and gid an ssh-using bundle gets inside when the engine runs as root ("nobody"). */
+const INSIDE_ID = 65534;
+
 export interface SandboxCommand {
   file: string;
   args: string[];
@@ -61,9 +64,15 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
   }
   const binaries = [node, ...exec];
   const libraries = [...new Set(binaries.flatMap(sharedLibraries))];
-  const ssh = policy.sshUser ? sshGrant(policy.sshUser, policy.etcDir) : undefined;
+  // libvirt drops the capabilities of the ssh it starts, which fails for uid 0 without
+  // CAP_SETPCAP (all are dropped here) and is let through for any other uid. So an engine run
+  // as root gives an ssh-using bundle another uid inside, mapped to root outside (the same
+  // rights on files), and tells it the real ids (a local libvirt labels domains with them).
+  const remapped = policy.sshUser && process.getuid?.() === 0 ? INSIDE_ID : undefined;
+  const ssh = policy.sshUser ? sshGrant(remapped === undefined ? policy.sshUser : { ...policy.sshUser, uid: remapped, gid: remapped }, policy.etcDir) : undefined;
+  const ids = remapped === undefined ? [] : ['--uid', String(remapped), '--gid', String(remapped)];
   const args = [
-    '--unshare-all', ...(permissions.network ? ['--share-net'] : []),
+    '--unshare-all', ...(permissions.network ? ['--share-net'] : []), ...ids,
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp',
     ...libraries.flatMap((lib) => ['--ro-bind', lib, lib]),
@@ -79,7 +88,8 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
     '--chdir', policy.bundleDir,
     node, ...nodePermissionFlags(policy, exec), policy.entry,
   ];
-  return { file: options.bwrap, args, missing, env: ssh?.env ?? {} };
+  const hostIds: Record<string, string> = remapped === undefined ? {} : { CORRAL_HOST_IDS: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` };
+  return { file: options.bwrap, args, missing, env: { ...ssh?.env, ...hostIds } };
 }
 
 /** Node's permission model, the inner fence: the same grants, checked by Node on every call. */
