@@ -182,7 +182,11 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
     const killedAt = performance.now();
     for (const pid of sessions) process.kill(pid, 'SIGKILL');
     await Promise.all(sessions.map((pid) => waitForExit(pid)));
-    await console1.untilEnded();
+    // A deadline, not a wait: without the watch, virsh console sat on the dead session for minutes.
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([console1.untilEnded(), new Promise((_resolve, reject) => {
+      deadline = setTimeout(() => reject(new Error(`the console did not end within 60 s of its SSH session being killed; it showed: ${console1.text.slice(-300)}`)), 60_000);
+    })]).finally(() => clearTimeout(deadline));
     const noticedMs = performance.now() - killedAt;
     assert.match(console1.text, /\[corral: the SSH connection to 127\.0\.0\.1:\d+ under this console ended .*open the console again\]/);
     assert.ok(noticedMs < 30_000, `the console noticed in ${Math.round(noticedMs)} ms`);
