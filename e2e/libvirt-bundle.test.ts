@@ -52,7 +52,7 @@ test('the libvirt bundle packs, installs, and boots the test guest from inside t
 
   const home = path.join(root, 'home');
   const installed = await installBundle(home, file, { confirm: async () => true, sandbox: support });
-  assert.deepEqual(installed.manifest.permissions, { read: [], write: ['/var/run/libvirt/libvirt-sock'], exec: ['virsh'], network: false });
+  assert.deepEqual(installed.manifest.permissions, { read: [], write: ['/var/run/libvirt/libvirt-sock'], exec: ['virsh', 'ssh', 'script', '/bin/sh', 'stty'], network: true, ssh: true });
   const paths = { instances: path.join(home, 'instances'), runtimeRoot: path.join(root, 'run'), downloads: path.join(root, 'downloads'), driverCache: (d: string) => path.join(root, 'cache', d) };
   // The engine hands the driver downloaded artifacts from its downloads cache (readable inside),
   // there before the driver starts, as the engine's is.

@@ -118,7 +118,8 @@ describe('installing a driver by drag and drop (web shell)', () => {
     const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
     await shows(dialog, /libvirt \d+\.\d+\.\d+/);
     const permissions = dialog.getByRole('definition');
-    assert.deepEqual(await permissions.allInnerTexts(), ['nothing', '/var/run/libvirt/libvirt-sock (besides its instance folders and cache)', 'virsh', 'no']);
+    assert.deepEqual(await permissions.allInnerTexts(), ['nothing', '/var/run/libvirt/libvirt-sock (besides its instance folders and cache)', 'virsh, ssh, script, /bin/sh, stty', 'yes',
+      'log in to other hosts as you: your ~/.ssh read-only (keys, known_hosts, config) and your SSH agent']);
     await dialog.getByRole('button', { name: 'Install' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await shows(page.getByRole('status'), /Installed driver libvirt/);

@@ -42,6 +42,9 @@ export function owner(uri: string, env: NodeJS.ProcessEnv = process.env): Owner 
   }
   // qemu:///session already runs QEMU as its user; a remote host's uids are not ours.
   const systemLocal = !isRemoteUri(uri) && /^[a-z0-9+]+:\/\/\/system\b/.test(uri);
+  // CORRAL_HOST_IDS: the real ids, from a sandbox that runs the driver under another uid.
+  const host = /^(\d+):(\d+)$/.exec(env.CORRAL_HOST_IDS ?? '');
+  if (systemLocal && host) return { uid: Number(host[1]), gid: Number(host[2]) };
   if (systemLocal && process.getuid && process.getgid) return { uid: process.getuid(), gid: process.getgid() };
   return 'libvirt-default';
 }

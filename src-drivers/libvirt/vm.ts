@@ -22,7 +22,7 @@ import { DOCUMENT } from './virsh.ts';
 import type { Virsh } from './virsh.ts';
 import { DomainWatch } from './watch.ts';
 import { RemoteConsole } from './remote/console.ts';
-import { createRemoteFiles, deleteRemoteFiles, growRemoteDisk, readRemoteFiles } from './remote/instance-files.ts';
+import { cloneRemoteFiles, createRemoteFiles, deleteRemoteFiles, growRemoteDisk, readRemoteFiles } from './remote/instance-files.ts';
 import type { RemoteFiles } from './remote/instance-files.ts';
 import { sshInvocation } from './remote/ssh.ts';
 import { LoopbackTunnel } from './remote/tunnel.ts';
@@ -94,10 +94,17 @@ export class LibvirtDriver implements Driver {
 
   async clone(source: InstanceSpec, target: InstanceSpec): Promise<void> {
     await this.#stopped(source, 'clone');
-    if (!this.#settings.local) throw new DriverError('UNSUPPORTED', `cloning an instance on a remote libvirt host is not supported yet (${this.#virsh.uri}); create a new instance from the same template instead`, { instance: source.name });
     const from = instancePaths(source);
     const to = instancePaths(target);
     await mkdir(target.dir, { recursive: true });
+    if (!this.#settings.local) {
+      const sourceIdentity = await readIdentity(source, from);
+      // No disk over there yet: the clone gets its own when it is created, as the source would.
+      if (!sourceIdentity || !(await readRemoteFiles(source.dir))) return;
+      const identity = await ensureIdentity(target, to);
+      await cloneRemoteFiles(this.#virsh, sourceIdentity.uuid, target, identity.uuid, this.#context);
+      return;
+    }
     // No disk yet (its image is still to be downloaded): the clone gets its own at its first start, as the source would.
     if (!(await exists(from.disk))) return;
     // The whole overlay (a reflink where the file system can): the source's data, its internal

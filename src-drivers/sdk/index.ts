@@ -10,3 +10,4 @@ export * from './progress.ts';
 export * from './serial-console.ts';
 export * from './kit/index.ts';
 export * from './host-arch.ts';
+export * from './attached-streams.ts';

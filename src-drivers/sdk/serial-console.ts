@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { AttachedStreams } from './attached-streams.ts';
 import type { StreamHub } from './streams.ts';
 
 /** Recent output replayed to a newly attached stream, so a console opened after boot is not blank. */
@@ -25,7 +26,7 @@ export class SerialConsole {
   readonly #socketPath: string;
   readonly #streams: StreamHub;
   readonly #onProblem: (message: string) => void;
-  readonly #attached = new Set<string>();
+  readonly #attached: AttachedStreams;
   #watcher: fs.FSWatcher | undefined;
   /** Watches the folder while the log is renamed away and its successor not yet there. */
   #folderWatcher: fs.FSWatcher | undefined;
@@ -43,6 +44,7 @@ export class SerialConsole {
     this.#logFile = logFile;
     this.#socketPath = socketPath;
     this.#streams = streams;
+    this.#attached = new AttachedStreams(streams);
     this.#onProblem = onProblem;
     this.#fd = fs.openSync(logFile, fs.constants.O_RDONLY | fs.constants.O_CREAT);
     const stat = fs.fstatSync(this.#fd);
@@ -69,10 +71,7 @@ export class SerialConsole {
 
   /** Replays recent output to `streamId`, then live output; bytes written on it reach the guest. */
   attach(streamId: string): Promise<void> {
-    this.#streams.listen(streamId, {
-      data: (bytes) => this.#type(bytes),
-      end: () => { this.#attached.delete(streamId); },
-    });
+    this.#attached.listen(streamId, (bytes) => this.#type(bytes));
     return this.#enqueue(() => {
       this.#drain();
       const start = Math.max(0, this.#offset - REPLAY_BYTES);
@@ -84,9 +83,7 @@ export class SerialConsole {
 
   /** Detaches `streamId` and ends it for the engine. Unknown ids are ignored. */
   detach(streamId: string): boolean {
-    if (!this.#attached.delete(streamId)) return false;
-    this.#streams.end(streamId);
-    return true;
+    return this.#attached.detach(streamId);
   }
 
   /** Ends every stream (the VM is gone); the log stays. */
@@ -97,8 +94,7 @@ export class SerialConsole {
     this.#folderWatcher?.close();
     clearTimeout(this.#inputTimer);
     this.#input?.destroy();
-    for (const id of this.#attached) this.#streams.end(id);
-    this.#attached.clear();
+    this.#attached.endAll();
     void this.#queue.finally(() => fs.closeSync(this.#fd));
   }
 
@@ -152,7 +148,7 @@ export class SerialConsole {
       const bytes = this.#read(this.#offset, Math.min(READ_CHUNK, size - this.#offset));
       if (bytes.length === 0) break;
       this.#offset += bytes.length;
-      for (const id of this.#attached) this.#streams.write(id, bytes);
+      this.#attached.write(bytes);
     }
   }
 

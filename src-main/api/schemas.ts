@@ -69,6 +69,8 @@ export const bundleReviewSchema = z.object({
     read: z.array(z.string()), write: z.array(z.string()), exec: z.array(z.string()), network: z.boolean(),
     /** Executables the engine's spawn broker may start for it, kept running after the driver exits. */
     spawn: z.array(z.string()).optional(),
+    /** Whether it logs in to other hosts over SSH as the user (~/.ssh read-only, the agent). */
+    ssh: z.boolean().optional(),
   }),
   sandbox: z.discriminatedUnion('enforced', [
     z.object({ enforced: z.literal(true), by: z.string() }),

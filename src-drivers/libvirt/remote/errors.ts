@@ -12,6 +12,11 @@ export function remoteConnectionProblem(uri: string, libvirtText: string): strin
   if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(text)) return `host ${host} was not found (check the name in ${uri})`;
   if (/No route to host|Network is unreachable|Connection timed out/i.test(text)) return `cannot reach ${host}: no answer (is it up, and on this network?)`;
   if (/Host key verification failed/i.test(text)) return `${host}'s SSH host key is not known here: connect once with ssh to accept it, then try again`;
+  const unreadable = /Identity file (\S+) not accessible/i.exec(text);
+  if (unreadable) {
+    const sandboxed = process.env.CORRAL_SANDBOX ? ' (this driver runs sandboxed: it reads keys only in ~/.ssh and from your SSH agent)' : '';
+    return `cannot read the SSH key ${unreadable[1]} for ${host}${sandboxed}: put it in ~/.ssh (and point keyfile= there, or leave keyfile= out) or add it to your SSH agent`;
+  }
   if (/Permission denied \(|Too many authentication failures/i.test(text)) {
     return `${host} refused the SSH key for ${user}${key ? ` (${key})` : ''}: add its public half to ${user}'s ~/.ssh/authorized_keys there, or name the right key with ?keyfile=PATH`;
   }

@@ -48,8 +48,11 @@ function progressLogger(context: DriverContext, spec: InstanceSpec, host: string
   };
 }
 
-/** Uploads what the remote host lacks and makes the instance's disk there; writes the record. */
-export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: string, context: DriverContext): Promise<RemoteFiles> {
+/**
+ * Uploads what the remote host lacks and makes the instance's disk there (an overlay on the
+ * remote copy of the image, unless `makeDisk` makes it another way); writes the record.
+ */
+export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: string, context: DriverContext, makeDisk?: (name: string) => Promise<void>): Promise<RemoteFiles> {
   const existing = await readRemoteFiles(spec.dir);
   if (existing) return existing;
   await ensurePool(virsh);
@@ -58,6 +61,7 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   const base = await baseImage(spec);
   const folder = await poolFolder(virsh);
   const names = await volumeNames(virsh);
+  const note = (message: string) => context.emit({ type: 'log', level: 'info', message: `${spec.name}: ${message}` });
   const shared = async (kind: TransferFile, file: string | undefined) => {
     if (!file) return undefined;
     // Reported through the SDK too, so the downloads view and `corral start` show the upload.
@@ -69,7 +73,7 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
       reporter.update(done, total);
     };
     try {
-      const volume = await sharedVolume(virsh, names, file, uuid, progress);
+      const volume = await sharedVolume(virsh, names, file, uuid, progress, note);
       if (started) reporter.done();
       return path.posix.join(folder, volume.name);
     } catch (error) {
@@ -82,7 +86,9 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   const cidata = await shared('cidata', spec.config.cidata?.path);
   const image = await shared('image', base?.path);
   const diskName = diskVolumeName(uuid);
-  if (!names.includes(diskName)) {
+  if (!names.includes(diskName) && makeDisk) {
+    await makeDisk(diskName);
+  } else if (!names.includes(diskName)) {
     // The overlay cannot be smaller than its base: a disk size below the image's is raised to it.
     const capacity = Math.max(spec.config.diskBytes, base?.virtualSize ?? 0);
     const volume = el('volume', {},
@@ -102,6 +108,17 @@ export async function createRemoteFiles(virsh: Virsh, spec: InstanceSpec, uuid: 
   await writeFile(temp, `${JSON.stringify(files)}\n`);
   await rename(temp, recordFile(spec.dir));
   return files;
+}
+
+/**
+ * The clone's files on the remote host: its own copy of the source's disk (`vol-clone`, on
+ * the host, nothing crosses the link), and the shared files its spec names (the same digests:
+ * nothing is uploaded, the clone is marked as one more user; its own cidata, if new, goes up).
+ */
+export async function cloneRemoteFiles(virsh: Virsh, sourceUuid: string, target: InstanceSpec, targetUuid: string, context: DriverContext): Promise<void> {
+  await createRemoteFiles(virsh, target, targetUuid, context, async (name) => {
+    await virsh.run(['vol-clone', '--pool', POOL, diskVolumeName(sourceUuid), name], { timeoutMs: 60 * 60_000 });
+  });
 }
 
 /** Removes the instance's volumes (and shared ones nobody else uses) and its record. */

@@ -59,5 +59,7 @@ test('connection failures are named with what to do', () => {
   assert.match(remoteConnectionProblem(uri, 'failed to connect to the hypervisor: End of file while reading data: ssh: connect to host h port 22: Connection refused: Input/output error') ?? '', /^cannot reach h:22 over SSH: connection refused/);
   assert.match(remoteConnectionProblem(uri, 'End of file while reading data: root@h: Permission denied (publickey).: Input/output error') ?? '', /refused the SSH key for root \(\/k\/id\)/);
   assert.match(remoteConnectionProblem(uri, 'failed to connect to the hypervisor: no connection driver available for qemu:///system') ?? '', /has no QEMU driver/);
+  const unreadable = 'End of file while reading data: Warning: Identity file /k/id not accessible: No such file or directory.\nroot@h: Permission denied (publickey).: Input/output error';
+  assert.match(remoteConnectionProblem(uri, unreadable) ?? '', /^cannot read the SSH key \/k\/id for h:22: put it in ~\/\.ssh/);
   assert.equal(remoteConnectionProblem(uri, 'Domain not found'), undefined);
 });

@@ -9,9 +9,16 @@
 // an upload finished, so a shared volume without any marker is a partial upload (a driver
 // killed mid-way) and is replaced; releasing an instance removes its markers and then every
 // shared volume that has none left, so nothing another instance still uses goes.
+//
+// Two creates that need the same new file at once (in one driver process or in two, on one
+// machine or two) upload it once: making the volume is the claim (libvirt refuses a second
+// volume of that name), and whoever finds it claimed waits until the uploader's marker
+// appears. A claimed volume whose allocation stops growing for a minute, with no marker, was
+// left by an uploader that died: it is removed and claimed again.
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DriverError } from '../../sdk/index.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Virsh } from '../virsh.ts';
@@ -22,6 +29,10 @@ export const POOL_PATH = '/var/lib/libvirt/corral';
 const MARKER = '.user-';
 /** vol-upload of a big image over a slow link: an hour before virsh is ended. */
 const UPLOAD_TIMEOUT_MS = 60 * 60_000;
+/** How often a create waiting for another's upload looks again. */
+const WAIT_POLL_MS = 2000;
+/** An upload whose volume has not grown for this long, with no marker, was abandoned. */
+const STALLED_MS = 60_000;
 
 /** Makes (once) and starts Corral's pool on the remote host. */
 export async function ensurePool(virsh: Virsh): Promise<void> {
@@ -67,20 +78,17 @@ export interface UploadProgress {
 }
 
 /**
- * The name of `file`'s content in the pool, uploading it unless it is there already, and marks
- * `user` (a domain UUID) as one of its users. `names` is the pool's volumes (every ssh round
- * trip costs a login, so the caller lists them once); it is kept up to date here.
+ * The name of `file`'s content in the pool, uploading it unless it is there already (or
+ * waiting for another create that is uploading it), and marks `user` (a domain UUID) as one
+ * of its users. `names` is the pool's volumes (every ssh round trip costs a login, so the
+ * caller lists them once); it is kept up to date here.
  */
-export async function sharedVolume(virsh: Virsh, names: string[], file: string, user: string, progress?: UploadProgress): Promise<{ name: string; uploaded: boolean }> {
+export async function sharedVolume(virsh: Virsh, names: string[], file: string, user: string, progress?: UploadProgress, note?: (message: string) => void): Promise<{ name: string; uploaded: boolean }> {
   const name = `sha256-${await fileDigest(file)}`;
-  const complete = names.some((n) => n.startsWith(`${name}${MARKER}`));
   let uploaded = false;
-  if (!complete) {
-    // Left by an upload that did not finish: its bytes cannot be trusted.
-    if (names.includes(name)) await virsh.run(['vol-delete', '--pool', POOL, name]);
-    await upload(virsh, file, name, progress);
-    names.push(name);
-    uploaded = true;
+  if (!names.some((n) => n.startsWith(`${name}${MARKER}`))) {
+    uploaded = await uploadOnce(virsh, file, name, names.includes(name), progress, note);
+    if (!names.includes(name)) names.push(name);
   }
   const marker = `${name}${MARKER}${user}`;
   if (!names.includes(marker)) {
@@ -90,9 +98,56 @@ export async function sharedVolume(virsh: Virsh, names: string[], file: string, 
   return { name, uploaded };
 }
 
-async function upload(virsh: Virsh, file: string, name: string, progress?: UploadProgress): Promise<void> {
+/** Uploads `file` as `name` unless another create is doing so; true if this one uploaded it. */
+async function uploadOnce(virsh: Virsh, file: string, name: string, claimed: boolean, progress?: UploadProgress, note?: (message: string) => void): Promise<boolean> {
   const { size } = await stat(file);
-  await virsh.run(['vol-create-as', POOL, name, String(size), '--format', 'raw']);
+  for (let taken = claimed; ;) {
+    if (!taken && await claim(virsh, name, size)) {
+      await upload(virsh, file, name, size, progress);
+      return true;
+    }
+    note?.(`another create is uploading ${name.slice(0, 19)}… to this host: waiting for it`);
+    const outcome = await otherUpload(virsh, name);
+    if (outcome === 'complete') return false;
+    // Its uploader failed (and removed it) or died (the volume stalled): claim it again.
+    if (outcome === 'stalled') await virsh.runOrMissing(['vol-delete', '--pool', POOL, name]);
+    taken = false;
+  }
+}
+
+/** Makes the volume: false if it exists already (another create claimed it). */
+async function claim(virsh: Virsh, name: string, size: number): Promise<boolean> {
+  try {
+    await virsh.run(['vol-create-as', POOL, name, String(size), '--format', 'raw']);
+    return true;
+  } catch (error) {
+    const text = error instanceof DriverError ? `${error.message} ${String(error.details?.libvirt ?? '')}` : String(error);
+    if (/exists already|already exists|File exists/i.test(text)) return false;
+    throw error;
+  }
+}
+
+/** Waits on another create's upload of `name`: it finished (a marker), went away, or stalled. */
+async function otherUpload(virsh: Virsh, name: string): Promise<'complete' | 'gone' | 'stalled'> {
+  let allocation: string | undefined;
+  let grewAt = Date.now();
+  for (;;) {
+    await delay(WAIT_POLL_MS);
+    const names = await volumeNames(virsh);
+    if (names.some((n) => n.startsWith(`${name}${MARKER}`))) return 'complete';
+    if (!names.includes(name)) return 'gone';
+    const info = await virsh.runOrMissing(['vol-info', '--bytes', '--pool', POOL, name]);
+    const now = /^Allocation:\s+(\d+)/m.exec(info ?? '')?.[1];
+    if (now !== allocation) {
+      allocation = now;
+      grewAt = Date.now();
+    } else if (Date.now() - grewAt > STALLED_MS) {
+      return 'stalled';
+    }
+  }
+}
+
+async function upload(virsh: Virsh, file: string, name: string, size: number, progress?: UploadProgress): Promise<void> {
   try {
     progress?.(file, 0, size);
     await virsh.run(['vol-upload', '--sparse', '--pool', POOL, name, file], {

@@ -49,6 +49,7 @@ function TrustDetails({ pending, onDone }: { pending: PendingBundle; onDone: () 
         <dt>Run</dt><dd>{listed(p.exec)}</dd>
         {p.spawn?.length ? <><dt>Start</dt><dd>{listed(p.spawn)} (through Corral&rsquo;s broker: kept running after the driver exits, reaching only the files above)</dd></> : null}
         <dt>Network</dt><dd>{p.network ? 'yes' : 'no'}</dd>
+        {p.ssh ? <><dt>SSH</dt><dd>log in to other hosts as you: your ~/.ssh read-only (keys, known_hosts, config) and your SSH agent</dd></> : null}
       </dl>
       {review.sandbox.enforced
         ? <p className="sandbox">Sandbox: enforced ({review.sandbox.by}). The driver gets only the above.</p>

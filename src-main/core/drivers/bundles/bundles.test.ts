@@ -93,6 +93,16 @@ describe('a good bundle', () => {
     assert.deepEqual(await tree(path.join(home, 'drivers', 'demo')), ['2.0.0', '2.0.0/main.js', '2.0.0/manifest.json', 'driver.json']);
   });
 
+  test('a bundle that logs in over SSH says so in the trust terms', async () => {
+    const { home, work } = await fresh();
+    const files = { 'main.js': 'console.log(1)' };
+    const permissions = { read: [], write: [], exec: ['ssh'], network: true, ssh: true };
+    const file = await craftBundle(path.join(work, 'b.corral-driver'), { files, manifest: { ...draftManifest({ permissions }), files: { 'main.js': sha256(Buffer.from(files['main.js'])) } } });
+    let shown = '';
+    await installBundle(home, file, { ...approve, confirm: async (p) => { shown = p.text; return true; } });
+    assert.match(shown, /^ {2}ssh: {6}log in to other hosts as you: your ~\/\.ssh read-only \(keys, known_hosts, config\) and your SSH agent$/m);
+  });
+
   test('a bundle may not take a built-in driver\'s name', async () => {
     const { home, work } = await fresh();
     const { file } = await packBundle(await writeBundleDir(path.join(work, 'src'), { 'main.js': '1' }, { name: 'qemu' }), { out: path.join(work, 'q.corral-driver') });
@@ -196,6 +206,10 @@ describe('refused bundles', () => {
   test('malformed manifest: missing and unknown fields', () => assertRefused((w) => craftBundle(path.join(w, 'b.corral-driver'), {
     manifest: { name: 'Demo!', version: '1', protocol: 1, entry: 'main.js', platforms: ['linux'], description: '', files: {}, runAsRoot: true },
   }), 'manifest', /name: must be lowercase.*version: must be a version.*permissions/));
+
+  test('ssh without the network or the ssh program', () => assertRefused((w) => craftBundle(path.join(w, 'b.corral-driver'), {
+    manifest: { ...draftManifest({ permissions: { read: [], write: [], exec: [], network: false, ssh: true } }), files: { 'main.js': sha256(Buffer.from('console.log(1)')) } },
+  }), 'manifest', /network: must be true when ssh is.*exec: must list ssh when ssh is true/));
 
   test('not a tar.gz at all', () => assertRefused(async (w) => {
     const file = path.join(w, 'b.corral-driver');

@@ -48,6 +48,16 @@ export const permissionsSchema = z.strictObject({
    * itself. Left out: none (broker.ts in the SDK).
    */
   spawn: z.array(absolutePath).max(16).optional(),
+  /**
+   * Whether the driver may log in to other hosts over SSH as the user: their ~/.ssh folder
+   * read-only (keys, known_hosts, config), their SSH agent's socket if one runs, and their user
+   * name and home (ssh looks itself up). Needs `network` and `ssh` among `exec`. Left out: no.
+   */
+  ssh: z.boolean().optional(),
+}).superRefine((p, ctx) => {
+  if (!p.ssh) return;
+  if (!p.network) ctx.addIssue({ code: 'custom', path: ['network'], message: 'must be true when ssh is: SSH needs the network' });
+  if (!p.exec.some((e) => e === 'ssh' || e.endsWith('/ssh'))) ctx.addIssue({ code: 'custom', path: ['exec'], message: 'must list ssh when ssh is true' });
 });
 export type Permissions = z.infer<typeof permissionsSchema>;
 

@@ -20,6 +20,9 @@ export interface TrustPrompt {
   text: string;
 }
 
+/** What `"ssh": true` grants, in the words of the trust terms (CLI and dialog). */
+export const SSH_GRANT_TEXT = 'log in to other hosts as you: your ~/.ssh read-only (keys, known_hosts, config) and your SSH agent';
+
 export function signerLine(signer: Signer): string {
   if (signer.kind === 'unsigned') return 'UNSIGNED: nobody vouches for this bundle';
   if (signer.kind === 'trusted') return `signed by ${signer.name} (${signer.fingerprint})`;
@@ -39,6 +42,7 @@ export function trustPrompt(manifest: Manifest, signer: Signer, sandbox: Sandbox
     `  run:      ${list(p.exec)}`,
     ...(p.spawn?.length ? [`  start:    ${list(p.spawn)} (through Corral's broker: kept running after the driver exits, reaching only the files above)`] : []),
     `  network:  ${p.network ? 'yes' : 'no'}`,
+    ...(p.ssh ? [`  ssh:      ${SSH_GRANT_TEXT}`] : []),
     sandbox.enforced
       ? `Sandbox: enforced (${sandbox.by}); the driver gets only the above.`
       : `UNSANDBOXED: ${sandbox.reason}. The driver will run with all of your user's rights, whatever it asks for.`,

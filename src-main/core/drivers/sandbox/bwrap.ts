@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxPolicy } from './policy.ts';
+import { sshGrant } from './ssh-grant.ts';
 
 /** The shared libraries `binary` loads, as absolute paths (from ldd; the loader included). */
 export function sharedLibraries(binary: string): string[] {
@@ -39,11 +40,16 @@ export function resolveExecutable(name: string): string | undefined {
 
 const exists = (p: string) => fs.existsSync(p);
 
+/** The uid and gid an ssh-using bundle gets inside when the engine runs as root ("nobody"). */
+const INSIDE_ID = 65534;
+
 export interface SandboxCommand {
   file: string;
   args: string[];
   /** Declared executables that are not installed here (the driver will find them missing). */
   missing: string[];
+  /** Environment the grants bring (the SSH agent's socket). */
+  env: Record<string, string>;
 }
 
 export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; node: string }): SandboxCommand {
@@ -58,8 +64,15 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
   }
   const binaries = [node, ...exec];
   const libraries = [...new Set(binaries.flatMap(sharedLibraries))];
+  // libvirt drops the capabilities of the ssh it starts, which fails for uid 0 without
+  // CAP_SETPCAP (all are dropped here) and is let through for any other uid. So an engine run
+  // as root gives an ssh-using bundle another uid inside, mapped to root outside (the same
+  // rights on files), and tells it the real ids (a local libvirt labels domains with them).
+  const remapped = policy.sshUser && process.getuid?.() === 0 ? INSIDE_ID : undefined;
+  const ssh = policy.sshUser ? sshGrant(remapped === undefined ? policy.sshUser : { ...policy.sshUser, uid: remapped, gid: remapped }, policy.etcDir) : undefined;
+  const ids = remapped === undefined ? [] : ['--uid', String(remapped), '--gid', String(remapped)];
   const args = [
-    '--unshare-all', ...(permissions.network ? ['--share-net'] : []),
+    '--unshare-all', ...(permissions.network ? ['--share-net'] : []), ...ids,
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp',
     ...libraries.flatMap((lib) => ['--ro-bind', lib, lib]),
@@ -70,16 +83,21 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
     ...permissions.read.flatMap((p) => ['--ro-bind-try', p, p]),
     ...policy.writable.flatMap((p) => ['--bind', p, p]),
     ...permissions.write.flatMap((p) => ['--bind-try', p, p]),
+    ...(ssh?.args ?? []),
     '--ro-bind', policy.bundleDir, policy.bundleDir,
     '--chdir', policy.bundleDir,
     node, ...nodePermissionFlags(policy, exec), policy.entry,
   ];
-  return { file: options.bwrap, args, missing };
+  const hostIds: Record<string, string> = remapped === undefined ? {} : { CORRAL_HOST_IDS: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` };
+  return { file: options.bwrap, args, missing, env: { ...ssh?.env, ...hostIds } };
 }
 
 /** Node's permission model, the inner fence: the same grants, checked by Node on every call. */
 export function nodePermissionFlags(policy: SandboxPolicy, exec: string[]): string[] {
-  const read = [policy.bundleDir, ...policy.readable, ...policy.writable, ...policy.permissions.read, ...policy.permissions.write];
+  const read = [policy.bundleDir, ...policy.readable, ...policy.writable, ...policy.permissions.read, ...policy.permissions.write,
+    // The /proc bwrap mounts shows the sandbox's own PID namespace only: a driver that runs
+    // programs may watch them (their children, terminals, file offsets), and nothing else.
+    ...(exec.length > 0 ? ['/proc'] : [])];
   const write = [...policy.writable, ...policy.permissions.write];
   return [
     '--permission',

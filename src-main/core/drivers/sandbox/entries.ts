@@ -7,6 +7,7 @@ import { spawnBroker } from '../broker/broker.ts';
 import { brokerGrants } from '../broker/grants.ts';
 import type { DriverEntry } from '../host.ts';
 import { sandboxPolicy } from './policy.ts';
+import { currentSshUser } from './ssh-grant.ts';
 import type { PolicyPaths } from './policy.ts';
 import { sandboxedSpawn } from './spawn.ts';
 import type { SandboxOptions } from './spawn.ts';
@@ -22,7 +23,8 @@ export interface EntryPaths {
 export function bundleDriverEntry(driver: InstalledDriver, paths: EntryPaths, support: SandboxSupport, options: SandboxOptions = {}): DriverEntry {
   if (!support.enforced) return { name: driver.name, entry: driver.entry, isolation: { kind: 'unsandboxed', reason: support.reason } };
   const policyPaths: PolicyPaths = { instances: paths.instances, runtimeRoot: paths.runtimeRoot, downloads: paths.downloads, driverCache: paths.driverCache(driver.name) };
-  const policy = sandboxPolicy({ name: driver.name, dir: driver.dir, entry: driver.entry, permissions: driver.manifest.permissions }, policyPaths);
+  const { permissions } = driver.manifest;
+  const policy = sandboxPolicy({ name: driver.name, dir: driver.dir, entry: driver.entry, permissions }, policyPaths, permissions.ssh ? options.sshUser ?? currentSshUser() : undefined);
   // Every sandboxed bundle gets a broker: one whose manifest declares nothing for it hears why it is refused.
   const services = spawnBroker(brokerGrants(policy), options.bwrap ? { bwrap: options.bwrap } : {});
   return { name: driver.name, entry: driver.entry, spawn: sandboxedSpawn(policy, options), isolation: { kind: 'sandboxed', by: support.by }, services };

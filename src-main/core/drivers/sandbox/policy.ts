@@ -4,6 +4,7 @@
 // engine puts images). Nothing else is bound into the sandbox or allowed by Node.
 import path from 'node:path';
 import type { Permissions } from '../bundles/manifest.ts';
+import type { SshUser } from './ssh-grant.ts';
 
 export interface SandboxPolicy {
   /** The driver's name, for messages. */
@@ -18,6 +19,10 @@ export interface SandboxPolicy {
   readable: string[];
   /** The driver's own cache folder (one of `writable`), its HOME inside the sandbox. */
   cacheDir: string;
+  /** Whose SSH identity the driver borrows, when its manifest asks for `ssh`. */
+  sshUser?: SshUser;
+  /** Engine-owned folder (outside every grant) for the sandbox's passwd and group files. */
+  etcDir: string;
 }
 
 export interface PolicyPaths {
@@ -28,7 +33,7 @@ export interface PolicyPaths {
   downloads: string;
 }
 
-export function sandboxPolicy(driver: { name: string; dir: string; entry: string; permissions: Permissions }, paths: PolicyPaths): SandboxPolicy {
+export function sandboxPolicy(driver: { name: string; dir: string; entry: string; permissions: Permissions }, paths: PolicyPaths, sshUser?: SshUser): SandboxPolicy {
   return {
     name: driver.name,
     bundleDir: driver.dir,
@@ -37,5 +42,7 @@ export function sandboxPolicy(driver: { name: string; dir: string; entry: string
     writable: [paths.instances, paths.runtimeRoot, paths.driverCache].map((p) => path.resolve(p)),
     readable: [path.resolve(paths.downloads)],
     cacheDir: path.resolve(paths.driverCache),
+    ...(driver.permissions.ssh && sshUser ? { sshUser } : {}),
+    etcDir: path.join(path.dirname(path.resolve(paths.driverCache)), '.sandbox-etc', driver.name),
   };
 }

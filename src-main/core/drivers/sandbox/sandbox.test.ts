@@ -25,6 +25,7 @@ import { DriverRegistry } from '../registry.ts';
 import { bundleDriverEntry } from './entries.ts';
 import type { EntryPaths } from './entries.ts';
 import { sandboxSupport } from './spawn.ts';
+import type { SshUser } from './ssh-grant.ts';
 import { checkConfined, verifySandbox } from './verify.ts';
 
 const support = sandboxSupport();
@@ -64,8 +65,8 @@ async function installProbe(name: string, permissions: Permissions): Promise<Ins
   return installBundle(home, file, { confirm: async () => true, sandbox: support });
 }
 
-function hostFor(driver: InstalledDriver): DriverHost {
-  const entry = bundleDriverEntry(driver, paths, support);
+function hostFor(driver: InstalledDriver, sshUser?: SshUser): DriverHost {
+  const entry = bundleDriverEntry(driver, paths, support, sshUser ? { sshUser } : {});
   const host = new DriverHost(entry, { spawn: forkDriverProcess, logDir: path.join(home, 'logs'), cacheDir: paths.driverCache(driver.name) });
   hosts.push(host);
   return host;
@@ -137,6 +138,30 @@ describe('a sandboxed bundle driver', { skip }, () => {
       await assert.rejects(order(withoutExec, `connect 127.0.0.1:${port}`), /ECONNREFUSED/);
     } finally {
       server.close();
+    }
+  });
+
+  test('with "ssh", its programs see the user\'s ~/.ssh read-only, their name and the agent; nothing else of the home, and not its own Node', async () => {
+    const userHome = path.join(root, 'user-home');
+    await fs.mkdir(path.join(userHome, '.ssh'), { recursive: true });
+    await fs.writeFile(path.join(userHome, '.ssh', 'known_hosts'), '[far]:22 ssh-ed25519 AAAA\n');
+    await fs.writeFile(path.join(userHome, 'notes.txt'), 'private notes');
+    const agentSocket = path.join(root, 'agent.sock');
+    const agent = net.createServer((socket) => socket.end('agent here')).listen(agentSocket);
+    await once(agent, 'listening');
+    try {
+      const me = { name: 'corral-tester', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, home: userHome, agentSocket };
+      const ssh = hostFor(await installProbe('probe-ssh', { read: [], write: [], exec: ['/usr/bin/id', '/usr/bin/cat', '/usr/bin/printenv', 'ssh'], network: true, ssh: true }), me);
+      assert.equal(await order(ssh, 'exec /usr/bin/id -un'), 'corral-tester', 'ssh finds its user in the sandbox\'s passwd');
+      assert.equal(await order(ssh, `exec /usr/bin/cat ${path.join(userHome, '.ssh', 'known_hosts')}`), '[far]:22 ssh-ed25519 AAAA');
+      assert.equal(await order(ssh, 'exec /usr/bin/printenv SSH_AUTH_SOCK'), agentSocket);
+      await assert.rejects(order(ssh, `exec /usr/bin/cat ${path.join(userHome, 'notes.txt')}`), /No such file/);
+      await assert.rejects(order(ssh, `exec /usr/bin/cat ${path.join(userHome, '.ssh', 'planted')}`), /No such file/);
+      await denied(order(ssh, `read ${path.join(userHome, '.ssh', 'known_hosts')}`), /sandbox denied FileSystemRead .*known_hosts/);
+      // The control: without "ssh", the same programs find no user and no ~/.ssh.
+      await assert.rejects(order(withExec, 'exec /usr/bin/id -un'), /cannot find name for user ID/);
+    } finally {
+      agent.close();
     }
   });
 

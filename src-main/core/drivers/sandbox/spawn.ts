@@ -9,12 +9,15 @@ import { forkLink, openDriverLog } from '../process.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from '../process.ts';
 import { bwrapCommand } from './bwrap.ts';
 import type { SandboxPolicy } from './policy.ts';
+import type { SshUser } from './ssh-grant.ts';
 import { verifySandbox } from './verify.ts';
 
 export interface SandboxOptions {
   bwrap?: string;
   /** The Node binary to run the driver with; default this process's. */
   node?: string;
+  /** Whose SSH identity a bundle declaring `ssh` borrows; default the engine's user (ssh-grant.ts). */
+  sshUser?: SshUser;
 }
 
 /** Whether bundle drivers can be sandboxed here, and if not, why: said before install and in `corral drivers`. */
@@ -41,7 +44,7 @@ export function sandboxedSpawn(policy: SandboxPolicy, options: SandboxOptions = 
     if (command.missing.length > 0) fs.writeSync(log, `engine: declared executables not found on this host: ${command.missing.join(', ')}\n`);
     // A small, explicit environment: the engine's own (tokens, proxies, HOME) is not the driver's
     // business, and its settings come through configure() (drivers/registry.ts), not from here.
-    const childEnv: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: policy.cacheDir, CORRAL_SANDBOX: '1', ...env };
+    const childEnv: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: policy.cacheDir, CORRAL_SANDBOX: '1', ...command.env, ...env };
     const child = spawn(command.file, command.args, { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced', env: childEnv });
     fs.closeSync(log);
     const exited = new Promise<ProcessExit>((resolve) => {
