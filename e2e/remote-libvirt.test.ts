@@ -104,6 +104,9 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
     await mkdir(second.dir, { recursive: true });
     await main.host.call('create', spec);
     assert.equal(uploadLines(main.events).length, 3, 'kernel, initrd and image were uploaded, with progress');
+    // The same uploads as progress events, which the downloads view and `corral create` show.
+    const finished = main.events.flatMap((e) => (e.type === 'progress' && e.phase === 'done' ? [e.file] : [])).sort();
+    assert.deepEqual(finished, ['image', 'initrd', 'kernel'], 'each upload reported its end through context.progress()');
     const afterFirst = await poolVolumes(remote);
     assert.equal(afterFirst.filter((n) => /^sha256-[0-9a-f]{64}$/.test(n)).length, 3, afterFirst.join(' '));
     assert.equal(afterFirst.filter((n) => /-disk\.qcow2$/.test(n)).length, 1);
