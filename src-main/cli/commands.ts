@@ -2,6 +2,7 @@
 // module only to run one of them): one Engine per command, errors as one line.
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
+import { driverProcessOf, forkDriverProcess } from '../core/drivers/process.ts';
 import { attachConsole } from './console.ts';
 import { copyCommand } from './copy.ts';
 import { driverCommand } from './driver.ts';
@@ -16,6 +17,7 @@ import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
 import { cpusValue } from './values.ts';
 import type { PluggedCommands, Values } from './main.ts';
+import type { Preforked } from './prefork.ts';
 
 class UsageError extends Error {}
 
@@ -122,8 +124,8 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
   }
 }
 
-export async function runCommand(positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[]): Promise<number> {
-  const engine = new Engine({ home: values.home });
+export async function runCommand(positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[], preforked?: Preforked): Promise<number> {
+  const engine = new Engine({ home: values.home, ...(preforked ? { spawn: preforked.spawn(forkDriverProcess, driverProcessOf) } : {}) });
   try {
     return (await run(engine, positionals, values, plugged, commandArgs)) ?? 0;
   } catch (error) {
@@ -138,5 +140,6 @@ export async function runCommand(positionals: string[], values: Values, plugged:
     // The process exits once this returns (bin/corral.js): the drivers are told to end, and end
     // with their IPC channel too, so waiting for each to exit would only delay the prompt.
     await engine.close({ waitForDrivers: false });
+    preforked?.dispose();
   }
 }
