@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { driverNodeFlags } from '../fork-child.ts';
 import type { SandboxPolicy } from './policy.ts';
 
 /** The shared libraries `binary` loads, as absolute paths (from ldd; the loader included). */
@@ -72,7 +73,8 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
     ...permissions.write.flatMap((p) => ['--bind-try', p, p]),
     '--ro-bind', policy.bundleDir, policy.bundleDir,
     '--chdir', policy.bundleDir,
-    node, ...nodePermissionFlags(policy, exec), policy.entry,
+    // The built-in drivers' memory flags too: a bundle driver waits and relays just as they do.
+    node, ...driverNodeFlags, ...nodePermissionFlags(policy, exec), policy.entry,
   ];
   return { file: options.bwrap, args, missing };
 }
