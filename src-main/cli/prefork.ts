@@ -12,7 +12,7 @@ import { qemuDriverEntry } from '../core/drivers/builtin-entries.ts';
 import { driverLogFile, forkDriverChild } from '../core/drivers/fork-child.ts';
 import type { DriverProcess, SpawnDriverProcess, SpawnOptions } from '../core/drivers/process.ts';
 import { instanceNameProblem } from '../core/instances/names.ts';
-import { corralPaths } from '../core/paths.ts';
+import { dataHome, homeLayout } from '../core/data-home.ts';
 
 /** Commands that ask an instance's driver at once. */
 const driverCommands = new Set(['start', 'stop', 'restart', 'pause', 'resume', 'console']);
@@ -42,8 +42,8 @@ async function runsOnLocalQemu(instanceDir: string): Promise<boolean> {
 export async function preforkDriver(positionals: readonly string[], home: string | undefined): Promise<Preforked | undefined> {
   const [command, name] = positionals;
   if (!command || !driverCommands.has(command) || !name || instanceNameProblem(name) !== undefined) return undefined;
-  const paths = corralPaths({ home });
-  if (!(await runsOnLocalQemu(paths.instanceDir(name)))) return undefined;
+  const paths = homeLayout(dataHome(home)); // not corralPaths: its cache lookup loads zod, and the fork waits for nothing
+  if (!(await runsOnLocalQemu(path.join(paths.instances, name)))) return undefined;
   const early = { entry: qemuDriverEntry(), logFile: driverLogFile(paths.logs, 'qemu') };
   let child: ChildProcess | undefined = forkDriverChild(early);
   child.on('error', () => undefined); // heard by the engine's wrapper once taken; never fatal before

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dataHome, homeLayout } from './data-home.ts';
 import { privateRuntimeRoot } from './runtime-root.ts';
 import { recordedCache } from './settings/cache-location.ts';
 
@@ -20,13 +21,6 @@ export interface CorralPaths {
    * deep), inside a private root made and checked on every call (runtime-root.ts).
    */
   runtimeDir(instanceDir: string): string;
-}
-
-function platformDataDir(): string {
-  const home = os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Corral');
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Corral');
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'corral');
 }
 
 function platformCacheDir(): string {
@@ -48,14 +42,14 @@ export interface PathOptions {
  * folder recorded by a move (settings/cache-location.ts), then platform defaults.
  */
 export function corralPaths(options: PathOptions = {}): CorralPaths {
-  const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
+  const home = dataHome(options.home);
   const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? recordedCache(home) ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
-  const instances = path.join(home, 'instances');
+  const { instances, logs } = homeLayout(home);
   return {
     home,
     cache,
     instances,
-    logs: path.join(home, 'logs'),
+    logs,
     driverCache: (driver) => path.join(cache, 'drivers', driver),
     instanceDir: (name) => path.join(instances, name),
     runtimeDir: (instanceDir) => path.join(
