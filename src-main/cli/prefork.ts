@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LOCAL_CONNECTION, LOCAL_DRIVER } from '../core/connections/connection-of.ts';
 import { qemuDriverEntry } from '../core/drivers/builtin-entries.ts';
 import { driverLogFile, forkDriverChild } from '../core/drivers/fork-child.ts';
 import type { DriverProcess, SpawnDriverProcess, SpawnOptions } from '../core/drivers/process.ts';
@@ -33,7 +34,7 @@ async function runsOnLocalQemu(instanceDir: string): Promise<boolean> {
   try {
     const facts: unknown = JSON.parse(text);
     const effective = (facts as { effective?: { vmType?: unknown; connection?: unknown } } | null)?.effective;
-    return effective?.vmType === 'qemu' && effective.connection === 'local';
+    return effective?.vmType === LOCAL_DRIVER && effective.connection === LOCAL_CONNECTION;
   } catch {
     return false; // a damaged record: the engine reads lima.yaml and says what is wrong
   }
@@ -44,7 +45,7 @@ export async function preforkDriver(positionals: readonly string[], home: string
   if (!command || !driverCommands.has(command) || !name || instanceNameProblem(name) !== undefined) return undefined;
   const paths = homeLayout(dataHome(home)); // not corralPaths: its cache lookup loads zod, and the fork waits for nothing
   if (!(await runsOnLocalQemu(path.join(paths.instances, name)))) return undefined;
-  const early = { entry: qemuDriverEntry(), logFile: driverLogFile(paths.logs, 'qemu') };
+  const early = { entry: qemuDriverEntry(), logFile: driverLogFile(paths.logs, LOCAL_DRIVER) };
   let child: ChildProcess | undefined = forkDriverChild(early);
   child.on('error', () => undefined); // heard by the engine's wrapper once taken; never fatal before
   const take = (options: SpawnOptions): ChildProcess | undefined => {
