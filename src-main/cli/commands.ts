@@ -2,6 +2,7 @@
 // module only to run one of them): one Engine per command, errors as one line.
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
+import { LOCAL_CONNECTION } from '../core/connections/connection-of.ts';
 import { driverProcessOf, forkDriverProcess } from '../core/drivers/process.ts';
 import { attachConsole } from './console.ts';
 import { copyCommand } from './copy.ts';
@@ -126,6 +127,9 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
 
 export async function runCommand(positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[], preforked?: Preforked): Promise<number> {
   const engine = new Engine({ home: values.home, ...(preforked ? { spawn: preforked.spawn(forkDriverProcess, driverProcessOf) } : {}) });
+  // The early driver's handshake at once, while the engine reads the config and takes the lock
+  // (a failure here is the command's own to report: its first call meets it again).
+  if (preforked) void engine.capabilitiesOf(LOCAL_CONNECTION).catch(() => undefined);
   try {
     return (await run(engine, positionals, values, plugged, commandArgs)) ?? 0;
   } catch (error) {
