@@ -12,7 +12,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { bundleExtension, packBundle } from '../src-main/core/drivers/bundles/pack.ts';
+import { builtinsByRequire } from './builtins-by-require.ts';
 import { noTestSupport } from './no-test-support.ts';
+import { zodEnglishOnly } from './zod-english-only.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const driversDir = path.join(root, 'src-drivers');
@@ -44,7 +46,9 @@ for (const name of names) {
       target: 'node22',
       legalComments: 'none',
       logLevel: 'warning',
-      plugins: [noTestSupport()],
+      // As the built-in drivers (scripts/build-cli.ts): built-ins by require() (no lazy getters
+      // read at import, e.g. node:http's WebSocket loading undici) and zod's English only.
+      plugins: [noTestSupport(), builtinsByRequire(), zodEnglishOnly()],
     });
     await fs.copyFile(path.join(source, 'manifest.json'), path.join(staging, 'manifest.json'));
     const file = path.join(out, `${manifest.name}-${manifest.version}${bundleExtension}`);

@@ -2,6 +2,8 @@
 // module only to run one of them): one Engine per command, errors as one line.
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import { Engine } from '../core/engine.ts';
+import { LOCAL_CONNECTION } from '../core/connections/connection-of.ts';
+import { driverProcessOf, forkDriverProcess } from '../core/drivers/process.ts';
 import { attachConsole } from './console.ts';
 import { copyCommand } from './copy.ts';
 import { driverCommand } from './driver.ts';
@@ -16,6 +18,7 @@ import { errorLine, errorReport, usageLine } from './errors.ts';
 import { formatSize, humanSize, table } from './format.ts';
 import { cpusValue } from './values.ts';
 import type { PluggedCommands, Values } from './main.ts';
+import type { Preforked } from './prefork.ts';
 
 class UsageError extends Error {}
 
@@ -130,8 +133,11 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
   }
 }
 
-export async function runCommand(positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[]): Promise<number> {
-  const engine = new Engine({ home: values.home });
+export async function runCommand(positionals: string[], values: Values, plugged: PluggedCommands, commandArgs: string[], preforked?: Preforked): Promise<number> {
+  const engine = new Engine({ home: values.home, ...(preforked ? { spawn: preforked.spawn(forkDriverProcess, driverProcessOf) } : {}) });
+  // The early driver's handshake at once, while the engine reads the config and takes the lock
+  // (a failure here is the command's own to report: its first call meets it again).
+  if (preforked) void engine.capabilitiesOf(LOCAL_CONNECTION).catch(() => undefined);
   try {
     return (await run(engine, positionals, values, plugged, commandArgs)) ?? 0;
   } catch (error) {
@@ -146,5 +152,6 @@ export async function runCommand(positionals: string[], values: Values, plugged:
     // The process exits once this returns (bin/corral.js): the drivers are told to end, and end
     // with their IPC channel too, so waiting for each to exit would only delay the prompt.
     await engine.close({ waitForDrivers: false });
+    preforked?.dispose();
   }
 }

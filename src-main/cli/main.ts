@@ -114,6 +114,8 @@ export async function main(argv: string[], plugged: PluggedCommands): Promise<nu
     const status = await (await import('./quick.ts')).runQuick(parsed.positionals, parsed.values, commandArgs);
     if (status !== undefined) return status;
   }
+  // The driver's process starts first, so it boots while the engine's code loads (prefork.ts).
+  const preforked = await (await import('./prefork.ts')).preforkDriver(parsed.positionals, parsed.values.home);
   const { runCommand } = await import('./commands.ts');
-  return runCommand(parsed.positionals, parsed.values, plugged, commandArgs);
+  return runCommand(parsed.positionals, parsed.values, plugged, commandArgs, preforked);
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dataHome, homeLayout } from './data-home.ts';
 import { privateRuntimeRoot } from './runtime-root.ts';
 import { recordedCache } from './settings/cache-location.ts';
 import { recordedLocation } from './settings/folder-location.ts';
@@ -21,13 +22,6 @@ export interface CorralPaths {
    * deep), inside a private root made and checked on every call (runtime-root.ts).
    */
   runtimeDir(instanceDir: string): string;
-}
-
-function platformDataDir(): string {
-  const home = os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Corral');
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Corral');
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'corral');
 }
 
 function platformCacheDir(): string {
@@ -50,14 +44,16 @@ export interface PathOptions {
  * instances folder is CORRAL_HOME/instances unless a move recorded another (move-instances.ts).
  */
 export function corralPaths(options: PathOptions = {}): CorralPaths {
-  const home = path.resolve(options.home ?? process.env.CORRAL_HOME ?? platformDataDir());
+  const home = dataHome(options.home);
   const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? recordedCache(home) ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
-  const instances = recordedLocation(home, 'instances') ?? path.join(home, 'instances');
+  const layout = homeLayout(home);
+  const instances = recordedLocation(home, 'instances') ?? layout.instances;
+  const logs = layout.logs;
   return {
     home,
     cache,
     instances,
-    logs: path.join(home, 'logs'),
+    logs,
     driverCache: (driver) => path.join(cache, 'drivers', driver),
     instanceDir: (name) => path.join(instances, name),
     runtimeDir: (instanceDir) => path.join(

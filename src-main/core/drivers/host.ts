@@ -12,6 +12,7 @@ import { exposeOnLink, wrapLink } from '../../../src-drivers/sdk/rpc.ts';
 import type { Remote } from '../../../src-drivers/sdk/rpc.ts';
 import { StreamHub } from '../../../src-drivers/sdk/streams.ts';
 import { noBroker } from './broker/broker.ts';
+import { driverLogFile } from './fork-child.ts';
 import type { EngineServicesFor } from './broker/broker.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from './process.ts';
 import type { SettingValues } from '../connections/settings.ts';
@@ -103,7 +104,7 @@ export class DriverHost {
     this.#entry = entry;
     this.#options = options;
     this.#clock = options.clock ?? realClock;
-    this.logFile = path.join(options.logDir, `driver-${entry.name}${options.connection ? `@${options.connection}` : ''}.log`);
+    this.logFile = driverLogFile(options.logDir, entry.name, options.connection);
   }
 
   async handshake(): Promise<Handshake> {

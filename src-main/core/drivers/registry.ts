@@ -2,8 +2,8 @@
 // found by entry path (never imported: the engine reaches a driver only as a process).
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { Capabilities } from '../../../src-drivers/sdk/protocol.ts';
-import { helperEntry } from '../bundled-entry.ts';
 import { qemuDriverName } from './builtin-names.ts';
+import { qemuDriverEntry } from './builtin-entries.ts';
 import { DriverHost } from './host.ts';
 import type { DriverEntry, DriverHostOptions } from './host.ts';
 import { settingsFromEnvironment, validateSettings } from '../connections/settings.ts';
@@ -17,7 +17,7 @@ export interface ConnectionTarget {
 }
 
 export function builtinDrivers(): DriverEntry[] {
-  return [{ name: qemuDriverName, entry: helperEntry(new URL('../../../src-drivers/qemu/main.ts', import.meta.url), 'drivers/qemu.js') }];
+  return [{ name: qemuDriverName, entry: qemuDriverEntry() }];
 }
 
 /** What the driver picker and `corral drivers` show for one driver. */

@@ -2,9 +2,7 @@
 // restart and delete. Each runs under the instance's lock and announces the state it leaves.
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { StartResult } from '../../../src-drivers/sdk/protocol.ts';
-import { writeBootId, writeGuestStatus } from '../guest/status.ts';
-import { defaultBootTimeoutMs } from '../hostagent/agent.ts';
-import { endHostAgent, spawnHostAgent } from '../hostagent/spawn.ts';
+import { endHostAgent } from '../hostagent/spawn.ts';
 import type { HostAgentLauncher } from '../hostagent/spawn.ts';
 import { writeBootstrap } from '../instances/bootstrap.ts';
 import type { LimaConfig } from '../instances/config.ts';
@@ -12,11 +10,9 @@ import { diskCreated, markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { recordFailedStart, recordPaused, recordStarted, writeRunRecord } from '../instances/run-record.ts';
-import { readEndpoint } from '../ssh/guest-endpoint.ts';
-import { ensureIdentity } from '../ssh/identity.ts';
 import type { InstanceFetches } from '../downloads/instance-fetches.ts';
 import type { EngineContext } from './context.ts';
-import { templateMessage } from './inspect.ts';
+import { followBoot, prepareBootFollowing } from './boot-follow.ts';
 import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
 
 export interface StopOptions {
@@ -44,50 +40,23 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
     }
     const local = ctx.localDrivers.has(host.name);
     if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
+    const following = prepareBootFollowing(ctx, name); // read while QEMU starts
     const started = await host.call('start', spec).catch(async (error: unknown) => {
       if (local) await recordFailedStart(dir, () => host.call('inspect', spec));
       throw error;
     });
-    if (local && started.pid !== undefined) await recordStarted(dir, started.pid, started.accelerator);
-    // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
-    await followBoot(ctx, hostAgent, name, config, bootstrap.bootId, started.pid).catch((error: unknown) => {
-      ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
-    });
+    // The run record and the boot's host agent are independent: both at once, both before the lock is let go.
+    await Promise.all([
+      local && started.pid !== undefined ? recordStarted(dir, started.pid, started.accelerator) : undefined,
+      // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
+      followBoot(ctx, hostAgent, name, config, { id: bootstrap.bootId, vmPid: started.pid }, await following).catch((error: unknown) => {
+        ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
+      }),
+    ]);
     return { ...started, warnings: bootstrap.warnings };
   });
   ctx.status.announce(name, 'Running');
   return result;
-}
-
-/**
- * Starts the host agent for this boot (hostagent/): it follows the guest over SSH and keeps
- * guest-status.json current. "booting" is written first, so no one sees a ready "Running" before the agent's first word.
- */
-async function followBoot(ctx: EngineContext, hostAgent: HostAgentLauncher, name: string, config: LimaConfig, bootId: string, vmPid: number | undefined): Promise<void> {
-  const dir = ctx.store.dir(name);
-  const endpoint = await readEndpoint(dir);
-  if (!endpoint?.ssh) return;
-  // Only once the VM runs (a failed start leaves nothing new): an agent still following an
-  // earlier boot sees the new boot-id and ends; a status of that boot no longer counts.
-  await writeBootId(dir, bootId);
-  await writeGuestStatus(dir, { bootId, phase: 'booting', updatedAt: new Date().toISOString() });
-  const identity = await ensureIdentity(ctx.paths.home);
-  await spawnHostAgent(hostAgent, {
-    dir,
-    bootId,
-    ...(vmPid === undefined ? {} : { vmPid }),
-    target: { ...endpoint.ssh, identityFile: identity.privateKey },
-    timeoutMs: bootTimeoutMs(),
-    runtimeDir: ctx.paths.runtimeDir(dir),
-    ...(config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) }),
-    hints: (config.probes ?? []).map((probe) => probe.hint ?? null),
-  });
-}
-
-/** Lima's limit (10 minutes), or CORRAL_BOOT_TIMEOUT seconds (tests shorten it). */
-function bootTimeoutMs(): number {
-  const seconds = Number(process.env.CORRAL_BOOT_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : defaultBootTimeoutMs;
 }
 
 export async function stopInstance(ctx: EngineContext, name: string, options: StopOptions = {}): Promise<void> {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { driverNodeFlags } from '../fork-child.ts';
 import type { SandboxPolicy } from './policy.ts';
 import { sshGrant } from './ssh-grant.ts';
 
@@ -86,7 +87,8 @@ export function bwrapCommand(policy: SandboxPolicy, options: { bwrap: string; no
     ...(ssh?.args ?? []),
     '--ro-bind', policy.bundleDir, policy.bundleDir,
     '--chdir', policy.bundleDir,
-    node, ...nodePermissionFlags(policy, exec), policy.entry,
+    // The built-in drivers' memory flags too: a bundle driver waits and relays just as they do.
+    node, ...driverNodeFlags, ...nodePermissionFlags(policy, exec), policy.entry,
   ];
   const hostIds: Record<string, string> = remapped === undefined ? {} : { CORRAL_HOST_IDS: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` };
   return { file: options.bwrap, args, missing, env: { ...ssh?.env, ...hostIds } };

@@ -20,7 +20,7 @@ import type { Permissions } from '../bundles/manifest.ts';
 import { packBundle } from '../bundles/pack.ts';
 import { writeBundleDir } from '../bundles/test-support/bundles.ts';
 import { DriverHost } from '../host.ts';
-import { forkDriverProcess } from '../process.ts';
+import { driverNodeFlags, forkDriverProcess } from '../process.ts';
 import { DriverRegistry } from '../registry.ts';
 import { bundleDriverEntry } from './entries.ts';
 import type { EntryPaths } from './entries.ts';
@@ -122,6 +122,12 @@ describe('a sandboxed bundle driver', { skip }, () => {
     assert.match(await order(withExec, 'exec /usr/bin/id'), /uid=/);
     await denied(order(withExec, 'exec /usr/bin/whoami'), /sandbox denied running \/usr\/bin\/whoami: its manifest does not declare it/);
     await denied(order(withExec, 'exec /bin/sh'), /sandbox denied running \/bin\/sh/);
+  });
+
+  test('runs with the built-in drivers\' memory flags, under the permission model', async () => {
+    const flags = (await order(withoutExec, 'node-flags')).split(' ');
+    for (const flag of driverNodeFlags) assert.ok(flags.includes(flag), `${flag} is missing from ${flags.join(' ')}`);
+    assert.ok(flags.includes('--permission'), flags.join(' '));
   });
 
   test('without exec permission it can run nothing at all', async () => {

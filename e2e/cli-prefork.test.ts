@@ -1,0 +1,60 @@
+// `corral stop|start|... NAME` forks the instance's QEMU driver before it loads the engine
+// (src-main/cli/prefork.ts), so the driver's start-up overlaps the CLI's. Seen from inside the
+// CLI: a module hook names the driver processes already running when the engine's code loads.
+// Only an instance recorded as local QEMU gets one; the command's answer is unchanged, and no
+// driver outlives the command. No VM is booted: stop on a stopped instance asks the driver.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { guestTemplate } from './support/guest.ts';
+import { runToEnd, waitForExit } from './support/processes.ts';
+import { repoRoot, tempDir } from './support/temp.ts';
+
+const bin = path.join(repoRoot, 'bin', 'corral.js');
+const hook = path.join(repoRoot, 'e2e', 'support', 'early-driver-hook.ts');
+
+describe('the CLI forks the driver before loading the engine', () => {
+  let root: string;
+  let home: string;
+  const env = () => ({ ...process.env, CORRAL_CACHE: path.join(root, 'cache'), CORRAL_QEMU_ACCEL: 'tcg', CORRAL_FROM_SOURCES: '1' });
+  /** Runs corral from the sources; `early`: the driver pids running when the engine loaded. */
+  async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; early: number[] | undefined }> {
+    const result = await runToEnd(process.execPath, ['--import', hook, bin, '--home', home, ...args], { env: env() });
+    const said = /^engine loading; drivers already running: (.*)$/m.exec(result.stderr)?.[1];
+    return { ...result, early: said === undefined ? undefined : said === 'none' ? [] : said.split(',').map(Number) };
+  }
+
+  before(async () => {
+    root = await tempDir();
+    home = path.join(root, 'home');
+    const created = await runToEnd(process.execPath, [bin, '--home', home, 'create', 'early', '--template', await guestTemplate()], { env: env() });
+    assert.equal(created.code, 0, created.stderr);
+  });
+  after(() => fs.rm(root, { recursive: true, force: true }));
+
+  it('has the driver running before the engine loads, answers as before, and leaves no driver', async () => {
+    const result = await corral('stop', 'early');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /instance "early" is not running/);
+    assert.equal(result.early?.length, 1, `one driver was forked before the engine loaded: ${result.stderr}`);
+    for (const pid of result.early ?? []) await waitForExit(pid);
+  });
+
+  it('forks nothing early for an instance recorded on another connection, and still answers', async () => {
+    const facts = path.join(home, 'instances', 'early', 'config-facts.json');
+    const recorded = JSON.parse(await fs.readFile(facts, 'utf8')) as { effective: { connection: string } };
+    recorded.effective.connection = 'elsewhere';
+    await fs.writeFile(facts, JSON.stringify(recorded)); // a stale hint: lima.yaml still says local
+    const result = await corral('stop', 'early');
+    assert.deepEqual(result.early, [], result.stderr);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /instance "early" is not running/);
+  });
+
+  it('forks nothing for a command that needs no driver at once', async () => {
+    const result = await corral('cache', 'list');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.early, []);
+  });
+});
