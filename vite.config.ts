@@ -4,11 +4,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
+const pageZod = fileURLToPath(new URL('./src-renderer/api/zod-chain.ts', import.meta.url));
+
 export default defineConfig({
   root: fileURLToPath(new URL('./src-renderer/', import.meta.url)),
   base: '/',
   // esbuild compiles the TSX; React's automatic runtime, no Babel plugin needed.
   esbuild: { jsx: 'automatic' },
+  // The page's copy of the API schemas is built on zod/mini through the classic chain they are
+  // written in (src-renderer/api/zod-chain.ts): about 15 KiB gzip less, the same checks.
+  resolve: { alias: [{ find: /^zod$/, replacement: pageZod }] },
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer/', import.meta.url)),
     emptyOutDir: true,

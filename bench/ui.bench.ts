@@ -11,7 +11,6 @@ import type { Metafile } from 'esbuild';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { Engine } from '../src-main/core/engine.ts';
 import { startServer } from '../src-main/server/server.ts';
@@ -19,6 +18,7 @@ import type { RunningServer } from '../src-main/server/server.ts';
 import { repoRoot } from '../e2e/support/temp.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
+import { firstScreenFiles, shippedFiles } from '../e2e/ui/renderer-files.ts';
 import { median, report } from './stats.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 10);
@@ -29,35 +29,6 @@ const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 10);
  * between machines, so paint is compared as ratio against ratio; bytes are bytes.
  */
 const lastRelease = { paintRatio: 612 / 508, gzipKiB: 228 };
-
-/** The shipped files (no source maps) and their raw and gzip sizes. */
-async function shippedFiles(dir: string): Promise<{ file: string; raw: number; gzip: number }[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && !e.name.endsWith('.map')).map((e) => path.join(e.parentPath, e.name));
-  return Promise.all(files.map(async (file) => {
-    const bytes = await fs.readFile(file);
-    return { file: path.relative(dir, file), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-  }));
-}
-
-/**
- * The files the first screen loads before it can paint: what index.html links, and the chunks
- * those import statically (`from"./x.js"`; a lazy `import("./x.js")` is not followed).
- */
-async function firstScreenFiles(dir: string): Promise<string[]> {
-  const html = await fs.readFile(path.join(dir, 'index.html'), 'utf8');
-  const pending = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
-  const seen = new Set<string>(['index.html']);
-  while (pending.length > 0) {
-    const file = pending.pop() ?? '';
-    if (seen.has(file)) continue;
-    seen.add(file);
-    if (!file.endsWith('.js')) continue;
-    const code = await fs.readFile(path.join(dir, file), 'utf8');
-    for (const m of code.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) pending.push(path.posix.join(path.posix.dirname(file), m[1] ?? ''));
-  }
-  return [...seen];
-}
 
 /** A page of `bytes` bytes of plain text: what a browser can paint without running any script. */
 function baselinePage(bytes: number): string {
@@ -147,6 +118,8 @@ async function esbuildBundle(work: string, name: string, options: { entry: strin
     target: 'es2023',
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"' },
+    // As vite.config.ts does: the page's `zod` is zod-chain on zod/mini.
+    plugins: [{ name: 'page-zod', setup: (b) => b.onResolve({ filter: /^zod$/ }, () => ({ path: path.join(repoRoot, 'src-renderer/api/zod-chain.ts') })) }],
     outdir,
     metafile: true,
     logLevel: 'silent',

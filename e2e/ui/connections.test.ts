@@ -72,6 +72,13 @@ describe('connections in the app', () => {
     await page.reload();
     await shows(page.getByTestId('connection-far1'), 'on lab');
     assert.equal(await page.getByTestId('connection-here1').count(), 0, 'an instance on its driver\'s default connection needs no note');
+    // A phone's width hides the driver column: the connection moves under the name.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shows(page.getByTestId('connection-far1-phone'), 'on lab');
+    await page.getByTestId('connection-far1').waitFor({ state: 'hidden' });
+    assert.equal(await page.getByTestId('connection-here1-phone').count(), 0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('connection-far1-phone').waitFor({ state: 'hidden' });
     await page.getByLabel('Connection').selectOption('lab');
     await shows(page.getByRole('status'), 'Showing 1 of 2.');
     assert.equal(await page.locator('tr[data-instance]').count(), 1);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeTemplate } from '../support/temp.ts';
 import { screens } from './screens.ts';
-import { consoleDriver, openScriptedShell, shows } from './scripted-shell.ts';
+import { allViewsDriver, consoleDriver, openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 const selectedTab = (page: Page) => page.locator('[aria-label="Instance views"] [role="tab"][aria-selected="true"]');
@@ -26,10 +26,12 @@ describe('instance page tabs', () => {
   let shell: ScriptedShell;
 
   before(async () => {
-    shell = await openScriptedShell({ drivers: [consoleDriver], context: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } });
+    shell = await openScriptedShell({ drivers: [consoleDriver, allViewsDriver], context: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } });
     const template = await writeTemplate(shell.root, { vmType: 'console-fixture', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await shell.engine.create('t1', { template });
     await shell.engine.start('t1');
+    const allViews = await writeTemplate(shell.root, { vmType: 'all-views', cpus: 1, memory: '256MiB', disk: '1GiB', video: { display: 'vnc' } });
+    await shell.engine.create('six', { template: allViews });
   });
 
   after(async () => {
@@ -118,6 +120,33 @@ describe('instance page tabs', () => {
     await shows(selectedTab(page), 'Overview');
     assert.equal(await page.getByRole('tab', { name: 'Display' }).count(), 0, 'the console fixture has no screen');
     assert.equal(await page.getByRole('tab', { name: 'Snapshots' }).count(), 0, 'nor snapshots');
+  });
+
+  it('fits all six tabs in a phone\'s width: every tab in view, nothing to scroll sideways', async () => {
+    const { page } = shell;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${shell.server.url}#/instances/six`);
+    await shows(selectedTab(page), 'Overview');
+    const tabs = page.locator('[aria-label="Instance views"] [role="tab"]');
+    assert.deepEqual(await tabs.allTextContents(), ['Overview', 'Console', 'Terminal', 'Display', 'Snapshots', 'Logs']);
+    const list = page.getByRole('tablist', { name: 'Instance views' });
+    const hidden = await list.evaluate((element) => {
+      const box = element as unknown as { scrollWidth: number; clientWidth: number };
+      return box.scrollWidth - box.clientWidth;
+    });
+    assert.ok(hidden <= 0, `the tab row hides ${hidden} px to scroll sideways to`);
+    for (const tab of await tabs.all()) {
+      const box = await tab.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${await tab.textContent()} lies outside the 390 px screen (${JSON.stringify(box)})`);
+      assert.ok(box.height >= 32, `${await tab.textContent()} is ${box.height} px tall, too small to tap`);
+    }
+    // The keys still go round the row in order.
+    await tabs.filter({ hasText: 'Overview' }).focus();
+    for (const next of ['Console', 'Terminal', 'Display', 'Snapshots', 'Logs', 'Overview']) {
+      await page.keyboard.press('ArrowRight');
+      await shows(selectedTab(page), next);
+    }
+    await screens(page, 'instance-six-tabs');
   });
 
   it('logged no page errors', () => {

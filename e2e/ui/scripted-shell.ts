@@ -47,6 +47,13 @@ export const statsScriptedDriver: DriverEntry = {
 
 export const consoleDriver: DriverEntry = { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') };
 
+/** The console fixture under the name `all-views`, declaring a display and snapshots: its instance pages have every tab. */
+export const allViewsDriver: DriverEntry = {
+  name: 'all-views',
+  entry: consoleDriver.entry,
+  spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_CONSOLE_ALL_VIEWS: '1' } }),
+};
+
 export async function openScriptedShell(options: { drivers?: DriverEntry[]; context?: BrowserContextOptions } = {}): Promise<ScriptedShell> {
   const staticDir = await ensureRendererBuilt();
   const root = await tempDir();

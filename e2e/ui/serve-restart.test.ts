@@ -69,6 +69,7 @@ describe('a restarted corral serve keeps its token', () => {
     await stopServe();
     await banner().filter({ hasText: 'Corral cannot be reached.' }).waitFor({ timeout: 30_000 });
     assert.equal(await newInstance().isDisabled(), true);
+    assert.equal(await page.getByText('Could not list instances').count(), 0, 'a list error under the banner');
 
     serve = await startServe(); // no --port: the last run's port, free again, is taken
     assert.equal(serve.url.href, before?.href, 'same port and token as the last run');
@@ -89,6 +90,8 @@ describe('a restarted corral serve keeps its token', () => {
     await banner().filter({ hasText: 'This tab\'s access has ended.' }).waitFor({ timeout: 30_000 });
     assert.equal(await newInstance().isDisabled(), true);
     await screens(page, 'serve-new-token', { sideways: true });
+    // The banner says what is wrong; the list under it repeats no stale "Could not list" error.
+    assert.equal(await page.getByText('Could not list instances').count(), 0, 'a stale list error under the banner');
     await page.goto(serve.url.href);
     await newInstance().waitFor();
     assert.equal(await banner().isVisible(), false);

@@ -112,6 +112,15 @@ describe('live figures in the UI', () => {
     assert.equal(await page.getByTestId('stats-network').locator('polyline').count(), 2, 'network in and out, two lines');
     const label = await page.getByTestId('stats-cpu').locator('svg').getAttribute('aria-label');
     assert.match(label ?? '', /^CPU over the last minute, now [\d.]+ % \(0–\d+ % of one core\)$/);
+    // Each card's figures sit on their own line under its label, inside the card.
+    for (const card of ['stats-cpu', 'stats-memory', 'stats-network']) {
+      const title = await page.getByTestId(`${card}-label`).boundingBox();
+      const value = await page.getByTestId(`${card}-value`).boundingBox();
+      const box = await page.getByTestId(card).boundingBox();
+      assert.ok(title && value && box, `${card} has a label, figures and a box`);
+      assert.ok(value.y >= title.y + title.height - 1, `${card}: the figures are beside the label, not under it`);
+      assert.ok(value.x + value.width <= box.x + box.width, `${card}: the figures stick out of the card`);
+    }
     await screenshotsOf(page, 'stats-instance', 'section.stats');
   });
 

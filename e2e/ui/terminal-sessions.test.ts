@@ -141,6 +141,38 @@ describe('terminals that outlive the page, and keys typed while connecting', () 
     assert.deepEqual(await seriousViolations(page), []);
   });
 
+  it('moves between terminals with the arrow keys, Home and End, as the page\'s tabs do', async () => {
+    const { page } = shell;
+    await page.getByRole('button', { name: 'New terminal' }).click();
+    await shows(screen(page, 2), 'ready$');
+    // The selected tab has focus and its terminal shows; the other terminal is hidden.
+    const selected = async (number: number, other: number): Promise<void> => {
+      await page.locator(`#terminal-tab-${number}[aria-selected="true"]:focus`).waitFor();
+      await terminal(page, number).waitFor({ state: 'visible' });
+      await terminal(page, other).waitFor({ state: 'hidden' });
+    };
+    await page.locator('#terminal-tab-2').focus();
+    await page.keyboard.press('ArrowLeft');
+    await selected(1, 2);
+    await page.keyboard.press('ArrowRight');
+    await selected(2, 1);
+    await page.keyboard.press('ArrowRight'); // past the last: back to the first
+    await selected(1, 2);
+    await page.keyboard.press('End');
+    await selected(2, 1);
+    await keepScreenshot(page, 'terminal-tabs-dark-390.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.keyboard.press('Home');
+    await selected(1, 2);
+    await keepScreenshot(page, 'terminal-tabs-light.png');
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.keyboard.press('End');
+    await selected(2, 1);
+    await page.getByRole('button', { name: 'Close terminal 2' }).click();
+    await terminal(page, 2).waitFor({ state: 'detached' });
+  });
+
   it('closing a terminal ends its shell and forgets it, also after coming back', async () => {
     const { page } = shell;
     await page.getByRole('button', { name: 'Close terminal 1' }).click();

@@ -15,7 +15,11 @@ import type * as ResultCheck from './result-check.ts';
 let resultCheck: Promise<typeof ResultCheck> | undefined;
 
 function checks(): Promise<typeof ResultCheck> {
-  resultCheck ??= import('./result-check.ts');
+  resultCheck ??= import('./result-check.ts').catch((error: unknown) => {
+    // Fetched while the engine was away (restarting): ask again on the next call, not never.
+    resultCheck = undefined;
+    throw error;
+  });
   return resultCheck;
 }
 

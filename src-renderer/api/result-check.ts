@@ -2,7 +2,7 @@
 // envelope of every HTTP answer, each call's result (the method table's result schema) and
 // the bundle upload's id. An engine or shell that answers out of contract fails as one clear
 // error instead of a broken view. Loaded on demand by client.ts: zod and the schemas are
-// their own chunk.
+// their own chunk, and `zod` here is zod-chain.ts on zod/mini (vite.config.ts).
 import * as z from 'zod';
 import type { ApiError, BundleSource } from '../../src-main/api/contract.ts';
 import { apiMethods, isCallMethod } from '../../src-main/api/methods.ts';

@@ -3,7 +3,16 @@
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { connectionOf, localConnection } from './connection-of.ts';
 
-export function ConnectionNote({ instance }: { instance: Instance }) {
+/**
+ * `phone`: the copy under the instance's name, shown only where the list hides its driver column
+ * (a phone's width), so where an instance runs is visible there too; each width shows one of the two.
+ */
+export function ConnectionNote({ instance, phone = false }: { instance: Instance; phone?: boolean }) {
   const connection = connectionOf(instance);
-  return connection === localConnection || connection === instance.driver ? null : <span className="cell-note" data-testid={`connection-${instance.name}`}>on {connection}</span>;
+  if (connection === localConnection || connection === instance.driver) return null;
+  return (
+    <span className={phone ? 'cell-note phone-only' : 'cell-note'} data-testid={`connection-${instance.name}${phone ? '-phone' : ''}`}>
+      on {connection}
+    </span>
+  );
 }

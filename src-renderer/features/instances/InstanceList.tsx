@@ -20,6 +20,7 @@ import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { ListToolbar } from './ListToolbar.tsx';
 import { ConnectionNote } from '../connections/ConnectionNote.tsx';
+import { useOnline } from '../connection/store.ts';
 import { isFiltered, useListView, visibleInstances } from './list-view.ts';
 import type { SortColumn } from './list-view.ts';
 import './instances.css';
@@ -43,6 +44,7 @@ export function InstanceList() {
   const show = useUi((s) => s.show);
   const setCreateOpen = useUi((s) => s.setCreateOpen);
   const view = useListView();
+  const online = useOnline();
   const all = instances.data ?? noInstances;
   const { search, state, driver, connection, sort, descending } = view;
   const shown = useMemo(() => visibleInstances(all, { search, state, driver, connection, sort, descending }), [all, search, state, driver, connection, sort, descending]);
@@ -57,7 +59,8 @@ export function InstanceList() {
         <button type="button" className="primary" onClick={() => setCreateOpen(true)}>New instance…</button>
       </div>
       {instances.isPending ? <p role="status">Loading instances…</p> : null}
-      {instances.isError ? <p role="alert">Could not list instances: {errorMessage(instances.error)}</p> : null}
+      {/* Unreachable or no longer authorised: the banner says so and what to do; a list error would only repeat it, stale. */}
+      {instances.isError && online ? <p role="alert">Could not list instances: {errorMessage(instances.error)}</p> : null}
       {instances.data?.length === 0 ? <p>No instances yet. Create one from a template with “New instance…”.</p> : null}
       {all.length > 0 ? <ListToolbar instances={all} /> : null}
       {all.length > 0 && isFiltered(view) ? (
@@ -123,6 +126,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
     <tr data-instance={instance.name}>
       <th scope="row">
         <a href={`#/instances/${encodeURIComponent(instance.name)}`} onClick={(e) => onOpen(e, instance.name)}>{instance.name}</a>
+        <ConnectionNote instance={instance} phone />
       </th>
       <td>
         <StatusBadge instance={instance} />

@@ -25,13 +25,13 @@ export function StatsSection({ instance }: { instance: Instance }) {
           <Graph
             label="CPU" testId="stats-cpu" max={cpuMax}
             values={samples.map((s) => s.cpuPercent)}
-            value={latest.cpuPercent === null ? '…' : formatPercent(latest.cpuPercent)}
+            figures={[latest.cpuPercent === null ? '…' : formatPercent(latest.cpuPercent)]}
             scale={`0–${cpuMax} % of one core`}
           />
           <Graph
             label="Memory" testId="stats-memory" max={memoryMax}
             values={samples.map((s) => s.memoryBytes)}
-            value={formatBytes(Math.round(latest.memoryBytes))}
+            figures={[formatBytes(Math.round(latest.memoryBytes))]}
             scale={`0–${formatBytes(memoryMax)}`}
           />
           {latest.network ? (
@@ -39,7 +39,7 @@ export function StatsSection({ instance }: { instance: Instance }) {
               label="Network" testId="stats-network" max={networkMax}
               values={samples.map((s) => s.network?.rxRate ?? null)}
               second={samples.map((s) => s.network?.txRate ?? null)}
-              value={`in ${formatRate(latest.network.rxRate)} · out ${formatRate(latest.network.txRate)}`}
+              figures={[`in ${formatRate(latest.network.rxRate)}`, `out ${formatRate(latest.network.txRate)}`]}
               scale={`0–${formatRate(networkMax)}; solid in, dashed out`}
             />
           ) : null}
@@ -64,7 +64,8 @@ interface GraphProps {
   /** A second line, dashed (network out beside in). */
   second?: (number | null)[];
   max: number;
-  value: string;
+  /** The latest values, shown under the label; each stays whole on a line (network: in, out). */
+  figures: string[];
   scale: string;
 }
 
@@ -74,10 +75,16 @@ function pointsOf(values: (number | null)[], max: number): string {
   return values.flatMap((v, i) => (v === null ? [] : [`${offset + i},${(100 - (Math.min(v, max) / max) * 100).toFixed(1)}`])).join(' ');
 }
 
-function Graph({ label, testId, values, second, max, value, scale }: GraphProps) {
+function Graph({ label, testId, values, second, max, figures, scale }: GraphProps) {
+  const value = figures.join(' · ');
   return (
     <figure className="stats-graph" data-testid={testId}>
-      <figcaption><span>{label}</span> <strong data-testid={`${testId}-value`}>{value}</strong></figcaption>
+      <figcaption>
+        <span data-testid={`${testId}-label`}>{label}</span>
+        <strong data-testid={`${testId}-value`}>
+          {figures.map((figure, i) => <span key={i} className="stats-figure">{i > 0 ? ' · ' : ''}{figure}</span>)}
+        </strong>
+      </figcaption>
       <svg viewBox={`0 0 ${historyLength - 1} 100`} preserveAspectRatio="none" role="img" aria-label={`${label} over the last minute, now ${value} (${scale})`}>
         <polyline points={pointsOf(values, max)} vectorEffect="non-scaling-stroke" />
         {second ? <polyline className="second" points={pointsOf(second, max)} vectorEffect="non-scaling-stroke" /> : null}

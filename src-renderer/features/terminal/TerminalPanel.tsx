@@ -1,13 +1,14 @@
 // The Terminal tab: any number of SSH login shells in the guest, each in its own xterm, with a
 // "New terminal" action and a close button per terminal (in its panel: a tab list holds only
-// tabs). Terminals stay open (hidden) while another one or another tab is shown, and while the
-// user is on another page (sessions.ts keeps them). New terminals are disabled, with the
+// tabs; arrow keys, Home and End move between them, as on the page's tabs). Terminals stay open
+// (hidden) while another one or another tab is shown, and while the user is on another page (sessions.ts keeps them). New terminals are disabled, with the
 // reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or a
 // start from before Corral recorded one).
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { closeTerminalSession, openTerminalSession, useTerminals } from './sessions.ts';
 import type { TerminalEntry, TerminalStatus } from './sessions.ts';
 import { TerminalView } from './TerminalView.tsx';
+import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 
 const noTerminals: TerminalEntry[] = [];
 
@@ -31,13 +32,14 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
     <div className="terminals">
       <div className="terminal-bar">
         {terminals.length > 0 ? (
-          <div role="tablist" aria-label="Terminals" className="tabs terminal-tabs">
-            {terminals.map((t) => (
-              <button key={t.number} type="button" role="tab" id={`terminal-tab-${t.number}`} aria-selected={t.number === current} aria-controls={`terminal-panel-${t.number}`} onClick={() => select(instance.name, t.number)}>
-                Terminal {t.number}{t.status.kind === 'ended' ? ' (ended)' : ''}
-              </button>
-            ))}
-          </div>
+          <TabList
+            label="Terminals"
+            idPrefix="terminal"
+            className="tabs terminal-tabs"
+            tabs={terminals.map((t) => ({ key: String(t.number), label: `Terminal ${t.number}${t.status.kind === 'ended' ? ' (ended)' : ''}` }))}
+            selected={String(current)}
+            onSelect={(key) => select(instance.name, Number(key))}
+          />
         ) : <span className="terminal-tabs" />}
         <button type="button" className="primary" onClick={open} disabled={unavailable !== undefined} aria-describedby={unavailable ? 'terminal-unavailable' : undefined}>
           New terminal
@@ -48,7 +50,7 @@ export function TerminalPanel({ instance }: { instance: Instance }) {
         <p className="console-status">New terminal opens a login shell in the guest over SSH, as <code>{instance.ssh?.user}</code>.</p>
       ) : null}
       {terminals.map((t) => (
-        <div key={t.number} role="tabpanel" id={`terminal-panel-${t.number}`} aria-labelledby={`terminal-tab-${t.number}`} hidden={t.number !== current}>
+        <div key={t.number} role="tabpanel" id={panelId('terminal', String(t.number))} aria-labelledby={tabId('terminal', String(t.number))} hidden={t.number !== current}>
           <div className="terminal-head">
             <p className="console-status" role="status">{statusLine(t.status)}</p>
             <button type="button" onClick={() => close(t.number)}>Close terminal {t.number}</button>

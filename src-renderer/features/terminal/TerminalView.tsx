@@ -30,7 +30,11 @@ export function TerminalView({ name, number, visible }: {
     if (!visible) return;
     const session = terminalSession(name, number);
     session?.fit();
-    session?.focus();
+    // Arrow keys on a tab list keep the focus on the tabs (the tabs pattern); a click or a new
+    // terminal brings it to the shell.
+    const active = document.activeElement;
+    const keysOnTabs = active?.getAttribute('role') === 'tab' && active.matches(':focus-visible');
+    if (!keysOnTabs) session?.focus();
   }, [name, number, visible]);
 
   return <div ref={slot} className="terminal-slot" />;
