@@ -44,7 +44,7 @@ const rowsInclude = (needle: string): boolean =>
 
 async function openConsolePage(context: BrowserContext, origin: string, name: string, waitFor: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${origin}/#/instances/${encodeURIComponent(name)}`);
+  await page.goto(`${origin}/#/instances/${encodeURIComponent(name)}/console`);
   await page.getByTestId('terminal').locator('.xterm-rows').waitFor({ state: 'attached', timeout: 30_000 });
   await page.waitForFunction(rowsInclude, waitFor, { timeout: 30_000 });
   await delay(500); // the replay has been written; let it render
