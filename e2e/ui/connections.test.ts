@@ -77,6 +77,15 @@ describe('connections in the app', () => {
     await shows(page.getByTestId('connection-far1-phone'), 'on lab');
     await page.getByTestId('connection-far1').waitFor({ state: 'hidden' });
     assert.equal(await page.getByTestId('connection-here1-phone').count(), 0);
+    // The filters keep their whole words there: none is squeezed below the width its options need.
+    const squeezed = await page.evaluate(`[...document.querySelectorAll('.list-toolbar select')].filter((select) => {
+      const width = select.getBoundingClientRect().width;
+      select.style.flex = 'none';
+      const natural = select.getBoundingClientRect().width;
+      select.style.flex = '';
+      return width + 0.5 < natural;
+    }).map((select) => select.id)`);
+    assert.deepEqual(squeezed, [], 'filters cut off at 390 px');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByTestId('connection-far1-phone').waitFor({ state: 'hidden' });
     await page.getByLabel('Connection').selectOption('lab');
