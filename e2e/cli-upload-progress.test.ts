@@ -2,46 +2,25 @@
 // sees it: an installed, sandboxed bundle (e2e/fixtures/drivers/uploading-driver.ts) sends the
 // image at create, and the CLI prints one progress line for that work, like a download's.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { fixtureDriver, repoRoot, tempDir, writeTemplate } from './support/temp.ts';
+import { corralRunner, installFixtureBundle } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
+import { tempDir, writeTemplate } from './support/temp.ts';
 
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 const imageBytes = 3 * 1024 * 1024;
 
 describe('corral create with a driver that uploads', () => {
   let root: string;
   let home: string;
-
-  async function corral(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache') } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let corral: CorralRunner;
 
   before(async () => {
     root = await tempDir('corral-cli-upload-');
     home = path.join(root, 'home');
-    const source = path.join(root, 'uploader');
-    await build({ entryPoints: [fixtureDriver('uploading-driver.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: path.join(source, 'main.mjs'), logLevel: 'silent' });
-    await fs.writeFile(path.join(source, 'manifest.json'), JSON.stringify({
-      name: 'uploader', version: '1.0.0', protocol: 1, entry: 'main.mjs', platforms: ['linux'],
-      description: 'test driver that uploads its image at create',
-      permissions: { read: [], write: [], exec: [], network: false },
-    }));
-    const bundle = path.join(root, 'uploader.corral-driver');
-    for (const args of [['driver', 'pack', source, '--out', bundle], ['driver', 'install', bundle, '--yes']]) {
-      const result = await corral(args);
-      assert.equal(result.code, 0, `corral ${args.join(' ')}: ${result.stderr}`);
-    }
+    corral = corralRunner(home, path.join(root, 'cache'));
+    await installFixtureBundle(corral, root, { fixture: 'uploading-driver.ts', name: 'uploader', description: 'test driver that uploads its image at create', network: false });
   });
 
   after(async () => {
