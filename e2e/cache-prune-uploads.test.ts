@@ -3,7 +3,8 @@
 // ones no instance uses, an older-than cut-off keeps newer ones, an upload an instance's
 // config names is kept, and a staging folder is removed only when its upload's process is gone.
 // (Create and clone copy the config into the instance, so only a config that names a file
-// inside an upload's folder keeps it.)
+// inside an upload's folder keeps it.) An upload less than an hour old is kept: the create
+// dialog that uploaded it may still show its path.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { saveUploadedTemplate, uploadedTemplatesDir } from '../src-main/core/tem
 import { runToEnd } from './support/processes.ts';
 import { corralBin } from './support/serve.ts';
 import { tempDir } from './support/temp.ts';
+
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
 
 describe('template uploads in the cache', () => {
   let root: string;
@@ -35,7 +38,8 @@ describe('template uploads in the cache', () => {
   it('lists each upload with when it came and that no instance uses it', async () => {
     const image = path.join(root, 'image.raw');
     await fs.writeFile(image, 'not really a disk');
-    await upload('old.yaml', `images:\n  - location: ${image}\n`);
+    const old = await upload('old.yaml', `images:\n  - location: ${image}\n`);
+    await fs.utimes(old, hoursAgo(3), hoursAgo(3)); // past the grace period: prune rules apply
     const listed = await engine.listCache();
     assert.deepEqual(listed.map((e) => [e.kind, path.basename(e.path), e.usedBy]), [['template-upload', 'old.yaml', []]]);
     const cli = await runToEnd(process.execPath, [corralBin, '--home', home, 'cache', 'list'], { env });
@@ -78,5 +82,17 @@ describe('template uploads in the cache', () => {
     assert.equal((await engine.inspect('user')).state, 'Stopped', 'the instance made from a pruned upload keeps its own config');
     await engine.delete('user');
     await fs.rm(writing, { recursive: true });
+  });
+
+  it('keeps an upload newer than an hour, so the create dialog showing it still creates', async () => {
+    const dialog = await upload('dialog.yaml', 'images:\n  - location: https://example.org/dialog.img\ncontainerd: {system: false, user: false}\n');
+    const pruned = await runToEnd(process.execPath, [corralBin, '--home', home, 'cache', 'prune'], { env });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    await fs.access(dialog);
+    await engine.create('from-dialog', { template: dialog });
+    await engine.delete('from-dialog');
+    await fs.utimes(dialog, hoursAgo(2), hoursAgo(2)); // the dialog is long gone: prune rules apply again
+    const later = await engine.pruneCache();
+    assert.deepEqual(later.removed.map((e) => path.basename(e.path)), ['dialog.yaml']);
   });
 });

@@ -2,7 +2,10 @@
 // no instance uses goes, only what is older than the cut-off when one is given. An instance
 // keeps its own copy of the config, so it uses an upload only if that config names a file
 // inside the upload's folder. Staging folders of uploads still being written (by this or
-// another live process) are left; those of a killed upload go.
+// another live process) are left; those of a killed upload go. An upload less than an hour
+// old is kept whatever the rules say: the create dialog that uploaded it shows its path until
+// the user presses Create, and a prune in between (from the Cache view, the CLI) made that
+// create fail.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,12 +21,17 @@ export interface UploadedTemplate {
   usedBy: string[];
 }
 
+/** How long a new upload is kept from prune: longer than a create dialog stays open, in practice. */
+export const uploadGraceMs = 60 * 60 * 1000;
+
 export interface UploadPruneResult {
   removed: UploadedTemplate[];
   freedBytes: number;
   inUse: UploadedTemplate[];
   /** Staging folders left because their upload is still being written. */
   skipped: number;
+  /** Unused uploads kept because they are newer than the grace period. */
+  recent: UploadedTemplate[];
 }
 
 /** An instance's name and every string its config holds (paths among them). */
@@ -54,10 +62,12 @@ export async function listUploadedTemplates(home: string, instances: InstanceStr
 
 export async function pruneUploadedTemplates(home: string, instances: InstanceStrings[], options: { olderThan?: Date | undefined } = {}): Promise<UploadPruneResult> {
   const cutoff = options.olderThan?.getTime() ?? Number.POSITIVE_INFINITY;
-  const result: UploadPruneResult = { removed: [], freedBytes: 0, inUse: [], skipped: 0 };
+  const graceFrom = Date.now() - uploadGraceMs;
+  const result: UploadPruneResult = { removed: [], freedBytes: 0, inUse: [], skipped: 0, recent: [] };
   for (const upload of await listUploadedTemplates(home, instances)) {
     if (upload.time.getTime() >= cutoff) continue;
     if (upload.usedBy.length > 0) { result.inUse.push(upload); continue; }
+    if (upload.time.getTime() > graceFrom) { result.recent.push(upload); continue; }
     await fs.rm(path.dirname(upload.path), { recursive: true, force: true });
     result.removed.push(upload);
     result.freedBytes += upload.size;
