@@ -35,7 +35,8 @@ import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
 import { moveCache } from './settings/move-cache.ts';
 import { finishInstancesMove, moveInstances } from './settings/move-instances.ts';
-import type { CorralPaths } from './paths.ts';
+import { followInstancesLocation } from './settings/follow-instances-location.ts';
+import type { CorralPaths, MovablePaths } from './paths.ts';
 import type { ConsoleSession } from './console.ts';
 import { StatsHub } from './stats/hub.ts';
 import { sourceHostAgent } from './hostagent/spawn.ts';
@@ -103,8 +104,16 @@ export class Engine {
   /** Files drivers send on themselves (remote uploads), shown as download lines. */
   readonly #uploads = new DriverUploads((event) => this.events.emit(event));
   readonly #healthTimer: NodeJS.Timeout | undefined;
+  readonly #movablePaths: MovablePaths;
+  /** Whether a front end asked for watch(): the watches are re-armed when the instances folder moves. */
+  #watching = false;
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
+  readonly #stopFollowingMove: () => void;
+  /** Aborted by close(): a move of the instances folder still copying is undone, not left half-made. */
+  readonly #closing = new AbortController();
+  /** The move of the instances folder running now, if any: close() waits for its undo. */
+  #moving: Promise<unknown> | undefined;
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
@@ -123,7 +132,7 @@ export class Engine {
   }, (listener) => this.events.on(listener));
 
   constructor(options: EngineOptions = {}) {
-    this.paths = corralPaths(options);
+    this.paths = this.#movablePaths = corralPaths(options);
     this.cacheFixedBy = options.cache ? 'the cache option given at start' : process.env.CORRAL_CACHE ? 'the CORRAL_CACHE environment variable' : undefined;
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
@@ -148,7 +157,7 @@ export class Engine {
       home: this.paths.home,
       registry: this.drivers,
       paths: {
-        instances: this.paths.instances,
+        get instances() { return paths.instances; }, // a getter: the instances folder can move
         // A getter: the socket root is made (and recorded in the home) only once a bundle needs it.
         get runtimeRoot() { return runtimeRootOf(paths.runtimeDir); },
         downloads: cacheLayout(this.paths.cache).root,
@@ -179,6 +188,7 @@ export class Engine {
       warn: (source, message) => this.#log('warn', source, message),
     };
     void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
+    this.#stopFollowingMove = followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
     this.#finishingMove = finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`));
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
@@ -198,6 +208,7 @@ export class Engine {
    * second window deleting one) as events. Long-lived front ends call this; the CLI does not.
    */
   watch(): void {
+    this.#watching = true;
     this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
       // A failure here has no caller to reach: it is reported, and never ends the front end.
       this.#onWatched(name).catch((error: unknown) => {
@@ -206,6 +217,21 @@ export class Engine {
     });
     // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
     this.#stopGuestEvents ??= followGuestFiles({ instancesDir: this.paths.instances, dir: (name) => this.store.dir(name), ports: (name) => this.ports(name), emit: (event) => this.events.emit(event) });
+  }
+
+  /**
+   * The instances folder moved (this engine's move, or another process's): paths name the new
+   * folder from now on, and the watches of the old one, which a link replaces, move with them.
+   */
+  #instancesMoved(to: string): void {
+    if (this.paths.instances === to) return;
+    this.#movablePaths.moveInstancesTo(to);
+    this.#stopWatching?.();
+    this.#stopGuestEvents?.();
+    this.#stopWatching = this.#stopGuestEvents = undefined;
+    if (this.#watching) this.watch();
+    this.#log('info', 'engine', `the instances folder moved to ${to}`);
+    this.events.emit({ type: 'instances-changed' });
   }
 
   /**
@@ -319,13 +345,17 @@ export class Engine {
    */
   async moveInstances(target: string): Promise<{ from: string; to: string; bytes: number }> {
     await this.#finishingMove; // it holds the move lock while it runs
-    const moved = await moveInstances({
+    const moving = moveInstances({
       home: this.paths.home, current: this.paths.instances, target,
       names: () => this.store.names(),
       instanceDir: (name) => this.store.dir(name),
       notStopped: async () => (await this.list()).filter((i) => i.state !== 'Stopped' && i.state !== 'Broken').map((i) => i.name),
       onProgress: (progress) => this.events.emit({ type: 'instances-move', to: target, ...progress }),
+      signal: this.#closing.signal,
     });
+    this.#moving = moving.catch(() => undefined);
+    const moved = await moving;
+    this.#instancesMoved(moved.to);
     this.events.emit({ type: 'instances-changed' });
     return moved;
   }
@@ -490,6 +520,10 @@ export class Engine {
   /** `waitForDrivers: false`: driver processes are signalled, not awaited (a CLI about to exit). */
   async close(options: { waitForDrivers?: boolean } = {}): Promise<void> {
     clearInterval(this.#healthTimer);
+    this.#closing.abort(new DriverError('INVALID_STATE', 'the instances folder was not moved: Corral closed during the copy; move it again', { reason: 'closing' }));
+    await this.#moving;
+    this.#stopFollowingMove();
+    this.#watching = false;
     this.#stopWatching?.();
     this.#stopGuestEvents?.();
     await this.#sweeping;

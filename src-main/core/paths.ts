@@ -24,6 +24,12 @@ export interface CorralPaths {
   runtimeDir(instanceDir: string): string;
 }
 
+/** Paths a long-lived engine re-points when another process moves the instances folder. */
+export interface MovablePaths extends CorralPaths {
+  /** From now on, instances live in `to` (a move switched to it); forgets the old real path. */
+  moveInstancesTo(to: string): void;
+}
+
 function platformCacheDir(): string {
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'Corral');
@@ -43,36 +49,47 @@ export interface PathOptions {
  * folder recorded by a move (settings/cache-location.ts), then platform defaults. The
  * instances folder is CORRAL_HOME/instances unless a move recorded another (move-instances.ts).
  */
-export function corralPaths(options: PathOptions = {}): CorralPaths {
+export function corralPaths(options: PathOptions = {}): MovablePaths {
   const home = dataHome(options.home);
   const cache = path.resolve(options.cache ?? process.env.CORRAL_CACHE ?? recordedCache(home) ?? (options.home ? path.join(home, 'cache') : platformCacheDir()));
   const layout = homeLayout(home);
-  const instances = recordedLocation(home, 'instances') ?? layout.instances;
-  const logs = layout.logs;
+  let instances = recordedLocation(home, 'instances') ?? layout.instances;
+  // Resolved once, not per socket path: it changes only when the instances folder moves.
+  let realInstances: string | undefined;
+  const realInstanceDir = (instanceDir: string): string => {
+    const parent = path.dirname(instanceDir);
+    if (parent !== instances) return path.join(realPathOr(parent), path.basename(instanceDir));
+    realInstances ??= fs.existsSync(instances) ? realPathOr(instances) : undefined; // not made yet: ask again next time
+    return path.join(realInstances ?? instances, path.basename(instanceDir));
+  };
   return {
     home,
     cache,
-    instances,
-    logs,
+    get instances() { return instances; },
+    logs: layout.logs,
     driverCache: (driver) => path.join(cache, 'drivers', driver),
     instanceDir: (name) => path.join(instances, name),
     runtimeDir: (instanceDir) => path.join(
       privateRuntimeRoot(home, options.runtimeBase ?? process.env.XDG_RUNTIME_DIR ?? os.tmpdir()),
       createHash('sha256').update(realInstanceDir(instanceDir)).digest('hex').slice(0, 16),
     ),
+    moveInstancesTo(to) {
+      instances = to;
+      realInstances = undefined;
+    },
   };
 }
 
 /**
- * The instance folder through its parent's real path: after a move of the instances folder the
- * engine that made it reaches instances through a link at the old path, and its VMs' sockets
- * must be where a newly started process, using the new path, looks for them.
+ * A folder's real path: after a move of the instances folder an engine started before it
+ * reaches instances through a link at the old path, and its VMs' sockets must be where a
+ * newly started process, using the new path, looks for them.
  */
-function realInstanceDir(instanceDir: string): string {
+function realPathOr(dir: string): string {
   try {
-    return path.join(fs.realpathSync(path.dirname(instanceDir)), path.basename(instanceDir));
+    return fs.realpathSync(dir);
   } catch {
-    return instanceDir;
+    return dir;
   }
 }
 

@@ -8,6 +8,7 @@ import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
 import { withInstanceLock } from '../instances/lock.ts';
+import { refuseWhileMoving } from '../settings/instances-move-lock.ts';
 import { writeRunRecord } from '../instances/run-record.ts';
 import { assertInstanceName } from '../instances/names.ts';
 import { applyOverrides } from '../instances/overrides.ts';
@@ -58,6 +59,7 @@ export async function createInstance(ctx: EngineContext, name: string, options: 
   archiveFor(config, effective.arch);
   const artifacts = needsDownload(config, effective.arch) ? undefined : await inReachOf(host, await resolveArtifacts(config, effective.arch, { downloader: ctx.downloads }), ctx.paths.cache);
   await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'create', async () => {
+    await refuseWhileMoving(ctx.paths.home, name);
     const spec = instanceSpec(ctx, name, config, artifacts);
     await host.call('validate', spec);
     await ctx.store.create(name, config, async (staging) => {
@@ -90,7 +92,7 @@ export async function cloneInstance(ctx: EngineContext, source: string, target: 
   await ctx.operate(source, 'clone', async ({ config, spec, host, state }) => {
     if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
     await ctx.status.operating(target, () => withInstanceLock(ctx.store.dir(target), 'create', () =>
-      ctx.store.create(target, config, (staging) => host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging }))));
+      refuseWhileMoving(ctx.paths.home, target).then(() => ctx.store.create(target, config, (staging) => host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging })))));
   });
   ctx.events.emit({ type: 'instances-changed' });
   const instance = await ctx.inspect(target);
@@ -104,7 +106,7 @@ export async function renameInstance(ctx: EngineContext, from: string, to: strin
   const oldDir = ctx.store.dir(from);
   await ctx.operate(from, 'rename', async ({ state }) => {
     if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${from}" is ${state}; stop it before renaming it`, { state });
-    await ctx.status.operating(to, () => withInstanceLock(ctx.store.dir(to), 'create', () => ctx.store.rename(from, to)));
+    await ctx.status.operating(to, () => withInstanceLock(ctx.store.dir(to), 'create', () => refuseWhileMoving(ctx.paths.home, to).then(() => ctx.store.rename(from, to))));
   });
   // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
   await fs.rmdir(ctx.paths.runtimeDir(oldDir)).catch(() => undefined);

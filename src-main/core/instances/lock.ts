@@ -154,7 +154,7 @@ async function readRecord(instanceDir: string): Promise<RunningOperation | undef
 }
 
 /** Whether the recorded holder has certainly exited: recorded on this host, and its pid is gone. */
-async function holderIsGone(holder: RunningOperation): Promise<boolean> {
+export async function holderIsGone(holder: Pick<RunningOperation, 'pid' | 'host'>): Promise<boolean> {
   if (holder.host !== os.hostname()) return false; // another host's pids mean nothing here
   try {
     process.kill(holder.pid, 0);

@@ -5,19 +5,20 @@
 // inside the target (hard links on the same file system, copies across), and the switch is one
 // atomic write of the recorded location (folder-location.ts). A kill before the switch leaves
 // the old folder in use and whole; after it, the new one. The old folder's contents then go
-// and it becomes a link to the new one: this run's engine keeps its paths until it restarts,
-// and the cache's old path is named by instance disks (a qcow2 backing file). A journal in
-// CORRAL_HOME lets the next move or start finish or undo an interrupted one (finishMove).
-import { createReadStream, createWriteStream } from 'node:fs';
+// and it becomes a link to the new one: an engine running meanwhile may still use the old path
+// (the cache's, until it restarts; the instances folder's, until it sees the switch), and the
+// cache's old path is named by instance disks (a qcow2 backing file). Copies keep holes
+// (sparse-copy.ts). A journal in CORRAL_HOME lets the next move or start finish or undo an
+// interrupted one (finishMove).
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import * as z from 'zod';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { readJsonRecordOrNothing, writeJsonRecord } from '../instances/json-record.ts';
 import { humanSize } from '../instances/sizes.ts';
 import { recordLocation, recordedLocation, type MovableFolder } from './folder-location.ts';
+import { copySparse } from './sparse-copy.ts';
 import { treeSize, type Tree } from './tree.ts';
 
 export interface MoveProgress {
@@ -37,6 +38,12 @@ export interface MovableKind {
   busy: () => Promise<string | undefined>;
   /** What to do about a busy folder: "wait for it to end or cancel it, then move the cache". */
   whenBusy: string;
+  /**
+   * Whether a lock across processes keeps every move and finish of this folder apart: then the
+   * journal is written before the copy too, so that the copy of a mover killed mid-way is
+   * removed at the next start (without the lock, a start could remove a live mover's copy).
+   */
+  journalsCopy?: boolean;
 }
 
 export interface MoveRequest {
@@ -47,6 +54,8 @@ export interface MoveRequest {
   /** What fixed the folder at start (an environment variable, an option), if anything: a move cannot outlast it. */
   fixedBy?: string | undefined;
   onProgress?: ((progress: MoveProgress) => void) | undefined;
+  /** Ends the move before its switch (the engine closing), undoing the copy; after the switch it has no effect. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface MoveResult {
@@ -56,7 +65,13 @@ export interface MoveResult {
 }
 
 const stagingName = '.corral-moving';
-const journalSchema = z.object({ from: z.string(), to: z.string(), children: z.array(z.string()) });
+/** `children`: what the switch put in the target (none while copying); `createdTarget`: the move made the target folder. */
+/** `pid`, `host`: the mover, so that a lock a killed one left can be taken over at once. */
+const journalSchema = z.object({
+  from: z.string(), to: z.string(), children: z.array(z.string()), createdTarget: z.boolean().optional(),
+  pid: z.number().optional(), host: z.string().optional(),
+});
+const mover = () => ({ pid: process.pid, host: os.hostname() });
 const journalFile = (home: string, folder: MovableFolder) => path.join(home, `${folder}-move.json`);
 
 /** Moves the folder up to its switch; finishMove then retires the old one. */
@@ -68,14 +83,16 @@ export async function moveFolder(kind: MovableKind, request: MoveRequest): Promi
   let createdTarget = false;
   try {
     createdTarget = await ensureWritableEmpty(to);
+    if (kind.journalsCopy) await writeJsonRecord(journalFile(request.home, kind.folder), { from, to, children: [], createdTarget, ...mover() });
     progress({ phase: 'copying', bytes: 0, total: tree.bytes }, true);
-    await copyTree(from, stage, tree, (bytes) => progress({ phase: 'copying', bytes, total: tree.bytes }));
+    await copyTree(from, stage, tree, (bytes) => progress({ phase: 'copying', bytes, total: tree.bytes }), request.signal);
+    request.signal?.throwIfAborted();
     progress({ phase: 'copying', bytes: tree.bytes, total: tree.bytes }, true); // the whole of it, whatever the throttle let through
     const busy = await kind.busy();
     if (busy) throw new DriverError('BUSY', `${kind.noun} was not moved: ${busy} since the copy began; try again once it has ended`, { reason: 'busy' });
     progress({ phase: 'switching', bytes: tree.bytes, total: tree.bytes }, true);
     const children = await fs.readdir(stage);
-    await writeJsonRecord(journalFile(request.home, kind.folder), { from, to, children });
+    await writeJsonRecord(journalFile(request.home, kind.folder), { from, to, children, createdTarget, ...mover() });
     for (const child of children) await fs.rename(path.join(stage, child), path.join(to, child));
     await fs.rmdir(stage);
     await recordLocation(request.home, kind.folder, to); // the switch
@@ -144,8 +161,8 @@ async function checkSpace(noun: string, from: string, to: string, bytes: number)
   }
 }
 
-/** Hard links on the same file system (instant, no space), byte copies with progress across. */
-async function copyTree(from: string, stage: string, tree: Tree, onBytes: (bytes: number) => void): Promise<void> {
+/** Hard links on the same file system (instant, no space), sparse copies with progress across. */
+async function copyTree(from: string, stage: string, tree: Tree, onBytes: (bytes: number) => void, signal: AbortSignal | undefined): Promise<void> {
   let done = 0;
   await fs.mkdir(stage, { recursive: true });
   const sameDevice = (await fs.stat(from)).dev === (await fs.stat(path.dirname(stage))).dev;
@@ -162,30 +179,11 @@ async function copyTree(from: string, stage: string, tree: Tree, onBytes: (bytes
       onBytes(done);
     } else {
       const before = done;
-      await copyFile(source, target, (copied) => onBytes(before + copied));
+      const { mode } = await fs.stat(source);
+      await copySparse(source, target, mode & 0o777, { onBytes: (copied) => onBytes(before + copied), signal });
       done += entry.size;
       onBytes(done);
     }
-  }
-}
-
-async function copyFile(source: string, target: string, onBytes: (copied: number) => void): Promise<void> {
-  let copied = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      copied += chunk.length;
-      onBytes(copied);
-      callback(null, chunk);
-    },
-  });
-  const { mode } = await fs.stat(source);
-  await pipeline(createReadStream(source), count, createWriteStream(target, { flags: 'wx', mode: mode & 0o777 }));
-  // On disk before the switch: a crash right after it must not find a short file.
-  const handle = await fs.open(target, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -197,6 +195,12 @@ async function undoCopy(home: string, folder: MovableFolder, to: string, created
   await fs.rm(path.join(to, stagingName), { recursive: true, force: true });
   await fs.rm(journalFile(home, folder), { force: true });
   if (createdTarget) await fs.rmdir(to).catch(() => undefined);
+}
+
+/** The process that wrote the move's journal, if the journal names one. */
+export async function moveJournalWriter(home: string, folder: MovableFolder): Promise<{ pid: number; host: string } | undefined> {
+  const journal = await readJsonRecordOrNothing(journalFile(home, folder), journalSchema);
+  return journal?.pid !== undefined && journal.host !== undefined ? { pid: journal.pid, host: journal.host } : undefined;
 }
 
 /** Whether a move left its journal (cheap: what a start checks before anything else). */
@@ -212,7 +216,7 @@ export async function moveJournalExists(home: string, folder: MovableFolder): Pr
 export async function finishMove(home: string, folder: MovableFolder): Promise<void> {
   const journal = await readJsonRecordOrNothing(journalFile(home, folder), journalSchema);
   if (!journal) return;
-  if (recordedLocation(home, folder) !== journal.to) return undoCopy(home, folder, journal.to, false);
+  if (recordedLocation(home, folder) !== journal.to) return undoCopy(home, folder, journal.to, journal.createdTarget ?? false);
   const old = await fs.lstat(journal.from).catch(() => undefined);
   if (old && !old.isSymbolicLink()) await fs.rm(journal.from, { recursive: true, force: true });
   if (!old?.isSymbolicLink()) await fs.symlink(journal.to, journal.from, 'dir').catch(() => undefined);

@@ -1,14 +1,13 @@
 // Moving the instances folder (move-folder.ts does the move): refused while any instance runs,
 // naming them. Every instance's lock is held from the check to the switch, so nothing starts,
-// edits or deletes one meanwhile, here or in another process. After the switch the old folder
-// goes and becomes a link to the new one, which this running engine keeps using until it
-// restarts; later starts read the new location (paths.ts). An interrupted move is finished or
-// undone by the next move and at every engine start (finishInstancesMove).
-import fs from 'node:fs/promises';
-import path from 'node:path';
+// edits or deletes one meanwhile, here or in another process, and no instance is added
+// (instances-move-lock.ts). After the switch the old folder goes and becomes a link to the new
+// one; running engines re-point themselves at the switch (follow-instances-location.ts) and
+// later starts read the new location (paths.ts). An interrupted move is finished or undone by
+// the next move and at every engine start (finishInstancesMove).
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { withInstanceLock } from '../instances/lock.ts';
-import { properLockfile } from '../lockfile.ts';
+import { instancesBeingAdded, whileMoving } from './instances-move-lock.ts';
 import { finishMove, moveFolder, moveJournalExists, type MoveProgress, type MoveResult } from './move-folder.ts';
 
 export interface InstancesMoveRequest {
@@ -21,6 +20,8 @@ export interface InstancesMoveRequest {
   /** The instances that are not stopped now (running, paused, starting, stopping). */
   notStopped: () => Promise<string[]>;
   onProgress?: ((progress: MoveProgress) => void) | undefined;
+  /** Ends the move before its switch (the engine closing). */
+  signal?: AbortSignal | undefined;
 }
 
 export async function moveInstances(request: InstancesMoveRequest): Promise<MoveResult> {
@@ -31,8 +32,12 @@ export async function moveInstances(request: InstancesMoveRequest): Promise<Move
       folder: 'instances',
       noun: 'the instances folder',
       skipped: new Set(['.locks']),
-      busy: async () => runningText(await request.notStopped()),
+      busy: async () => {
+        await refuseWhileAdding(request.current);
+        return runningText(await request.notStopped());
+      },
       whenBusy: 'stop them, then move the instances folder',
+      journalsCopy: true, // whileMoving is that lock
     }, request));
     await finishMove(request.home, 'instances');
     return moved;
@@ -56,22 +61,16 @@ function runningText(names: string[]): string | undefined {
   return names.length === 1 ? `instance ${quoted} is running` : `instances ${quoted} are running`;
 }
 
+/** Refuses the move while another process adds an instance (instances-move-lock.ts says why). */
+async function refuseWhileAdding(instancesDir: string): Promise<void> {
+  const names = await instancesBeingAdded(instancesDir);
+  if (names.length === 0) return;
+  const quoted = names.map((n) => `"${n}"`).join(', ');
+  const what = names.length === 1 ? `instance ${quoted} is being made` : `instances ${quoted} are being made`;
+  throw new DriverError('BUSY', `the instances folder was not moved: ${what}; try again once that has ended`, { reason: 'busy' });
+}
+
 /** Runs `fn` holding each instance's lock, taken in turn; a busy one refuses the whole. */
 function holdingLocks<T>(dirs: string[], fn: () => Promise<T>): Promise<T> {
   return dirs.reduceRight<() => Promise<T>>((inner, dir) => () => withInstanceLock(dir, 'move', inner), fn)();
-}
-
-/** One move of the instances folder at a time, across processes (a killed mover's lock goes stale). */
-async function whileMoving<T>(home: string, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(home, { recursive: true });
-  const target = path.join(home, 'instances-move');
-  const release = await (await properLockfile()).lock(target, { lockfilePath: `${target}.lock`, realpath: false, retries: 0 }).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    throw new DriverError('BUSY', 'the instances folder is being moved by another Corral process; wait for that move to end', { reason: 'busy' });
-  });
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
 }
