@@ -110,9 +110,9 @@ export class Engine {
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
   readonly #stopFollowingMove: () => void;
-  /** Aborted by close(): a move of the instances folder still copying is undone, not left half-made. */
+  /** Aborted by close(): a move still copying is undone, not left half-made. */
   readonly #closing = new AbortController();
-  /** The move of the instances folder running now, if any: close() waits for its undo. */
+  /** The move (of the instances folder or the cache) running now, if any: close() waits for its undo. */
   #moving: Promise<unknown> | undefined;
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
@@ -332,11 +332,14 @@ export class Engine {
    * runs; no download starts meanwhile; progress as cache-move events.
    */
   moveCache(target: string): Promise<{ from: string; to: string; bytes: number }> {
-    return this.#fetches.blocked('the download cache is being moved', () => moveCache({
+    const moving = this.#fetches.blocked('the download cache is being moved', () => moveCache({
       home: this.paths.home, current: this.paths.cache, target, fixedBy: this.cacheFixedBy,
       busy: () => this.#fetches.busyReason(),
       onProgress: (progress) => this.events.emit({ type: 'cache-move', to: target, ...progress }),
+      signal: this.#closing.signal,
     }));
+    this.#moving = moving.catch(() => undefined);
+    return moving;
   }
 
   /**
@@ -520,7 +523,7 @@ export class Engine {
   /** `waitForDrivers: false`: driver processes are signalled, not awaited (a CLI about to exit). */
   async close(options: { waitForDrivers?: boolean } = {}): Promise<void> {
     clearInterval(this.#healthTimer);
-    this.#closing.abort(new DriverError('INVALID_STATE', 'the instances folder was not moved: Corral closed during the copy; move it again', { reason: 'closing' }));
+    this.#closing.abort(); // the move says what was stopped, in its words (settings/move-folder.ts)
     await this.#moving;
     this.#stopFollowingMove();
     this.#watching = false;

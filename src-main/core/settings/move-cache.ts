@@ -18,6 +18,8 @@ export interface CacheMoveRequest {
   /** Why the cache is busy now (a download in this process), or undefined. */
   busy: () => string | undefined;
   onProgress?: (progress: CacheMoveProgress) => void;
+  /** Ends the move before its switch (the engine closing). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Moves the cache; resolves with where it is now and how much moved. */

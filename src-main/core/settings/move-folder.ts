@@ -98,6 +98,7 @@ export async function moveFolder(kind: MovableKind, request: MoveRequest): Promi
     await recordLocation(request.home, kind.folder, to); // the switch
   } catch (error) {
     await undoCopy(request.home, kind.folder, to, createdTarget);
+    if (request.signal?.aborted) throw new DriverError('INVALID_STATE', `${kind.noun} was not moved: Corral closed during the copy; move it again`, { reason: 'closing' });
     throw error;
   }
   progress({ phase: 'done', bytes: tree.bytes, total: tree.bytes }, true);
