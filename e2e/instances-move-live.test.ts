@@ -5,7 +5,9 @@
 //   creates and deletes afterwards reach its event stream (before, its watch of the old folder,
 //   which a link replaces, went silent);
 // - a create from another process while the move copies is refused with one line and lands
-//   nowhere; a move while another process is making an instance is refused, naming it.
+//   nowhere; a move while another process is making an instance is refused, naming it;
+// - a real `corral serve` follows a move the CLI makes: its HTTP list names the new folder, and
+//   a create from the CLI afterwards reaches its event stream and its list.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -15,8 +17,10 @@ import { withInstanceLock } from '../src-main/core/instances/lock.ts';
 import { moveInBackground, nextEvent, writeSparse } from './instances-move-support.ts';
 import { writeGuestTemplate } from './support/guest.ts';
 import { runToEnd } from './support/processes.ts';
-import { corralBin } from './support/serve.ts';
+import { corralBin, startServe } from './support/serve.ts';
 import { tempDir } from './support/temp.ts';
+import { ensureRendererBuilt } from './ui/renderer-build.ts';
+import WebSocket from 'ws';
 
 const cache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache');
 
@@ -68,13 +72,15 @@ describe('corral instances move with a running engine and other processes', () =
   });
 
   it('a create from another process during the move is refused and lands nowhere', { timeout: 300_000 }, async () => {
-    // A 16 GiB mostly-empty disk makes the copy (from /dev/shm to this disk) last some seconds.
-    await writeSparse(path.join(shm, 'first', 'data.raw'), 16 * 1024 ** 3, 1024 ** 3, Buffer.alloc(4096, 1));
+    // An 8 GiB mostly-empty disk makes the copy (from /dev/shm to this disk) last a while, and the
+    // mover is paused (SIGSTOP) mid-copy while the create runs, so it cannot finish first; it
+    // resumes well before its lock could go stale (10 s).
+    await writeSparse(path.join(shm, 'first', 'data.raw'), 8 * 1024 ** 3, 1024 ** 3, Buffer.alloc(4096, 1));
     const back = path.join(root, 'back');
     const move = moveInBackground(home, back, env);
-    await move.progressBetween(10, 40);
-    const refused = await corral('create', 'third', '--template', template);
-    assert.equal(move.child.exitCode, null, 'the move still copies');
+    await move.progressBetween(10, 60);
+    move.child.kill('SIGSTOP');
+    const refused = await corral('create', 'third', '--template', template).finally(() => move.child.kill('SIGCONT'));
     assert.notEqual(refused.code, 0);
     assert.equal(refused.stderr, 'corral: instance "third" was not made: the instances folder is being moved; try again once the move has ended\n');
     const ended = await move.ended;
@@ -94,5 +100,39 @@ describe('corral instances move with a running engine and other processes', () =
     await assert.rejects(fs.stat(elsewhere), { code: 'ENOENT' });
     const moved = await corral('instances', 'move', elsewhere);
     assert.equal(moved.code, 0, moved.stderr);
+  });
+
+  it('corral serve follows a move made by the CLI: its list and its event stream', { timeout: 300_000 }, async () => {
+    await ensureRendererBuilt();
+    const serve = await startServe({ ...env, CORRAL_HOME: home });
+    const base = `http://127.0.0.1:${serve.url.port}`;
+    const socket = new WebSocket(`ws://127.0.0.1:${serve.url.port}/ws`, { headers: { Authorization: `Bearer ${serve.token}`, Origin: base } });
+    try {
+      await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+      const listedByServe = async () => {
+        const response = await fetch(`${base}/api/listInstances`, { method: 'POST', headers: { Authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' }, body: '{}' });
+        const body = (await response.json()) as { ok: boolean; value: { name: string }[] };
+        assert.ok(body.ok, JSON.stringify(body));
+        return body.value.map((i) => i.name).sort();
+      };
+      const final = path.join(root, 'final');
+      const moved = await corral('instances', 'move', final);
+      assert.equal(moved.code, 0, moved.stderr);
+      const announced = new Promise<void>((resolve) => {
+        socket.on('message', (data: Buffer) => {
+          const message = JSON.parse(data.toString('utf8')) as { type: string; event?: { type: string; name?: string } };
+          if (message.type === 'event' && message.event?.type === 'instance-status' && message.event.name === 'fifth') resolve();
+        });
+      });
+      const made = await corral('create', 'fifth', '--template', template);
+      assert.equal(made.code, 0, made.stderr);
+      await announced; // the spec's timeout ends a wait for an event that never comes
+      assert.ok((await listedByServe()).includes('fifth'));
+      await fs.access(path.join(final, 'fifth', 'lima.yaml'));
+    } finally {
+      socket.close();
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 });
