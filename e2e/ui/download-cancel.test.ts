@@ -90,9 +90,10 @@ describe('cancelling one download', () => {
     await page.goto(`${new URL(server.url).origin}/#/downloads`);
     await running('kernel');
     // The server holds both at half: once no byte comes, a line says so, with no stale rate or time left.
-    const detail = line('image').locator('.download-detail');
-    await detail.filter({ hasText: 'stalled' }).waitFor({ timeout: 30_000 });
-    assert.doesNotMatch(await detail.innerText(), /\/s|s left/, 'no rate or time left while stalled');
+    await line('image').locator('.download-phase').filter({ hasText: 'Stalled' }).waitFor({ timeout: 30_000 });
+    const detail = await line('image').locator('.download-detail').innerText();
+    assert.match(detail, /waiting for data/);
+    assert.doesNotMatch(detail, /\/s|s left/, 'no rate or time left while stalled');
     await screens(page, 'downloads-two-running');
   });
 

@@ -16,7 +16,7 @@ export const phaseWords: Record<Phase, string> = {
   queued: 'Queued', download: 'Downloading', verify: 'Verifying', decompress: 'Unpacking', upload: 'Uploading', done: 'Done', failed: 'Failed', cancelled: 'Cancelled',
 };
 
-/** While stalled, the last rate and time left would be stale: the line says "stalled" instead. */
+/** While stalled, the last rate and time left would be stale: the line says it waits for data instead. */
 function detailOf(t: Transfer, stalled: boolean): string {
   const percent = percentOf(t);
   if (t.phase === 'queued' || t.phase === 'failed' || t.phase === 'cancelled') return t.bytes > 0 ? `${formatBytes(t.bytes)} ${t.uploadTo ? 'sent' : 'arrived'}` : '';
@@ -24,7 +24,7 @@ function detailOf(t: Transfer, stalled: boolean): string {
   return [
     t.total ? `${formatBytes(t.bytes)} of ${formatBytes(t.total)}` : formatBytes(t.bytes),
     percent !== undefined ? `${percent} %` : '',
-    stalled ? 'stalled, no data for a while' : '',
+    stalled ? 'waiting for data' : '',
     t.rate > 0 && !stalled ? `${formatBytes(t.rate)}/s` : '',
     t.etaSeconds !== null && !stalled && (t.phase === 'download' || t.phase === 'upload') ? `${Math.ceil(t.etaSeconds)} s left` : '',
   ].filter(Boolean).join(' · ');
@@ -55,7 +55,7 @@ export function DownloadLine({ transfer }: { transfer: Transfer }) {
     <div className={`download-line phase-${transfer.phase}`} data-testid={`download-${transfer.instance}-${transfer.artifact}`} data-phase={transfer.phase}>
       <div className="download-head">
         <span className="download-name"><span className="download-file" title={transfer.url}>{file}</span> <span className="download-for">for {transfer.instance} · {transfer.artifact}{transfer.uploadTo ? ` · to ${transfer.uploadTo}` : ''}</span></span>
-        <span className="download-phase">{phaseWords[transfer.phase]}</span>
+        <span className="download-phase">{stalled ? 'Stalled' : phaseWords[transfer.phase]}</span>
       </div>
       {active || transfer.phase === 'done'
         ? <progress max={100} value={percentOf(transfer)} aria-label={`${what}: ${phaseWords[transfer.phase].toLowerCase()}`} />
