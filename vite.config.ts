@@ -6,6 +6,32 @@ import { defineConfig } from 'vite';
 
 const pageZod = fileURLToPath(new URL('./src-renderer/api/zod-chain.ts', import.meta.url));
 
+/** The pages and dialogs fetched together when the page is idle (ui/deferred.tsx), but the instance page. */
+const idleViews = /src-renderer\/features\/(downloads\/DownloadsPage|drivers\/DriversPage|drivers\/TrustDialog|connections\/ConnectionsPage|settings\/SettingsPage|instances\/(CreateDialog|DeleteDialog|ActionDialogs))\.tsx$/;
+
+type ModuleInfo = { importedIds: readonly string[]; isEntry: boolean } | null;
+let firstScreen: Set<string> | undefined;
+
+/**
+ * The idle views share one chunk: they are fetched together anyway, and one file compresses
+ * better than nine small ones. What the first screen loads stays in the entry chunk by name, or
+ * the views' chunk would pull it in as their dependency.
+ */
+function chunkOf(id: string, meta: { getModuleIds(): IterableIterator<string>; getModuleInfo(id: string): ModuleInfo }): string | undefined {
+  if (!firstScreen) {
+    firstScreen = new Set();
+    const pending = [...meta.getModuleIds()].filter((m) => meta.getModuleInfo(m)?.isEntry);
+    while (pending.length > 0) {
+      const next = pending.pop() ?? '';
+      if (firstScreen.has(next)) continue;
+      firstScreen.add(next);
+      pending.push(...(meta.getModuleInfo(next)?.importedIds ?? []));
+    }
+  }
+  if (firstScreen.has(id)) return 'index';
+  return idleViews.test(id) ? 'views' : undefined;
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL('./src-renderer/', import.meta.url)),
   base: '/',
@@ -27,6 +53,7 @@ export default defineConfig({
     // React, react-query and xterm together are ~600 kB minified; one chunk is fine for a local app.
     chunkSizeWarningLimit: 1024,
     rollupOptions: {
+      output: { manualChunks: chunkOf },
       onwarn(warning, warn) {
         // react-query's "use client" markers mean nothing without server components.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'SOURCEMAP_ERROR') return;

@@ -10,11 +10,11 @@ import { chunkSources, firstScreenFiles, shippedFiles } from './renderer-files.t
 import type { ShippedFile } from './renderer-files.ts';
 
 /**
- * The figures reached (session 8, gzip -9: every file 277.9 KiB, was 292; the first screen
- * 100.2 KiB with its stylesheet) with about 1 KiB of room. Raise them only with a reason in
+ * The figures reached (session 9, gzip -9: every file 273.2 KiB, was 277.9 before the idle views
+ * shared one chunk; the first screen 100.2 KiB with its stylesheet) with about 1 KiB of room. Raise them only with a reason in
  * the commit; the issue's goal for the whole is 228 KiB.
  */
-const budgetKiB = { total: 279, firstScreen: 101.5 };
+const budgetKiB = { total: 274.5, firstScreen: 101.5 };
 
 /** What the list must not wait for: each loads with the instance page, the display, or the first API call. */
 const notOnFirstScreen: [string, RegExp][] = [

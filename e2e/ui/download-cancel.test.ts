@@ -1,7 +1,8 @@
 // Cancel stops one download, not all of an instance's: a start fetches an image and a kernel
 // from a slow HTTP server on 127.0.0.1 at once; the kernel's own Cancel ends the kernel alone,
 // the image runs on to the cache, and the start then fails with the cancellation (no half
-// file kept as an entry). An id that names no running download is refused in one line.
+// file kept as an entry). Held mid-file, a line says it is stalled instead of a stale rate and
+// time left. An id that names no running download is refused in one line.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -88,6 +89,11 @@ describe('cancelling one download', () => {
     await line('kernel').getByRole('button', { name: 'Cancel vmlinuz for two-files' }).waitFor();
     await page.goto(`${new URL(server.url).origin}/#/downloads`);
     await running('kernel');
+    // The server holds both at half: once no byte comes, a line says so, with no stale rate or time left.
+    await line('image').locator('.download-phase').filter({ hasText: 'Stalled' }).waitFor({ timeout: 30_000 });
+    const detail = await line('image').locator('.download-detail').innerText();
+    assert.match(detail, /waiting for data/);
+    assert.doesNotMatch(detail, /\/s|s left/, 'no rate or time left while stalled');
     await screens(page, 'downloads-two-running');
   });
 

@@ -90,7 +90,11 @@ describe('a restarted corral serve keeps its token', () => {
     await banner().filter({ hasText: 'This tab\'s access has ended.' }).waitFor({ timeout: 30_000 });
     assert.equal(await newInstance().isDisabled(), true);
     await screens(page, 'serve-new-token', { sideways: true });
-    // The banner says what is wrong; the list under it repeats no stale "Could not list" error.
+    // The banner says what is wrong; the list under it repeats no stale "Could not list" error,
+    // even once the list is asked again and refused (going to Settings and back remounts it).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Instances' }).click();
+    await page.locator('section[data-list="error"]').waitFor({ timeout: 30_000 });
     assert.equal(await page.getByText('Could not list instances').count(), 0, 'a stale list error under the banner');
     await page.goto(serve.url.href);
     await newInstance().waitFor();

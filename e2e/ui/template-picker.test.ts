@@ -196,11 +196,12 @@ describe('template picker', () => {
       await dialog.locator('[data-template="debian"]').waitFor(); // the catalog has answered
       await dialog.getByRole('radio', { name: 'From file…' }).check();
       const file = dialog.getByLabel('Template file (lima.yaml path)');
-      await file.fill(await remoteTemplate('sized.yaml', 'sized.img'));
-      await file.press('Tab'); // the file is read once the field is left
+      // Typed, not left: the path is read once typing pauses, while the focus stays in the field.
+      await file.pressSequentially(await remoteTemplate('sized.yaml', 'sized.img'));
       await shows(dialog, 'Image 3 MiB to download at first start').catch(async (error: unknown) => {
         throw new Error(`the dialog shows: ${await dialog.innerText()}`, { cause: error });
       });
+      assert.ok(await file.evaluate((e) => e === (globalThis as unknown as Focus).document.activeElement), 'the focus is still in the path field');
       await page.screenshot({ path: path.join(resultsDir, 'create-remote-size-1280-light.png') });
       await file.fill(await remoteTemplate('unsized.yaml', 'unsized.img'));
       await file.press('Tab'); // the file is read once the field is left

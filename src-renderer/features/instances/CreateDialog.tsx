@@ -33,6 +33,9 @@ export function CreateDialog() {
   );
 }
 
+/** How long typing must pause before a typed template path is read. */
+const typingPauseMs = 400;
+
 type Field = 'name' | 'file' | 'cpus' | 'memory' | 'disk';
 
 /** An engine refusal put on the field it is about (its details name the field), in the dialog's words. */
@@ -61,6 +64,11 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const [templateFile, setTemplateFile] = useState('');
   const [fileAsked, setFileAsked] = useState('');
   const [uploadProblem, setUploadProblem] = useState<string | undefined>();
+  // A typed path is read once typing pauses, not only when the field loses focus.
+  useEffect(() => {
+    const pause = setTimeout(() => setFileAsked(templateFile.trim()), typingPauseMs);
+    return () => clearTimeout(pause);
+  }, [templateFile]);
   // Until the user picks, the first usable catalog entry (or a file, when the catalog has none).
   const choice = picked ?? catalog.data?.find((t) => t.facts)?.name ?? (catalog.isPending ? '' : fileChoice);
   const fileFacts = useTemplateFileFacts(choice === fileChoice ? fileAsked : '');

@@ -53,7 +53,8 @@ export function InstanceList() {
     show({ kind: 'instance', name });
   }, [show]);
   return (
-    <section aria-labelledby="instances-title">
+    // data-list: where the list call stands (pending, error, success), for the specs to wait on.
+    <section aria-labelledby="instances-title" data-list={instances.status}>
       <div className="section-head">
         <h1 id="instances-title">Instances</h1>
         <button type="button" className="primary" onClick={() => setCreateOpen(true)}>New instance…</button>
