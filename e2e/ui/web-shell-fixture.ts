@@ -36,8 +36,12 @@ export interface WebShell {
   page: Page;
   /** Every page error and unexpected console error, for a final "none" check. */
   pageErrors: string[];
-  /** Closes the browser and server, deletes every instance (no VM outlives it), closes the engine, removes the root. */
-  close(): Promise<void>;
+  /**
+   * Closes the browser and server, deletes every instance (no VM outlives it), closes the engine,
+   * waits for `pending` (work the engine's close ends, e.g. a create held by a stalled driver),
+   * and removes the root.
+   */
+  close(pending?: Promise<unknown>): Promise<void>;
 }
 
 export async function openWebShell(options: WebShellOptions = {}): Promise<WebShell> {
@@ -57,11 +61,12 @@ export async function openWebShell(options: WebShellOptions = {}): Promise<WebSh
   });
   return {
     root, home, engine, server, browser, page, pageErrors,
-    async close() {
+    async close(pending) {
       await browser.close();
       await server.close();
       if (!options.instancesAreFiles) for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
       await engine.close();
+      await pending;
       await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
     },
   };
