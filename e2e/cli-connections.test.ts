@@ -11,25 +11,16 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { domainsUnder, removeDomainsUnder, requireLibvirt } from '../src-drivers/libvirt/test-support/libvirt.ts';
 import type { Virsh } from '../src-drivers/libvirt/virsh.ts';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { guestTemplate } from './support/guest.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 
 describe('corral connection', () => {
   let root: string;
   let home: string;
   let virsh: Virsh;
-
-  async function corral(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache'), ...env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let corral: CorralRunner;
 
   async function ok(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
     const result = await corral(args, env);
@@ -49,6 +40,7 @@ describe('corral connection', () => {
     virsh = await requireLibvirt();
     root = await tempDir('corral-cli-conn-');
     home = path.join(root, 'home');
+    corral = corralRunner(home, path.join(root, 'cache'));
     const out = path.join(root, 'dist');
     await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), 'libvirt', '--out', out], { cwd: repoRoot });
     await ok(['driver', 'install', path.join(out, 'libvirt-0.1.0.corral-driver'), '--yes']);

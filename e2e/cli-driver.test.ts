@@ -2,30 +2,19 @@
 // trust prompt, approve with --yes (a pipe cannot answer), run an instance on the driver, and
 // disable, enable and remove it, with one-line errors when something is refused.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { repoRoot, tempDir, writeTemplate } from './support/temp.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 
 describe('corral driver', () => {
   let root: string;
   let home: string;
   let source: string;
-
-  async function corral(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache') } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let corral: CorralRunner;
 
   async function ok(args: string[]): Promise<{ stdout: string; stderr: string }> {
     const result = await corral(args);
@@ -36,6 +25,7 @@ describe('corral driver', () => {
   before(async () => {
     root = await tempDir('corral-cli-driver-');
     home = path.join(root, 'home');
+    corral = corralRunner(home, path.join(root, 'cache'));
     // The SDK example as its author would lay it out for `corral driver pack`.
     source = path.join(root, 'example');
     await build({ entryPoints: [path.join(repoRoot, 'src-drivers/example/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: path.join(source, 'main.mjs'), logLevel: 'silent' });

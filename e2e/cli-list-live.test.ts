@@ -6,18 +6,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { guestTemplate } from './support/guest.ts';
-import { runToEnd, waitForExit } from './support/processes.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
+import { waitForExit } from './support/processes.ts';
+import { tempDir } from './support/temp.ts';
 
 describe('corral list from live facts', () => {
   let root: string;
   let home: string;
-  const env = () => ({ ...process.env, CORRAL_CACHE: path.join(root, 'cache'), CORRAL_QEMU_ACCEL: 'tcg' });
+  let run: CorralRunner;
   const corral = async (...args: string[]): Promise<string> => {
-    const result = await runToEnd(process.execPath, [bin, '--home', home, ...args], { env: env() });
+    const result = await run(args);
     assert.equal(result.code, 0, `corral ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
@@ -36,10 +36,11 @@ describe('corral list from live facts', () => {
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
+    run = corralRunner(home, path.join(root, 'cache'), { env: { CORRAL_QEMU_ACCEL: 'tcg' } });
     await corral('create', 'live', '--template', await guestTemplate());
   });
   after(async () => {
-    await runToEnd(process.execPath, [bin, '--home', home, 'delete', 'live', '--force'], { env: env() });
+    await run(['delete', 'live', '--force']);
     await fs.rm(root, { recursive: true, force: true });
   });
 

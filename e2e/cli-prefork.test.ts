@@ -7,20 +7,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { guestTemplate } from './support/guest.ts';
-import { runToEnd, waitForExit } from './support/processes.ts';
+import { waitForExit } from './support/processes.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 const hook = path.join(repoRoot, 'e2e', 'support', 'early-driver-hook.ts');
 
 describe('the CLI forks the driver before loading the engine', () => {
   let root: string;
   let home: string;
-  const env = () => ({ ...process.env, CORRAL_CACHE: path.join(root, 'cache'), CORRAL_QEMU_ACCEL: 'tcg', CORRAL_FROM_SOURCES: '1' });
+  let plain: CorralRunner;
+  let hooked: CorralRunner;
   /** Runs corral from the sources; `early`: the driver pids running when the engine loaded. */
   async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; early: number[] | undefined }> {
-    const result = await runToEnd(process.execPath, ['--import', hook, bin, '--home', home, ...args], { env: env() });
+    const result = await hooked(args);
     const said = /^engine loading; drivers already running: (.*)$/m.exec(result.stderr)?.[1];
     return { ...result, early: said === undefined ? undefined : said === 'none' ? [] : said.split(',').map(Number) };
   }
@@ -28,7 +30,10 @@ describe('the CLI forks the driver before loading the engine', () => {
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
-    const created = await runToEnd(process.execPath, [bin, '--home', home, 'create', 'early', '--template', await guestTemplate()], { env: env() });
+    const options = { env: { CORRAL_QEMU_ACCEL: 'tcg', CORRAL_FROM_SOURCES: '1' } };
+    plain = corralRunner(home, path.join(root, 'cache'), options);
+    hooked = corralRunner(home, path.join(root, 'cache'), { ...options, nodeArgs: ['--import', hook] });
+    const created = await plain(['create', 'early', '--template', await guestTemplate()]);
     assert.equal(created.code, 0, created.stderr);
   });
   after(() => fs.rm(root, { recursive: true, force: true }));

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { guestTemplate } from './support/guest.ts';
-import { alive, runToEnd, waitForExit } from './support/processes.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
+import { alive, waitForExit } from './support/processes.ts';
+import { tempDir } from './support/temp.ts';
 
 // Node reports every module it loads to these hooks (module.registerHooks, Node 22.15+).
 const reportHeavy = `data:text/javascript,${encodeURIComponent(
@@ -46,11 +46,12 @@ async function driversOf(root: string): Promise<number[]> {
 describe('corral list and shell without the engine', () => {
   let root: string;
   let home: string;
-  const env = () => ({ ...process.env, CORRAL_CACHE: path.join(root, 'cache'), CORRAL_QEMU_ACCEL: 'tcg', CORRAL_FROM_SOURCES: '1' });
+  let plain: CorralRunner;
+  let reporting: CorralRunner;
   const dir = () => path.join(home, 'instances', 'quick');
   /** Runs corral from the sources; `engine`: whether it loaded the engine or YAML. */
   async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; engine: boolean }> {
-    const result = await runToEnd(process.execPath, ['--import', reportHeavy, bin, '--home', home, ...args], { env: env() });
+    const result = await reporting(args);
     return { ...result, engine: /^loaded /m.test(result.stderr) };
   }
   async function listed(): Promise<{ cpus: number; state: string; engine: boolean }> {
@@ -64,11 +65,14 @@ describe('corral list and shell without the engine', () => {
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
+    const options = { env: { CORRAL_QEMU_ACCEL: 'tcg', CORRAL_FROM_SOURCES: '1' } };
+    plain = corralRunner(home, path.join(root, 'cache'), options);
+    reporting = corralRunner(home, path.join(root, 'cache'), { ...options, nodeArgs: ['--import', reportHeavy] });
     const created = await corral('create', 'quick', '--template', await guestTemplate(), '--cpus', '2');
     assert.equal(created.code, 0, created.stderr);
   });
   after(async () => {
-    await runToEnd(process.execPath, [bin, '--home', home, 'delete', 'quick', '--force'], { env: env() });
+    await plain(['delete', 'quick', '--force']);
     await fs.rm(root, { recursive: true, force: true });
   });
 

@@ -1,29 +1,19 @@
 // `corral snapshot|clone|rename|edit` as a user types them, on a stopped test guest (the
 // running paths are covered through the engine in reshape.test.ts).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { writeGuestTemplate } from './support/guest.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
+import { tempDir } from './support/temp.ts';
 
 describe('corral snapshot, clone, rename, edit', () => {
   let root: string;
   let home: string;
-
-  async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: path.join(root, 'cache') } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let run: CorralRunner;
+  const corral = (...args: string[]) => run(args);
 
   async function ok(...args: string[]): Promise<string> {
     const result = await corral(...args);
@@ -34,6 +24,7 @@ describe('corral snapshot, clone, rename, edit', () => {
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
+    run = corralRunner(home, path.join(root, 'cache'));
     await ok('create', 'vm', '--template', await writeGuestTemplate(root));
   });
   after(async () => {

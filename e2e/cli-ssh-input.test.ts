@@ -8,27 +8,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { writeGuestTemplate } from './support/guest.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
+import { tempDir } from './support/temp.ts';
 import { treeSnapshot } from './support/tree.ts';
-
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 
 describe('corral with bad SSH input', () => {
   let root: string;
   let home: string;
   let userHome: string;
-  const env = () => ({ ...process.env, CORRAL_CACHE: path.join(root, 'cache'), HOME: userHome });
-
-  async function corral(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: env() });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let corral: CorralRunner;
 
   /** A command that must be refused: exit 1, one line on stderr matching `pattern`, nothing under home changed. */
   async function refused(args: string[], pattern: RegExp): Promise<void> {
@@ -53,6 +43,7 @@ describe('corral with bad SSH input', () => {
     root = await tempDir();
     home = path.join(root, 'home');
     userHome = path.join(root, 'user');
+    corral = corralRunner(home, path.join(root, 'cache'), { env: { HOME: userHome } });
     await fs.mkdir(path.join(userHome, '.ssh'), { recursive: true });
   });
   after(async () => {

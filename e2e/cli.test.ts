@@ -1,36 +1,27 @@
 // The `corral` command against a real QEMU guest, as a user runs it: separate processes for
 // every command, a console attached through a pipe, one-line errors with a non-zero status.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { ConsoleText, guestTemplate, readyMarker } from './support/guest.ts';
+import { corralRunner } from './support/cli.ts';
+import type { CorralRunner } from './support/cli.ts';
 import { alive, childrenOf, waitForExit } from './support/processes.ts';
-import { repoRoot, tempDir } from './support/temp.ts';
+import { corralBin as bin } from './support/serve.ts';
+import { tempDir } from './support/temp.ts';
 import { treeSnapshot } from './support/tree.ts';
 
-const bin = path.join(repoRoot, 'bin', 'corral.js');
 const cache = path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache');
 
 describe('corral CLI', () => {
   let root: string;
   let home: string;
   let template: string;
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, CORRAL_CACHE: cache, ...extra });
-
-  async function corral(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: env(extraEnv) });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  let corral: CorralRunner;
 
   async function ok(args: string[]): Promise<string> {
     const result = await corral(args);
@@ -40,7 +31,7 @@ describe('corral CLI', () => {
 
   /** `corral console NAME` with its stdin kept open as a pipe. */
   function openConsole(name: string) {
-    const child = spawn(process.execPath, [bin, '--home', home, 'console', name], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '--home', home, 'console', name], { env: { ...process.env, CORRAL_CACHE: cache }, stdio: ['pipe', 'pipe', 'pipe'] });
     const output = new ConsoleText();
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -67,6 +58,7 @@ describe('corral CLI', () => {
   before(async () => {
     root = await tempDir();
     home = path.join(root, 'home');
+    corral = corralRunner(home, cache);
     template = await guestTemplate(); // the committed template users are pointed to in the README
   });
   after(async () => {

@@ -1,29 +1,30 @@
 // The real `corral` command for CLI specs: a runner bound to one data root that returns the exit
 // code and both streams (never throws), and a fixture driver packed and installed through it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { fixtureDriver, repoRoot } from './temp.ts';
+import { runToEnd } from './processes.ts';
+import type { RunResult } from './processes.ts';
+import { corralBin } from './serve.ts';
+import { fixtureDriver } from './temp.ts';
 
-export interface CorralResult { code: number; stdout: string; stderr: string }
-export type CorralRunner = (args: string[]) => Promise<CorralResult>;
+export type CorralResult = RunResult;
+/** Runs one corral command to its end; `env` adds to the runner's environment for this call only. */
+export type CorralRunner = (args: string[], env?: NodeJS.ProcessEnv) => Promise<CorralResult>;
 
-const bin = path.join(repoRoot, 'bin', 'corral.js');
+export interface CorralRunnerOptions {
+  /** More environment for every command (CORRAL_QEMU_ACCEL, HOME, CORRAL_FROM_SOURCES...). */
+  env?: NodeJS.ProcessEnv;
+  /** Node's own arguments before bin/corral.js, e.g. `['--import', hook]`. */
+  nodeArgs?: string[];
+}
 
-/** Runs bin/corral.js on `home`, with its download cache at `cache`. */
-export function corralRunner(home: string, cache: string): CorralRunner {
-  return async (args) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--home', home, ...args], { env: { ...process.env, CORRAL_CACHE: cache } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as CorralResult;
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+/** Runs bin/corral.js on `home`, with its download cache at `cache` and stdin closed. */
+export function corralRunner(home: string, cache: string, options: CorralRunnerOptions = {}): CorralRunner {
+  return (args, env = {}) => runToEnd(process.execPath, [...(options.nodeArgs ?? []), corralBin, '--home', home, ...args], {
+    env: { ...process.env, CORRAL_CACHE: cache, ...options.env, ...env },
+  });
 }
 
 export interface FixtureBundle {

@@ -5,48 +5,35 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
+import type { Page } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
 import { saveUploadedTemplate, uploadedTemplatesDir } from '../../src-main/core/templates/uploaded.ts';
-import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 const templateText = 'images:\n  - location: https://example.org/my.img\n';
 
 describe('template uploads in the Cache view', () => {
-  let root: string;
+  let shell: WebShell;
   let home: string;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
-    home = path.join(root, 'home');
-    engine = new Engine({ home, cache: path.join(root, 'cache') });
+    shell = await openWebShell();
+    ({ home, engine, server, page } = shell);
     const files = http.createServer((_req, res) => res.writeHead(200, { 'content-length': 4096 }).end(Buffer.alloc(4096, 1)));
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
     await engine.downloads.fetch({ url: `http://127.0.0.1:${(files.address() as AddressInfo).port}/spare.img` });
     files.close();
     await saveUploadedTemplate(home, 'my-vm.yaml', Buffer.from(templateText), { vmTypes: ['qemu'] });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
+    await shell?.close();
   });
 
   it('lists the upload, names it in the confirmation and removes it with the unused download', { timeout: 120_000 }, async () => {

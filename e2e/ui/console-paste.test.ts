@@ -9,18 +9,14 @@
 //     a canonical line holds at most 4096 bytes, and an echo would double the work).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, WebSocket as PageSocket } from 'playwright-core';
 import type { DriverEntry } from '../../src-main/core/drivers/host.ts';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
 import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
-import { tempDir, writeTemplate } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { writeTemplate } from '../support/temp.ts';
 import { consoleDriver, shows } from './scripted-shell.ts';
+import { openWebShell } from './web-shell-fixture.ts';
 
 const frameLimit = 2 * 1024 * 1024;
 const pieceLimit = 16 * 1024;
@@ -71,32 +67,26 @@ async function paste(page: Page, length: number): Promise<void> {
 
 /** A web shell on a fresh engine with `instance` running, and a Chromium page on its console. */
 async function consoleOf(instance: string, template: (root: string) => Promise<string>, extraDrivers: DriverEntry[] = []) {
-  const staticDir = await ensureRendererBuilt();
-  const root = await tempDir();
-  const engine = new Engine({ home: path.join(root, 'home'), cache, extraDrivers });
-  await engine.create(instance, { template: await template(root) });
-  await engine.start(instance);
-  const server = await startServer({ engine, port: 0, staticDir });
-  const browser = await launchChromium();
-  const page = await (await browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  const frames = new Frames();
-  frames.watch(page);
-  await page.goto(server.url);
-  await page.getByRole('link', { name: instance }).click();
-  // The console has its own tab on the instance page, as a user would find it.
-  await page.getByRole('tab', { name: 'Console' }).click();
-  return {
-    page, frames, pageErrors, terminal: page.getByTestId('terminal'),
-    async close(): Promise<void> {
-      await browser.close();
-      await server.close();
-      await engine.delete(instance, { force: true }).catch(() => undefined);
-      await engine.close();
-      await fs.rm(root, { recursive: true, force: true });
-    },
-  };
+  // Only page errors count here, as before the fixture: console messages are not this spec's concern.
+  const shell = await openWebShell({ engine: { cache, extraDrivers }, context: { viewport: { width: 1100, height: 700 } }, expectedConsoleErrors: /./ });
+  const { engine, page } = shell;
+  try {
+    await engine.create(instance, { template: await template(shell.root) });
+    await engine.start(instance);
+    const frames = new Frames();
+    frames.watch(page);
+    await page.goto(shell.server.url);
+    await page.getByRole('link', { name: instance }).click();
+    // The console has its own tab on the instance page, as a user would find it.
+    await page.getByRole('tab', { name: 'Console' }).click();
+    return {
+      page, frames, pageErrors: shell.pageErrors, terminal: page.getByTestId('terminal'),
+      close: () => shell.close(),
+    };
+  } catch (error) {
+    await shell.close(); // a failed start leaves no VM, server or browser behind
+    throw error;
+  }
 }
 
 type Console = Awaited<ReturnType<typeof consoleOf>>;

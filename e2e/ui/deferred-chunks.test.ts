@@ -4,43 +4,27 @@
 // only that view says what failed and offers a reload; the sidebar and other views keep working.
 // Real web shell and engine; the failures are Chromium's own aborted fetches.
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
+import type { Page } from 'playwright-core';
 import { guestTemplate } from '../support/guest.ts';
-import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('deferred chunks that fail to arrive', () => {
-  let root: string;
-  let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let shell: WebShell;
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache') });
-    await engine.create('tiny', { template: await guestTemplate() });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
+    shell = await openWebShell();
+    await shell.engine.create('tiny', { template: await guestTemplate() });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
+    await shell?.close();
   });
 
   async function openPage(): Promise<{ page: Page; errors: string[] }> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const page = await (await shell.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     return { page, errors };
@@ -51,7 +35,7 @@ describe('deferred chunks that fail to arrive', () => {
     let refused = 0;
     // Settings is in the idle views' shared chunk (vite.config.ts).
     await page.route(/\/assets\/views-[^/]+\.js$/, (route) => (refused++ < 2 ? route.abort('connectionreset') : route.continue()));
-    await page.goto(server.url);
+    await page.goto(shell.server.url);
     await page.getByRole('button', { name: 'Start tiny' }).waitFor();
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ timeout: 30_000 });
@@ -63,7 +47,7 @@ describe('deferred chunks that fail to arrive', () => {
   it('a page whose code cannot be had says so in its place; the rest of the app works', { timeout: 120_000 }, async () => {
     const { page, errors } = await openPage();
     await page.route(/\/assets\/InstancePage-[^/]+\.js$/, (route) => route.abort('connectionreset'));
-    await page.goto(server.url);
+    await page.goto(shell.server.url);
     await page.getByRole('link', { name: 'tiny', exact: true }).click();
     const failed = page.getByRole('alert').filter({ hasText: 'This page could not be shown.' });
     await failed.waitFor({ timeout: 60_000 });

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
 import { writeGuestTemplate } from '../support/guest.ts';
 import { repoRoot, tempDir } from '../support/temp.ts';
-import { launchChromium, seriousViolations } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { seriousViolations } from './browser.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const bootTimeout = 120_000;
@@ -59,40 +58,29 @@ describe('instance page: display and snapshots', async () => {
   await fs.rm(probeHome, { recursive: true, force: true });
   const skip = qemu?.available.ok ? false : `the QEMU driver cannot run here${qemu && !qemu.available.ok ? `: ${qemu.available.reason}` : ''}`;
 
-  let root: string;
+  let shell: WebShell;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  let server: WebShell['server'];
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const pageLog: string[] = [];
 
   before(async () => {
     if (skip) return;
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
+    // Every console line goes to pageLog; pageErrors keeps the page's own errors only.
+    shell = await openWebShell({ engine: { cache: path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache') }, context: { viewport: { width: 1200, height: 900 } }, expectedConsoleErrors: /./ });
+    ({ engine, server, page, pageErrors } = shell);
     await fs.mkdir(resultsDir, { recursive: true });
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(process.env.CORRAL_TEST_CACHE ?? '/tmp', 'corral-e2e-cache') });
-    const template = await writeGuestTemplate(root, { video: { display: 'vnc' } });
+    const template = await writeGuestTemplate(shell.root, { video: { display: 'vnc' } });
     await engine.create(name, { template });
     await engine.start(name);
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
     page.on('console', (message) => pageLog.push(`${message.type()}: ${message.text()}`));
   }, { timeout: bootTimeout + 60_000 });
 
   after(async () => {
     if (skip) return;
-    await browser?.close();
-    await server?.close();
-    await engine?.delete(name, { force: true }).catch(() => undefined);
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true });
+    await shell?.close();
   });
 
   it('shows the vnc:// link and copies the password', { skip, timeout: 60_000 }, async () => {

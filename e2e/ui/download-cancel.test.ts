@@ -9,30 +9,27 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
+import type { Page } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
 import { testGuest } from '../support/guest.ts';
-import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('cancelling one download', () => {
-  let root: string;
+  let shell: WebShell;
   let engine: Engine;
-  let server: RunningServer;
+  let server: WebShell['server'];
   let files: http.Server;
-  let browser: Browser;
   let page: Page;
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => { release = resolve; });
   const served: string[] = [];
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
+    shell = await openWebShell({ engine: { downloader: { idleTimeoutMs: 300_000 } } });
+    ({ engine, server, page } = shell);
+    const root = shell.root;
     const guest = await testGuest();
     // Each file stops at half until released: both downloads are seen running at once.
     files = http.createServer((req, res) => {
@@ -56,22 +53,14 @@ describe('cancelling one download', () => {
       '    initrd:', `      location: ${path.join(guest, 'initrd.img')}`,
       'containerd: {system: false, user: false}', 'video: {display: none}', '',
     ].join('\n'));
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), downloader: { idleTimeoutMs: 300_000 } });
     await engine.create('two-files', { template });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
 
   after(async () => {
     release();
-    await browser?.close();
-    await server?.close();
-    await engine?.delete('two-files', { force: true }).catch(() => undefined);
-    await engine?.close();
+    await shell?.close();
     files?.closeAllConnections();
     files?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
   });
 
   const line = (artifact: string) => page.getByTestId(`download-two-files-${artifact}`);

@@ -13,15 +13,12 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page, WebSocket as PageSocket } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
+import type { Page, WebSocket as PageSocket } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
 import { testGuest } from '../support/guest.ts';
-import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 /** Records every desktop notification the browser really showed (the real Notification, observed). */
 const recordNotifications = `
@@ -47,13 +44,12 @@ async function freePort(): Promise<number> {
 }
 
 describe('downloads in the web shell', () => {
-  let root: string;
+  let shell: WebShell;
   let guest: string;
   let engine: Engine;
-  let server: RunningServer;
+  let server: WebShell['server'];
   let files: http.Server | undefined;
   let port: number;
-  let browser: Browser;
   let page: Page;
   const frames: string[] = [];
   let releaseImage: () => void = () => undefined;
@@ -67,8 +63,11 @@ describe('downloads in the web shell', () => {
     (wanted: string) => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications.includes(wanted), title, { timeout: 60_000 });
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
+    // Short retry delays: the closed port fails after the usual attempts, in well under a second.
+    // A long idle timeout: the transfer held at half must outlast the screenshots and axe runs.
+    shell = await openWebShell({ engine: { downloader: { retryDelayMs: 20, maxRetryDelayMs: 100, idleTimeoutMs: 300_000 } } });
+    ({ engine, server, page } = shell);
+    const root = shell.root;
     guest = await testGuest();
     port = await freePort(); // closed until the test opens it
     const base = `http://127.0.0.1:${port}`;
@@ -82,16 +81,9 @@ describe('downloads in the web shell', () => {
       '    initrd:', `      location: ${path.join(guest, 'initrd.img')}`,
       'containerd: {system: false, user: false}', 'video: {display: none}', '',
     ].join('\n'));
-    // Short retry delays: the closed port fails after the usual attempts, in well under a second.
-    // A long idle timeout: the transfer held at half must outlast the screenshots and axe runs.
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), downloader: { retryDelayMs: 20, maxRetryDelayMs: 100, idleTimeoutMs: 300_000 } });
     await engine.create('fetching', { template });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['notifications'], { origin: new URL(server.url).origin });
-    await context.addInitScript(recordNotifications);
-    page = await context.newPage();
+    await page.context().grantPermissions(['notifications'], { origin: new URL(server.url).origin });
+    await page.context().addInitScript(recordNotifications);
     page.on('websocket', (socket: PageSocket) => socket.on('framereceived', ({ payload }) => {
       const frame = String(payload);
       frames.push(frame);
@@ -101,12 +93,8 @@ describe('downloads in the web shell', () => {
 
   after(async () => {
     releaseImage();
-    await browser?.close();
-    await server?.close();
-    await engine?.delete('fetching', { force: true }).catch(() => undefined);
-    await engine?.close();
+    await shell?.close();
     files?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it('says a download from a closed port failed, in plain words, once, with Retry and no Cancel', { timeout: 120_000 }, async () => {

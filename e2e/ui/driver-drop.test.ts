@@ -8,55 +8,46 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
+import type { Locator, Page } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
 import { craftBundle, packExampleBundle } from '../../src-main/core/drivers/bundles/test-support/bundles.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
 import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
-import { repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
+import { repoRoot, writeTemplate } from '../support/temp.ts';
 import { removeDomainsUnder, requireLibvirt } from '../../src-drivers/libvirt/test-support/libvirt.ts';
-import { launchChromium, seriousViolations } from './browser.ts';
+import { seriousViolations } from './browser.ts';
 import { dropFile } from './drop.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 function shows(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });
 }
 
 describe('installing a driver by drag and drop (web shell)', () => {
+  let shell: WebShell;
   let root: string;
   let home: string;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir('corral-drop-');
-    home = path.join(root, 'home');
-    engine = new Engine({ home, cache: path.join(root, 'cache'), health: { intervalMs: 0, timeoutMs: 1000 } });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
+    shell = await openWebShell({
+      prefix: 'corral-drop-',
+      engine: { health: { intervalMs: 0, timeoutMs: 1000 } },
+      context: { viewport: { width: 1200, height: 800 } },
       // Refused bundles answer 4xx, which Chromium logs as a failed resource; the page shows the message.
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(message.text());
+      expectedConsoleErrors: /status of 4\d\d/,
     });
+    ({ root, home, engine, server, page, pageErrors } = shell);
     await page.goto(server.url);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
-    await engine?.close();
+    await shell?.close();
     // Even when the test failed midway: no domain outlives the test.
-    await removeDomainsUnder(await requireLibvirt(), root).catch(() => undefined);
-    await fs.rm(root, { recursive: true, force: true });
+    if (root) await removeDomainsUnder(await requireLibvirt(), root).catch(() => undefined);
   });
 
   it('shows the trust dialog for a dropped bundle, installs on approval, and offers the driver at once', async () => {

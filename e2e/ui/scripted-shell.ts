@@ -1,28 +1,15 @@
 // A web shell for UI specs that need no hypervisor: a real Engine on a temp CORRAL_HOME with
 // the scripted test driver (and, on request, a copy of it that cannot pause, or the console
 // fixture), `startServer`, and Debian's Chromium with one page. The UI path is the real one.
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { forkDriverProcess } from '../../src-main/core/drivers/process.ts';
 import type { DriverEntry } from '../../src-main/core/drivers/host.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
-import { fixtureDriver, repoRoot, tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { fixtureDriver, repoRoot } from '../support/temp.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
-export interface ScriptedShell {
-  root: string;
-  engine: Engine;
-  server: RunningServer;
-  browser: Browser;
-  page: Page;
-  /** Every page error and console error, for a final "none" check. */
-  pageErrors: string[];
-  close(): Promise<void>;
-}
+export type ScriptedShell = WebShell;
 
 /** The scripted driver under the name `steady`, told it cannot pause. */
 export const noPauseDriver: DriverEntry = {
@@ -54,32 +41,12 @@ export const allViewsDriver: DriverEntry = {
   spawn: (options) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_CONSOLE_ALL_VIEWS: '1' } }),
 };
 
-export async function openScriptedShell(options: { drivers?: DriverEntry[]; context?: BrowserContextOptions } = {}): Promise<ScriptedShell> {
-  const staticDir = await ensureRendererBuilt();
-  const root = await tempDir();
-  const engine = new Engine({
-    home: path.join(root, 'home'),
-    extraDrivers: [{ name: 'scripted', entry: fixtureDriver('scripted-driver.ts') }, ...(options.drivers ?? [])],
+export function openScriptedShell(options: { drivers?: DriverEntry[]; context?: BrowserContextOptions } = {}): Promise<ScriptedShell> {
+  return openWebShell({
+    engine: { cache: null, extraDrivers: [{ name: 'scripted', entry: fixtureDriver('scripted-driver.ts') }, ...(options.drivers ?? [])] },
+    context: { viewport: { width: 1200, height: 800 }, ...options.context },
+    instancesAreFiles: true,
   });
-  const server = await startServer({ engine, port: 0, staticDir });
-  const browser = await launchChromium();
-  // axe-core's Playwright builder needs a page of an explicit context.
-  const page = await (await browser.newContext({ viewport: { width: 1200, height: 800 }, ...options.context })).newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  return {
-    root, engine, server, browser, page, pageErrors,
-    async close() {
-      await browser.close();
-      await server.close();
-      // The scripted VMs are files in the temp home, no processes: removing the folder is enough.
-      await engine.close();
-      await fs.rm(root, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Resolves once `locator` shows `text` (Playwright waits on DOM changes, no sleeps). */

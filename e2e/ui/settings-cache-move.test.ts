@@ -8,46 +8,37 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Engine } from '../../src-main/core/engine.ts';
 import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
-import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('moving the download cache from Settings', () => {
+  let shell: WebShell;
   let root: string;
   let home: string;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
   let url: string;
   const image = Buffer.alloc(3 * 1024 * 1024, 5);
 
   before(async () => {
     delete process.env.CORRAL_CACHE; // the folder comes from the home, so it can move
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
-    home = path.join(root, 'home');
+    shell = await openWebShell({ engine: { cache: null } });
+    ({ root, home, engine, server, page } = shell);
     const files = http.createServer((_req, res) => res.writeHead(200, { 'content-length': image.length }).end(image));
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/disk.img`;
-    engine = new Engine({ home });
     await engine.downloads.fetch({ url });
     files.close(); // from here on, only the cache has the image
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
+    await shell?.close();
   });
 
   const dialog = () => page.getByRole('dialog', { name: 'Move the download cache' });

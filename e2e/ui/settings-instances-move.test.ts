@@ -7,39 +7,29 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
-import { tempDir, writeTemplate } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { writeTemplate } from '../support/temp.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('moving the instances folder from Settings', () => {
+  let shell: WebShell;
   let root: string;
   let home: string;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
-    home = path.join(root, 'home');
-    engine = new Engine({ home, cache: path.join(root, 'cache') });
+    shell = await openWebShell();
+    ({ root, home, engine, server, page } = shell);
     await engine.create('keeper', { template: await writeTemplate(root) });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
+    await shell?.close();
   });
 
   const dialog = () => page.getByRole('dialog', { name: 'Move the instances folder' });

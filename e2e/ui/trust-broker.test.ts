@@ -6,42 +6,32 @@
 //   bundle src-drivers/qemu-brokered): the executable is a term, named with what it means.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
-import { repoRoot, tempDir } from '../support/temp.ts';
-import { launchChromium, seriousViolations } from './browser.ts';
+import type { Page } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
+import { repoRoot } from '../support/temp.ts';
+import { seriousViolations } from './browser.ts';
 import { dropFile } from './drop.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('the trust dialog\'s terms for bundles that reach beyond their sandbox', () => {
+  let shell: WebShell;
   let root: string;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
   let page: Page;
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir('corral-trust-brk-');
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), health: { intervalMs: 0, timeoutMs: 1000 } });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(server.url);
+    shell = await openWebShell({ prefix: 'corral-trust-brk-', engine: { health: { intervalMs: 0, timeoutMs: 1000 } } });
+    ({ root, engine, page } = shell);
+    await page.goto(shell.server.url);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true });
+    await shell?.close();
   });
 
   it('says it logs in to other hosts as the user, with ~/.ssh read-only and the agent; Cancel installs nothing', async () => {

@@ -7,32 +7,30 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../src-main/core/engine.ts';
+import type { Page } from 'playwright-core';
+import type { Engine } from '../../src-main/core/engine.ts';
 import type { EngineEvent } from '../../src-main/core/events.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
-import { fixtureDriver, tempDir, writeTemplate } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { fixtureDriver, writeTemplate } from '../support/temp.ts';
 import { screens } from './screens.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 describe('a driver\'s upload in the downloads view', () => {
-  let root: string;
+  let shell: WebShell;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
   let template: string;
   let creating: Promise<unknown> = Promise.resolve();
   let driverPid: Promise<number>;
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
+    // The uploader's instances are files only; a delete at close would wait on the stalled create.
+    shell = await openWebShell({ engine: { extraDrivers: [{ name: 'uploader', entry: fixtureDriver('uploading-driver.ts') }], health: { intervalMs: 0, timeoutMs: 10_000 } }, instancesAreFiles: true });
+    ({ engine, server, page } = shell);
+    const root = shell.root;
     template = await writeTemplate(root, { vmType: 'uploader' });
     await fs.writeFile(path.join(root, 'image.raw'), Buffer.alloc(4 * 1024 * 1024, 3));
-    engine = new Engine({ home: path.join(root, 'home'), cache: path.join(root, 'cache'), extraDrivers: [{ name: 'uploader', entry: fixtureDriver('uploading-driver.ts') }], health: { intervalMs: 0, timeoutMs: 10_000 } });
     // The stalling driver logs its pid, so the test can kill it as a crash would.
     driverPid = new Promise((resolve) => {
       const off = engine.events.on((event: EngineEvent) => {
@@ -41,17 +39,10 @@ describe('a driver\'s upload in the downloads view', () => {
         resolve(Number(event.message.slice(4)));
       });
     });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await creating;
-    await fs.rm(root, { recursive: true, force: true, maxRetries: 3 });
+    await shell?.close(creating);
   });
 
   const line = () => page.getByTestId('download-stall-far-image');

@@ -8,14 +8,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Engine } from '../../src-main/core/engine.ts';
-import { startServer } from '../../src-main/server/server.ts';
-import type { RunningServer } from '../../src-main/server/server.ts';
 import { readyMarker, writeGuestTemplate } from '../support/guest.ts';
-import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
-import { launchChromium, seriousViolations } from './browser.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { fixtureDriver, repoRoot, writeTemplate } from '../support/temp.ts';
+import { seriousViolations } from './browser.ts';
+import { openWebShell } from './web-shell-fixture.ts';
+import type { WebShell } from './web-shell-fixture.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const bootTimeout = 90_000;
@@ -61,28 +60,29 @@ function corralCli(home: string, args: string[], done: RegExp): Promise<number> 
 }
 
 describe('web shell in Chromium', () => {
-  let root: string;
+  let shell: WebShell;
   let engine: Engine;
-  let server: RunningServer;
-  let browser: Browser;
+  let server: WebShell['server'];
   let page: Page;
+  let pageErrors: string[];
   let driver: string;
   let template: string;
   let otherTemplate: string;
-  const pageErrors: string[] = [];
 
   before(async () => {
-    const staticDir = await ensureRendererBuilt();
-    root = await tempDir();
-    await fs.mkdir(resultsDir, { recursive: true });
-    engine = new Engine({
-      home: path.join(root, 'home'),
-      cache,
-      extraDrivers: [
-        { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') },
-        { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
-      ],
+    shell = await openWebShell({
+      engine: {
+        cache,
+        extraDrivers: [
+          { name: 'console-fixture', entry: path.join(repoRoot, 'e2e/ui/fixtures/console-driver.ts') },
+          { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
+        ],
+      },
+      context: { viewport: { width: 1200, height: 800 } },
     });
+    ({ engine, server, page, pageErrors } = shell);
+    const root = shell.root;
+    await fs.mkdir(resultsDir, { recursive: true });
     const qemu = (await engine.listDrivers()).find((d) => d.name === 'qemu');
     // CORRAL_UI_DRIVER=console-fixture runs the flow without QEMU even where it exists.
     if (qemu?.available.ok && process.env.CORRAL_UI_DRIVER !== 'console-fixture') {
@@ -95,22 +95,10 @@ describe('web shell in Chromium', () => {
     const otherDir = path.join(root, 'other');
     await fs.mkdir(otherDir);
     otherTemplate = await writeTemplate(otherDir, { vmType: 'console-fixture', cpus: 2, memory: '512MiB', disk: '2GiB' });
-    server = await startServer({ engine, port: 0, staticDir });
-    browser = await launchChromium();
-    // axe-core's Playwright builder needs a page of an explicit context.
-    page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    for (const instance of await engine.list().catch(() => [])) await engine.delete(instance.name, { force: true }).catch(() => undefined);
-    await engine?.close();
-    await fs.rm(root, { recursive: true, force: true });
+    await shell?.close();
   });
 
   it('opens from the printed URL, keeps the token out of the address bar, and passes axe', async () => {
