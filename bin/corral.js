@@ -97,18 +97,34 @@ async function exitWith(code) {
   process.exit(code);
 }
 
+/**
+ * Runs the command from `entry` (the bundle's or the sources' src-main/corral.ts). A command that
+ * asks an instance's driver first forks that driver (cli/prefork.ts), before the CLI's own code
+ * loads: the driver's Node then starts while the CLI's does, and a start reaches QEMU sooner.
+ * The early process is ended when the command ends, unless the engine took it.
+ */
+async function runCorral(entry, preforkEntry) {
+  await enableCompileCache(); // first: the driver inherits NODE_COMPILE_CACHE
+  const argv = process.argv.slice(2);
+  const early = await (await import(preforkEntry)).preforkFromArgv(argv);
+  const { main } = await import(entry);
+  let code;
+  try {
+    code = await main(argv, Promise.resolve(early));
+  } finally {
+    early?.dispose();
+  }
+  await exitWith(code);
+}
+
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const problem = major >= 20 ? bundleProblem() : `Node v${process.versions.node} is older than 20`;
 // For tests and for "why is corral slow?": which one runs, and why.
 if (process.env.CORRAL_SHOW_ENTRY) process.stderr.write(`corral: running ${problem ? `the sources (bundle: ${problem})` : 'dist/cli/corral.js'}\n`);
 if (!problem) {
-  await enableCompileCache();
-  const { main } = await import(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href);
-  await exitWith(await main(process.argv.slice(2)));
+  await runCorral(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href, pathToFileURL(join(root, 'dist', 'cli', 'prefork.js')).href);
 } else if (major < 22 || (major === 22 && minor < 18)) {
   rerunWithProjectNode();
 } else {
-  await enableCompileCache();
-  const { main } = await import('../src-main/corral.ts');
-  await exitWith(await main(process.argv.slice(2)));
+  await runCorral(new URL('../src-main/corral.ts', import.meta.url).href, new URL('../src-main/cli/prefork.ts', import.meta.url).href);
 }

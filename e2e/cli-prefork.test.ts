@@ -1,5 +1,6 @@
 // `corral stop|start|... NAME` forks the instance's QEMU driver before it loads the engine
-// (src-main/cli/prefork.ts), so the driver's start-up overlaps the CLI's. Seen from inside the
+// (src-main/cli/prefork.ts), so the driver's start-up overlaps the CLI's; bin/corral.js does it
+// before the CLI's own code loads. Seen from inside the
 // CLI: a module hook names the driver processes already running when the engine's code loads.
 // Only an instance recorded as local QEMU gets one; the command's answer is unchanged, and no
 // driver outlives the command. No VM is booted: stop on a stopped instance asks the driver.
@@ -20,11 +21,14 @@ describe('the CLI forks the driver before loading the engine', () => {
   let home: string;
   let plain: CorralRunner;
   let hooked: CorralRunner;
-  /** Runs corral from the sources; `early`: the driver pids running when the engine loaded. */
-  async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; early: number[] | undefined }> {
+  /** Runs corral from the sources; the driver pids running when the engine (`early`) and the CLI's main module (`first`) loaded. */
+  async function corral(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; early: number[] | undefined; first: number[] | undefined }> {
     const result = await hooked(args);
-    const said = /^engine loading; drivers already running: (.*)$/m.exec(result.stderr)?.[1];
-    return { ...result, early: said === undefined ? undefined : said === 'none' ? [] : said.split(',').map(Number) };
+    const running = (what: string) => {
+      const said = new RegExp(`^${what} loading; drivers already running: (.*)$`, 'm').exec(result.stderr)?.[1];
+      return said === undefined ? undefined : said === 'none' ? [] : said.split(',').map(Number);
+    };
+    return { ...result, early: running('engine'), first: running('cli') };
   }
 
   before(async () => {
@@ -43,6 +47,8 @@ describe('the CLI forks the driver before loading the engine', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /instance "early" is not running/);
     assert.equal(result.early?.length, 1, `one driver was forked before the engine loaded: ${result.stderr}`);
+    // bin/corral.js forks it first of all, before even the CLI's argument parser loads.
+    assert.deepEqual(result.first, result.early, `the same driver was forked before the CLI's code loaded: ${result.stderr}`);
     for (const pid of result.early ?? []) await waitForExit(pid);
   });
 
@@ -53,6 +59,7 @@ describe('the CLI forks the driver before loading the engine', () => {
     await fs.writeFile(facts, JSON.stringify(recorded)); // a stale hint: lima.yaml still says local
     const result = await corral('stop', 'early');
     assert.deepEqual(result.early, [], result.stderr);
+    assert.deepEqual(result.first, [], result.stderr);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /instance "early" is not running/);
   });
@@ -61,5 +68,6 @@ describe('the CLI forks the driver before loading the engine', () => {
     const result = await corral('cache', 'list');
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.early, []);
+    assert.deepEqual(result.first, []);
   });
 });

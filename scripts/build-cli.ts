@@ -1,6 +1,7 @@
 // Bundles the `corral` command with esbuild, so that running it parses no TypeScript and any
 // Node from 20 runs it (bin/corral.js runs this bundle while it is up to date, else the sources):
 //   dist/cli/corral.js                      the CLI (src-main/corral.ts): its start-up and --help
+//   dist/cli/prefork.js                     the early fork of an instance's driver (src-main/cli/prefork.ts)
 //   dist/cli/chunk-*.js                     what it imports on demand: the engine and commands, the web shell
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
@@ -56,7 +57,8 @@ function common(bundleDir: string): BuildOptions {
 // (core/bundled-entry.ts, templates/parse.ts) is then in the same folder, whichever chunk holds it.
 const cli: BuildOptions = {
   ...common(out),
-  entryPoints: { corral: path.join(root, 'src-main/corral.ts') },
+  // prefork: what bin/corral.js runs before the CLI loads, sharing its chunks with it.
+  entryPoints: { corral: path.join(root, 'src-main/corral.ts'), prefork: path.join(root, 'src-main/cli/prefork.ts') },
   outdir: out,
   splitting: true,
   chunkNames: 'chunk-[hash]',

@@ -1,5 +1,5 @@
-// A module hook for CLI tests (node --import): when the engine's module is about to load, it
-// names on stderr the QEMU driver processes this process has already forked, or "none". It
+// A module hook for CLI tests (node --import): when the CLI's and the engine's modules are about
+// to load, it names on stderr the QEMU driver processes this process has already forked, or "none". It
 // shows that the CLI forks its driver before loading the engine (src-main/cli/prefork.ts).
 import fs from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -18,6 +18,7 @@ function qemuDriverChildren(): number[] {
 
 registerHooks({
   load(url, context, next) {
+    if (/src-main\/cli\/main\.ts$/.test(url)) process.stderr.write(`cli loading; drivers already running: ${qemuDriverChildren().join(',') || 'none'}\n`);
     if (/src-main\/core\/engine\.ts$/.test(url)) process.stderr.write(`engine loading; drivers already running: ${qemuDriverChildren().join(',') || 'none'}\n`);
     return next(url, context);
   },

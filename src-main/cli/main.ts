@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import type { Engine } from '../core/engine.ts';
 import { usageLine } from './errors.ts';
 import { connectionUsage, copyUsage, driverTestUsage, driverUsage, portsUsage, reshapeUsage, shellUsage } from './usage.ts';
-import { joinNegativeValues } from './values.ts';
+import { splitCommandLine } from './args.ts';
+import type { Preforked } from './prefork.ts';
 
 const usage = `Usage: corral [--home DIR] COMMAND
 
@@ -44,30 +45,8 @@ Errors are one line; --verbose prints them whole (a failed QEMU start: its log's
 Environment: CORRAL_HOME (data), CORRAL_CACHE (downloads), CORRAL_DRIVERS_PATH (folders whose
 .corral-driver files are installed at start, besides CORRAL_HOME/drivers).`;
 
-export const options = {
-  home: { type: 'string' },
-  json: { type: 'boolean' },
-  force: { type: 'boolean' },
-  template: { type: 'string', short: 't' },
-  cpus: { type: 'string' },
-  memory: { type: 'string' },
-  disk: { type: 'string' },
-  driver: { type: 'string' },
-  connection: { type: 'string' },
-  catalog: { type: 'string', multiple: true },
-  port: { type: 'string' },
-  yes: { type: 'boolean', short: 'y' },
-  out: { type: 'string' },
-  key: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  verbose: { type: 'boolean' },
-  workdir: { type: 'string' },
-  recursive: { type: 'boolean', short: 'r' },
-  'no-wait': { type: 'boolean' },
-  'new-token': { type: 'boolean' },
-} as const;
-
-export type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+export { options } from './args.ts';
+export type { Values } from './args.ts';
 
 /**
  * Commands another front end provides: `corral serve` is the web shell's. The entry
@@ -83,19 +62,20 @@ function isDriverTest(argv: string[]): boolean {
   return positionals[0] === 'driver' && positionals[1] === 'test';
 }
 
-export async function main(argv: string[], plugged: PluggedCommands): Promise<number> {
+/**
+ * `early`: the driver process bin/corral.js forked before this module loaded (prefork.ts), if
+ * it did; otherwise it is forked here, still before the engine's code loads.
+ */
+export async function main(argv: string[], plugged: PluggedCommands, early?: Promise<Preforked | undefined>): Promise<number> {
   if (isDriverTest(argv)) return (await import('./driver-test.ts')).driverTestCommand(argv);
-  // Everything after the first "--" is a command for the guest (`corral shell NAME -- CMD ...`),
-  // never corral's own options.
-  const dash = argv.indexOf('--');
-  const commandArgs = dash < 0 ? [] : argv.slice(dash + 1);
   let parsed;
   try {
-    parsed = parseArgs({ args: joinNegativeValues(dash < 0 ? argv : argv.slice(0, dash)), options, allowPositionals: true, strict: true });
+    parsed = splitCommandLine(argv);
   } catch (error) {
     process.stderr.write(`${usageLine((error as Error).message)}\n`);
     return 2;
   }
+  const { commandArgs } = parsed;
   if (parsed.values.help || parsed.positionals.length === 0) {
     process.stdout.write(`${usage}\n`);
     return parsed.values.help ? 0 : 2;
@@ -115,7 +95,7 @@ export async function main(argv: string[], plugged: PluggedCommands): Promise<nu
     if (status !== undefined) return status;
   }
   // The driver's process starts first, so it boots while the engine's code loads (prefork.ts).
-  const preforked = await (await import('./prefork.ts')).preforkDriver(parsed.positionals, parsed.values.home);
+  const preforked = await (early ?? (await import('./prefork.ts')).preforkDriver(parsed.positionals, parsed.values.home));
   const { runCommand } = await import('./commands.ts');
   return runCommand(parsed.positionals, parsed.values, plugged, commandArgs, preforked);
 }

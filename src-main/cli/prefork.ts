@@ -1,5 +1,6 @@
 // Forks the instance's driver process before the CLI loads the engine, so the driver's Node
-// starts (about as long as loading the engine takes) while the CLI loads, not after it. Only a
+// starts (about as long as loading the engine takes) while the CLI loads, not after it.
+// bin/corral.js runs it first of all (preforkFromArgv), before the CLI's own code loads. Only a
 // hint decides it: the instance's config-facts.json saying it runs on the local QEMU driver.
 // The engine stays the authority: it takes the early process only when it would have forked
 // the very same entry with the same log itself (spawn() below), and forks afresh otherwise.
@@ -10,10 +11,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LOCAL_CONNECTION, LOCAL_DRIVER } from '../core/connections/connection-of.ts';
 import { qemuDriverEntry } from '../core/drivers/builtin-entries.ts';
-import { driverLogFile, forkDriverChild } from '../core/drivers/fork-child.ts';
 import type { DriverProcess, SpawnDriverProcess, SpawnOptions } from '../core/drivers/process.ts';
 import { instanceNameProblem } from '../core/instances/names.ts';
 import { dataHome, homeLayout } from '../core/data-home.ts';
+import { splitCommandLine } from './args.ts';
 
 /** Commands that ask an instance's driver at once. */
 const driverCommands = new Set(['start', 'stop', 'restart', 'pause', 'resume', 'console']);
@@ -47,6 +48,8 @@ export async function preforkDriver(positionals: readonly string[], home: string
   // the instances folder its old path is a link to the new one; with the link gone, no early fork.
   const paths = homeLayout(dataHome(home));
   if (!(await runsOnLocalQemu(path.join(paths.instances, name)))) return undefined;
+  // Loaded only now: bin/corral.js runs this module for every command, and --help forks nothing.
+  const { driverLogFile, forkDriverChild } = await import('../core/drivers/fork-child.ts');
   const early = { entry: qemuDriverEntry(), logFile: driverLogFile(paths.logs, LOCAL_DRIVER) };
   let child: ChildProcess | undefined = forkDriverChild(early);
   child.on('error', () => undefined); // heard by the engine's wrapper once taken; never fatal before
@@ -69,4 +72,20 @@ export async function preforkDriver(positionals: readonly string[], home: string
       child = undefined;
     },
   };
+}
+
+/**
+ * preforkDriver from the raw command line, for bin/corral.js: it forks before the CLI's own code
+ * loads. Never rejects: a command line main() will refuse, or a fork that fails here, gives no
+ * early process (main() then reports the usage error, or the engine forks and reports).
+ */
+export function preforkFromArgv(argv: string[]): Promise<Preforked | undefined> {
+  let parsed;
+  try {
+    parsed = splitCommandLine(argv);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  if (parsed.values.help) return Promise.resolve(undefined);
+  return preforkDriver(parsed.positionals, parsed.values.home).catch(() => undefined);
 }

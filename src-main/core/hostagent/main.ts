@@ -3,10 +3,6 @@
 // agentArgsSchema; its output is appended to hostagent.log in the instance folder.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { forwardPorts } from '../guest/port-forwarding.ts';
-import { instancePortForwardRules } from '../guest/instance-rules.ts';
-import { parseLimaConfig } from '../instances/config.ts';
-import { configFileName } from '../instances/store.ts';
 import { runHostAgent } from './agent.ts';
 import { agentArgsSchema } from './args.ts';
 import type { AgentArgs } from './args.ts';
@@ -37,7 +33,14 @@ const outcome = await runHostAgent({
 });
 log(`ended: ${outcome}`);
 
+/**
+ * Its modules (the YAML parser, the config's schemas, port forwarding) load only now: the agent
+ * starts while the guest boots, and every millisecond of CPU it spends then is taken from the VM.
+ */
 async function forwardInstancePorts(agent: AgentArgs, signal: AbortSignal): Promise<void> {
+  const [{ forwardPorts }, { instancePortForwardRules }, { parseLimaConfig }, { configFileName }] = await Promise.all([
+    import('../guest/port-forwarding.ts'), import('../guest/instance-rules.ts'), import('../instances/config.ts'), import('../instances/store.ts'),
+  ]);
   const file = path.join(agent.dir, configFileName);
   const { config } = parseLimaConfig(await fs.readFile(file, 'utf8'), file);
   const param = Object.fromEntries(Object.entries(config.param ?? {}).map(([key, value]) => [key, String(value)]));
