@@ -24,8 +24,8 @@ const marker = 'ENDMARK';
 const rounds = Number(process.env.CORRAL_BENCH_ROUNDS ?? 3);
 /** The typed command: its echo reads END""MARK, so only the output matches. */
 const command = (kib: number) => `dd if=/dev/zero bs=1k count=${kib} 2>/dev/null | tr '\\0' x; echo END""MARK\n`;
-/** Longer than the driver's input connection lingers after a keystroke (1 s), so the socket is free again. */
-const settle = () => delay(1200);
+/** Longer than the driver's input connection lingers (150 ms), so the socket is free again. */
+const settle = () => delay(400);
 
 function timeout(ms: number, what: string): Promise<never> {
   return new Promise((_, reject) => {

@@ -19,9 +19,7 @@
 //      Two more lines put the figure in context, without changing it: keydown to the echo in
 //      xterm's buffer (parsed, before any paint: the socket baseline paints nothing either),
 //      and keydown to drawn against the socket's echo plus one frame of the page (what any
-//      screen that paints on frames must add). And the engine-stream echo at a typist's pace
-//      (a key every 300 ms), which pays whatever the driver's input connection costs between
-//      keys. CORRAL_BENCH_PARTS=latency skips throughput.
+//      screen that paints on frames must add). CORRAL_BENCH_PARTS=latency skips throughput.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -39,8 +37,8 @@ const keystrokes = Number(process.env.CORRAL_BENCH_KEYS ?? 120);
 const command = (kib: number, round: number) => `dd if=/dev/zero bs=1k count=${kib} 2>/dev/null | tr '\\0' x; echo END""MARK-${round}-`;
 /** What the guest echoes once the whole command has arrived. */
 const echoOf = (round: number) => `END""MARK-${round}-`;
-/** Longer than the driver's input connection lingers after a keystroke (1 s), so the socket is free again. */
-const settle = () => delay(1200);
+/** Longer than the driver's input connection lingers (150 ms), so the socket is free again. */
+const settle = () => delay(400);
 
 /** The little of the DOM the page functions use (the bench is type-checked without DOM types). */
 interface PageGlobals { document: { querySelector(selector: string): { textContent: string | null } | null } }
@@ -243,11 +241,8 @@ async function socketEchoes(guest: BenchGuest, count: number): Promise<number[]>
   }
 }
 
-/**
- * Milliseconds per keystroke through the engine's console stream (driver, link, session), no
- * browser; `gapMs` between keys (a typist's pace: longer pauses than a tight loop's).
- */
-async function engineEchoes(guest: BenchGuest, count: number, gapMs = 0): Promise<number[]> {
+/** Milliseconds per keystroke through the engine's console stream (driver, link, session), no browser. */
+async function engineEchoes(guest: BenchGuest, count: number): Promise<number[]> {
   const session = await guest.engine.openConsole(guest.name);
   let waiting: ((text: string) => void) | undefined;
   // What arrived since the last wait began: an echo may come in more than one chunk.
@@ -269,7 +264,6 @@ async function engineEchoes(guest: BenchGuest, count: number, gapMs = 0): Promis
       void session.write(Buffer.from(key));
       await echoed;
       samples.push(performance.now() - t);
-      if (gapMs > 0) await delay(gapMs); // the pace being measured, not a synchronisation
     }
     void session.write(Buffer.from('\n'));
     return samples;
@@ -338,8 +332,6 @@ export async function run(): Promise<void> {
     }
     const raw = await socketEchoes(guest, keystrokes);
     const viaEngine = await engineEchoes(guest, keystrokes);
-    const typistGapMs = 300;
-    const atTypistPace = await engineEchoes(guest, Math.min(keystrokes, 40), typistGapMs);
     const ui2 = echoes.map((e) => e.total);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     const p50 = (pick: (e: Echo) => number) => ms(median(echoes.map(pick)));
@@ -354,8 +346,6 @@ export async function run(): Promise<void> {
       `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} + one frame of ${ms(frame)}; p50 ${ms(median(ui2))} vs ${ms(median(raw) + frame)}`);
     report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
       `p99 ${ms(percentile(viaEngine, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(viaEngine))} vs ${ms(median(raw))} over ${keystrokes} keys`);
-    report(`console keystroke -> echo through the engine stream, a key every ${typistGapMs} ms, vs on the serial socket (p50)`, median(atTypistPace) / median(raw), 'context: a typist\'s pace',
-      `p50 ${ms(median(atTypistPace))} vs ${ms(median(raw))}, p99 ${ms(percentile(atTypistPace, 99))} over ${atTypistPace.length} keys`);
   } finally {
     await browser?.close();
     await server?.close();

@@ -9,10 +9,6 @@
 //   in:  keystrokes go over a brief connection to the socket, closed again once typing pauses,
 //        so other engines can type too. Each write is answered (a stream ack) only once the
 //        socket took it, so a big paste waits upstream instead of piling up here.
-//        The connection outlives the pauses between a person's keystrokes (a reconnect cost
-//        each key 2 to 4 ms more echo latency at 300 ms between keys), but it is hung up as
-//        soon as the guest prints more than a few echoes' worth: while a client is connected,
-//        QEMU paces the UART and the guest prints about 25% slower.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -21,10 +17,8 @@ import type { StreamHub } from './streams.ts';
 
 /** Recent output replayed to a newly attached stream, so a console opened after boot is not blank. */
 const REPLAY_BYTES = 64 * 1024;
-/** How long the input connection stays open after the last keystroke: longer than a typist's pauses between keys. */
-export const INPUT_IDLE_MS = 1000;
-/** Output since the last keystroke beyond which the input connection is hung up at once (more than an echo and a prompt). */
-export const INPUT_HANGUP_OUTPUT_BYTES = 2048;
+/** How long the input connection stays open after the last keystroke. */
+const INPUT_IDLE_MS = 150;
 const READ_CHUNK = 256 * 1024;
 
 export class SerialConsole {
@@ -43,8 +37,6 @@ export class SerialConsole {
   #queue: Promise<void> = Promise.resolve();
   #input: net.Socket | undefined;
   #inputTimer: NodeJS.Timeout | undefined;
-  /** Guest output since the last keystroke: a burst of it hangs the input connection up. */
-  #outputSinceTyping = 0;
   #closed = false;
 
   /** Starts following `logFile` from its current end. */
@@ -157,17 +149,7 @@ export class SerialConsole {
       if (bytes.length === 0) break;
       this.#offset += bytes.length;
       this.#attached.write(bytes);
-      this.#outputSinceTyping += bytes.length;
     }
-    if (this.#input && this.#outputSinceTyping > INPUT_HANGUP_OUTPUT_BYTES) this.#hangUpInput();
-  }
-
-  /** Ends the input connection; the next keystroke opens a fresh one. */
-  #hangUpInput(): void {
-    clearTimeout(this.#inputTimer);
-    const idle = this.#input;
-    this.#input = undefined;
-    idle?.end();
   }
 
   #read(position: number, length: number): Uint8Array {
@@ -188,9 +170,12 @@ export class SerialConsole {
       this.#input = socket;
     }
     const taken = new Promise<void>((resolve) => this.#input?.write(bytes, () => resolve()));
-    this.#outputSinceTyping = 0;
     clearTimeout(this.#inputTimer);
-    this.#inputTimer = setTimeout(() => this.#hangUpInput(), INPUT_IDLE_MS);
+    this.#inputTimer = setTimeout(() => {
+      const idle = this.#input;
+      this.#input = undefined; // the next keystroke opens a fresh connection
+      idle?.end();
+    }, INPUT_IDLE_MS);
     return taken;
   }
 }
