@@ -16,6 +16,10 @@
 //      page, keydown -> console-write sent on the WebSocket -> console-data received -> drawn
 //      (xterm draws on the next animation frame); and the same echo through the engine's
 //      console stream in Node, without browser or WebSocket, against the socket.
+//      Two more lines put the figure in context, without changing it: keydown to the echo in
+//      xterm's buffer (parsed, before any paint: the socket baseline paints nothing either),
+//      and keydown to drawn against the socket's echo plus one frame of the page (what any
+//      screen that paints on frames must add). CORRAL_BENCH_PARTS=latency skips throughput.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -122,7 +126,15 @@ function viaSocket(guest: BenchGuest, kib: number, round: number): Promise<numbe
  */
 const stageClock = `(() => {
   const Native = WebSocket;
-  globalThis.__stages = { sent: 0, received: 0 };
+  globalThis.__stages = { sent: 0, received: 0, parsed: 0 };
+  // xterm parses what it is given, then asks for an animation frame to draw it: the first frame
+  // requested after the echo arrived marks the echo in xterm's buffer, before any paint.
+  const nativeFrame = globalThis.requestAnimationFrame.bind(globalThis);
+  globalThis.requestAnimationFrame = (callback) => {
+    const stages = globalThis.__stages;
+    if (stages.received && !stages.parsed) stages.parsed = performance.now();
+    return nativeFrame(callback);
+  };
   globalThis.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
@@ -137,8 +149,11 @@ const stageClock = `(() => {
   };
 })()`;
 
-/** One keystroke's echo in the page: total ms, and its stages. */
-interface Echo { total: number; toSent: number; toReceived: number; toDrawn: number }
+/**
+ * One keystroke's echo in the page: total ms (keydown to drawn), and its stages; `inBuffer` is
+ * keydown to the echo parsed into xterm's buffer (before it is drawn).
+ */
+interface Echo { total: number; toSent: number; toReceived: number; toDrawn: number; inBuffer: number; toParsed: number }
 
 /** A fresh comment line at the prompt: '#' and a random tag, so the echoes we wait for are unique on screen. */
 function freshTag(): string {
@@ -164,13 +179,14 @@ async function uiEchoes(page: Page, count: number): Promise<Echo[]> {
       let t0 = 0;
       globalThis.__echo = new Promise((resolve) => {
         document.addEventListener('keydown', () => { t0 = performance.now(); }, { capture: true, once: true });
-        globalThis.__stages = { sent: 0, received: 0 };
+        globalThis.__stages = { sent: 0, received: 0, parsed: 0 };
         const observer = new MutationObserver(() => {
           if (t0 && rows.textContent.includes(${JSON.stringify(line)})) {
             observer.disconnect();
             const t = performance.now();
-            const { sent, received } = globalThis.__stages;
-            resolve({ total: t - t0, toSent: sent - t0, toReceived: received - sent, toDrawn: t - received });
+            const { sent, received, parsed } = globalThis.__stages;
+            const inBuffer = (parsed || t) - t0;
+            resolve({ total: t - t0, toSent: sent - t0, toReceived: received - sent, toDrawn: t - received, inBuffer, toParsed: (parsed || t) - received });
           }
         });
         observer.observe(rows, { childList: true, subtree: true, characterData: true });
@@ -182,6 +198,20 @@ async function uiEchoes(page: Page, count: number): Promise<Echo[]> {
   }
   await page.keyboard.press('Enter');
   return samples;
+}
+
+/** The page's frame interval in ms (median of 60 animation frames): what a frame-painted screen adds at most. */
+function frameInterval(page: Page): Promise<number> {
+  return page.evaluate<number>(`new Promise((resolve) => {
+    const times = [];
+    const tick = (t) => {
+      times.push(t);
+      if (times.length <= 60) return requestAnimationFrame(tick);
+      const gaps = times.slice(1).map((v, i) => v - times[i]).sort((a, b) => a - b);
+      resolve(gaps[Math.floor(gaps.length / 2)]);
+    };
+    requestAnimationFrame(tick);
+  })`);
 }
 
 /** Milliseconds per keystroke over the serial socket itself: write one byte, wait for its echo. */
@@ -215,16 +245,20 @@ async function socketEchoes(guest: BenchGuest, count: number): Promise<number[]>
 async function engineEchoes(guest: BenchGuest, count: number): Promise<number[]> {
   const session = await guest.engine.openConsole(guest.name);
   let waiting: ((text: string) => void) | undefined;
-  session.onData((bytes) => waiting?.(Buffer.from(bytes).toString('latin1')));
+  // What arrived since the last wait began: an echo may come in more than one chunk.
+  let seen = '';
+  session.onData((bytes) => { seen += Buffer.from(bytes).toString('latin1'); waiting?.(seen); });
   const samples: number[] = [];
   try {
     const tag = freshTag();
+    seen = '';
     const tagged = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(tag.slice(-3))) resolve(); }; });
     void session.write(Buffer.from(tag));
     await tagged;
     const letters = 'abcdefghijklmnopqrstuvwxyz';
     for (let i = 0; i < count; i++) {
       const key = letters[i % letters.length] ?? 'a';
+      seen = '';
       const echoed = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(key)) resolve(); }; });
       const t = performance.now();
       void session.write(Buffer.from(key));
@@ -266,26 +300,32 @@ export async function run(): Promise<void> {
     const log: number[] = [];
     const socket: number[] = [];
     let previous = 'ENDMARK-0-';
-    for (let round = 1; round <= rounds; round++) {
+    // CORRAL_BENCH_PARTS=latency skips the throughput rounds (for iterating on the echo path).
+    const throughputRounds = process.env.CORRAL_BENCH_PARTS === 'latency' ? 0 : rounds;
+    for (let round = 1; round <= throughputRounds; round++) {
       log.push(await viaLog(guest, kib, 3 * round - 2));
       socket.push(await viaSocket(guest, kib, 3 * round - 1));
       ui.push(await viaUi(context, origin, guest, kib, 3 * round, `ENDMARK-${3 * round - 1}-`));
       previous = `ENDMARK-${3 * round}-`;
       if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`round ${round}: ui ${ui.at(-1)?.toFixed(2)} s, socket ${socket.at(-1)?.toFixed(2)} s, serial.log ${log.at(-1)?.toFixed(2)} s\n`);
     }
-    const bytes = kib * 1024;
-    const kbps = (seconds: number[]) => `${(bytes / median(seconds) / 1024).toFixed(0)} KiB/s`;
-    report('console guest -> xterm in Chromium vs reading the serial socket', median(socket) / median(ui), '>= 0.9x',
-      `median ${kbps(ui)} vs ${kbps(socket)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
-    report('console guest -> xterm in Chromium vs following serial.log', median(log) / median(ui), 'context, no goal: no client on the socket lets the guest print faster',
-      `median ${kbps(ui)} vs ${kbps(log)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
+    if (throughputRounds > 0) {
+      const bytes = kib * 1024;
+      const kbps = (seconds: number[]) => `${(bytes / median(seconds) / 1024).toFixed(0)} KiB/s`;
+      report('console guest -> xterm in Chromium vs reading the serial socket', median(socket) / median(ui), '>= 0.9x',
+        `median ${kbps(ui)} vs ${kbps(socket)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
+      report('console guest -> xterm in Chromium vs following serial.log', median(log) / median(ui), 'context, no goal: no client on the socket lets the guest print faster',
+        `median ${kbps(ui)} vs ${kbps(log)}, ${kib} KiB per round, ${rounds} rounds, timed from Enter`);
+    }
 
     // Echo latency: the browser path, then the bare socket, each on a quiet console.
     const page = await openConsolePage(context, origin, guest.name, previous);
     let echoes: Echo[];
+    let frame: number;
     try {
       await uiEchoes(page, 10); // warm up
       echoes = await uiEchoes(page, keystrokes);
+      frame = await frameInterval(page);
     } finally {
       await page.close();
       await settle();
@@ -297,7 +337,13 @@ export async function run(): Promise<void> {
     const p50 = (pick: (e: Echo) => number) => ms(median(echoes.map(pick)));
     report('console keystroke -> echo in xterm vs on the serial socket (p99)', percentile(ui2, 99) / percentile(raw, 99), '<= 1.5x',
       `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(ui2))} vs ${ms(median(raw))} over ${keystrokes} keys; `
-      + `in the page (p50): keydown -> sent ${p50((e) => e.toSent)}, sent -> echo received ${p50((e) => e.toReceived)}, received -> drawn ${p50((e) => e.toDrawn)}`);
+      + `in the page (p50): keydown -> sent ${p50((e) => e.toSent)}, sent -> echo received ${p50((e) => e.toReceived)}, received -> drawn ${p50((e) => e.toDrawn)} `
+      + `(of which received -> in xterm's buffer ${p50((e) => e.toParsed)})`);
+    const inBuffer = echoes.map((e) => e.inBuffer);
+    report('console keystroke -> echo in xterm\'s buffer, before paint, vs on the serial socket (p99)', percentile(inBuffer, 99) / percentile(raw, 99), 'context: no screen in either',
+      `p99 ${ms(percentile(inBuffer, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(inBuffer))} vs ${ms(median(raw))} over ${keystrokes} keys`);
+    report('console keystroke -> echo in xterm vs the serial socket plus one frame (p99)', percentile(ui2, 99) / (percentile(raw, 99) + frame), 'context: what a frame-painted screen must pay',
+      `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} + one frame of ${ms(frame)}; p50 ${ms(median(ui2))} vs ${ms(median(raw) + frame)}`);
     report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
       `p99 ${ms(percentile(viaEngine, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(viaEngine))} vs ${ms(median(raw))} over ${keystrokes} keys`);
   } finally {
