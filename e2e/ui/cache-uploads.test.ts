@@ -1,6 +1,8 @@
 // The Cache view with a template uploaded in the web shell, in Chromium through `corral serve`'s
 // server: the upload is listed as an uploaded template beside a downloaded image, the prune's
-// confirmation names every file it will remove, and Remove takes both, leaving nothing behind.
+// confirmation names every file it will remove, and Remove takes both. An upload less than an
+// hour old (a create dialog may still show its path) is listed as kept, is not offered for
+// removal, and survives the prune.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -8,12 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../src-main/core/engine.ts';
+import path from 'node:path';
 import { saveUploadedTemplate, uploadedTemplatesDir } from '../../src-main/core/templates/uploaded.ts';
 import { screens } from './screens.ts';
 import { openWebShell } from './web-shell-fixture.ts';
 import type { WebShell } from './web-shell-fixture.ts';
 
 const templateText = 'images:\n  - location: https://example.org/my.img\n';
+const freshText = 'images:\n  - location: https://example.org/fresh.img\n';
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
 
 describe('template uploads in the Cache view', () => {
   let shell: WebShell;
@@ -21,6 +26,7 @@ describe('template uploads in the Cache view', () => {
   let engine: Engine;
   let server: WebShell['server'];
   let page: Page;
+  let fresh: string;
 
   before(async () => {
     shell = await openWebShell();
@@ -29,7 +35,9 @@ describe('template uploads in the Cache view', () => {
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
     await engine.downloads.fetch({ url: `http://127.0.0.1:${(files.address() as AddressInfo).port}/spare.img` });
     files.close();
-    await saveUploadedTemplate(home, 'my-vm.yaml', Buffer.from(templateText), { vmTypes: ['qemu'] });
+    const old = await saveUploadedTemplate(home, 'my-vm.yaml', Buffer.from(templateText), { vmTypes: ['qemu'] });
+    await fs.utimes(old, hoursAgo(2), hoursAgo(2)); // past the hour a new upload is kept for
+    fresh = await saveUploadedTemplate(home, 'fresh-vm.yaml', Buffer.from(freshText), { vmTypes: ['qemu'] });
   });
 
   after(async () => {
@@ -42,7 +50,10 @@ describe('template uploads in the Cache view', () => {
     await upload.waitFor();
     assert.match(await upload.innerText(), /Uploaded template, kept at .*uploads\/templates\/[0-9a-f]{32}\/my-vm\.yaml/);
     assert.match(await upload.innerText(), /Uploaded .* · used by no instance/);
-    assert.match(await page.getByTestId('cache-total').innerText(), /^2 files/);
+    const kept = page.getByTestId('cache-fresh-vm.yaml');
+    assert.match(await kept.innerText(), /used by no instance · kept until .+, as it was just uploaded/);
+    assert.match(await page.getByTestId('cache-total').innerText(), /^3 files/);
+    await screens(page, 'cache-uploads-kept');
     await page.getByRole('button', { name: 'Remove unused files' }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove unused files?' });
     const listed = dialog.getByRole('list', { name: 'Files to remove' });
@@ -50,9 +61,10 @@ describe('template uploads in the Cache view', () => {
     assert.deepEqual((await listed.getByRole('listitem').allInnerTexts()).sort(), [`my-vm.yaml (uploaded template), ${templateText.length} B`, 'spare.img, 4 KiB']);
     await screens(page, 'cache-prune-uploads');
     await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: 'Removed 2 unused files' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Removed 2 unused files' }).filter({ hasText: '1 uploaded in the last hour' }).waitFor();
     await upload.waitFor({ state: 'detached' });
-    assert.deepEqual(await engine.listCache(), []);
-    assert.deepEqual(await fs.readdir(uploadedTemplatesDir(home)), []);
+    await kept.waitFor();
+    assert.deepEqual((await engine.listCache()).map((entry) => entry.path), [fresh]);
+    assert.deepEqual(await fs.readdir(uploadedTemplatesDir(home)), [path.basename(path.dirname(fresh))]);
   });
 });

@@ -28,6 +28,8 @@ export const cacheEntrySchema = z.object({
   downloadedAt: z.string(),
   digest: z.string().nullable(),
   usedBy: z.array(z.string()),
+  /** An unused template upload newer than an hour: prune keeps it until then (ISO 8601). */
+  keptUntil: z.string().optional(),
 });
 
 export const pruneResultSchema = z.object({
@@ -38,4 +40,6 @@ export const pruneResultSchema = z.object({
   inUse: z.number().int().nonnegative(),
   /** Entries kept because they are being downloaded right now. */
   skipped: z.number().int().nonnegative(),
+  /** Unused template uploads kept because they came less than an hour ago. */
+  recent: z.number().int().nonnegative(),
 });

@@ -98,13 +98,13 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
         if (values.json) return out(JSON.stringify(entries, null, 2));
         const total = entries.reduce((sum, e) => sum + e.size, 0);
         return out(`${table(['SIZE', 'DOWNLOADED', 'USED BY', 'URL'], entries.map((e) => [
-          humanSize(e.size), e.time.toISOString().slice(0, 16).replace('T', ' '), e.usedBy.join(',') || '-', e.url,
+          humanSize(e.size), e.time.toISOString().slice(0, 16).replace('T', ' '), e.usedBy.join(',') || (e.keptUntil ? `- (kept until ${e.keptUntil.toISOString().slice(11, 16)})` : '-'), e.url,
         ]))}\nTotal: ${humanSize(total)} in ${entries.length} entries`);
       }
       if (positionals[1] === 'prune') {
         const result = await engine.pruneCache();
         const staging = result.staging.map((s) => `\nRemoved ${s.path} (${humanSize(s.bytes)}), left by a killed create or clone of ${s.name}.`).join('');
-        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}.${staging}`);
+        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}${result.recent.length ? `, ${result.recent.length} uploaded in the last hour` : ''}.${staging}`);
       }
       if (positionals[1] === 'move') {
         const dir = positionals[2];

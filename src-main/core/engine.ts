@@ -18,7 +18,7 @@ import type { SpawnDriverProcess } from './drivers/process.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
 import { followGuestFiles } from './guest/guest-events.ts';
 import { Downloader, cacheLayout } from './downloads/index.ts';
-import type { DownloaderOptions, PruneResult } from './downloads/index.ts';
+import type { DownloaderOptions } from './downloads/index.ts';
 import { InstanceFetches } from './downloads/instance-fetches.ts';
 import { DriverUploads } from './downloads/driver-uploads.ts';
 import { effectiveConfig } from './instances/effective.ts';
@@ -42,6 +42,7 @@ import { StatsHub } from './stats/hub.ts';
 import { sourceHostAgent } from './hostagent/spawn.ts';
 import type { HostAgentLauncher } from './hostagent/spawn.ts';
 import { listCacheUsage, pruneUnused } from './engine/cache.ts';
+import type { UnusedPruneResult } from './engine/cache.ts';
 import type { CacheEntry } from './engine/cache.ts';
 import type { EngineContext, Operating } from './engine/context.ts';
 import { displayOf, openConsole, portsOf, readLogs } from './engine/guest-access.ts';
@@ -436,7 +437,7 @@ export class Engine {
    * Removes cache entries no instance uses, and reports the staging folders of killed creates
    * and clones removed since this engine started.
    */
-  async pruneCache(options: { olderThan?: Date } = {}): Promise<PruneResult & { staging: RemovedStaging[] }> {
+  async pruneCache(options: { olderThan?: Date } = {}): Promise<UnusedPruneResult & { staging: RemovedStaging[] }> {
     await this.#sweepStaging();
     return { ...(await pruneUnused(this.paths.cache, this.store, this.paths.home, options)), staging: [...this.#removedStaging] };
   }

@@ -5,9 +5,17 @@ import { listCache, pruneCache } from '../downloads/index.ts';
 import type { CacheListing, PruneResult } from '../downloads/index.ts';
 import type { InstanceStore } from '../instances/store.ts';
 import { stringsIn } from '../templates/uploaded.ts';
-import { listUploadedTemplates, pruneUploadedTemplates, type InstanceStrings, type UploadedTemplate } from '../templates/uploaded-prune.ts';
+import { listUploadedTemplates, pruneUploadedTemplates, uploadGraceMs, type InstanceStrings, type UploadedTemplate } from '../templates/uploaded-prune.ts';
 
-export type CacheEntry = CacheListing & { usedBy: string[]; kind: 'download' | 'template-upload' };
+export type CacheEntry = CacheListing & {
+  usedBy: string[];
+  kind: 'download' | 'template-upload';
+  /** An unused upload newer than the grace period: prune keeps it until then. */
+  keptUntil?: Date;
+};
+
+/** What prune did, with the unused uploads it kept because they are new. */
+export type UnusedPruneResult = PruneResult & { recent: CacheEntry[] };
 
 export async function listCacheUsage(cacheDir: string, store: InstanceStore, home: string): Promise<CacheEntry[]> {
   const configs = await instanceConfigs(store);
@@ -18,7 +26,7 @@ export async function listCacheUsage(cacheDir: string, store: InstanceStore, hom
 }
 
 /** Removes cache entries and template uploads no instance uses (an instance's disk is layered on its image). */
-export async function pruneUnused(cacheDir: string, store: InstanceStore, home: string, options: { olderThan?: Date }): Promise<PruneResult> {
+export async function pruneUnused(cacheDir: string, store: InstanceStore, home: string, options: { olderThan?: Date }): Promise<UnusedPruneResult> {
   const configs = await instanceConfigs(store);
   const downloads = await pruneCache(cacheDir, { ...options, inUse: new Set(cacheUsers(configs).keys()) });
   const uploads = await pruneUploadedTemplates(home, configs, options); // an upload being written is no entry: not counted as skipped
@@ -27,11 +35,15 @@ export async function pruneUnused(cacheDir: string, store: InstanceStore, home: 
     removed: [...downloads.removed, ...uploads.removed.map(uploadEntry)],
     freedBytes: downloads.freedBytes + uploads.freedBytes,
     inUse: [...downloads.inUse, ...uploads.inUse.map(uploadEntry)],
+    recent: uploads.recent.map(uploadEntry),
   };
 }
 
 function uploadEntry(upload: UploadedTemplate): CacheEntry {
-  return { url: upload.url, path: upload.path, size: upload.size, time: upload.time, digest: null, usedBy: upload.usedBy, kind: 'template-upload' };
+  const entry: CacheEntry = { url: upload.url, path: upload.path, size: upload.size, time: upload.time, digest: null, usedBy: upload.usedBy, kind: 'template-upload' };
+  const graceEnds = upload.time.getTime() + uploadGraceMs;
+  if (upload.usedBy.length === 0 && graceEnds > Date.now()) entry.keptUntil = new Date(graceEnds);
+  return entry;
 }
 
 type InstanceConfig = InstanceStrings & { files: string[] };

@@ -17,6 +17,7 @@ import '../downloads/downloads.css';
 export const cacheKey = ['download-cache'] as const;
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 
 export function CacheView() {
   const client = useQueryClient();
@@ -34,13 +35,15 @@ export function CacheView() {
     onSuccess: (result) => {
       const kept = result.inUse > 0 ? `; kept ${result.inUse} in use` : '';
       const busy = result.skipped > 0 ? `, ${result.skipped} being downloaded` : '';
-      notify({ kind: 'info', text: `Removed ${result.removed.length} unused file${result.removed.length === 1 ? '' : 's'}, freeing ${formatBytes(result.freedBytes)}${kept}${busy}.` });
+      const recent = result.recent > 0 ? `, ${result.recent} uploaded in the last hour` : '';
+      notify({ kind: 'info', text: `Removed ${result.removed.length} unused file${result.removed.length === 1 ? '' : 's'}, freeing ${formatBytes(result.freedBytes)}${kept}${busy}${recent}.` });
     },
     onError: (error) => notify({ kind: 'error', text: `Prune the cache: ${errorMessage(error)}` }),
     onSettled: () => void client.invalidateQueries({ queryKey: cacheKey }),
   });
   const entries = cache.data ?? [];
-  const unused = entries.filter((e) => e.usedBy.length === 0);
+  // A new upload is kept by prune for an hour (a create dialog may still show its path): not "unused" yet.
+  const unused = entries.filter((e) => e.usedBy.length === 0 && e.keptUntil === undefined);
   const total = entries.reduce((sum, e) => sum + e.size, 0);
   const unusedBytes = unused.reduce((sum, e) => sum + e.size, 0);
   return (
@@ -83,6 +86,7 @@ export function CacheView() {
 
 function CacheItem({ entry }: { entry: CacheEntry }) {
   const name = fileName(entry.url);
+  const use = entry.usedBy.length > 0 ? `used by ${entry.usedBy.join(', ')}` : 'used by no instance';
   return (
     <li className="cache-item" data-testid={`cache-${name}`}>
       <div className="download-head">
@@ -91,7 +95,8 @@ function CacheItem({ entry }: { entry: CacheEntry }) {
       </div>
       <div className="cache-url">{entry.kind === 'template-upload' ? `Uploaded template, kept at ${decodeURIComponent(new URL(entry.url).pathname)}` : entry.url}</div>
       <div className="download-detail">
-        {entry.kind === 'template-upload' ? 'Uploaded' : 'Downloaded'} {when.format(new Date(entry.downloadedAt))} · {entry.usedBy.length > 0 ? `used by ${entry.usedBy.join(', ')}` : 'used by no instance'}
+        {entry.kind === 'template-upload' ? 'Uploaded' : 'Downloaded'} {when.format(new Date(entry.downloadedAt))} · {use}
+        {entry.keptUntil ? ` · kept until ${clock.format(new Date(entry.keptUntil))}, as it was just uploaded` : ''}
       </div>
     </li>
   );
