@@ -1,15 +1,21 @@
 // Snapshots against real QEMU and the test guest: a live snapshot (memory included) taken and
 // applied through QMP, and a disk snapshot of a stopped VM through qemu-img.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DriverError, driverRpc } from '../sdk/index.ts';
 import type { DriverRpc, InstanceSpec } from '../sdk/index.ts';
 import { ACCEL_ENV } from './accelerator.ts';
 import { qemuDriver } from './driver.ts';
 import { instancePaths } from './paths.ts';
+import { readPidFile } from './process.ts';
 import { buildTestGuest, fakeEngine, GuestShell, guestSpec, killFromPidFiles, removeDir, tempDir } from './test-support/guest.ts';
 import type { FakeEngine } from './test-support/guest.ts';
+
+const run = promisify(execFile);
 
 function rejectsWith(code: DriverError['code'], pattern: RegExp) {
   return (error: unknown) => {
@@ -114,4 +120,30 @@ describe('qemu driver snapshots (real QEMU)', () => {
     await driver.deleteSnapshot(spec, 'live');
     assert.deepEqual(await driver.listSnapshots(spec), []);
   });
+
+  it('answers a list that QEMU\'s end cuts short from the disk, as when a stop races a refresh', async () => {
+    await boot();
+    await driver.createSnapshot(spec, 'kept');
+    const paths = instancePaths(spec);
+    const pid = await readPidFile(paths.pidFile);
+    assert.ok(pid !== undefined, 'QEMU wrote its pid file');
+    process.kill(pid, 'SIGSTOP'); // QEMU accepts nothing now: the list's QMP connection waits
+    const listing = driver.listSnapshots(spec);
+    await waitForQueuedConnection(paths.qmpSocket); // the list is talking to QMP
+    process.kill(pid, 'SIGKILL');
+    const listed = await listing;
+    assert.deepEqual(listed.map((s) => [s.tag, s.running]), [['kept', true]]);
+    await driver.deleteSnapshot(spec, 'kept');
+  });
 });
+
+/** Until a connection waits in the listening socket's queue (ss's Recv-Q of a listener). */
+async function waitForQueuedConnection(socket: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { stdout } = await run('ss', ['-xlH', 'src', socket]);
+    if (Number(stdout.trim().split(/\s+/)[2] ?? 0) > 0) return;
+    assert.ok(Date.now() < deadline, `no connection reached ${socket}: ${stdout}`);
+    await setImmediatePromise();
+  }
+}

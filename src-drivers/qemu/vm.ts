@@ -206,7 +206,18 @@ export class QemuDriver implements Driver {
   }
 
   async listSnapshots(spec: InstanceSpec): Promise<Snapshot[]> {
-    return listSnapshots(await this.#snapshotTarget(spec));
+    const target = await this.#snapshotTarget(spec);
+    try {
+      return await listSnapshots(target);
+    } catch (error) {
+      // QEMU ended while it was asked (a stop racing the page's refresh): once it is gone, the
+      // disk holds the same list. An error from a QEMU that lives on is the answer.
+      if (!target.running) throw error;
+      const pid = await this.#livePid(target.paths);
+      const gone = pid === undefined || (this.#transitions.of(spec) === 'Stopping' && (await waitForExit(pid, 10_000)));
+      if (!gone) throw error;
+      return listSnapshots({ ...target, running: false });
+    }
   }
 
   async createSnapshot(spec: InstanceSpec, tag: string): Promise<void> {
