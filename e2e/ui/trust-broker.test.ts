@@ -34,13 +34,18 @@ describe('the trust dialog\'s terms for bundles that reach beyond their sandbox'
     await shell?.close();
   });
 
-  it('says it logs in to other hosts as the user, with ~/.ssh read-only and the agent; Cancel installs nothing', async () => {
+  /** Packs the repository's driver `name`, drops it on the page, and returns its trust dialog and terms once shown. */
+  async function dropBundle(name: string) {
     const out = path.join(root, 'dist');
-    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), 'libvirt', '--out', out], { cwd: repoRoot });
-    await dropFile(page, path.join(out, 'libvirt-0.1.0.corral-driver'));
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), name, '--out', out], { cwd: repoRoot });
+    await dropFile(page, path.join(out, `${name}-0.1.0.corral-driver`));
     const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
-    await dialog.filter({ hasText: 'libvirt 0.1.0' }).waitFor();
-    const terms = dialog.getByLabel('Permissions it asks for');
+    await dialog.filter({ hasText: `${name} 0.1.0` }).waitFor();
+    return { dialog, terms: dialog.getByLabel('Permissions it asks for') };
+  }
+
+  it('says it logs in to other hosts as the user, with ~/.ssh read-only and the agent; Cancel installs nothing', async () => {
+    const { dialog, terms } = await dropBundle('libvirt');
     assert.deepEqual(await terms.getByRole('term').allInnerTexts(), ['Read', 'Write', 'Run', 'Network', 'SSH']);
     assert.equal(await terms.getByRole('definition').nth(4).innerText(),
       'log in to other hosts as you: your ~/.ssh read-only (keys, known_hosts, config) and your SSH agent');
@@ -52,12 +57,7 @@ describe('the trust dialog\'s terms for bundles that reach beyond their sandbox'
   });
 
   it('names the executable the broker may start among the terms, and installs on approval', async () => {
-    const out = path.join(root, 'dist');
-    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts/pack-driver.ts'), 'qemu-brokered', '--out', out], { cwd: repoRoot });
-    await dropFile(page, path.join(out, 'qemu-brokered-0.1.0.corral-driver'));
-    const dialog = page.getByRole('dialog', { name: 'Install a driver?' });
-    await dialog.filter({ hasText: 'qemu-brokered 0.1.0' }).waitFor();
-    const terms = dialog.getByLabel('Permissions it asks for');
+    const { dialog, terms } = await dropBundle('qemu-brokered');
     assert.deepEqual(await terms.getByRole('term').allInnerTexts(), ['Read', 'Write', 'Run', 'Start', 'Network']);
     assert.equal(await terms.getByRole('definition').nth(3).innerText(),
       '/usr/bin/qemu-system-x86_64 (through Corral’s broker: kept running after the driver exits, reaching only the files above)');

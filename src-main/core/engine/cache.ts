@@ -5,7 +5,7 @@ import { listCache, pruneCache } from '../downloads/index.ts';
 import type { CacheListing, PruneResult } from '../downloads/index.ts';
 import type { InstanceStore } from '../instances/store.ts';
 import { stringsIn } from '../templates/uploaded.ts';
-import { listUploadedTemplates, pruneUploadedTemplates, uploadGraceMs, type InstanceStrings, type UploadedTemplate } from '../templates/uploaded-prune.ts';
+import { keptUntil, listUploadedTemplates, pruneUploadedTemplates, type InstanceStrings, type UploadedTemplate } from '../templates/uploaded-prune.ts';
 
 export type CacheEntry = CacheListing & {
   usedBy: string[];
@@ -41,8 +41,8 @@ export async function pruneUnused(cacheDir: string, store: InstanceStore, home: 
 
 function uploadEntry(upload: UploadedTemplate): CacheEntry {
   const entry: CacheEntry = { url: upload.url, path: upload.path, size: upload.size, time: upload.time, digest: null, usedBy: upload.usedBy, kind: 'template-upload' };
-  const graceEnds = upload.time.getTime() + uploadGraceMs;
-  if (upload.usedBy.length === 0 && graceEnds > Date.now()) entry.keptUntil = new Date(graceEnds);
+  const until = keptUntil(upload);
+  if (until) entry.keptUntil = until;
   return entry;
 }
 

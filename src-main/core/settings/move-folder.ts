@@ -65,8 +65,10 @@ export interface MoveResult {
 }
 
 const stagingName = '.corral-moving';
-/** `children`: what the switch put in the target (none while copying); `createdTarget`: the move made the target folder. */
-/** `pid`, `host`: the mover, so that a lock a killed one left can be taken over at once. */
+/**
+ * `children`: what the switch put in the target (none while copying); `createdTarget`: the move
+ * made the target folder; `pid`, `host`: the mover, so that a lock a killed one left can be taken over at once.
+ */
 const journalSchema = z.object({
   from: z.string(), to: z.string(), children: z.array(z.string()), createdTarget: z.boolean().optional(),
   pid: z.number().optional(), host: z.string().optional(),

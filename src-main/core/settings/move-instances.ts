@@ -34,7 +34,7 @@ export async function moveInstances(request: InstancesMoveRequest): Promise<Move
       skipped: new Set(['.locks']),
       busy: async () => {
         await refuseWhileAdding(request.current);
-        return runningText(await request.notStopped());
+        return instancesThatAre(await request.notStopped(), 'running');
       },
       whenBusy: 'stop them, then move the instances folder',
       journalsCopy: true, // whileMoving is that lock
@@ -55,19 +55,17 @@ export async function finishInstancesMove(home: string): Promise<void> {
   });
 }
 
-function runningText(names: string[]): string | undefined {
+/** `instance "a" is running`, `instances "a", "b" are running`; undefined for none. */
+function instancesThatAre(names: string[], state: string): string | undefined {
   if (names.length === 0) return undefined;
   const quoted = names.map((n) => `"${n}"`).join(', ');
-  return names.length === 1 ? `instance ${quoted} is running` : `instances ${quoted} are running`;
+  return names.length === 1 ? `instance ${quoted} is ${state}` : `instances ${quoted} are ${state}`;
 }
 
 /** Refuses the move while another process adds an instance (instances-move-lock.ts says why). */
 async function refuseWhileAdding(instancesDir: string): Promise<void> {
-  const names = await instancesBeingAdded(instancesDir);
-  if (names.length === 0) return;
-  const quoted = names.map((n) => `"${n}"`).join(', ');
-  const what = names.length === 1 ? `instance ${quoted} is being made` : `instances ${quoted} are being made`;
-  throw new DriverError('BUSY', `the instances folder was not moved: ${what}; try again once that has ended`, { reason: 'busy' });
+  const what = instancesThatAre(await instancesBeingAdded(instancesDir), 'being made');
+  if (what) throw new DriverError('BUSY', `the instances folder was not moved: ${what}; try again once that has ended`, { reason: 'busy' });
 }
 
 /** Runs `fn` holding each instance's lock, taken in turn; a busy one refuses the whole. */

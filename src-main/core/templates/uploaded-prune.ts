@@ -22,7 +22,13 @@ export interface UploadedTemplate {
 }
 
 /** How long a new upload is kept from prune: longer than a create dialog stays open, in practice. */
-export const uploadGraceMs = 60 * 60 * 1000;
+const uploadGraceMs = 60 * 60 * 1000;
+
+/** Until when prune keeps an unused upload because it is new; undefined when prune's rules apply to it. */
+export function keptUntil(upload: UploadedTemplate, now = Date.now()): Date | undefined {
+  const ends = upload.time.getTime() + uploadGraceMs;
+  return upload.usedBy.length === 0 && ends > now ? new Date(ends) : undefined;
+}
 
 export interface UploadPruneResult {
   removed: UploadedTemplate[];
@@ -62,12 +68,11 @@ export async function listUploadedTemplates(home: string, instances: InstanceStr
 
 export async function pruneUploadedTemplates(home: string, instances: InstanceStrings[], options: { olderThan?: Date | undefined } = {}): Promise<UploadPruneResult> {
   const cutoff = options.olderThan?.getTime() ?? Number.POSITIVE_INFINITY;
-  const graceFrom = Date.now() - uploadGraceMs;
   const result: UploadPruneResult = { removed: [], freedBytes: 0, inUse: [], skipped: 0, recent: [] };
   for (const upload of await listUploadedTemplates(home, instances)) {
     if (upload.time.getTime() >= cutoff) continue;
     if (upload.usedBy.length > 0) { result.inUse.push(upload); continue; }
-    if (upload.time.getTime() > graceFrom) { result.recent.push(upload); continue; }
+    if (keptUntil(upload)) { result.recent.push(upload); continue; }
     await fs.rm(path.dirname(upload.path), { recursive: true, force: true });
     result.removed.push(upload);
     result.freedBytes += upload.size;
