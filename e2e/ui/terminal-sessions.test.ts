@@ -10,13 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import type { Page } from 'playwright-core';
 import { readEndpoint } from '../../src-main/core/ssh/guest-endpoint.ts';
-import { repoRoot, writeTemplate } from '../support/temp.ts';
+import { ensureIdentity } from '../../src-main/core/ssh/identity.ts';
+import { repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
 import { seriousViolations } from './browser.ts';
 import { openScriptedShell, shows, sshScriptedDriver } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 // ssh2 is CommonJS whose Server Node's ESM loader does not find as a named export.
-const { Server, utils } = ssh2;
+const { Server } = ssh2;
 const resultsDir = path.join(repoRoot, 'test-results');
 
 interface Shell { write(text: string): void }
@@ -26,7 +27,10 @@ async function heldShellServer(port: number): Promise<{ shells: Shell[]; release
   const shells: Shell[] = [];
   const held: (() => void)[] = [];
   let released = false;
-  const server = new Server({ hostKeys: [utils.generateKeyPairSync('ed25519').private] }, (client) => {
+  // A host key from ssh-keygen: about 1 in 250 ed25519 keys from ssh2's own generateKeyPairSync fail its parser.
+  const keyHome = await tempDir();
+  const hostKey = await fs.readFile((await ensureIdentity(keyHome)).privateKey);
+  const server = new Server({ hostKeys: [hostKey] }, (client) => {
     // A test server on loopback: any key will do (Corral's own key is what the engine offers).
     client.on('authentication', (context) => (context.method === 'publickey' ? context.accept() : context.reject(['publickey'])));
     client.on('ready', () => client.on('session', (accept) => {
@@ -62,7 +66,10 @@ async function heldShellServer(port: number): Promise<{ shells: Shell[]; release
       released = true;
       for (const open of held.splice(0)) open();
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fs.rm(keyHome, { recursive: true, force: true });
+    },
   };
 }
 
