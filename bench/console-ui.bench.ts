@@ -20,6 +20,9 @@
 //      xterm's buffer (parsed, before any paint: the socket baseline paints nothing either),
 //      and keydown to drawn against the socket's echo plus one frame of the page (what any
 //      screen that paints on frames must add). CORRAL_BENCH_PARTS=latency skips throughput.
+//      And ours against the least any browser terminal pays here: the same keystrokes in a plain
+//      page with xterm and a bare WebSocket relay of the serial socket (console-baseline-page.ts),
+//      same browser, same terminal size, timed the same way.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -27,6 +30,7 @@ import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
+import { serveBaselinePage } from './console-baseline-page.ts';
 import { bootGuest, createGuest, followFile, MarkerScanner, typeDirect } from './guest-vm.ts';
 import type { BenchGuest } from './guest-vm.ts';
 import { median, percentile, report } from './stats.ts';
@@ -139,11 +143,14 @@ const stageClock = `(() => {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (event) => {
-        if (typeof event.data === 'string' && event.data.includes('"console-data"') && !globalThis.__stages.received) globalThis.__stages.received = performance.now();
+        // The app's JSON console-data, or the baseline page's raw bytes.
+        const output = typeof event.data === 'string' ? event.data.includes('"console-data"') : true;
+        if (output && !globalThis.__stages.received) globalThis.__stages.received = performance.now();
       });
     }
     send(data) {
-      if (typeof data === 'string' && data.includes('"console-write"') && !globalThis.__stages.sent) globalThis.__stages.sent = performance.now();
+      const input = typeof data === 'string' ? data.includes('"console-write"') : true;
+      if (input && !globalThis.__stages.sent) globalThis.__stages.sent = performance.now();
       return super.send(data);
     }
   };
@@ -212,6 +219,29 @@ function frameInterval(page: Page): Promise<number> {
     };
     requestAnimationFrame(tick);
   })`);
+}
+
+/** The app's console's size in characters (ConsoleView writes it on its box). */
+async function terminalSize(page: Page): Promise<{ cols: number; rows: number }> {
+  const box = page.getByTestId('terminal');
+  return { cols: Number(await box.getAttribute('data-cols')), rows: Number(await box.getAttribute('data-rows')) };
+}
+
+/** Per keystroke, keydown to the echo drawn, in the plain xterm page over a bare relay of the serial socket. */
+async function baselineEchoes(context: BrowserContext, guest: BenchGuest, size: { cols: number; rows: number }, count: number): Promise<Echo[]> {
+  const baseline = await serveBaselinePage(guest.serialSocket, size);
+  const page = await context.newPage();
+  try {
+    await page.goto(baseline.url);
+    await page.waitForSelector('body[data-relay="open"]', { timeout: 30_000 });
+    await page.getByTestId('terminal').click();
+    await uiEchoes(page, 10); // warm up
+    return await uiEchoes(page, count);
+  } finally {
+    await page.close();
+    await baseline.close();
+    await settle();
+  }
 }
 
 /** Milliseconds per keystroke over the serial socket itself: write one byte, wait for its echo. */
@@ -322,14 +352,17 @@ export async function run(): Promise<void> {
     const page = await openConsolePage(context, origin, guest.name, previous);
     let echoes: Echo[];
     let frame: number;
+    let size: { cols: number; rows: number };
     try {
       await uiEchoes(page, 10); // warm up
       echoes = await uiEchoes(page, keystrokes);
       frame = await frameInterval(page);
+      size = await terminalSize(page);
     } finally {
       await page.close();
       await settle();
     }
+    const plain = await baselineEchoes(context, guest, size, keystrokes);
     const raw = await socketEchoes(guest, keystrokes);
     const viaEngine = await engineEchoes(guest, keystrokes);
     const ui2 = echoes.map((e) => e.total);
@@ -344,6 +377,12 @@ export async function run(): Promise<void> {
       `p99 ${ms(percentile(inBuffer, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(inBuffer))} vs ${ms(median(raw))} over ${keystrokes} keys`);
     report('console keystroke -> echo in xterm vs the serial socket plus one frame (p99)', percentile(ui2, 99) / (percentile(raw, 99) + frame), 'context: what a frame-painted screen must pay',
       `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} + one frame of ${ms(frame)}; p50 ${ms(median(ui2))} vs ${ms(median(raw) + frame)}`);
+    const plainTotal = plain.map((e) => e.total);
+    const plain50 = (pick: (e: Echo) => number) => ms(median(plain.map(pick)));
+    report('console keystroke -> echo in xterm vs a plain xterm page on a bare relay of the serial socket (p99)', percentile(ui2, 99) / percentile(plainTotal, 99), 'context: the least a browser terminal pays here',
+      `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(plainTotal, 99))}, p50 ${ms(median(ui2))} vs ${ms(median(plainTotal))} over ${keystrokes} keys, same browser, ${size.cols}x${size.rows}; `
+      + `in the plain page (p50): keydown -> sent ${plain50((e) => e.toSent)}, sent -> echo received ${plain50((e) => e.toReceived)}, received -> drawn ${plain50((e) => e.toDrawn)}`);
+    if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`slowest 5, app: ${[...ui2].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}; plain page: ${[...plainTotal].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}\n`);
     report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
       `p99 ${ms(percentile(viaEngine, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(viaEngine))} vs ${ms(median(raw))} over ${keystrokes} keys`);
   } finally {
