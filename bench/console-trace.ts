@@ -2,7 +2,9 @@
 // where the frame after an echo waits. Boots the test guest, opens the console page, records a
 // trace (CDP Tracing: timeline, blink, cc, viz, input, scheduler) while typing CORRAL_BENCH_KEYS
 // keys one at a time, each after the last echo was drawn, and writes it to
-// test-results/console-trace.json (open it in chrome://tracing or Perfetto).
+// test-results/console-trace.json (open it in chrome://tracing or Perfetto). With
+// CORRAL_TRACE_PAGE=baseline, the same in console-ui.bench.ts's plain xterm page on a bare relay
+// of the serial socket (test-results/console-trace-baseline.json), for comparison.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,6 +12,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { startServer } from '../src-main/server/server.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
+import { serveBaselinePage } from './console-baseline-page.ts';
 import { bootGuest, createGuest } from './guest-vm.ts';
 
 const keys = Number(process.env.CORRAL_BENCH_KEYS ?? 20);
@@ -84,14 +87,23 @@ export async function run(): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     await context.addInitScript(markMessages);
     const page = await context.newPage();
-    await page.goto(server.url);
-    await page.goto(`http://127.0.0.1:${server.port}/#/instances/${guest.name}/console`);
+    const baselineRun = process.env.CORRAL_TRACE_PAGE === 'baseline';
+    const baseline = baselineRun ? await serveBaselinePage(guest.serialSocket, { cols: 110, rows: 29 }) : undefined;
+    if (baseline) {
+      await page.goto(baseline.url);
+      await page.waitForSelector('body[data-relay="open"]', { timeout: 30_000 });
+    } else {
+      await page.goto(server.url);
+      await page.goto(`http://127.0.0.1:${server.port}/#/instances/${guest.name}/console`);
+    }
     await page.getByTestId('terminal').locator('.xterm-rows').waitFor({ state: 'attached', timeout: 30_000 });
     await page.getByTestId('terminal').click();
     await typeEchoes(page, 5); // warm up
     const cdp = await context.newCDPSession(page);
     const events = await traced(cdp, () => typeEchoes(page, keys));
-    const file = path.resolve('test-results', 'console-trace.json');
+    await page.close();
+    await baseline?.close();
+    const file = path.resolve('test-results', baselineRun ? 'console-trace-baseline.json' : 'console-trace.json');
     await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(file, JSON.stringify({ traceEvents: events }));
     process.stdout.write(`${events.length} trace events in ${file}\n`);
