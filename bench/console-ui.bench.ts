@@ -22,7 +22,7 @@
 //      screen that paints on frames must add). CORRAL_BENCH_PARTS=latency skips throughput.
 //      And ours against the least any browser terminal pays here: the same keystrokes in a plain
 //      page with xterm and a bare WebSocket relay of the serial socket (console-baseline-page.ts),
-//      same browser, same terminal size, timed the same way.
+//      same browser, same terminal size, timed the same way, in blocks taking turns with ours.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -227,20 +227,39 @@ async function terminalSize(page: Page): Promise<{ cols: number; rows: number }>
   return { cols: Number(await box.getAttribute('data-cols')), rows: Number(await box.getAttribute('data-rows')) };
 }
 
-/** Per keystroke, keydown to the echo drawn, in the plain xterm page over a bare relay of the serial socket. */
-async function baselineEchoes(context: BrowserContext, guest: BenchGuest, size: { cols: number; rows: number }, count: number): Promise<Echo[]> {
+/** Keystrokes in blocks, the app's console page and the plain page taking turns, so a change of load hits both alike. */
+const latencyBlocks = 4;
+
+/**
+ * Per keystroke, keydown to the echo drawn: `count` in the app's page and `count` in the plain
+ * xterm page over a bare relay of the serial socket, in alternating blocks. The plain page is
+ * opened for each block and closed after it: its relay holds the serial socket, which QEMU
+ * serves to one client at a time (the driver's input connection needs it in between).
+ */
+async function interleavedEchoes(context: BrowserContext, app: Page, guest: BenchGuest, size: { cols: number; rows: number }, count: number): Promise<{ ours: Echo[]; plain: Echo[] }> {
   const baseline = await serveBaselinePage(guest.serialSocket, size);
-  const page = await context.newPage();
+  const ours: Echo[] = [];
+  const plain: Echo[] = [];
   try {
-    await page.goto(baseline.url);
-    await page.waitForSelector('body[data-relay="open"]', { timeout: 30_000 });
-    await page.getByTestId('terminal').click();
-    await uiEchoes(page, 10); // warm up
-    return await uiEchoes(page, count);
+    for (let block = 0; block < latencyBlocks; block++) {
+      const keys = Math.ceil(count / latencyBlocks);
+      ours.push(...await uiEchoes(app, keys));
+      await settle();
+      const page = await context.newPage();
+      try {
+        await page.goto(baseline.url);
+        await page.waitForSelector('body[data-relay="open"]', { timeout: 30_000 });
+        await page.getByTestId('terminal').click();
+        await uiEchoes(page, 5); // warm up
+        plain.push(...await uiEchoes(page, keys));
+      } finally {
+        await page.close();
+        await settle();
+      }
+    }
+    return { ours, plain };
   } finally {
-    await page.close();
     await baseline.close();
-    await settle();
   }
 }
 
@@ -351,18 +370,18 @@ export async function run(): Promise<void> {
     // Echo latency: the browser path, then the bare socket, each on a quiet console.
     const page = await openConsolePage(context, origin, guest.name, previous);
     let echoes: Echo[];
+    let plain: Echo[];
     let frame: number;
     let size: { cols: number; rows: number };
     try {
       await uiEchoes(page, 10); // warm up
-      echoes = await uiEchoes(page, keystrokes);
-      frame = await frameInterval(page);
       size = await terminalSize(page);
+      ({ ours: echoes, plain } = await interleavedEchoes(context, page, guest, size, keystrokes));
+      frame = await frameInterval(page);
     } finally {
       await page.close();
       await settle();
     }
-    const plain = await baselineEchoes(context, guest, size, keystrokes);
     const raw = await socketEchoes(guest, keystrokes);
     const viaEngine = await engineEchoes(guest, keystrokes);
     const ui2 = echoes.map((e) => e.total);
