@@ -400,6 +400,7 @@ export async function run(): Promise<void> {
     const plain50 = (pick: (e: Echo) => number) => ms(median(plain.map(pick)));
     report('console keystroke -> echo in xterm vs a plain xterm page on a bare relay of the serial socket (p99)', percentile(ui2, 99) / percentile(plainTotal, 99), 'context: the least a browser terminal pays here',
       `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(plainTotal, 99))}, p50 ${ms(median(ui2))} vs ${ms(median(plainTotal))} over ${keystrokes} keys, same browser, ${size.cols}x${size.rows}; `
+      + `the plain page itself is ${(percentile(plainTotal, 99) / percentile(raw, 99)).toFixed(2)}x the socket at p99 (${(median(plainTotal) / median(raw)).toFixed(2)}x at p50); `
       + `in the plain page (p50): keydown -> sent ${plain50((e) => e.toSent)}, sent -> echo received ${plain50((e) => e.toReceived)}, received -> drawn ${plain50((e) => e.toDrawn)}`);
     if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`slowest 5, app: ${[...ui2].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}; plain page: ${[...plainTotal].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}\n`);
     report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
