@@ -20,6 +20,9 @@
 //      xterm's buffer (parsed, before any paint: the socket baseline paints nothing either),
 //      and keydown to drawn against the socket's echo plus one frame of the page (what any
 //      screen that paints on frames must add). CORRAL_BENCH_PARTS=latency skips throughput.
+//      And ours against the least any browser terminal pays here: the same keystrokes in a plain
+//      page with xterm and a bare WebSocket relay of the serial socket (console-baseline-page.ts),
+//      same browser, same terminal size, timed the same way, in blocks taking turns with ours.
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -27,6 +30,7 @@ import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
 import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
+import { serveBaselinePage } from './console-baseline-page.ts';
 import { bootGuest, createGuest, followFile, MarkerScanner, typeDirect } from './guest-vm.ts';
 import type { BenchGuest } from './guest-vm.ts';
 import { median, percentile, report } from './stats.ts';
@@ -139,11 +143,14 @@ const stageClock = `(() => {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (event) => {
-        if (typeof event.data === 'string' && event.data.includes('"console-data"') && !globalThis.__stages.received) globalThis.__stages.received = performance.now();
+        // The app's JSON console-data, or the baseline page's raw bytes.
+        const output = typeof event.data === 'string' ? event.data.includes('"console-data"') : true;
+        if (output && !globalThis.__stages.received) globalThis.__stages.received = performance.now();
       });
     }
     send(data) {
-      if (typeof data === 'string' && data.includes('"console-write"') && !globalThis.__stages.sent) globalThis.__stages.sent = performance.now();
+      const input = typeof data === 'string' ? data.includes('"console-write"') : true;
+      if (input && !globalThis.__stages.sent) globalThis.__stages.sent = performance.now();
       return super.send(data);
     }
   };
@@ -212,6 +219,48 @@ function frameInterval(page: Page): Promise<number> {
     };
     requestAnimationFrame(tick);
   })`);
+}
+
+/** The app's console's size in characters (ConsoleView writes it on its box). */
+async function terminalSize(page: Page): Promise<{ cols: number; rows: number }> {
+  const box = page.getByTestId('terminal');
+  return { cols: Number(await box.getAttribute('data-cols')), rows: Number(await box.getAttribute('data-rows')) };
+}
+
+/** Keystrokes in blocks, the app's console page and the plain page taking turns, so a change of load hits both alike. */
+const latencyBlocks = 4;
+
+/**
+ * Per keystroke, keydown to the echo drawn: `count` in the app's page and `count` in the plain
+ * xterm page over a bare relay of the serial socket, in alternating blocks. The plain page is
+ * opened for each block and closed after it: its relay holds the serial socket, which QEMU
+ * serves to one client at a time (the driver's input connection needs it in between).
+ */
+async function interleavedEchoes(context: BrowserContext, app: Page, guest: BenchGuest, size: { cols: number; rows: number }, count: number): Promise<{ ours: Echo[]; plain: Echo[] }> {
+  const baseline = await serveBaselinePage(guest.serialSocket, size);
+  const ours: Echo[] = [];
+  const plain: Echo[] = [];
+  try {
+    for (let block = 0; block < latencyBlocks; block++) {
+      const keys = Math.ceil(count / latencyBlocks);
+      ours.push(...await uiEchoes(app, keys));
+      await settle();
+      const page = await context.newPage();
+      try {
+        await page.goto(baseline.url);
+        await page.waitForSelector('body[data-relay="open"]', { timeout: 30_000 });
+        await page.getByTestId('terminal').click();
+        await uiEchoes(page, 5); // warm up
+        plain.push(...await uiEchoes(page, keys));
+      } finally {
+        await page.close();
+        await settle();
+      }
+    }
+    return { ours, plain };
+  } finally {
+    await baseline.close();
+  }
 }
 
 /** Milliseconds per keystroke over the serial socket itself: write one byte, wait for its echo. */
@@ -321,10 +370,13 @@ export async function run(): Promise<void> {
     // Echo latency: the browser path, then the bare socket, each on a quiet console.
     const page = await openConsolePage(context, origin, guest.name, previous);
     let echoes: Echo[];
+    let plain: Echo[];
     let frame: number;
+    let size: { cols: number; rows: number };
     try {
       await uiEchoes(page, 10); // warm up
-      echoes = await uiEchoes(page, keystrokes);
+      size = await terminalSize(page);
+      ({ ours: echoes, plain } = await interleavedEchoes(context, page, guest, size, keystrokes));
       frame = await frameInterval(page);
     } finally {
       await page.close();
@@ -344,6 +396,13 @@ export async function run(): Promise<void> {
       `p99 ${ms(percentile(inBuffer, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(inBuffer))} vs ${ms(median(raw))} over ${keystrokes} keys`);
     report('console keystroke -> echo in xterm vs the serial socket plus one frame (p99)', percentile(ui2, 99) / (percentile(raw, 99) + frame), 'context: what a frame-painted screen must pay',
       `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(raw, 99))} + one frame of ${ms(frame)}; p50 ${ms(median(ui2))} vs ${ms(median(raw) + frame)}`);
+    const plainTotal = plain.map((e) => e.total);
+    const plain50 = (pick: (e: Echo) => number) => ms(median(plain.map(pick)));
+    report('console keystroke -> echo in xterm vs a plain xterm page on a bare relay of the serial socket (p99)', percentile(ui2, 99) / percentile(plainTotal, 99), 'context: the least a browser terminal pays here',
+      `p99 ${ms(percentile(ui2, 99))} vs ${ms(percentile(plainTotal, 99))}, p50 ${ms(median(ui2))} vs ${ms(median(plainTotal))} over ${keystrokes} keys, same browser, ${size.cols}x${size.rows}; `
+      + `the plain page itself is ${(percentile(plainTotal, 99) / percentile(raw, 99)).toFixed(2)}x the socket at p99 (${(median(plainTotal) / median(raw)).toFixed(2)}x at p50); `
+      + `in the plain page (p50): keydown -> sent ${plain50((e) => e.toSent)}, sent -> echo received ${plain50((e) => e.toReceived)}, received -> drawn ${plain50((e) => e.toDrawn)}`);
+    if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`slowest 5, app: ${[...ui2].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}; plain page: ${[...plainTotal].sort((a, b) => b - a).slice(0, 5).map(ms).join(', ')}\n`);
     report('console keystroke -> echo through the engine stream vs on the serial socket (p99)', percentile(viaEngine, 99) / percentile(raw, 99), 'context: Corral without browser',
       `p99 ${ms(percentile(viaEngine, 99))} vs ${ms(percentile(raw, 99))}, p50 ${ms(median(viaEngine))} vs ${ms(median(raw))} over ${keystrokes} keys`);
   } finally {

@@ -8,7 +8,8 @@
 //        roll-over at 2 MiB), the console drains the old file and follows the new one.
 //   in:  keystrokes go over a brief connection to the socket, closed again once typing pauses,
 //        so other engines can type too. Each write is answered (a stream ack) only once the
-//        socket took it, so a big paste waits upstream instead of piling up here.
+//        socket took it, so a big paste waits upstream instead of piling up here. Output that
+//        arrives on that connection (a keystroke's echo) brings a read of the log at once.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -163,7 +164,10 @@ export class SerialConsole {
     if (this.#closed) return Promise.resolve();
     if (!this.#input) {
       const socket = net.createConnection(this.#socketPath);
-      socket.on('data', () => undefined); // the guest's echo also arrives here; the log has it
+      // The guest's output also arrives here while we type (a keystroke's echo): read the log
+      // now rather than when its watch fires, often a millisecond later. QEMU may log the bytes
+      // a moment after the socket got them; then the read finds nothing and the watch brings them.
+      socket.on('data', () => void this.#enqueue(() => this.#drain()));
       socket.on('error', () => undefined); // the VM went: the watch closes the console
       socket.on('close', () => { if (this.#input === socket) this.#input = undefined; });
       socket.unref(); // an open console never keeps the driver process alive by itself

@@ -7,10 +7,11 @@
 // Pacing: the page sends a paste in console-writes of at most maxConsoleWriteBytes and keeps
 // only a few in flight; each is answered with console-written once the engine has passed it
 // on, and only then does the page send more. Output goes the other way in messages of at most
-// maxConsoleDataBytes.
+// maxConsoleDataBytes (console-coalesce.ts).
 import { toDriverError } from '../../src-drivers/sdk/errors.ts';
 import type { ClientMessage, ConsoleStream, CorralApi, ServerMessage, TerminalStream } from '../api/contract.ts';
 import { maxConsoleDataBytes } from '../api/schemas.ts';
+import { coalesce } from './console-coalesce.ts';
 
 /** Most console streams one page may hold open: a page that leaks them is refused more. */
 export const maxConsoleStreams = 32;
@@ -53,7 +54,7 @@ export function openConsoleMux(api: Pick<CorralApi, 'openConsole' | 'openTermina
         return undefined;
       }
       post({ type: 'console-opened', id });
-      const output = coalesce((bytes) => post({ type: 'console-data', id, data: bytes.toString('base64') }));
+      const output = coalesce((bytes) => post({ type: 'console-data', id, data: bytes.toString('base64') }), maxConsoleDataBytes);
       stream.onData(output.push);
       stream.onEnd((reason, driverRestartMs) => {
         output.flush();
@@ -132,27 +133,5 @@ export function openConsoleMux(api: Pick<CorralApi, 'openConsole' | 'openTermina
       for (const entry of streams.values()) void entry.stream.then((s) => s?.close());
       streams.clear();
     },
-  };
-}
-
-/**
- * Console bytes that arrive within one turn of the event loop leave together, in messages of
- * at most maxConsoleDataBytes: a guest printing fast produces many small chunks, and each
- * message costs a frame, base64 and an xterm write in the page.
- */
-function coalesce(deliver: (bytes: Buffer) => void): { push(bytes: Uint8Array): void; flush(): void } {
-  let pending: Uint8Array[] = [];
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const bytes = Buffer.concat(pending);
-    pending = [];
-    for (let start = 0; start < bytes.length; start += maxConsoleDataBytes) deliver(bytes.subarray(start, start + maxConsoleDataBytes));
-  };
-  return {
-    push(bytes) {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(bytes);
-    },
-    flush,
   };
 }
