@@ -47,7 +47,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
         template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
         ...(values.connection !== undefined ? { connection: values.connection } : {}),
       }).finally(stopShowing);
-      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of warnings) process.stderr.write(`warning: ${warning.message}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
     }
     case 'start': {

@@ -24,6 +24,7 @@ import { DriverUploads } from './downloads/driver-uploads.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
+import type { FieldWarning } from './instances/field-warning.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
 import { InstanceStatus } from './instances/status.ts';
@@ -372,7 +373,7 @@ export class Engine {
 
   // --- Making and reshaping (engine/reshape.ts) ------------------------------------------------
 
-  create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+  create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: FieldWarning[] }> {
     return createInstance(this.#ctx, name, options);
   }
 
@@ -384,7 +385,7 @@ export class Engine {
     return renameInstance(this.#ctx, from, to);
   }
 
-  edit(name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: string[] }> {
+  edit(name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: FieldWarning[] }> {
     return editInstance(this.#ctx, name, changes);
   }
 
