@@ -34,7 +34,7 @@ import { catalogDir } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
-import { moveCache } from './settings/move-cache.ts';
+import { finishCacheMove, moveCache } from './settings/move-cache.ts';
 import { finishInstancesMove, moveInstances } from './settings/move-instances.ts';
 import { followInstancesLocation } from './settings/follow-instances-location.ts';
 import type { CorralPaths, MovablePaths } from './paths.ts';
@@ -122,7 +122,7 @@ export class Engine {
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
   #sweeping: Promise<void> | undefined;
-  /** Finishing a move of the instances folder that a kill interrupted (at start); close() waits for it. */
+  /** Finishing a move of the instances folder or the cache that a kill interrupted (at start); close() waits for it. */
   readonly #finishingMove: Promise<void>;
   readonly #hostAgent: HostAgentLauncher;
   /** What the capability modules in engine/ share. */
@@ -191,7 +191,10 @@ export class Engine {
     };
     void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
     this.#stopFollowingMove = followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
-    this.#finishingMove = finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`));
+    this.#finishingMove = Promise.all([
+      finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`)),
+      finishCacheMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the download cache: ${toDriverError(error).message}`)),
+    ]).then(() => undefined);
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -334,12 +337,13 @@ export class Engine {
    * runs; no download starts meanwhile; progress as cache-move events.
    */
   moveCache(target: string): Promise<{ from: string; to: string; bytes: number }> {
-    const moving = this.#fetches.blocked('the download cache is being moved', () => moveCache({
+    // After the start's finishing of an interrupted move, which holds the move lock while it runs.
+    const moving = this.#fetches.blocked('the download cache is being moved', () => this.#finishingMove.then(() => moveCache({
       home: this.paths.home, current: this.paths.cache, target, fixedBy: this.cacheFixedBy,
       busy: () => this.#fetches.busyReason(),
       onProgress: (progress) => this.events.emit({ type: 'cache-move', to: target, ...progress }),
       signal: this.#closing.signal,
-    }));
+    })));
     this.#moving = moving.catch(() => undefined);
     return moving;
   }
