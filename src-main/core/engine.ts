@@ -111,7 +111,8 @@ export class Engine {
   #watching = false;
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
-  readonly #stopFollowingMove: () => void;
+  /** The watch on CORRAL_HOME for another process's move of the instances folder: opened by watch() only. */
+  #stopFollowingMove: (() => void) | undefined;
   /** Aborted by close(): a move still copying is undone, not left half-made. */
   readonly #closing = new AbortController();
   /** The move (of the instances folder or the cache) running now, if any: close() waits for its undo. */
@@ -190,7 +191,6 @@ export class Engine {
       warn: (source, message) => this.#log('warn', source, message),
     };
     void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
-    this.#stopFollowingMove = followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
     this.#finishingMove = Promise.all([
       finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`)),
       finishCacheMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the download cache: ${toDriverError(error).message}`)),
@@ -214,6 +214,8 @@ export class Engine {
    */
   watch(): void {
     this.#watching = true;
+    // Only a long-lived front end follows another process's move (a CLI command opens no watch).
+    this.#stopFollowingMove ??= followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
     this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
       // A failure here has no caller to reach: it is reported, and never ends the front end.
       this.#onWatched(name).catch((error: unknown) => {
@@ -531,7 +533,8 @@ export class Engine {
     clearInterval(this.#healthTimer);
     this.#closing.abort(); // the move says what was stopped, in its words (settings/move-folder.ts)
     await this.#moving;
-    this.#stopFollowingMove();
+    this.#stopFollowingMove?.();
+    this.#stopFollowingMove = undefined;
     this.#watching = false;
     this.#stopWatching?.();
     this.#stopGuestEvents?.();
