@@ -11,6 +11,9 @@ import type { Locator } from 'playwright-core';
 import { runToEnd } from '../support/processes.ts';
 import { corralBin } from '../support/serve.ts';
 import { writeTemplate } from '../support/temp.ts';
+
+/** How often the dialog renews its hold (leaseRenewMs in src-renderer/features/create/upload-lease.ts, which needs a page to load). */
+const leaseRenewMs = 3 * 60_000;
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
@@ -93,9 +96,15 @@ describe('template upload in the web shell', () => {
     const folder = path.join(shell.root, 'held');
     await fs.mkdir(folder);
     const template = await writeTemplate(folder, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
-    const held = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/holdUpload' && r.ok());
+    const holdAnswered = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/api/holdUpload' && r.ok());
+    await page.clock.install(); // the page's timers, so that its renewals can be brought forward
+    const held = holdAnswered();
     await upload(template);
     await held;
+    // The dialog renews its lease while open: a few minutes on, it holds the upload again.
+    const renewed = holdAnswered();
+    await page.clock.runFor(leaseRenewMs);
+    await renewed;
     const stored = await dialog.getByLabel('Template file (lima.yaml path)').inputValue();
     const earlier = (await kept()).map((digest) => path.join(uploads, digest)).filter((dir) => !stored.startsWith(dir + path.sep));
     assert.equal(earlier.length, 1, 'the upload the last case created from, which no dialog shows now');
