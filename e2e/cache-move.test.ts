@@ -1,8 +1,8 @@
 // `corral cache move DIR` with real processes, a real HTTP server on 127.0.0.1 and two file
 // systems (the test's temp folder and /dev/shm), so the files are copied, not linked. A move
 // killed mid-copy leaves the old cache in use and whole (a fetch with the server gone finds
-// its file); the next move finishes; later starts use the new folder, and the old one is a
-// link to it. Refusals change nothing and say why in one line.
+// its file), and the next engine start removes its partial copy; the next move finishes;
+// later starts use the new folder, and the old one is a link to it. Refusals change nothing and say why in one line.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -152,7 +152,7 @@ describe('corral cache move', () => {
     }
   });
 
-  it('killed mid-copy, leaves the old cache in use and whole', { timeout: 180_000 }, async () => {
+  it('killed mid-copy, leaves the old cache in use and whole, and the next start removes its copy', { timeout: 180_000 }, async () => {
     const child = spawn(process.execPath, [corralBin, '--home', home, 'cache', 'move', target], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await new Promise<void>((resolve, reject) => {
@@ -167,7 +167,11 @@ describe('corral cache move', () => {
     await exited;
     await assert.rejects(fs.stat(cacheRecordFile(home)), { code: 'ENOENT' }, 'not switched');
     assert.deepEqual(await fs.readdir(target), ['.corral-moving'], 'only the staging folder in the target');
+    assert.ok((await fs.stat(path.join(home, 'cache-move.json'))).isFile(), 'the move journalled before it copied');
+    // cachedAt starts an engine, and its close waits for the start's finishing of the move.
     assert.ok((await cachedAt()).startsWith(path.join(home, 'cache')), 'the old cache still serves the image');
+    await assert.rejects(fs.stat(target), { code: 'ENOENT' }, 'the partial copy and the folder the move made are gone');
+    await assert.rejects(fs.stat(path.join(home, 'cache-move.json')), { code: 'ENOENT' });
     const listed = await corral('cache', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual((JSON.parse(listed.stdout) as { url: string; size: number }[]).map((e) => [e.url, e.size]), [[url, imageBytes]]);

@@ -2,7 +2,7 @@
 // from a slow HTTP server on 127.0.0.1 at once; the kernel's own Cancel ends the kernel alone,
 // the image runs on to the cache, and the start then fails with the cancellation (no half
 // file kept as an entry). Held mid-file, a line says it is stalled instead of a stale rate and
-// time left. An id that names no running download is refused in one line.
+// time left, and shows every byte the server sent before it stopped. An id that names no running download is refused in one line.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../src-main/core/engine.ts';
+import { formatBytes } from '../../src-renderer/ui/format.ts';
 import { testGuest } from '../support/guest.ts';
 import { screens } from './screens.ts';
 import { openWebShell } from './web-shell-fixture.ts';
@@ -82,6 +83,8 @@ describe('cancelling one download', () => {
     await line('image').locator('.download-phase').filter({ hasText: 'Stalled' }).waitFor({ timeout: 30_000 });
     const detail = await line('image').locator('.download-detail').innerText();
     assert.match(detail, /waiting for data/);
+    const size = (await fs.stat(path.join(await testGuest(), 'disk.raw'))).size;
+    assert.ok(detail.startsWith(`${formatBytes(Math.floor(size / 2))} of ${formatBytes(size)} ·`), `the stalled line shows what the server sent: ${detail}`);
     assert.doesNotMatch(detail, /\/s|s left/, 'no rate or time left while stalled');
     await screens(page, 'downloads-two-running');
   });

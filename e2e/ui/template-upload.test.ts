@@ -1,13 +1,19 @@
 // "From file…" in the web shell uploads the chosen lima.yaml to the engine (a browser tab cannot
 // name a file on the engine's computer): through Chromium's file chooser, as a user picks one,
 // into `corral serve`. A good file is kept and creates; too big, not a template, or naming its
-// image relative to itself is said on the field, and nothing is kept from it.
+// image relative to itself is said on the field, and nothing is kept from it. A dialog still
+// showing an upload holds it from prune for as long as it is open, past the hour of grace.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator } from 'playwright-core';
+import { runToEnd } from '../support/processes.ts';
+import { corralBin } from '../support/serve.ts';
 import { writeTemplate } from '../support/temp.ts';
+
+/** How often the dialog renews its hold (leaseRenewMs in src-renderer/features/create/upload-lease.ts, which needs a page to load). */
+const leaseRenewMs = 3 * 60_000;
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
@@ -80,6 +86,63 @@ describe('template upload in the web shell', () => {
     await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
     await shows(shell.page.getByTestId('status-uploaded'), 'Stopped');
     assert.equal((await shell.engine.inspect('uploaded')).cpus, 1);
+  });
+
+  it('holds an upload its open dialog shows: past the hour, a prune from the CLI keeps it and Create works; one no dialog holds goes', { timeout: 60_000 }, async () => {
+    const page = shell.page;
+    await page.getByRole('button', { name: 'New instance…' }).click();
+    await dialog.locator('[data-template="debian"]').waitFor();
+    await dialog.getByRole('radio', { name: 'From file…' }).check();
+    const folder = path.join(shell.root, 'held');
+    await fs.mkdir(folder);
+    const template = await writeTemplate(folder, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
+    const holdAnswered = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/api/holdUpload' && r.ok());
+    await page.clock.install(); // the page's timers, so that its renewals can be brought forward
+    const held = holdAnswered();
+    await upload(template);
+    await held;
+    // The dialog renews its lease while open: a few minutes on, it holds the upload again.
+    const renewed = holdAnswered();
+    await page.clock.runFor(leaseRenewMs);
+    await renewed;
+    const stored = await dialog.getByLabel('Template file (lima.yaml path)').inputValue();
+    const earlier = (await kept()).map((digest) => path.join(uploads, digest)).filter((dir) => !stored.startsWith(dir + path.sep));
+    assert.equal(earlier.length, 1, 'the upload the last case created from, which no dialog shows now');
+    // Both uploads past the hour of grace; the earlier one's dialog closed longer ago than its lease.
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const file of [stored, ...(await Promise.all(earlier.map(async (dir) => path.join(dir, (await fs.readdir(dir))[0] ?? ''))))]) await fs.utimes(file, hoursAgo, hoursAgo);
+    const leases = path.join(shell.engine.paths.home, 'uploads', 'leases');
+    for (const dir of earlier) await fs.utimes(path.join(leases, path.basename(dir)), hoursAgo, hoursAgo);
+
+    const env = { ...process.env, CORRAL_CACHE: shell.engine.paths.cache };
+    const pruned = await runToEnd(process.execPath, [corralBin, '--home', shell.engine.paths.home, 'cache', 'prune'], { env });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stdout, /^Removed 1 entries .*, 1 uploaded in the last hour or open in a create dialog\.$/m);
+    assert.deepEqual(await kept(), [path.basename(path.dirname(stored))], 'the held upload stays; the other goes');
+
+    await dialog.getByLabel('Name').fill('held');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+    await shows(page.getByTestId('status-held'), 'Stopped');
+    assert.equal((await shell.engine.inspect('held')).cpus, 2);
+  });
+
+  it('holds only a file in the uploads folder, saying so in one line', async () => {
+    const hold = async (file: string) => {
+      const response = await fetch(new URL('/api/holdUpload', shell.server.url), {
+        method: 'POST', headers: { authorization: `Bearer ${shell.server.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: file }),
+      });
+      return (await response.json()) as { ok: boolean; error?: { code: string; message: string } };
+    };
+    const [digest] = await kept();
+    for (const file of ['/etc/passwd', path.join(uploads, digest ?? '', '..', '..', 'x.yaml'), path.join(uploads, 'not-a-digest', 'a.yaml')]) {
+      const answer = await hold(file);
+      assert.equal(answer.error?.code, 'INVALID_CONFIG', file);
+      assert.equal(answer.error?.message, `${file} is not a template upload; only a file uploaded from the create dialog can be held`);
+    }
+    assert.match((await hold('relative.yaml')).error?.message ?? '', /^bad request \(field "path"\)/);
+    assert.equal((await hold(path.join(uploads, 'a'.repeat(32), 'gone.yaml'))).error?.code, 'NOT_FOUND');
+    await assert.rejects(fs.stat(path.join(shell.engine.paths.home, 'uploads', 'leases', 'a'.repeat(32))), { code: 'ENOENT' }, 'no lease for a file that is not there');
   });
 
   it('answers an over-limit upload with 413 and a plain message, and no upload without the token', async () => {

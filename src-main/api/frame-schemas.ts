@@ -36,6 +36,11 @@ export const describeTemplateRequestSchema = z.object({
 /** Where the engine keeps a template the web shell uploaded (POST /upload/template). */
 export const templateUploadSchema = z.object({ path: z.string().min(1) });
 
+/** An upload's path, as uploading answered it, that an open create dialog holds from prune. */
+export const holdUploadRequestSchema = z.object({ path: z.string().startsWith('/', 'is not an absolute path').max(4096) });
+/** Until when (ISO time) the upload is held unless the dialog renews it. */
+export const holdUploadResultSchema = z.object({ heldUntil: z.string() });
+
 export const hostInfoSchema = z.object({ cpus: z.number().int().positive(), memoryBytes: z.number().positive() });
 
 const placedFolderSchema = z.object({ path: z.string(), source: z.string() });

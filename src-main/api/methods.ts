@@ -14,7 +14,7 @@ import {
 } from './schemas.ts';
 import { portsSchema } from './schemas.ts';
 import { cacheEntrySchema, downloadIdRequestSchema, moveCacheRequestSchema, moveCacheResultSchema, pruneResultSchema } from './download-schemas.ts';
-import { catalogEntrySchema, describeTemplateRequestSchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
+import { catalogEntrySchema, describeTemplateRequestSchema, holdUploadRequestSchema, holdUploadResultSchema, hostInfoSchema, settingsSchema, templateFactsSchema } from './frame-schemas.ts';
 import { addConnectionRequestSchema, connectionNameRequestSchema, connectionSchema, connectionTestSchema } from './connection-schemas.ts';
 
 /** A call whose answer carries nothing: `null` on the wire, `void` in the CorralApi type. */
@@ -46,6 +46,8 @@ export const apiMethods = {
   listCatalog: { result: z.array(catalogEntrySchema) },
   /** What one template (catalog name, file or URL) makes, to prefill the create dialog. */
   describeTemplate: { request: describeTemplateRequestSchema, result: templateFactsSchema },
+  /** Keeps a template upload from prune for a while (a lease the open create dialog renews). */
+  holdUpload: { request: holdUploadRequestSchema, result: holdUploadResultSchema },
   /** This host's CPUs and memory, which the create dialog checks its fields against. */
   hostInfo: { result: hostInfoSchema },
   /** Where the engine keeps data, downloads and drop-in drivers, and the trusted signing keys (Settings). */

@@ -159,9 +159,11 @@ export const removeDriverRequestSchema = z.object({ name: driverName, force: z.b
 export const enableDriverRequestSchema = z.object({ name: driverName, enabled: z.boolean(), force: z.boolean().default(false) });
 export const uploadResultSchema = z.object({ upload: z.string() });
 
-export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(z.string()) });
+/** A create or edit warning, with the field it is about when there is one (a dialog shows it there). */
+export const fieldWarningSchema = z.object({ field: z.enum(['cpus', 'memory', 'disk']).optional(), message: z.string() });
+export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(fieldWarningSchema) });
 /** An edited instance, and what this host can give only in part (the Edit dialog shows them on their fields). */
-export const editResultSchema = instanceSchema.extend({ warnings: z.array(z.string()) });
+export const editResultSchema = instanceSchema.extend({ warnings: z.array(fieldWarningSchema) });
 export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });
 
 // --- Errors ----------------------------------------------------------------------------------

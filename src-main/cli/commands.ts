@@ -47,7 +47,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
         template: values.template, cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk, driver: values.driver,
         ...(values.connection !== undefined ? { connection: values.connection } : {}),
       }).finally(stopShowing);
-      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of warnings) process.stderr.write(`warning: ${warning.message}\n`);
       return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
     }
     case 'start': {
@@ -104,7 +104,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
       if (positionals[1] === 'prune') {
         const result = await engine.pruneCache();
         const staging = result.staging.map((s) => `\nRemoved ${s.path} (${humanSize(s.bytes)}), left by a killed create or clone of ${s.name}.`).join('');
-        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}${result.recent.length ? `, ${result.recent.length} uploaded in the last hour` : ''}.${staging}`);
+        return out(`Removed ${result.removed.length} entries (${humanSize(result.freedBytes)}); kept ${result.inUse.length} in use${result.skipped ? `, ${result.skipped} being downloaded` : ''}${result.recent.length ? `, ${result.recent.length} uploaded in the last hour or open in a create dialog` : ''}.${staging}`);
       }
       if (positionals[1] === 'move') {
         const dir = positionals[2];

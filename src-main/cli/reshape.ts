@@ -42,7 +42,7 @@ export async function reshapeCommand(engine: Engine, positionals: string[], valu
       const name = arg(0, 'name', 'edit NAME [--cpus N] [--memory SIZE] [--disk SIZE]');
       if (values.cpus === undefined && values.memory === undefined && values.disk === undefined) throw usage('edit needs --cpus, --memory or --disk');
       const edited = await engine.edit(name, { cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk });
-      for (const warning of edited.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of edited.warnings) process.stderr.write(`warning: ${warning.message}\n`);
       return `Edited ${name}: ${edited.cpus} CPUs, ${formatSize(edited.memoryBytes)} memory, ${formatSize(edited.diskBytes)} disk.`;
     }
     default:

@@ -24,6 +24,7 @@ import { DriverUploads } from './downloads/driver-uploads.ts';
 import { effectiveConfig } from './instances/effective.ts';
 import { runningOperation, withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
+import type { FieldWarning } from './instances/field-warning.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
 import { InstanceStatus } from './instances/status.ts';
@@ -33,7 +34,7 @@ import { catalogDir } from './templates/load.ts';
 import { listCatalog } from './templates/catalog.ts';
 import type { CatalogEntry } from './templates/catalog.ts';
 import { corralPaths, makeHome } from './paths.ts';
-import { moveCache } from './settings/move-cache.ts';
+import { finishCacheMove, moveCache } from './settings/move-cache.ts';
 import { finishInstancesMove, moveInstances } from './settings/move-instances.ts';
 import { followInstancesLocation } from './settings/follow-instances-location.ts';
 import type { CorralPaths, MovablePaths } from './paths.ts';
@@ -110,7 +111,8 @@ export class Engine {
   #watching = false;
   #stopWatching: (() => void) | undefined;
   #stopGuestEvents: (() => void) | undefined;
-  readonly #stopFollowingMove: () => void;
+  /** The watch on CORRAL_HOME for another process's move of the instances folder: opened by watch() only. */
+  #stopFollowingMove: (() => void) | undefined;
   /** Aborted by close(): a move still copying is undone, not left half-made. */
   readonly #closing = new AbortController();
   /** The move (of the instances folder or the cache) running now, if any: close() waits for its undo. */
@@ -121,7 +123,7 @@ export class Engine {
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
   #sweeping: Promise<void> | undefined;
-  /** Finishing a move of the instances folder that a kill interrupted (at start); close() waits for it. */
+  /** Finishing a move of the instances folder or the cache that a kill interrupted (at start); close() waits for it. */
   readonly #finishingMove: Promise<void>;
   readonly #hostAgent: HostAgentLauncher;
   /** What the capability modules in engine/ share. */
@@ -189,8 +191,10 @@ export class Engine {
       warn: (source, message) => this.#log('warn', source, message),
     };
     void this.#sweepStaging(); // at engine start: a CLI command starts one, so every command tidies
-    this.#stopFollowingMove = followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
-    this.#finishingMove = finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`));
+    this.#finishingMove = Promise.all([
+      finishInstancesMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the instances folder: ${toDriverError(error).message}`)),
+      finishCacheMove(this.paths.home).catch((error: unknown) => this.#log('warn', 'engine', `could not finish an interrupted move of the download cache: ${toDriverError(error).message}`)),
+    ]).then(() => undefined);
     const healthEvery = options.health?.intervalMs ?? 30_000;
     if (healthEvery > 0) {
       this.#healthTimer = setInterval(() => void this.drivers.checkHealth(), healthEvery);
@@ -210,6 +214,8 @@ export class Engine {
    */
   watch(): void {
     this.#watching = true;
+    // Only a long-lived front end follows another process's move (a CLI command opens no watch).
+    this.#stopFollowingMove ??= followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
     this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
       // A failure here has no caller to reach: it is reported, and never ends the front end.
       this.#onWatched(name).catch((error: unknown) => {
@@ -333,12 +339,13 @@ export class Engine {
    * runs; no download starts meanwhile; progress as cache-move events.
    */
   moveCache(target: string): Promise<{ from: string; to: string; bytes: number }> {
-    const moving = this.#fetches.blocked('the download cache is being moved', () => moveCache({
+    // After the start's finishing of an interrupted move, which holds the move lock while it runs.
+    const moving = this.#fetches.blocked('the download cache is being moved', () => this.#finishingMove.then(() => moveCache({
       home: this.paths.home, current: this.paths.cache, target, fixedBy: this.cacheFixedBy,
       busy: () => this.#fetches.busyReason(),
       onProgress: (progress) => this.events.emit({ type: 'cache-move', to: target, ...progress }),
       signal: this.#closing.signal,
-    }));
+    })));
     this.#moving = moving.catch(() => undefined);
     return moving;
   }
@@ -372,7 +379,7 @@ export class Engine {
 
   // --- Making and reshaping (engine/reshape.ts) ------------------------------------------------
 
-  create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+  create(name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: FieldWarning[] }> {
     return createInstance(this.#ctx, name, options);
   }
 
@@ -384,7 +391,7 @@ export class Engine {
     return renameInstance(this.#ctx, from, to);
   }
 
-  edit(name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: string[] }> {
+  edit(name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: FieldWarning[] }> {
     return editInstance(this.#ctx, name, changes);
   }
 
@@ -526,7 +533,8 @@ export class Engine {
     clearInterval(this.#healthTimer);
     this.#closing.abort(); // the move says what was stopped, in its words (settings/move-folder.ts)
     await this.#moving;
-    this.#stopFollowingMove();
+    this.#stopFollowingMove?.();
+    this.#stopFollowingMove = undefined;
     this.#watching = false;
     this.#stopWatching?.();
     this.#stopGuestEvents?.();

@@ -139,6 +139,30 @@ test('a server that stops sending ends in TIMEOUT after the idle time set in COR
   await d.close();
 });
 
+test('a server that sends an exact number of bytes and then stalls: progress reports that exact count while it waits', { timeout: 30_000 }, async () => {
+  const cache = await tempDir();
+  // Less than one of the download ring's slots, and not a multiple of anything: nothing is on disk yet.
+  const body = randomBody((3 << 20) + 1234);
+  const sent = Math.floor(body.length * 0.75);
+  const url = server.route('/stall-count.img', { body, stallAt: 0.75 });
+  // The download waits far longer than the test: the exact figure must come while it is stalled.
+  const d = downloader(cache, { idleTimeoutMs: 600_000 });
+  const stopped = new AbortController();
+  const seen: DownloadProgress[] = [];
+  const started = performance.now();
+  const fetching = d.fetch({ url, signal: stopped.signal, onProgress: (p) => {
+    seen.push(p);
+    if (p.phase === 'download' && p.bytes === sent) stopped.abort();
+  } });
+  await assert.rejects(fetching, { name: 'AbortError' });
+  const took = performance.now() - started;
+  const downloading = seen.filter((p) => p.phase === 'download');
+  assert.equal(downloading.at(-1)?.bytes, sent);
+  // The trailing event is no extra one: still at most one per 100 ms interval (plus the phase's first).
+  assert.ok(downloading.length <= Math.ceil(took / 100) + 1, `${downloading.length} events in ${took.toFixed(0)} ms`);
+  await d.close();
+});
+
 test('a CORRAL_DOWNLOAD_IDLE_TIMEOUT that is not a number of seconds is refused in one line, by the download', async () => {
   const cache = await tempDir();
   const saved = process.env.CORRAL_DOWNLOAD_IDLE_TIMEOUT;

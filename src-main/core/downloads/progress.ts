@@ -1,5 +1,7 @@
 // Progress events, throttled so a fast loopback transfer does not flood the engine's event
 // bus: at most one per interval while a phase runs, and always the last one of a phase.
+// The throttle also fires on its trailing edge: an update it held back is sent once the
+// interval is up, so a transfer that goes quiet (a stalled server) shows every byte it got.
 // A download's life: queued, then download / verify / decompress, then one of done, failed
 // (with the reason in plain words) or cancelled.
 import type { DownloadFailure } from './plain-words.ts';
@@ -40,6 +42,8 @@ export class ProgressReporter {
   #bytes = 0;
   #lastEmit = Number.NEGATIVE_INFINITY;
   #samples: Sample[] = [];
+  /** The held-back update's send, due when the interval since the last event is up. */
+  #trailing: NodeJS.Timeout | undefined;
 
   constructor(url: string, emit: ProgressListener, intervalMs = 100, local = false) {
     this.#url = url;
@@ -65,7 +69,9 @@ export class ProgressReporter {
   update(bytes: number): void {
     this.#bytes = bytes;
     const now = performance.now();
-    if (now - this.#lastEmit >= this.#intervalMs) this.#send(now);
+    const wait = this.#intervalMs - (now - this.#lastEmit);
+    if (wait <= 0) this.#send(now);
+    else this.#trailing ??= setTimeout(() => this.#send(performance.now()), wait).unref();
   }
 
   /** The phase's final event, whatever the throttle says. */
@@ -88,6 +94,8 @@ export class ProgressReporter {
   }
 
   #send(now: number): void {
+    clearTimeout(this.#trailing);
+    this.#trailing = undefined;
     this.#lastEmit = now;
     this.#samples.push({ t: now, bytes: this.#bytes });
     while (this.#samples.length > 2 && now - (this.#samples[1]?.t ?? now) > windowMs) this.#samples.shift();

@@ -130,6 +130,9 @@ export class PartialWriter implements BodySink {
 
   commit(length: number): boolean {
     this.#fill += length;
+    // Progress counts what arrived, not what is on disk: a slot is written only once full (or at
+    // the attempt's end), so a server stalling mid-slot would otherwise show up to a slot less.
+    this.#onBytes(this.#position + this.#fill);
     if (this.#fill === this.#limit) this.#seal();
     return this.#accepting();
   }
@@ -228,10 +231,9 @@ export class PartialWriter implements BodySink {
     await run;
   }
 
-  /** Moves `bytes` over the slots written in order, reports it, and (page cache only) starts a background flush now and then. */
+  /** Moves `bytes` over the slots written in order and (page cache only) starts a background flush now and then. */
   #advance(): void {
     while (this.#sealed[0]?.written) this.#bytes = this.#sealed.shift()?.end ?? this.#bytes;
-    this.#onBytes(this.#bytes);
     if (this.#directOn || this.#syncing || this.#bytes - this.#syncedTo < this.#syncEvery) return;
     // Writeback now overlaps the transfer; left to the end, flushing 1 GiB takes ~0.5 s here.
     const upTo = this.#bytes;

@@ -7,6 +7,7 @@ import { markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
+import { unplaced, type FieldWarning } from '../instances/field-warning.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { refuseWhileMoving } from '../settings/instances-move-lock.ts';
 import { writeRunRecord } from '../instances/run-record.ts';
@@ -39,7 +40,7 @@ export interface EditChanges {
   disk?: string;
 }
 
-export async function createInstance(ctx: EngineContext, name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: string[] }> {
+export async function createInstance(ctx: EngineContext, name: string, options: CreateOptions): Promise<{ instance: InstanceSummary; warnings: FieldWarning[] }> {
   assertInstanceName(name);
   await ctx.driversLoaded;
   await ctx.sweepStaging();
@@ -72,11 +73,11 @@ export async function createInstance(ctx: EngineContext, name: string, options: 
   ctx.events.emit({ type: 'instances-changed' });
   const instance = await ctx.inspect(name);
   ctx.status.remember(name, instance.state);
-  return { instance, warnings: [...template.warnings, ...fitWarnings, ...mounts.warnings] };
+  return { instance, warnings: [...unplaced(template.warnings), ...fitWarnings, ...unplaced(mounts.warnings)] };
 }
 
 /** Refuses memory this host can never give, and warns about more than it has free (built-in drivers only: a bundle's hypervisor may be elsewhere). */
-async function hostFit(ctx: EngineContext, effective: EffectiveConfig, asked: { cpus?: number | undefined; memory?: string | undefined }): Promise<string[]> {
+async function hostFit(ctx: EngineContext, effective: EffectiveConfig, asked: { cpus?: number | undefined; memory?: string | undefined }): Promise<FieldWarning[]> {
   if (!ctx.localDrivers.has(effective.vmType)) return [];
   return checkHostFit(effective, await hostCapacity(), { cpus: asked.cpus !== undefined, memory: asked.memory !== undefined });
 }
@@ -124,7 +125,7 @@ async function assertFreeName(ctx: EngineContext, name: string): Promise<void> {
 }
 
 /** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
-export async function editInstance(ctx: EngineContext, name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: string[] }> {
+export async function editInstance(ctx: EngineContext, name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: FieldWarning[] }> {
   const warnings = await ctx.operate(name, 'edit', async ({ config, host, state }) => {
     if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
     const edited = applyOverrides(config, changes);

@@ -19,10 +19,10 @@ describe('host fit', () => {
     });
   });
 
-  it('warns about memory beyond what is free now, and CPUs beyond the cores, only when asked for', () => {
+  it('warns about memory beyond what is free now, and CPUs beyond the cores, only when asked for, naming the field each is about', () => {
     assert.deepEqual(checkHostFit({ cpus: 4, memoryBytes: 6 * gib }, host, asked), [
-      'memory 6GiB is more than the 3.0 GiB this host has free now; the instance may be slow or fail to start',
-      "4 CPUs is more than this host's 2 cores; the guest's CPUs will share them",
+      { field: 'memory', message: 'memory 6GiB is more than the 3.0 GiB this host has free now; the instance may be slow or fail to start' },
+      { field: 'cpus', message: "4 CPUs is more than this host's 2 cores; the guest's CPUs will share them" },
     ]);
     assert.deepEqual(checkHostFit({ cpus: 4, memoryBytes: 6 * gib }, host, { cpus: false, memory: false }), [], "a template's own values are its author's choice");
     assert.deepEqual(checkHostFit({ cpus: 2, memoryBytes: 2 * gib }, host, asked), []);

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { EffectiveConfig } from './effective.ts';
+import type { FieldWarning } from './field-warning.ts';
 import { formatSize } from './sizes.ts';
 
 export interface HostCapacity {
@@ -31,7 +32,7 @@ export async function hostCapacity(): Promise<HostCapacity> {
 }
 
 /** Warnings for what the host can give only in part; throws when it can never give it. */
-export function checkHostFit(config: Pick<EffectiveConfig, 'cpus' | 'memoryBytes'>, host: HostCapacity, asked: { cpus: boolean; memory: boolean }): string[] {
+export function checkHostFit(config: Pick<EffectiveConfig, 'cpus' | 'memoryBytes'>, host: HostCapacity, asked: { cpus: boolean; memory: boolean }): FieldWarning[] {
   const memory = formatSize(config.memoryBytes);
   const ceiling = host.memoryBytes + host.swapBytes;
   if (config.memoryBytes > ceiling) {
@@ -39,12 +40,12 @@ export function checkHostFit(config: Pick<EffectiveConfig, 'cpus' | 'memoryBytes
       `memory ${memory} is more than this host has (${gib(host.memoryBytes)} of memory, ${gib(host.swapBytes)} of swap); ask for at most ${gib(ceiling)}, e.g. --memory 4GiB`,
       { field: 'memory', hostBytes: ceiling });
   }
-  const warnings: string[] = [];
+  const warnings: FieldWarning[] = [];
   if (asked.memory && config.memoryBytes > host.availableBytes) {
-    warnings.push(`memory ${memory} is more than the ${gib(host.availableBytes)} this host has free now; the instance may be slow or fail to start`);
+    warnings.push({ field: 'memory', message: `memory ${memory} is more than the ${gib(host.availableBytes)} this host has free now; the instance may be slow or fail to start` });
   }
   if (asked.cpus && config.cpus > host.cores) {
-    warnings.push(`${config.cpus} CPUs is more than this host's ${host.cores} cores; the guest's CPUs will share them`);
+    warnings.push({ field: 'cpus', message: `${config.cpus} CPUs is more than this host's ${host.cores} cores; the guest's CPUs will share them` });
   }
   return warnings;
 }

@@ -8,46 +8,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
-import { holderIsGone, operationsDirOf, runningOperation } from '../instances/lock.ts';
-import { properLockfile } from '../lockfile.ts';
-import { moveJournalWriter } from './move-folder.ts';
+import { operationsDirOf, runningOperation } from '../instances/lock.ts';
+import { isMoving, withMoveLock } from './move-lock.ts';
 
-const lockTarget = (home: string) => path.join(home, 'instances-move');
-const lockOptions = (home: string) => ({ lockfilePath: `${lockTarget(home)}.lock`, realpath: false });
-
-/**
- * One move of the instances folder at a time, across processes. A mover killed mid-move leaves
- * its lock, stale only after some seconds: when the move's journal names a process on this host
- * that is gone, the lock is taken over at once, so the next start can undo its copy.
- */
-export async function whileMoving<T>(home: string, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(home, { recursive: true });
-  const release = await takeMoveLock(home).catch(async (error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    const writer = await moveJournalWriter(home, 'instances');
-    if (!writer || !(await holderIsGone(writer))) throw movingElsewhere();
-    await fs.rm(lockOptions(home).lockfilePath, { recursive: true, force: true });
-    return takeMoveLock(home).catch(() => Promise.reject(movingElsewhere()));
-  });
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
-}
-
-async function takeMoveLock(home: string): Promise<() => Promise<void>> {
-  return (await properLockfile()).lock(lockTarget(home), { ...lockOptions(home), retries: 0 });
-}
-
-function movingElsewhere(): DriverError {
-  return new DriverError('BUSY', 'the instances folder is being moved by another Corral process; wait for that move to end', { reason: 'busy' });
+/** One move of the instances folder at a time, across processes (move-lock.ts). */
+export function whileMoving<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  return withMoveLock(home, 'instances', fn);
 }
 
 /** For an operation adding instance `name`, run holding that instance's lock: refused while the instances folder moves. */
 export async function refuseWhileMoving(home: string, name: string): Promise<void> {
-  const moving = await (await properLockfile()).check(lockTarget(home), lockOptions(home)).catch(() => false);
-  if (moving) {
+  if (await isMoving(home, 'instances')) {
     throw new DriverError('BUSY', `instance "${name}" was not made: the instances folder is being moved; try again once the move has ended`, { reason: 'moving' });
   }
 }

@@ -1,10 +1,13 @@
 // Moving the download cache (move-folder.ts does the move): busy while a download runs, here
 // or in another Corral process; its download locks stay behind. The old folder becomes a link
 // to the new one, which instance disks made before the move need (their base image's path).
+// One cache move at a time across processes (move-lock.ts), journalled before it copies, so a
+// mover killed mid-copy has its copy removed at the next engine start (finishCacheMove).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { recordedCache } from './cache-location.ts';
 import { finishMove, moveFolder, type MoveProgress, type MoveResult } from './move-folder.ts';
+import { finishInterruptedMove, withMoveLock } from './move-lock.ts';
 
 export type CacheMoveProgress = MoveProgress;
 
@@ -23,21 +26,24 @@ export interface CacheMoveRequest {
 }
 
 /** Moves the cache; resolves with where it is now and how much moved. */
-export async function moveCache(request: CacheMoveRequest): Promise<MoveResult> {
-  const moved = await moveFolder({
-    folder: 'cache',
-    noun: 'the cache',
-    skipped: new Set([path.join('downloads', 'locks')]),
-    busy: async () => request.busy() ?? (await lockedDownloads(recordedCache(request.home) ?? request.current)),
-    whenBusy: 'wait for it to end or cancel it, then move the cache',
-  }, request);
-  await finishCacheMove(request.home);
-  return moved;
+export function moveCache(request: CacheMoveRequest): Promise<MoveResult> {
+  return withMoveLock(request.home, 'cache', async () => {
+    const moved = await moveFolder({
+      folder: 'cache',
+      noun: 'the cache',
+      skipped: new Set([path.join('downloads', 'locks')]),
+      busy: async () => request.busy() ?? (await lockedDownloads(recordedCache(request.home) ?? request.current)),
+      whenBusy: 'wait for it to end or cancel it, then move the cache',
+      journalsCopy: true, // withMoveLock is that lock
+    }, request);
+    await finishMove(request.home, 'cache');
+    return moved;
+  });
 }
 
-/** Ends a cache move a kill interrupted (see move-folder.ts finishMove). */
+/** Finishes or undoes a cache move a kill interrupted (at engine start), unless another process is moving it now. */
 export function finishCacheMove(home: string): Promise<void> {
-  return finishMove(home, 'cache');
+  return finishInterruptedMove(home, 'cache');
 }
 
 /** A download another process holds the lock of (proper-lockfile keeps a live one fresh). */

@@ -8,7 +8,8 @@
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { instancesBeingAdded, whileMoving } from './instances-move-lock.ts';
-import { finishMove, moveFolder, moveJournalExists, type MoveProgress, type MoveResult } from './move-folder.ts';
+import { finishMove, moveFolder, type MoveProgress, type MoveResult } from './move-folder.ts';
+import { finishInterruptedMove } from './move-lock.ts';
 
 export interface InstancesMoveRequest {
   home: string;
@@ -48,11 +49,8 @@ export async function moveInstances(request: InstancesMoveRequest): Promise<Move
  * Finishes or undoes a move a kill interrupted (at engine start); leaves one that another
  * process is making now alone.
  */
-export async function finishInstancesMove(home: string): Promise<void> {
-  if (!(await moveJournalExists(home, 'instances'))) return; // the usual case: no lock library loaded
-  await whileMoving(home, () => finishMove(home, 'instances')).catch((error: unknown) => {
-    if (!(error instanceof DriverError && error.code === 'BUSY')) throw error;
-  });
+export function finishInstancesMove(home: string): Promise<void> {
+  return finishInterruptedMove(home, 'instances');
 }
 
 /** `instance "a" is running`, `instances "a", "b" are running`; undefined for none. */

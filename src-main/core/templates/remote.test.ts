@@ -91,7 +91,7 @@ describe('templates over http', () => {
       files.set('/t/scripted.yaml', `vmType: scripted\ncpus: 1\ncontainerd:\n  system: false\n  user: false\nimages:\n- location: ${JSON.stringify(path.join(dir, 'disk.img'))}\n`);
       const { instance, warnings } = await engine.create('web', { template: `${origin}/t/scripted.yaml` });
       assert.equal(instance.cpus, 1);
-      assert.deepEqual(warnings, [`${origin}/t/scripted.yaml: this template was downloaded from ${origin}/t/scripted.yaml and gives the guest the host file ${path.join(dir, 'disk.img')} as its disk image, which the guest can read; create it only if you trust whoever wrote the template`]);
+      assert.deepEqual(warnings, [{ message: `${origin}/t/scripted.yaml: this template was downloaded from ${origin}/t/scripted.yaml and gives the guest the host file ${path.join(dir, 'disk.img')} as its disk image, which the guest can read; create it only if you trust whoever wrote the template` }]);
     } finally {
       await engine.close();
     }

@@ -3,13 +3,14 @@
 // keeps its own copy of the config, so it uses an upload only if that config names a file
 // inside the upload's folder. Staging folders of uploads still being written (by this or
 // another live process) are left; those of a killed upload go. An upload less than an hour
-// old is kept whatever the rules say: the create dialog that uploaded it shows its path until
-// the user presses Create, and a prune in between (from the Cache view, the CLI) made that
-// create fail.
+// old is kept whatever the rules say, and so is one a create dialog holds (upload-lease.ts) for
+// as long as it holds it: the dialog shows its path until the user presses Create, and a prune
+// in between (from the Cache view, the CLI) made that create fail.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uploadedTemplatesDir } from './uploaded.ts';
+import { dropLease, heldUntil } from './upload-lease.ts';
 
 export interface UploadedTemplate {
   /** file:// URL of the kept file: the cache view names entries by URL. */
@@ -19,14 +20,16 @@ export interface UploadedTemplate {
   /** When it was uploaded. */
   time: Date;
   usedBy: string[];
+  /** Until when a create dialog's lease holds it, if one does now. */
+  heldUntil?: Date | undefined;
 }
 
 /** How long a new upload is kept from prune: longer than a create dialog stays open, in practice. */
 const uploadGraceMs = 60 * 60 * 1000;
 
-/** Until when prune keeps an unused upload because it is new; undefined when prune's rules apply to it. */
+/** Until when prune keeps an unused upload because it is new or a dialog holds it; undefined when prune's rules apply to it. */
 export function keptUntil(upload: UploadedTemplate, now = Date.now()): Date | undefined {
-  const ends = upload.time.getTime() + uploadGraceMs;
+  const ends = Math.max(upload.time.getTime() + uploadGraceMs, upload.heldUntil?.getTime() ?? 0);
   return upload.usedBy.length === 0 && ends > now ? new Date(ends) : undefined;
 }
 
@@ -36,7 +39,7 @@ export interface UploadPruneResult {
   inUse: UploadedTemplate[];
   /** Staging folders left because their upload is still being written. */
   skipped: number;
-  /** Unused uploads kept because they are newer than the grace period. */
+  /** Unused uploads kept because they are newer than the grace period or a create dialog holds them. */
   recent: UploadedTemplate[];
 }
 
@@ -60,7 +63,7 @@ export async function listUploadedTemplates(home: string, instances: InstanceStr
       const stat = await fs.stat(file).catch(() => undefined);
       if (!stat?.isFile()) continue;
       const usedBy = instances.filter((i) => i.strings.some((s) => s.startsWith(folder + path.sep))).map((i) => i.name);
-      listed.push({ url: pathToFileURL(file).href, path: file, size: stat.size, time: stat.mtime, usedBy });
+      listed.push({ url: pathToFileURL(file).href, path: file, size: stat.size, time: stat.mtime, usedBy, heldUntil: await heldUntil(home, digest) });
     }
   }
   return listed.sort((a, b) => a.time.getTime() - b.time.getTime());
@@ -74,6 +77,7 @@ export async function pruneUploadedTemplates(home: string, instances: InstanceSt
     if (upload.usedBy.length > 0) { result.inUse.push(upload); continue; }
     if (keptUntil(upload)) { result.recent.push(upload); continue; }
     await fs.rm(path.dirname(upload.path), { recursive: true, force: true });
+    await dropLease(home, path.basename(path.dirname(upload.path)));
     result.removed.push(upload);
     result.freedBytes += upload.size;
   }

@@ -9,6 +9,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateRequest, TemplateFacts } from '../../../src-main/api/contract.ts';
 import { api, pickTemplateFile, uploadTemplateFile } from '../../api/index.ts';
 import { TemplateUpload } from '../create/TemplateUpload.tsx';
+import { useUploadLease } from '../create/upload-lease.ts';
 import { ApiCallError, errorMessage } from '../../api/errors.ts';
 import { keys, useDrivers } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
@@ -64,6 +65,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   const [templateFile, setTemplateFile] = useState('');
   const [fileAsked, setFileAsked] = useState('');
   const [uploadProblem, setUploadProblem] = useState<string | undefined>();
+  const [uploaded, setUploaded] = useState<string | undefined>();
   // A typed path is read once typing pauses, not only when the field loses focus.
   useEffect(() => {
     const pause = setTimeout(() => setFileAsked(templateFile.trim()), typingPauseMs);
@@ -71,6 +73,8 @@ function CreateForm({ onDone }: { onDone: () => void }) {
   }, [templateFile]);
   // Until the user picks, the first usable catalog entry (or a file, when the catalog has none).
   const choice = picked ?? catalog.data?.find((t) => t.facts)?.name ?? (catalog.isPending ? '' : fileChoice);
+  // Held from prune while the dialog shows it (until Create, or another template is chosen).
+  useUploadLease(choice === fileChoice && templateFile.trim() === uploaded ? uploaded : undefined, setUploadProblem);
   const fileFacts = useTemplateFileFacts(choice === fileChoice ? fileAsked : '');
   const facts: TemplateFacts | undefined = choice === fileChoice ? fileFacts.data : catalog.data?.find((t) => t.name === choice)?.facts;
   // undefined: not edited, so the field shows (and create uses) the template's value.
@@ -105,7 +109,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
     mutationFn: (request: CreateRequest) => api.create(request),
     onSuccess: async (result) => {
       await client.invalidateQueries({ queryKey: keys.instances });
-      notify({ kind: 'info', text: `Created ${result.instance.name}.${result.warnings.map((w) => ` Warning: ${w}`).join('')}` });
+      notify({ kind: 'info', text: `Created ${result.instance.name}.${result.warnings.map((w) => ` Warning: ${w.message}`).join('')}` });
       onDone();
     },
   });
@@ -177,7 +181,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
               onChange={(e) => { setTemplateFile(e.target.value); setUploadProblem(undefined); }} onBlur={() => setFileAsked(templateFile.trim())}
             />
             {uploadTemplateFile ? (
-              <TemplateUpload upload={uploadTemplateFile} onProblem={setUploadProblem} onUploaded={(path) => { setTemplateFile(path); setFileAsked(path); }} />
+              <TemplateUpload upload={uploadTemplateFile} onProblem={setUploadProblem} onUploaded={(path) => { setTemplateFile(path); setFileAsked(path); setUploaded(path); }} />
             ) : null}
             {pickTemplateFile ? (
               <button type="button" onClick={() => void pickTemplateFile?.().then((picked) => {

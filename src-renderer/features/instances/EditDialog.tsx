@@ -89,7 +89,7 @@ function EditForm({ instance, onDone }: { instance: Instance; onDone: () => void
         autoFocus={key === 'cpus'}
       />
       <p id={`${id}-${key}-note`} className={problems[key] ? 'field-error' : 'help'}>{problems[key] ?? help}</p>
-      {!problems[key] && key !== 'disk' && warnings[key] ? <p className="field-warning" data-testid={`edit-${key}-warning`}>{warnings[key]}</p> : null}
+      {!problems[key] && warnings[key] ? <p className="field-warning" data-testid={`edit-${key}-warning`}>{warnings[key]}</p> : null}
     </>
   );
   return (

@@ -1,22 +1,26 @@
-// The engine's edit warnings (src-main/core/instances/host-fit.ts words them) sorted onto the
-// fields they are about, so each shows under its field; any other stays with the form.
+// The engine's create and edit warnings put onto the fields they are about (the engine names the
+// field), so each shows under its field; one about no field stays with the form.
+import type { CreateResult } from '../../../src-main/api/contract.ts';
+
+type Warning = CreateResult['warnings'][number];
+
 export interface FieldWarnings {
   cpus?: string;
   memory?: string;
+  disk?: string;
   other: string[];
 }
 
-export function warningsByField(warnings: readonly string[]): FieldWarnings {
+export function warningsByField(warnings: readonly Warning[]): FieldWarnings {
   const sorted: FieldWarnings = { other: [] };
-  for (const warning of warnings) {
-    if (/^memory\b/.test(warning) && sorted.memory === undefined) sorted.memory = upperFirst(warning);
-    else if (/^\d+ CPUs\b/.test(warning) && sorted.cpus === undefined) sorted.cpus = upperFirst(warning);
-    else sorted.other.push(upperFirst(warning));
+  for (const { field, message } of warnings) {
+    if (field !== undefined && sorted[field] === undefined) sorted[field] = sentence(message);
+    else sorted.other.push(sentence(message));
   }
   return sorted;
 }
 
-const upperFirst = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
 export const warningCount = (warnings: FieldWarnings): number =>
-  (warnings.cpus ? 1 : 0) + (warnings.memory ? 1 : 0) + warnings.other.length;
+  (warnings.cpus ? 1 : 0) + (warnings.memory ? 1 : 0) + (warnings.disk ? 1 : 0) + warnings.other.length;
