@@ -119,6 +119,8 @@ describe('template upload in the web shell', () => {
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.match(pruned.stdout, /^Removed 1 entries .*, 1 uploaded in the last hour or open in a create dialog\.$/m);
     assert.deepEqual(await kept(), [path.basename(path.dirname(stored))], 'the held upload stays; the other goes');
+    const listed = (await shell.engine.listCache()).find((entry) => entry.path === stored);
+    assert.equal(listed?.keptBecause, 'held', 'the Cache view says a create dialog is using it, not that it is new');
 
     await dialog.getByLabel('Name').fill('held');
     await dialog.getByRole('button', { name: 'Create' }).click();

@@ -28,8 +28,10 @@ export const cacheEntrySchema = z.object({
   downloadedAt: z.string(),
   digest: z.string().nullable(),
   usedBy: z.array(z.string()),
-  /** An unused template upload newer than an hour: prune keeps it until then (ISO 8601). */
+  /** An unused template upload newer than an hour or held by a create dialog: prune keeps it until then (ISO 8601). */
   keptUntil: z.string().optional(),
+  /** Why prune keeps it: just uploaded, or held by an open create dialog. */
+  keptBecause: z.enum(['new', 'held']).optional(),
 });
 
 export const pruneResultSchema = z.object({

@@ -6,6 +6,7 @@ import type { CacheEntry, PruneSummary } from '../api/contract.ts';
 export function toCacheEntry(entry: EngineCacheEntry): CacheEntry {
   const wire: CacheEntry = { url: entry.url, kind: entry.kind, size: entry.size, downloadedAt: entry.time.toISOString(), digest: entry.digest, usedBy: entry.usedBy };
   if (entry.keptUntil) wire.keptUntil = entry.keptUntil.toISOString();
+  if (entry.keptBecause) wire.keptBecause = entry.keptBecause;
   return wire;
 }
 

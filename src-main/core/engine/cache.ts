@@ -10,8 +10,10 @@ import { keptUntil, listUploadedTemplates, pruneUploadedTemplates, type Instance
 export type CacheEntry = CacheListing & {
   usedBy: string[];
   kind: 'download' | 'template-upload';
-  /** An unused upload newer than the grace period: prune keeps it until then. */
+  /** An unused upload newer than the grace period or held by a create dialog: prune keeps it until then. */
   keptUntil?: Date;
+  /** Why it is kept: it is new, or an open create dialog holds it (the later of the two decides). */
+  keptBecause?: 'new' | 'held';
 };
 
 /** What prune did, with the unused uploads it kept because they are new. */
@@ -42,7 +44,10 @@ export async function pruneUnused(cacheDir: string, store: InstanceStore, home: 
 function uploadEntry(upload: UploadedTemplate): CacheEntry {
   const entry: CacheEntry = { url: upload.url, path: upload.path, size: upload.size, time: upload.time, digest: null, usedBy: upload.usedBy, kind: 'template-upload' };
   const until = keptUntil(upload);
-  if (until) entry.keptUntil = until;
+  if (until) {
+    entry.keptUntil = until;
+    entry.keptBecause = upload.heldUntil && upload.heldUntil.getTime() >= until.getTime() ? 'held' : 'new';
+  }
   return entry;
 }
 

@@ -35,14 +35,14 @@ export function CacheView() {
     onSuccess: (result) => {
       const kept = result.inUse > 0 ? `; kept ${result.inUse} in use` : '';
       const busy = result.skipped > 0 ? `, ${result.skipped} being downloaded` : '';
-      const recent = result.recent > 0 ? `, ${result.recent} uploaded in the last hour` : '';
+      const recent = result.recent > 0 ? `, ${result.recent} uploaded in the last hour or open in a create dialog` : '';
       notify({ kind: 'info', text: `Removed ${result.removed.length} unused file${result.removed.length === 1 ? '' : 's'}, freeing ${formatBytes(result.freedBytes)}${kept}${busy}${recent}.` });
     },
     onError: (error) => notify({ kind: 'error', text: `Prune the cache: ${errorMessage(error)}` }),
     onSettled: () => void client.invalidateQueries({ queryKey: cacheKey }),
   });
   const entries = cache.data ?? [];
-  // A new upload is kept by prune for an hour (a create dialog may still show its path): not "unused" yet.
+  // A new upload, or one an open create dialog holds, is kept by prune: not "unused" yet.
   const unused = entries.filter((e) => e.usedBy.length === 0 && e.keptUntil === undefined);
   const total = entries.reduce((sum, e) => sum + e.size, 0);
   const unusedBytes = unused.reduce((sum, e) => sum + e.size, 0);
@@ -96,7 +96,7 @@ function CacheItem({ entry }: { entry: CacheEntry }) {
       <div className="cache-url">{entry.kind === 'template-upload' ? `Uploaded template, kept at ${decodeURIComponent(new URL(entry.url).pathname)}` : entry.url}</div>
       <div className="download-detail">
         {entry.kind === 'template-upload' ? 'Uploaded' : 'Downloaded'} {when.format(new Date(entry.downloadedAt))} · {use}
-        {entry.keptUntil ? ` · kept until ${clock.format(new Date(entry.keptUntil))}, as it was just uploaded` : ''}
+        {entry.keptUntil ? ` · kept until ${clock.format(new Date(entry.keptUntil))}, as ${entry.keptBecause === 'held' ? 'a create dialog is using it' : 'it was just uploaded'}` : ''}
       </div>
     </li>
   );
