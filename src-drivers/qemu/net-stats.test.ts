@@ -1,8 +1,12 @@
 // The QEMU driver's network figures come from the kernel's counters of a process's TCP sockets:
 // here the test's own process, with a real loopback connection and the real `ss`.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseTcpSockets, tcpTrafficOf } from './net-stats.ts';
 
@@ -51,5 +55,43 @@ describe('network figures from TCP socket counters', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('runs no `ss` while the process has no connected TCP socket (a booting VM), and counts again once it has', async (t) => {
+    // The real ss, run through a wrapper that notes each run, first on PATH.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'corral-ss-'));
+    const runs = path.join(dir, 'runs');
+    await fs.writeFile(path.join(dir, 'ss'), `#!/bin/sh\necho run >> '${runs}'\nexec /usr/bin/ss "$@"\n`, { mode: 0o755 });
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath}`;
+    // A process with only a listening socket, as QEMU has for its port forwards before the guest connects.
+    const child = spawn(process.execPath, ['-e', `
+      const net = require('node:net');
+      const server = net.createServer((s) => s.on('data', () => undefined)).listen(0, '127.0.0.1', () => console.log(server.address().port));
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(async () => {
+      process.env.PATH = oldPath;
+      child.kill('SIGKILL');
+      await fs.rm(dir, { recursive: true, force: true });
+    });
+    const [line] = await once(child.stdout, 'data') as [Buffer];
+    const port = Number(line.toString().trim());
+    const countRuns = async (): Promise<number> => (await fs.readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const traffic = tcpTrafficOf(child.pid ?? 0);
+    const first = await traffic(); // learns that ss answers (or ran already in this process)
+    assert.ok(first, 'ss is there');
+    const before = await countRuns();
+    for (let i = 0; i < 3; i++) await traffic();
+    // Not a synchronisation: time passing is the point. One ss snapshot serves 0.5 s of samples,
+    // so only a sample after that shows whether a run is skipped or shared.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(await traffic(), first, 'nothing moved');
+    assert.equal(await countRuns(), before, 'no ss run for a process with only a listening socket');
+    const client = net.connect(port, '127.0.0.1');
+    t.after(() => client.destroy());
+    await once(client, 'connect');
+    client.write(Buffer.alloc(100_000));
+    const moved = await until(traffic, (v) => v !== null && v.rxBytes - first.rxBytes >= 100_000, 'the connection\'s bytes');
+    assert.ok(moved && (await countRuns()) > before, 'ss runs again once the process has a connection');
   });
 });

@@ -55,6 +55,29 @@ function tcpSockets(): Promise<Map<number, SocketBytes> | undefined> {
   return shared.sockets;
 }
 
+/**
+ * The inodes of the host's connected TCP sockets (any state but LISTEN: a listening socket moves
+ * no bytes), from /proc/net/tcp and tcp6; undefined when they cannot be read. A file read, where
+ * `ss` is a process: a VM with no connection (a booting one, an idle one) costs no `ss` run.
+ */
+async function connectedTcpInodes(): Promise<Set<number> | undefined> {
+  try {
+    const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((file) => fs.readFile(file, 'utf8')));
+    const inodes = new Set<number>();
+    for (const line of tables.flatMap((table) => table.split('\n').slice(1))) {
+      // "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...": st 0A is LISTEN.
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9 && fields[3] !== '0A') inodes.add(Number(fields[9]));
+    }
+    return inodes;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `ss` ran and answered in this process: learnt from its first run, which a sampler always makes. */
+let ssAnswers = false;
+
 /** The inodes of the sockets process `pid` holds open. */
 async function socketInodes(pid: number): Promise<number[]> {
   const dir = `/proc/${pid}/fd`;
@@ -75,8 +98,14 @@ export function tcpTrafficOf(pid: number): () => Promise<IoTotals['network']> {
   let seen = new Map<number, SocketBytes>();
   const totals = { rxBytes: 0, txBytes: 0 };
   return async () => {
-    const [inodes, sockets] = await Promise.all([socketInodes(pid), tcpSockets()]);
+    const [inodes, connected] = await Promise.all([socketInodes(pid), connectedTcpInodes()]);
+    if (ssAnswers && connected && !inodes.some((inode) => connected.has(inode))) {
+      seen = new Map(); // its connections closed (what they moved since the last call is missed, as below)
+      return { ...totals };
+    }
+    const sockets = await tcpSockets();
     if (!sockets) return null;
+    ssAnswers = true;
     const now = new Map<number, SocketBytes>();
     for (const inode of inodes) {
       const bytes = sockets.get(inode);

@@ -6,12 +6,13 @@
 // detached, outside the driver's sandbox but under the same file-system limits, and answers
 // with its pid. Carried over Comlink on the link's "host" channel (serve.ts wires it).
 import * as z from 'zod';
+import { lazySchema } from './lazy-schema.ts';
 
 const absolutePath = z.string().startsWith('/', 'must be an absolute path').max(4096)
   .refine((p) => !p.includes('\u0000'), 'must not contain NUL')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ..');
 
-export const spawnRequestSchema = z.strictObject({
+export const spawnRequestSchema = lazySchema(() => z.strictObject({
   /** The executable, exactly as the manifest's `permissions.spawn` lists it (an absolute path). */
   executable: absolutePath,
   /** Its arguments, passed as they are (no shell). */
@@ -27,15 +28,15 @@ export const spawnRequestSchema = z.strictObject({
   log: absolutePath,
   /** How long to wait for the sockets; default 30 s. */
   timeoutMs: z.number().int().positive().max(600_000).optional(),
-});
+}));
 export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
 
-export const spawnedSchema = z.strictObject({
+export const spawnedSchema = lazySchema(() => z.strictObject({
   /** The process's pid in the host's PID namespace (the driver's sandbox has its own: use the sockets to watch it). */
   pid: z.number().int().positive(),
   /** The sockets of the request, each listening now. */
   sockets: z.array(z.string()),
-});
+}));
 export type Spawned = z.infer<typeof spawnedSchema>;
 
 /** What the engine serves to a driver (DriverContext.engine). Every method may throw a DriverError. */

@@ -10,4 +10,5 @@ export * from './progress.ts';
 export * from './serial-console.ts';
 export * from './kit/index.ts';
 export * from './host-arch.ts';
+export * from './lazy-schema.ts';
 export * from './attached-streams.ts';

@@ -18,6 +18,7 @@
 //   The driver may be killed at any moment and a new process started; every method must work
 //   on a VM started by an earlier process (re-attach from the instance folder).
 import * as z from 'zod';
+import { lazySchema } from './lazy-schema.ts';
 import type { EngineServices } from './broker.ts';
 import type { StreamHub } from './streams.ts';
 import type { TransferProgress } from './progress.ts';
@@ -144,12 +145,13 @@ export interface UnconfiguredDriver {
 export type DriverRpc = UnconfiguredDriver & Driver;
 
 // --- What crosses the boundary ------------------------------------------------------------
+// Each schema is built at its first use (lazySchema): a process builds only those it needs.
 
 /** How a host folder reaches the guest: virtio-9p, or virtiofs (a vhost-user daemon per folder). */
 export const mountTypeSchema = z.enum(['9p', 'virtiofs']);
 export type MountType = z.infer<typeof mountTypeSchema>;
 
-export const capabilitiesSchema = z.object({
+export const capabilitiesSchema = lazySchema(() => z.object({
   pause: z.boolean(),
   snapshots: z.boolean(),
   display: z.array(z.enum(['vnc'])),
@@ -173,14 +175,14 @@ export const capabilitiesSchema = z.object({
    * (openStats). Added within protocol v1: a driver that predates it is read as false (GUIDE.md).
    */
   stats: z.boolean().default(false),
-});
+}));
 /** The capabilities as the engine reads them: every one present. */
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 /** The capabilities as a driver sends them: the ones added within v1 optional. */
 export type DeclaredCapabilities = z.input<typeof capabilitiesSchema>;
 
 /** A setting's value as it crosses the boundary. */
-export const settingValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export const settingValueSchema = lazySchema(() => z.union([z.string(), z.number(), z.boolean()]));
 export type SettingValue = z.infer<typeof settingValueSchema>;
 
 /**
@@ -188,7 +190,7 @@ export type SettingValue = z.infer<typeof settingValueSchema>;
  * engine (a password, a token). `pattern` (a JavaScript regular expression, whole value) narrows
  * a string, e.g. to keep shell metacharacters out of a URI that ends up on a remote command line.
  */
-export const settingDeclarationSchema = z.object({
+export const settingDeclarationSchema = lazySchema(() => z.object({
   name: z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'expected a camelCase name such as "uri"'),
   type: z.enum(['string', 'number', 'boolean']),
   description: z.string(),
@@ -197,10 +199,10 @@ export const settingDeclarationSchema = z.object({
   pattern: z.string().optional(),
   /** What a value that fails `pattern` should look like, said to the user instead of the pattern. */
   example: z.string().optional(),
-});
+}));
 export type SettingDeclaration = z.infer<typeof settingDeclarationSchema>;
 
-export const handshakeSchema = z.object({
+export const handshakeSchema = lazySchema(() => z.object({
   protocol: z.number().int(),
   name: z.string().min(1),
   version: z.string().min(1),
@@ -218,7 +220,7 @@ export const handshakeSchema = z.object({
     z.object({ ok: z.literal(true) }),
     z.object({ ok: z.literal(false), reason: z.string() }),
   ]),
-});
+}));
 /** The handshake as the engine reads it (parsed: defaults filled in). */
 export type Handshake = z.infer<typeof handshakeSchema>;
 /** The handshake as a driver sends it. */
@@ -229,12 +231,12 @@ export type HandshakeSent = z.input<typeof handshakeSchema>;
  * src-main/core/drivers/registry.ts), so `values` are that connection's settings, already
  * validated by the engine against the handshake's `settings`.
  */
-export const driverSettingsSchema = z.object({
+export const driverSettingsSchema = lazySchema(() => z.object({
   /** A folder the driver may use for its own caches (probe results and the like). */
   cacheDir: z.string(),
   /** The connection's settings by declared name; empty for a driver that declares none. */
   values: z.record(z.string(), settingValueSchema).default({}),
-});
+}));
 export type DriverSettings = z.infer<typeof driverSettingsSchema>;
 /** The settings as the engine sends them (`values` may be left out). */
 export type DriverSettingsSent = z.input<typeof driverSettingsSchema>;
@@ -243,7 +245,7 @@ export type DriverSettingsSent = z.input<typeof driverSettingsSchema>;
 const localFile = z.string().startsWith('/');
 
 /** An instance as the engine resolved it: config validated, artifacts local, folders known. */
-export const instanceSpecSchema = z.object({
+export const instanceSpecSchema = lazySchema(() => z.object({
   name: z.string(),
   /** The instance folder: config, disks, pid file, serial.log, logs. Owned by the instance. */
   dir: localFile,
@@ -283,20 +285,20 @@ export const instanceSpecSchema = z.object({
       securityModel: z.enum(['none', 'mapped-xattr', 'mapped-file', 'passthrough']).optional(),
     })).optional(),
   }),
-});
+}));
 export type InstanceSpec = z.infer<typeof instanceSpecSchema>;
 
 export const vmStateSchema = z.enum(['Stopped', 'Starting', 'Running', 'Paused', 'Stopping', 'Broken']);
 export type VmState = z.infer<typeof vmStateSchema>;
 
-export const inspectResultSchema = z.object({
+export const inspectResultSchema = lazySchema(() => z.object({
   state: vmStateSchema,
   /** Why the state is Broken, or extra detail for the user. */
   reason: z.string().optional(),
   pid: z.number().int().optional(),
   /** The accelerator the running VM uses, e.g. 'tcg'. */
   accelerator: z.string().optional(),
-});
+}));
 export type InspectResult = z.infer<typeof inspectResultSchema>;
 
 /** A 0 pid, which drivers built before pid was optional sent for "unknown", reads as left out. */
@@ -306,7 +308,7 @@ const withoutZeroPid = (raw: unknown): unknown => {
   return rest;
 };
 
-export const startResultSchema = z.preprocess(withoutZeroPid, z.object({
+export const startResultSchema = lazySchema(() => z.preprocess(withoutZeroPid, z.object({
   /**
    * The VM's process on this host, when the driver knows one: a driver whose VMs a daemon runs
    * (libvirt, perhaps on another host) leaves it out rather than sending a made-up 0.
@@ -315,24 +317,24 @@ export const startResultSchema = z.preprocess(withoutZeroPid, z.object({
   accelerator: z.string(),
   /** Why a better accelerator was not used, when one was skipped. */
   acceleratorNote: z.string().optional(),
-}));
+})));
 export type StartResult = z.infer<typeof startResultSchema>;
 
-export const displayInfoSchema = z.object({
+export const displayInfoSchema = lazySchema(() => z.object({
   kind: z.literal('vnc'),
   host: z.string(),
   port: z.number().int(),
   websocketPort: z.number().int().optional(),
   password: z.string(),
-});
+}));
 export type DisplayInfo = z.infer<typeof displayInfoSchema>;
 
-export const snapshotSchema = z.object({
+export const snapshotSchema = lazySchema(() => z.object({
   tag: z.string(),
   createdAt: z.string(),
   sizeBytes: z.number(),
   running: z.boolean(),
-});
+}));
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /**
@@ -341,7 +343,7 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
  * time since the sample before (0 and no rates in the first sample of a stream). A figure the
  * driver cannot learn is null, never a made-up 0.
  */
-export const statsSampleSchema = z.object({
+export const statsSampleSchema = lazySchema(() => z.object({
   /** When it was taken (ms since the epoch). */
   at: z.number(),
   intervalMs: z.number().nonnegative(),
@@ -361,7 +363,7 @@ export const statsSampleSchema = z.object({
     rxRate: z.number().nonnegative().nullable(),
     txRate: z.number().nonnegative().nullable(),
   }).nullable(),
-});
+}));
 export type StatsSample = z.infer<typeof statsSampleSchema>;
 
 /** An instance's file that a driver may move itself: the spec's image, kernel, initrd or cidata. */
@@ -369,14 +371,14 @@ export const transferFileSchema = z.enum(['image', 'kernel', 'initrd', 'cidata']
 export type TransferFile = z.infer<typeof transferFileSchema>;
 
 /** What a transfer moves and where: the subject of a progress event (context.progress() takes it). */
-export const transferSubjectSchema = z.object({
+export const transferSubjectSchema = lazySchema(() => z.object({
   instance: z.string(),
   file: transferFileSchema,
   /** The local file being sent (the spec's path). */
   path: localFile,
   /** Where it goes, in words for the user (a host name). Shown as is: never put a secret here. */
   to: z.string().min(1),
-});
+}));
 export type TransferSubject = z.infer<typeof transferSubjectSchema>;
 
 /**
@@ -387,21 +389,21 @@ export type TransferSubject = z.infer<typeof transferSubjectSchema>;
  * time left worked out by the engine), so the downloads view and `corral start` show it like a
  * download. Added within protocol v1: an engine that predates it drops the event.
  */
-export const progressEventSchema = transferSubjectSchema.extend({
+export const progressEventSchema = lazySchema(() => transferSubjectSchema.extend({
   type: z.literal('progress'),
   phase: z.enum(['upload', 'done', 'failed']),
   bytes: z.number().nonnegative(),
   total: z.number().nonnegative(),
   reason: z.string().optional(),
-});
+}));
 export type ProgressEvent = z.infer<typeof progressEventSchema>;
 
 /** Events a driver pushes on its "events" channel, unprompted. */
-export const driverEventSchema = z.discriminatedUnion('type', [
+export const driverEventSchema = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   progressEventSchema,
-]);
+]));
 export type DriverEvent = z.infer<typeof driverEventSchema>;
 
 // --- The wire table ---------------------------------------------------------------------------
@@ -429,14 +431,14 @@ export interface MethodWire<K extends keyof Driver> {
 
 const spec: WireArg<InstanceSpec> = { what: 'instance spec', schema: instanceSpecSchema };
 /** Ids and tags arrive as strings; anything else is turned into one, as a string parameter would be. */
-const text = (what: string): WireArg<string> => ({ what, schema: z.unknown().transform(String) });
+const text = (what: string): WireArg<string> => ({ what, schema: lazySchema(() => z.unknown().transform(String)) });
 const stopOptions: WireArg<StopOptions> = {
   what: 'stop options',
-  schema: z.object({ force: z.unknown(), timeoutMs: z.unknown() })
-    .transform((o) => ({ force: o.force === true, timeoutMs: Number(o.timeoutMs) || 30_000 })),
+  schema: lazySchema(() => z.object({ force: z.unknown(), timeoutMs: z.unknown() })
+    .transform((o) => ({ force: o.force === true, timeoutMs: Number(o.timeoutMs) || 30_000 }))),
 };
 /** Methods that return nothing: whatever comes back is dropped. */
-const nothing = z.unknown().transform((): void => undefined);
+const nothing = lazySchema(() => z.unknown().transform((): void => undefined));
 
 /** Every method of Driver, once: the driver-side dispatcher (serve.ts) and the engine's host (core/drivers/host.ts) both run on it. */
 export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
@@ -452,8 +454,8 @@ export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
   inspect: { args: [spec], result: inspectResultSchema, readOnly: true },
   openConsole: { args: [spec, text('stream id')], result: nothing, readOnly: false },
   closeConsole: { args: [text('stream id')], result: nothing, readOnly: true },
-  display: { args: [spec], result: displayInfoSchema.nullable(), readOnly: true },
-  listSnapshots: { args: [spec], result: z.array(snapshotSchema), readOnly: true },
+  display: { args: [spec], result: lazySchema(() => displayInfoSchema.nullable()), readOnly: true },
+  listSnapshots: { args: [spec], result: lazySchema(() => z.array(snapshotSchema)), readOnly: true },
   createSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   applySnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   deleteSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },

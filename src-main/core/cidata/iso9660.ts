@@ -29,6 +29,8 @@ export interface IsoOptions {
   volumeLabel: string;
   /** Timestamp of the volume and its files; default now. A fixed one makes the image reproducible. */
   date?: Date;
+  /** fsync before the rename (default); an image rewritten before every boot needs none (atomic.ts). */
+  durable?: boolean;
 }
 
 /** Names that every tree (level 1 via NM, Joliet's 64 UCS-2 characters) can carry unchanged. */
@@ -58,7 +60,7 @@ interface Placed {
   level1: string;
 }
 
-/** Writes the image to `file` atomically (temp file in the same folder, fsync, rename). */
+/** Writes the image to `file` atomically (temp file in the same folder, fsync unless not `durable`, rename). */
 export async function writeIso9660(file: string, entries: readonly IsoEntry[], options: IsoOptions): Promise<void> {
   check(entries, options);
   const date = options.date ?? new Date();
@@ -107,7 +109,7 @@ export async function writeIso9660(file: string, entries: readonly IsoEntry[], o
     for (const p of placed) await writeContent(handle, p);
     // Sizes the image to whole sectors; the unwritten tails of file sectors are holes that read as zeros.
     await handle.truncate(volumeSectors * SECTOR);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
     await handle.close();
     await fs.rename(temp, file);
   } catch (error) {

@@ -42,7 +42,8 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start the host agent (${launcher.execPath})`);
-    await writeFileAtomic(path.join(args.dir, agentPidFileName), `${JSON.stringify({ pid, bootId: args.bootId })}\n`);
+    // No fsync (atomic.ts): the record names a live agent; a host crash ends the agent and the VM with it.
+    await writeFileAtomic(path.join(args.dir, agentPidFileName), `${JSON.stringify({ pid, bootId: args.bootId })}\n`, undefined, { durable: false });
     return pid;
   } finally {
     closeSync(log); // the child has its own copy

@@ -1,14 +1,24 @@
-// Crash-safe file writes: temp file in the same folder, fsync, rename over the target.
+// Crash-safe file writes: temp file in the same folder, fsync, rename over the target. A record
+// that is rewritten before every use, or that means nothing once its writer is gone (a lock, a
+// start in progress), skips the fsync (`durable: false`): it is still whole or absent to every
+// reader, as the rename is atomic; only a crash of the host itself may lose it, and such a crash
+// ends the VM and the writer that the record was about. Each fsync costs 1 to 15 ms here, on the
+// path before QEMU starts.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export interface AtomicWriteOptions {
+  /** fsync before the rename (default): the new content survives a crash of the host. */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } finally {
     await handle.close();
   }

@@ -48,7 +48,7 @@ export async function writeBootstrap(dir: string, name: string, config: LimaConf
     macAddress: endpoint.macAddress,
     ...(options.mounts?.length ? { mounts: options.mounts } : {}),
     ...(options.archive ? { containerd: { archive: options.archive, system: containerd?.system ?? false, user: containerd?.user ?? false } } : {}),
-  }));
+  }), { durable: false }); // written anew before every boot: a host crash that loses it ends the boot it was for
   const network = endpoint.ssh ? { macAddress: endpoint.macAddress, sshLocalPort: endpoint.ssh.port } : { macAddress: endpoint.macAddress };
   return { cidata: { path: file }, network, warnings, bootId };
 }

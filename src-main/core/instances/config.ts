@@ -4,6 +4,7 @@
 import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 import * as z from 'zod';
+import { lazySchema } from '../../../src-drivers/sdk/lazy-schema.ts';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { parseSize } from './sizes.ts';
 import { fieldWarnings } from '../templates/fields.ts';
@@ -29,7 +30,7 @@ export type ProvisionMode = (typeof provisionModes)[number];
 const skippedModes = ['yq', 'ansible'] as const;
 /** A value the guest gets on one line of an env file: no newline or other control character. */
 const oneLine = z.union([z.string(), z.number(), z.boolean()]).refine((v) => ![...String(v)].some((c) => c < ' ' || c === '\x7f'), 'expected a value on one line (no newline or control character)');
-const provisionEntry = z.object({
+const provisionEntry = lazySchema(() => z.object({
   mode: z.enum([...provisionModes, ...skippedModes], { error: () => `unknown mode: expected one of ${provisionModes.join(', ')}` }).optional(),
   script: z.string().optional(),
   // mode data: Lima's fields and defaults (owner root:root, permissions 644, overwrite true).
@@ -48,14 +49,14 @@ const provisionEntry = z.object({
   } else if (!entry.script?.trim()) {
     ctx.addIssue({ code: 'custom', path: ['script'], message: `a provision entry of mode ${mode} needs \`script:\`, the script to run` });
   }
-});
+}));
 export type ProvisionEntry = z.infer<typeof provisionEntry>;
-const probeEntry = z.object({
+const probeEntry = lazySchema(() => z.object({
   mode: z.enum(['readiness'], { error: () => 'unknown mode: expected readiness' }).optional(),
   description: z.string().optional(),
   script: z.string({ error: () => 'a probe needs `script:`, the script that exits 0 once the guest is ready' }).refine((s) => s.trim() !== '', 'a probe needs `script:`, the script that exits 0 once the guest is ready'),
   hint: z.string().optional(),
-});
+}));
 export type ProbeEntry = z.infer<typeof probeEntry>;
 // zod reports a bad record key as "Invalid key in record": the record's own error says what a key must be.
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -71,7 +72,7 @@ export function paramsUsed(texts: readonly string[]): string[] {
   return [...used];
 }
 
-export const limaConfigSchema = z.object({
+export const limaConfigSchema = lazySchema(() => z.object({
   vmType: z.string().min(1).optional(),
   /** Corral's: the named connection the instance runs on (core/connections); unset, its driver's default. */
   connection: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
@@ -132,7 +133,7 @@ export const limaConfigSchema = z.object({
   for (const name of paramsUsed(scripts)) {
     if (config.param?.[name] === undefined) ctx.addIssue({ code: 'custom', path: ['param'], message: `PARAM_${name} is used by a script but not defined; add "${name}" under param:` });
   }
-});
+}));
 export type LimaConfig = z.infer<typeof limaConfigSchema>;
 
 // One template document before its bases are merged in: every field optional, and null allowed
@@ -145,7 +146,7 @@ const fileDoc = z.looseObject({ location, arch: z.enum(arches).nullish(), digest
 const locator = z.union([z.string().min(1), z.looseObject({ url: z.string().min(1), digest: digest.nullish() })]);
 const script = z.looseObject({ mode: text, script: text, file: locator.nullish() });
 
-export const limaDocumentSchema = z.looseObject({
+export const limaDocumentSchema = lazySchema(() => z.looseObject({
   base: z.union([locator, z.array(locator)]).nullish(),
   minimumLimaVersion: text,
   vmType: z.string().min(1).nullish(),
@@ -192,7 +193,7 @@ export const limaDocumentSchema = z.looseObject({
   plain: bool,
   tpm: bool,
   osOpts: map.nullish(),
-});
+}));
 export type LimaDocument = z.infer<typeof limaDocumentSchema>;
 
 export interface ParsedConfig {

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import type * as z from 'zod';
 import { writeFileAtomic } from './atomic.ts';
+import type { AtomicWriteOptions } from './atomic.ts';
 
 export type JsonRecord<T> = { state: 'absent' } | { state: 'damaged' } | { state: 'valid'; value: T };
 
@@ -34,6 +35,6 @@ export async function readJsonRecordOrNothing<T>(file: string, schema: z.ZodType
 }
 
 /** Writes `value` as indented JSON, atomically (a crash leaves the old record or the new one). */
-export async function writeJsonRecord(file: string, value: unknown, mode?: number): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode);
+export async function writeJsonRecord(file: string, value: unknown, mode?: number, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode, options);
 }

@@ -97,7 +97,9 @@ async function takeLock(instanceDir: string, op: Operation): Promise<() => Promi
   }
   try {
     const record: RunningOperation = { op, pid: process.pid, since: new Date().toISOString(), host: os.hostname() };
-    await writeFileAtomic(opPath(instanceDir), JSON.stringify(record)); // a kill mid-write leaves no half record
+    // A kill mid-write leaves no half record; no fsync, as the record means nothing once its
+    // holder is gone, and a crash of the host ends the holder (atomic.ts).
+    await writeFileAtomic(opPath(instanceDir), JSON.stringify(record), undefined, { durable: false });
   } catch (error) {
     await release().catch(() => undefined);
     throw error;

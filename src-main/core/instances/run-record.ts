@@ -27,7 +27,9 @@ export function readRunRecord(dir: string): Promise<RunRecord | undefined> {
 }
 
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
-  await writeJsonRecord(path.join(dir, runRecordFileName), record);
+  // 'starting' only says "in doubt, ask the driver", which is also what a record lost to a host
+  // crash leaves (that crash ended the VM): no fsync before QEMU launches (atomic.ts).
+  await writeJsonRecord(path.join(dir, runRecordFileName), record, undefined, { durable: record.state !== 'starting' });
 }
 
 /**

@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../../../../src-drivers/sdk/lazy-schema.ts';
 import { DriverError } from '../../../../src-drivers/sdk/errors.ts';
 import { extractBundle, inspectBundle } from './inspect.ts';
 import type { InspectOptions } from './inspect.ts';
@@ -16,7 +17,7 @@ import type { Manifest } from './manifest.ts';
 import { trustPrompt } from './trust.ts';
 import type { SandboxSupport, TrustPrompt } from './trust.ts';
 
-const stateSchema = z.strictObject({
+const stateSchema = lazySchema(() => z.strictObject({
   active: z.string(),
   enabled: z.boolean(),
   signer: z.discriminatedUnion('kind', [
@@ -25,7 +26,7 @@ const stateSchema = z.strictObject({
     z.object({ kind: z.literal('untrusted'), fingerprint: z.string() }),
   ]),
   installedAt: z.string(),
-});
+}));
 type DriverState = z.infer<typeof stateSchema>;
 
 export interface InstalledDriver {

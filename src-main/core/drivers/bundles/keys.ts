@@ -6,12 +6,13 @@ import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../../../../src-drivers/sdk/lazy-schema.ts';
 import { DriverError } from '../../../../src-drivers/sdk/errors.ts';
 
-export const trustedKeySchema = z.strictObject({
+export const trustedKeySchema = lazySchema(() => z.strictObject({
   name: z.string().min(1).max(200),
   publicKey: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be a 32-byte ed25519 key in base64'),
-});
+}));
 export type TrustedKey = z.infer<typeof trustedKeySchema>;
 
 /** How a bundle's signature stands. */

@@ -3,6 +3,7 @@
 // enforces), and the sha256 of every other file in the bundle. Strict: unknown keys are
 // refused, so a field this Corral does not understand is never silently ignored.
 import * as z from 'zod';
+import { lazySchema } from '../../../../src-drivers/sdk/lazy-schema.ts';
 
 export const manifestFileName = 'manifest.json';
 export const signatureFileName = 'manifest.sig';
@@ -33,7 +34,7 @@ const absolutePath = z.string().startsWith('/', 'must be an absolute path').refi
 /** An executable: an absolute path, or a bare name looked up on PATH when the driver is installed. */
 const executable = z.string().regex(/^(\/.+|[A-Za-z0-9._+-]+)$/, 'must be an absolute path or a bare command name').refine(noNul, 'must not contain NUL');
 
-export const permissionsSchema = z.strictObject({
+export const permissionsSchema = lazySchema(() => z.strictObject({
   /** Files and folders the driver may read (besides its own bundle). */
   read: z.array(absolutePath).max(64),
   /** Files and folders the driver may write (besides instance folders and its cache). */
@@ -58,10 +59,10 @@ export const permissionsSchema = z.strictObject({
   if (!p.ssh) return;
   if (!p.network) ctx.addIssue({ code: 'custom', path: ['network'], message: 'must be true when ssh is: SSH needs the network' });
   if (!p.exec.some((e) => e === 'ssh' || e.endsWith('/ssh'))) ctx.addIssue({ code: 'custom', path: ['exec'], message: 'must list ssh when ssh is true' });
-});
+}));
 export type Permissions = z.infer<typeof permissionsSchema>;
 
-export const manifestSchema = z.strictObject({
+export const manifestSchema = lazySchema(() => z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes, starting with a letter'),
   version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be a version like 1.2.3'),
   protocol: z.number().int().nonnegative(),
@@ -75,13 +76,13 @@ export const manifestSchema = z.strictObject({
   for (const reserved of [manifestFileName, signatureFileName]) {
     if (Object.hasOwn(m.files, reserved)) ctx.addIssue({ code: 'custom', path: ['files'], message: `${reserved} cannot be listed in files` });
   }
-});
+}));
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /** The signature file: the signer's raw ed25519 public key and the signature over manifest.json's bytes. */
-export const signatureSchema = z.strictObject({
+export const signatureSchema = lazySchema(() => z.strictObject({
   algorithm: z.literal('ed25519'),
   publicKey: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be a 32-byte ed25519 key'),
   signature: z.base64().refine((s) => Buffer.from(s, 'base64').length === 64, 'must be a 64-byte ed25519 signature'),
-});
+}));
 export type SignatureFile = z.infer<typeof signatureSchema>;
