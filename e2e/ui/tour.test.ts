@@ -121,6 +121,13 @@ describe('a first-time user’s tour of every screen', () => {
         // The typed line echoes "corral-bold" once; the output makes it twice.
         await shows(page.getByTestId('terminal').locator('.xterm-rows'), /corral-bold.*corral-bold/s);
       }
+      if (tab === 'Snapshots') {
+        // A first snapshot needs no name typed: it takes the one the field suggests.
+        const section = page.getByRole('region', { name: 'Snapshots' });
+        assert.equal(await section.getByLabel('Snapshot tag').getAttribute('placeholder'), 'snapshot-1');
+        await section.getByRole('button', { name: 'Take snapshot' }).click();
+        await shows(section.locator('tr[data-snapshot="snapshot-1"]'), 'taken running', 90_000);
+      }
       if (tab === 'Display') {
         // On a phone the screen's box is about a screen's shape, not a tall box with the picture a band in it.
         await page.setViewportSize({ width: 390, height: 844 });
