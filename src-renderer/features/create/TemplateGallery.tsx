@@ -4,13 +4,19 @@
 import { FileText } from 'lucide-react';
 import { useId } from 'react';
 import type { CatalogEntry, TemplateFacts } from '../../../src-main/api/contract.ts';
+import { FactList } from '../../ui/FactList.tsx';
 import { formatBytes } from '../../ui/format.ts';
 
 /** The gallery's value for "a file of my own" (catalog names never start with a dot). */
 export const fileChoice = '.file';
 
+/** A template's OS, architecture and resources, one short fact each. */
+export function factsOf(facts: TemplateFacts): string[] {
+  return [facts.os, facts.arch, `${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'}`, `${formatBytes(facts.memoryBytes)} memory`, `${formatBytes(facts.diskBytes)} disk`];
+}
+
 export function factsLine(facts: TemplateFacts): string {
-  return `${facts.os} · ${facts.arch} · ${facts.cpus} CPU${facts.cpus === 1 ? '' : 's'} · ${formatBytes(facts.memoryBytes)} memory · ${formatBytes(facts.diskBytes)} disk`;
+  return factsOf(facts).join(' · ');
 }
 
 export function imageLine(facts: TemplateFacts): string {
@@ -46,7 +52,7 @@ export function TemplateGallery({ catalog, loading, value, onChange }: GalleryPr
             <span className="gallery-title" id={`${id}-${entry.name}-title`}>{entry.name}</span>
             <span id={`${id}-${entry.name}-facts`} className="gallery-facts">
               <span className="gallery-description">{entry.description}</span>
-              {entry.facts ? <><span>{factsLine(entry.facts)}</span><span>{imageLine(entry.facts)}</span></> : <span className="field-error">Cannot be used: {entry.problem}</span>}
+              {entry.facts ? <><span><FactList facts={factsOf(entry.facts)} /></span><span>{imageLine(entry.facts)}</span></> : <span className="field-error">Cannot be used: {entry.problem}</span>}
             </span>
           </label>
         ))}

@@ -8,6 +8,7 @@ import { useUi, type InstanceTab } from '../../state/ui.ts';
 import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 import { tabsFor } from './instance-tabs.ts';
 import { formatBytes } from '../../ui/format.ts';
+import { FactList } from '../../ui/FactList.tsx';
 import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
 import { needsWebSocketListener } from '../display/display-target.ts';
@@ -57,8 +58,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
         <StatusBadge instance={instance} />
       </div>
       <p className="facts">
-        {instance.driver} · {instance.arch} · {instance.cpus} CPU{instance.cpus === 1 ? '' : 's'} · {formatBytes(instance.memoryBytes)} memory · {formatBytes(instance.diskBytes)} disk
-        {instance.accelerator ? ` · ${instance.accelerator}` : ''}
+        <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
       <InstanceDownloads name={instance.name} />

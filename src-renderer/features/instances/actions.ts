@@ -26,7 +26,7 @@ export interface ActionSpec {
 const all: Record<ActionId, ActionSpec> = {
   start: { id: 'start', label: 'Start', pendingHint: 'Starting' },
   stop: { id: 'stop', label: 'Stop', pendingHint: 'Stopping' },
-  'force-stop': { id: 'force-stop', label: 'Force stop', danger: true, asks: true, pendingHint: 'Stopping' },
+  'force-stop': { id: 'force-stop', label: 'Force stop…', danger: true, asks: true, pendingHint: 'Stopping' },
   pause: { id: 'pause', label: 'Pause' },
   resume: { id: 'resume', label: 'Resume' },
   restart: { id: 'restart', label: 'Restart', pendingHint: 'Stopping' },

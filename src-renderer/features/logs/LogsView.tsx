@@ -9,6 +9,7 @@ import type { LogFile } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { findMatches } from './search.ts';
+import { withoutTerminalControls } from './terminal-text.ts';
 import type { Match } from './search.ts';
 
 /** How often Follow reads the logs again. */
@@ -19,7 +20,8 @@ export function LogsView({ name }: { name: string }) {
   const [query, setQuery] = useState('');
   const [current, setCurrent] = useState(0);
   const logs = useQuery({ queryKey: ['logs', name], queryFn: () => api.readLogs({ name }), refetchInterval: follow ? followMs : false });
-  const matches = useMemo(() => (logs.data ?? []).map((log) => findMatches(log.text, query)), [logs.data, query]);
+  const readable = useMemo(() => logs.data?.map((log) => ({ ...log, text: withoutTerminalControls(log.text) })), [logs.data]);
+  const matches = useMemo(() => (readable ?? []).map((log) => findMatches(log.text, query)), [readable, query]);
   const total = matches.reduce((sum, m) => sum + m.length, 0);
   const active = total === 0 ? -1 : ((current % total) + total) % total;
   const step = (by: number): void => setCurrent((c) => c + by);
@@ -43,7 +45,7 @@ export function LogsView({ name }: { name: string }) {
         <span role="status" className="logs-count" data-testid="logs-count">{query ? (total === 0 ? 'No matches' : `${active + 1} of ${total}`) : ''}</span>
       </div>
       {logs.isError ? <p role="alert">Could not read the logs: {errorMessage(logs.error)}</p> : null}
-      {logs.data?.map((log, i) => {
+      {readable?.map((log, i) => {
         const first = offset;
         offset += matches[i]?.length ?? 0;
         return <LogSection key={log.name} log={log} matches={matches[i] ?? []} active={active - first} follow={follow} />;
@@ -85,6 +87,8 @@ function LogSection({ log, matches, active, follow }: SectionProps) {
     <section aria-label={`Log ${log.name}`}>
       <div className="logs-head">
         <h3>{log.name}</h3>
+        {/* The engine gives the driver's whole log: say so, or another instance's lines look like this one's. */}
+        {log.name.startsWith('driver ') ? <span className="help logs-note">Shared: every instance this driver runs writes here.</span> : null}
         <button type="button" onClick={copy} aria-label={`Copy ${log.name}`} disabled={!log.text}>Copy</button>
         <span role="status" className="logs-count">{copied}</span>
       </div>

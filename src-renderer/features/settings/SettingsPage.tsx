@@ -84,7 +84,10 @@ function EngineSettings() {
         <p><code className="path">{home.path}</code></p>
         <p className="help">Installed drivers, logs, Corral’s SSH key, and the instances unless they were moved.</p>
       </Setting>
-      <Setting title="Download cache" stored={<>{cache.source} {cache.fixedBy ? `Set by ${cache.fixedBy}, so Move… cannot change it.` : 'Move… moves the files and records the new folder in the data folder.'}</>}>
+      <Setting title="Download cache" stored={cache.fixedBy
+        // The fixing option is the whole story: the usual origin beside it contradicted it.
+        ? `Set by ${cache.fixedBy}, so Move… cannot change it.`
+        : `${cache.source} Move… moves the files and records the new folder in the data folder.`}>
         <p className="setting-path"><code className="path">{cache.path}</code> <FolderMoveButton folder="cache" current={cache.path} fixedBy={cache.fixedBy} /></p>
         <p className="help">Images and archives downloaded for instances, shared between them.</p>
       </Setting>

@@ -10,7 +10,7 @@ import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { keys } from '../../state/queries.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
-import { applyRefusal, snapshotSize } from './snapshot-rules.ts';
+import { applyRefusal, snapshotSize, suggestedTag } from './snapshot-rules.ts';
 import './snapshots.css';
 
 export const snapshotsKey = (name: string) => ['snapshots', name] as const;
@@ -56,19 +56,20 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
     },
   });
   const busy = action.isPending || instance.state === 'Starting' || instance.state === 'Stopping';
+  const list = snapshots.data ?? [];
+  const suggested = suggestedTag(list.map((s) => s.tag));
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    const trimmed = tag.trim();
-    if (trimmed !== '') action.mutate({ kind: 'create', tag: trimmed });
+    action.mutate({ kind: 'create', tag: tag.trim() || suggested });
   };
-  const list = snapshots.data ?? [];
+
   return (
     <section aria-labelledby="snapshots-title" className="panel-section">
       <h2 id="snapshots-title">Snapshots</h2>
       <form className="snapshot-form" onSubmit={submit}>
         <label htmlFor={`snapshot-tag-${name}`}>Snapshot tag</label>
-        <input id={`snapshot-tag-${name}`} value={tag} onChange={(e) => setTag(e.target.value)} maxLength={255} autoComplete="off" />
-        <button type="submit" disabled={busy || tag.trim() === ''}>Take snapshot</button>
+        <input id={`snapshot-tag-${name}`} value={tag} placeholder={suggested} onChange={(e) => setTag(e.target.value)} maxLength={255} autoComplete="off" />
+        <button type="submit" disabled={busy}>Take snapshot</button>
         <span className="console-status">
           {instance.state === 'Running' || instance.state === 'Paused' ? 'Running: memory and disk are saved.' : 'Stopped: the disk is saved.'}
         </span>

@@ -19,3 +19,13 @@ export function applyRefusal(snapshot: Snapshot, instance: Pick<Instance, 'name'
   if (!snapshot.running && running) return `Disk only: stop ${instance.name} to apply it.`;
   return undefined;
 }
+
+/**
+ * The tag a snapshot gets when the user types none: "snapshot-N", the first N not taken. Before,
+ * an empty tag left Take snapshot greyed out without a word of why.
+ */
+export function suggestedTag(taken: readonly string[]): string {
+  let n = taken.length + 1;
+  while (taken.includes(`snapshot-${n}`)) n += 1;
+  return `snapshot-${n}`;
+}
