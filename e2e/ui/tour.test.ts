@@ -146,6 +146,10 @@ describe('a first-time user’s tour of every screen', () => {
     const shown = await serial.locator('pre').innerText();
     const controls = [...shown].filter((c) => c.charCodeAt(0) < 0x20 && c !== '\n' && c !== '\t');
     assert.deepEqual(controls, [], 'the Logs tab shows no terminal control characters');
+    // Every instance writes to the one driver log; web's Logs tab shows web's entries, not cache's.
+    const driverLog = await page.getByRole('region', { name: /^Log driver / }).locator('pre').innerText();
+    assert.match(driverLog, /\] web: starting/, 'web\'s own start is in its driver log');
+    assert.doesNotMatch(driverLog, /\] cache: /, 'the paused instance cache\'s entries are not in web\'s driver log');
     await page.getByRole('tab', { name: 'Overview' }).click();
   });
 

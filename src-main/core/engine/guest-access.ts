@@ -9,6 +9,7 @@ import { instancePorts } from '../guest/instance-ports.ts';
 import type { InstancePorts } from '../guest/instance-ports.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EngineContext } from './context.ts';
+import { driverLogEntriesOf } from './driver-log-entries.ts';
 import { instanceSpec } from './spec.ts';
 
 /** Attaches to the instance's serial console: guest bytes out, keystrokes in. */
@@ -48,7 +49,12 @@ export async function readLogs(ctx: EngineContext, name: string, maxBytes: numbe
     { name: `driver ${driver}`, file: (await ctx.driver(effectiveConfig(config).connection)).logFile },
     ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
   ];
-  return Promise.all(files.map(async ({ name: logName, file }) => ({ name: logName, text: await tail(file, maxBytes) })));
+  const instances = new Set(await ctx.store.names());
+  return Promise.all(files.map(async ({ name: logName, file }, index) => {
+    const text = await tail(file, maxBytes);
+    // The driver's log (first) is shared by every instance it runs: only this one's entries.
+    return { name: logName, text: index === 0 ? driverLogEntriesOf(text, name, instances) : text };
+  }));
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */
