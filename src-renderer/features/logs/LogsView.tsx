@@ -87,7 +87,7 @@ function LogSection({ log, matches, active, follow }: SectionProps) {
     <section aria-label={`Log ${log.name}`}>
       <div className="logs-head">
         <h3>{log.name}</h3>
-        {/* The engine gives the driver's whole log: say so, or another instance's lines look like this one's. */}
+        {/* The driver's log is one file for all its instances; the engine keeps this one's entries: say so. */}
         {log.name.startsWith('driver ') ? <span className="help logs-note">This instance’s entries and the driver’s own; other instances’ are left out.</span> : null}
         <button type="button" onClick={copy} aria-label={`Copy ${log.name}`} disabled={!log.text}>Copy</button>
         <span role="status" className="logs-count">{copied}</span>

@@ -62,7 +62,6 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
     event.preventDefault();
     action.mutate({ kind: 'create', tag: tag.trim() || suggested });
   };
-
   return (
     <section aria-labelledby="snapshots-title" className="panel-section">
       <h2 id="snapshots-title">Snapshots</h2>
