@@ -156,8 +156,9 @@ describe('IPC router', () => {
       { type: 'event', event: { type: 'instances-changed' } },
       { type: 'console-opened', id: 'c1' },
       { type: 'console-error', id: 'c2', error: { code: 'NOT_FOUND', message: 'no instance "missing"', details: {} } },
-      { type: 'console-written', id: 'c1', bytes: 3 }, // the page's pacing: it may send more
+      // Output after a quiet spell leaves at once (console-coalesce.ts), before the write's answer.
       { type: 'console-data', id: 'c1', data: Buffer.from('hello').toString('base64') },
+      { type: 'console-written', id: 'c1', bytes: 3 }, // the page's pacing: it may send more
       { type: 'console-ended', id: 'c1', reason: 'guest stopped' },
     ]);
   });
