@@ -15,7 +15,8 @@ export function StatusBadge({ instance }: { instance: Instance }) {
         data-state={instance.state}
         title={instance.reason}
       >
-        {booting ? guest.text : instance.state}
+        {/* One flex item, so the text reads "Starting (booting)" whole; a phone's list hides the detail. */}
+        {booting ? <span>Starting<span className="badge-detail"> {guest.detail}</span></span> : instance.state}
         {instance.reason ? <span className="visually-hidden">: {instance.reason}</span> : null}
       </span>
       {guest && !booting ? <span className={`guest-note guest-${guest.tone}`} data-testid={`guest-${instance.name}`}>{guest.text}</span> : null}
@@ -24,11 +25,12 @@ export function StatusBadge({ instance }: { instance: Instance }) {
 }
 
 /** How far the guest of a running VM got; nothing once it is ready. */
-export function guestLabel(instance: Instance): { text: string; tone: 'busy' | 'bad' } | undefined {
+export function guestLabel(instance: Instance): { text: string; tone: 'busy' | 'bad'; detail?: string } | undefined {
   const guest = instance.guest;
   if (!guest || instance.state !== 'Running' || guest.phase === 'ready') return undefined;
   if (guest.phase === 'failed') return { text: 'Provisioning failed', tone: 'bad' };
   if (guest.phase === 'timeout') return { text: 'Not ready: timed out', tone: 'bad' };
   const step = guest.step && guest.phase !== 'booting' ? ` ${guest.step.index}/${guest.step.total}` : '';
-  return { text: `Starting (${guest.phase}${step})`, tone: 'busy' };
+  const detail = `(${guest.phase}${step})`;
+  return { text: `Starting ${detail}`, tone: 'busy', detail };
 }
