@@ -13,6 +13,7 @@ import type { Remote } from '../../../src-drivers/sdk/rpc.ts';
 import { StreamHub } from '../../../src-drivers/sdk/streams.ts';
 import { noBroker } from './broker/broker.ts';
 import { driverLogFile } from './fork-child.ts';
+import { driverLogEntry } from './driver-log.ts';
 import type { EngineServicesFor } from './broker/broker.ts';
 import type { DriverProcess, ProcessExit, SpawnDriverProcess } from './process.ts';
 import type { SettingValues } from '../connections/settings.ts';
@@ -297,7 +298,7 @@ export class DriverHost {
   #appendToLog(level: string, message: string): void {
     try {
       fs.mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
-      fs.appendFileSync(this.logFile, `${new Date().toISOString()} [${level}] ${message}\n`, { mode: 0o600 });
+      fs.appendFileSync(this.logFile, driverLogEntry(level, message), { mode: 0o600 });
     } catch {
       // An unwritable log must not break the driver; the event still reaches the event bus.
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { driverLogEntriesOf } from './driver-log-entries.ts';
+import { driverLogEntry } from '../drivers/driver-log.ts';
 
 const log = [
   'node: a warning the driver process printed before any entry',
@@ -30,5 +31,15 @@ describe('the driver log of one instance', () => {
     const text = driverLogEntriesOf(log, 'db', new Set(['web', 'db']));
     assert.match(text, /db: QEMU failed to start\n {4}at launch/);
     assert.doesNotMatch(text, /web:/);
+  });
+
+  it('reads entries as the driver host writes them', () => {
+    const written = [
+      driverLogEntry('info', 'web: starting qemu'),
+      driverLogEntry('error', 'db: QEMU failed to start'),
+      driverLogEntry('warn', 'libvirt event listener ended; listening again'),
+    ].join('');
+    assert.equal(driverLogEntriesOf(written, 'web', new Set(['web', 'db'])).match(/\] .*/g)?.join('|'),
+      '] web: starting qemu|] libvirt event listener ended; listening again');
   });
 });
