@@ -57,7 +57,8 @@ export async function engineSettings(paths: Pick<CorralPaths, 'home' | 'cache' |
 }
 
 function cacheFolder(paths: Pick<CorralPaths, 'home' | 'cache'>, env: NodeJS.ProcessEnv, fixedBy: string | undefined): EngineSettings['cache'] {
-  if (fixedBy) return { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env), fixedBy };
+  // What fixed it is the whole origin: the usual sources would name the environment or --home instead.
+  if (fixedBy) return { path: paths.cache, source: `Set by ${fixedBy}.`, fixedBy };
   const moved = recordedCache(paths.home);
   if (moved === undefined) return { path: paths.cache, source: sourceOf(paths.cache, 'CORRAL_CACHE', env) };
   return { path: moved, source: `Moved here; recorded in ${cacheRecordFile(paths.home)}, which every start reads.` };
