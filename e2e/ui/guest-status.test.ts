@@ -1,5 +1,6 @@
-// The guest's boot in the UI: the running VM's badge says "Starting (provisioning 2/3)" while it
-// provisions, not Running; on the instance page the template's message once ready, and (after a restart) a
+// The guest's boot in the UI: a guest that has said nothing yet runs ("Running", with a note that
+// it has not answered, and New terminal off until it does); the badge says "Starting
+// (provisioning 2/3)" while it provisions, not Running; on the instance page the template's message once ready, and (after a restart) a
 // failed script with its last lines one click away. The statuses are the host agent's file (guest-status.json),
 // written here as the agent would for this boot (the agent itself is tested against the real
 // guest in e2e/real-guest-provision.test.ts). The page learns of a change from the engine's
@@ -64,11 +65,31 @@ describe('guest status in the UI', () => {
     await shell?.close();
   });
 
-  it('says the boot in the badge instead of Running, and follows it without a reload', async () => {
+  it('a guest that has said nothing yet: Running, a note that it has not answered, and no terminal until it does', async () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-g1"][data-state="Running"]').waitFor();
-    await shows(page.getByTestId('status-g1'), 'Starting (booting)');
+    assert.equal(await page.getByTestId('status-g1').innerText(), 'Running');
+    await shows(page.getByTestId('guest-g1'), 'Guest not answering yet');
+    await page.getByRole('link', { name: 'g1' }).click();
+    await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest over SSH yet');
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    const open = page.getByRole('button', { name: 'New terminal' });
+    assert.equal(await open.isDisabled(), true, 'New terminal is off while the guest has not answered');
+    await shows(page.locator('#terminal-unavailable'), 'Waiting for the guest’s SSH…');
+    // The guest answers (its boot script's first step, over SSH): the button turns on by itself.
+    await showsWithoutAsking(
+      () => guestSays({ phase: 'provisioning', step: { index: 1, total: 3, name: 'provision-00-system' } }),
+      () => shows(page.getByTestId('status-g1'), 'Starting (provisioning 1/3)'),
+    );
+    assert.equal(await open.isDisabled(), false, 'New terminal is on once the guest has answered');
+    assert.equal(await page.locator('#terminal-unavailable').count(), 0, 'and no reason is left');
+    await page.getByRole('button', { name: '← All instances' }).click();
+  });
+
+  it('says the boot in the badge instead of Running, and follows it without a reload', async () => {
+    const { page } = shell;
+    await page.locator('[data-testid="status-g1"][data-state="Running"]').waitFor();
     await showsWithoutAsking(
       () => guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' } }),
       () => shows(page.getByTestId('status-g1'), 'Starting (provisioning 2/3)'),
@@ -104,8 +125,8 @@ describe('guest status in the UI', () => {
 
   it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {
     const { page } = shell;
-    await shell.engine.restart('g1'); // a new boot: booting again
-    await shows(page.getByTestId('status-g1'), 'Starting (booting)');
+    await shell.engine.restart('g1'); // a new boot: nothing heard from the guest again
+    await shows(page.getByTestId('guest-g1'), 'Guest not answering yet');
     await guestSays({ phase: 'failed', failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
     await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
     const failure = page.getByTestId('guest-failure');

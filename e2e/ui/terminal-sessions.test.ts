@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import type { Page } from 'playwright-core';
 import { readEndpoint } from '../../src-main/core/ssh/guest-endpoint.ts';
+import { readBootId, writeGuestStatus } from '../../src-main/core/guest/status.ts';
 import { ensureIdentity } from '../../src-main/core/ssh/identity.ts';
 import { repoRoot, tempDir, writeTemplate } from '../support/temp.ts';
 import { seriousViolations } from './browser.ts';
@@ -98,6 +99,12 @@ describe('terminals that outlive the page, and keys typed while connecting', () 
     const endpoint = await readEndpoint(shell.engine.store.dir('t1'));
     assert.ok(endpoint?.ssh, 'the start recorded an SSH endpoint');
     ssh = await heldShellServer(endpoint.ssh.port);
+    // The guest has answered, as the host agent would write it (this SSH server runs no boot
+    // script): New terminal waits for that (e2e/ui/guest-status.test.ts).
+    const dir = shell.engine.store.dir('t1');
+    const bootId = await readBootId(dir);
+    assert.ok(bootId, 'the start recorded its boot');
+    await writeGuestStatus(dir, { bootId, phase: 'ready', updatedAt: new Date().toISOString() });
   });
 
   after(async () => {

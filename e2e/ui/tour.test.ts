@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { packExampleBundle } from '../../src-main/core/drivers/bundles/test-support/bundles.ts';
 import { seriousViolations } from './browser.ts';
+import { commonest, contrast, pixelsAt } from './pixels.ts';
 import { openQemuShell } from './qemu-shell.ts';
 import type { QemuShell } from './qemu-shell.ts';
 import { resultsDir } from './screens.ts';
@@ -52,6 +53,33 @@ describe('a first-time user’s tour of every screen', () => {
     await shell.page.getByRole('menu', { name: `More actions for ${instance}` }).getByRole('menuitem', { name: item }).click();
   };
 
+  /** How many lines a cell's text takes (a Range's boxes: one per line). */
+  const textLines = (cell: Locator): Promise<number> =>
+    cell.evaluate((element) => {
+      const range = element.ownerDocument.createRange();
+      range.selectNodeContents(element);
+      return range.getClientRects().length;
+    });
+
+  /**
+   * The open dialog stands apart from the dimmed page behind it: its surface or its edge has at
+   * least 3:1 contrast (WCAG's bar for the edges of controls) against the page just beside it.
+   */
+  async function separation(dialog: Locator, scheme: 'light' | 'dark'): Promise<void> {
+    const { page } = shell;
+    await page.emulateMedia({ colorScheme: scheme });
+    const box = await dialog.boundingBox();
+    assert.ok(box, 'the dialog is shown');
+    const y = box.y + 8;
+    const beside = Array.from({ length: 16 }, (_, i) => [box.x - 6 - i, y] as const);
+    const [edge, surface, ...outside] = await pixelsAt(page, [[box.x + 0.5, box.y + box.height / 2], [box.x + 4, y], ...beside]);
+    assert.ok(edge && surface);
+    const page_ = commonest(outside);
+    const best = Math.max(contrast(edge, page_), contrast(surface, page_));
+    if (best < 3) faults.push(`${scheme}: the dialog hardly stands out from the dimmed page (edge ${edge}, surface ${surface}, page ${page_}: ${best.toFixed(2)}:1)`);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+
   before(async () => {
     shell = await openQemuShell();
     await fs.mkdir(resultsDir, { recursive: true });
@@ -88,6 +116,10 @@ describe('a first-time user’s tour of every screen', () => {
     await engine.pause('cache');
     await page.locator('[data-testid="status-cache"][data-state="Paused"]').waitFor();
     await page.locator('[data-testid="status-web"][data-state="Running"]').waitFor({ timeout: 60_000 });
+    // The tiny guest never runs Corral's boot script: its VM runs and its console works, so the
+    // badge says Running (not "Starting (booting)" for ten minutes), and a note says the guest has not answered.
+    assert.equal(await page.getByTestId('status-web').innerText(), 'Running');
+    await shows(page.getByTestId('guest-web'), 'Guest not answering yet');
     await keep('list-three');
     await page.getByRole('button', { name: 'More actions for web' }).click();
     const menu = page.getByRole('menu', { name: 'More actions for web' });
@@ -121,12 +153,25 @@ describe('a first-time user’s tour of every screen', () => {
         // The typed line echoes "corral-bold" once; the output makes it twice.
         await shows(page.getByTestId('terminal').locator('.xterm-rows'), /corral-bold.*corral-bold/s);
       }
+      if (tab === 'Terminal') {
+        // No SSH from the guest yet: New terminal is off, and says why where the user looks.
+        const open = page.getByRole('button', { name: 'New terminal' });
+        assert.equal(await open.isDisabled(), true, 'New terminal is off until the guest answers over SSH');
+        const reason = await open.getAttribute('aria-describedby');
+        assert.ok(reason, 'the button is described by its reason');
+        await shows(page.locator(`[id="${reason}"]`), 'Waiting for the guest’s SSH…');
+      }
       if (tab === 'Snapshots') {
         // A first snapshot needs no name typed: it takes the one the field suggests.
         const section = page.getByRole('region', { name: 'Snapshots' });
         assert.equal(await section.getByLabel('Snapshot tag').getAttribute('placeholder'), 'snapshot-1');
         await section.getByRole('button', { name: 'Take snapshot' }).click();
         await shows(section.locator('tr[data-snapshot="snapshot-1"]'), 'taken running', 90_000);
+        // At 390 px the row wraps between its cells; the tag stays whole ("snapshot-1", not "snapshot-" / "1").
+        await page.setViewportSize({ width: 390, height: 844 });
+        const tagLines = await textLines(section.locator('tr[data-snapshot="snapshot-1"] th'));
+        await page.setViewportSize({ width: 1280, height: 800 });
+        assert.equal(tagLines, 1, 'the snapshot tag is on one line at 390 px');
       }
       if (tab === 'Display') {
         // On a phone the screen's box is about a screen's shape, not a tall box with the picture a band in it.
@@ -146,6 +191,11 @@ describe('a first-time user’s tour of every screen', () => {
     const shown = await serial.locator('pre').innerText();
     const controls = [...shown].filter((c) => c.charCodeAt(0) < 0x20 && c !== '\n' && c !== '\t');
     assert.deepEqual(controls, [], 'the Logs tab shows no terminal control characters');
+    // At 390 px a long word (QEMU's command line, the cidata digest) wraps inside its log, rather than hiding past the box's edge.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const hidden = await page.locator('.logs pre').evaluateAll((pres) => pres.map((pre) => pre.scrollWidth - pre.clientWidth));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.deepEqual(hidden.filter((px) => px > 0), [], 'no log scrolls sideways at 390 px');
     // Every instance writes to the one driver log; web's Logs tab shows web's entries, not cache's.
     const driverLog = await page.getByRole('region', { name: /^Log driver / }).locator('pre').innerText();
     assert.match(driverLog, /\] web: starting/, 'web\'s own start is in its driver log');
@@ -163,6 +213,7 @@ describe('a first-time user’s tour of every screen', () => {
       const width = (await dialog.boundingBox())?.width ?? 0;
       if (width > 660) faults.push(`the ${item} dialog is ${Math.round(width)} px wide at 1280 px: lines too long to read`);
       await keep(`dialog-${name}`);
+      for (const scheme of ['light', 'dark'] as const) await separation(dialog, scheme);
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       const back = await focused(page);
@@ -181,6 +232,11 @@ describe('a first-time user’s tour of every screen', () => {
     await keep('downloads');
     await nav().getByRole('link', { name: 'Drivers' }).click();
     await page.getByRole('heading', { level: 1, name: 'Drivers' }).waitFor();
+    // At 390 px a driver's description runs under its name across the row, not down a narrow column.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const description = await page.locator('tr[data-driver="qemu"] .cell-note').boundingBox();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.ok(description && description.width > 300, `the qemu driver's description is ${description?.width} px wide at 390 px`);
     await keep('drivers');
     const bundle = await packExampleBundle(shell.root);
     const chooser = page.waitForEvent('filechooser');
@@ -195,6 +251,10 @@ describe('a first-time user’s tour of every screen', () => {
     const cache = page.getByRole('region', { name: 'Download cache' });
     await shows(cache, 'Set by the cache option given at start');
     assert.doesNotMatch(await cache.innerText(), /--home/);
+    // "None: …" under Trusted signing keys is a note like its neighbours, not body text.
+    const keys = page.getByRole('region', { name: 'Trusted signing keys' });
+    const sizes = await keys.locator('p').evaluateAll((ps) => ps.map((p) => `${p.textContent?.slice(0, 5)} ${p.ownerDocument.defaultView?.getComputedStyle(p).fontSize}`));
+    assert.equal(new Set(sizes.map((s) => s.split(' ').pop())).size, 1, `the lines under Trusted signing keys share one size: ${sizes.join(', ')}`);
     await keep('settings');
   });
 
@@ -204,7 +264,19 @@ describe('a first-time user’s tour of every screen', () => {
     await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
     await shell.server.close();
     await page.getByRole('alert').filter({ hasText: /reach|connection/i }).first().waitFor();
+    // What the list shows is the last known state, and says so: a note, and badges drawn as outlines, not in live colours.
+    await shows(page.getByTestId('stale-note'), /^Last known state, from .+: states and figures here are not updated until Corral is back\.$/);
+    const badge = page.getByTestId('status-web');
+    assert.equal(await badge.evaluate((b) => b.ownerDocument.defaultView?.getComputedStyle(b).outlineStyle), 'dashed', 'the badge is marked as not live');
+    assert.equal(await badge.evaluate((b) => b.ownerDocument.defaultView?.getComputedStyle(b).backgroundColor), 'rgba(0, 0, 0, 0)', 'the badge drops its live colour');
     await keep('offline');
+    // And so does an instance's page, reached while offline.
+    await page.getByRole('link', { name: 'web', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'web' }).waitFor();
+    await shows(page.getByTestId('stale-note'), 'Last known state');
+    // The banner is the one place that says Corral is gone: the page's sections do not repeat it as errors.
+    assert.equal(await page.getByRole('region', { name: 'Ports' }).getByRole('alert').count(), 0, 'the Ports section adds no error of its own');
+    await keep('offline-instance');
   });
 
   it('every screen passes axe, fits 390 px, and dialogs give the focus back', () => {

@@ -4,11 +4,17 @@ import { create } from 'zustand';
 import { link } from '../../api/link.ts';
 import type { LinkState } from '../../api/link.ts';
 
-export const useConnection = create<{ state: LinkState }>(() => ({ state: link.state }));
+/** lostAt: when the engine was last reachable, while it is not (what is shown dates from then). */
+export const useConnection = create<{ state: LinkState; lostAt: number | undefined }>(() => ({ state: link.state, lostAt: undefined }));
 
-link.on((state) => useConnection.setState({ state }));
+const unreachable = (state: LinkState): boolean => state === 'offline' || state === 'unauthorised';
+
+link.on((state) => useConnection.setState((previous) => ({
+  state,
+  lostAt: unreachable(state) ? (previous.lostAt ?? Date.now()) : undefined,
+})));
 
 /** Whether actions can reach the engine now (before the first connect counts as yes: calls say it themselves). */
 export function useOnline(): boolean {
-  return useConnection((s) => s.state === 'online' || s.state === 'connecting');
+  return useConnection((s) => !unreachable(s.state));
 }

@@ -11,6 +11,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { keys, useDrivers } from '../../state/queries.ts';
 import { useBundleInstall } from './store.ts';
 import { bundleExtension, reviewBundleFile } from './review-file.ts';
+import './drivers.css';
 
 export function DriversPage() {
   return (
@@ -75,9 +76,9 @@ function DriverTable() {
             {drivers.data.map((d) => (
               <tr key={d.name} data-driver={d.name}>
                 <th scope="row">{d.name}{d.description ? <span className="cell-note">{d.description}</span> : null}</th>
-                <td>{d.version ?? '-'}</td>
-                <td className={d.sandbox.state === 'unsandboxed' ? 'warn-text' : undefined}>{confinement(d)}</td>
-                <td>{d.available.ok ? 'yes' : `no: ${d.available.reason}`}</td>
+                <td data-label="Version">{d.version ?? '-'}</td>
+                <td data-label="Confinement" className={d.sandbox.state === 'unsandboxed' ? 'warn-text' : undefined}>{confinement(d)}</td>
+                <td data-label="Can run here">{d.available.ok ? 'yes' : `no: ${d.available.reason}`}</td>
                 <td>
                   {d.sandbox.state === 'built-in' ? null : (
                     <div className="actions">

@@ -1,7 +1,9 @@
 // What the guest's boot says to the user on the instance page: the template's message once it
-// is ready, a failed script with its last lines (one click away), or why it is not ready.
+// is ready, a failed script with its last lines (one click away), why it is not ready, or that
+// the guest has not answered yet (the badge's note, spelt out).
 // The whole boot log is the Logs tab's guest-boot.log.
 import type { Instance } from '../../../src-main/api/contract.ts';
+import { guestSilent } from './StatusBadge.tsx';
 
 export function GuestSection({ instance }: { instance: Instance }) {
   const guest = instance.guest;
@@ -19,6 +21,7 @@ export function GuestSection({ instance }: { instance: Instance }) {
       </details>
     );
   }
+  if (guest.phase === 'booting') return <p className="console-status" data-testid="guest-silent">{guestSilent}</p>;
   if (guest.phase === 'timeout') return <p className="guest-problem" role="alert">Not ready: {guest.message ?? 'timed out'}</p>;
   return null;
 }

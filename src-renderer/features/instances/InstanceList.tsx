@@ -19,6 +19,7 @@ import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { ListToolbar } from './ListToolbar.tsx';
+import { StaleNote } from '../connection/StaleNote.tsx';
 import { ConnectionNote } from '../connections/ConnectionNote.tsx';
 import { useOnline } from '../connection/store.ts';
 import { isFiltered, useListView, visibleInstances } from './list-view.ts';
@@ -59,6 +60,7 @@ export function InstanceList() {
         <h1 id="instances-title">Instances</h1>
         <button type="button" className="primary" onClick={() => setCreateOpen(true)}>New instance…</button>
       </div>
+      {all.length > 0 ? <StaleNote /> : null}
       {instances.isPending ? <p role="status">Loading instances…</p> : null}
       {/* Unreachable or no longer authorised: the banner says so and what to do; a list error would only repeat it, stale. */}
       {instances.isError && online ? <p role="alert">Could not list instances: {errorMessage(instances.error)}</p> : null}

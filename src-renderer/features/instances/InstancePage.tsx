@@ -16,6 +16,7 @@ import { LogsView } from '../logs/LogsView.tsx';
 import { PortsSection } from '../ports/PortsSection.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { StatsSection } from '../stats/StatsGraph.tsx';
+import { StaleNote } from '../connection/StaleNote.tsx';
 import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
@@ -57,6 +58,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
         <h1 id="instance-title">{instance.name}</h1>
         <StatusBadge instance={instance} />
       </div>
+      <StaleNote />
       <p className="facts">
         <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>

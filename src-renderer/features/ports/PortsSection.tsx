@@ -9,6 +9,7 @@ import type { Instance, InstancePortsInfo } from '../../../src-main/api/contract
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { portsKeyOf } from '../../state/queries.ts';
+import { useOnline } from '../connection/store.ts';
 
 const portsKey = (name: string, state: string) => [...portsKeyOf(name), state] as const;
 
@@ -30,11 +31,13 @@ function HostSide({ forward, live }: { forward: Forward; live: boolean }) {
 export function PortsSection({ instance }: { instance: Instance }) {
   const ports = useQuery({ queryKey: portsKey(instance.name, instance.state), queryFn: () => api.ports({ name: instance.name }) });
   const data = ports.data;
+  const online = useOnline();
   return (
     <section aria-labelledby="ports-title" className="panel-section">
       <h2 id="ports-title">Ports</h2>
       {ports.isPending ? <p role="status">Loading port forwards…</p> : null}
-      {ports.isError ? <p className="notice error" role="alert">{errorMessage(ports.error)}</p> : null}
+      {/* Unreachable: the banner says so; an error here would only repeat it. */}
+      {ports.isError && online ? <p className="notice error" role="alert">{errorMessage(ports.error)}</p> : null}
       {data?.note ? <p className="console-status">{data.note}</p> : null}
       {data && data.forwards.length === 0 && !data.note ? <p>No ports forwarded. Ports that programs in the guest open appear here.</p> : null}
       {data && data.forwards.length > 0 ? (

@@ -103,7 +103,7 @@ function EngineSettings() {
       <Setting title="Trusted signing keys" stored={<>Stored in <code className="path">{trustedKeys.file}</code> (a list of {'{ name, publicKey }'}), read at every install. Read-only here: edit that file to add or remove a key.</>}>
         {trustedKeys.problem ? <p role="alert" className="field-error">{trustedKeys.problem}</p> : null}
         {trustedKeys.keys.length === 0 && !trustedKeys.problem
-          ? <p>None: every signed bundle shows only its key’s fingerprint when you install it.</p>
+          ? <p className="help">None: every signed bundle shows only its key’s fingerprint when you install it.</p>
           : (
             <ul className="plain">
               {trustedKeys.keys.map((k) => <li key={k.fingerprint}><strong>{k.name}</strong> <code className="path">{k.fingerprint}</code></li>)}

@@ -94,7 +94,7 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
               const refusal = applyRefusal(s, instance);
               return (
               <tr key={s.tag} data-snapshot={s.tag}>
-                <th scope="row">{s.tag}</th>
+                <th scope="row" title={s.tag}>{s.tag}</th>
                 <td>{new Date(s.createdAt).toLocaleString()}</td>
                 <td>{snapshotSize(s)}</td>
                 <td>{s.running ? 'taken running' : 'taken stopped'}</td>

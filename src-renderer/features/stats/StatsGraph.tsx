@@ -6,10 +6,12 @@ import type { Instance, StatsSample } from '../../../src-main/api/contract.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { formatPercent, formatRate } from './format.ts';
 import { historyLength, useInstanceStats } from './store.ts';
+import { useOnline } from '../connection/store.ts';
 
 export function StatsSection({ instance }: { instance: Instance }) {
   const running = instance.state === 'Running' || instance.state === 'Paused';
   const { samples, ended } = useInstanceStats(instance.name, running);
+  const online = useOnline();
   if (!running) return null;
   const latest = samples.at(-1);
   const cpuMax = Math.max(100, Math.ceil(Math.max(0, ...samples.map((s) => s.cpuPercent ?? 0)) / 100) * 100);
@@ -19,7 +21,8 @@ export function StatsSection({ instance }: { instance: Instance }) {
     <section className="stats" aria-labelledby="stats-title">
       <h2 id="stats-title">Activity <span className="stats-note">last minute, from the host</span></h2>
       {ended && !latest ? <p className="stats-note" data-testid="stats-ended">No live figures: {ended}</p> : null}
-      {!ended && !latest ? <p className="stats-note" role="status">Waiting for the first figures…</p> : null}
+      {!ended && !latest && online ? <p className="stats-note" role="status">Waiting for the first figures…</p> : null}
+      {!ended && !latest && !online ? <p className="stats-note">No live figures while Corral cannot be reached.</p> : null}
       {latest ? (
         <div className="stats-grid">
           <Graph

@@ -2,8 +2,8 @@
 // "New terminal" action and a close button per terminal (in its panel: a tab list holds only
 // tabs; arrow keys, Home and End move between them, as on the page's tabs). Terminals stay open
 // (hidden) while another one or another tab is shown, and while the user is on another page (sessions.ts keeps them). New terminals are disabled, with the
-// reason, while the instance does not run or has no SSH endpoint (a driver without SSH, or a
-// start from before Corral recorded one).
+// reason, while the instance does not run, has no SSH endpoint (a driver without SSH, or a
+// start from before Corral recorded one), or its guest has not answered over SSH yet.
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { closeTerminalSession, openTerminalSession, useTerminals } from './sessions.ts';
 import type { TerminalEntry, TerminalStatus } from './sessions.ts';
@@ -16,6 +16,8 @@ const noTerminals: TerminalEntry[] = [];
 export function terminalUnavailable(instance: Instance): string | undefined {
   if (instance.state !== 'Running') return `Terminals open while the instance runs; it is ${instance.state.toLowerCase()}.`;
   if (!instance.ssh) return `This instance has no SSH endpoint: its driver does not forward SSH, or it was started before Corral recorded one (restart it).`;
+  // Until the guest has said something (its boot script writes over SSH), SSH may not answer yet.
+  if (instance.guest?.phase === 'booting') return 'Waiting for the guest’s SSH… New terminal turns on by itself once the guest answers.';
   return undefined;
 }
 
