@@ -1,5 +1,5 @@
-// The guest's boot in the UI: a guest that has said nothing yet runs ("Running", with a note that
-// it has not answered, and New terminal off until it does); the badge says "Starting
+// The guest's boot in the UI: a guest that has said nothing yet reads "Starting (booting)", the
+// instance page says why, and New terminal is off until it answers; the badge says "Starting
 // (provisioning 2/3)" while it provisions, not Running; on the instance page the template's message once ready, and (after a restart) a
 // failed script with its last lines one click away. The statuses are the host agent's file (guest-status.json),
 // written here as the agent would for this boot (the agent itself is tested against the real
@@ -65,14 +65,13 @@ describe('guest status in the UI', () => {
     await shell?.close();
   });
 
-  it('a guest that has said nothing yet: Running, a note that it has not answered, and no terminal until it does', async () => {
+  it('a guest that has said nothing yet: Starting (booting), why on its page, and no terminal until it answers', async () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-g1"][data-state="Running"]').waitFor();
-    assert.equal(await page.getByTestId('status-g1').innerText(), 'Running');
-    await shows(page.getByTestId('guest-g1'), 'Guest not answering yet');
+    await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await page.getByRole('link', { name: 'g1' }).click();
-    await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest over SSH yet');
+    await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest yet');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     const open = page.getByRole('button', { name: 'New terminal' });
     assert.equal(await open.isDisabled(), true, 'New terminal is off while the guest has not answered');
@@ -125,8 +124,8 @@ describe('guest status in the UI', () => {
 
   it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {
     const { page } = shell;
-    await shell.engine.restart('g1'); // a new boot: nothing heard from the guest again
-    await shows(page.getByTestId('guest-g1'), 'Guest not answering yet');
+    await shell.engine.restart('g1'); // a new boot: booting again
+    await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await guestSays({ phase: 'failed', failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
     await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
     const failure = page.getByTestId('guest-failure');

@@ -138,7 +138,7 @@ describe('web shell in Chromium', () => {
 
   it('starts it, shows Running and the guest on the serial console, and runs a command', { timeout: bootTimeout + 60_000 }, async () => {
     await page.getByRole('button', { name: 'Start web1' }).click();
-    // The VM runs; the tiny guest never answers over SSH, so its badge says Running with a note.
+    // The VM runs; the tiny guest's badge says "Starting (booting)" (it never reports ready), as `corral list` does.
     await page.locator('[data-testid="status-web1"][data-state="Running"]').waitFor({ timeout: bootTimeout });
     assert.equal(await page.getByRole('button', { name: 'Start web1' }).count(), 0, 'Start gave way to Stop');
     await page.getByRole('link', { name: 'web1' }).click();

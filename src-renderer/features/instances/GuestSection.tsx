@@ -1,9 +1,8 @@
 // What the guest's boot says to the user on the instance page: the template's message once it
-// is ready, a failed script with its last lines (one click away), why it is not ready, or that
-// the guest has not answered yet (the badge's note, spelt out).
+// is ready, a failed script with its last lines (one click away), why it is not ready, or what
+// "Starting (booting)" means while the guest has said nothing yet.
 // The whole boot log is the Logs tab's guest-boot.log.
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { guestSilent } from './StatusBadge.tsx';
 
 export function GuestSection({ instance }: { instance: Instance }) {
   const guest = instance.guest;
@@ -25,3 +24,5 @@ export function GuestSection({ instance }: { instance: Instance }) {
   if (guest.phase === 'timeout') return <p className="guest-problem" role="alert">Not ready: {guest.message ?? 'timed out'}</p>;
   return null;
 }
+
+const guestSilent = 'The VM runs and its console works; Corral has not heard from the guest yet. A guest that runs no boot script or SSH server (an installer, say) never will, and stays so until the boot times out.';
