@@ -9,6 +9,8 @@
 //   3. How long after QEMU is running the CLI returns: its exit less the moment QEMU has set the
 //      VM up (the pid file's time plus QEMU's own set-up after it, from the direct rounds).
 //      Goal: within 300 ms.
+// CORRAL_BENCH_AB_BIN=/other/checkout/bin/corral.js adds that checkout's CLI to every marker
+// round (the order alternating), for an A/B of two trees in one run so the load hits both alike.
 //
 // The first engine start warms the accelerator probe cache and the driver process. A guest
 // without a display is not held at -S (argv.ts), so the direct spawn of its argv boots it.
@@ -61,17 +63,19 @@ async function directStart(guest: BenchGuest, argv: string[]): Promise<number> {
 }
 
 const corralBin = fileURLToPath(new URL('../bin/corral.js', import.meta.url));
+/** Another checkout's CLI, measured in the same rounds (see the top). */
+const otherBin = process.env.CORRAL_BENCH_AB_BIN;
 
 /**
  * `corral start NAME --no-wait` in its own process: ms from the spawn to the marker, to
  * "Started" on stdout, to its exit, and to QEMU's pid file; the VM is then ended.
  */
-async function cliBoot(guest: BenchGuest): Promise<{ markerMs: number; printedMs: number; exitMs: number; pidFileMs: number }> {
+async function cliBoot(guest: BenchGuest, bin = corralBin): Promise<{ markerMs: number; printedMs: number; exitMs: number; pidFileMs: number }> {
   await fs.rm(guest.serialLog, { force: true }); // the last boot's log has the marker too
   const marker = markerIn(guest.serialLog);
   const t = performance.now();
   try {
-    const child = spawn(process.execPath, [corralBin, '--home', path.join(guest.root, 'home'), 'start', guest.name, '--no-wait'], {
+    const child = spawn(process.execPath, [bin, '--home', path.join(guest.root, 'home'), 'start', guest.name, '--no-wait'], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORRAL_CACHE: sharedCache },
     });
     let printed = 0;
@@ -131,15 +135,23 @@ export async function run(): Promise<void> {
     // The CLI, as a user runs it, to the guest's ready marker; rounds interleaved with direct boots.
     const cli: Awaited<ReturnType<typeof cliBoot>>[] = [];
     const bare: Awaited<ReturnType<typeof bareBootTimed>>[] = [];
+    const other: Awaited<ReturnType<typeof cliBoot>>[] = [];
     for (let round = 0; round < markerRounds; round++) {
+      if (otherBin && round % 2 === 1) other.push(await cliBoot(guest, otherBin));
       cli.push(await cliBoot(guest));
+      if (otherBin && round % 2 === 0) other.push(await cliBoot(guest, otherBin));
       bare.push(await bareBootTimed(guest, warm.argv));
-      if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`marker round ${round}: cli ${JSON.stringify(cli.at(-1))}, bare ${JSON.stringify(bare.at(-1))}\n`);
+      if (process.env.CORRAL_BENCH_VERBOSE) process.stderr.write(`marker round ${round}: cli ${JSON.stringify(cli.at(-1))}, other ${JSON.stringify(other.at(-1))}, bare ${JSON.stringify(bare.at(-1))}\n`);
     }
     const cliMarker = median(cli.map((c) => c.markerMs));
     const bareMarker = median(bare.map((b) => b.markerMs));
     report('start to the guest\'s ready marker: corral start (CLI) vs direct qemu spawn', cliMarker / bareMarker, '<= 1.1x',
       `median ${ms(cliMarker)} vs ${ms(bareMarker)} over ${markerRounds} rounds (the CLI's own Node start-up included)`);
+    if (otherBin) {
+      const otherMarker = median(other.map((c) => c.markerMs));
+      report(`start to the marker: ${otherBin} vs direct qemu spawn`, otherMarker / bareMarker, 'A/B', `median ${ms(otherMarker)} vs ${ms(bareMarker)}`);
+      report(`start to the marker: this tree vs ${otherBin}`, cliMarker / otherMarker, 'A/B', `median ${ms(cliMarker)} vs ${ms(otherMarker)}; to QEMU's pid file ${ms(median(cli.map((c) => c.pidFileMs)))} vs ${ms(median(other.map((c) => c.pidFileMs)))}`);
+    }
     const qemuSetUp = median(bare.map((b) => b.setUpAfterPidFileMs));
     const returned = median(cli.map((c) => c.exitMs - c.pidFileMs)) - qemuSetUp;
     const printed = median(cli.map((c) => c.printedMs - c.pidFileMs)) - qemuSetUp;

@@ -72,6 +72,22 @@ describe('the CLI bundle', () => {
     assert.doesNotMatch(log, /SyntaxError|ERR_UNKNOWN_FILE_EXTENSION/, 'the driver loaded');
   });
 
+  it('forks an instance\'s driver from one file, before it loads any chunk of the CLI', async () => {
+    // Each file of the bundle Node loads, in order. bin/corral.js imports prefork.js, which forks
+    // the driver, then corral.js: nothing of the bundle may load in between (each module costs
+    // several ms before the fork on a loaded machine). Uses old-node, made by the case above.
+    const reportBundle = `data:text/javascript,${encodeURIComponent(
+      "import { registerHooks } from 'node:module'; registerHooks({ load(url, context, next) { if (url.includes('/dist/cli/')) process.stderr.write('loaded ' + url.slice(url.lastIndexOf('/') + 1) + '\\n'); return next(url, context); } });",
+    )}`;
+    // A stop of a stopped instance: the driver is asked (so forked early), and says it is not running.
+    const stop = await run(process.execPath, ['--import', reportBundle, bin, '--home', home, 'stop', 'old-node']);
+    assert.match(stop.stderr, /^corral: instance "old-node" is not running$/m);
+    const loaded = [...stop.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]);
+    const prefork = loaded.indexOf('prefork.js');
+    assert.ok(prefork >= 0, `prefork.js was loaded: ${loaded.join(' ')}`);
+    assert.equal(loaded[prefork + 1], 'corral.js', `loaded right after prefork.js: ${loaded.slice(prefork + 1, prefork + 6).join(' ')}`);
+  });
+
   it('is not run once one of its sources changed, and is again after a build', async () => {
     const source = path.join(repoRoot, 'src-main', 'cli', 'format.ts');
     const { atime, mtime } = await fs.stat(source);

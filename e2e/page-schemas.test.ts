@@ -23,7 +23,8 @@ type Schemas = {
   callResponseSchema: z.ZodType;
   bundleSourceSchema: z.ZodType;
   templateUploadSchema: z.ZodType;
-  startResultSchema: z.ZodType;
+  /** The driver protocol's (built at first call). */
+  startResultSchema: () => z.ZodType;
   toJSONSchema: typeof z.toJSONSchema;
 };
 
@@ -60,7 +61,7 @@ async function parseInWorker(bundle: string, samples: [SampleSchema, unknown][])
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     import(workerData.bundle).then((page) => {
-      const schemas = { bundleSource: page.bundleSourceSchema, startResult: page.startResultSchema, callResponse: page.callResponseSchema, stopRequest: page.apiMethods.stop.request };
+      const schemas = { bundleSource: page.bundleSourceSchema, startResult: page.startResultSchema(), callResponse: page.callResponseSchema, stopRequest: page.apiMethods.stop.request };
       parentPort.postMessage(workerData.samples.map(([schema, value]) => {
         const parsed = schemas[schema].safeParse(value);
         return parsed.success ? { data: parsed.data } : { issues: parsed.error.issues.map((i) => [i.path, i.message]) };
@@ -126,7 +127,7 @@ describe('the page\'s API schemas on zod/mini', () => {
       ['stopRequest', { name: 'vm1' }],
     ];
     const zods: Record<SampleSchema, z.ZodType> = {
-      bundleSource: bundleSourceSchema, startResult: startResultSchema, callResponse: callResponseSchema, stopRequest: apiMethods.stop.request,
+      bundleSource: bundleSourceSchema, startResult: startResultSchema(), callResponse: callResponseSchema, stopRequest: apiMethods.stop.request,
     };
     const theirs = samples.map(([schema, value]) => outcome(zods[schema].safeParse(value)));
     // zod keeps its settings (the messages' locale) on globalThis: the page's copy runs in its own thread.

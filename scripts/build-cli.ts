@@ -1,7 +1,7 @@
 // Bundles the `corral` command with esbuild, so that running it parses no TypeScript and any
 // Node from 20 runs it (bin/corral.js runs this bundle while it is up to date, else the sources):
 //   dist/cli/corral.js                      the CLI (src-main/corral.ts): its start-up and --help
-//   dist/cli/prefork.js                     the early fork of an instance's driver (src-main/cli/prefork.ts)
+//   dist/cli/prefork.js                     the early fork of an instance's driver (src-main/cli/prefork.ts), one file
 //   dist/cli/chunk-*.js                     what it imports on demand: the engine and commands, the web shell
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
@@ -57,8 +57,7 @@ function common(bundleDir: string): BuildOptions {
 // (core/bundled-entry.ts, templates/parse.ts) is then in the same folder, whichever chunk holds it.
 const cli: BuildOptions = {
   ...common(out),
-  // prefork: what bin/corral.js runs before the CLI loads, sharing its chunks with it.
-  entryPoints: { corral: path.join(root, 'src-main/corral.ts'), prefork: path.join(root, 'src-main/cli/prefork.ts') },
+  entryPoints: { corral: path.join(root, 'src-main/corral.ts') },
   outdir: out,
   splitting: true,
   chunkNames: 'chunk-[hash]',
@@ -66,6 +65,10 @@ const cli: BuildOptions = {
 
 const builds = await Promise.all([
   build(cli),
+  // What bin/corral.js runs before the CLI loads, as one file of its own (its few small modules
+  // copied, not shared as chunks): each module Node resolves and links costs several ms on a
+  // loaded machine, and every one of them used to come before the driver's fork.
+  build(bundle('src-main/cli/prefork.ts', 'prefork.js')),
   build(bundle('src-drivers/qemu/main.ts', 'drivers/qemu.js')),
   build(bundle('src-main/core/hostagent/main.ts', 'workers/hostagent.js')),
   build(bundle('src-main/core/templates/parse-worker.ts', 'workers/template-parse.js')),

@@ -29,7 +29,7 @@ export const spawnRequestSchema = lazySchema(() => z.strictObject({
   /** How long to wait for the sockets; default 30 s. */
   timeoutMs: z.number().int().positive().max(600_000).optional(),
 }));
-export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
+export type SpawnRequest = z.infer<ReturnType<typeof spawnRequestSchema>>;
 
 export const spawnedSchema = lazySchema(() => z.strictObject({
   /** The process's pid in the host's PID namespace (the driver's sandbox has its own: use the sockets to watch it). */
@@ -37,7 +37,7 @@ export const spawnedSchema = lazySchema(() => z.strictObject({
   /** The sockets of the request, each listening now. */
   sockets: z.array(z.string()),
 }));
-export type Spawned = z.infer<typeof spawnedSchema>;
+export type Spawned = z.infer<ReturnType<typeof spawnedSchema>>;
 
 /** What the engine serves to a driver (DriverContext.engine). Every method may throw a DriverError. */
 export interface EngineServices {

@@ -1,33 +1,44 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { types } from 'node:util';
 import * as z from 'zod';
 import { lazySchema } from './lazy-schema.ts';
-import { handshakeSchema, instanceSpecSchema } from './protocol.ts';
+import { driverEventSchema, driverMethods, handshakeSchema, instanceSpecSchema } from './protocol.ts';
 
 describe('lazySchema', () => {
-  it('builds the schema at its first use, once', () => {
+  it('builds the schema at its first call, once, and hands out that schema itself', () => {
     let builds = 0;
     const point = lazySchema(() => { builds++; return z.object({ x: z.number() }); });
-    const line = z.object({ from: point, to: point });
+    assert.equal(builds, 0, 'defining it builds nothing');
+    const first = point();
+    assert.equal(point(), first, 'every call returns the same schema');
+    assert.equal(builds, 1);
+    // The real schema, not a stand-in: a parse on a hot path pays no proxy hop per property read.
+    assert.equal(types.isProxy(first), false);
+    assert.ok(first instanceof z.ZodObject);
+    assert.deepEqual(Object.keys(first.shape), ['x']);
+  });
+
+  it('nests in an eagerly built schema through z.lazy, built at the first parse', () => {
+    let builds = 0;
+    const point = lazySchema(() => { builds++; return z.object({ x: z.number() }); });
+    const line = z.object({ from: z.lazy(point), to: z.lazy(point) });
     assert.equal(builds, 0, 'nesting it builds nothing yet');
     assert.deepEqual(line.parse({ from: { x: 1 }, to: { x: 2 } }), { from: { x: 1 }, to: { x: 2 } });
-    assert.deepEqual(point.parse({ x: 3 }), { x: 3 });
+    assert.deepEqual(line.safeParse({ from: { x: 'no' }, to: { x: 2 } }).error?.issues.map((i) => i.path), [['from', 'x']]);
     assert.equal(builds, 1);
   });
 
-  it('rejects what the schema rejects, with the same issues, and works as the schema anywhere', () => {
-    const eager = z.object({ x: z.number() });
-    const lazy = lazySchema(() => z.object({ x: z.number() }));
-    assert.deepEqual(lazy.safeParse({ x: 'no' }).error?.issues, eager.safeParse({ x: 'no' }).error?.issues);
-    assert.ok(lazy instanceof z.ZodObject);
-    assert.deepEqual(Object.keys(lazy.shape), ['x']);
-    assert.deepEqual(lazy.extend({ y: z.string() }).parse({ x: 1, y: 'a' }), { x: 1, y: 'a' });
-    assert.equal(z.array(lazy).nullable().parse(null), null);
-  });
-
-  it('keeps the protocol schemas checking what they checked', () => {
-    assert.throws(() => handshakeSchema.parse({ protocol: 1 }), z.ZodError);
-    const bad = instanceSpecSchema.safeParse({ name: 'a' });
-    assert.equal(bad.success, false);
+  it('keeps the protocol schemas checking what they checked, as real schemas', () => {
+    assert.throws(() => handshakeSchema().parse({ protocol: 1 }), z.ZodError);
+    assert.equal(instanceSpecSchema().safeParse({ name: 'a' }).success, false);
+    for (const schema of [handshakeSchema(), instanceSpecSchema(), driverEventSchema(), driverMethods.start.result(), driverMethods.start.args[0].schema()]) {
+      assert.equal(types.isProxy(schema), false);
+      assert.ok(schema instanceof z.ZodType);
+    }
+    // The event union nests the progress event, itself an extension of the transfer subject.
+    const progress = { type: 'progress', instance: 'a', file: 'image', path: '/i', to: 'host', phase: 'upload', bytes: 1, total: 2 };
+    assert.deepEqual(driverEventSchema().parse(progress), progress);
+    assert.equal(driverEventSchema().safeParse({ ...progress, path: 'relative' }).success, false);
   });
 });

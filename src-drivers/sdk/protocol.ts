@@ -145,7 +145,8 @@ export interface UnconfiguredDriver {
 export type DriverRpc = UnconfiguredDriver & Driver;
 
 // --- What crosses the boundary ------------------------------------------------------------
-// Each schema is built at its first use (lazySchema): a process builds only those it needs.
+// Each schema is a getter that builds it at its first call (lazySchema): a process builds only
+// those it needs, and a parse uses the built schema itself.
 
 /** How a host folder reaches the guest: virtio-9p, or virtiofs (a vhost-user daemon per folder). */
 export const mountTypeSchema = z.enum(['9p', 'virtiofs']);
@@ -177,13 +178,13 @@ export const capabilitiesSchema = lazySchema(() => z.object({
   stats: z.boolean().default(false),
 }));
 /** The capabilities as the engine reads them: every one present. */
-export type Capabilities = z.infer<typeof capabilitiesSchema>;
+export type Capabilities = z.infer<ReturnType<typeof capabilitiesSchema>>;
 /** The capabilities as a driver sends them: the ones added within v1 optional. */
-export type DeclaredCapabilities = z.input<typeof capabilitiesSchema>;
+export type DeclaredCapabilities = z.input<ReturnType<typeof capabilitiesSchema>>;
 
 /** A setting's value as it crosses the boundary. */
 export const settingValueSchema = lazySchema(() => z.union([z.string(), z.number(), z.boolean()]));
-export type SettingValue = z.infer<typeof settingValueSchema>;
+export type SettingValue = z.infer<ReturnType<typeof settingValueSchema>>;
 
 /**
  * One setting a driver takes per connection. A `secret` one is never shown or logged by the
@@ -200,7 +201,7 @@ export const settingDeclarationSchema = lazySchema(() => z.object({
   /** What a value that fails `pattern` should look like, said to the user instead of the pattern. */
   example: z.string().optional(),
 }));
-export type SettingDeclaration = z.infer<typeof settingDeclarationSchema>;
+export type SettingDeclaration = z.infer<ReturnType<typeof settingDeclarationSchema>>;
 
 export const handshakeSchema = lazySchema(() => z.object({
   protocol: z.number().int(),
@@ -209,12 +210,12 @@ export const handshakeSchema = lazySchema(() => z.object({
   description: z.string(),
   /** Node platform names the driver supports, e.g. ['linux', 'darwin']. */
   platforms: z.array(z.string()),
-  capabilities: capabilitiesSchema,
+  capabilities: capabilitiesSchema(),
   /**
    * The settings a connection gives this driver (a libvirt URI, say), which the engine validates
    * against these declarations before configure(). Added within protocol v1: none when left out.
    */
-  settings: z.array(settingDeclarationSchema).default([]),
+  settings: z.array(settingDeclarationSchema()).default([]),
   /** Whether the driver can run here right now, and if not, why (shown in the driver picker). */
   available: z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true) }),
@@ -222,9 +223,9 @@ export const handshakeSchema = lazySchema(() => z.object({
   ]),
 }));
 /** The handshake as the engine reads it (parsed: defaults filled in). */
-export type Handshake = z.infer<typeof handshakeSchema>;
+export type Handshake = z.infer<ReturnType<typeof handshakeSchema>>;
 /** The handshake as a driver sends it. */
-export type HandshakeSent = z.input<typeof handshakeSchema>;
+export type HandshakeSent = z.input<ReturnType<typeof handshakeSchema>>;
 
 /**
  * Given once per driver process by the engine. One process serves one connection (see
@@ -235,11 +236,11 @@ export const driverSettingsSchema = lazySchema(() => z.object({
   /** A folder the driver may use for its own caches (probe results and the like). */
   cacheDir: z.string(),
   /** The connection's settings by declared name; empty for a driver that declares none. */
-  values: z.record(z.string(), settingValueSchema).default({}),
+  values: z.record(z.string(), settingValueSchema()).default({}),
 }));
-export type DriverSettings = z.infer<typeof driverSettingsSchema>;
+export type DriverSettings = z.infer<ReturnType<typeof driverSettingsSchema>>;
 /** The settings as the engine sends them (`values` may be left out). */
-export type DriverSettingsSent = z.input<typeof driverSettingsSchema>;
+export type DriverSettingsSent = z.input<ReturnType<typeof driverSettingsSchema>>;
 
 /** A file the engine has already fetched and checked: always a local absolute path. */
 const localFile = z.string().startsWith('/');
@@ -286,7 +287,7 @@ export const instanceSpecSchema = lazySchema(() => z.object({
     })).optional(),
   }),
 }));
-export type InstanceSpec = z.infer<typeof instanceSpecSchema>;
+export type InstanceSpec = z.infer<ReturnType<typeof instanceSpecSchema>>;
 
 export const vmStateSchema = z.enum(['Stopped', 'Starting', 'Running', 'Paused', 'Stopping', 'Broken']);
 export type VmState = z.infer<typeof vmStateSchema>;
@@ -299,7 +300,7 @@ export const inspectResultSchema = lazySchema(() => z.object({
   /** The accelerator the running VM uses, e.g. 'tcg'. */
   accelerator: z.string().optional(),
 }));
-export type InspectResult = z.infer<typeof inspectResultSchema>;
+export type InspectResult = z.infer<ReturnType<typeof inspectResultSchema>>;
 
 /** A 0 pid, which drivers built before pid was optional sent for "unknown", reads as left out. */
 const withoutZeroPid = (raw: unknown): unknown => {
@@ -318,7 +319,7 @@ export const startResultSchema = lazySchema(() => z.preprocess(withoutZeroPid, z
   /** Why a better accelerator was not used, when one was skipped. */
   acceleratorNote: z.string().optional(),
 })));
-export type StartResult = z.infer<typeof startResultSchema>;
+export type StartResult = z.infer<ReturnType<typeof startResultSchema>>;
 
 export const displayInfoSchema = lazySchema(() => z.object({
   kind: z.literal('vnc'),
@@ -327,7 +328,7 @@ export const displayInfoSchema = lazySchema(() => z.object({
   websocketPort: z.number().int().optional(),
   password: z.string(),
 }));
-export type DisplayInfo = z.infer<typeof displayInfoSchema>;
+export type DisplayInfo = z.infer<ReturnType<typeof displayInfoSchema>>;
 
 export const snapshotSchema = lazySchema(() => z.object({
   tag: z.string(),
@@ -335,7 +336,7 @@ export const snapshotSchema = lazySchema(() => z.object({
   sizeBytes: z.number(),
   running: z.boolean(),
 }));
-export type Snapshot = z.infer<typeof snapshotSchema>;
+export type Snapshot = z.infer<ReturnType<typeof snapshotSchema>>;
 
 /**
  * One sample of a running VM's figures, as the host sees them: a JSON object per write on a
@@ -364,7 +365,7 @@ export const statsSampleSchema = lazySchema(() => z.object({
     txRate: z.number().nonnegative().nullable(),
   }).nullable(),
 }));
-export type StatsSample = z.infer<typeof statsSampleSchema>;
+export type StatsSample = z.infer<ReturnType<typeof statsSampleSchema>>;
 
 /** An instance's file that a driver may move itself: the spec's image, kernel, initrd or cidata. */
 export const transferFileSchema = z.enum(['image', 'kernel', 'initrd', 'cidata']);
@@ -379,7 +380,7 @@ export const transferSubjectSchema = lazySchema(() => z.object({
   /** Where it goes, in words for the user (a host name). Shown as is: never put a secret here. */
   to: z.string().min(1),
 }));
-export type TransferSubject = z.infer<typeof transferSubjectSchema>;
+export type TransferSubject = z.infer<ReturnType<typeof transferSubjectSchema>>;
 
 /**
  * How far a transfer the driver makes itself has got: an upload of an instance's image to a
@@ -389,22 +390,22 @@ export type TransferSubject = z.infer<typeof transferSubjectSchema>;
  * time left worked out by the engine), so the downloads view and `corral start` show it like a
  * download. Added within protocol v1: an engine that predates it drops the event.
  */
-export const progressEventSchema = lazySchema(() => transferSubjectSchema.extend({
+export const progressEventSchema = lazySchema(() => transferSubjectSchema().extend({
   type: z.literal('progress'),
   phase: z.enum(['upload', 'done', 'failed']),
   bytes: z.number().nonnegative(),
   total: z.number().nonnegative(),
   reason: z.string().optional(),
 }));
-export type ProgressEvent = z.infer<typeof progressEventSchema>;
+export type ProgressEvent = z.infer<ReturnType<typeof progressEventSchema>>;
 
 /** Events a driver pushes on its "events" channel, unprompted. */
 export const driverEventSchema = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), instance: z.string(), state: vmStateSchema, reason: z.string().optional() }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
-  progressEventSchema,
+  progressEventSchema(),
 ]));
-export type DriverEvent = z.infer<typeof driverEventSchema>;
+export type DriverEvent = z.infer<ReturnType<typeof driverEventSchema>>;
 
 // --- The wire table ---------------------------------------------------------------------------
 
@@ -414,7 +415,8 @@ type MethodResult<K extends keyof Driver> = Awaited<ReturnType<Driver[K]>>;
 /** One argument as the driver side reads it: its schema, and what to call it in an error. */
 export interface WireArg<T> {
   what: string;
-  schema: z.ZodType<T>;
+  /** Built at its first call (lazySchema). */
+  schema: () => z.ZodType<T>;
 }
 
 type WireArgs<T extends unknown[]> = { [I in keyof T]: WireArg<T[I]> };
@@ -423,8 +425,8 @@ type WireArgs<T extends unknown[]> = { [I in keyof T]: WireArg<T[I]> };
 export interface MethodWire<K extends keyof Driver> {
   /** Parsed on the driver side before the driver sees them: the engine is another process. */
   args: WireArgs<MethodArgs<K>>;
-  /** Checked on the engine side before the engine uses it. */
-  result: z.ZodType<MethodResult<K>>;
+  /** Checked on the engine side before the engine uses it; built at its first call (lazySchema). */
+  result: () => z.ZodType<MethodResult<K>>;
   /** No side effects: the engine repeats it once when it hit a process that had just died. */
   readOnly: boolean;
 }
@@ -454,8 +456,8 @@ export const driverMethods: { [K in keyof Driver]: MethodWire<K> } = {
   inspect: { args: [spec], result: inspectResultSchema, readOnly: true },
   openConsole: { args: [spec, text('stream id')], result: nothing, readOnly: false },
   closeConsole: { args: [text('stream id')], result: nothing, readOnly: true },
-  display: { args: [spec], result: lazySchema(() => displayInfoSchema.nullable()), readOnly: true },
-  listSnapshots: { args: [spec], result: lazySchema(() => z.array(snapshotSchema)), readOnly: true },
+  display: { args: [spec], result: lazySchema(() => displayInfoSchema().nullable()), readOnly: true },
+  listSnapshots: { args: [spec], result: lazySchema(() => z.array(snapshotSchema())), readOnly: true },
   createSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   applySnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },
   deleteSnapshot: { args: [spec, text('snapshot tag')], result: nothing, readOnly: false },

@@ -42,7 +42,7 @@ export function connectToEngine(): Link {
 
 /** Reads one argument as the wire table says; a malformed one is refused before the driver sees it. */
 function parseArg<T>(arg: WireArg<T>, raw: unknown): T {
-  const parsed = arg.schema.safeParse(raw);
+  const parsed = arg.schema().safeParse(raw);
   if (!parsed.success) throw new DriverError('INVALID_CONFIG', `the engine sent a malformed ${arg.what}: ${parsed.error.message}`);
   return parsed.data;
 }
@@ -71,7 +71,7 @@ export function driverRpc(definition: DriverDefinition, context: DriverContext):
     },
     async configure(settings: DriverSettingsSent) {
       if (driver) throw new DriverError('INVALID_STATE', 'configure() was already called');
-      driver = await definition.configure(driverSettingsSchema.parse(settings), context);
+      driver = await definition.configure(driverSettingsSchema().parse(settings), context);
     },
     ...methods,
   };
@@ -85,9 +85,9 @@ export function engineServices(link: Link): EngineServices {
   const remote = wrapLink<EngineServices>(link, 'host');
   return {
     async spawn(request) {
-      const sent = spawnRequestSchema.safeParse(request);
+      const sent = spawnRequestSchema().safeParse(request);
       if (!sent.success) throw new DriverError('INVALID_CONFIG', `malformed broker request: ${sent.error.message}`);
-      const answer = spawnedSchema.safeParse(await remote.spawn(sent.data));
+      const answer = spawnedSchema().safeParse(await remote.spawn(sent.data));
       if (!answer.success) throw new DriverError('INTERNAL', `the engine sent a malformed broker answer: ${answer.error.message}`);
       return answer.data;
     },

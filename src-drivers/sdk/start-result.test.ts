@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { driverMethods } from './protocol.ts';
 
-const read = (raw: unknown) => driverMethods.start.result.safeParse(raw);
+const read = (raw: unknown) => driverMethods.start.result().safeParse(raw);
 
 test('a start result without a pid is accepted, and one with a pid keeps it', () => {
   assert.deepEqual(read({ accelerator: 'tcg' }).data, { accelerator: 'tcg' });

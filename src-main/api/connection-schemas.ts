@@ -11,7 +11,7 @@ export const connectionSchema = z.object({
   driver: z.string(),
   /** local: this machine's QEMU; default: a driver's unnamed connection; named: one the user added. */
   kind: z.enum(['local', 'default', 'named']),
-  settings: z.record(z.string(), settingValueSchema),
+  settings: z.record(z.string(), settingValueSchema()),
   /** The instances on it. */
   instances: z.array(z.string()),
 });

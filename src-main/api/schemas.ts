@@ -4,7 +4,10 @@
 // may load Node or engine code: the renderer imports this folder.
 import * as z from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
-import { capabilitiesSchema, statsSampleSchema, vmStateSchema } from '../../src-drivers/sdk/protocol.ts';
+import {
+  capabilitiesSchema as driverCapabilitiesSchema, displayInfoSchema as driverDisplayInfoSchema, snapshotSchema as driverSnapshotSchema,
+  statsSampleSchema as driverStatsSampleSchema, vmStateSchema,
+} from '../../src-drivers/sdk/protocol.ts';
 import { downloadFailureSchema, downloadPhaseSchema } from './download-schemas.ts';
 
 // --- Data the queries return -----------------------------------------------------------------
@@ -42,7 +45,7 @@ export const driverSchema = z.object({
   name: z.string(),
   version: z.string().nullable(),
   description: z.string(),
-  capabilities: capabilitiesSchema.nullable(),
+  capabilities: driverCapabilitiesSchema().nullable(),
   available: z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true) }),
     z.object({ ok: z.literal(false), reason: z.string() }),
@@ -142,7 +145,10 @@ export const editRequestSchema = z.object({
   memory: z.string().min(1).optional(),
   disk: z.string().min(1).optional(),
 });
-export { snapshotSchema, displayInfoSchema, statsSampleSchema } from '../../src-drivers/sdk/protocol.ts';
+// The driver protocol builds these at first use; the API's schemas are all built when it loads.
+export const snapshotSchema = driverSnapshotSchema();
+export const displayInfoSchema = driverDisplayInfoSchema();
+export const statsSampleSchema = driverStatsSampleSchema();
 
 /**
  * Where a driver bundle to install is: a file the user dropped in the desktop app (its path,

@@ -7,9 +7,9 @@ import { settingDeclarationSchema } from '../../../src-drivers/sdk/protocol.ts';
 import { maskSecrets, settingsFromEnvironment, validateSettings } from './settings.ts';
 
 const declarations = [
-  settingDeclarationSchema.parse({ name: 'uri', type: 'string', description: 'where', required: true, pattern: '[a-z+]+://[a-z0-9.@:]*/[a-z]*', example: 'qemu+ssh://user@host/system' }),
-  settingDeclarationSchema.parse({ name: 'apiToken', type: 'string', description: 'a token', secret: true, pattern: '[A-Za-z0-9-]{8,}' }),
-  settingDeclarationSchema.parse({ name: 'port', type: 'number', description: 'a port' }),
+  settingDeclarationSchema().parse({ name: 'uri', type: 'string', description: 'where', required: true, pattern: '[a-z+]+://[a-z0-9.@:]*/[a-z]*', example: 'qemu+ssh://user@host/system' }),
+  settingDeclarationSchema().parse({ name: 'apiToken', type: 'string', description: 'a token', secret: true, pattern: '[A-Za-z0-9-]{8,}' }),
+  settingDeclarationSchema().parse({ name: 'port', type: 'number', description: 'a port' }),
 ];
 
 function failure(values: unknown): DriverError {

@@ -18,7 +18,7 @@ export const connectionNamePattern = /^[a-z][a-z0-9-]{0,31}$/;
 export const storedConnectionSchema = z.object({
   name: z.string().regex(connectionNamePattern),
   driver: z.string().min(1),
-  settings: z.record(z.string(), settingValueSchema),
+  settings: z.record(z.string(), settingValueSchema()),
   added: z.string(),
 });
 export type StoredConnection = z.infer<typeof storedConnectionSchema>;

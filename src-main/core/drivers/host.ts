@@ -131,7 +131,7 @@ export class DriverHost {
       const fresh = await this.#connect();
       result = await this.#raceExit(fresh, fresh.method(method)(...args), method);
     }
-    const parsed = driverMethods[method].result.safeParse(result);
+    const parsed = driverMethods[method].result().safeParse(result);
     if (!parsed.success) throw new DriverError('INTERNAL', `driver ${this.name} returned a malformed ${method} result: ${parsed.error.message}`);
     return parsed.data as DriverResult<K>;
   }
@@ -221,7 +221,7 @@ export class DriverHost {
     }), process.link, 'host');
     process.link.onFrame((frame) => {
       if (frame.ch !== 'event') return;
-      const event = driverEventSchema.safeParse(frame.event);
+      const event = driverEventSchema().safeParse(frame.event);
       if (!event.success) return;
       if (event.data.type === 'log') this.#appendToLog(event.data.level, event.data.message);
       this.#options.onEvent?.(this.name, event.data);
@@ -252,7 +252,7 @@ export class DriverHost {
     void process.exited.then((exit) => this.#onExit(connection, exit));
     try {
       const hello = await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000);
-      const parsed = handshakeSchema.safeParse(hello);
+      const parsed = handshakeSchema().safeParse(hello);
       if (!parsed.success) throw new DriverError('PROTOCOL_MISMATCH', `driver ${this.name} sent a malformed handshake: ${parsed.error.message}`);
       if (parsed.data.protocol !== PROTOCOL_VERSION) {
         throw new DriverError('PROTOCOL_MISMATCH',
@@ -266,7 +266,7 @@ export class DriverHost {
       // A driver with settings answered the first hello() unconfigured: ask again, so that
       // availability is that of this connection (its host reachable), not of the default one.
       if (parsed.data.settings.length > 0) {
-        const configured = handshakeSchema.safeParse(await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000));
+        const configured = handshakeSchema().safeParse(await this.#raceExit(connection, remote.hello(), 'the handshake', this.#options.handshakeTimeoutMs ?? 15_000));
         if (configured.success) connection.handshake = configured.data;
       }
       this.#live = connection;

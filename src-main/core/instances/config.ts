@@ -50,14 +50,14 @@ const provisionEntry = lazySchema(() => z.object({
     ctx.addIssue({ code: 'custom', path: ['script'], message: `a provision entry of mode ${mode} needs \`script:\`, the script to run` });
   }
 }));
-export type ProvisionEntry = z.infer<typeof provisionEntry>;
+export type ProvisionEntry = z.infer<ReturnType<typeof provisionEntry>>;
 const probeEntry = lazySchema(() => z.object({
   mode: z.enum(['readiness'], { error: () => 'unknown mode: expected readiness' }).optional(),
   description: z.string().optional(),
   script: z.string({ error: () => 'a probe needs `script:`, the script that exits 0 once the guest is ready' }).refine((s) => s.trim() !== '', 'a probe needs `script:`, the script that exits 0 once the guest is ready'),
   hint: z.string().optional(),
 }));
-export type ProbeEntry = z.infer<typeof probeEntry>;
+export type ProbeEntry = z.infer<ReturnType<typeof probeEntry>>;
 // zod reports a bad record key as "Invalid key in record": the record's own error says what a key must be.
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 const paramName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/);
@@ -121,8 +121,8 @@ export const limaConfigSchema = lazySchema(() => z.object({
   }).optional(),
   // Lima's rules, checked here so a bad one fails at create (src-main/core/guest/port-rules.ts).
   portForwards: z.array(portForwardSchema).optional(),
-  provision: z.array(provisionEntry).optional(),
-  probes: z.array(probeEntry).optional(),
+  provision: z.array(provisionEntry()).optional(),
+  probes: z.array(probeEntry()).optional(),
   env: z.record(envName, oneLine, keyError('expected a variable name (letters, digits, _)')).optional(),
   param: z.record(paramName, oneLine, keyError('expected a param name (a letter, then letters, digits, _)')).optional(),
   /** Shown to the user once the guest is ready. */
@@ -134,7 +134,7 @@ export const limaConfigSchema = lazySchema(() => z.object({
     if (config.param?.[name] === undefined) ctx.addIssue({ code: 'custom', path: ['param'], message: `PARAM_${name} is used by a script but not defined; add "${name}" under param:` });
   }
 }));
-export type LimaConfig = z.infer<typeof limaConfigSchema>;
+export type LimaConfig = z.infer<ReturnType<typeof limaConfigSchema>>;
 
 // One template document before its bases are merged in: every field optional, and null allowed
 // (Lima reads null as "unset"). Objects stay loose: unknown keys become warnings, not errors.
@@ -194,7 +194,7 @@ export const limaDocumentSchema = lazySchema(() => z.looseObject({
   tpm: bool,
   osOpts: map.nullish(),
 }));
-export type LimaDocument = z.infer<typeof limaDocumentSchema>;
+export type LimaDocument = z.infer<ReturnType<typeof limaDocumentSchema>>;
 
 export interface ParsedConfig {
   config: LimaConfig;
@@ -282,7 +282,7 @@ export function validateAgainst<T extends z.ZodType>(schema: T, file: Pick<YamlF
 /** Parses lima.yaml text; `source` names the file in messages. */
 export function parseLimaConfig(text: string, source: string): ParsedConfig {
   const file = readYamlMapping(text, source);
-  const config = validateAgainst(limaConfigSchema, file);
+  const config = validateAgainst(limaConfigSchema(), file);
   return { config, warnings: fieldWarnings(file.raw, source) };
 }
 
@@ -293,7 +293,7 @@ export function parseLimaConfig(text: string, source: string): ParsedConfig {
 export function salvageConfig(raw: unknown): LimaConfig {
   const fields = typeof raw === 'object' && raw !== null ? raw as Record<string, unknown> : {};
   const kept: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(limaConfigSchema.shape)) {
+  for (const [key, schema] of Object.entries(limaConfigSchema().shape)) {
     if (key !== 'images' && fields[key] !== undefined && schema.safeParse(fields[key]).success) kept[key] = fields[key];
   }
   return { ...(kept as Partial<LimaConfig>), images: [] }; // each kept value passed its field's schema

@@ -36,5 +36,5 @@ export function applyOverrides(config: LimaConfig, options: ConfigOverrides): Li
     ...(options.display !== undefined ? { video: { ...config.video, display: options.display } } : {}),
   };
   // The loader's own schema, so what is accepted here is always readable back.
-  return validateAgainst(limaConfigSchema, { source: 'the requested config' }, result);
+  return validateAgainst(limaConfigSchema(), { source: 'the requested config' }, result);
 }

@@ -148,6 +148,6 @@ function parseSample(bytes: Uint8Array): StatsSample | string {
   } catch {
     return 'not JSON';
   }
-  const parsed = statsSampleSchema.safeParse(value);
+  const parsed = statsSampleSchema().safeParse(value);
   return parsed.success ? parsed.data : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 }

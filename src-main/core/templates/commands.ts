@@ -16,7 +16,7 @@ export interface CommandOutput {
 
 /** Top-level fields in lima.yaml's usual order (as in Lima's default.yaml), unknown ones last. */
 function inSchemaOrder(document: YamlMap): YamlMap {
-  const order = Object.keys(limaDocumentSchema.shape);
+  const order = Object.keys(limaDocumentSchema().shape);
   const rank = (key: string): number => (order.includes(key) ? order.indexOf(key) : order.length);
   return Object.fromEntries(Object.entries(document).sort(([a], [b]) => rank(a) - rank(b)));
 }

@@ -20,7 +20,7 @@ export async function loadDefaults(file: string | null = defaultsFile): Promise<
   };
   if (!file) return builtIn;
   const parsed = readYamlMapping(await fs.readFile(file, 'utf8'), file);
-  validateAgainst(limaDocumentSchema, parsed);
+  validateAgainst(limaDocumentSchema(), parsed);
   return fillDefaults(parsed.raw, builtIn);
 }
 

@@ -65,7 +65,7 @@ export async function loadTemplate(ref: string, options: TemplateOptions = {}): 
 
   const document = fillDefaults(merged, await loadDefaults(options.defaultsFile));
   fillImageArch(document);
-  const config = validateAgainst(limaConfigSchema, { source }, withoutNulls(document));
+  const config = validateAgainst(limaConfigSchema(), { source }, withoutNulls(document));
   const warnings = [...embedded.trustWarnings, ...fieldWarnings(document, source), ...runnableWarnings(document, source)];
   return { config, document, warnings, source };
 }

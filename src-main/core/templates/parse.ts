@@ -64,7 +64,7 @@ export const inlineParseBytes = 16 * 1024;
 /** Parses YAML text that must be a lima.yaml mapping (throws with the file, line and field of a fault). */
 export function parseDocumentHere(text: string, source: string): YamlMap {
   const file = readYamlMapping(text, source);
-  validateAgainst(limaDocumentSchema, file);
+  validateAgainst(limaDocumentSchema(), file);
   return file.raw;
 }
 

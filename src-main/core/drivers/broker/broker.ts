@@ -15,7 +15,7 @@ export type EngineServicesFor = (log: (level: 'info' | 'warn', message: string) 
 export function spawnBroker(grants: BrokerGrants, options: { bwrap?: string } = {}): EngineServicesFor {
   return (log) => ({
     async spawn(raw: unknown) {
-      const parsed = spawnRequestSchema.safeParse(raw);
+      const parsed = spawnRequestSchema().safeParse(raw);
       if (!parsed.success) throw new DriverError('INVALID_CONFIG', `driver ${grants.driver} sent a malformed broker request: ${parsed.error.message}`);
       const request = parsed.data;
       try {

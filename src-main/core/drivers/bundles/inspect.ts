@@ -60,7 +60,7 @@ function readSignature(file: string, manifestBytes: Buffer, sigBytes: Buffer | u
   } catch {
     throw refuse(file, 'signature', `${signatureFileName} is not JSON`);
   }
-  const parsed = signatureSchema.safeParse(json);
+  const parsed = signatureSchema().safeParse(json);
   if (!parsed.success) throw refuse(file, 'signature', `${signatureFileName} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const key = Buffer.from(parsed.data.publicKey, 'base64');
   if (!verifyEd25519(key, manifestBytes, Buffer.from(parsed.data.signature, 'base64'))) {
@@ -110,7 +110,7 @@ export async function inspectBundle(file: string, options: InspectOptions = {}):
   } catch (error) {
     throw refuse(file, 'manifest', `${manifestFileName} is not JSON: ${(error as Error).message}`);
   }
-  const parsed = manifestSchema.safeParse(json);
+  const parsed = manifestSchema().safeParse(json);
   if (!parsed.success) {
     throw refuse(file, 'manifest', `${manifestFileName} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }

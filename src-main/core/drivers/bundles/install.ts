@@ -27,7 +27,7 @@ const stateSchema = lazySchema(() => z.strictObject({
   ]),
   installedAt: z.string(),
 }));
-type DriverState = z.infer<typeof stateSchema>;
+type DriverState = z.infer<ReturnType<typeof stateSchema>>;
 
 export interface InstalledDriver {
   name: string;
@@ -69,7 +69,7 @@ async function readState(home: string, name: string): Promise<DriverState | unde
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = stateSchema.safeParse(JSON.parse(text));
+  const parsed = stateSchema().safeParse(JSON.parse(text));
   if (!parsed.success) throw new DriverError('INVALID_CONFIG', `${stateFile(home, name)} is damaged: ${parsed.error.message}`, { driver: name });
   return parsed.data;
 }
@@ -97,7 +97,7 @@ async function guard(name: string, action: string, options: GuardOptions): Promi
 
 async function describe(home: string, name: string, state: DriverState): Promise<InstalledDriver> {
   const dir = path.join(driversDir(home), name, state.active);
-  const manifest = manifestSchema.parse(JSON.parse(await fs.readFile(path.join(dir, manifestFileName), 'utf8')));
+  const manifest = manifestSchema().parse(JSON.parse(await fs.readFile(path.join(dir, manifestFileName), 'utf8')));
   return { name, version: state.active, dir, entry: path.join(dir, ...manifest.entry.split('/')), manifest, enabled: state.enabled, signer: state.signer, installedAt: state.installedAt };
 }
 

@@ -13,7 +13,7 @@ export const trustedKeySchema = lazySchema(() => z.strictObject({
   name: z.string().min(1).max(200),
   publicKey: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be a 32-byte ed25519 key in base64'),
 }));
-export type TrustedKey = z.infer<typeof trustedKeySchema>;
+export type TrustedKey = z.infer<ReturnType<typeof trustedKeySchema>>;
 
 /** How a bundle's signature stands. */
 export type Signer =
@@ -47,7 +47,7 @@ export async function loadTrustedKeys(home: string): Promise<TrustedKey[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const parsed = z.array(trustedKeySchema).safeParse(JSON.parse(text));
+  const parsed = z.array(trustedKeySchema()).safeParse(JSON.parse(text));
   if (!parsed.success) throw new DriverError('INVALID_CONFIG', `${file} is not a list of { name, publicKey }: ${parsed.error.message}`, { field: 'trusted-keys' });
   return parsed.data;
 }

@@ -60,7 +60,7 @@ export const permissionsSchema = lazySchema(() => z.strictObject({
   if (!p.network) ctx.addIssue({ code: 'custom', path: ['network'], message: 'must be true when ssh is: SSH needs the network' });
   if (!p.exec.some((e) => e === 'ssh' || e.endsWith('/ssh'))) ctx.addIssue({ code: 'custom', path: ['exec'], message: 'must list ssh when ssh is true' });
 }));
-export type Permissions = z.infer<typeof permissionsSchema>;
+export type Permissions = z.infer<ReturnType<typeof permissionsSchema>>;
 
 export const manifestSchema = lazySchema(() => z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes, starting with a letter'),
@@ -69,7 +69,7 @@ export const manifestSchema = lazySchema(() => z.strictObject({
   entry: bundlePath,
   platforms: z.array(z.enum(['linux', 'darwin', 'win32', 'freebsd'])).min(1),
   description: z.string().max(500),
-  permissions: permissionsSchema,
+  permissions: permissionsSchema(),
   files: z.record(bundlePath, z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256')),
 }).superRefine((m, ctx) => {
   if (!Object.hasOwn(m.files, m.entry)) ctx.addIssue({ code: 'custom', path: ['entry'], message: `entry ${m.entry} is not listed in files` });
@@ -77,7 +77,7 @@ export const manifestSchema = lazySchema(() => z.strictObject({
     if (Object.hasOwn(m.files, reserved)) ctx.addIssue({ code: 'custom', path: ['files'], message: `${reserved} cannot be listed in files` });
   }
 }));
-export type Manifest = z.infer<typeof manifestSchema>;
+export type Manifest = z.infer<ReturnType<typeof manifestSchema>>;
 
 /** The signature file: the signer's raw ed25519 public key and the signature over manifest.json's bytes. */
 export const signatureSchema = lazySchema(() => z.strictObject({
@@ -85,4 +85,4 @@ export const signatureSchema = lazySchema(() => z.strictObject({
   publicKey: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be a 32-byte ed25519 key'),
   signature: z.base64().refine((s) => Buffer.from(s, 'base64').length === 64, 'must be a 64-byte ed25519 signature'),
 }));
-export type SignatureFile = z.infer<typeof signatureSchema>;
+export type SignatureFile = z.infer<ReturnType<typeof signatureSchema>>;

@@ -45,7 +45,7 @@ export async function packBundle(dir: string, options: PackOptions = {}): Promis
     files[name] = sha256(data);
     entries.push({ type: 'file', path: name, data });
   }
-  const parsed = manifestSchema.safeParse({ ...draft, files });
+  const parsed = manifestSchema().safeParse({ ...draft, files });
   if (!parsed.success) throw new DriverError('INVALID_BUNDLE', `cannot pack ${dir}: manifest.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, { reason: 'manifest' });
   const manifestBytes = Buffer.from(`${JSON.stringify(parsed.data, null, 2)}\n`);
   const head: TarEntry[] = [{ type: 'file', path: manifestFileName, data: manifestBytes }];

@@ -38,7 +38,7 @@ export const protocol: ConformanceCheck = {
 export const schema: ConformanceCheck = {
   group: 'handshake', name: 'schema', title: 'the handshake matches the protocol\'s schema', timeoutMs: instant, needs: ['handshake/hello'],
   async run(state) {
-    const parsed = handshakeSchema.safeParse(state.rawHello);
+    const parsed = handshakeSchema().safeParse(state.rawHello);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       throw new CheckFailure(`the handshake does not match handshakeSchema (src-drivers/sdk/protocol.ts): ${issues}`);

@@ -45,7 +45,7 @@ export const samples: ConformanceCheck = {
     (await state.host.streams()).listen(probe.id, {
       data: (bytes) => {
         try {
-          const parsed = statsSampleSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+          const parsed = statsSampleSchema().safeParse(JSON.parse(new TextDecoder().decode(bytes)));
           if (parsed.success) probe.samples.push(parsed.data);
           else probe.problems.push(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         } catch {
