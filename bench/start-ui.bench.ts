@@ -6,6 +6,8 @@
 // call to Playwright's click(): that first waits for the button to be visible, enabled and stable
 // over two animation frames, harness time no user spends (also printed, for comparison).
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
@@ -19,6 +21,9 @@ import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 const rounds = Number(process.env.CORRAL_BENCH_MARKER_ROUNDS ?? 3);
 
 export async function run(): Promise<void> {
+  // As `corral serve` runs (bin/corral.js): the driver process and host agent it starts inherit
+  // Node's compile cache, so their start costs the booting VM what it costs a user's.
+  process.env.NODE_COMPILE_CACHE ??= path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corral', 'node-compile-cache');
   const staticDir = await ensureRendererBuilt();
   const guest = await createGuest('startui');
   let server: RunningServer | undefined;
