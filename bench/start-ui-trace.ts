@@ -21,6 +21,9 @@ import { createGuest, waitForExit } from './guest-vm.ts';
 import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const rounds = Number(process.env.CORRAL_TRACE_ROUNDS ?? 1);
+/** The instance page's tab the click is made on (overview, logs, ...). */
+const tab = process.env.CORRAL_TRACE_TAB ?? '';
+const profiling = Boolean(process.env.CORRAL_TRACE_PROFILE);
 const tickMs = 10; // USER_HZ is 100 on Linux
 
 interface ProcFacts { pid: number; ppid: number; name: string; cpuMs: number; childCpuMs: number; startMs: number }
@@ -88,6 +91,22 @@ function cpuTable(before: Map<number, ProcFacts>, after: Map<number, ProcFacts>)
   return [...byName].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `  ${String(ms).padStart(6)} ms  ${name}`);
 }
 
+interface CpuProfile { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] }
+
+/** The page's busiest functions by self time, from a CDP CPU profile. */
+function selfTimes(profile: CpuProfile): string[] {
+  const byNode = new Map<number, number>();
+  (profile.samples ?? []).forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+  const byName = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const us = byNode.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url ? `${path.basename(url)}:${lineNumber}` : ''}`;
+    byName.set(key, (byName.get(key) ?? 0) + us);
+  }
+  return [...byName].filter(([name]) => !name.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, us]) => `  ${(us / 1000).toFixed(1).padStart(7)} ms  ${name}`);
+}
+
 export async function run(): Promise<void> {
   // As `corral serve` runs (bin/corral.js): the driver process and host agent it starts inherit
   // Node's compile cache, so their start costs the booting VM what it costs a user's.
@@ -125,7 +144,7 @@ export async function run(): Promise<void> {
       ws.on('framereceived', (frame) => traffic.push(`${Date.now()} ws<- ${String(frame.payload).slice(0, 80)}`));
     });
     await page.goto(server.url);
-    await page.goto(`http://127.0.0.1:${server.port}/#/instances/${encodeURIComponent(guest.name)}`);
+    await page.goto(`http://127.0.0.1:${server.port}/#/instances/${encodeURIComponent(guest.name)}${tab ? `/${tab}` : ''}`);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const startButton = page.getByRole('button', { name: `Start ${guest.name}`, exact: true });
@@ -147,12 +166,14 @@ export async function run(): Promise<void> {
       const bootMs = await bootWallMs();
       const metricsBefore = await cdp.send('Performance.getMetrics');
       const before = await ourProcesses([], bootMs);
+      if (profiling) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
       await startButton.click();
       const seen = await marker.seen;
       const markerAt = performance.timeOrigin + seen;
       const vm = await vmPid(guest.dir);
       const after = await ourProcesses(vm ? [vm] : [], bootMs);
       const metricsAfter = await cdp.send('Performance.getMetrics');
+      const profile = profiling ? (await cdp.send('Profiler.stop')).profile : undefined;
       const clickAt = await page.evaluate(() => (globalThis as unknown as { corralClickAt?: number }).corralClickAt ?? Number.NaN);
       const vmFacts = vm ? after.get(vm) : undefined;
       const agent = [...after.values()].find((f) => f.name.includes('hostagent'));
@@ -177,6 +198,7 @@ export async function run(): Promise<void> {
         const delta = metric(metricsAfter, name) - metric(metricsBefore, name);
         out.push(`  ${name}: ${name.endsWith('Duration') ? `${(delta * 1000).toFixed(0)} ms` : delta.toFixed(0)}`);
       }
+      if (profile) out.push(' page self time by function (CORRAL_TRACE_PROFILE):', ...selfTimes(profile));
       const during = traffic.filter((line) => Number(line.split(' ')[0]) <= markerAt);
       out.push(` page traffic during the boot (${during.length}):`, ...during.map((line) => {
         const [at, ...rest] = line.split(' ');
@@ -185,8 +207,11 @@ export async function run(): Promise<void> {
       await guest.engine.stop(guest.name, { force: true }).catch(() => undefined);
       await killVm(guest);
       marker.cancel();
+      // The same processes during a bare boot (the page idle on a stopped instance): what a boot costs them anyway.
+      const bareBefore = await ourProcesses([], bootMs);
       const bare = await bareBoot(guest, argv);
-      out.push(` bare boot of the same argv: ${bare.markerMs.toFixed(0)} ms to the marker (set up after ${bare.setUpMs.toFixed(0)} ms)`);
+      const bareAfter = await ourProcesses([], bootMs);
+      out.push(` bare boot of the same argv: ${bare.markerMs.toFixed(0)} ms to the marker (set up after ${bare.setUpMs.toFixed(0)} ms); our processes meanwhile (the VM, killed, not counted):`, ...cpuTable(bareBefore, bareAfter));
       process.stdout.write(`${out.join('\n')}\n`);
     }
   } finally {
