@@ -8,6 +8,7 @@
 //   (CDP Performance.getMetrics: task, script, layout and style time, frames).
 // Not a pass/fail bench: a tool for finding what is ours to cut.
 //   CORRAL_TRACE_ROUNDS=2 node bench/start-ui-trace.ts
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,6 +164,9 @@ export async function run(): Promise<void> {
       marks.length = 0;
       traffic.length = 0;
       const marker = markerIn(guest.serialLog);
+      // How often a watch on the instance folder wakes during the boot (the driver, the engine and the host agent each hold one).
+      let folderEvents = 0;
+      const folderWatch = fsSync.watch(guest.dir, () => { folderEvents++; });
       const bootMs = await bootWallMs();
       const metricsBefore = await cdp.send('Performance.getMetrics');
       const before = await ourProcesses([], bootMs);
@@ -170,6 +174,7 @@ export async function run(): Promise<void> {
       await startButton.click();
       const seen = await marker.seen;
       const markerAt = performance.timeOrigin + seen;
+      folderWatch.close();
       const vm = await vmPid(guest.dir);
       const after = await ourProcesses(vm ? [vm] : [], bootMs);
       const metricsAfter = await cdp.send('Performance.getMetrics');
@@ -191,6 +196,7 @@ export async function run(): Promise<void> {
       marks.sort((a, b) => a.at - b.at);
       const out: string[] = [`round ${round}: click to marker ${(markerAt - clickAt).toFixed(0)} ms`, ' timeline (ms after the click):'];
       for (const m of marks) out.push(`  ${(m.at - clickAt).toFixed(0).padStart(6)}  ${m.what}`);
+      out.push(` a watch on the instance folder woke ${folderEvents} times (serial.log is ${(await fs.stat(guest.serialLog)).size} bytes)`);
       out.push(' CPU from the click to the marker:', ...cpuTable(before, after));
       const metric = (list: { metrics: { name: string; value: number }[] }, name: string) => list.metrics.find((m) => m.name === name)?.value ?? 0;
       out.push(' page main thread during the boot:');
