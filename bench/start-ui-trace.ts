@@ -89,7 +89,8 @@ function cpuTable(before: Map<number, ProcFacts>, after: Map<number, ProcFacts>)
     const spent = facts.cpuMs + facts.childCpuMs - (was ? was.cpuMs + was.childCpuMs : 0);
     byName.set(facts.name, (byName.get(facts.name) ?? 0) + spent);
   }
-  return [...byName].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `  ${String(ms).padStart(6)} ms  ${name}`);
+  const ours = [...byName].filter(([name]) => name !== 'qemu (VM)').reduce((sum, [, ms]) => sum + ms, 0);
+  return [...[...byName].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `  ${String(ms).padStart(6)} ms  ${name}`), `  ${String(ours).padStart(6)} ms  all of ours but the VM`];
 }
 
 interface CpuProfile { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] }
