@@ -3,11 +3,16 @@
 // - a timeline: the click, the start call reaching the engine, the engine's status events, the
 //   VM's process appearing (its fork, from /proc, 10 ms ticks), the start call's end, the marker;
 // - the CPU each process took from the click to the marker (utime+stime from /proc, children
-//   that exited and were waited for included), Chromium's own processes by their --type;
+//   that exited and were waited for included), Chromium's own processes by their --type and the
+//   renderer's threads, and the same during the bare boot;
+// - how often a watch on the instance folder wakes (the driver, engine and agent each hold one);
 // - the page's traffic during the boot (HTTP calls, WebSocket frames) and its main-thread work
 //   (CDP Performance.getMetrics: task, script, layout and style time, frames).
 // Not a pass/fail bench: a tool for finding what is ours to cut.
 //   CORRAL_TRACE_ROUNDS=2 node bench/start-ui-trace.ts
+// Options: CORRAL_TRACE_TAB=terminal (click from another tab), CORRAL_TRACE_PROFILE=1 (the page's
+// busiest functions), CORRAL_TRACE_CHROME=file (a Chromium trace of the first round),
+// CORRAL_TMARK=file (lines 'MS PID TEXT' that temporary marks in the engine or driver appended).
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -75,6 +80,19 @@ async function ourProcesses(extra: number[], bootMs: number): Promise<Map<number
   };
   for (const facts of all.values()) if (isOurs(facts)) ours.set(facts.pid, facts);
   return ours;
+}
+
+/** CPU ms of each thread of `pid`, by thread name (Chromium names its threads). */
+async function threadCpu(pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const stat = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * tickMs);
+  }
+  return byName;
 }
 
 async function vmPid(dir: string): Promise<number | undefined> {
@@ -171,14 +189,20 @@ export async function run(): Promise<void> {
       const bootMs = await bootWallMs();
       const metricsBefore = await cdp.send('Performance.getMetrics');
       const before = await ourProcesses([], bootMs);
+      const rendererPid = [...before.values()].find((f) => f.name === 'chromium renderer')?.pid;
+      const threadsBefore = rendererPid ? await threadCpu(rendererPid) : new Map<string, number>();
       if (profiling) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
+      // CORRAL_TRACE_CHROME=file: a Chromium trace of the first round (chrome://tracing, Perfetto).
+      if (process.env.CORRAL_TRACE_CHROME && round === 0) await browser.startTracing(page, { path: process.env.CORRAL_TRACE_CHROME, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8', 'blink', 'cc', 'gpu'] });
       await startButton.click();
       const seen = await marker.seen;
       const markerAt = performance.timeOrigin + seen;
       folderWatch.close();
       const vm = await vmPid(guest.dir);
       const after = await ourProcesses(vm ? [vm] : [], bootMs);
+      const threadsAfter = rendererPid ? await threadCpu(rendererPid) : new Map<string, number>();
       const metricsAfter = await cdp.send('Performance.getMetrics');
+      if (process.env.CORRAL_TRACE_CHROME && round === 0) await browser.stopTracing();
       const profile = profiling ? (await cdp.send('Profiler.stop')).profile : undefined;
       const clickAt = await page.evaluate(() => (globalThis as unknown as { corralClickAt?: number }).corralClickAt ?? Number.NaN);
       const vmFacts = vm ? after.get(vm) : undefined;
@@ -200,6 +224,8 @@ export async function run(): Promise<void> {
       out.push(` a watch on the instance folder woke ${folderEvents} times (serial.log is ${(await fs.stat(guest.serialLog)).size} bytes)`);
       out.push(' CPU from the click to the marker:', ...cpuTable(before, after));
       const metric = (list: { metrics: { name: string; value: number }[] }, name: string) => list.metrics.find((m) => m.name === name)?.value ?? 0;
+      out.push(' Chromium renderer by thread:', ...[...threadsAfter].map(([name, ms]) => [name, ms - (threadsBefore.get(name) ?? 0)] as const)
+        .filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `  ${String(ms).padStart(6)} ms  ${name}`));
       out.push(' page main thread during the boot:');
       for (const name of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount', 'Frames']) {
         const delta = metric(metricsAfter, name) - metric(metricsBefore, name);
