@@ -1,8 +1,8 @@
 // The instance page's tabs, as a user meets them: Overview first, the console one click away
 // and wholly in the first screen, arrow keys moving between tabs, the tab in the address (a
-// reload and Back keep it), and the console still attached, with what it printed, after a trip
-// to other tabs. The console fixture driver stands in for a guest: a real /bin/sh behind a
-// serial console.
+// reload and Back keep it), the console attached only once opened and then still attached, with
+// what it printed, after a trip to other tabs. The console fixture driver stands in for a guest:
+// a real /bin/sh behind a serial console.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -45,6 +45,9 @@ describe('instance page tabs', () => {
     await shows(selectedTab(page), 'Overview');
     assert.equal(hash(page), '#/instances/t1');
     await page.getByRole('region', { name: 'Ports' }).waitFor();
+    // The hidden console attaches only once opened: nothing streams a boot no one watches
+    // (the terminal would be in the same render as the Ports region).
+    assert.equal(await page.getByTestId('terminal').count(), 0, 'no console until the Console tab is opened');
     await screens(page, 'instance-overview');
   });
 

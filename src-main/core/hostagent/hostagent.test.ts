@@ -3,6 +3,7 @@
 // listens on the SSH port, so the agent keeps trying, as it would while a guest boots).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,13 @@ describe('host agent process', () => {
     assert.notEqual(second.pid, first.pid);
     await gone(first.pid);
     assert.equal((await runningAgent(dir))?.pid, second.pid);
+  });
+
+  it('runs in a low-priority scheduling group while its guest boots, the VM keeping its share', { skip: existsSync('/proc/self/autogroup') ? false : 'no autogroups here' }, async () => {
+    const agent = await runningAgent(dir);
+    assert.ok(agent, 'the second agent runs');
+    assert.match(await fs.readFile(`/proc/${agent.pid}/autogroup`, 'utf8'), /nice 10\n$/);
+    assert.match(await fs.readFile(`/proc/${process.pid}/autogroup`, 'utf8'), /nice 0\n$/, 'its starter keeps a normal share');
   });
 
   it('is ended by a stop: endHostAgent returns once the agent has exited, after its last status is written', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { runHostAgent } from './agent.ts';
 import { agentArgsSchema } from './args.ts';
 import type { AgentArgs } from './args.ts';
+import { takeFullCpuShare } from './cpu-share.ts';
 
 const parsed = agentArgsSchema.safeParse((() => {
   try {
@@ -28,8 +29,12 @@ const outcome = await runHostAgent({
   ...args,
   log,
   stop: stop.signal,
-  // Once the guest is ready: its ports, by the rules in the instance's lima.yaml, until the VM stops.
-  afterReady: (signal) => forwardInstancePorts(args, signal),
+  // Once the guest is ready: a full CPU share (cpu-share.ts), then its ports, by the rules in the
+  // instance's lima.yaml, until the VM stops.
+  afterReady: async (signal) => {
+    await takeFullCpuShare();
+    await forwardInstancePorts(args, signal);
+  },
 });
 log(`ended: ${outcome}`);
 

@@ -11,6 +11,7 @@ import { helperEntry } from '../bundled-entry.ts';
 import { openDriverLog } from '../drivers/process.ts';
 import type { AgentArgs } from './args.ts';
 import { agentPidFileName, isAlive, isHostAgent, runningAgent } from './liveness.ts';
+import { bootingAgentNice, setAutogroupNice } from './cpu-share.ts';
 
 export { agentPidFileName, liveHostAgent, runningAgent } from './liveness.ts';
 export const agentLogFileName = 'hostagent.log';
@@ -42,6 +43,7 @@ export async function spawnHostAgent(launcher: HostAgentLauncher, args: AgentArg
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start the host agent (${launcher.execPath})`);
+    setAutogroupNice(pid, bootingAgentNice); // until its guest is ready (cpu-share.ts)
     // No fsync (atomic.ts): the record names a live agent; a host crash ends the agent and the VM with it.
     await writeFileAtomic(path.join(args.dir, agentPidFileName), `${JSON.stringify({ pid, bootId: args.bootId })}\n`, undefined, { durable: false });
     return pid;

@@ -23,6 +23,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
+import { useShownOnce } from './shown-once.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { GuestSection } from './GuestSection.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
@@ -36,6 +37,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   const show = useUi((s) => s.show);
   const busy = useBusyInstances();
   const perform = usePerformAction();
+  const consoleOpened = useShownOnce(tab === 'console');
   const instance = instances.data?.find((i) => i.name === name);
   const back = (
     <button type="button" className="link" onClick={() => show({ kind: 'list' })}>← All instances</button>
@@ -76,9 +78,10 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           </>
         ) : null}
       </div>
-      {/* The console and terminals stay mounted while hidden, so switching tabs keeps them attached. */}
+      {/* The console and terminals stay mounted while hidden, so switching tabs keeps them attached;
+          the console attaches when first opened (shown-once.ts). */}
       <div {...panel('console')}>
-        <ConsoleView name={instance.name} running={live} />
+        {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
       </div>
       <div {...panel('terminal')}>
         <TerminalPanel instance={instance} />
