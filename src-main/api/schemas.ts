@@ -36,6 +36,8 @@ export const instanceSchema = z.object({
     step: z.object({ index: z.number().int(), total: z.number().int(), name: z.string() }).optional(),
     failure: z.object({ script: z.string(), exitStatus: z.number().int(), lastLines: z.array(z.string()) }).optional(),
     message: z.string().optional(),
+    /** When SSH first let the host agent in during this boot (ISO time); absent while it has not. */
+    sshSince: z.string().optional(),
   }).optional(),
   /** The template's message for the user, shown once the guest is ready. */
   message: z.string().optional(),

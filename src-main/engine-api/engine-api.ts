@@ -31,8 +31,8 @@ export function toApiInstance(summary: InstanceSummary): Instance {
   };
 }
 
-function toApiGuest({ phase, step, failure, message }: NonNullable<InstanceSummary['guest']>): NonNullable<Instance['guest']> {
-  return { phase, ...(step ? { step } : {}), ...(failure ? { failure } : {}), ...(message !== undefined ? { message } : {}) };
+function toApiGuest({ phase, step, failure, message, sshSince }: NonNullable<InstanceSummary['guest']>): NonNullable<Instance['guest']> {
+  return { phase, ...(step ? { step } : {}), ...(failure ? { failure } : {}), ...(message !== undefined ? { message } : {}), ...(sshSince !== undefined ? { sshSince } : {}) };
 }
 
 export function engineApi(engine: Engine): CorralApi {

@@ -23,6 +23,8 @@ export const guestStatusSchema = z.object({
   failure: z.object({ script: z.string(), exitStatus: z.number().int(), lastLines: z.array(z.string()) }).optional(),
   /** The template's `message` once ready; what went wrong on a timeout. */
   message: z.string().optional(),
+  /** When SSH first let the host agent in during this boot (ISO time): from then on a terminal can open, whatever the phase. */
+  sshSince: z.string().optional(),
   updatedAt: z.string(),
 });
 export type GuestStatus = z.infer<typeof guestStatusSchema>;

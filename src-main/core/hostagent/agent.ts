@@ -67,27 +67,47 @@ export async function runHostAgent(given: HostAgentOptions): Promise<AgentOutcom
   }
 }
 
-type Publish = (status: Omit<GuestStatus, 'bootId' | 'updatedAt'>) => Promise<void>;
+/** What the agent's steps publish; the writer adds the boot, the time and whether SSH has answered. */
+type AgentStatus = Omit<GuestStatus, 'bootId' | 'updatedAt' | 'sshSince'>;
+type Publish = (status: AgentStatus) => Promise<void>;
+
+interface StatusWriter {
+  publish: Publish;
+  /** Records, once per boot, that SSH let the agent in: the Terminal tab opens shells from then on. */
+  sshAnswered(): Promise<void>;
+}
 
 /** Writes a status when it differs from the last one, and only while this boot is the instance's current one. */
-function statusWriter(options: HostAgentOptions, life: AbortController): { publish: Publish } {
-  let last = JSON.stringify({ phase: 'booting' }); // the engine wrote that before starting the agent
+function statusWriter(options: HostAgentOptions, life: AbortController): StatusWriter {
+  let current: AgentStatus = { phase: 'booting' }; // the engine wrote that before starting the agent
+  let sshSince: string | undefined;
+  let last = JSON.stringify(current);
+  const write = async (): Promise<void> => {
+    const status = sshSince === undefined ? current : { ...current, sshSince };
+    const key = JSON.stringify(status);
+    if (key === last) return;
+    if ((await readBootId(options.dir)) !== options.bootId) {
+      life.abort();
+      return;
+    }
+    last = key;
+    await writeGuestStatus(options.dir, { bootId: options.bootId, ...status, updatedAt: new Date().toISOString() });
+    options.log(`status: ${key}`);
+  };
   return {
     async publish(status) {
-      const key = JSON.stringify(status);
-      if (key === last) return;
-      if ((await readBootId(options.dir)) !== options.bootId) {
-        life.abort();
-        return;
-      }
-      last = key;
-      await writeGuestStatus(options.dir, { bootId: options.bootId, ...status, updatedAt: new Date().toISOString() });
-      options.log(`status: ${key}`);
+      current = status;
+      await write();
+    },
+    async sshAnswered() {
+      if (sshSince !== undefined) return;
+      sshSince = new Date().toISOString();
+      await write();
     },
   };
 }
 
-async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout: AbortSignal, { publish }: { publish: Publish }): Promise<AgentOutcome> {
+async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout: AbortSignal, { publish, sshAnswered }: StatusWriter): Promise<AgentOutcome> {
   let ready = false;
   let loggedIn = false;
   let lastProblem = '';
@@ -99,7 +119,11 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
     const signal = AbortSignal.any(ready ? [life, connection.signal] : [life, connection.signal, bootTimeout]);
     let work = Promise.resolve();
     const exited = await sshFollow(options.target, followCommand, signal, (line) => {
-      if (line === connectedMark) { loggedIn = true; return; }
+      if (line === connectedMark) {
+        loggedIn = true;
+        work = work.then(sshAnswered); // in line with the status writes, so none overwrites it
+        return;
+      }
       const next = applyStatusLine(progress, line);
       if (next === progress) return;
       progress = next;
@@ -136,7 +160,7 @@ function startAfterReady(options: HostAgentOptions, life: AbortSignal): void {
   options.afterReady(life).catch((error: unknown) => options.log(`after ready: ${(error as Error).message}`));
 }
 
-async function failedStatus(options: HostAgentOptions, life: AbortSignal, progress: GuestProgress): Promise<Omit<GuestStatus, 'bootId' | 'updatedAt'>> {
+async function failedStatus(options: HostAgentOptions, life: AbortSignal, progress: GuestProgress): Promise<AgentStatus> {
   const script = progress.failure?.script ?? 'corral-boot.sh';
   const exitStatus = progress.failure?.exitStatus ?? 1;
   // The name came from the guest: only a name the boot script makes reaches a command line.
