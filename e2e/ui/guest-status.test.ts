@@ -1,5 +1,6 @@
 // The guest's boot in the UI: a guest that has said nothing yet reads "Starting (booting)", the
-// instance page says why, and New terminal is off until it answers; the badge says "Starting
+// instance page says why, and New terminal is off until SSH lets Corral in (sshSince), then on
+// whatever the boot script's phase (off, saying why, when the boot timed out without a login); the badge says "Starting
 // (provisioning 2/3)" while it provisions, not Running; on the instance page the template's message once ready, and (after a restart) a
 // failed script with its last lines one click away. The statuses are the host agent's file (guest-status.json),
 // written here as the agent would for this boot (the agent itself is tested against the real
@@ -28,6 +29,8 @@ async function keepScreenshot(page: Page, name: string): Promise<void> {
 describe('guest status in the UI', () => {
   let shell: ScriptedShell;
   let dir: string;
+  /** When SSH first let the agent in, as it records it. */
+  const sshSince = new Date().toISOString();
   /** The page's API calls (POST /api/METHOD), by method, in order. */
   const apiCalls: string[] = [];
 
@@ -65,7 +68,7 @@ describe('guest status in the UI', () => {
     await shell?.close();
   });
 
-  it('a guest that has said nothing yet: Starting (booting), why on its page, and no terminal until it answers', async () => {
+  it('a guest that has said nothing yet: Starting (booting), why on its page, and no terminal until SSH lets Corral in', async () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-g1"][data-state="Running"]').waitFor();
@@ -74,15 +77,35 @@ describe('guest status in the UI', () => {
     await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest yet');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     const open = page.getByRole('button', { name: 'New terminal' });
-    assert.equal(await open.isDisabled(), true, 'New terminal is off while the guest has not answered');
+    assert.equal(await open.isDisabled(), true, 'New terminal is off while SSH has not let Corral in');
     await shows(page.locator('#terminal-unavailable'), 'Waiting for the guest’s SSH…');
-    // The guest answers (its boot script's first step, over SSH): the button turns on by itself.
+    await keepScreenshot(page, 'terminal-waiting-ssh-light.png');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await keepScreenshot(page, 'terminal-waiting-ssh-dark-390.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // SSH lets the agent in while the boot script has said nothing (or the guest has none): the button turns on by itself.
     await showsWithoutAsking(
-      () => guestSays({ phase: 'provisioning', step: { index: 1, total: 3, name: 'provision-00-system' } }),
+      () => guestSays({ phase: 'booting', sshSince }),
+      () => page.getByRole('button', { name: 'New terminal', disabled: false }).waitFor(),
+    );
+    assert.equal(await page.locator('#terminal-unavailable').count(), 0, 'and no reason is left');
+    assert.equal(await page.getByTestId('status-g1').innerText(), 'Starting (booting)', 'the boot itself is not done');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await keepScreenshot(page, 'terminal-ssh-up-booting-dark-390.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await shows(page.getByTestId('guest-silent'), 'The guest answers over SSH');
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    // The boot script's first step keeps it on.
+    await showsWithoutAsking(
+      () => guestSays({ phase: 'provisioning', step: { index: 1, total: 3, name: 'provision-00-system' }, sshSince }),
       () => shows(page.getByTestId('status-g1'), 'Starting (provisioning 1/3)'),
     );
-    assert.equal(await open.isDisabled(), false, 'New terminal is on once the guest has answered');
-    assert.equal(await page.locator('#terminal-unavailable').count(), 0, 'and no reason is left');
+    assert.equal(await open.isDisabled(), false, 'New terminal stays on as the boot goes on');
     await page.getByRole('button', { name: '← All instances' }).click();
   });
 
@@ -90,7 +113,7 @@ describe('guest status in the UI', () => {
     const { page } = shell;
     await page.locator('[data-testid="status-g1"][data-state="Running"]').waitFor();
     await showsWithoutAsking(
-      () => guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' } }),
+      () => guestSays({ phase: 'provisioning', step: { index: 2, total: 3, name: 'provision-01-system' }, sshSince }),
       () => shows(page.getByTestId('status-g1'), 'Starting (provisioning 2/3)'),
     );
     assert.equal(await page.getByTestId('status-g1').innerText(), 'Starting (provisioning 2/3)', 'the badge says no Running');
@@ -99,7 +122,7 @@ describe('guest status in the UI', () => {
 
   it('shows the template\'s message once ready, and no "Starting" any more', async () => {
     const { page } = shell;
-    await guestSays({ phase: 'ready' });
+    await guestSays({ phase: 'ready', sshSince });
     await page.getByRole('link', { name: 'g1' }).click();
     await shows(page.getByTestId('guest-message'), 'Welcome to g1: open http://localhost:8080');
     assert.equal(await page.getByTestId('guest-g1').count(), 0);
@@ -126,7 +149,7 @@ describe('guest status in the UI', () => {
     const { page } = shell;
     await shell.engine.restart('g1'); // a new boot: booting again
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
-    await guestSays({ phase: 'failed', failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
+    await guestSays({ phase: 'failed', sshSince, failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
     await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
     const failure = page.getByTestId('guest-failure');
     await shows(failure, 'Provisioning failed: provision[1] (mode system) exited with status 3');
@@ -139,6 +162,21 @@ describe('guest status in the UI', () => {
     await keepScreenshot(page, 'guest-failed-dark-390.png');
     const box = await output.boundingBox();
     assert.ok(box && box.x + box.width <= 390, 'the output fits a narrow window');
+  });
+
+  it('after another restart, a boot that timed out without an SSH login: no terminal, and why', async () => {
+    const { page } = shell;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shell.engine.restart('g1');
+    await shows(page.getByTestId('status-g1'), 'Starting (booting)');
+    // SSH let an earlier boot's agent in: that says nothing of this boot.
+    await guestSays({ phase: 'timeout', message: 'no SSH login to corral@127.0.0.1 within 10 min (no answer)' });
+    await shows(page.getByTestId('guest-g1'), 'Not ready: timed out');
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    await shows(page.locator('#terminal-unavailable'), 'Corral could not log in over SSH before this boot timed out');
+    assert.equal(await page.getByRole('button', { name: 'New terminal' }).isDisabled(), true);
+    await keepScreenshot(page, 'terminal-ssh-timeout-light.png');
   });
 
   it('logged no page errors', () => {

@@ -99,12 +99,13 @@ describe('terminals that outlive the page, and keys typed while connecting', () 
     const endpoint = await readEndpoint(shell.engine.store.dir('t1'));
     assert.ok(endpoint?.ssh, 'the start recorded an SSH endpoint');
     ssh = await heldShellServer(endpoint.ssh.port);
-    // The guest has answered, as the host agent would write it (this SSH server runs no boot
-    // script): New terminal waits for that (e2e/ui/guest-status.test.ts).
+    // SSH has let Corral in, as the host agent would write it; this SSH server runs no boot
+    // script, so the boot stays 'booting': New terminal waits only for SSH (e2e/ui/guest-status.test.ts).
     const dir = shell.engine.store.dir('t1');
     const bootId = await readBootId(dir);
     assert.ok(bootId, 'the start recorded its boot');
-    await writeGuestStatus(dir, { bootId, phase: 'ready', updatedAt: new Date().toISOString() });
+    const now = new Date().toISOString();
+    await writeGuestStatus(dir, { bootId, phase: 'booting', sshSince: now, updatedAt: now });
   });
 
   after(async () => {

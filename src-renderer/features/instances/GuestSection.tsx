@@ -20,9 +20,10 @@ export function GuestSection({ instance }: { instance: Instance }) {
       </details>
     );
   }
-  if (guest.phase === 'booting') return <p className="console-status" data-testid="guest-silent">{guestSilent}</p>;
+  if (guest.phase === 'booting') return <p className="console-status" data-testid="guest-silent">{guest.sshSince === undefined ? guestSilent : bootScriptSilent}</p>;
   if (guest.phase === 'timeout') return <p className="guest-problem" role="alert">Not ready: {guest.message ?? 'timed out'}</p>;
   return null;
 }
 
+const bootScriptSilent = 'The guest answers over SSH (the Terminal tab opens shells); its boot script has not reported yet. A guest without cloud-init never will, and stays so until the boot times out.';
 const guestSilent = 'The VM runs and its console works; Corral has not heard from the guest yet. A guest that runs no boot script or SSH server (an installer, say) never will, and stays so until the boot times out.';

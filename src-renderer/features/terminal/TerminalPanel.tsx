@@ -3,7 +3,8 @@
 // tabs; arrow keys, Home and End move between them, as on the page's tabs). Terminals stay open
 // (hidden) while another one or another tab is shown, and while the user is on another page (sessions.ts keeps them). New terminals are disabled, with the
 // reason, while the instance does not run, has no SSH endpoint (a driver without SSH, or a
-// start from before Corral recorded one), or its guest has not answered over SSH yet.
+// start from before Corral recorded one), or SSH has not let the host agent in yet during this
+// boot (guest.sshSince), whatever the boot script's phase.
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { closeTerminalSession, openTerminalSession, useTerminals } from './sessions.ts';
 import type { TerminalEntry, TerminalStatus } from './sessions.ts';
@@ -16,9 +17,18 @@ const noTerminals: TerminalEntry[] = [];
 export function terminalUnavailable(instance: Instance): string | undefined {
   if (instance.state !== 'Running') return `Terminals open while the instance runs; it is ${instance.state.toLowerCase()}.`;
   if (!instance.ssh) return `This instance has no SSH endpoint: its driver does not forward SSH, or it was started before Corral recorded one (restart it).`;
-  // Until the guest has said something (its boot script writes over SSH), SSH may not answer yet.
-  if (instance.guest?.phase === 'booting') return 'Waiting for the guest’s SSH… New terminal turns on by itself once the guest answers.';
-  return undefined;
+  const guest = instance.guest;
+  // No status for this boot: nothing follows its SSH, so nothing to wait for.
+  if (!guest || sshAnswered(guest)) return undefined;
+  if (guest.phase === 'timeout') return 'Corral could not log in over SSH before this boot timed out; restart the instance to try again.';
+  return 'Waiting for the guest’s SSH… New terminal turns on by itself once SSH lets Corral in.';
+}
+
+/** Whether SSH has let the host agent in during this boot. */
+function sshAnswered(guest: NonNullable<Instance['guest']>): boolean {
+  if (guest.sshSince !== undefined) return true;
+  // An agent from before sshSince existed reached these phases only through SSH.
+  return guest.phase === 'provisioning' || guest.phase === 'probing' || guest.phase === 'ready' || guest.failure !== undefined;
 }
 
 export function TerminalPanel({ instance }: { instance: Instance }) {
