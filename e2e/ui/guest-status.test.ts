@@ -151,6 +151,7 @@ describe('guest status in the UI', () => {
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await guestSays({ phase: 'failed', sshSince, failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
     await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
+    await shows(page.locator('.notices [role="alert"]'), 'Provisioning g1 failed'); // the app's notification
     const failure = page.getByTestId('guest-failure');
     await shows(failure, 'Provisioning failed: provision[1] (mode system) exited with status 3');
     const output = failure.locator('pre');
@@ -173,6 +174,8 @@ describe('guest status in the UI', () => {
     // SSH let an earlier boot's agent in: that says nothing of this boot.
     await guestSays({ phase: 'timeout', message: 'no SSH login to corral@127.0.0.1 within 10 min (no answer)' });
     await shows(page.getByTestId('guest-g1'), 'Not ready: timed out');
+    // The app's notification says what happened to this boot, not the last one's "failed".
+    await shows(page.locator('.notices [role="alert"]'), 'g1 did not become ready in time');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     await shows(page.locator('#terminal-unavailable'), 'Corral could not log in over SSH before this boot timed out');
     assert.equal(await page.getByRole('button', { name: 'New terminal' }).isDisabled(), true);

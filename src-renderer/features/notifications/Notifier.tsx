@@ -73,7 +73,9 @@ function useProvisioningNotifications(): void {
     for (const instance of failed) {
       if (told.current.has(instance.name)) continue;
       told.current.add(instance.name);
-      deliver({ kind: 'error', title: `Provisioning ${instance.name} failed`, body: provisioningText(instance), tag: `guest-${instance.name}` });
+      // A boot that timed out may have provisioned nothing: its title says what happened, not "failed".
+      const title = instance.guest?.phase === 'timeout' ? `${instance.name} did not become ready in time` : `Provisioning ${instance.name} failed`;
+      deliver({ kind: 'error', title, body: provisioningText(instance), tag: `guest-${instance.name}` });
     }
   }, [instances.data]);
 }
@@ -81,5 +83,5 @@ function useProvisioningNotifications(): void {
 function provisioningText(instance: Instance): string {
   const failure = instance.guest?.failure;
   if (failure) return `${failure.script} exited with status ${failure.exitStatus}`;
-  return instance.guest?.phase === 'timeout' ? 'The guest did not become ready in time.' : 'A provisioning step failed.';
+  return instance.guest?.phase === 'timeout' ? (instance.guest.message ?? 'The guest did not become ready in time.') : 'A provisioning step failed.';
 }
