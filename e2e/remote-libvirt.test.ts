@@ -292,11 +292,20 @@ function sshdSessionsUnder(listener: number): number[] {
   const found: number[] = [];
   for (let queue = childrenOf(listener); queue.length > 0;) {
     const pid = queue.shift() as number;
-    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd') continue;
+    if (commOf(pid) !== 'sshd') continue;
     found.push(pid);
     queue = queue.concat(childrenOf(pid));
   }
   return found;
+}
+
+/** A process's name; undefined once it has ended (a short session can end between listing and reading). */
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 async function readDomainUuid(spec: InstanceSpec): Promise<string> {
