@@ -15,16 +15,13 @@
 // CORRAL_TMARK=file (lines 'MS PID TEXT' that temporary marks in the engine or driver appended).
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
-import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
-import { bareBoot, cmdline, killVm, markerIn } from './boot-marker.ts';
-import { createGuest, waitForExit } from './guest-vm.ts';
-import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
+import { bareBoot, killVm, markerIn } from './boot-marker.ts';
+import { warmGuestForClicks } from './start-ui-guest.ts';
 
 const rounds = Number(process.env.CORRAL_TRACE_ROUNDS ?? 1);
 /** The instance page's tab the click is made on (overview, logs, ...). */
@@ -128,19 +125,10 @@ function selfTimes(profile: CpuProfile): string[] {
 }
 
 export async function run(): Promise<void> {
-  // As `corral serve` runs (bin/corral.js): the driver process and host agent it starts inherit
-  // Node's compile cache, so their start costs the booting VM what it costs a user's.
-  process.env.NODE_COMPILE_CACHE ??= path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corral', 'node-compile-cache');
-  const staticDir = await ensureRendererBuilt();
-  const guest = await createGuest('starttrace');
+  const { staticDir, guest, argv } = await warmGuestForClicks('starttrace');
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
-    const pid = startedPid(await guest.engine.start(guest.name));
-    guest.pids.add(pid);
-    const argv = await cmdline(pid);
-    await guest.engine.stop(guest.name, { force: true });
-    await waitForExit(pid);
 
     // Timestamps of the engine's side, in this process.
     const marks: { at: number; what: string }[] = [];

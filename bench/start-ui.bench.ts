@@ -6,36 +6,21 @@
 // call to Playwright's click(): that first waits for the button to be visible, enabled and stable
 // over two animation frames, harness time no user spends (also printed, for comparison).
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../src-main/server/server.ts';
 import type { RunningServer } from '../src-main/server/server.ts';
 import { launchChromium } from '../e2e/ui/browser.ts';
-import { ensureRendererBuilt } from '../e2e/ui/renderer-build.ts';
-import { bareBoot, cmdline, killVm, markerIn } from './boot-marker.ts';
-import { createGuest, waitForExit } from './guest-vm.ts';
+import { bareBoot, killVm, markerIn } from './boot-marker.ts';
+import { warmGuestForClicks } from './start-ui-guest.ts';
 import { median, report } from './stats.ts';
-import { startedPid } from '../src-drivers/sdk/test-support/started.ts';
 
 const rounds = Number(process.env.CORRAL_BENCH_MARKER_ROUNDS ?? 3);
 
 export async function run(): Promise<void> {
-  // As `corral serve` runs (bin/corral.js): the driver process and host agent it starts inherit
-  // Node's compile cache, so their start costs the booting VM what it costs a user's.
-  process.env.NODE_COMPILE_CACHE ??= path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corral', 'node-compile-cache');
-  const staticDir = await ensureRendererBuilt();
-  const guest = await createGuest('startui');
+  const { staticDir, guest, argv } = await warmGuestForClicks('startui');
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
-    // Warms the accelerator choice and the driver process, and gives the VM's own argv.
-    const pid = startedPid(await guest.engine.start(guest.name));
-    guest.pids.add(pid);
-    const argv = await cmdline(pid);
-    await guest.engine.stop(guest.name, { force: true });
-    await waitForExit(pid);
-
     server = await startServer({ engine: guest.engine, port: 0, staticDir });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
