@@ -75,7 +75,7 @@ try {
   const later = await measure(driver, () => samplesSeen(cold + steady));
   stop();
   const per = (ms: number, baseMs: number, wallMs: number, count: number) => ((ms - (baseMs * wallMs) / idle.wallMs) / count).toFixed(1);
-  rounds.push(`idle ${(idle.wallMs / 1000).toFixed(1)} s: driver ${idle.driver} ms, engine ${idle.engine} ms CPU`);
+  rounds.push(`idle ${(idle.wallMs / 1000).toFixed(1)} s: driver ${idle.driver} ms, engine ${idle.engine.toFixed(0)} ms CPU`);
   rounds.push(`first ${cold} samples (cold): driver ${per(first.driver, idle.driver, first.wallMs, cold)} ms, engine ${per(first.engine, idle.engine, first.wallMs, cold)} ms CPU per sample`);
   rounds.push(`next ${steady} samples (steady): driver ${per(later.driver, idle.driver, later.wallMs, steady)} ms, engine ${per(later.engine, idle.engine, later.wallMs, steady)} ms CPU per sample`);
   console.log(rounds.join('\n'));
