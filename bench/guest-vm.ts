@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Engine } from '../src-main/core/engine.ts';
+import type { EngineOptions } from '../src-main/core/engine.ts';
 import type { ConsoleSession } from '../src-main/core/console.ts';
 import { ConsoleText, readyMarker, writeGuestTemplate } from '../e2e/support/guest.ts';
 // Process facts are the tests' own helpers: one definition of "alive" (a zombie counts as gone).
@@ -33,9 +34,9 @@ export interface BenchGuest {
 }
 
 /** Creates the instance (not started). */
-export async function createGuest(name = 'bench'): Promise<BenchGuest> {
+export async function createGuest(name = 'bench', options: Pick<EngineOptions, 'hostAgent'> = {}): Promise<BenchGuest> {
   const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'corral-bench-'));
-  const engine = new Engine({ home: path.join(root, 'home'), cache: sharedCache, health: { intervalMs: 0, timeoutMs: 10_000 } });
+  const engine = new Engine({ home: path.join(root, 'home'), cache: sharedCache, health: { intervalMs: 0, timeoutMs: 10_000 }, ...options });
   const pids = new Set<number>();
   let disposed = false;
   const guest: BenchGuest = {
