@@ -4,7 +4,6 @@
 // reader, as the rename is atomic; only a crash of the host itself may lose it, and such a crash
 // ends the VM and the writer that the record was about. Each fsync costs 1 to 15 ms here, on the
 // path before QEMU starts.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -13,8 +12,23 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
+/** Temp names written by this process so far: with the pid, unique among live writers. */
+let tempCount = 0;
+
+/**
+ * A temp name no other live writer uses (pid and count), with a random tail against a leftover
+ * of a dead process that had the same pid ('wx' refuses an existing file, it never overwrites).
+ * Not node:crypto: loading it costs 20 to 30 ms of CPU, and the host agent, which starts beside
+ * a booting guest, would load it only for this.
+ */
+function tempName(file: string): string {
+  tempCount += 1;
+  const tail = Math.floor(Math.random() * 2 ** 32).toString(16);
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${tempCount}-${tail}.tmp`);
+}
+
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempName(file);
   const handle = await fs.open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
