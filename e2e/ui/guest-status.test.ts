@@ -99,6 +99,7 @@ describe('guest status in the UI', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('tab', { name: 'Overview' }).click();
     await shows(page.getByTestId('guest-silent'), 'The guest answers over SSH');
+    await keepScreenshot(page, 'guest-ssh-up-booting-light.png');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     // The boot script's first step keeps it on.
     await showsWithoutAsking(
