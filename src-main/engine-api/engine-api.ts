@@ -31,8 +31,9 @@ export function toApiInstance(summary: InstanceSummary): Instance {
   };
 }
 
-function toApiGuest({ phase, step, failure, message, sshSince }: NonNullable<InstanceSummary['guest']>): NonNullable<Instance['guest']> {
-  return { phase, ...(step ? { step } : {}), ...(failure ? { failure } : {}), ...(message !== undefined ? { message } : {}), ...(sshSince !== undefined ? { sshSince } : {}) };
+/** The guest status as the API gives it: all of it but the engine's own bookkeeping (no field list to keep in step). */
+function toApiGuest({ bootId: _bootId, updatedAt: _updatedAt, ...guest }: NonNullable<InstanceSummary['guest']>): NonNullable<Instance['guest']> {
+  return guest;
 }
 
 export function engineApi(engine: Engine): CorralApi {
