@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DriverError } from '../sdk/index.ts';
@@ -85,6 +85,27 @@ describe('chooseAccelerator', () => {
     const second = await chooseAccelerator({ binary, spec, cacheDir });
     assert.deepEqual(second, first);
     assert.ok(performance.now() - started < 1_000, 'the second choice comes from the cache');
+  });
+
+  it('runs QEMU only to probe: a cached verdict costs no QEMU run, and a replaced binary is probed again', { skip: noKvm }, async () => {
+    // A stand-in for the binary that logs each run, then runs the real one.
+    const runs = path.join(root, 'runs.log');
+    const wrapper = path.join(root, 'qemu-wrapper');
+    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${binary}' "$@"\n`, { mode: 0o755 });
+    const ranFor = async () => (await readFile(runs, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
+      .map((line) => (line.includes('corral-accel-probe') ? 'probe' : line));
+    const options = { binary: wrapper, spec: guestSpec(root, guest), cacheDir: path.join(root, 'wrapper-cache') };
+
+    const first = await chooseAccelerator(options);
+    assert.deepEqual(await ranFor(), ['probe']);
+    assert.deepEqual(await chooseAccelerator(options), first);
+    assert.deepEqual(await ranFor(), ['probe'], 'the cached verdict is used without running QEMU');
+
+    // A package upgrade replaces the file: another modification time.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(wrapper, later, later);
+    await chooseAccelerator(options);
+    assert.deepEqual(await ranFor(), ['probe', 'probe']);
   });
 
   it('counts a kernel that boots to its end (tcg)', async () => {

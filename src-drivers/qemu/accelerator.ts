@@ -3,19 +3,20 @@
 // EDD"), yet the kernel proper hangs silently. So the check boots the instance's own kernel
 // under the hardware accelerator, without a root disk, and counts it as working only when the
 // kernel runs all the way to its "cannot mount root" panic and QEMU exits (-no-reboot); the
-// verdict is cached per QEMU binary, QEMU version and host kernel.
+// verdict is cached per QEMU binary (its path, size and modification time: an upgrade replaces
+// the file) and host kernel.
 //
 // CORRAL_QEMU_ACCEL=kvm|hvf|whpx|tcg skips all of this and uses that accelerator as given.
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { DriverError } from '../sdk/index.ts';
 import type { InstanceSpec } from '../sdk/index.ts';
 import { archProfile, cpuModel } from './argv.ts';
-import { acceleratableHostArch, qemuVersion } from './host.ts';
+import { acceleratableHostArch } from './host.ts';
 import { isAlive, isOurProcess, readPidFile, sendSignal, waitForExit } from './process.ts';
 
 export const ACCEL_ENV = 'CORRAL_QEMU_ACCEL';
@@ -101,9 +102,14 @@ async function kvmDeviceProblem(): Promise<string | undefined> {
   }
 }
 
+/**
+ * The binary's file stands for its version: asking QEMU (--version) spawned the emulator, a
+ * large binary with many libraries, at every start; a stat is enough to notice an upgrade.
+ */
 async function cacheKey(hardware: string, binary: string): Promise<string> {
   const real = await realpath(binary).catch(() => binary);
-  return [hardware, real, await qemuVersion(binary), os.release()].join('|');
+  const file = await stat(real);
+  return [hardware, real, `${file.size}@${Math.trunc(file.mtimeMs)}`, os.release()].join('|');
 }
 
 async function readCache(cacheDir: string): Promise<Record<string, Verdict>> {

@@ -67,16 +67,3 @@ export function runTool(file: string, args: string[], timeoutMs = 60_000): Promi
     });
   });
 }
-
-const versions = new Map<string, Promise<string>>();
-
-/** "7.2.22" for a binary; cached per path for the process's life (binaries rarely change under us). */
-export function qemuVersion(binary: string): Promise<string> {
-  let version = versions.get(binary);
-  if (!version) {
-    version = runTool(binary, ['--version'], 10_000).then((out) => /version\s+(\S+)/.exec(out)?.[1] ?? out.split('\n')[0] ?? 'unknown');
-    version.catch(() => versions.delete(binary));
-    versions.set(binary, version);
-  }
-  return version;
-}
