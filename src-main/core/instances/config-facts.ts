@@ -1,13 +1,14 @@
-// What `corral list` needs from an instance's lima.yaml (its effective numbers, the template's
-// message and params), kept beside it as JSON with the digest of the text it was taken from.
-// Reading YAML and checking it against the whole Lima schema costs a CLI more than everything
-// else a list does; this record is trusted only while lima.yaml's text is exactly the one it
-// names, so a hand edit sends the list back to lima.yaml itself.
+// lima.yaml read once, kept beside it as JSON with the digest of the text it was taken from: the
+// parsed config, which every operation needs (a start among them), and the facts `corral list`
+// shows (its effective numbers, the template's message and params). Reading YAML and checking it
+// against the whole Lima schema costs a CLI command more than the rest of what it does before it
+// reaches the driver; this record is trusted only while lima.yaml's text is exactly the one it
+// names, so a hand edit sends every reader back to lima.yaml itself, which stays the authority.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import type { Arch } from './config.ts';
+import type { Arch, LimaConfig } from './config.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { configFileName } from './folders.ts';
 import { readJsonRecordOrNothing, writeJsonRecord } from './json-record.ts';
@@ -22,9 +23,23 @@ export interface ConfigFacts {
 
 const arches: readonly Arch[] = ['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390x', 'ppc64le'];
 
+interface FactsRecord extends ConfigFacts {
+  configSha256: string;
+  /** lima.yaml as parseLimaConfig returned it (absent in records written before it was kept). */
+  config?: LimaConfig | undefined;
+}
+
+/**
+ * The config's shape is not checked field by field (that is the cost this record saves): the
+ * record is written only from a config that passed the schema, and trusted only with the digest
+ * of the text that config was parsed from. An object with its images is all a reader assumes.
+ */
+const looksLikeConfig = (value: unknown): value is LimaConfig =>
+  typeof value === 'object' && value !== null && Array.isArray((value as { images?: unknown }).images);
+
 // Built on first use: a command that never reads the record never pays for the schema.
-let schema: z.ZodType<ConfigFacts & { configSha256: string }> | undefined;
-function factsSchema(): z.ZodType<ConfigFacts & { configSha256: string }> {
+let schema: z.ZodType<FactsRecord> | undefined;
+function factsSchema(): z.ZodType<FactsRecord> {
   schema ??= z.object({
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
     effective: z.object({
@@ -38,6 +53,7 @@ function factsSchema(): z.ZodType<ConfigFacts & { configSha256: string }> {
     }),
     message: z.string().optional(),
     param: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    config: z.custom<LimaConfig>(looksLikeConfig).optional(),
   });
   return schema;
 }
@@ -46,18 +62,37 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Records the facts of `configText`, the lima.yaml just written in `dir`. */
-export async function writeConfigFacts(dir: string, configText: string, facts: ConfigFacts): Promise<void> {
-  await writeJsonRecord(path.join(dir, configFactsFileName), { configSha256: digest(configText), ...facts });
+/** Records `config` and its facts, parsed from `configText`, the lima.yaml just written in `dir`. */
+export async function writeConfigFacts(dir: string, configText: string, config: LimaConfig, facts: ConfigFacts): Promise<void> {
+  const record: FactsRecord = { configSha256: digest(configText), ...facts, config };
+  await writeJsonRecord(path.join(dir, configFactsFileName), record);
+}
+
+function readRecord(dir: string): Promise<FactsRecord | undefined> {
+  return readJsonRecordOrNothing(path.join(dir, configFactsFileName), factsSchema());
+}
+
+/** Whether `record` was taken from `text`, lima.yaml's text now. */
+function takenFrom(record: FactsRecord | undefined, text: string | undefined): record is FactsRecord {
+  return record !== undefined && text !== undefined && record.configSha256 === digest(text);
 }
 
 /** The facts, while lima.yaml is the text they were taken from; else undefined (read lima.yaml). */
 export async function readConfigFacts(dir: string): Promise<ConfigFacts | undefined> {
   const [text, record] = await Promise.all([
     fs.readFile(path.join(dir, configFileName), 'utf8').catch(() => undefined),
-    readJsonRecordOrNothing(path.join(dir, configFactsFileName), factsSchema()),
+    readRecord(dir),
   ]);
-  if (text === undefined || record === undefined || record.configSha256 !== digest(text)) return undefined;
-  const { configSha256: _digest, ...facts } = record;
+  if (!takenFrom(record, text)) return undefined;
+  const { configSha256: _digest, config: _config, ...facts } = record;
   return facts;
+}
+
+/**
+ * The recorded config, for lima.yaml's text once the caller has read it: `configFor(text)` is
+ * the config parsed from exactly that text, or undefined (parse the YAML). Read beside the text.
+ */
+export async function readRecordedConfig(dir: string): Promise<{ configFor(text: string): LimaConfig | undefined }> {
+  const record = await readRecord(dir);
+  return { configFor: (text) => (takenFrom(record, text) ? record.config : undefined) };
 }

@@ -8,7 +8,7 @@ import type { CorralPaths } from '../paths.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { parseLimaConfig, readYamlMapping, salvageConfig } from './config.ts';
 import type { LimaConfig } from './config.ts';
-import { writeConfigFacts } from './config-facts.ts';
+import { readRecordedConfig, writeConfigFacts } from './config-facts.ts';
 import type { ConfigFacts } from './config-facts.ts';
 import { effectiveConfig } from './effective.ts';
 import { configFileName, exists, instanceNames } from './folders.ts';
@@ -38,8 +38,14 @@ export class InstanceStore {
     return exists(path.join(this.dir(name), configFileName));
   }
 
+  /**
+   * lima.yaml's config: from the record beside it while that was taken from exactly this text
+   * (config-facts.ts), else parsed from the YAML, the authority, and recorded for the next read.
+   */
   async readConfig(name: string): Promise<LimaConfig> {
-    const file = path.join(this.dir(name), configFileName);
+    const dir = this.dir(name);
+    const file = path.join(dir, configFileName);
+    const recorded = readRecordedConfig(dir); // never rejects
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
@@ -48,12 +54,18 @@ export class InstanceStore {
       // A folder or an unreadable file where lima.yaml should be: broken like a bad value.
       throw new DriverError('INVALID_CONFIG', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); fix it, or delete the instance with: corral delete ${name}`, { field: null, name });
     }
+    const fromRecord = (await recorded).configFor(text);
+    if (fromRecord) return fromRecord;
+    let config: LimaConfig;
     try {
-      return parseLimaConfig(text, file).config;
+      config = parseLimaConfig(text, file).config;
     } catch (error) {
       if (!(error instanceof DriverError) || error.code !== 'INVALID_CONFIG') throw error;
       throw new DriverError('INVALID_CONFIG', `${error.message}; fix the file, or delete the instance with: corral delete ${name}`, { ...error.details, name });
     }
+    // A hand edit, or an instance recorded before the record kept the config: once per text.
+    await recordFacts(dir, text, config).catch(() => undefined); // a read-only home still reads
+    return config;
   }
 
   /**
@@ -85,15 +97,14 @@ export class InstanceStore {
     const file = path.join(this.dir(name), configFileName);
     const text = await fs.readFile(file, 'utf8');
     const { config } = parseLimaConfig(text, file);
-    const facts = factsOf(config);
-    await writeConfigFacts(this.dir(name), text, facts).catch(() => undefined); // a read-only home still lists
-    return facts;
+    await recordFacts(this.dir(name), text, config).catch(() => undefined); // a read-only home still lists
+    return factsOf(config);
   }
 
   async writeConfig(name: string, config: LimaConfig): Promise<void> {
-    const text = serialize(name, config);
+    const { text, parsed } = serialize(name, config);
     await writeFileAtomic(path.join(this.dir(name), configFileName), text);
-    await recordFacts(this.dir(name), text, config);
+    await recordFacts(this.dir(name), text, parsed);
   }
 
   /**
@@ -103,12 +114,12 @@ export class InstanceStore {
   async create(name: string, config: LimaConfig, populate: (stagingDir: string) => Promise<void>): Promise<void> {
     const dir = this.dir(name);
     if (await this.exists(name)) throw new DriverError('ALREADY_EXISTS', `an instance named "${name}" already exists; pick another name or delete it first`, { name });
-    const text = serialize(name, config);
+    const { text, parsed } = serialize(name, config);
     const staging = stagingDirFor(this.#paths.instances, name);
     await fs.mkdir(staging, { recursive: true, mode: 0o700 });
     try {
       await writeFileAtomic(path.join(staging, configFileName), text);
-      await recordFacts(staging, text, config);
+      await recordFacts(staging, text, parsed);
       await populate(staging);
       await fs.rm(dir, { recursive: true, force: true }); // a leftover empty folder from a crash
       await fs.rename(staging, dir);
@@ -139,24 +150,23 @@ export class InstanceStore {
 }
 
 /**
- * lima.yaml's text for `config`, read back the way every later load reads it: a config that
- * would not load is refused here, before anything is written, so one bad value can never
- * leave an instance that breaks on every read.
+ * lima.yaml's text for `config`, read back the way every later load reads it (`parsed`, what
+ * the record beside it keeps): a config that would not load is refused here, before anything
+ * is written, so one bad value can never leave an instance that breaks on every read.
  */
-function serialize(name: string, config: LimaConfig): string {
+function serialize(name: string, config: LimaConfig): { text: string; parsed: LimaConfig } {
   const text = stringify(config);
   try {
-    parseLimaConfig(text, `the config of "${name}"`);
+    return { text, parsed: parseLimaConfig(text, `the config of "${name}"`).config };
   } catch (error) {
     if (!(error instanceof DriverError)) throw error;
     throw new DriverError('INVALID_CONFIG', `${error.message}; nothing was written`, { ...error.details, name });
   }
-  return text;
 }
 
-/** What `corral list` reads instead of lima.yaml (config-facts.ts), for the text just written. */
+/** What readConfig and `corral list` read instead of lima.yaml (config-facts.ts): `config` parsed from `text`. */
 async function recordFacts(dir: string, text: string, config: LimaConfig): Promise<void> {
-  await writeConfigFacts(dir, text, factsOf(config));
+  await writeConfigFacts(dir, text, config, factsOf(config));
 }
 
 function factsOf(config: LimaConfig): ConfigFacts {
