@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import type { Arch, LimaConfig } from './config.ts';
+import { limaConfigSchemaVersion } from './config-version.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { configFileName } from './folders.ts';
 import { readJsonRecordOrNothing, writeJsonRecord } from './json-record.ts';
@@ -27,6 +28,8 @@ interface FactsRecord extends ConfigFacts {
   configSha256: string;
   /** lima.yaml as parseLimaConfig returned it (absent in records written before it was kept). */
   config?: LimaConfig | undefined;
+  /** The limaConfigSchemaVersion that parsed `config`. */
+  configSchema?: number | undefined;
 }
 
 /**
@@ -54,6 +57,7 @@ function factsSchema(): z.ZodType<FactsRecord> {
     message: z.string().optional(),
     param: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     config: z.custom<LimaConfig>(looksLikeConfig).optional(),
+    configSchema: z.number().optional(),
   });
   return schema;
 }
@@ -64,7 +68,7 @@ function digest(text: string): string {
 
 /** Records `config` and its facts, parsed from `configText`, the lima.yaml just written in `dir`. */
 export async function writeConfigFacts(dir: string, configText: string, config: LimaConfig, facts: ConfigFacts): Promise<void> {
-  const record: FactsRecord = { configSha256: digest(configText), ...facts, config };
+  const record: FactsRecord = { configSha256: digest(configText), ...facts, config, configSchema: limaConfigSchemaVersion };
   await writeJsonRecord(path.join(dir, configFactsFileName), record);
 }
 
@@ -84,15 +88,15 @@ export async function readConfigFacts(dir: string): Promise<ConfigFacts | undefi
     readRecord(dir),
   ]);
   if (!takenFrom(record, text)) return undefined;
-  const { configSha256: _digest, config: _config, ...facts } = record;
+  const { configSha256: _digest, config: _config, configSchema: _version, ...facts } = record;
   return facts;
 }
 
 /**
  * The recorded config, for lima.yaml's text once the caller has read it: `configFor(text)` is
- * the config parsed from exactly that text, or undefined (parse the YAML). Read beside the text.
+ * the config this schema version parsed from exactly that text, or undefined (parse the YAML).
  */
 export async function readRecordedConfig(dir: string): Promise<{ configFor(text: string): LimaConfig | undefined }> {
   const record = await readRecord(dir);
-  return { configFor: (text) => (takenFrom(record, text) ? record.config : undefined) };
+  return { configFor: (text) => (takenFrom(record, text) && record.configSchema === limaConfigSchemaVersion ? record.config : undefined) };
 }

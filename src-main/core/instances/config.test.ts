@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { parseLimaConfig } from './config.ts';
+import * as z from 'zod';
+import { limaConfigSchema, parseLimaConfig } from './config.ts';
+import { limaConfigSchemaVersion } from './config-version.ts';
 import { instanceNameProblem } from './names.ts';
 import { formatSize, parseSize } from './sizes.ts';
 
@@ -106,5 +109,16 @@ describe('provision, probes, env, param, message (Lima\'s boot flow, acted on)',
   it('Lima\'s yq and ansible modes load with a warning that they are skipped', () => {
     const { warnings } = parseLimaConfig(`${base}provision:\n- mode: yq\n  path: /etc/x.json\n  expression: .a = 1\n`, 'lima.yaml');
     assert.ok(warnings.some((w) => /field "provision\[0\]": mode yq is not supported by Corral yet; this entry is skipped/.test(w)), warnings.join('\n'));
+  });
+});
+
+describe('the schema version recorded with parsed configs', () => {
+  it('names the schema\'s current shape: a change of shape needs a new version', () => {
+    // The shape as JSON Schema: fields, types, optionality, enums, patterns and bounds.
+    const shape = JSON.stringify(z.toJSONSchema(limaConfigSchema(), { unrepresentable: 'any', io: 'output' }));
+    const fingerprint = createHash('sha256').update(shape).digest('hex').slice(0, 16);
+    const known: Record<number, string> = { 1: '38960bb9f0d68531' };
+    assert.equal(known[limaConfigSchemaVersion], fingerprint,
+      `limaConfigSchema's shape is now ${fingerprint}: bump limaConfigSchemaVersion (config-version.ts) and add it here, so configs parsed by the old schema are parsed again`);
   });
 });

@@ -60,6 +60,13 @@ describe('instance store: config reads', () => {
     assert.deepEqual((await record()).config, await parsedYaml());
   });
 
+  it('parses lima.yaml again when its config was recorded by another schema version', async () => {
+    const kept = await record();
+    await fs.writeFile(path.join(dir(), configFactsFileName), JSON.stringify({ ...kept, config: { ...kept.config, cpus: 9 }, configSchema: -1 }));
+    assert.deepEqual(await store.readConfig('vm'), await parsedYaml());
+    assert.deepEqual((await record()).config, await parsedYaml());
+  });
+
   it('records an edit written through the store', async () => {
     await store.writeConfig('vm', { ...(await store.readConfig('vm')), cpus: 4, memory: '2GiB' });
     assert.deepEqual((await record()).config, await parsedYaml());
