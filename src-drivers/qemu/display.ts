@@ -1,7 +1,6 @@
 // The VM's screen over VNC: loopback ports picked at start, a fresh password per start (set
 // over QMP, kept in a 0600 file so any driver process can hand it out, never logged), and
 // where the display is, read back from QEMU itself (query-vnc-servers) rather than remembered.
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import * as z from 'zod';
@@ -43,6 +42,9 @@ export async function pickLoopbackPorts(count: number): Promise<number[]> {
 
 /** A new random password, stored mode 0600 (temp + rename, so no other mode is ever visible). */
 export async function newVncPassword(paths: InstancePaths): Promise<string> {
+  // node:crypto loads only for a display: most VMs have none, and every driver process used to
+  // load it (OpenSSL's bindings) before it could answer, while the engine waited to start a VM.
+  const { randomBytes } = await import('node:crypto');
   const password = randomBytes(PASSWORD_LENGTH).toString('base64url').slice(0, PASSWORD_LENGTH);
   const temp = `${paths.vncPasswordFile}.tmp`;
   await rm(temp, { force: true });
