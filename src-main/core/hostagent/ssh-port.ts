@@ -33,7 +33,7 @@ export function lookAtSshPort(target: Pick<SshTarget, 'host' | 'port'>, waitMs: 
 }
 
 export interface LookSchedule {
-  /** Pause between looks. */
+  /** Pause between looks (after a silent one, at least as long as it). */
   pauseMs: number;
   /** The first look's wait; it doubles after each silent one, up to `longestWaitMs`. */
   firstWaitMs: number;
@@ -47,8 +47,9 @@ export const lookSchedule: LookSchedule = { pauseMs: 1000, firstWaitMs: 250, lon
 /**
  * Resolves true once the guest's sshd answers, false if `signal` ends the wait first. Looks
  * stay short while nothing comes back (a guest whose network is down), growing so that an sshd
- * that listens as soon as the network is up but speaks slowly is still met; the pause bounds
- * how late a guest is seen after its sshd starts listening.
+ * that listens as soon as the network is up but speaks slowly is still met. Once the guest has
+ * hung up on a look (its network is up: the usual way to a listening sshd), looks are 1 s apart,
+ * which bounds how late the guest is seen after its sshd starts listening.
  */
 export async function sshAnswers(target: Pick<SshTarget, 'host' | 'port'>, signal: AbortSignal, onProblem: (problem: string) => void, schedule: LookSchedule = lookSchedule): Promise<boolean> {
   let waitMs = schedule.firstWaitMs;
@@ -57,8 +58,10 @@ export async function sshAnswers(target: Pick<SshTarget, 'host' | 'port'>, signa
     if (look.found === 'answers') return true;
     if (signal.aborted) break;
     onProblem(look.problem);
+    // After silence the pause is as long as the look was: the port is held at most half the time.
+    const pauseMs = look.found === 'silent' ? Math.max(schedule.pauseMs, Math.min(waitMs, schedule.longestWaitMs)) : schedule.pauseMs;
     waitMs = look.found === 'closed' ? schedule.upWaitMs : Math.min(waitMs * 2, Math.max(schedule.longestWaitMs, waitMs));
-    await delay(schedule.pauseMs, undefined, { signal }).catch(() => undefined);
+    await delay(pauseMs, undefined, { signal }).catch(() => undefined);
   }
   return false;
 }
