@@ -12,7 +12,7 @@ import { applyStatusLine, bootIdFileName, describeStep, guestLogFileName, initia
 import type { GuestProgress, GuestStatus } from '../guest/status.ts';
 import { guestBootLog, guestRunDir, guestStatusFile } from '../cidata/boot-script.ts';
 import { sshFailed, sshFollow, sshRun } from './ssh-exec.ts';
-import { sshAnswers } from './ssh-port.ts';
+import { lookSchedule, sshAnswers } from './ssh-port.ts';
 import type { LookSchedule } from './ssh-port.ts';
 
 /** Lima's limit for a guest to become ready. */
@@ -115,11 +115,13 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
   let ready = false;
   let loggedIn = false;
   let lastProblem = '';
+  const schedule = options.lookSchedule ?? lookSchedule;
+  const waiting = AbortSignal.any([life, bootTimeout]);
+  await delay(schedule.firstLookMs, undefined, { signal: waiting }).catch(() => undefined);
   while (!life.aborted) {
     if (!ready && bootTimeout.aborted) return timedOut(options, life, publish, { loggedIn, lastProblem, progress: undefined });
     // Until ssh has let it in once, the agent logs in only when the guest's sshd answers.
-    const waiting = AbortSignal.any([life, bootTimeout]);
-    if (!loggedIn && !(await sshAnswers(options.target, waiting, (problem) => (lastProblem = problem), options.lookSchedule))) continue;
+    if (!loggedIn && !(await sshAnswers(options.target, waiting, (problem) => (lastProblem = problem), schedule))) continue;
     let progress: GuestProgress = initialProgress;
     let ended: AgentOutcome | undefined;
     const connection = new AbortController();

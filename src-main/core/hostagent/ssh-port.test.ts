@@ -1,7 +1,8 @@
 // The host agent before its first login, against the port a booting guest offers: QEMU's
 // forward, played here by a TCP server on 127.0.0.1 that accepts every connection and then says
 // nothing (the guest's network is not up), hangs up at once (the guest answers, no sshd yet), or
-// hands the connection to a real SSH server (ssh2's, standing in for the guest's sshd).
+// hands the connection to a real SSH server (ssh2's, standing in for the guest's sshd). Shorter
+// pauses and looks than an agent's own, as a test runs them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -39,11 +40,13 @@ describe('host agent: looking at the SSH port before logging in', () => {
   let port = 0;
   let phase: Phase = 'silent';
   /** Each connection the port took: in which phase, the bytes the agent sent, whether it has closed. */
-  const connections: { phase: Phase; bytesIn: number; closed: boolean }[] = [];
+  const connections: { phase: Phase; bytesIn: number; closed: boolean; atMs: number }[] = [];
   const waiting: { done: () => boolean; resolve: () => void }[] = [];
   const logged: string[] = [];
   const stop = new AbortController();
   let ended: Promise<AgentOutcome>;
+  const firstLookMs = 300;
+  let startedAt = 0;
 
   function until(done: () => boolean): Promise<void> {
     return done() ? Promise.resolve() : new Promise((resolve) => waiting.push({ done, resolve }));
@@ -61,7 +64,7 @@ describe('host agent: looking at the SSH port before logging in', () => {
     const identity = await ensureIdentity(dir);
     const sshd = guestSshd(identity.publicKey, await fs.readFile(identity.privateKey));
     front = net.createServer((socket) => {
-      const seen = { phase, bytesIn: 0, closed: false };
+      const seen = { phase, bytesIn: 0, closed: false, atMs: performance.now() };
       connections.push(seen);
       socket.on('error', () => undefined);
       socket.on('close', () => { seen.closed = true; wake(); });
@@ -73,9 +76,10 @@ describe('host agent: looking at the SSH port before logging in', () => {
     port = (front.address() as net.AddressInfo).port;
     await writeBootId(dir, 'iid-1');
     await writeGuestStatus(dir, { bootId: 'iid-1', phase: 'booting', updatedAt: new Date().toISOString() });
+    startedAt = performance.now();
     ended = runHostAgent({
       dir, bootId: 'iid-1', timeoutMs: 600_000, stop: stop.signal,
-      lookSchedule: { pauseMs: 100, firstWaitMs: 100, longestWaitMs: 400, upWaitMs: 5000 },
+      lookSchedule: { firstLookMs, pauseMs: 100, firstWaitMs: 100, longestWaitMs: 400, upWaitMs: 5000 },
       target: { host: '127.0.0.1', port, user: 'corral', identityFile: identity.privateKey },
       log: (line) => {
         logged.push(line);
@@ -89,6 +93,11 @@ describe('host agent: looking at the SSH port before logging in', () => {
     await ended;
     front.close();
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets the guest boot before its first look: QEMU holds a connection the guest cannot answer yet for a minute', { timeout: 20_000 }, async () => {
+    await until(() => connections.length > 0);
+    assert.ok(connections[0] && connections[0].atMs - startedAt >= firstLookMs, `first look ${(connections[0]?.atMs ?? Number.NaN) - startedAt} ms after the start`);
   });
 
   it('while nothing answers, looks and hangs up without starting ssh (a held connection costs the driver an ss run every second)', { timeout: 20_000 }, async () => {

@@ -1,9 +1,12 @@
 // When the guest's sshd answers, found without starting ssh. A booting guest's SSH port is
 // QEMU's forward, which accepts every connection whether or not the guest can answer: until the
 // guest's network is up nothing comes back, and each connection held open meanwhile makes the
-// QEMU driver run `ss` for its network figures every second, beside the booting VM. So the agent
-// looks at the port in-process, briefly, until the server speaks first (an SSH server sends its
-// version line on connect), and only then logs in with ssh.
+// QEMU driver run `ss` for its network figures every second, beside the booting VM. Hanging up
+// does not end that: QEMU keeps its side of a connection the guest never answered (CLOSE-WAIT)
+// until its own connect to the guest gives up, a minute or more later (seen here). So the agent
+// first lets the guest boot for a few seconds (no guest answers SSH sooner), then looks at the
+// port in-process, briefly, until the server speaks first (an SSH server sends its version line
+// on connect), and only then logs in with ssh.
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SshTarget } from '../ssh/client.ts';
@@ -33,6 +36,8 @@ export function lookAtSshPort(target: Pick<SshTarget, 'host' | 'port'>, waitMs: 
 }
 
 export interface LookSchedule {
+  /** How long after the agent's start it first looks. */
+  firstLookMs: number;
   /** Pause between looks (after a silent one, at least as long as it). */
   pauseMs: number;
   /** The first look's wait; it doubles after each silent one, up to `longestWaitMs`. */
@@ -42,7 +47,9 @@ export interface LookSchedule {
   upWaitMs: number;
 }
 
-export const lookSchedule: LookSchedule = { pauseMs: 1000, firstWaitMs: 250, longestWaitMs: 4000, upWaitMs: 10_000 };
+// A cloud image reaches sshd after cloud-init's first stages: 30 s to 3 min under emulation here,
+// several seconds with KVM; Lima tries every 3 s.
+export const lookSchedule: LookSchedule = { firstLookMs: 3000, pauseMs: 1000, firstWaitMs: 250, longestWaitMs: 4000, upWaitMs: 10_000 };
 
 /**
  * Resolves true once the guest's sshd answers, false if `signal` ends the wait first. Looks
