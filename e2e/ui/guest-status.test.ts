@@ -6,7 +6,8 @@
 // written here as the agent would for this boot (the agent itself is tested against the real
 // guest in e2e/real-guest-provision.test.ts). The page learns of a change from the engine's
 // pushed events (guest-status, ports-changed), not by asking again: the API requests it makes are
-// counted, and none may come between a file's change and the page showing it.
+// counted, and none may come between a file's change and the page showing it; a restart asks for
+// the ports once, as the VM runs again, not at each state on the way.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -148,8 +149,13 @@ describe('guest status in the UI', () => {
 
   it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {
     const { page } = shell;
+    const before = apiCalls.length;
+    const portsAnswered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/ports');
     await shell.engine.restart('g1'); // a new boot: booting again
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
+    await portsAnswered;
+    // Stopping, Stopped and Starting have no forwards: the list is asked for once, as the VM runs again.
+    assert.deepEqual(apiCalls.slice(before).filter((method) => method === 'ports'), ['ports'], 'one ports request in a restart');
     await guestSays({ phase: 'failed', sshSince, failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });
     await shows(page.getByTestId('guest-g1'), 'Provisioning failed');
     await shows(page.locator('.notices [role="alert"]'), 'Provisioning g1 failed'); // the app's notification

@@ -50,32 +50,18 @@ function readTcpSockets(): Promise<Map<number, SocketBytes> | undefined> {
 
 // One `ss` run serves every VM sampled in the same moment: 200 VMs cost one process a second.
 const sharedForMs = 500;
-let shared: { at: number; sockets: Promise<Map<number, SocketBytes> | undefined> } | undefined;
-
-function tcpSockets(): Promise<Map<number, SocketBytes> | undefined> {
-  const now = performance.now();
-  if (!shared || now - shared.at > sharedForMs) shared = { at: now, sockets: readTcpSockets() };
-  return shared.sockets;
+interface TcpSnapshot {
+  /** When the `ss` run started (performance.now()). */
+  at: number;
+  sockets: Promise<Map<number, SocketBytes> | undefined>;
 }
+let shared: TcpSnapshot | undefined;
 
-/**
- * The inodes of the host's connected TCP sockets (any state but LISTEN: a listening socket moves
- * no bytes), from /proc/net/tcp and tcp6; undefined when they cannot be read. A file read, where
- * `ss` is a process: a VM with no connection (a booting one, an idle one) costs no `ss` run.
- */
-async function connectedTcpInodes(): Promise<Set<number> | undefined> {
-  try {
-    const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((file) => fs.promises.readFile(file, 'utf8')));
-    const inodes = new Set<number>();
-    for (const line of tables.flatMap((table) => table.split('\n').slice(1))) {
-      // "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...": st 0A is LISTEN.
-      const fields = line.trim().split(/\s+/);
-      if (fields.length > 9 && fields[3] !== '0A') inodes.add(Number(fields[9]));
-    }
-    return inodes;
-  } catch {
-    return undefined;
-  }
+/** A snapshot of the host's TCP sockets, one taken after `notBefore` (the shared one when recent enough). */
+function tcpSockets(notBefore: number): TcpSnapshot {
+  const now = performance.now();
+  if (!shared || now - shared.at > sharedForMs || shared.at < notBefore) shared = { at: now, sockets: readTcpSockets() };
+  return shared;
 }
 
 /** Whether `ss` ran and answered in this process: learnt from its first run, which a sampler always makes. */
@@ -104,30 +90,46 @@ function socketInodes(pid: number): number[] {
  * Running totals of what process `pid`'s TCP sockets received (rx) and sent (tx) since the first
  * call. They never go down: a socket's bytes are counted as they grow, and stay counted after it
  * closes (what it moved after the last call and before closing is missed). Null without `ss`.
+ *
+ * `ss` is a process, so a sample runs it only while the process holds a socket that may carry
+ * counters. A socket that an `ss` run made after its first sighting did not list (a listener,
+ * UDP, a Unix socket: TCP sockets are listed from their connect() on) never will: it is
+ * remembered by inode, and a VM holding only such sockets (a booting one, an idle one) costs two
+ * /proc reads of its own descriptors. The host-wide tables (/proc/net/tcp) are no way to tell:
+ * reading them walks the kernel's whole connection hash, 5 ms of CPU each here.
  */
 export function tcpTrafficOf(pid: number): () => Promise<IoTotals['network']> {
   let seen = new Map<number, SocketBytes>();
   const totals = { rxBytes: 0, txBytes: 0 };
+  /** The process's sockets by inode: when first seen (performance.now()), or 'quiet' (no counters, ever). */
+  let known = new Map<number, number | 'quiet'>();
   return async () => {
+    const now = performance.now();
     const inodes = socketInodes(pid);
-    const connected = await connectedTcpInodes();
-    if (ssAnswers && connected && !inodes.some((inode) => connected.has(inode))) {
+    known = new Map(inodes.map((inode) => [inode, known.get(inode) ?? now]));
+    const unsettled = [...known.values()].filter((since): since is number => since !== 'quiet');
+    if (ssAnswers && unsettled.length === 0) {
       seen = new Map(); // its connections closed (what they moved since the last call is missed, as below)
       return { ...totals };
     }
-    const sockets = await tcpSockets();
+    const snapshot = tcpSockets(Math.max(...unsettled));
+    const sockets = await snapshot.sockets;
     if (!sockets) return null;
     ssAnswers = true;
-    const now = new Map<number, SocketBytes>();
+    const next = new Map<number, SocketBytes>();
     for (const inode of inodes) {
       const bytes = sockets.get(inode);
-      if (!bytes) continue;
+      if (!bytes) {
+        const since = known.get(inode);
+        if (since !== undefined && since !== 'quiet' && since <= snapshot.at) known.set(inode, 'quiet');
+        continue;
+      }
       const before = seen.get(inode) ?? { received: 0, sent: 0 };
       totals.rxBytes += Math.max(0, bytes.received - before.received);
       totals.txBytes += Math.max(0, bytes.sent - before.sent);
-      now.set(inode, bytes);
+      next.set(inode, bytes);
     }
-    seen = now;
+    seen = next;
     return { ...totals };
   };
 }

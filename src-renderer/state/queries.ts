@@ -9,7 +9,7 @@ import { api, socket } from '../api/index.ts';
 import { useDownloads } from '../features/downloads/store.ts';
 
 export const keys = { instances: ['instances'] as const, drivers: ['drivers'] as const, templates: ['templates'] as const };
-/** An instance's port forwards (features/ports); its queries add the instance state to this key. */
+/** An instance's port forwards (features/ports), asked for while it runs. */
 export const portsKeyOf = (name: string) => ['ports', name] as const;
 
 export function useTemplates() {
@@ -43,8 +43,7 @@ function apply(client: QueryClient, event: ApiEvent): void {
   } else if (event.type === 'guest-status') {
     patchInstance(client, event.name, { guest: event.guest ?? undefined });
   } else if (event.type === 'ports-changed') {
-    // Every cached list of this instance's ports (they are keyed by its state too).
-    client.setQueriesData({ queryKey: portsKeyOf(event.name) }, event.ports);
+    client.setQueryData(portsKeyOf(event.name), event.ports);
   } else if (event.type === 'download-progress') {
     const { type: _type, ...transfer } = event;
     useDownloads.getState().record(transfer);

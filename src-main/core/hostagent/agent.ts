@@ -1,8 +1,8 @@
-// The host agent's work for one boot of one instance (Lima's hostagent, in part): wait for SSH,
-// follow the guest's boot over one SSH connection, keep guest-status.json current, and once the
-// guest is ready hand over to what needs a ready guest (port forwarding) until the VM stops.
-// It ends when the VM stops, when a new start supersedes this boot (boot-id changes), when the
-// boot fails, or at the timeout.
+// The host agent's work for one boot of one instance (Lima's hostagent, in part): wait until the
+// guest's sshd answers (ssh-port.ts), follow the guest's boot over one SSH connection, keep
+// guest-status.json current, and once the guest is ready hand over to what needs a ready guest
+// (port forwarding) until the VM stops. It ends when the VM stops, when a new start supersedes
+// this boot (boot-id changes), when the boot fails, or at the timeout.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,6 +12,8 @@ import { applyStatusLine, bootIdFileName, describeStep, guestLogFileName, initia
 import type { GuestProgress, GuestStatus } from '../guest/status.ts';
 import { guestBootLog, guestRunDir, guestStatusFile } from '../cidata/boot-script.ts';
 import { sshFailed, sshFollow, sshRun } from './ssh-exec.ts';
+import { lookSchedule, sshAnswers } from './ssh-port.ts';
+import type { LookSchedule } from './ssh-port.ts';
 
 /** Lima's limit for a guest to become ready. */
 export const defaultBootTimeoutMs = 10 * 60_000;
@@ -37,6 +39,8 @@ export interface HostAgentOptions {
   stop?: AbortSignal | undefined;
   /** Pause between SSH attempts while the guest boots. */
   retryDelayMs?: number | undefined;
+  /** How the SSH port is looked at before the first login (ssh-port.ts). */
+  lookSchedule?: LookSchedule | undefined;
 }
 
 export type AgentOutcome = 'stopped' | 'superseded' | 'failed' | 'timeout';
@@ -111,8 +115,13 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
   let ready = false;
   let loggedIn = false;
   let lastProblem = '';
+  const schedule = options.lookSchedule ?? lookSchedule;
+  const waiting = AbortSignal.any([life, bootTimeout]);
+  await delay(schedule.firstLookMs, undefined, { signal: waiting }).catch(() => undefined);
   while (!life.aborted) {
     if (!ready && bootTimeout.aborted) return timedOut(options, life, publish, { loggedIn, lastProblem, progress: undefined });
+    // Until ssh has let it in once, the agent logs in only when the guest's sshd answers.
+    if (!loggedIn && !(await sshAnswers(options.target, waiting, (problem) => (lastProblem = problem), schedule))) continue;
     let progress: GuestProgress = initialProgress;
     let ended: AgentOutcome | undefined;
     const connection = new AbortController();

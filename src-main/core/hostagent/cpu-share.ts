@@ -1,8 +1,8 @@
 // The host agent's share of the CPU while its guest boots. Until the guest is ready the agent only
-// waits (an SSH attempt every 2 s), yet its own start (Node, its modules) lands in the first second
-// of the boot, beside QEMU on a host of few cores. So the engine starts it in a low-priority
-// scheduling group and the agent takes its full share back once the guest is ready, before it
-// forwards the user's ports. Linux's autogroups, not nice: a detached agent is a session of its
+// waits (a brief look at the SSH port every second or so), yet its own start (Node, its modules)
+// lands in the first second of the boot, beside QEMU on a host of few cores. So the engine starts
+// it in a low-priority scheduling group and the agent takes its full share back once the guest is
+// ready, before it forwards the user's ports. Linux's autogroups, not nice: a detached agent is a session of its
 // own, scheduled as a group (so its nice value alone would change nothing), and an autogroup's
 // nice value may go back to 0 without privilege, where a process's may not. Best effort: without
 // autogroups (another OS, a cgroup with its own CPU controller) both are no-ops.

@@ -3,15 +3,15 @@
 // and why. Every TCP forward is offered as an http:// link (most forwarded ports are web
 // servers; the port is shown beside it for anything else); a UDP one is marked UDP, no link. ports.json changes when guest
 // programs open and close ports: the engine pushes the new list (a ports-changed event,
-// state/queries.ts), so nothing here asks again.
+// state/queries.ts), so nothing here asks again. Only a running instance has forwards: the list
+// is asked for as it enters Running, not at every other state change (a Start click's Starting,
+// beside the booting VM).
 import { useQuery } from '@tanstack/react-query';
 import type { Instance, InstancePortsInfo } from '../../../src-main/api/contract.ts';
 import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { portsKeyOf } from '../../state/queries.ts';
 import { useOnline } from '../connection/store.ts';
-
-const portsKey = (name: string, state: string) => [...portsKeyOf(name), state] as const;
 
 type Forward = InstancePortsInfo['forwards'][number];
 
@@ -29,15 +29,17 @@ function HostSide({ forward, live }: { forward: Forward; live: boolean }) {
 }
 
 export function PortsSection({ instance }: { instance: Instance }) {
-  const ports = useQuery({ queryKey: portsKey(instance.name, instance.state), queryFn: () => api.ports({ name: instance.name }) });
-  const data = ports.data;
+  const running = instance.state === 'Running';
+  const ports = useQuery({ queryKey: portsKeyOf(instance.name), queryFn: () => api.ports({ name: instance.name }), enabled: running });
+  const data = running ? ports.data : undefined;
   const online = useOnline();
   return (
     <section aria-labelledby="ports-title" className="panel-section">
       <h2 id="ports-title">Ports</h2>
-      {ports.isPending ? <p role="status">Loading port forwards…</p> : null}
+      {running ? null : <p className="console-status">{`${instance.name} is ${instance.state}: nothing is forwarded.`}</p>}
+      {running && ports.isPending ? <p role="status">Loading port forwards…</p> : null}
       {/* Unreachable: the banner says so; an error here would only repeat it. */}
-      {ports.isError && online ? <p className="notice error" role="alert">{errorMessage(ports.error)}</p> : null}
+      {running && ports.isError && online ? <p className="notice error" role="alert">{errorMessage(ports.error)}</p> : null}
       {data?.note ? <p className="console-status">{data.note}</p> : null}
       {data && data.forwards.length === 0 && !data.note ? <p>No ports forwarded. Ports that programs in the guest open appear here.</p> : null}
       {data && data.forwards.length > 0 ? (
