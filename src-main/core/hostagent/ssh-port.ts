@@ -38,7 +38,7 @@ export function lookAtSshPort(target: Pick<SshTarget, 'host' | 'port'>, waitMs: 
 export interface LookSchedule {
   /** How long after the agent's start it first looks. */
   firstLookMs: number;
-  /** Pause between looks (after a silent one, at least as long as it). */
+  /** Pause between looks. */
   pauseMs: number;
   /** The first look's wait; it doubles after each silent one, up to `longestWaitMs`. */
   firstWaitMs: number;
@@ -49,7 +49,9 @@ export interface LookSchedule {
 
 // A cloud image reaches sshd after cloud-init's first stages: 30 s to 3 min under emulation here,
 // several seconds with KVM; Lima tries every 3 s.
-export const lookSchedule: LookSchedule = { firstLookMs: 3000, pauseMs: 1000, firstWaitMs: 250, longestWaitMs: 4000, upWaitMs: 10_000 };
+// A silent look grows to the up-wait too: an sshd that listens as soon as the guest's network is
+// up may take seconds to send its first line on a guest busy with its first boot.
+export const lookSchedule: LookSchedule = { firstLookMs: 3000, pauseMs: 1000, firstWaitMs: 250, longestWaitMs: 10_000, upWaitMs: 10_000 };
 
 /**
  * Resolves true once the guest's sshd answers, false if `signal` ends the wait first. Looks
@@ -65,10 +67,10 @@ export async function sshAnswers(target: Pick<SshTarget, 'host' | 'port'>, signa
     if (look.found === 'answers') return true;
     if (signal.aborted) break;
     onProblem(look.problem);
-    // After silence the pause is as long as the look was: the port is held at most half the time.
-    const pauseMs = look.found === 'silent' ? Math.max(schedule.pauseMs, Math.min(waitMs, schedule.longestWaitMs)) : schedule.pauseMs;
     waitMs = look.found === 'closed' ? schedule.upWaitMs : Math.min(waitMs * 2, Math.max(schedule.longestWaitMs, waitMs));
-    await delay(pauseMs, undefined, { signal }).catch(() => undefined);
+    // Short pauses even after long silent looks: once a look has been made, QEMU holds its side of
+    // it for a minute anyway (CLOSE-WAIT), so a shorter hold would spare the driver nothing.
+    await delay(schedule.pauseMs, undefined, { signal }).catch(() => undefined);
   }
   return false;
 }
