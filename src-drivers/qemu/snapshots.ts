@@ -73,6 +73,16 @@ async function hmp(qmp: QmpClient, commandLine: string): Promise<void> {
   if (text) throw new DriverError('VM_FAILED', `QEMU refused "${commandLine}": ${text.replace(/^Error:\s*/, '')}`, { command: commandLine });
 }
 
+/**
+ * QEMU cannot save the memory of a VM with virtiofs folders (vhost-user-fs blocks migration), and
+ * says so with a PCI address and a device type: the same refusal in the words of what the user set.
+ */
+function virtiofsBlocks(error: unknown, instance: string, tag: string): DriverError | undefined {
+  if (!(error instanceof DriverError) || !/non-migratable device '[^']*vhost-user-fs'/.test(error.message)) return undefined;
+  return new DriverError('INVALID_STATE',
+    `${instance} shares folders over virtiofs, and QEMU cannot save the memory of a VM with virtiofs folders: stop ${instance}, then take the snapshot (of its disk)`, { instance, tag });
+}
+
 function find(snapshots: Snapshot[], tag: string, instance: string): Snapshot {
   const found = snapshots.find((s) => s.tag === tag);
   if (!found) {
@@ -108,7 +118,9 @@ export async function createSnapshot(target: SnapshotTarget, tag: string): Promi
   if (target.running) {
     return withQmp(paths, async (qmp) => {
       refuseDuplicate(await liveSnapshots(qmp, paths), tag, instance);
-      await hmp(qmp, `savevm ${tag}`);
+      await hmp(qmp, `savevm ${tag}`).catch((error: unknown) => {
+        throw virtiofsBlocks(error, instance, tag) ?? error;
+      });
     });
   }
   refuseDuplicate(await diskSnapshots(target.qemuImg, paths), tag, instance);

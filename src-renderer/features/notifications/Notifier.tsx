@@ -64,7 +64,8 @@ function useProvisioningNotifications(): void {
   const told = useRef<Set<string> | undefined>(undefined);
   useEffect(() => {
     if (!instances.data) return;
-    const failed = instances.data.filter((i) => i.guest?.phase === 'failed' || i.guest?.phase === 'timeout');
+    // Only a live VM's: a guest stopped mid-boot reports its killed boot script as failed, which is no news to whoever stopped it.
+    const failed = instances.data.filter((i) => (i.state === 'Running' || i.state === 'Paused') && (i.guest?.phase === 'failed' || i.guest?.phase === 'timeout'));
     if (!told.current) {
       told.current = new Set(failed.map((i) => i.name));
       return;

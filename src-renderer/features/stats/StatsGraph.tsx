@@ -35,7 +35,8 @@ export function StatsSection({ instance }: { instance: Instance }) {
             label="Memory" testId="stats-memory" max={memoryMax}
             values={samples.map((s) => s.memoryBytes)}
             figures={[formatBytes(Math.round(latest.memoryBytes))]}
-            scale={`0–${formatBytes(memoryMax)}`}
+            // The VM's process holds the guest's memory and its own (QEMU's TCG code cache: hundreds of MiB), so the figure passes what the guest was given.
+            scale={`0–${formatBytes(memoryMax)}; the VM’s process, the guest’s ${formatBytes(instance.memoryBytes)} included`}
           />
           {latest.network ? (
             <Graph
