@@ -72,7 +72,7 @@ describe('a first-time user’s tour with a real Debian guest', () => {
     await page.locator(`[data-testid="status-${name}"][data-state="Stopped"]`).waitFor();
   });
 
-  it('starts from the list: Starting (booting) until the guest is ready, then Running and the template’s message', async () => {
+  it('starts from the list: Starting (booting) until the guest is ready, then Running and the template’s message', { timeout: readyDeadlineMs + 60_000 }, async () => {
     const { page } = shell;
     await page.getByRole('button', { name: `Start ${name}`, exact: true }).click();
     await shows(badge(), 'Starting (booting)', 60_000);
