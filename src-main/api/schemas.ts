@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { errorCodes } from '../../src-drivers/sdk/errors.ts';
 import {
   capabilitiesSchema as driverCapabilitiesSchema, displayInfoSchema as driverDisplayInfoSchema, snapshotSchema as driverSnapshotSchema,
-  statsSampleSchema as driverStatsSampleSchema, vmStateSchema,
+  mountTypeSchema, statsSampleSchema as driverStatsSampleSchema, vmStateSchema,
 } from '../../src-drivers/sdk/protocol.ts';
 import { downloadFailureSchema, downloadPhaseSchema } from './download-schemas.ts';
 
@@ -41,6 +41,16 @@ export const instanceSchema = z.object({
   }).optional(),
   /** The template's message for the user, shown once the guest is ready. */
   message: z.string().optional(),
+  /**
+   * Host folders shared with the guest, as the driver serves them (Lima's defaults when the
+   * template has no `mounts`); absent from older engines and when the driver could not be asked.
+   */
+  mounts: z.array(z.object({
+    hostPath: z.string(),
+    guestPath: z.string(),
+    writable: z.boolean(),
+    type: mountTypeSchema,
+  })).optional(),
 });
 
 export const driverSchema = z.object({

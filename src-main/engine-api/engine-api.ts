@@ -28,6 +28,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     ...(summary.ssh ? { ssh: { host: summary.ssh.host, port: summary.ssh.port, user: summary.ssh.user } } : {}),
     ...(summary.guest ? { guest: toApiGuest(summary.guest) } : {}),
     ...(summary.message !== undefined ? { message: summary.message } : {}),
+    ...(summary.mounts ? { mounts: summary.mounts.map(({ hostPath, mountPoint, writable, type }) => ({ hostPath, guestPath: mountPoint, writable, type })) } : {}),
   };
 }
 

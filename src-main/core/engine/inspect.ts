@@ -6,6 +6,7 @@ import type { DriverHost } from '../drivers/host.ts';
 import { readGuestStatus } from '../guest/status.ts';
 import type { GuestStatus } from '../guest/status.ts';
 import { salvageConfig } from '../instances/config.ts';
+import type { LimaConfig } from '../instances/config.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { runningOperation } from '../instances/lock.ts';
@@ -15,6 +16,8 @@ import type { CorralPaths } from '../paths.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
 import type { SshEndpoint } from '../ssh/guest-endpoint.ts';
 import { instanceSpec } from './spec.ts';
+import { resolveMounts } from '../mounts/resolve.ts';
+import type { SpecMount } from '../mounts/resolve.ts';
 import { templateMessage } from '../templates/message.ts';
 
 export { templateMessage } from '../templates/message.ts';
@@ -31,6 +34,8 @@ export interface InstanceSummary extends EffectiveConfig {
   guest?: GuestStatus | undefined;
   /** The template's `message`, for when the guest is ready. */
   message?: string | undefined;
+  /** The folders the driver shares (or would at the next start): absent when its driver could not say. */
+  mounts?: SpecMount[] | undefined;
 }
 
 interface Inspecting {
@@ -46,16 +51,33 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
   const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
   const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
   const transient = operationState(await runningOperation(dir));
-  if (transient) return { ...summary, state: transient };
+  // Mid-operation the driver is busy with it, but its handshake is known: the folders stay listed.
+  if (transient) {
+    const host = await where.driver(summary.connection).catch(() => undefined);
+    return { ...summary, state: transient, ...(host ? await sharedFolders(host, config) : {}) };
+  }
   try {
     const host = await where.driver(summary.connection);
     const result = await host.call('inspect', instanceSpec(where, name, config));
     const running = result.state === 'Running' || result.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;
     const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
-    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...message };
+    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...message, ...await sharedFolders(host, config) };
   } catch (error) {
     return { ...summary, state: 'Broken', reason: toDriverError(error).message };
+  }
+}
+
+/**
+ * The template's mounts as this driver serves them (resolve.ts: Lima's defaults, the driver's
+ * mount type); nothing when the driver cannot say or start would refuse the field (start says why).
+ */
+async function sharedFolders(host: DriverHost, config: LimaConfig): Promise<{ mounts?: SpecMount[] }> {
+  try {
+    const { capabilities } = await host.handshake();
+    return { mounts: resolveMounts(config, { driver: host.name, supported: capabilities.mounts }).mounts };
+  } catch {
+    return {};
   }
 }
 

@@ -13,6 +13,7 @@ import { ConsoleView } from '../console/ConsoleView.tsx';
 import { DisplaySection, useDisplay } from '../display/DisplaySection.tsx';
 import { needsWebSocketListener } from '../display/display-target.ts';
 import { LogsView } from '../logs/LogsView.tsx';
+import { SharedFoldersSection } from '../mounts/SharedFoldersSection.tsx';
 import { PortsSection } from '../ports/PortsSection.tsx';
 import { SnapshotsSection } from '../snapshots/SnapshotsSection.tsx';
 import { StatsSection } from '../stats/StatsGraph.tsx';
@@ -73,6 +74,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
             <GuestSection instance={instance} />
             {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
             {capabilities?.stats ? <StatsSection instance={instance} /> : null}
+            <SharedFoldersSection instance={instance} />
             {hasDisplay ? null : <NoDisplay instance={instance} capabilities={capabilities} />}
             <PortsSection instance={instance} />
           </>

@@ -10,7 +10,7 @@ import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { keys } from '../../state/queries.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
-import { applyRefusal, snapshotSize, suggestedTag } from './snapshot-rules.ts';
+import { applyRefusal, savedParts, snapshotSize, suggestedTag } from './snapshot-rules.ts';
 import './snapshots.css';
 
 export const snapshotsKey = (name: string) => ['snapshots', name] as const;
@@ -70,7 +70,7 @@ export function SnapshotsSection({ instance }: { instance: Instance }) {
         <input id={`snapshot-tag-${name}`} value={tag} placeholder={suggested} onChange={(e) => setTag(e.target.value)} maxLength={255} autoComplete="off" />
         <button type="submit" disabled={busy}>Take snapshot</button>
         <span className="console-status">
-          {instance.state === 'Running' || instance.state === 'Paused' ? 'Running: memory and disk are saved.' : 'Stopped: the disk is saved.'}
+          {savedParts(instance)}
         </span>
       </form>
       {action.isError ? (

@@ -29,3 +29,15 @@ export function suggestedTag(taken: readonly string[]): string {
   while (taken.includes(`snapshot-${n}`)) n += 1;
   return `snapshot-${n}`;
 }
+
+/**
+ * What taking a snapshot now saves. QEMU cannot save the memory of a VM with virtiofs folders,
+ * so the driver refuses one while it runs and takes one of the disk once it is stopped.
+ */
+export function savedParts(instance: Pick<Instance, 'name' | 'state' | 'mounts'>): string {
+  if (instance.state !== 'Running' && instance.state !== 'Paused') return 'Stopped: the disk is saved.';
+  if (instance.mounts?.some((mount) => mount.type === 'virtiofs')) {
+    return `Running with virtiofs folders: QEMU cannot save its memory, so stop ${instance.name} to snapshot its disk.`;
+  }
+  return 'Running: memory and disk are saved.';
+}

@@ -1,0 +1,78 @@
+// Shared folders on the instance page with real QEMU tiny guests: the Overview lists each host
+// folder, where the guest sees it, read-only or writable, and over 9p or virtiofs, or says none
+// are shared; the Snapshots form of a running VM with virtiofs folders says its memory cannot be
+// saved (the driver refuses it) instead of promising memory and disk.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { writeGuestTemplate } from '../support/guest.ts';
+import { seriousViolations } from './browser.ts';
+import { openQemuShell, screenshots } from './qemu-shell.ts';
+import type { QemuShell } from './qemu-shell.ts';
+import { shows } from './scripted-shell.ts';
+
+const slow = 120_000;
+
+describe('shared folders: listed on the Overview, and the snapshot form knows virtiofs (QEMU)', () => {
+  let shell: QemuShell;
+  let page: Page;
+  let readOnly: string;
+  let writable: string;
+
+  /** A template of the tiny guest with these template fields, in a folder of its own. */
+  async function template(name: string, fields: Record<string, unknown>): Promise<string> {
+    const dir = path.join(shell.root, `template-${name}`);
+    await fs.mkdir(dir, { recursive: true });
+    return writeGuestTemplate(dir, fields);
+  }
+
+  before(async () => {
+    shell = await openQemuShell();
+    page = shell.page;
+    readOnly = path.join(shell.root, 'shared', 'read-only');
+    writable = path.join(shell.root, 'shared', 'writable');
+    await fs.mkdir(readOnly, { recursive: true });
+    await fs.mkdir(writable, { recursive: true });
+    const mounts = [{ location: readOnly, mountPoint: '/mnt/ro' }, { location: writable, mountPoint: '/mnt/rw', writable: true }];
+    await shell.engine.create('shares9p', { template: await template('9p', { mountType: '9p', mounts }) });
+    await shell.engine.create('sharesnone', { template: await template('none', { mounts: [] }) });
+    await shell.engine.create('sharesvfs', { template: await template('vfs', { mountType: 'virtiofs', mounts }) });
+  });
+
+  after(async () => {
+    await shell?.close();
+  });
+
+  it('lists each shared folder: host path → guest path, read-only or writable, the type', async () => {
+    await page.goto(`${shell.server.url}#/instances/shares9p`);
+    const section = page.getByRole('region', { name: 'Shared folders' });
+    const rows = section.getByTestId('shared-folders').getByRole('listitem');
+    await shows(rows.nth(1), 'writable, 9p');
+    assert.deepEqual(await rows.allInnerTexts(), [
+      `${readOnly} → /mnt/ro read-only, 9p`,
+      `${writable} → /mnt/rw writable, 9p`,
+    ]);
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshots(page, 'shared-folders');
+  });
+
+  it('says so when nothing is shared', async () => {
+    await page.goto(`${shell.server.url}#/instances/sharesnone`);
+    await shows(page.getByRole('region', { name: 'Shared folders' }), 'No folders are shared with the guest.');
+  });
+
+  it('on a running VM with virtiofs folders, the snapshot form says only its stopped disk can be saved', { timeout: slow }, async () => {
+    await shell.engine.start('sharesvfs');
+    await page.goto(`${shell.server.url}#/instances/sharesvfs/snapshots`);
+    const form = page.getByRole('region', { name: 'Snapshots' });
+    await shows(form, 'Running with virtiofs folders: QEMU cannot save its memory, so stop sharesvfs to snapshot its disk.', slow);
+    assert.equal((await form.innerText()).includes('memory and disk are saved'), false);
+    await screenshots(page, 'shared-folders-virtiofs-snapshots');
+  });
+
+  it('logged no page errors', () => {
+    assert.deepEqual(shell.pageErrors, []);
+  });
+});
