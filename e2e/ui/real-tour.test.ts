@@ -81,6 +81,8 @@ describe('a first-time user’s tour with a real Debian guest', () => {
     await shows(page.getByTestId('guest-message'), message, readyDeadlineMs);
     assert.equal((await badge().innerText()).trim(), 'Running');
     await page.getByTestId('stats-memory-value').waitFor();
+    // The folder the guest reads below, as the Overview lists it.
+    await shows(page.getByRole('region', { name: 'Shared folders' }), /share → \/mnt\/share read-only, virtiofs/);
     await screens(page, 'realtour-overview');
   });
 
