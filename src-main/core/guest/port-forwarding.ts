@@ -26,6 +26,8 @@ export interface PortForwardingOptions {
   target: SshTarget;
   /** The instance folder; ports.json is written here. */
   dir: string;
+  /** The boot these forwards belong to (boot-id), written into ports.json. */
+  bootId?: string | undefined;
   /** The template's portForwards, parsed (portForwardRules in port-rules.ts). */
   rules: PortForwardRule[];
   /** Aborted when the VM stops or the agent ends. */
@@ -228,6 +230,7 @@ class ForwardingSession {
   async #record(): Promise<void> {
     const forwards = [...this.#applied.values()].map((applied) => applied.forward);
     const udpProblems = this.#udpProblem ? [{ message: this.#udpProblem }] : [];
-    await writePortsFile(this.#options.dir, { pid: process.pid, forwards, problems: [...udpProblems, ...this.#failed] });
+    const { dir, bootId } = this.#options;
+    await writePortsFile(dir, { pid: process.pid, ...(bootId ? { bootId } : {}), forwards, problems: [...udpProblems, ...this.#failed] });
   }
 }
