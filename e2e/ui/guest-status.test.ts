@@ -78,6 +78,8 @@ describe('guest status in the UI', () => {
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await page.getByRole('link', { name: 'g1' }).click();
     await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest yet');
+    // The SSH address is known from the first second; that it does not answer yet is said beside it.
+    await shows(page.getByTestId('ssh-not-yet'), 'Answers once the guest is up');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     const open = page.getByRole('button', { name: 'New terminal' });
     assert.equal(await open.isDisabled(), true, 'New terminal is off while SSH has not let Corral in');
@@ -102,6 +104,7 @@ describe('guest status in the UI', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('tab', { name: 'Overview' }).click();
     await shows(page.getByTestId('guest-silent'), 'The guest answers over SSH');
+    assert.equal(await page.getByTestId('ssh-not-yet').count(), 0, 'nor is the wait beside the SSH address');
     await keepScreenshot(page, 'guest-ssh-up-booting-light.png');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     // The boot script's first step keeps it on.
