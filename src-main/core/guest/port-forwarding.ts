@@ -100,6 +100,8 @@ class ForwardingSession {
     master.child.stdout.setEncoding('utf8');
     let connected = false;
     master.child.stdout.on('data', snapshotReader((listeners) => {
+      // Logged with its time: from the guest's ready to here is the wait before ports are listed.
+      if (!connected) this.#options.log('port forwarding: connected; the guest listed its ports');
       connected = true;
       this.#onSnapshot(listeners);
     }));
