@@ -9,6 +9,8 @@
 // counted, and none may come between a file's change and the page showing it; a restart asks for
 // the ports once, as the VM runs again, not at each state on the way.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -76,6 +78,8 @@ describe('guest status in the UI', () => {
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await page.getByRole('link', { name: 'g1' }).click();
     await shows(page.getByTestId('guest-silent'), 'Corral has not heard from the guest yet');
+    // The SSH address is known from the first second; that it does not answer yet is said beside it.
+    await shows(page.getByTestId('ssh-not-yet'), 'Answers once the guest is up');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     const open = page.getByRole('button', { name: 'New terminal' });
     assert.equal(await open.isDisabled(), true, 'New terminal is off while SSH has not let Corral in');
@@ -100,6 +104,7 @@ describe('guest status in the UI', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('tab', { name: 'Overview' }).click();
     await shows(page.getByTestId('guest-silent'), 'The guest answers over SSH');
+    assert.equal(await page.getByTestId('ssh-not-yet').count(), 0, 'nor is the wait beside the SSH address');
     await keepScreenshot(page, 'guest-ssh-up-booting-light.png');
     await page.getByRole('tab', { name: 'Terminal' }).click();
     // The boot script's first step keeps it on.
@@ -134,7 +139,7 @@ describe('guest status in the UI', () => {
 
   it('lists a port as soon as the guest opens it, and drops it once closed, without asking again', async () => {
     const { page } = shell;
-    await shows(page.locator('#ports-title').locator('..'), 'No port forwarding has run');
+    await shows(page.locator('#ports-title').locator('..'), 'Ports of "g1" are forwarded once its guest is ready');
     // As the forwarder writes it; this test process stands in for the forwarder, so the list is live.
     const forward = { guestPort: 8080, hostIP: '127.0.0.1', hostPort: 18080, proto: 'tcp' as const, source: 'discovered' as const };
     await showsWithoutAsking(
@@ -150,10 +155,21 @@ describe('guest status in the UI', () => {
   it('after a restart, shows a failed script on the instance page, its last lines one click away', async () => {
     const { page } = shell;
     const before = apiCalls.length;
+    // The last boot's forwarder wrote its record and has ended with that boot.
+    const ended = spawn(process.execPath, ['-e', '']);
+    await once(ended, 'exit');
+    const forward = { guestPort: 8080, hostIP: '127.0.0.1', hostPort: 18080, proto: 'tcp' as const, source: 'discovered' as const };
+    const lastBoot = await readBootId(dir);
+    assert.ok(lastBoot, 'the last start recorded its boot');
+    await writePortsFile(dir, { pid: ended.pid ?? 0, bootId: lastBoot, forwards: [forward], problems: [] });
     const portsAnswered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/ports');
     await shell.engine.restart('g1'); // a new boot: booting again
     await shows(page.getByTestId('status-g1'), 'Starting (booting)');
     await portsAnswered;
+    // While the new boot boots, its ports are to come: nothing stale, no call to restart what is restarting.
+    const portsSection = page.locator('#ports-title').locator('..');
+    await shows(portsSection, 'Ports of "g1" are forwarded once its guest is ready');
+    assert.doesNotMatch(await portsSection.innerText(), /Stale|18080/);
     // Stopping, Stopped and Starting have no forwards: the list is asked for once, as the VM runs again.
     assert.deepEqual(apiCalls.slice(before).filter((method) => method === 'ports'), ['ports'], 'one ports request in a restart');
     await guestSays({ phase: 'failed', sshSince, failure: { script: 'provision[1] (mode system)', exitStatus: 3, lastLines: ['installing things', 'E: no network, failing on purpose'] } });

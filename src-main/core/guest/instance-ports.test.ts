@@ -6,8 +6,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { instancePorts } from './instance-ports.ts';
+import { instancePorts, notYetForwarded } from './instance-ports.ts';
 import { portsFileName, writePortsFile } from './ports-file.ts';
+import { bootIdFileName, writeBootId } from './status.ts';
 
 const forward = { guestPort: 8080, hostIP: '127.0.0.1', hostPort: 8080, proto: 'tcp' as const, source: 'discovered' as const };
 const problem = { guestPort: 3000, message: '127.0.0.1:3000 -> guest port 3000 not forwarded: host port 3000 on 127.0.0.1 is in use by another program' };
@@ -18,7 +19,8 @@ describe('the ports of an instance', () => {
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('says when no forwarding has run, and that a stopped instance forwards nothing', async () => {
-    assert.deepEqual(await instancePorts(dir, 'vm', 'Running'), { live: false, note: 'No port forwarding has run for "vm" since it started.', forwards: [], problems: [] });
+    assert.deepEqual(await instancePorts(dir, 'vm', 'Running'), { live: false, note: notYetForwarded('vm'), forwards: [], problems: [] });
+    assert.match(notYetForwarded('vm'), /^Ports of "vm" are forwarded once its guest is ready/);
     await writePortsFile(dir, { pid: process.pid, forwards: [forward], problems: [] });
     const stopped = await instancePorts(dir, 'vm', 'Stopped');
     assert.equal(stopped.live, false);
@@ -42,6 +44,20 @@ describe('the ports of an instance', () => {
     assert.equal(ports.live, false);
     assert.match(ports.note ?? '', new RegExp(`^Stale: the process that forwarded these ports \\(pid ${pid}\\) has ended, so none of them answers`));
     assert.deepEqual(ports.forwards, [forward], 'what was forwarded is still shown, marked stale');
+  });
+
+  it('after a restart, reads the last boot\'s record as none: forwarded once ready, nothing stale, no "restart"', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    const pid = child.pid ?? 0;
+    await new Promise((resolve) => child.once('exit', resolve));
+    await writeBootId(dir, 'iid-1');
+    await writePortsFile(dir, { pid, bootId: 'iid-1', forwards: [forward], problems: [] });
+    await writeBootId(dir, 'iid-2'); // the new start
+    assert.deepEqual(await instancePorts(dir, 'vm', 'Running'), { live: false, note: notYetForwarded('vm'), forwards: [], problems: [] });
+    // The new boot's forwarder writes: its record counts again.
+    await writePortsFile(dir, { pid: process.pid, bootId: 'iid-2', forwards: [forward], problems: [] });
+    assert.equal((await instancePorts(dir, 'vm', 'Running')).live, true);
+    await fs.rm(path.join(dir, bootIdFileName));
   });
 
   it('refuses a damaged ports.json, naming it', async () => {

@@ -26,6 +26,8 @@ export interface PortForwardingOptions {
   target: SshTarget;
   /** The instance folder; ports.json is written here. */
   dir: string;
+  /** The boot these forwards belong to (boot-id), written into ports.json. */
+  bootId?: string | undefined;
   /** The template's portForwards, parsed (portForwardRules in port-rules.ts). */
   rules: PortForwardRule[];
   /** Aborted when the VM stops or the agent ends. */
@@ -98,6 +100,8 @@ class ForwardingSession {
     master.child.stdout.setEncoding('utf8');
     let connected = false;
     master.child.stdout.on('data', snapshotReader((listeners) => {
+      // Logged with its time: from the guest's ready to here is the wait before ports are listed.
+      if (!connected) this.#options.log('port forwarding: connected; the guest listed its ports');
       connected = true;
       this.#onSnapshot(listeners);
     }));
@@ -228,6 +232,7 @@ class ForwardingSession {
   async #record(): Promise<void> {
     const forwards = [...this.#applied.values()].map((applied) => applied.forward);
     const udpProblems = this.#udpProblem ? [{ message: this.#udpProblem }] : [];
-    await writePortsFile(this.#options.dir, { pid: process.pid, forwards, problems: [...udpProblems, ...this.#failed] });
+    const { dir, bootId } = this.#options;
+    await writePortsFile(dir, { pid: process.pid, ...(bootId ? { bootId } : {}), forwards, problems: [...udpProblems, ...this.#failed] });
   }
 }

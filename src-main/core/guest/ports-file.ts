@@ -27,6 +27,8 @@ export type PortProblem = z.infer<typeof problemSchema>;
 
 export const portsFileSchema = z.object({
   pid: z.number().int().positive(),
+  /** The boot whose forwards these are (boot-id): a record from an earlier boot says nothing about this one. */
+  bootId: z.string().min(1).optional(),
   updatedAt: z.iso.datetime(),
   forwards: z.array(forwardSchema),
   problems: z.array(problemSchema),

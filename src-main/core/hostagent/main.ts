@@ -50,5 +50,6 @@ async function forwardInstancePorts(agent: AgentArgs, signal: AbortSignal): Prom
   const { config } = parseLimaConfig(await fs.readFile(file, 'utf8'), file);
   const param = Object.fromEntries(Object.entries(config.param ?? {}).map(([key, value]) => [key, String(value)]));
   const rules = instancePortForwardRules(config, agent.dir, param);
-  await forwardPorts({ target: agent.target, dir: agent.dir, rules, signal, log, runtimeDir: agent.runtimeDir });
+  log(`port forwarding: ${rules.length} rules read; connecting to the guest`);
+  await forwardPorts({ target: agent.target, dir: agent.dir, bootId: agent.bootId, rules, signal, log, runtimeDir: agent.runtimeDir });
 }

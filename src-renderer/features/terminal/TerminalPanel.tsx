@@ -25,7 +25,7 @@ export function terminalUnavailable(instance: Instance): string | undefined {
 }
 
 /** Whether SSH has let the host agent in during this boot. */
-function sshAnswered(guest: NonNullable<Instance['guest']>): boolean {
+export function sshAnswered(guest: NonNullable<Instance['guest']>): boolean {
   if (guest.sshSince !== undefined) return true;
   // An agent from before sshSince existed reached these phases only through SSH.
   return guest.phase === 'provisioning' || guest.phase === 'probing' || guest.phase === 'ready' || guest.failure !== undefined;
