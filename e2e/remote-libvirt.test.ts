@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { DriverEvent, InstanceSpec } from '../src-drivers/sdk/index.ts';
-import { removeDir, runInGuest, StreamReader, tempDir } from '../src-drivers/libvirt/test-support/libvirt.ts';
+import { removeDir, runInGuest, StreamReader, tempDir, waitForShell } from '../src-drivers/libvirt/test-support/libvirt.ts';
 import { Virsh } from '../src-drivers/libvirt/virsh.ts';
 import { rfbSession } from '../src-drivers/qemu/test-support/rfb-client.ts';
 import type { SshUser } from '../src-main/core/drivers/sandbox/ssh-grant.ts';
@@ -153,6 +153,7 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
     await main.host.call('openConsole', spec, 'c1');
     // The console shows output from the moment it opens (no history on a remote host), and the
     // guest may have booted by then: typing proves the way in and out, a reboot the marker.
+    await waitForShell(streams, 'c1', console1);
     assert.equal((await runInGuest(streams, 'c1', console1, 'echo remote-$((40+2))')).trim(), 'remote-42');
     const mark = console1.text.length;
     streams.write('c1', new TextEncoder().encode('reboot -f\n'));
@@ -225,6 +226,7 @@ describe('libvirt bundle, sandboxed, on a remote host (qemu+ssh, no shared files
     const cloneConsole = new StreamReader(streams, 'clone');
     await main.host.call('start', copy);
     await main.host.call('openConsole', copy, 'clone');
+    await waitForShell(streams, 'clone', cloneConsole);
     assert.equal((await runInGuest(streams, 'clone', cloneConsole, 'echo clone-$((3*3))')).trim(), 'clone-9');
     await main.host.call('stop', copy, { force: true, timeoutMs: 30_000 });
     await main.host.call('delete', copy);

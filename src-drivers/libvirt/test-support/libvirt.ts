@@ -78,6 +78,25 @@ export async function removeDomainsUnder(virsh: Virsh, root: string): Promise<vo
 
 
 /**
+ * Resolves once the guest's shell runs what is typed. A line typed while the guest still boots
+ * can lose its first characters (the serial port is reset as the kernel takes it over), so a
+ * console opened with no history, right after a start, asks the shell until it answers.
+ */
+export async function waitForShell(streams: StreamHub, id: string, reader: StreamReader, timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = 100_000 + Math.floor(Math.random() * 800_000);
+    const from = reader.text.length;
+    streams.write(id, new TextEncoder().encode(`echo "<<$((${n}+1))>>"\n`));
+    try {
+      return await reader.waitFor(`<<${n + 1}>>`, from, 3_000);
+    } catch (error) {
+      if (reader.ended || Date.now() > deadline) throw error;
+    }
+  }
+}
+
+/**
  * Types `command` on the console and resolves with what it printed. The end marker is
  * computed by the guest's shell ($((...))), so the terminal's echo of the line never matches it.
  */
