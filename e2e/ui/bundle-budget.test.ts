@@ -12,9 +12,10 @@ import type { ShippedFile } from './renderer-files.ts';
 /**
  * The figures reached (session 9, gzip -9: every file 273.2 KiB, was 277.9 before the idle views
  * shared one chunk; the first screen 100.2 KiB with its stylesheet) with about 1 KiB of room. Raise them only with a reason in
- * the commit; the issue's goal for the whole is 228 KiB.
+ * the commit; the issue's goal for the whole is 228 KiB. Session 12 raised the total by 1 KiB: the
+ * instance page's Shared folders section and SSH hint took the build to 274.5 KiB, the old limit.
  */
-const budgetKiB = { total: 274.5, firstScreen: 101.5 };
+const budgetKiB = { total: 275.5, firstScreen: 101.5 };
 
 /** What the list must not wait for: each loads with the instance page, the display, or the first API call. */
 const notOnFirstScreen: [string, RegExp][] = [
