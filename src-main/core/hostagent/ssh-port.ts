@@ -5,8 +5,8 @@
 // does not end that: QEMU keeps its side of a connection the guest never answered (CLOSE-WAIT)
 // until its own connect to the guest gives up, a minute or more later (seen here). So the agent
 // first lets the guest boot for a few seconds (no guest answers SSH sooner), then looks at the
-// port in-process, briefly, until the server speaks first (an SSH server sends its version line
-// on connect), and only then logs in with ssh.
+// port in-process, no ssh process started, until the server speaks first (an SSH server sends
+// its version line on connect), and only then logs in with ssh.
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SshTarget } from '../ssh/client.ts';
@@ -56,9 +56,8 @@ export const lookSchedule: LookSchedule = { firstLookMs: 3000, pauseMs: 1000, fi
 /**
  * Resolves true once the guest's sshd answers, false if `signal` ends the wait first. Looks
  * stay short while nothing comes back (a guest whose network is down), growing so that an sshd
- * that listens as soon as the network is up but speaks slowly is still met. Once the guest has
- * hung up on a look (its network is up: the usual way to a listening sshd), looks are 1 s apart,
- * which bounds how late the guest is seen after its sshd starts listening.
+ * that listens as soon as the network is up but speaks slowly is still met. Looks are 1 s apart,
+ * which bounds how late the guest is seen once its sshd starts listening and speaking.
  */
 export async function sshAnswers(target: Pick<SshTarget, 'host' | 'port'>, signal: AbortSignal, onProblem: (problem: string) => void, schedule: LookSchedule = lookSchedule): Promise<boolean> {
   let waitMs = schedule.firstWaitMs;
