@@ -5,10 +5,14 @@
 // older `node` first on PATH (Node 20 on many machines) re-runs this file with the project's
 // own Node (node_modules/.bin/node, from the `node` dev dependency) or says what to do.
 // This file stays plain JavaScript that any Node can parse.
-// Only what every command needs is imported here: each further built-in costs start-up time.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// Only what every command needs is loaded here: each further built-in costs start-up time.
+// node:fs by require(): an ES import of it builds its ES module view by reading every export,
+// and the ReadStream getter loads all of Node's streams (about 7 ms, for every command).
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const { existsSync, readFileSync, statSync } = createRequire(import.meta.url)('node:fs');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
