@@ -5,44 +5,49 @@
 // older `node` first on PATH (Node 20 on many machines) re-runs this file with the project's
 // own Node (node_modules/.bin/node, from the `node` dev dependency) or says what to do.
 // This file stays plain JavaScript that any Node can parse.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { constants, homedir } from 'node:os';
+// Only what every command needs is loaded here: each further built-in costs start-up time.
+// node:fs by require(): an ES import of it builds its ES module view by reading every export,
+// and the ReadStream getter loads all of Node's streams (about 7 ms, for every command).
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const { existsSync, readFileSync, statSync } = createRequire(import.meta.url)('node:fs');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Why the bundle cannot be run, or undefined when it can. Up to date means: every file the
- * build read (scripts/build-cli.ts records each project source with its mtime and size, plus
- * package.json and npm's node_modules/.package-lock.json, which every install rewrites) and
- * every file it wrote still has exactly the recorded mtime and size. Any edit, checkout or
- * install changes a time (newer or older, both count), so a developer never runs a stale
- * bundle; a source the bundle does not use cannot make it stale. About 200 stats: a few
- * milliseconds, far less than stripping the sources' types. CORRAL_FROM_SOURCES=1 skips it.
+ * The bundle's record (dist/cli/inputs.json) when the bundle can be run, else why not. Up to
+ * date means: every file the build read (scripts/build-cli.ts records each project source with
+ * its mtime and size, plus package.json and npm's node_modules/.package-lock.json, which every
+ * install rewrites) and every file of code it wrote still has exactly the recorded mtime and
+ * size. Any edit, checkout or install changes a time (newer or older, both count), so a
+ * developer never runs a stale bundle; a source the bundle does not use cannot make it stale.
+ * About 350 stats, kept lean (no path.join, no exception for a missing file): they are most of
+ * what `corral --help` costs beyond Node's own start. CORRAL_FROM_SOURCES=1 skips it.
  */
-function bundleProblem() {
-  if (process.env.CORRAL_FROM_SOURCES) return 'CORRAL_FROM_SOURCES is set';
+function readBundleRecord() {
+  if (process.env.CORRAL_FROM_SOURCES) return { problem: 'CORRAL_FROM_SOURCES is set' };
   let record;
   try {
     record = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'inputs.json'), 'utf8'));
   } catch {
-    return 'not built (npm run build:cli)';
+    return { problem: 'not built (npm run build:cli)' };
   }
-  if (!Array.isArray(record?.inputs) || !Array.isArray(record?.outputs)) return 'its input record is unreadable';
+  if (!Array.isArray(record?.inputs) || !Array.isArray(record?.outputs)) return { problem: 'its input record is unreadable' };
   for (const entry of [...record.inputs, ...record.outputs]) {
-    if (!Array.isArray(entry)) return 'its input record is unreadable';
+    if (!Array.isArray(entry)) return { problem: 'its input record is unreadable' };
     const [file, mtimeMs, size] = entry;
     let stat;
     try {
-      stat = statSync(join(root, String(file)));
+      stat = statSync(root + file, { throwIfNoEntry: false }); // root ends with a separator
     } catch {
-      return `${file} is gone`;
+      // not a folder on the way, or not readable: gone as far as this check can tell
     }
-    if (stat.mtimeMs !== mtimeMs || stat.size !== size) return `${file} changed since the build`;
+    if (!stat) return { problem: `${file} is gone` };
+    if (stat.mtimeMs !== mtimeMs || stat.size !== size) return { problem: `${file} changed since the build` };
   }
-  return undefined;
+  return { record };
 }
 
 /**
@@ -51,19 +56,20 @@ function bundleProblem() {
  * drivers and host agent it starts (sandboxed drivers get a clean environment). Node 22.1+.
  */
 async function enableCompileCache() {
-  const { enableCompileCache: enable } = await import('node:module');
+  const [{ enableCompileCache: enable }, { homedir }] = await Promise.all([import('node:module'), import('node:os')]);
   process.env.NODE_COMPILE_CACHE ??= join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'corral', 'node-compile-cache');
   enable?.(process.env.NODE_COMPILE_CACHE);
 }
 
 /** Re-runs this file with the project's Node, passing signals on and its exit status back. */
-function rerunWithProjectNode() {
+async function rerunWithProjectNode() {
   const projectNode = join(root, 'node_modules', '.bin', 'node');
   // CORRAL_REEXEC: the project's Node turned out too old as well; say so rather than loop.
   if (!existsSync(projectNode) || process.env.CORRAL_REEXEC) {
     process.stderr.write(`corral needs Node 22.18 or newer (found v${process.versions.node}); run it through npm run corral or node_modules/.bin/node\n`);
     process.exit(1);
   }
+  const [{ spawn }, { constants }] = await Promise.all([import('node:child_process'), import('node:os')]);
   const child = spawn(projectNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, CORRAL_REEXEC: '1' },
@@ -101,12 +107,13 @@ async function exitWith(code) {
  * Runs the command from `entry` (the bundle's or the sources' src-main/corral.ts). A command that
  * asks an instance's driver first forks that driver (cli/prefork.ts), before the CLI's own code
  * loads: the driver's Node then starts while the CLI's does, and a start reaches QEMU sooner.
- * The early process is ended when the command ends, unless the engine took it.
+ * The early process is ended when the command ends, unless the engine took it. `preforks`: false
+ * when no word of the command line is one of the bundle's prefork commands (its record names
+ * them), so `list` does not load prefork.js.
  */
-async function runCorral(entry, preforkEntry) {
+async function runCorral(entry, preforkEntry, argv, preforks = true) {
   await enableCompileCache(); // first: the driver inherits NODE_COMPILE_CACHE
-  const argv = process.argv.slice(2);
-  const early = await (await import(preforkEntry)).preforkFromArgv(argv);
+  const early = preforks ? await (await import(preforkEntry)).preforkFromArgv(argv) : undefined;
   const { main } = await import(entry);
   let code;
   try {
@@ -118,13 +125,18 @@ async function runCorral(entry, preforkEntry) {
 }
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-const problem = major >= 20 ? bundleProblem() : `Node v${process.versions.node} is older than 20`;
+const { problem, record } = major >= 20 ? readBundleRecord() : { problem: `Node v${process.versions.node} is older than 20` };
 // For tests and for "why is corral slow?": which one runs, and why.
 if (process.env.CORRAL_SHOW_ENTRY) process.stderr.write(`corral: running ${problem ? `the sources (bundle: ${problem})` : 'dist/cli/corral.js'}\n`);
-if (!problem) {
-  await runCorral(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href, pathToFileURL(join(root, 'dist', 'cli', 'prefork.js')).href);
+const argv = process.argv.slice(2);
+if (!problem && typeof record.help === 'string' && argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+  // The bundle's usage text, which the build kept in its record: no need to load the CLI for it.
+  process.stdout.write(record.help);
+} else if (!problem) {
+  const preforks = !Array.isArray(record.preforkCommands) || argv.some((arg) => record.preforkCommands.includes(arg));
+  await runCorral(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href, pathToFileURL(join(root, 'dist', 'cli', 'prefork.js')).href, argv, preforks);
 } else if (major < 22 || (major === 22 && minor < 18)) {
-  rerunWithProjectNode();
+  await rerunWithProjectNode();
 } else {
-  await runCorral(new URL('../src-main/corral.ts', import.meta.url).href, new URL('../src-main/cli/prefork.ts', import.meta.url).href);
+  await runCorral(new URL('../src-main/corral.ts', import.meta.url).href, new URL('../src-main/cli/prefork.ts', import.meta.url).href, argv);
 }

@@ -19,6 +19,11 @@ const reportTypeScript = `data:text/javascript,${encodeURIComponent(
   "import { registerHooks } from 'node:module'; registerHooks({ load(url, context, next) { if (url.endsWith('.ts')) process.stderr.write('loaded TypeScript ' + url + '\\n'); return next(url, context); } });",
 )}`;
 
+// Each file of the bundle Node loads, named on stderr in order.
+const reportBundle = `data:text/javascript,${encodeURIComponent(
+  "import { registerHooks } from 'node:module'; registerHooks({ load(url, context, next) { if (url.includes('/dist/cli/')) process.stderr.write('loaded ' + url.slice(url.lastIndexOf('/') + 1) + '\\n'); return next(url, context); } });",
+)}`;
+
 interface Run { code: number; stdout: string; stderr: string }
 
 async function run(node: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
@@ -50,6 +55,20 @@ describe('the CLI bundle', () => {
     assert.equal(list.stderr, bundleLine);
   });
 
+  it('prints --help from its record without loading the CLI, the same text the CLI prints', async () => {
+    const help = await run(process.execPath, ['--import', reportBundle, bin, '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stderr, bundleLine, 'no file of the bundle loaded');
+    const fromCli = await run(process.execPath, [bin]); // no command: the CLI prints its usage (status 2)
+    assert.equal(fromCli.code, 2, fromCli.stderr);
+    assert.equal(help.stdout, fromCli.stdout);
+    // list forks no driver: prefork.js is not loaded for it.
+    const list = await run(process.execPath, ['--import', reportBundle, bin, '--home', home, 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stderr, /^loaded prefork\.js$/m);
+    assert.match(list.stderr, /^loaded corral\.js$/m);
+  });
+
   it('runs on Node 20, its driver process too, without re-running itself on the project\'s Node', async () => {
     const version = (await run(oldNode, ['--version'])).stdout.trim();
     assert.match(version, /^v20\./, `${oldNode} is the Node 20 this checks`);
@@ -76,9 +95,6 @@ describe('the CLI bundle', () => {
     // Each file of the bundle Node loads, in order. bin/corral.js imports prefork.js, which forks
     // the driver, then corral.js: nothing of the bundle may load in between (each module costs
     // several ms before the fork on a loaded machine). Uses old-node, made by the case above.
-    const reportBundle = `data:text/javascript,${encodeURIComponent(
-      "import { registerHooks } from 'node:module'; registerHooks({ load(url, context, next) { if (url.includes('/dist/cli/')) process.stderr.write('loaded ' + url.slice(url.lastIndexOf('/') + 1) + '\\n'); return next(url, context); } });",
-    )}`;
     // A stop of a stopped instance: the driver is asked (so forked early), and says it is not running.
     const stop = await run(process.execPath, ['--import', reportBundle, bin, '--home', home, 'stop', 'old-node']);
     assert.match(stop.stderr, /^corral: instance "old-node" is not running$/m);

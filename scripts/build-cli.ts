@@ -6,13 +6,15 @@
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
 //   dist/cli/workers/template-parse.js      the template parser's worker thread
-//   dist/cli/inputs.json                    what each bundle was built from, for bin/corral.js
+//   dist/cli/inputs.json                    what each bundle was built from, for bin/corral.js, and --help's text
 // Each file is written to a temporary name and renamed, the input record last: a corral that
 // starts during a build reads either the old record (whose bundle files it then finds changed,
 // and runs the sources) or the new one with every bundle already in place.
 // Usage: node scripts/build-cli.ts
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile, OutputFile } from 'esbuild';
 import { noNativeAddons, requireShim, sourceLocations } from './esbuild-plugins.ts';
@@ -99,10 +101,16 @@ const sources = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inp
   .map((input) => path.relative(root, path.resolve(input)))
   .filter((input) => !input.split(path.sep).includes('node_modules')));
 for (const extra of ['scripts/build-cli.ts', 'scripts/esbuild-plugins.ts', 'scripts/builtins-by-require.ts', 'scripts/no-test-support.ts', 'scripts/zod-english-only.ts', 'package.json', 'node_modules/.package-lock.json']) sources.add(extra);
+// Source maps are left out: they change no code that runs, and are a sixth of the files to stat.
+const code = outputs.filter((file) => !file.path.endsWith('.map'));
 const record = {
   note: 'written by scripts/build-cli.ts; bin/corral.js runs dist/cli/corral.js only while every file here is unchanged',
   inputs: await Promise.all([...sources].sort().map(fingerprint)),
-  outputs: await Promise.all(outputs.map((file) => fingerprint(path.relative(root, file.path)))),
+  outputs: await Promise.all(code.map((file) => fingerprint(path.relative(root, file.path)))),
+  // What the bundle just written prints for `corral --help`: bin/corral.js prints it from here.
+  help: execFileSync(process.execPath, [path.join(out, 'corral.js'), '--help'], { encoding: 'utf8' }),
+  // The commands for which prefork.js may fork a driver: bin/corral.js loads it for no other.
+  preforkCommands: [...(await import(pathToFileURL(path.join(out, 'prefork.js')).href) as { driverCommands: ReadonlySet<string> }).driverCommands],
 };
 await writeAtomically(path.join(out, 'inputs.json'), `${JSON.stringify(record)}\n`);
 

@@ -25,7 +25,9 @@ function shim(name: string): string {
     "import { createRequire } from 'node:module';",
     `const builtin = createRequire(import.meta.url)(${JSON.stringify(name)});`,
     'export default builtin;',
-    ...named.map((key) => `export const ${key} = builtin.${key};`),
+    // Pure, so esbuild drops each export no module imports: reading one can cost (node:util's
+    // TextDecoder loads the encoding internals, a few ms of every command that parses arguments).
+    ...named.map((key) => `export const ${key} = /* @__PURE__ */ (() => builtin.${key})();`),
   ].join('\n');
 }
 

@@ -16,8 +16,8 @@ import { instanceNameProblem } from '../core/instances/names.ts';
 import { dataHome, homeLayout } from '../core/data-home.ts';
 import { splitCommandLine } from './args.ts';
 
-/** Commands that ask an instance's driver at once. */
-const driverCommands = new Set(['start', 'stop', 'restart', 'pause', 'resume', 'console']);
+/** Commands that ask an instance's driver at once (the CLI build records them for bin/corral.js). */
+export const driverCommands: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'pause', 'resume', 'console']);
 
 export interface Preforked {
   /** The early process's pid (logs and tests). */

@@ -3,14 +3,18 @@
 // reader learns which of three cases it hit, since callers treat a missing file (nothing yet)
 // and a damaged one (a hand edit, another version) differently.
 import fs from 'node:fs/promises';
-import type * as z from 'zod';
 import { writeFileAtomic } from './atomic.ts';
 import type { AtomicWriteOptions } from './atomic.ts';
+
+/** A record's schema: zod's or zod/mini's (what `corral list` reads uses the lighter zod/mini). */
+export interface RecordSchema<T> {
+  safeParse(value: unknown, params: { jitless: boolean }): { success: true; data: T } | { success: false };
+}
 
 export type JsonRecord<T> = { state: 'absent' } | { state: 'damaged' } | { state: 'valid'; value: T };
 
 /** Reads `file` as JSON checked by `schema`. Errors other than a missing file are thrown. */
-export async function readJsonRecord<T>(file: string, schema: z.ZodType<T>): Promise<JsonRecord<T>> {
+export async function readJsonRecord<T>(file: string, schema: RecordSchema<T>): Promise<JsonRecord<T>> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -24,12 +28,14 @@ export async function readJsonRecord<T>(file: string, schema: z.ZodType<T>): Pro
   } catch {
     return { state: 'damaged' };
   }
-  const parsed = schema.safeParse(value);
+  // jitless: a record is read once or a few times per process, and zod's compiled fast path
+  // (code generated with new Function per object schema, on its first parse) costs more than it saves.
+  const parsed = schema.safeParse(value, { jitless: true });
   return parsed.success ? { state: 'valid', value: parsed.data } : { state: 'damaged' };
 }
 
 /** The record's value, or undefined when it is missing or damaged. */
-export async function readJsonRecordOrNothing<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+export async function readJsonRecordOrNothing<T>(file: string, schema: RecordSchema<T>): Promise<T | undefined> {
   const record = await readJsonRecord(file, schema).catch(() => ({ state: 'absent' as const }));
   return record.state === 'valid' ? record.value : undefined;
 }
