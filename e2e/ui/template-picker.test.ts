@@ -81,6 +81,11 @@ describe('template picker', () => {
     const cpus = dialog.getByLabel('CPUs');
     const memory = dialog.getByLabel('Memory');
     assert.equal(await cpus.inputValue(), String(debian.cpus), 'CPUs show the template’s value');
+    // debian says no CPUs or memory: Lima's defaults fit the host (at most its cores, half its memory),
+    // so what is prefilled raises no warning of its own.
+    assert.equal(debian.cpus, Math.min(4, host.cpus), 'the default CPUs never exceed this host’s');
+    assert.ok(debian.memoryBytes <= host.memoryBytes / 2, 'the default memory is at most half this host’s');
+    assert.equal(await dialog.getByText(/will share them|More than this computer’s/).count(), 0, 'the prefilled values raise no warning');
     assert.equal(await memory.inputValue(), `${debian.memoryBytes / 1024 ** 3}GiB`);
     assert.equal(await dialog.getByLabel('Disk').inputValue(), `${debian.diskBytes / 1024 ** 3}GiB`);
     // More CPUs and memory than this host has: a warning on each field (Create still works).
