@@ -117,6 +117,11 @@ describe('downloads in the web shell', () => {
     // The start's own error (the engine's raw message) is not shown beside it: the notice only names the failure.
     assert.match(await page.getByRole('alert').first().innerText(), /^Downloading disk\.raw for fetching failed\s*×?$/);
     assert.equal(await page.getByTestId('error-fetching').count(), 0);
+    // At 390 px the failed line's card in the row leaves the name whole ("fetching", not "fetchin" / "g").
+    await page.setViewportSize({ width: 390, height: 844 });
+    const nameLines = await page.getByRole('link', { name: 'fetching', exact: true }).evaluate((link) => link.getClientRects().length);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.equal(nameLines, 1, 'the instance name is on one line at 390 px');
     await screens(page, 'downloads-failed-list', { sideways: true });
     await page.goto(`${new URL(server.url).origin}/#/downloads`);
     await page.getByTestId('download-fetching-image').and(page.locator('[data-phase="failed"]')).waitFor();

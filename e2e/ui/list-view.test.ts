@@ -5,7 +5,7 @@ import type { Instance } from '../../src-main/api/contract.ts';
 import { parseSize } from '../../src-main/core/instances/sizes.ts';
 import { emptyListView, visibleInstances } from '../../src-renderer/features/instances/list-view.ts';
 import { sizeBytes } from '../../src-renderer/ui/size.ts';
-import { applyRefusal, snapshotSize } from '../../src-renderer/features/snapshots/snapshot-rules.ts';
+import { applyRefusal, savedParts, snapshotSize } from '../../src-renderer/features/snapshots/snapshot-rules.ts';
 
 const instance = (name: string, fields: Partial<Instance> = {}): Instance => ({
   name, state: 'Stopped', driver: 'qemu', arch: 'x86_64', cpus: 1, memoryBytes: 256 * 1024 ** 2, diskBytes: 1024 ** 3, ...fields,
@@ -57,5 +57,12 @@ describe('snapshot rules', () => {
     assert.equal(applyRefusal(diskOnly, { name: 'vm', state: 'Paused' }), 'Disk only: stop vm to apply it.');
     assert.equal(applyRefusal(running, { name: 'vm', state: 'Running' }), undefined);
     assert.equal(applyRefusal(diskOnly, { name: 'vm', state: 'Stopped' }), undefined);
+  });
+
+  it('names the VM\'s own state in what a snapshot saves: a paused VM is not called running', () => {
+    const virtiofs = [{ hostPath: '/srv', guestPath: '/mnt', writable: false, type: 'virtiofs' as const }];
+    assert.equal(savedParts({ name: 'vm', state: 'Paused' }), 'Paused: memory and disk are saved.');
+    assert.match(savedParts({ name: 'vm', state: 'Paused', mounts: virtiofs }), /^Paused with virtiofs folders: /);
+    assert.match(savedParts({ name: 'vm', state: 'Running', mounts: virtiofs }), /^Running with virtiofs folders: /);
   });
 });

@@ -63,13 +63,17 @@ describe('shared folders: listed on the Overview, and the snapshot form knows vi
     await shows(page.getByRole('region', { name: 'Shared folders' }), 'No folders are shared with the guest.');
   });
 
-  it('on a running VM with virtiofs folders, the snapshot form says only its stopped disk can be saved', { timeout: slow }, async () => {
+  it('on a running or paused VM with virtiofs folders, the snapshot form says only its stopped disk can be saved, naming its state', { timeout: slow }, async () => {
     await shell.engine.start('sharesvfs');
     await page.goto(`${shell.server.url}#/instances/sharesvfs/snapshots`);
     const form = page.getByRole('region', { name: 'Snapshots' });
     await shows(form, 'Running with virtiofs folders: QEMU cannot save its memory, so stop sharesvfs to snapshot its disk.', slow);
     assert.equal((await form.innerText()).includes('memory and disk are saved'), false);
     await screenshots(page, 'shared-folders-virtiofs-snapshots');
+    // Paused, the form names the state the VM is in, not "Running".
+    await shell.engine.pause('sharesvfs');
+    await shows(form, 'Paused with virtiofs folders: QEMU cannot save its memory, so stop sharesvfs to snapshot its disk.', slow);
+    assert.equal((await form.innerText()).includes('Running'), false, 'a paused VM is not called running');
   });
 
   it('logged no page errors', () => {

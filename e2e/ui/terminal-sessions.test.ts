@@ -149,6 +149,15 @@ describe('terminals that outlive the page, and keys typed while connecting', () 
     await shows(screen(page, 1), 'you said after coming back');
     assert.equal(ssh.shells.length, 1, 'the same shell, not a new one');
     assert.equal(await page.getByRole('tab', { name: /^Terminal \d/ }).count(), 1);
+    // At 1280 px the close button sits beside the terminal's status line, not alone at the far right.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const status = await page.getByRole('status').filter({ hasText: 'Connected' }).evaluate((p) => {
+      const range = p.ownerDocument.createRange();
+      range.selectNodeContents(p);
+      return range.getBoundingClientRect().right; // the text's end, not the paragraph's box
+    });
+    const close = await page.getByRole('button', { name: 'Close terminal 1' }).boundingBox();
+    assert.ok(close && close.x - status < 40, `Close terminal 1 starts ${close ? Math.round(close.x - status) : '?'} px after the status line`);
     await keepScreenshot(page, 'terminal-kept-light.png');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 390, height: 844 });

@@ -299,5 +299,3 @@ export function salvageConfig(raw: unknown): LimaConfig {
   return { ...(kept as Partial<LimaConfig>), images: [] }; // each kept value passed its field's schema
 }
 
-/** Lima's defaults, applied when the config leaves a field out. */
-export const configDefaults = { vmType: 'qemu', cpus: 4, memory: '4GiB', disk: '100GiB', display: 'none' } as const;

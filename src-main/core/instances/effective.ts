@@ -1,7 +1,7 @@
 // A stored config with Lima's defaults filled in: the numbers the UI shows and the driver gets.
 import type { InstanceSpec } from '../../../src-drivers/sdk/protocol.ts';
 import { hostArch } from '../../../src-drivers/sdk/host-arch.ts';
-import { configDefaults } from './config.ts';
+import { configDefaults } from './config-defaults.ts';
 import type { Arch, LimaConfig } from './config.ts';
 import { parseSize } from './sizes.ts';
 import { connectionOf } from '../connections/connection-of.ts';
@@ -18,13 +18,14 @@ export interface EffectiveConfig {
 }
 
 export function effectiveConfig(config: LimaConfig): EffectiveConfig {
+  const defaults = configDefaults();
   return {
-    vmType: config.vmType ?? configDefaults.vmType,
+    vmType: config.vmType ?? defaults.vmType,
     connection: connectionOf(config),
     arch: config.arch ?? hostArch(),
-    cpus: config.cpus ?? configDefaults.cpus,
-    memoryBytes: parseSize(config.memory ?? configDefaults.memory) ?? 0,
-    diskBytes: parseSize(config.disk ?? configDefaults.disk) ?? 0,
+    cpus: config.cpus ?? defaults.cpus,
+    memoryBytes: parseSize(config.memory ?? defaults.memory) ?? 0,
+    diskBytes: parseSize(config.disk ?? defaults.disk) ?? 0,
     display: config.video?.display === 'vnc' ? 'vnc' : 'none',
   };
 }

@@ -5,7 +5,8 @@
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { hostArch } from '../../../src-drivers/sdk/host-arch.ts';
-import { configDefaults, limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
+import { limaDocumentSchema, readYamlMapping, validateAgainst } from '../instances/config.ts';
+import { configDefaults } from '../instances/config-defaults.ts';
 import { cloneValue, isYamlMap } from './values.ts';
 import type { YamlMap } from './values.ts';
 
@@ -13,9 +14,10 @@ export const defaultsFile = fileURLToPath(new URL('../../../assets/templates/_de
 
 /** The defaults document: built-in values plus the file's (validated like any template). */
 export async function loadDefaults(file: string | null = defaultsFile): Promise<YamlMap> {
+  const host = configDefaults();
   const builtIn: YamlMap = {
-    vmType: configDefaults.vmType, os: 'Linux', arch: hostArch(), cpus: configDefaults.cpus,
-    memory: configDefaults.memory, disk: configDefaults.disk, video: { display: configDefaults.display },
+    vmType: host.vmType, os: 'Linux', arch: hostArch(), cpus: host.cpus,
+    memory: host.memory, disk: host.disk, video: { display: host.display },
     containerd: { system: false, user: true },
   };
   if (!file) return builtIn;

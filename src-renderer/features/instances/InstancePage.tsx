@@ -62,6 +62,8 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
         <StatusBadge instance={instance} />
       </div>
       <StaleNote />
+      {/* The badge keeps the reason in a tooltip; on its own page a Broken instance says why in plain sight. */}
+      {instance.state === 'Broken' && instance.reason ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {instance.reason}</p> : null}
       <p className="facts">
         <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>
@@ -75,7 +77,8 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
             {instance.state === 'Running' ? <SshEndpoint instance={instance} /> : null}
             {capabilities?.stats ? <StatsSection instance={instance} /> : null}
             <SharedFoldersSection instance={instance} />
-            {hasDisplay ? null : <NoDisplay instance={instance} capabilities={capabilities} />}
+            {/* A Broken instance's config could not be read: whether it has a display is not known. */}
+            {hasDisplay || instance.state === 'Broken' ? null : <NoDisplay instance={instance} capabilities={capabilities} />}
             <PortsSection instance={instance} />
           </>
         ) : null}

@@ -35,9 +35,10 @@ export function suggestedTag(taken: readonly string[]): string {
  * so the driver refuses one while it runs and takes one of the disk once it is stopped.
  */
 export function savedParts(instance: Pick<Instance, 'name' | 'state' | 'mounts'>): string {
-  if (instance.state !== 'Running' && instance.state !== 'Paused') return 'Stopped: the disk is saved.';
+  const { state } = instance;
+  if (state !== 'Running' && state !== 'Paused') return 'Stopped: the disk is saved.';
   if (instance.mounts?.some((mount) => mount.type === 'virtiofs')) {
-    return `Running with virtiofs folders: QEMU cannot save its memory, so stop ${instance.name} to snapshot its disk.`;
+    return `${state} with virtiofs folders: QEMU cannot save its memory, so stop ${instance.name} to snapshot its disk.`;
   }
-  return 'Running: memory and disk are saved.';
+  return `${state}: memory and disk are saved.`;
 }

@@ -1,0 +1,56 @@
+// An instance whose lima.yaml no longer reads (edited by hand, say): the list marks it Broken, its
+// page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
+// would have said (such as "created without a display"), and Delete… removes it. Scripted driver:
+// no VM is needed to break a config.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeTemplate } from '../support/temp.ts';
+import { screens } from './screens.ts';
+import { openScriptedShell, shows } from './scripted-shell.ts';
+import type { ScriptedShell } from './scripted-shell.ts';
+
+describe('a Broken instance', () => {
+  let shell: ScriptedShell;
+
+  before(async () => {
+    shell = await openScriptedShell();
+    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await shell.engine.create('mangled', { template });
+    await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'lima.yaml'), 'cpus: lots\nimages: []\n');
+  });
+
+  after(async () => {
+    await shell?.close();
+  });
+
+  it('says on its page why it is broken, and nothing its config would have said', async () => {
+    const { page } = shell;
+    await page.goto(shell.server.url);
+    await page.locator('[data-testid="status-mangled"][data-state="Broken"]').waitFor();
+    await page.getByRole('link', { name: 'mangled', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'mangled' }).waitFor();
+    const reason = page.getByTestId('broken-reason');
+    await shows(reason, /Corral cannot use this instance: .*lima\.yaml:1: field "cpus"/);
+    assert.ok(await reason.isVisible(), 'the reason is on the page, not only in a tooltip');
+    // The driver's capabilities have come (its Snapshots tab shows): the Overview is complete.
+    await page.getByRole('tab', { name: 'Snapshots' }).waitFor();
+    await page.getByRole('region', { name: 'Ports' }).waitFor();
+    assert.doesNotMatch(await page.locator('.instance-page').innerText(), /created without one/, 'no claim about a display its unreadable config would have set');
+    await screens(page, 'broken-instance');
+  });
+
+  it('is deleted with Delete… from its page', async () => {
+    const { page } = shell;
+    await page.getByRole('button', { name: 'More actions for mangled' }).click();
+    await page.getByRole('menu', { name: 'More actions for mangled' }).getByRole('menuitem', { name: 'Delete…' }).click();
+    await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), []);
+  });
+
+  it('logged no page errors', () => {
+    assert.deepEqual(shell.pageErrors, []);
+  });
+});
