@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import type { Connection } from 'ssh2';
+import type { Connection, ServerChannel } from 'ssh2';
 import { runHostAgent } from '../hostagent/agent.ts';
 import type { AgentOutcome } from '../hostagent/agent.ts';
 import { freeLoopbackPort } from '../ssh/guest-endpoint.ts';
@@ -36,6 +36,7 @@ async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: numb
   const allowed = utils.parseKey(publicKey);
   if (allowed instanceof Error) throw allowed;
   const connections: Connection[] = [];
+  const discoveries: ServerChannel[] = [];
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     client.on('authentication', (context) => {
       const key = context.method === 'publickey' ? context.key : undefined;
@@ -47,7 +48,10 @@ async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: numb
       client.on('session', (accept) => accept().on('exec', (ok, _reject, info) => {
         const channel = ok();
         if (info.command.startsWith('echo corral-connected;')) channel.write('corral-connected\nbegin iid-1\ndone 0\n');
-        else if (info.command === discoveryScript) channel.write(`0100007F:${guestPort.toString(16).toUpperCase()}\n--\n`);
+        else if (info.command === discoveryScript) {
+          channel.write(`0100007F:${guestPort.toString(16).toUpperCase()}\n--\n`);
+          discoveries.push(channel);
+        }
         else {
           channel.write('the boot log\n'); // `sudo -n cat` of the boot log, copied at ready
           channel.exit(0);
@@ -70,6 +74,11 @@ async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: numb
     port,
     /** How many times the client logged in. */
     logins: () => connections.length,
+    /** Ends the newest discovery loop, its connection left up. */
+    endDiscovery: () => {
+      discoveries.at(-1)?.exit(1);
+      discoveries.at(-1)?.end();
+    },
     /** Drops the newest connection, as a guest reboot or a dead network does. */
     drop: () => connections.at(-1)?.end(),
     close: () => {
@@ -171,6 +180,18 @@ describe('port forwarding on the host agent\'s SSH connection', () => {
     assert.equal(await echoOf(hostPort, 'again'), 'again');
     assert.equal(sshd.logins(), 2, 'one new login: the agent\'s reconnect');
     assert.ok(logged.some((line) => /^port forwarding: the SSH connection ended .*the forwards return when the host agent has reconnected$/.test(line)), logged.join('\n'));
+  });
+
+  it('when the discovery loop ends on a live connection, its forwards are released, and return when it starts again', async () => {
+    const endedAt = Date.now();
+    sshd.endDiscovery();
+    await waitForPorts(dir, (p) => Date.parse(p.updatedAt) >= endedAt && p.forwards.length === 0);
+    // Cancelled on the master, not only forgotten: a port no longer listed does not answer (the
+    // loop starts again 1 s after it ended).
+    assert.equal(await echoOf(hostPort, 'meanwhile'), 'ECONNREFUSED');
+    await waitForPorts(dir, (p) => Date.parse(p.updatedAt) >= endedAt && p.forwards.length === 1);
+    assert.equal(await echoOf(hostPort, 'back'), 'back');
+    assert.equal(sshd.logins(), 2, 'no new login: the loop started again on the same connection');
   });
 
   it('when the agent ends: nothing forwarded, the host port closed, no ssh process left', async () => {
