@@ -30,13 +30,15 @@ const guestPort = 8080;
 
 /**
  * A guest's sshd after the boot: the follow reports the boot done at once, the discovery loop
- * lists guest port 8080, and a forwarded connection to it reaches `echoPort`. Counts logins.
+ * lists guest port 8080 (the first one only when told to: `list()`), and a forwarded connection
+ * to it reaches `echoPort`. Counts logins.
  */
 async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: number) {
   const allowed = utils.parseKey(publicKey);
   if (allowed instanceof Error) throw allowed;
   const connections: Connection[] = [];
   const discoveries: ServerChannel[] = [];
+  const listing = `0100007F:${guestPort.toString(16).toUpperCase()}\n--\n`;
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     client.on('authentication', (context) => {
       const key = context.method === 'publickey' ? context.key : undefined;
@@ -49,7 +51,7 @@ async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: numb
         const channel = ok();
         if (info.command.startsWith('echo corral-connected;')) channel.write('corral-connected\nbegin iid-1\ndone 0\n');
         else if (info.command === discoveryScript) {
-          channel.write(`0100007F:${guestPort.toString(16).toUpperCase()}\n--\n`);
+          if (discoveries.length > 0) channel.write(listing);
           discoveries.push(channel);
         }
         else {
@@ -74,6 +76,8 @@ async function readyGuestSshd(publicKey: string, hostKey: Buffer, echoPort: numb
     port,
     /** How many times the client logged in. */
     logins: () => connections.length,
+    /** The first discovery loop lists the guest's ports. */
+    list: () => discoveries[0]?.write(listing),
     /** Ends the newest discovery loop, its connection left up. */
     endDiscovery: () => {
       discoveries.at(-1)?.exit(1);
@@ -167,8 +171,9 @@ describe('port forwarding on the host agent\'s SSH connection', () => {
   it('forwards once the guest is ready, over the connection that followed the boot: one login in all', async () => {
     const ports = await waitForPorts(dir, (p) => p.forwards.length === 1);
     assert.deepEqual(ports.forwards, [{ guestPort, hostIP: '127.0.0.1', hostPort, proto: 'tcp', source: 'static' }]);
-    assert.equal(await echoOf(hostPort, 'hello'), 'hello');
+    assert.equal(await echoOf(hostPort, 'hello'), 'hello', 'a static rule answers before the guest has listed its ports');
     assert.equal(sshd.logins(), 1, 'port forwarding logged in again instead of riding on the agent\'s connection');
+    sshd.list();
   });
 
   it('when that connection drops, the forwards go, and come back on the agent\'s next connection', async () => {

@@ -94,6 +94,9 @@ class ForwardingSession {
     const { target, signal } = this.#options;
     const discovery = startMuxSession(target, this.#controlPath, discoveryScript);
     this.#udpProblem = undefined;
+    // The static rules need no listing: they go up now, not after the loop's first snapshot
+    // (seconds on a guest under TCG).
+    this.#onSnapshot([]);
     const end = AbortSignal.any([signal, connectionEnded]);
     const onEnd = (): void => void discovery.kill('SIGTERM');
     end.addEventListener('abort', onEnd, { once: true });
