@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { portsFileName, readPortsFile } from '../src-main/core/guest/ports-file.ts';
 import type { PortsFile } from '../src-main/core/guest/ports-file.ts';
 import { freeLoopbackPort } from '../src-main/core/ssh/guest-endpoint.ts';
+import { readyToFirstForwardMs } from './support/agent-log.ts';
 import { childrenOf, runToEnd } from './support/processes.ts';
 import type { RunResult } from './support/processes.ts';
 import { startServe } from './support/serve.ts';
@@ -81,20 +82,6 @@ const udpEchoScript = (port: number): string => `(nohup python3 -c 'import socke
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", ${port}))
 while True:
     data, peer = s.recvfrom(65535); s.sendto(b"echo:" + data, peer)' >/dev/null 2>&1 &)`;
-
-/**
- * From the guest's ready to the first forward bound on the host, in hostagent.log's times: the
- * wait a user has before a forwarded port answers.
- */
-function readyToFirstForwardMs(log: string): number | undefined {
-  const at = (pattern: RegExp): number | undefined => {
-    const line = log.split('\n').find((l) => pattern.test(l));
-    return line ? Date.parse(line.slice(0, line.indexOf(' '))) : undefined;
-  };
-  const ready = at(/ status: \{"phase":"ready"/);
-  const forwarded = at(/ port forwarding: 127\.0\.0\.1:\d+ .*-> guest port \d+ \(static/);
-  return ready !== undefined && forwarded !== undefined ? forwarded - ready : undefined;
-}
 
 function argsOf(pid: number): string[] {
   try {
