@@ -1,8 +1,9 @@
 // Port forwarding for a running guest, over its SSH connection: static rules at once, and the
 // ports guest programs open later as the guest's discovery loop reports them, added and removed
 // on the host agent's own connection (its ControlMaster: ssh/shared-connection.ts), so nothing
-// waits for a second login once the guest is ready. ports.json says what is live and what could not be forwarded
-// (a host port in use, a privileged one): those are reported, never fatal, and the VM runs on.
+// waits for a second login once the guest is ready. ports.json says what is live and what could
+// not be forwarded (a host port in use, a privileged one): those are reported, never fatal, and
+// the VM runs on.
 import fs from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toDriverError } from '../../../src-drivers/sdk/errors.ts';

@@ -1,8 +1,9 @@
 // The host agent's work for one boot of one instance (Lima's hostagent, in part): wait until the
 // guest's sshd answers (ssh-port.ts), follow the guest's boot over one SSH connection, keep
 // guest-status.json current, and once the guest is ready hand over to what needs a ready guest
-// (port forwarding, riding on that same connection: ssh/shared-connection.ts) until the VM stops. It ends when the VM stops, when a new start supersedes
-// this boot (boot-id changes), when the boot fails, or at the timeout.
+// (port forwarding, riding on that same connection: ssh/shared-connection.ts) until the VM
+// stops. It ends when the VM stops, when a new start supersedes this boot (boot-id changes),
+// when the boot fails, or at the timeout.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
