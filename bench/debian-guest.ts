@@ -32,7 +32,8 @@ export interface DebianGuest {
   dispose(): Promise<void>;
 }
 
-export async function createDebianGuest(name: string): Promise<DebianGuest> {
+/** `templateLines`: more lima.yaml lines over the test guest's template (portForwards, ...). */
+export async function createDebianGuest(name: string, templateLines: readonly string[] = []): Promise<DebianGuest> {
   const { stdout } = await promisify(execFile)('bash', [path.join(repoRoot, 'e2e/fixtures/debian-guest/build.sh')], { maxBuffer: 16 * 1024 ** 2 });
   const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'corral-bench-deb-'));
   const engine = new Engine({ home: path.join(root, 'home'), cache: sharedCache, health: { intervalMs: 0, timeoutMs: 10_000 } });
@@ -58,7 +59,13 @@ export async function createDebianGuest(name: string): Promise<DebianGuest> {
     },
   };
   try {
-    const { instance } = await engine.create(name, { template: path.join(stdout.trim(), 'guest.yaml') });
+    let template = path.join(stdout.trim(), 'guest.yaml');
+    if (templateLines.length) {
+      const own = path.join(root, 'guest.yaml');
+      await fsp.writeFile(own, [`base: ${JSON.stringify(template)}`, ...templateLines, ''].join('\n'));
+      template = own;
+    }
+    const { instance } = await engine.create(name, { template });
     guest.dir = instance.dir;
     guest.serialLog = path.join(instance.dir, 'serial.log');
     return guest;

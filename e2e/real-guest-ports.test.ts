@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { portsFileName, readPortsFile } from '../src-main/core/guest/ports-file.ts';
 import type { PortsFile } from '../src-main/core/guest/ports-file.ts';
 import { freeLoopbackPort } from '../src-main/core/ssh/guest-endpoint.ts';
+import { readyToFirstForwardMs } from './support/agent-log.ts';
 import { childrenOf, runToEnd } from './support/processes.ts';
 import type { RunResult } from './support/processes.ts';
 import { startServe } from './support/serve.ts';
@@ -82,14 +83,24 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", ${por
 while True:
     data, peer = s.recvfrom(65535); s.sendto(b"echo:" + data, peer)' >/dev/null 2>&1 &)`;
 
-/** The host agent's ssh ControlMaster process (its child with ControlMaster=yes). */
+function argsOf(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** The host agent's ssh ControlMaster process (its child with ControlMaster=yes): the connection that followed the boot. */
 function sshMasterOf(agentPid: number): number | undefined {
-  return childrenOf(agentPid).find((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('ControlMaster=yes');
-    } catch {
-      return false;
-    }
+  return childrenOf(agentPid).find((pid) => argsOf(pid).includes('ControlMaster=yes'));
+}
+
+/** The host agent's ssh processes that hold a connection of their own (not sessions on the master). */
+function sshLoginsOf(agentPid: number): number[] {
+  return childrenOf(agentPid).filter((pid) => {
+    const args = argsOf(pid);
+    return args[0] === 'ssh' && !args.includes('ControlMaster=no');
   });
 }
 
@@ -185,8 +196,10 @@ describe('port forwarding on a real Debian cloud guest', () => {
     await ok(['start', name]);
   });
 
-  it('forwards the static rules once the guest is ready: guest port 80 reaches a server started afterwards', async () => {
+  it('forwards the static rules once the guest is ready: guest port 80 reaches a server started afterwards', async (t) => {
     const ports = await waitForPorts(dir, 'the static forwards', (p) => p.forwards.filter((f) => f.source === 'static').length === 3);
+    const waited = readyToFirstForwardMs(await fsp.readFile(path.join(dir, 'hostagent.log'), 'utf8'));
+    t.diagnostic(`ready -> first forward: ${waited === undefined ? 'not in hostagent.log' : `${(waited / 1000).toFixed(2)} s`} (load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
     const agent = JSON.parse(await fsp.readFile(path.join(dir, 'hostagent.pid'), 'utf8')) as { pid: number };
     assert.equal(ports.pid, agent.pid, 'the instance\'s host agent forwards');
     assert.deepEqual(ports.forwards.find((f) => f.guestPort === 80), { guestPort: 80, hostIP: '127.0.0.1', hostPort: staticHostPort, proto: 'tcp', source: 'static' });
@@ -307,10 +320,11 @@ while True:
     await waitForPorts(dir, 'the forwards back after the SSH connection was killed', (p) => Date.parse(p.updatedAt) > killedAt && p.forwards.length === before);
     const again = sshMasterOf(agent.pid);
     assert.ok(again !== undefined && again !== master, 'a new ControlMaster');
+    assert.deepEqual(sshLoginsOf(agent.pid), [again], 'one SSH connection: the forwards and the discovery loop ride on the agent\'s');
     assert.equal(await httpGet(staticHostPort), 'hello-80\n');
     assert.equal(await udpAsk(udpHostPort, 'after the reconnect'), 'echo:after the reconnect');
     assert.equal(await udpAsk(udpLaterPort, 'later port, reconnected'), 'echo:later port, reconnected');
-    assert.match(await fsp.readFile(path.join(dir, 'hostagent.log'), 'utf8'), /port forwarding: the SSH connection ended .*; reconnecting in 1 s/);
+    assert.match(await fsp.readFile(path.join(dir, 'hostagent.log'), 'utf8'), /port forwarding: the SSH connection ended .*; the forwards return when the host agent has reconnected/);
   });
 
   it('stops: every forward closed, its socket file removed, ports.json empty; then deletes', async () => {

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { IsoEntry } from './iso9660.ts';
 import { bootFlow } from './boot-files.ts';
+import { hostnameFor } from './hostname.ts';
 import type { BootFlow, BootFlowOptions } from './boot-files.ts';
 
 /** The archive's name on the cidata disk, Lima's. */
@@ -86,13 +87,6 @@ export function cidataFiles(instance: CidataInstance, options: CidataOptions): I
 /** A fresh instance-id, Lima's shape (iid-SECONDS), in milliseconds so two quick starts differ. */
 export function newInstanceId(now = Date.now()): string {
   return `iid-${now}`;
-}
-
-/** A host name from an instance name: one DNS label, as cloud-init and systemd accept it. */
-export function hostnameFor(name: string): string {
-  const label = name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-  if (!label) throw new DriverError('INVALID_NAME', `no host name can be made from "${name}"`, { name });
-  return label;
 }
 
 function userData(hostname: string, options: CidataOptions, flow: BootFlow | undefined): Record<string, unknown> {

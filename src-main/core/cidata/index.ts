@@ -3,7 +3,8 @@
 import { writeIso9660 } from './iso9660.ts';
 import type { IsoEntry, IsoOptions } from './iso9660.ts';
 
-export { cidataFiles, hostnameFor, nerdctlArchiveName, newInstanceId } from './cloud-config.ts';
+export { cidataFiles, nerdctlArchiveName, newInstanceId } from './cloud-config.ts';
+export { hostnameFor } from './hostname.ts';
 export { fallbackUser, hostUser, resolveGuestUser } from './guest-user.ts';
 export type { GuestUser, GuestUserConfig, HostUser } from './guest-user.ts';
 export type { CidataInstance, CidataMount, CidataOptions, CidataUser } from './cloud-config.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import { resolveGuestUser } from '../cidata/guest-user.ts';
-import { hostnameFor } from '../cidata/cloud-config.ts';
+import { hostnameFor } from '../cidata/hostname.ts';
 import type { LimaConfig } from '../instances/config.ts';
 import { portForwardRules, variablePattern } from './port-rules.ts';
 import type { PortForwardEntry, PortForwardRule } from './port-rules.ts';

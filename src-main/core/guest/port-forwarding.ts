@@ -1,13 +1,14 @@
 // Port forwarding for a running guest, over its SSH connection: static rules at once, and the
 // ports guest programs open later as the guest's discovery loop reports them, added and removed
-// on one ControlMaster connection. ports.json says what is live and what could not be forwarded
-// (a host port in use, a privileged one): those are reported, never fatal, and the VM runs on.
+// on the host agent's own connection (its ControlMaster: ssh/shared-connection.ts), so nothing
+// waits for a second login once the guest is ready. ports.json says what is live and what could
+// not be forwarded (a host port in use, a privileged one): those are reported, never fatal, and
+// the VM runs on.
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toDriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { SshTarget } from '../ssh/client.ts';
+import type { SharedConnection } from '../ssh/shared-connection.ts';
 import { planForwards } from './forward-plan.ts';
 import type { PlannedForward } from './forward-plan.ts';
 import { discoveryScript, snapshotReader } from './guest-listeners.ts';
@@ -16,7 +17,7 @@ import { effectiveRules } from './port-rules.ts';
 import type { GuestListener, PortForwardRule } from './port-rules.ts';
 import { describeForward, writePortsFile } from './ports-file.ts';
 import type { PortProblem } from './ports-file.ts';
-import { muxForward, startMaster, startMuxSession } from './ssh-master.ts';
+import { muxForward, startMuxSession } from './ssh-master.ts';
 import { UdpRelay } from './udp-relay.ts';
 import { udpRelayCommand } from './udp-relay-script.ts';
 
@@ -33,36 +34,35 @@ export interface PortForwardingOptions {
   /** Aborted when the VM stops or the agent ends. */
   signal: AbortSignal;
   log(line: string): void;
-  /**
-   * A short private folder for the ControlMaster socket (the instance's runtime dir); without
-   * it, one is made under the temp folder and removed at the end.
-   */
-  runtimeDir?: string | undefined;
+  /** The SSH connection the forwards ride on; each time it is up again, they return. */
+  connection: SharedConnection;
 }
 
-/** Reconnect delays after the connection drops, growing to the last and staying there. */
-const reconnectDelaysMs = [1000, 2000, 5000, 10_000];
+/** Delays before the discovery loop starts again on a connection that stays up, growing to the last. */
+const restartDelaysMs = [1000, 2000, 5000, 10_000];
 
 /** Forwards static rules at once and discovered ports as they come and go, until `signal` aborts. */
 export async function forwardPorts(options: PortForwardingOptions): Promise<void> {
-  const { signal, log } = options;
-  const controlDir = options.runtimeDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'corral-pf-'));
-  const controlPath = path.join(controlDir, 'ssh-mux');
-  const session = new ForwardingSession(options, controlPath);
+  const { signal, log, connection } = options;
+  const session = new ForwardingSession(options, connection.controlPath);
   try {
     for (let attempt = 0; !signal.aborted; attempt++) {
-      const { exit, connected } = await session.run();
+      const connectionEnded = await connection.whenUp(signal);
+      if (!connectionEnded) break;
+      const { exit, connected } = await session.run(connectionEnded);
       if (signal.aborted) break;
-      // A connection that worked starts the delays over: only repeated failures wait longer.
+      // A loop that worked starts the delays over: only repeated failures wait longer.
       if (connected) attempt = 0;
-      const wait = reconnectDelaysMs[Math.min(attempt, reconnectDelaysMs.length - 1)] ?? 10_000;
-      log(`port forwarding: the SSH connection ended (${exit}); reconnecting in ${wait / 1000} s`);
-      await delay(wait, undefined, { signal }).catch(() => undefined);
+      const wait = restartDelaysMs[Math.min(attempt, restartDelaysMs.length - 1)] ?? 10_000;
+      // Whichever comes first: the delay, or the connection's end (then the next connection's start).
+      const pause = delay(wait, undefined, { signal: AbortSignal.any([signal, connectionEnded]) }).catch(() => undefined);
+      log(connectionEnded.aborted
+        ? `port forwarding: the SSH connection ended (${exit}); the forwards return when the host agent has reconnected`
+        : `port forwarding: the guest's port discovery ended (${exit}); starting it again in ${wait / 1000} s`);
+      await pause;
     }
   } finally {
     await session.finish();
-    if (!options.runtimeDir) await fs.rm(controlDir, { recursive: true, force: true });
-    else await fs.rm(controlPath, { force: true });
   }
 }
 
@@ -87,38 +87,46 @@ class ForwardingSession {
     this.#rules = effectiveRules(options.rules, options.target.port);
   }
 
-  /** One master connection, from start to its end (or the abort): how it ended, and whether the guest answered. */
-  async run(): Promise<{ exit: string; connected: boolean }> {
+  /**
+   * The guest's discovery loop as a session on the connection, from its start to its end (or the
+   * abort, or the connection's end): how it ended, and whether the guest listed its ports.
+   */
+  async run(connectionEnded: AbortSignal): Promise<{ exit: string; connected: boolean }> {
     const { target, signal } = this.#options;
-    // A master that was killed leaves its socket file; a new master finding it there would run
-    // without one ("already exists, disabling multiplexing") and every -O forward would fail.
-    await fs.rm(this.#controlPath, { force: true });
-    const master = startMaster(target, this.#controlPath, discoveryScript);
+    const discovery = startMuxSession(target, this.#controlPath, discoveryScript);
     this.#udpProblem = undefined;
-    const onAbort = (): void => void master.child.kill('SIGTERM');
-    signal.addEventListener('abort', onAbort, { once: true });
-    master.child.stdout.setEncoding('utf8');
+    // The static rules need no listing: they go up now, not after the loop's first snapshot
+    // (seconds on a guest under TCG).
+    this.#onSnapshot([]);
+    const end = AbortSignal.any([signal, connectionEnded]);
+    const onEnd = (): void => void discovery.kill('SIGTERM');
+    end.addEventListener('abort', onEnd, { once: true });
+    let stderr = '';
+    discovery.stderr.setEncoding('utf8');
+    discovery.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
+    discovery.stdin.end();
+    discovery.stdout.setEncoding('utf8');
     let connected = false;
-    master.child.stdout.on('data', snapshotReader((listeners) => {
+    discovery.stdout.on('data', snapshotReader((listeners) => {
       // Logged with its time: from the guest's ready to here is the wait before ports are listed.
       if (!connected) this.#options.log('port forwarding: connected; the guest listed its ports');
       connected = true;
       this.#onSnapshot(listeners);
     }));
-    try {
-      const exit = await master.exited;
-      return { exit: exit.stderr.split('\n').pop() || `ssh exit ${exit.code ?? exit.signal}`, connected };
-    } catch (error) {
-      return { exit: toDriverError(error).message, connected };
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      // The master took its forwards with it.
-      await this.#serialised(async () => {
-        await this.#dropApplied();
-        this.#latest = undefined;
-        if (!signal.aborted) await this.#record();
-      });
-    }
+    const exit = await new Promise<string>((resolve) => {
+      discovery.once('error', (error) => resolve(toDriverError(error).message));
+      discovery.once('close', (code, exitSignal) => resolve(stderr.trim().split('\n').pop() || `ssh exit ${code ?? exitSignal}`));
+    });
+    end.removeEventListener('abort', onEnd);
+    await this.#serialised(async () => {
+      // A connection that ended took its forwards with it, and at the agent's end its connection
+      // ends too; on one that lives on, they are cancelled.
+      if (!connectionEnded.aborted && !signal.aborted) await this.#cancelApplied(connectionEnded);
+      await this.#dropApplied();
+      this.#latest = undefined;
+      if (!signal.aborted) await this.#record();
+    });
+    return { exit, connected };
   }
 
   /** Whatever happened, the record ends empty: nothing is forwarded any more. */
@@ -128,7 +136,17 @@ class ForwardingSession {
     await this.#record();
   }
 
-  /** Forgets the forwards of a master that has ended, and the socket files ssh leaves behind. */
+  /** Releases the TCP forwards on a connection that lives on after the discovery loop ended. */
+  async #cancelApplied(connectionEnded: AbortSignal): Promise<void> {
+    for (const applied of this.#applied.values()) {
+      if (applied.forward.proto === 'udp') continue;
+      await muxForward(this.#options.target, this.#controlPath, 'cancel', applied.spec).catch((error: unknown) => {
+        if (!connectionEnded.aborted) this.#options.log(`port forwarding: could not remove ${describeForward(applied.forward)}: ${toDriverError(error).message}`);
+      });
+    }
+  }
+
+  /** Forgets the forwards of a connection that has ended, and the socket files ssh leaves behind. */
   async #dropApplied(): Promise<void> {
     this.#udp?.close();
     this.#udp = undefined;

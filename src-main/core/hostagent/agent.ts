@@ -1,12 +1,16 @@
 // The host agent's work for one boot of one instance (Lima's hostagent, in part): wait until the
 // guest's sshd answers (ssh-port.ts), follow the guest's boot over one SSH connection, keep
 // guest-status.json current, and once the guest is ready hand over to what needs a ready guest
-// (port forwarding) until the VM stops. It ends when the VM stops, when a new start supersedes
-// this boot (boot-id changes), when the boot fails, or at the timeout.
+// (port forwarding, riding on that same connection: ssh/shared-connection.ts) until the VM
+// stops. It ends when the VM stops, when a new start supersedes this boot (boot-id changes),
+// when the boot fails, or at the timeout.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SshTarget } from '../ssh/client.ts';
+import { MasterState, controlMasterOptions, muxClientOptions } from '../ssh/shared-connection.ts';
+import type { SharedConnection } from '../ssh/shared-connection.ts';
 import { writeFileAtomic } from '../instances/atomic.ts';
 import { applyStatusLine, bootIdFileName, describeStep, guestLogFileName, initialProgress, readBootId, writeGuestStatus } from '../guest/status.ts';
 import type { GuestProgress, GuestStatus } from '../guest/status.ts';
@@ -32,9 +36,12 @@ export interface HostAgentOptions {
   log(line: string): void;
   /**
    * Called once, when the guest is ready, with a signal aborted when the VM stops or the agent
-   * ends; the agent waits for it before it exits. The entry (main.ts) forwards ports here.
+   * ends, and the agent's SSH connection to ride on; the agent waits for it before it exits.
+   * The entry (main.ts) forwards ports here.
    */
-  afterReady?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  afterReady?: ((signal: AbortSignal, connection: SharedConnection) => Promise<void>) | undefined;
+  /** A short private folder for the SSH ControlMaster's socket; without it, one under the temp folder, removed at the end. */
+  runtimeDir?: string | undefined;
   /** Aborted to end the agent early, as when the VM stops (the entry ties it to SIGTERM). */
   stop?: AbortSignal | undefined;
   /** Pause between SSH attempts while the guest boots. */
@@ -50,11 +57,21 @@ const connectedMark = 'corral-connected';
 const followCommand = `echo ${connectedMark}; exec tail -n +1 -F ${guestStatusFile} 2>/dev/null`;
 const lastLineCount = 20;
 
+/** The options, and the follow connection's master state, which the others ride on. */
+interface Agent extends HostAgentOptions {
+  master: MasterState;
+}
+
 export async function runHostAgent(given: HostAgentOptions): Promise<AgentOutcome> {
   // The after-ready work (port forwarding) is awaited at the end, so it can close what it opened.
   const { afterReady } = given;
   let afterReadyWork: Promise<void> | undefined;
-  const options: HostAgentOptions = afterReady ? { ...given, afterReady: (signal) => (afterReadyWork = afterReady(signal)) } : given;
+  const controlDir = given.runtimeDir ?? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'corral-ssh-'));
+  const options: Agent = {
+    ...given,
+    master: new MasterState(path.join(controlDir, 'ssh-mux')),
+    ...(afterReady ? { afterReady: (signal, connection) => (afterReadyWork = afterReady(signal, connection)) } : {}),
+  };
   const life = new AbortController();
   const stopWatching = watchLife(options, life);
   options.stop?.addEventListener('abort', () => life.abort(), { once: true });
@@ -68,6 +85,9 @@ export async function runHostAgent(given: HostAgentOptions): Promise<AgentOutcom
     stopWatching();
     life.abort();
     await afterReadyWork?.catch(() => undefined);
+    // A master that was killed leaves its socket file behind.
+    if (given.runtimeDir) await fs.promises.rm(options.master.controlPath, { force: true });
+    else await fs.promises.rm(controlDir, { recursive: true, force: true });
   }
 }
 
@@ -111,7 +131,7 @@ function statusWriter(options: HostAgentOptions, life: AbortController): StatusW
   };
 }
 
-async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout: AbortSignal, { publish, sshAnswered }: StatusWriter): Promise<AgentOutcome> {
+async function follow(options: Agent, life: AbortSignal, bootTimeout: AbortSignal, { publish, sshAnswered }: StatusWriter): Promise<AgentOutcome> {
   let ready = false;
   let loggedIn = false;
   let lastProblem = '';
@@ -125,11 +145,21 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
     let progress: GuestProgress = initialProgress;
     let ended: AgentOutcome | undefined;
     const connection = new AbortController();
-    const signal = AbortSignal.any(ready ? [life, connection.signal] : [life, connection.signal, bootTimeout]);
+    // The boot's time limit ends a connection only while the guest is not ready: once it is,
+    // this connection carries the forwards.
+    const onBootTimeout = (): void => { if (!ready) connection.abort(); };
+    bootTimeout.addEventListener('abort', onBootTimeout, { once: true });
+    if (bootTimeout.aborted) onBootTimeout();
     let work = Promise.resolve();
-    const exited = await sshFollow(options.target, followCommand, signal, (line) => {
+    let masterEnded: (() => void) | undefined;
+    // A master that was killed leaves its socket; a new one finding it would run without one.
+    await fs.promises.rm(options.master.controlPath, { force: true });
+    const master = controlMasterOptions(options.master.controlPath);
+    const exited = await sshFollow(options.target, followCommand, AbortSignal.any([life, connection.signal]), (line) => {
       if (line === connectedMark) {
         loggedIn = true;
+        // ssh listens on its control socket before it opens the session that printed this.
+        masterEnded ??= options.master.up();
         work = work.then(sshAnswered); // in line with the status writes, so none overwrites it
         return;
       }
@@ -151,7 +181,9 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
           await publish({ phase: next.phase, ...(next.step ? { step: next.step } : {}) });
         }
       });
-    });
+    }, master);
+    masterEnded?.();
+    bootTimeout.removeEventListener('abort', onBootTimeout);
     await work;
     if (ended) return ended;
     if (!ready && bootTimeout.aborted && !life.aborted) return timedOut(options, life, publish, { loggedIn, lastProblem, progress });
@@ -164,22 +196,22 @@ async function follow(options: HostAgentOptions, life: AbortSignal, bootTimeout:
   return 'stopped';
 }
 
-function startAfterReady(options: HostAgentOptions, life: AbortSignal): void {
+function startAfterReady(options: Agent, life: AbortSignal): void {
   if (!options.afterReady) return;
-  options.afterReady(life).catch((error: unknown) => options.log(`after ready: ${(error as Error).message}`));
+  options.afterReady(life, options.master).catch((error: unknown) => options.log(`after ready: ${(error as Error).message}`));
 }
 
-async function failedStatus(options: HostAgentOptions, life: AbortSignal, progress: GuestProgress): Promise<AgentStatus> {
+async function failedStatus(options: Agent, life: AbortSignal, progress: GuestProgress): Promise<AgentStatus> {
   const script = progress.failure?.script ?? 'corral-boot.sh';
   const exitStatus = progress.failure?.exitStatus ?? 1;
   // The name came from the guest: only a name the boot script makes reaches a command line.
-  const output = /^[a-z0-9-]+$/.test(script) ? await sshRun(options.target, `tail -n ${lastLineCount} ${guestRunDir}/${script}.log`, life) : undefined;
+  const output = /^[a-z0-9-]+$/.test(script) ? await sshRun(options.target, `tail -n ${lastLineCount} ${guestRunDir}/${script}.log`, life, onTheMaster(options)) : undefined;
   await copyGuestLog(options, life);
   const lastLines = output?.code === 0 ? output.stdout.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1) : [];
   return { phase: 'failed', failure: { script: describeStep(script), exitStatus, lastLines } };
 }
 
-async function timedOut(options: HostAgentOptions, life: AbortSignal, publish: Publish, seen: { loggedIn: boolean; lastProblem: string; progress: GuestProgress | undefined }): Promise<AgentOutcome> {
+async function timedOut(options: Agent, life: AbortSignal, publish: Publish, seen: { loggedIn: boolean; lastProblem: string; progress: GuestProgress | undefined }): Promise<AgentOutcome> {
   const minutes = Math.round(options.timeoutMs / 6000) / 10;
   const { target } = options;
   let message: string;
@@ -200,10 +232,15 @@ async function timedOut(options: HostAgentOptions, life: AbortSignal, publish: P
 }
 
 /** The guest's whole boot log, into the instance folder (owner-only: scripts may print secrets). */
-async function copyGuestLog(options: HostAgentOptions, life: AbortSignal): Promise<void> {
-  const result = await sshRun(options.target, `sudo -n cat ${guestBootLog}`, life);
+async function copyGuestLog(options: Agent, life: AbortSignal): Promise<void> {
+  const result = await sshRun(options.target, `sudo -n cat ${guestBootLog}`, life, onTheMaster(options));
   if (result.code === 0) await writeFileAtomic(path.join(options.dir, guestLogFileName), result.stdout, 0o600).catch(() => undefined);
   else options.log(`could not copy ${guestBootLog}: ${result.stderr.trim()}`);
+}
+
+/** A short command rides on the follow's connection when it is up, else logs in by itself. */
+function onTheMaster(options: Agent): string[] {
+  return muxClientOptions(options.master.controlPath, { masterOnly: false });
 }
 
 /**

@@ -13,7 +13,7 @@ export const agentArgsSchema = z.object({
     identityFile: z.string().min(1),
   }),
   timeoutMs: z.number().int().positive(),
-  /** A short private folder for sockets (the SSH ControlMaster of port forwarding). */
+  /** A short private folder for sockets (the SSH ControlMaster: the agent's connection, which port forwarding shares). */
   runtimeDir: z.string().min(1).optional(),
   message: z.string().optional(),
   hints: z.array(z.string().nullable()).optional(),

@@ -7,6 +7,7 @@ import { runHostAgent } from './agent.ts';
 import { agentArgsSchema } from './args.ts';
 import type { AgentArgs } from './args.ts';
 import { takeFullCpuShare } from './cpu-share.ts';
+import type { SharedConnection } from '../ssh/shared-connection.ts';
 
 const parsed = agentArgsSchema.safeParse((() => {
   try {
@@ -31,25 +32,28 @@ const outcome = await runHostAgent({
   stop: stop.signal,
   // Once the guest is ready: a full CPU share (cpu-share.ts), then its ports, by the rules in the
   // instance's lima.yaml, until the VM stops.
-  afterReady: async (signal) => {
+  afterReady: async (signal, connection) => {
     await takeFullCpuShare();
-    await forwardInstancePorts(args, signal);
+    await forwardInstancePorts(args, signal, connection);
   },
 });
 log(`ended: ${outcome}`);
 
 /**
- * Its modules (the YAML parser, the config's schemas, port forwarding) load only now: the agent
- * starts while the guest boots, and every millisecond of CPU it spends then is taken from the VM.
+ * Its modules (port forwarding, and the YAML parser and the config's schemas only when the
+ * store's record of lima.yaml does not match its text) load only now: the agent starts while the
+ * guest boots, and every millisecond of CPU it spends then is taken from the VM.
  */
-async function forwardInstancePorts(agent: AgentArgs, signal: AbortSignal): Promise<void> {
-  const [{ forwardPorts }, { instancePortForwardRules }, { parseLimaConfig }, { configFileName }] = await Promise.all([
-    import('../guest/port-forwarding.ts'), import('../guest/instance-rules.ts'), import('../instances/config.ts'), import('../instances/store.ts'),
+async function forwardInstancePorts(agent: AgentArgs, signal: AbortSignal, connection: SharedConnection): Promise<void> {
+  const [{ forwardPorts }, { instancePortForwardRules }, { readRecordedConfig }, { configFileName }] = await Promise.all([
+    import('../guest/port-forwarding.ts'), import('../guest/instance-rules.ts'), import('../instances/config-facts.ts'), import('../instances/folders.ts'),
   ]);
   const file = path.join(agent.dir, configFileName);
-  const { config } = parseLimaConfig(await fs.readFile(file, 'utf8'), file);
+  const [text, recorded] = await Promise.all([fs.readFile(file, 'utf8'), readRecordedConfig(agent.dir)]);
+  // As the store reads it: the record while it was taken from this very text, else the YAML.
+  const config = recorded.configFor(text) ?? (await import('../instances/config.ts')).parseLimaConfig(text, file).config;
   const param = Object.fromEntries(Object.entries(config.param ?? {}).map(([key, value]) => [key, String(value)]));
   const rules = instancePortForwardRules(config, agent.dir, param);
-  log(`port forwarding: ${rules.length} rules read; connecting to the guest`);
-  await forwardPorts({ target: agent.target, dir: agent.dir, bootId: agent.bootId, rules, signal, log, runtimeDir: agent.runtimeDir });
+  log(`port forwarding: ${rules.length} rules read; using the agent's SSH connection`);
+  await forwardPorts({ target: agent.target, dir: agent.dir, bootId: agent.bootId, rules, signal, log, connection });
 }

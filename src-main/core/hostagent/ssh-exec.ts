@@ -12,8 +12,9 @@ export const sshFailed = 255;
 // and a guest that hangs without closing the connection is found by keep-alives.
 const keepAlive = ['-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3'];
 
-function sshCommand(target: SshTarget, command: string): string[] {
-  return [...sshArgs(target), ...keepAlive, '-T', target.host, '--', command];
+/** `options`: more ssh options, such as those that make it the ControlMaster or a session on one (ssh/shared-connection.ts). */
+function sshCommand(target: SshTarget, command: string, options: readonly string[]): string[] {
+  return [...sshArgs(target), ...keepAlive, ...options, '-T', target.host, '--', command];
 }
 
 export interface Exited {
@@ -22,9 +23,9 @@ export interface Exited {
 }
 
 /** Runs `command` in the guest; its stdout, or the exit and stderr when it fails. */
-export function sshRun(target: SshTarget, command: string, signal: AbortSignal): Promise<Exited & { stdout: string }> {
+export function sshRun(target: SshTarget, command: string, signal: AbortSignal, options: readonly string[] = []): Promise<Exited & { stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn('ssh', sshCommand(target, command), { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn('ssh', sshCommand(target, command, options), { stdio: ['ignore', 'pipe', 'pipe'], signal });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,9 +36,9 @@ export function sshRun(target: SshTarget, command: string, signal: AbortSignal):
 }
 
 /** Runs `command` in the guest, handing each output line to `onLine` as it comes, until it ends. */
-export function sshFollow(target: SshTarget, command: string, signal: AbortSignal, onLine: (line: string) => void): Promise<Exited> {
+export function sshFollow(target: SshTarget, command: string, signal: AbortSignal, onLine: (line: string) => void, options: readonly string[] = []): Promise<Exited> {
   return new Promise((resolve) => {
-    const child = spawn('ssh', sshCommand(target, command), { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn('ssh', sshCommand(target, command, options), { stdio: ['ignore', 'pipe', 'pipe'], signal });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
     createInterface({ input: child.stdout }).on('line', onLine);
