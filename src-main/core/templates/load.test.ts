@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { loadTemplate } from './load.ts';
+import { configDefaults } from '../instances/config-defaults.ts';
 import type { TemplateOptions } from './load.ts';
 
 let dir: string;
@@ -152,7 +153,7 @@ describe('errors, refusals, warnings and defaults', () => {
   it('fills Lima\'s defaults, the containerd archives from the defaults file, and image arch', async () => {
     const { config, document } = await loadTemplate(path.join(dir, 'warn.yaml'), { ...options, defaultsFile: undefined });
     assert.equal(config.vmType, 'qemu');
-    assert.equal(config.memory, '4GiB');
+    assert.equal(config.memory, configDefaults().memory, 'this host\'s default (at most 4 GiB, at most half its memory)');
     assert.equal(document.os, 'FreeBSD');
     assert.ok(config.images[0]?.arch);
     assert.match(config.containerd?.archives?.[0]?.location ?? '', /nerdctl-full-.*-linux-amd64\.tar\.gz$/);
