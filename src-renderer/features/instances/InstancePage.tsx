@@ -49,7 +49,8 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   const capabilities = capabilitiesOf(drivers.data, instance.driver);
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
-  const tabs = tabsFor(hasDisplay, capabilities?.snapshots === true);
+  const hasConsole = (capabilities?.console.length ?? 0) > 0;
+  const tabs = tabsFor({ console: hasConsole, display: hasDisplay, snapshots: capabilities?.snapshots === true });
   // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
   const current = tabs.find((t) => t.key === tab)?.key ?? 'overview';
   const select = (key: InstanceTab): void => show({ kind: 'instance', name: instance.name, tab: key });
@@ -85,9 +86,11 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       </div>
       {/* The console and terminals stay mounted while hidden, so switching tabs keeps them attached;
           the console attaches when first opened (shown-once.ts). */}
-      <div {...panel('console')}>
-        {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
-      </div>
+      {hasConsole ? (
+        <div {...panel('console')}>
+          {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
+        </div>
+      ) : null}
       <div {...panel('terminal')}>
         <TerminalPanel instance={instance} />
       </div>
