@@ -7,6 +7,7 @@ import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi, type InstanceTab } from '../../state/ui.ts';
 import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 import { tabsFor } from './instance-tabs.ts';
+import { brokenReason } from './broken-reason.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { FactList } from '../../ui/FactList.tsx';
 import { ConsoleView } from '../console/ConsoleView.tsx';
@@ -49,6 +50,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   const capabilities = capabilitiesOf(drivers.data, instance.driver);
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
+  const broken = brokenReason(instance);
   const hasConsole = (capabilities?.console.length ?? 0) > 0;
   const tabs = tabsFor({ console: hasConsole, display: hasDisplay, snapshots: capabilities?.snapshots === true });
   // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
@@ -63,8 +65,8 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
         <StatusBadge instance={instance} />
       </div>
       <StaleNote />
-      {/* The badge keeps the reason in a tooltip; on its own page a Broken instance says why in plain sight. */}
-      {instance.state === 'Broken' && instance.reason ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {instance.reason}</p> : null}
+      {/* On its own page, as in its row, a Broken instance says why in plain sight. */}
+      {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
         <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>
