@@ -68,7 +68,7 @@ describe('corral CLI', () => {
   });
 
   it('runs the lifecycle: create, start, console, pause, resume, stop, start, force stop, delete', async () => {
-    assert.match(await ok(['create', 'cli-vm', '--template', template, '--memory', '256MiB', '--cpus', '1']), /Created cli-vm \(qemu, 1 CPUs, 256MiB memory, 1GiB disk\)/);
+    assert.match(await ok(['create', 'cli-vm', '--template', template, '--memory', '256MiB', '--cpus', '1']), /Created cli-vm \(qemu, 1 CPU, 256MiB memory, 1GiB disk\)/);
     assert.match(await ok(['list']), /^NAME\s+STATUS.*\ncli-vm\s+Stopped\s+qemu/m);
     assert.notEqual(await openConsole('cli-vm').exited, 0, 'a console on a stopped instance is refused');
 
@@ -197,7 +197,7 @@ describe('corral CLI', () => {
   });
 
   it('creates with --disk and --driver, as lima.yaml and list --json then say', async () => {
-    assert.match(await ok(['create', 'sized', '--template', template, '--disk', '2GiB', '--driver', 'qemu']), /Created sized \(qemu, 1 CPUs, 256MiB memory, 2GiB disk\)/);
+    assert.match(await ok(['create', 'sized', '--template', template, '--disk', '2GiB', '--driver', 'qemu']), /Created sized \(qemu, 1 CPU, 256MiB memory, 2GiB disk\)/);
     const config = parse(await fs.readFile(path.join(home, 'instances', 'sized', 'lima.yaml'), 'utf8')) as { vmType?: string; disk?: string };
     assert.equal(config.vmType, 'qemu');
     assert.equal(config.disk, '2GiB');

@@ -25,15 +25,31 @@ describe('a Broken instance', () => {
     await shell?.close();
   });
 
-  it('says on its page why it is broken, and nothing its config would have said', async () => {
+  it('says in its row why it is broken, in plain sight and without sideways scrolling at 390 px', async () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-mangled"][data-state="Broken"]').waitFor();
+    const row = page.getByTestId('broken-mangled');
+    await shows(row, /lima\.yaml:1: field "cpus"/);
+    assert.ok(await row.isVisible(), 'the reason is in the row, not only in a tooltip');
+    await page.setViewportSize({ width: 390, height: 800 });
+    assert.ok(await row.isVisible());
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.equal(overflow, 0, 'the list does not scroll sideways');
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await screens(page, 'broken-row');
+  });
+
+  it('says on its page why it is broken, and nothing its config would have said', async () => {
+    const { page } = shell;
     await page.getByRole('link', { name: 'mangled', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'mangled' }).waitFor();
     const reason = page.getByTestId('broken-reason');
     await shows(reason, /Corral cannot use this instance: .*lima\.yaml:1: field "cpus"/);
     assert.ok(await reason.isVisible(), 'the reason is on the page, not only in a tooltip');
+    // The remedy names what to click in the app; the CLI's command is for the CLI.
+    assert.match(await reason.innerText(), /Fix the file, or choose Delete… in the ⋯ menu\.$/);
+    assert.doesNotMatch(await reason.innerText(), /corral delete/);
     // The driver's capabilities have come (its Snapshots tab shows): the Overview is complete.
     await page.getByRole('tab', { name: 'Snapshots' }).waitFor();
     await page.getByRole('region', { name: 'Ports' }).waitFor();

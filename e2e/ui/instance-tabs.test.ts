@@ -32,6 +32,9 @@ describe('instance page tabs', () => {
     await shell.engine.start('t1');
     const allViews = await writeTemplate(shell.root, { vmType: 'all-views', cpus: 1, memory: '256MiB', disk: '1GiB', video: { display: 'vnc' } });
     await shell.engine.create('six', { template: allViews });
+    // The scripted driver has no serial console: its pages offer no Console tab.
+    const plain = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await shell.engine.create('plain', { template: plain });
   });
 
   after(async () => {
@@ -154,5 +157,16 @@ describe('instance page tabs', () => {
 
   it('logged no page errors', () => {
     assert.deepEqual(shell.pageErrors, []);
+  });
+
+  it('offers no Console tab for a driver without a console, even when the address names it', async () => {
+    const { page } = shell;
+    await page.goto(`${shell.server.url}#/instances/plain/console`);
+    // The driver's capabilities have come once the Overview says why there is no display.
+    await shows(page.getByTestId('no-display'), 'Reach it through the Terminal tab once SSH is up.');
+    const tabs = await page.locator('[aria-label="Instance views"] [role="tab"]').allTextContents();
+    assert.deepEqual(tabs, ['Overview', 'Terminal', 'Logs']);
+    await shows(selectedTab(page), 'Overview');
+    assert.equal(await page.getByRole('button', { name: 'Reattach' }).count(), 0);
   });
 });

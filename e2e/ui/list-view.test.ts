@@ -59,10 +59,13 @@ describe('snapshot rules', () => {
     assert.equal(applyRefusal(diskOnly, { name: 'vm', state: 'Stopped' }), undefined);
   });
 
-  it('names the VM\'s own state in what a snapshot saves: a paused VM is not called running', () => {
+  it('says what a snapshot saves without a state word of its own, which could disagree with the badge ("Starting (booting)")', () => {
     const virtiofs = [{ hostPath: '/srv', guestPath: '/mnt', writable: false, type: 'virtiofs' as const }];
-    assert.equal(savedParts({ name: 'vm', state: 'Paused' }), 'Paused: memory and disk are saved.');
-    assert.match(savedParts({ name: 'vm', state: 'Paused', mounts: virtiofs }), /^Paused with virtiofs folders: /);
-    assert.match(savedParts({ name: 'vm', state: 'Running', mounts: virtiofs }), /^Running with virtiofs folders: /);
+    assert.equal(savedParts({ name: 'vm', state: 'Running' }), 'Saves memory and disk.');
+    assert.equal(savedParts({ name: 'vm', state: 'Paused' }), 'Saves memory and disk.');
+    assert.equal(savedParts({ name: 'vm', state: 'Stopped' }), 'Saves the disk.');
+    for (const state of ['Running', 'Paused'] as const) {
+      assert.equal(savedParts({ name: 'vm', state, mounts: virtiofs }), 'QEMU cannot save the memory of a VM with virtiofs folders: stop vm to snapshot its disk.');
+    }
   });
 });

@@ -17,6 +17,11 @@ export const instanceSchema = z.object({
   state: vmStateSchema,
   /** Why the state is Broken, or detail for the user. */
   reason: z.string().optional(),
+  /**
+   * When a Broken instance's lima.yaml is at fault: the reason without its remedy, which names a
+   * CLI command; a front end words its own (repair the file, or delete the instance).
+   */
+  configProblem: z.string().optional(),
   /** The driver (Lima's vmType) that runs the instance. */
   driver: z.string(),
   /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */

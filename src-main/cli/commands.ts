@@ -15,7 +15,7 @@ import { listText } from './list.ts';
 import { shellCommand, sshConfigCommand } from './shell.ts';
 import { portsCommand } from './ports.ts';
 import { errorLine, errorReport, usageLine } from './errors.ts';
-import { formatSize, humanSize, table } from './format.ts';
+import { cpuCount, formatSize, humanSize, table } from './format.ts';
 import { cpusValue } from './values.ts';
 import type { PluggedCommands, Values } from './main.ts';
 import type { Preforked } from './prefork.ts';
@@ -48,7 +48,7 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
         ...(values.connection !== undefined ? { connection: values.connection } : {}),
       }).finally(stopShowing);
       for (const warning of warnings) process.stderr.write(`warning: ${warning.message}\n`);
-      return out(`Created ${instance.name} (${instance.vmType}, ${instance.cpus} CPUs, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
+      return out(`Created ${instance.name} (${instance.vmType}, ${cpuCount(instance.cpus)}, ${formatSize(instance.memoryBytes)} memory, ${formatSize(instance.diskBytes)} disk).`);
     }
     case 'start': {
       const name = need(positionals, 'name');

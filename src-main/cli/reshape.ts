@@ -1,7 +1,7 @@
 // The CLI's snapshot and reshaping commands: snapshot create|apply|delete|list, restart,
 // clone, rename and edit. Each is one engine call; this file only parses and prints.
 import type { Engine } from '../core/engine.ts';
-import { formatSize, table } from './format.ts';
+import { cpuCount, formatSize, table } from './format.ts';
 import { cpusValue } from './values.ts';
 
 export interface ReshapeValues {
@@ -43,7 +43,7 @@ export async function reshapeCommand(engine: Engine, positionals: string[], valu
       if (values.cpus === undefined && values.memory === undefined && values.disk === undefined) throw usage('edit needs --cpus, --memory or --disk');
       const edited = await engine.edit(name, { cpus: cpusValue(values.cpus), memory: values.memory, disk: values.disk });
       for (const warning of edited.warnings) process.stderr.write(`warning: ${warning.message}\n`);
-      return `Edited ${name}: ${edited.cpus} CPUs, ${formatSize(edited.memoryBytes)} memory, ${formatSize(edited.diskBytes)} disk.`;
+      return `Edited ${name}: ${cpuCount(edited.cpus)}, ${formatSize(edited.memoryBytes)} memory, ${formatSize(edited.diskBytes)} disk.`;
     }
     default:
       throw usage(`unknown command "${command ?? ''}"`);

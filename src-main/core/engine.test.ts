@@ -132,6 +132,8 @@ describe('engine with a scripted driver', () => {
     await fs.mkdir(path.join(folderConfig, 'lima.yaml'), { recursive: true });
     assert.deepEqual((await engine.list()).map((i) => [i.name, i.state, i.reason]),
       [['beside-odd', 'Stopped', undefined], ['folder-config', 'Broken', `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR); fix it, or delete the instance with: corral delete folder-config`]]);
+    // The problem apart from the CLI's remedy, for the app to word its own.
+    assert.equal((await engine.list()).find((i) => i.name === 'folder-config')?.configProblem, `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR)`);
     await engine.delete('folder-config');
     await assert.rejects(fs.stat(folderConfig), 'the folder is gone');
     await engine.delete('beside-odd');

@@ -17,6 +17,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     name: summary.name,
     state: summary.state,
     ...(summary.reason !== undefined ? { reason: summary.reason } : {}),
+    ...(summary.configProblem !== undefined ? { configProblem: summary.configProblem } : {}),
     driver: summary.vmType,
     connection: summary.connection,
     arch: summary.arch,

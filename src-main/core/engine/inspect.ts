@@ -27,6 +27,8 @@ export interface InstanceSummary extends EffectiveConfig {
   dir: string;
   state: VmState;
   reason?: string | undefined;
+  /** When its lima.yaml is what broke it: the reason without the CLI's remedy (fix the file or `corral delete`). */
+  configProblem?: string | undefined;
   accelerator?: string | undefined;
   /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
   ssh?: SshEndpoint | undefined;
@@ -47,7 +49,10 @@ interface Inspecting {
 export async function inspectInstance(where: Inspecting, name: string): Promise<InstanceSummary> {
   const { config, problem } = await where.store.readConfigOrSalvage(name);
   const dir = where.store.dir(name);
-  if (problem) return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message };
+  if (problem) {
+    const configProblem = typeof problem.details['problem'] === 'string' ? problem.details['problem'] : undefined;
+    return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message, configProblem };
+  }
   const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
   const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
   const transient = operationState(await runningOperation(dir));

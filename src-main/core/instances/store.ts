@@ -52,7 +52,8 @@ export class InstanceStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DriverError('NOT_FOUND', `no instance named "${name}" (corral list shows the instances)`, { name });
       // A folder or an unreadable file where lima.yaml should be: broken like a bad value.
-      throw new DriverError('INVALID_CONFIG', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); fix it, or delete the instance with: corral delete ${name}`, { field: null, name });
+      const problem = `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+      throw new DriverError('INVALID_CONFIG', `${problem}; fix it, or ${cliDelete(name)}`, { field: null, name, problem });
     }
     const fromRecord = (await recorded).configFor(text);
     if (fromRecord) return fromRecord;
@@ -61,7 +62,7 @@ export class InstanceStore {
       config = parseLimaConfig(text, file).config;
     } catch (error) {
       if (!(error instanceof DriverError) || error.code !== 'INVALID_CONFIG') throw error;
-      throw new DriverError('INVALID_CONFIG', `${error.message}; fix the file, or delete the instance with: corral delete ${name}`, { ...error.details, name });
+      throw new DriverError('INVALID_CONFIG', `${error.message}; fix the file, or ${cliDelete(name)}`, { ...error.details, name, problem: error.message });
     }
     // A hand edit, or an instance recorded before the record kept the config: once per text.
     await recordFacts(dir, text, config).catch(() => undefined); // a read-only home still reads
@@ -154,6 +155,14 @@ export class InstanceStore {
  * the record beside it keeps): a config that would not load is refused here, before anything
  * is written, so one bad value can never leave an instance that breaks on every read.
  */
+/**
+ * The remedy a config error ends with, in the CLI's words. `details.problem` keeps the problem
+ * without it, so the app can name its own way to delete (a menu item, not a command).
+ */
+function cliDelete(name: string): string {
+  return `delete the instance with: corral delete ${name}`;
+}
+
 function serialize(name: string, config: LimaConfig): { text: string; parsed: LimaConfig } {
   const text = stringify(config);
   try {

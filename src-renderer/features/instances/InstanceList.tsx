@@ -15,6 +15,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { brokenReason } from './broken-reason.ts';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
@@ -122,6 +123,12 @@ function showWhole(element: HTMLElement | null): void {
   element?.scrollIntoView({ block: 'nearest' });
 }
 
+/** A Broken row says why in plain sight, wrapping within its cell: a user scanning the list does not hover. */
+function BrokenNote({ instance }: { instance: Instance }) {
+  const reason = brokenReason(instance);
+  return reason ? <p className="row-error broken-reason" data-testid={`broken-${instance.name}`}>{reason}</p> : null;
+}
+
 const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, onAction, onOpen }: RowProps) {
   // Only the row the last failure is about re-renders when a notice comes or goes.
   const failure = useUi((s) => (s.notice?.kind === 'error' && s.notice.instance === instance.name ? s.notice.text : undefined));
@@ -133,6 +140,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
       </th>
       <td>
         <StatusBadge instance={instance} />
+        <BrokenNote instance={instance} />
         {capabilities?.stats ? <CpuFigure name={instance.name} state={instance.state} /> : null}
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`} ref={showWhole}>{failure}</p> : null}

@@ -7,6 +7,7 @@ import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi, type InstanceTab } from '../../state/ui.ts';
 import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 import { tabsFor } from './instance-tabs.ts';
+import { brokenReason } from './broken-reason.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { FactList } from '../../ui/FactList.tsx';
 import { ConsoleView } from '../console/ConsoleView.tsx';
@@ -49,7 +50,9 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   const capabilities = capabilitiesOf(drivers.data, instance.driver);
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
-  const tabs = tabsFor(hasDisplay, capabilities?.snapshots === true);
+  const broken = brokenReason(instance);
+  const hasConsole = (capabilities?.console.length ?? 0) > 0;
+  const tabs = tabsFor({ console: hasConsole, display: hasDisplay, snapshots: capabilities?.snapshots === true });
   // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
   const current = tabs.find((t) => t.key === tab)?.key ?? 'overview';
   const select = (key: InstanceTab): void => show({ kind: 'instance', name: instance.name, tab: key });
@@ -62,8 +65,8 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
         <StatusBadge instance={instance} />
       </div>
       <StaleNote />
-      {/* The badge keeps the reason in a tooltip; on its own page a Broken instance says why in plain sight. */}
-      {instance.state === 'Broken' && instance.reason ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {instance.reason}</p> : null}
+      {/* On its own page, as in its row, a Broken instance says why in plain sight. */}
+      {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
         <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>
@@ -85,9 +88,11 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       </div>
       {/* The console and terminals stay mounted while hidden, so switching tabs keeps them attached;
           the console attaches when first opened (shown-once.ts). */}
-      <div {...panel('console')}>
-        {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
-      </div>
+      {hasConsole ? (
+        <div {...panel('console')}>
+          {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
+        </div>
+      ) : null}
       <div {...panel('terminal')}>
         <TerminalPanel instance={instance} />
       </div>

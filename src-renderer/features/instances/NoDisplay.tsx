@@ -8,10 +8,12 @@ export function NoDisplay({ instance, capabilities }: { instance: Instance; capa
   const why = capabilities === null || capabilities.display.length === 0
     ? <>the {instance.driver} driver has no graphical display</>
     : <>it was created without one (its template does not set <code>video.display: vnc</code>)</>;
+  // Only the tabs the page offers: a driver without a serial console has no Console tab.
+  const reach = capabilities !== null && capabilities.console.length > 0 ? 'the Console tab, or the Terminal tab once SSH is up' : 'the Terminal tab once SSH is up';
   return (
     <section aria-labelledby="display-title" className="panel-section" data-testid="no-display">
       <h2 id="display-title">Display</h2>
-      <p>No display: {why}. Reach it through the Console tab, or the Terminal tab once SSH is up.</p>
+      <p>No display: {why}. Reach it through {reach}.</p>
     </section>
   );
 }

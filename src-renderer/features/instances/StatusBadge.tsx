@@ -1,4 +1,5 @@
-// The instance's live status; the reason (Broken, detail) is in the tooltip and for screen readers.
+// The instance's live status; a detail the engine gives is in the tooltip and for screen readers.
+// A Broken instance's reason is not: the row and the page show it in plain sight (broken-reason.ts).
 // While the guest of a running VM still boots or provisions, the badge says so in the CLI's
 // words, "Starting (provisioning 2/3)", not Running: the user cannot work in it yet. A guest that
 // has said nothing yet reads "Starting (booting)" even if it never will (no boot script or sshd,
@@ -10,17 +11,18 @@ import type { Instance } from '../../../src-main/api/contract.ts';
 export function StatusBadge({ instance }: { instance: Instance }) {
   const guest = guestLabel(instance);
   const booting = guest?.tone === 'busy';
+  const detail = instance.state === 'Broken' ? undefined : instance.reason;
   return (
     <>
       <span
         className={`badge badge-${booting ? 'starting' : instance.state.toLowerCase()}`}
         data-testid={`status-${instance.name}`}
         data-state={instance.state}
-        title={instance.reason}
+        title={detail}
       >
         {/* One flex item, so the text reads "Starting (booting)" whole; a phone's list hides the detail. */}
         {booting ? <span>Starting<span className="badge-detail"> {guest.detail}</span></span> : instance.state}
-        {instance.reason ? <span className="visually-hidden">: {instance.reason}</span> : null}
+        {detail ? <span className="visually-hidden">: {detail}</span> : null}
       </span>
       {guest && !booting ? <span className={`guest-note guest-${guest.tone}`} data-testid={`guest-${instance.name}`}>{guest.text}</span> : null}
     </>

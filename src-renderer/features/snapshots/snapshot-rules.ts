@@ -32,13 +32,15 @@ export function suggestedTag(taken: readonly string[]): string {
 
 /**
  * What taking a snapshot now saves. QEMU cannot save the memory of a VM with virtiofs folders,
- * so the driver refuses one while it runs and takes one of the disk once it is stopped.
+ * so the driver refuses one while it runs and takes one of the disk once it is stopped. No state
+ * word: the badge above says the state in its own words ("Starting (booting)" for a running VM
+ * whose guest still boots), and a second word here would disagree with it.
  */
 export function savedParts(instance: Pick<Instance, 'name' | 'state' | 'mounts'>): string {
   const { state } = instance;
-  if (state !== 'Running' && state !== 'Paused') return 'Stopped: the disk is saved.';
+  if (state !== 'Running' && state !== 'Paused') return 'Saves the disk.';
   if (instance.mounts?.some((mount) => mount.type === 'virtiofs')) {
-    return `${state} with virtiofs folders: QEMU cannot save its memory, so stop ${instance.name} to snapshot its disk.`;
+    return `QEMU cannot save the memory of a VM with virtiofs folders: stop ${instance.name} to snapshot its disk.`;
   }
-  return `${state}: memory and disk are saved.`;
+  return 'Saves memory and disk.';
 }
