@@ -151,11 +151,6 @@ export class InstanceStore {
 }
 
 /**
- * lima.yaml's text for `config`, read back the way every later load reads it (`parsed`, what
- * the record beside it keeps): a config that would not load is refused here, before anything
- * is written, so one bad value can never leave an instance that breaks on every read.
- */
-/**
  * The remedy a config error ends with, in the CLI's words. `details.problem` keeps the problem
  * without it, so the app can name its own way to delete (a menu item, not a command).
  */
@@ -163,6 +158,11 @@ function cliDelete(name: string): string {
   return `delete the instance with: corral delete ${name}`;
 }
 
+/**
+ * lima.yaml's text for `config`, read back the way every later load reads it (`parsed`, what
+ * the record beside it keeps): a config that would not load is refused here, before anything
+ * is written, so one bad value can never leave an instance that breaks on every read.
+ */
 function serialize(name: string, config: LimaConfig): { text: string; parsed: LimaConfig } {
   const text = stringify(config);
   try {
