@@ -53,7 +53,7 @@ describe('a real Debian cloud guest', () => {
 
   // Start waits for the boot: Lima's 10-minute limit, plus slack for a loaded TCG host.
   it('creates and starts it with the CLI; list --json shows where SSH reaches it', { timeout: 15 * 60_000 }, async () => {
-    assert.match(await ok(['create', name, '--template', template]), /Created deb \(qemu, 1 CPUs, 1GiB memory, 4GiB disk\)/);
+    assert.match(await ok(['create', name, '--template', template]), /Created deb \(qemu, 1 CPU, 1GiB memory, 4GiB disk\)/);
     const started = Date.now();
     const output = await ok(['start', name]);
     timings.startMs = Date.now() - started;
