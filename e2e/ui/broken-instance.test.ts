@@ -1,7 +1,8 @@
 // An instance whose lima.yaml no longer reads (edited by hand, say): the list marks it Broken, its
 // page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
-// would have said (such as "created without a display"), and Delete… removes it. Scripted driver:
-// no VM is needed to break a config.
+// would have said (such as "created without a display"), and Delete… removes it. Its file no
+// longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
+// Delete…). Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,7 @@ describe('a Broken instance', () => {
     const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await shell.engine.create('mangled', { template });
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'lima.yaml'), 'cpus: lots\nimages: []\n');
+    await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'serial.log'), 'the last words of mangled\n');
   });
 
   after(async () => {
@@ -32,6 +34,9 @@ describe('a Broken instance', () => {
     const row = page.getByTestId('broken-mangled');
     await shows(row, /lima\.yaml:1: field "cpus"/);
     assert.ok(await row.isVisible(), 'the reason is in the row, not only in a tooltip');
+    // Its lima.yaml names no driver: the list says so rather than Lima's default, qemu.
+    const listRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'mangled', exact: true }) });
+    assert.equal(await listRow.getByRole('cell', { name: 'unknown', exact: true }).count(), 1, 'its driver cell says unknown');
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await row.isVisible());
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -50,17 +55,29 @@ describe('a Broken instance', () => {
     // The remedy names what to click in the app; the CLI's command is for the CLI.
     assert.match(await reason.innerText(), /Fix the file, or choose Delete… in the ⋯ menu\.$/);
     assert.doesNotMatch(await reason.innerText(), /corral delete/);
-    // The driver's capabilities have come (its Snapshots tab shows): the Overview is complete.
-    await page.getByRole('tab', { name: 'Snapshots' }).waitFor();
     await page.getByRole('region', { name: 'Ports' }).waitFor();
+    // No driver is claimed, so no view that needs one: only the Overview and its Logs.
+    assert.match(await page.locator('.instance-page .facts').innerText(), /driver unknown/);
+    assert.doesNotMatch(await page.locator('.instance-page .facts').innerText(), /qemu/);
+    assert.deepEqual(await page.getByRole('tablist', { name: 'Instance views' }).getByRole('tab').allInnerTexts(), ['Overview', 'Logs']);
     assert.doesNotMatch(await page.locator('.instance-page').innerText(), /created without one/, 'no claim about a display its unreadable config would have set');
     await screens(page, 'broken-instance');
   });
 
-  it('is deleted with Delete… from its page', async () => {
+  it('shows the logs it has', async () => {
+    const { page } = shell;
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await shows(page.getByRole('region', { name: 'Log serial.log' }), /the last words of mangled/);
+    await screens(page, 'broken-instance-logs');
+    await page.getByRole('tab', { name: 'Overview' }).click();
+  });
+
+  it('offers only Delete…, the one action that can work, and is deleted with it from its page', async () => {
     const { page } = shell;
     await page.getByRole('button', { name: 'More actions for mangled' }).click();
-    await page.getByRole('menu', { name: 'More actions for mangled' }).getByRole('menuitem', { name: 'Delete…' }).click();
+    const menu = page.getByRole('menu', { name: 'More actions for mangled' });
+    assert.deepEqual(await menu.getByRole('menuitem').allInnerTexts(), ['Delete…'], 'no Force stop, Restart or Edit that cannot run');
+    await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
     assert.deepEqual((await shell.engine.list()).map((i) => i.name), []);

@@ -22,8 +22,8 @@ export const instanceSchema = z.object({
    * CLI command; a front end words its own (repair the file, or delete the instance).
    */
   configProblem: z.string().optional(),
-  /** The driver (Lima's vmType) that runs the instance. */
-  driver: z.string(),
+  /** The driver (Lima's vmType) that runs the instance; absent for a Broken one whose lima.yaml names none (or cannot be read): not known. */
+  driver: z.string().optional(),
   /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */
   connection: z.string().optional(),
   arch: z.string(),

@@ -5,7 +5,7 @@
 // own props changed.
 import { memo } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { actionAvailability, actionName, actionOrder, actionSpec, primaryAction } from './actions.ts';
+import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { ActionMenu } from './ActionMenu.tsx';
 import type { MenuItem } from './ActionMenu.tsx';
@@ -26,9 +26,10 @@ const alwaysListed: ReadonlySet<ActionId> = new Set(['restart', 'clone', 'rename
 /**
  * Whether the menu lists the action: when the status allows it (the driver may still refuse, which
  * the item says), or when it is one users look for. Start on a running VM, Stop on a stopped one:
- * not listed, the status says why.
+ * not listed, the status says why. An instance the engine can only delete lists only Delete.
  */
 function listed(id: ActionId, instance: Instance): boolean {
+  if (onlyDeletable(instance)) return id === 'delete';
   return alwaysListed.has(id) || actionAvailability(id, instance.state, instance.driver, undefined).enabled;
 }
 

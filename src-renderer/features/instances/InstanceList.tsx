@@ -16,6 +16,7 @@ import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { brokenReason } from './broken-reason.ts';
+import { driverName } from './driver-name.ts';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { CpuFigure } from '../stats/CpuFigure.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
@@ -145,7 +146,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         <InstanceDownloads name={instance.name} />
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`} ref={showWhole}>{failure}</p> : null}
       </td>
-      <td className="col-detail">{instance.driver}<ConnectionNote instance={instance} /></td>
+      <td className="col-detail">{driverName(instance)}<ConnectionNote instance={instance} /></td>
       <td className="col-detail">{instance.cpus}</td>
       <td className="col-detail">{formatBytes(instance.memoryBytes)}</td>
       <td className="col-detail">{formatBytes(instance.diskBytes)}</td>

@@ -22,7 +22,7 @@ import { StaleNote } from '../connection/StaleNote.tsx';
 import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
-import { capabilitiesOf } from './actions.ts';
+import { capabilitiesOf, onlyDeletable } from './actions.ts';
 import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { useShownOnce } from './shown-once.ts';
@@ -47,12 +47,15 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   if (instances.isPending) return <section>{back}<p role="status">Loading…</p></section>;
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
-  const capabilities = capabilitiesOf(drivers.data, instance.driver);
+  // One the engine can only delete has no views that need its driver or config: nothing but the Overview and Logs.
+  const usable = !onlyDeletable(instance);
+  const capabilities = usable ? capabilitiesOf(drivers.data, instance.driver) : null;
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
   const broken = brokenReason(instance);
   const hasConsole = (capabilities?.console.length ?? 0) > 0;
-  const tabs = tabsFor({ console: hasConsole, display: hasDisplay, snapshots: capabilities?.snapshots === true });
+  const hasSnapshots = capabilities?.snapshots === true;
+  const tabs = tabsFor({ console: hasConsole, terminal: usable, display: hasDisplay, snapshots: hasSnapshots });
   // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
   const current = tabs.find((t) => t.key === tab)?.key ?? 'overview';
   const select = (key: InstanceTab): void => show({ kind: 'instance', name: instance.name, tab: key });
@@ -68,7 +71,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       {/* On its own page, as in its row, a Broken instance says why in plain sight. */}
       {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
-        <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
+        <FactList facts={[instance.driver ?? 'driver unknown', instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
       </p>
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
       <InstanceDownloads name={instance.name} />
@@ -93,9 +96,11 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
         </div>
       ) : null}
-      <div {...panel('terminal')}>
-        <TerminalPanel instance={instance} />
-      </div>
+      {usable ? (
+        <div {...panel('terminal')}>
+          <TerminalPanel instance={instance} />
+        </div>
+      ) : null}
       {hasDisplay ? (
         <div {...panel('display')}>
           {current === 'display' ? (
@@ -106,7 +111,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           ) : null}
         </div>
       ) : null}
-      {capabilities?.snapshots ? (
+      {hasSnapshots ? (
         <div {...panel('snapshots')}>
           {current === 'snapshots' ? <SnapshotsSection instance={instance} /> : null}
         </div>
