@@ -2,7 +2,8 @@
 // page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
 // would have said (such as "created without a display"), and Delete… removes it. Its file no
 // longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
-// Delete…). Scripted driver: no VM is needed to break a config.
+// Delete…). A running instance whose lima.yaml breaks is told of on the desktop in the app's
+// words. Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,12 +13,29 @@ import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
+/** Records the title and body of every desktop notification the browser really showed. */
+const recordNotifications = `
+  window.shownNotifications = [];
+  const Real = window.Notification;
+  class Observed extends Real {
+    constructor(title, options) {
+      super(title, options);
+      this.addEventListener('show', () => window.shownNotifications.push({ title, body: options?.body ?? '' }));
+    }
+  }
+  Object.defineProperty(Observed, 'permission', { get: () => Real.permission });
+  window.Notification = Observed;
+`;
+
 describe('a Broken instance', () => {
   let shell: ScriptedShell;
+  let template: string;
 
   before(async () => {
     shell = await openScriptedShell();
-    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await shell.page.context().grantPermissions(['notifications'], { origin: new URL(shell.server.url).origin });
+    await shell.page.addInitScript(recordNotifications);
+    template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await shell.engine.create('mangled', { template });
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'lima.yaml'), 'cpus: lots\nimages: []\n');
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'serial.log'), 'the last words of mangled\n');
@@ -31,6 +49,10 @@ describe('a Broken instance', () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-mangled"][data-state="Broken"]').waitFor();
+    // Started while the page watches, for the last test: the page learns it runs from the event.
+    await shell.engine.create('breaking', { template });
+    await shell.engine.start('breaking');
+    await page.locator('[data-testid="status-breaking"][data-state="Running"]').waitFor();
     const row = page.getByTestId('broken-mangled');
     await shows(row, /lima\.yaml:1: field "cpus"/);
     assert.ok(await row.isVisible(), 'the reason is in the row, not only in a tooltip');
@@ -80,7 +102,22 @@ describe('a Broken instance', () => {
     await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), []);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking']);
+  });
+
+  it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {
+    const { page } = shell;
+    const dir = shell.engine.store.dir('breaking');
+    await fs.writeFile(path.join(dir, 'lima.yaml'), 'vmType: scripted\ncpus: lots\nimages: []\n');
+    // The engine watches the instances folder, not each file in it: touching the folder is the change it sees.
+    await fs.utimes(dir, new Date(), new Date());
+    const shown = await page.waitForFunction(() => (globalThis as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications
+      .find((n) => n.title.startsWith('breaking is broken')), undefined, { timeout: 30_000 });
+    const { title, body } = await shown.jsonValue() as { title: string; body: string };
+    assert.equal(title, 'breaking is broken', 'the title says what happened; the body says why');
+    assert.match(body, /lima\.yaml:2: field "cpus".*\. Fix the file, or choose Delete… in the ⋯ menu\.$/);
+    assert.doesNotMatch(body, /corral delete/, 'the CLI\'s remedy is for the CLI');
+    await shell.engine.delete('breaking', { force: true });
   });
 
   it('logged no page errors', () => {
