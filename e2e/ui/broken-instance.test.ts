@@ -59,6 +59,8 @@ describe('a Broken instance', () => {
     // Its lima.yaml names no driver: the list says so rather than Lima's default, qemu.
     const listRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'mangled', exact: true }) });
     assert.equal(await listRow.getByRole('cell', { name: 'unknown', exact: true }).count(), 1, 'its driver cell says unknown');
+    // Nor Lima's default sizes (2 CPUs, 100 GiB) for an instance made with 1 CPU and 1 GiB.
+    assert.equal(await listRow.getByRole('cell', { name: 'not known', exact: true }).count(), 3, 'CPUs, memory and disk are not known');
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await row.isVisible());
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -79,8 +81,7 @@ describe('a Broken instance', () => {
     assert.doesNotMatch(await reason.innerText(), /corral delete/);
     await page.getByRole('region', { name: 'Ports' }).waitFor();
     // No driver is claimed, so no view that needs one: only the Overview and its Logs.
-    assert.match(await page.locator('.instance-page .facts').innerText(), /driver unknown/);
-    assert.doesNotMatch(await page.locator('.instance-page .facts').innerText(), /qemu/);
+    assert.equal(await page.locator('.instance-page .facts').innerText(), 'driver unknown · size not known', 'no qemu, no default sizes');
     assert.deepEqual(await page.getByRole('tablist', { name: 'Instance views' }).getByRole('tab').allInnerTexts(), ['Overview', 'Logs']);
     assert.doesNotMatch(await page.locator('.instance-page').innerText(), /created without one/, 'no claim about a display its unreadable config would have set');
     await screens(page, 'broken-instance');

@@ -8,6 +8,7 @@ import { useUi, type InstanceTab } from '../../state/ui.ts';
 import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 import { tabsFor } from './instance-tabs.ts';
 import { brokenReason } from './broken-reason.ts';
+import { driverName } from './driver-name.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { FactList } from '../../ui/FactList.tsx';
 import { ConsoleView } from '../console/ConsoleView.tsx';
@@ -71,7 +72,10 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       {/* On its own page, as in its row, a Broken instance says why in plain sight. */}
       {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
-        <FactList facts={[instance.driver ?? 'driver unknown', instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
+        {/* An unreadable lima.yaml says no sizes: the engine's figures would be Lima's defaults. */}
+        <FactList facts={usable
+          ? [driverName(instance), instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]
+          : [instance.driver ?? 'driver unknown', 'size not known']} />
       </p>
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
       <InstanceDownloads name={instance.name} />
