@@ -8,6 +8,7 @@ import type { Instance } from '../../../src-main/api/contract.ts';
 import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { ActionMenu } from './ActionMenu.tsx';
+import { statusWord } from './StatusBadge.tsx';
 import type { MenuItem } from './ActionMenu.tsx';
 
 export interface InstanceActionsProps {
@@ -36,7 +37,7 @@ function listed(id: ActionId, instance: Instance): boolean {
 export const InstanceActions = memo(function InstanceActions({ instance, capabilities, busy, onAction, layout = 'row' }: InstanceActionsProps) {
   const reasonOf = (id: ActionId): string | undefined => {
     if (busy) return 'another action is running';
-    const availability = actionAvailability(id, instance.state, instance.driver, capabilities);
+    const availability = actionAvailability(id, instance.state, instance.driver, capabilities, statusWord(instance));
     return availability.enabled ? undefined : availability.reason;
   };
   const primary = primaryAction(instance.state);

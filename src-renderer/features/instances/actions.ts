@@ -65,18 +65,19 @@ export type Availability = { enabled: true } | { enabled: false; reason: string 
 /**
  * Whether the action can run now: the status must allow it, and for pause and resume the
  * driver must have said it can pause. Unknown capabilities (still loading) do not block: the
- * engine refuses with its own message then. The reason is what the user reads beside it.
+ * engine refuses with its own message then. The reason is what the user reads beside it, naming
+ * the status as the badge beside it does (`shownAs`: "starting" while a running VM's guest boots).
  */
-export function actionAvailability(id: ActionId, state: VmState, driver: string | undefined, capabilities: DriverCapabilities): Availability {
+export function actionAvailability(id: ActionId, state: VmState, driver: string | undefined, capabilities: DriverCapabilities, shownAs = state.toLowerCase()): Availability {
   if ((id === 'pause' || id === 'resume') && capabilities !== undefined) {
     if (capabilities === null) return { enabled: false, reason: driver === undefined ? 'its driver is not known, so it cannot pause' : `the ${driver} driver is not available, so it cannot pause` };
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
   if (byState[state].includes(id)) return { enabled: true };
   const doing = stoppedOnly[id];
-  if (doing) return { enabled: false, reason: `it is ${state.toLowerCase()}; stop it before ${doing} it` };
+  if (doing) return { enabled: false, reason: `it is ${shownAs}; stop it before ${doing} it` };
   if (id === 'restart' && state === 'Stopped') return { enabled: false, reason: 'it is stopped; use Start' };
-  return { enabled: false, reason: `not while the instance is ${state.toLowerCase()}` };
+  return { enabled: false, reason: `not while the instance is ${shownAs}` };
 }
 
 /**
