@@ -9,23 +9,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeTemplate } from '../support/temp.ts';
+import { recordNotifications, waitForNotification } from './notifications.ts';
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
-
-/** Records the title and body of every desktop notification the browser really showed. */
-const recordNotifications = `
-  window.shownNotifications = [];
-  const Real = window.Notification;
-  class Observed extends Real {
-    constructor(title, options) {
-      super(title, options);
-      this.addEventListener('show', () => window.shownNotifications.push({ title, body: options?.body ?? '' }));
-    }
-  }
-  Object.defineProperty(Observed, 'permission', { get: () => Real.permission });
-  window.Notification = Observed;
-`;
 
 describe('a Broken instance', () => {
   let shell: ScriptedShell;
@@ -112,9 +99,7 @@ describe('a Broken instance', () => {
     await fs.writeFile(path.join(dir, 'lima.yaml'), 'vmType: scripted\ncpus: lots\nimages: []\n');
     // The engine watches the instances folder, not each file in it: touching the folder is the change it sees.
     await fs.utimes(dir, new Date(), new Date());
-    const shown = await page.waitForFunction(() => (globalThis as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications
-      .find((n) => n.title.startsWith('breaking is broken')), undefined, { timeout: 30_000 });
-    const { title, body } = await shown.jsonValue() as { title: string; body: string };
+    const { title, body } = await waitForNotification(page, { titleStartsWith: 'breaking is broken' }, 30_000);
     assert.equal(title, 'breaking is broken', 'the title says what happened; the body says why');
     assert.match(body, /lima\.yaml:2: field "cpus".*\. Fix the file, or choose Delete… in the ⋯ menu\.$/);
     assert.doesNotMatch(body, /corral delete/, 'the CLI\'s remedy is for the CLI');
