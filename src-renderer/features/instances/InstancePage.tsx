@@ -1,6 +1,7 @@
 // One instance: its name, status and actions above tabs (Overview, Console, Terminal, Display,
-// Snapshots, Logs; Display and Snapshots only when the driver can), so every view starts in the
-// first screen. The tab is part of the address (#/instances/NAME/console), so reload and Back keep it.
+// Snapshots, Logs; Console, Display and Snapshots only when the driver can, and only Overview and
+// Logs for a Broken instance the engine can only delete), so every view starts in the first screen.
+// The tab is part of the address (#/instances/NAME/console), so reload and Back keep it.
 import { Suspense, lazy } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
