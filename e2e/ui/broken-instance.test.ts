@@ -1,24 +1,31 @@
 // An instance whose lima.yaml no longer reads (edited by hand, say): the list marks it Broken, its
 // page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
-// would have said (such as "created without a display"), and Delete… removes it. Scripted driver:
-// no VM is needed to break a config.
+// would have said (such as "created without a display"), and Delete… removes it. Its file no
+// longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
+// Delete…). A running instance whose lima.yaml breaks is told of on the desktop in the app's
+// words. Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeTemplate } from '../support/temp.ts';
+import { recordNotifications, waitForNotification } from './notifications.ts';
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 describe('a Broken instance', () => {
   let shell: ScriptedShell;
+  let template: string;
 
   before(async () => {
     shell = await openScriptedShell();
-    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await shell.page.context().grantPermissions(['notifications'], { origin: new URL(shell.server.url).origin });
+    await shell.page.addInitScript(recordNotifications);
+    template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
     await shell.engine.create('mangled', { template });
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'lima.yaml'), 'cpus: lots\nimages: []\n');
+    await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'serial.log'), 'the last words of mangled\n');
   });
 
   after(async () => {
@@ -29,9 +36,18 @@ describe('a Broken instance', () => {
     const { page } = shell;
     await page.goto(shell.server.url);
     await page.locator('[data-testid="status-mangled"][data-state="Broken"]').waitFor();
+    // Started while the page watches, for the last test: the page learns it runs from the event.
+    await shell.engine.create('breaking', { template });
+    await shell.engine.start('breaking');
+    await page.locator('[data-testid="status-breaking"][data-state="Running"]').waitFor();
     const row = page.getByTestId('broken-mangled');
     await shows(row, /lima\.yaml:1: field "cpus"/);
     assert.ok(await row.isVisible(), 'the reason is in the row, not only in a tooltip');
+    // Its lima.yaml names no driver: the list says so rather than Lima's default, qemu.
+    const listRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'mangled', exact: true }) });
+    assert.equal(await listRow.getByRole('cell', { name: 'unknown', exact: true }).count(), 1, 'its driver cell says unknown');
+    // Nor Lima's default sizes (2 CPUs, 100 GiB) for an instance made with 1 CPU and 1 GiB.
+    assert.equal(await listRow.getByRole('cell', { name: 'not known', exact: true }).count(), 3, 'CPUs, memory and disk are not known');
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await row.isVisible());
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -50,20 +66,44 @@ describe('a Broken instance', () => {
     // The remedy names what to click in the app; the CLI's command is for the CLI.
     assert.match(await reason.innerText(), /Fix the file, or choose Delete… in the ⋯ menu\.$/);
     assert.doesNotMatch(await reason.innerText(), /corral delete/);
-    // The driver's capabilities have come (its Snapshots tab shows): the Overview is complete.
-    await page.getByRole('tab', { name: 'Snapshots' }).waitFor();
     await page.getByRole('region', { name: 'Ports' }).waitFor();
+    // No driver is claimed, so no view that needs one: only the Overview and its Logs.
+    assert.equal(await page.locator('.instance-page .facts').innerText(), 'driver unknown · size not known', 'no qemu, no default sizes');
+    assert.deepEqual(await page.getByRole('tablist', { name: 'Instance views' }).getByRole('tab').allInnerTexts(), ['Overview', 'Logs']);
     assert.doesNotMatch(await page.locator('.instance-page').innerText(), /created without one/, 'no claim about a display its unreadable config would have set');
     await screens(page, 'broken-instance');
   });
 
-  it('is deleted with Delete… from its page', async () => {
+  it('shows the logs it has', async () => {
+    const { page } = shell;
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await shows(page.getByRole('region', { name: 'Log serial.log' }), /the last words of mangled/);
+    await screens(page, 'broken-instance-logs');
+    await page.getByRole('tab', { name: 'Overview' }).click();
+  });
+
+  it('offers only Delete…, the one action that can work, and is deleted with it from its page', async () => {
     const { page } = shell;
     await page.getByRole('button', { name: 'More actions for mangled' }).click();
-    await page.getByRole('menu', { name: 'More actions for mangled' }).getByRole('menuitem', { name: 'Delete…' }).click();
+    const menu = page.getByRole('menu', { name: 'More actions for mangled' });
+    assert.deepEqual(await menu.getByRole('menuitem').allInnerTexts(), ['Delete…'], 'no Force stop, Restart or Edit that cannot run');
+    await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), []);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking']);
+  });
+
+  it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {
+    const { page } = shell;
+    const dir = shell.engine.store.dir('breaking');
+    await fs.writeFile(path.join(dir, 'lima.yaml'), 'vmType: scripted\ncpus: lots\nimages: []\n');
+    // The engine watches the instances folder, not each file in it: touching the folder is the change it sees.
+    await fs.utimes(dir, new Date(), new Date());
+    const { title, body } = await waitForNotification(page, { titleStartsWith: 'breaking is broken' }, 30_000);
+    assert.equal(title, 'breaking is broken', 'the title says what happened; the body says why');
+    assert.match(body, /lima\.yaml:2: field "cpus".*\. Fix the file, or choose Delete… in the ⋯ menu\.$/);
+    assert.doesNotMatch(body, /corral delete/, 'the CLI\'s remedy is for the CLI');
+    await shell.engine.delete('breaking', { force: true });
   });
 
   it('logged no page errors', () => {

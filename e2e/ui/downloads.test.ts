@@ -17,23 +17,9 @@ import type { Page, WebSocket as PageSocket } from 'playwright-core';
 import type { Engine } from '../../src-main/core/engine.ts';
 import { testGuest } from '../support/guest.ts';
 import { screens } from './screens.ts';
+import { recordNotifications, shownNotifications, waitForNotification } from './notifications.ts';
 import { openWebShell } from './web-shell-fixture.ts';
 import type { WebShell } from './web-shell-fixture.ts';
-
-/** Records every desktop notification the browser really showed (the real Notification, observed). */
-const recordNotifications = `
-  window.shownNotifications = [];
-  const Real = window.Notification;
-  class Observed extends Real {
-    constructor(title, options) {
-      super(title, options);
-      this.addEventListener('show', () => window.shownNotifications.push(title));
-    }
-  }
-  Object.defineProperty(Observed, 'permission', { get: () => Real.permission });
-  Observed.requestPermission = (...args) => Real.requestPermission(...args);
-  window.Notification = Observed;
-`;
 
 async function freePort(): Promise<number> {
   const probe = net.createServer();
@@ -58,9 +44,8 @@ describe('downloads in the web shell', () => {
   /** Resolves once the page receives an event frame that `matches` accepts (from now on). */
   const frameArrives = (matches: (frame: string) => boolean) => new Promise<void>((resolve) => frameWaiters.add({ matches, resolve }));
 
-  const shown = (): Promise<string[]> => page.evaluate(() => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications);
-  const waitShown = (title: string) => page.waitForFunction(
-    (wanted: string) => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications.includes(wanted), title, { timeout: 60_000 });
+  const shown = async (): Promise<string[]> => (await shownNotifications(page)).map((n) => n.title);
+  const waitShown = (title: string) => waitForNotification(page, { title });
 
   before(async () => {
     // Short retry delays: the closed port fails after the usual attempts, in well under a second.

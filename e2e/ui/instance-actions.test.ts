@@ -176,7 +176,8 @@ describe('instance actions in the UI (QEMU)', () => {
     for (const [label, doing] of [['Clone…', 'cloning'], ['Rename…', 'renaming'], ['Edit…', 'editing']] as const) {
       const item = menu.getByRole('menuitem', { name: label });
       assert.equal(await item.getAttribute('aria-disabled'), 'true', `${label} is off`);
-      await shows(item, `it is running; stop it before ${doing} it`);
+      // In the badge's word: its guest still boots, so the row reads Starting, and so does the reason.
+      await shows(item, `it is starting; stop it before ${doing} it`);
     }
     await menu.getByRole('menuitem', { name: 'Rename…' }).click({ force: true }); // Playwright waits for an enabled item otherwise
     assert.equal(await menu.isVisible(), true, 'a refused item keeps the menu open');

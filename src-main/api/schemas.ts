@@ -22,8 +22,8 @@ export const instanceSchema = z.object({
    * CLI command; a front end words its own (repair the file, or delete the instance).
    */
   configProblem: z.string().optional(),
-  /** The driver (Lima's vmType) that runs the instance. */
-  driver: z.string(),
+  /** The driver (Lima's vmType) that runs the instance; absent for a Broken one whose lima.yaml names none (or cannot be read): not known. */
+  driver: z.string().optional(),
   /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */
   connection: z.string().optional(),
   arch: z.string(),
@@ -207,7 +207,8 @@ export const callResponseSchema = z.discriminatedUnion('ok', [
 // --- Pushed events and console streams (the WebSocket) ---------------------------------------
 
 export const apiEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional() }),
+  /** `configProblem`: as on the instance (its lima.yaml broke it), so a notification words its own remedy. */
+  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional(), configProblem: z.string().optional() }),
   z.object({ type: z.literal('instances-changed') }),
   z.object({ type: z.literal('driver-log'), driver: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   /** A file an instance needs is being fetched: per artifact, whatever the driver. */

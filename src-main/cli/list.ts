@@ -9,6 +9,6 @@ export function listText(all: readonly InstanceSummary[], json: boolean, connect
   if (json) return JSON.stringify(instances, null, 2);
   if (instances.length === 0) return connection === undefined ? 'No instances. Create one with: corral create NAME --template FILE' : `No instances on connection ${connection}.`;
   return table(['NAME', 'STATUS', 'DRIVER', 'CONNECTION', 'ARCH', 'CPUS', 'MEMORY', 'DISK'], instances.map((i) => [
-    i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType, i.connection, i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
+    i.name, i.reason && i.state === 'Broken' ? `Broken (${i.reason})` : i.state === 'Running' ? guestLabel(i.guest) : i.state, i.vmType ?? 'unknown', i.connection ?? 'unknown', i.arch, String(i.cpus), formatSize(i.memoryBytes), formatSize(i.diskBytes),
   ]));
 }

@@ -100,6 +100,10 @@ describe('engine with a scripted driver', () => {
     const listed = await engine.list();
     assert.deepEqual(listed.map((i) => [i.name, i.state]), [['fine-1', 'Stopped'], ['unreadable-1', 'Broken']]);
     assert.match(listed[1]?.reason ?? '', /unreadable-1\/lima\.yaml:\d+: field "cpus": .*512.*corral delete unreadable-1/);
+    assert.equal(listed[1]?.vmType, 'scripted', 'the driver its lima.yaml still names');
+    // Its logs still read: the driver's entries and the folder's own.
+    await fs.writeFile(path.join(instance.dir, 'serial.log'), 'last words\n');
+    assert.deepEqual((await engine.readLogs('unreadable-1')).map((l) => [l.name, l.text]), [['driver scripted', ''], ['serial.log', 'last words\n']]);
     await assert.rejects(engine.start('unreadable-1'), rejectsWith('INVALID_CONFIG', /field "cpus"/));
     await engine.start('fine-1');
     await engine.stop('fine-1');
@@ -133,7 +137,12 @@ describe('engine with a scripted driver', () => {
     assert.deepEqual((await engine.list()).map((i) => [i.name, i.state, i.reason]),
       [['beside-odd', 'Stopped', undefined], ['folder-config', 'Broken', `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR); fix it, or delete the instance with: corral delete folder-config`]]);
     // The problem apart from the CLI's remedy, for the app to word its own.
-    assert.equal((await engine.list()).find((i) => i.name === 'folder-config')?.configProblem, `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR)`);
+    const unreadable = (await engine.list()).find((i) => i.name === 'folder-config');
+    assert.equal(unreadable?.configProblem, `cannot read ${path.join(folderConfig, 'lima.yaml')} (EISDIR)`);
+    // No driver is named, so none is claimed (Lima's default would be QEMU); its own logs still read.
+    assert.deepEqual([unreadable?.vmType, unreadable?.connection], [undefined, undefined]);
+    await fs.writeFile(path.join(folderConfig, 'serial.log'), 'last words\n');
+    assert.deepEqual(await engine.readLogs('folder-config'), [{ name: 'serial.log', text: 'last words\n' }]);
     await engine.delete('folder-config');
     await assert.rejects(fs.stat(folderConfig), 'the folder is gone');
     await engine.delete('beside-odd');

@@ -38,22 +38,25 @@ export async function portsOf(ctx: EngineContext, name: string): Promise<Instanc
 
 /**
  * The instance's logs, newest part of each: its driver's log and every *.log in the
- * instance folder (for QEMU: qemu.log, serial.log). For the instance page's Logs tab.
+ * instance folder (for QEMU: qemu.log, serial.log). For the instance page's Logs tab. A Broken
+ * instance's lima.yaml may name no driver, or one not installed: then the folder's logs alone.
  */
 export async function readLogs(ctx: EngineContext, name: string, maxBytes: number): Promise<{ name: string; text: string }[]> {
-  const config = await ctx.store.readConfig(name);
+  const { config, problem } = await ctx.store.readConfigOrSalvage(name);
   const dir = ctx.store.dir(name);
   const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
-  const driver = effectiveConfig(config).vmType;
+  const { vmType, connection } = effectiveConfig(config);
+  const driverKnown = !problem || config.vmType !== undefined;
+  const host = !driverKnown ? undefined : problem ? await ctx.driver(connection).catch(() => undefined) : await ctx.driver(connection);
   const files = [
-    { name: `driver ${driver}`, file: (await ctx.driver(effectiveConfig(config).connection)).logFile },
+    ...(host ? [{ name: `driver ${vmType}`, file: host.logFile }] : []),
     ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
   ];
   const instances = new Set(await ctx.store.names());
   return Promise.all(files.map(async ({ name: logName, file }, index) => {
     const text = await tail(file, maxBytes);
-    // The driver's log (first) is shared by every instance it runs: only this one's entries.
-    return { name: logName, text: index === 0 ? driverLogEntriesOf(text, name, instances) : text };
+    // The driver's log (first, when there is one) is shared by every instance it runs: only this one's entries.
+    return { name: logName, text: host && index === 0 ? driverLogEntriesOf(text, name, instances) : text };
   }));
 }
 

@@ -22,8 +22,12 @@ import { templateMessage } from '../templates/message.ts';
 
 export { templateMessage } from '../templates/message.ts';
 
-export interface InstanceSummary extends EffectiveConfig {
+export interface InstanceSummary extends Omit<EffectiveConfig, 'vmType' | 'connection'> {
   name: string;
+  /** Its driver; undefined for a Broken instance whose lima.yaml does not name one (or cannot be read): not known. */
+  vmType: string | undefined;
+  /** Where it runs; undefined when its driver is not known. */
+  connection: string | undefined;
   dir: string;
   state: VmState;
   reason?: string | undefined;
@@ -51,18 +55,19 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
   const dir = where.store.dir(name);
   if (problem) {
     const configProblem = typeof problem.details['problem'] === 'string' ? problem.details['problem'] : undefined;
-    return { name, dir, ...effectiveConfig(config), state: 'Broken', reason: problem.message, configProblem };
+    return { ...brokenSummary(name, dir, config, problem.message), configProblem };
   }
   const ssh = (await readEndpoint(dir).catch(() => undefined))?.ssh;
-  const summary: InstanceSummary = { name, dir, ...effectiveConfig(config), ...(ssh ? { ssh } : {}), state: 'Stopped' };
+  const effective = effectiveConfig(config);
+  const summary = { name, dir, ...effective, ...(ssh ? { ssh } : {}), state: 'Stopped' as const };
   const transient = operationState(await runningOperation(dir));
   // Mid-operation the driver is busy with it, but its handshake is known: the folders stay listed.
   if (transient) {
-    const host = await where.driver(summary.connection).catch(() => undefined);
+    const host = await where.driver(effective.connection).catch(() => undefined);
     return { ...summary, state: transient, ...(host ? await sharedFolders(host, config) : {}) };
   }
   try {
-    const host = await where.driver(summary.connection);
+    const host = await where.driver(effective.connection);
     const result = await host.call('inspect', instanceSpec(where, name, config));
     const running = result.state === 'Running' || result.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;
@@ -91,7 +96,17 @@ export async function listInstances(store: InstanceStore, summarize: (name: stri
   const summaries = await Promise.all((await store.names()).map((name) => summarize(name).catch((error: unknown) => {
     const typed = toDriverError(error);
     if (typed.code === 'NOT_FOUND' && typed.details.name === name) return undefined; // deleted meanwhile
-    return { name, dir: store.dir(name), ...effectiveConfig(salvageConfig({})), state: 'Broken' as const, reason: typed.message };
+    return brokenSummary(name, store.dir(name), salvageConfig({}), typed.message);
   })));
   return summaries.filter((summary) => summary !== undefined);
+}
+
+/**
+ * A Broken instance from what of its lima.yaml is still valid. Its driver is the one the file
+ * names, or not known: Lima's default (QEMU) would claim tabs and actions that cannot work.
+ */
+function brokenSummary(name: string, dir: string, salvaged: LimaConfig, reason: string): InstanceSummary {
+  const effective = effectiveConfig(salvaged);
+  const named = salvaged.vmType !== undefined;
+  return { name, dir, ...effective, vmType: named ? effective.vmType : undefined, connection: named ? effective.connection : undefined, state: 'Broken', reason };
 }

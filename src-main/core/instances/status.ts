@@ -14,7 +14,7 @@ export function operationState(operation: RunningOperation | undefined): VmState
   return operation && operationStates[operation.op];
 }
 
-export type DerivedStatus = Pick<InspectResult, 'state' | 'reason' | 'accelerator'>;
+export type DerivedStatus = Pick<InspectResult, 'state' | 'reason' | 'accelerator'> & { configProblem?: string | undefined };
 
 export class InstanceStatus {
   readonly #emit: (event: EngineEvent) => void;
@@ -30,14 +30,14 @@ export class InstanceStatus {
   }
 
   /** Announces `state` (a known result: the engine ran the operation, or the driver said so). */
-  announce(name: string, state: VmState, reason?: string): void {
+  announce(name: string, state: VmState, reason?: string, configProblem?: string): void {
     this.#last.set(name, state);
-    this.#emit({ type: 'instance-status', name, state, reason });
+    this.#emit({ type: 'instance-status', name, state, reason, ...(configProblem !== undefined ? { configProblem } : {}) });
   }
 
   /** Announces a derived status only when it differs from the last one announced. */
   announceIfChanged(name: string, status: DerivedStatus): void {
-    if (this.#last.get(name) !== status.state) this.announce(name, status.state, status.reason);
+    if (this.#last.get(name) !== status.state) this.announce(name, status.state, status.reason, status.configProblem);
   }
 
   /** Records a state front ends learned another way (a create's or rename's answer). */

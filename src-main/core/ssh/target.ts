@@ -18,6 +18,9 @@ export async function runningSshTarget(engine: TargetEngine, name: string): Prom
   const live = await liveSshTarget(engine.paths.home, engine.store.dir(name));
   if (live) return live;
   const instance = await engine.inspect(name);
+  if (instance.vmType === undefined) { // Broken, its lima.yaml naming no driver
+    throw new DriverError('INVALID_STATE', `instance "${name}" is ${instance.state}: ${instance.reason ?? 'its driver is not known'}`, { state: instance.state });
+  }
   if (!(await engine.capabilitiesOf(instance.vmType)).ssh) {
     throw new DriverError('UNSUPPORTED', `driver ${instance.vmType} offers no SSH into its guests (capabilities.ssh is false); use the serial console: corral console ${name}`, { capability: 'ssh', driver: instance.vmType });
   }

@@ -5,9 +5,10 @@
 // own props changed.
 import { memo } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { actionAvailability, actionName, actionOrder, actionSpec, primaryAction } from './actions.ts';
+import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { ActionMenu } from './ActionMenu.tsx';
+import { statusWord } from './StatusBadge.tsx';
 import type { MenuItem } from './ActionMenu.tsx';
 
 export interface InstanceActionsProps {
@@ -26,16 +27,17 @@ const alwaysListed: ReadonlySet<ActionId> = new Set(['restart', 'clone', 'rename
 /**
  * Whether the menu lists the action: when the status allows it (the driver may still refuse, which
  * the item says), or when it is one users look for. Start on a running VM, Stop on a stopped one:
- * not listed, the status says why.
+ * not listed, the status says why. An instance the engine can only delete lists only Delete.
  */
 function listed(id: ActionId, instance: Instance): boolean {
+  if (onlyDeletable(instance)) return id === 'delete';
   return alwaysListed.has(id) || actionAvailability(id, instance.state, instance.driver, undefined).enabled;
 }
 
 export const InstanceActions = memo(function InstanceActions({ instance, capabilities, busy, onAction, layout = 'row' }: InstanceActionsProps) {
   const reasonOf = (id: ActionId): string | undefined => {
     if (busy) return 'another action is running';
-    const availability = actionAvailability(id, instance.state, instance.driver, capabilities);
+    const availability = actionAvailability(id, instance.state, instance.driver, capabilities, statusWord(instance));
     return availability.enabled ? undefined : availability.reason;
   };
   const primary = primaryAction(instance.state);

@@ -1,6 +1,7 @@
 // One instance: its name, status and actions above tabs (Overview, Console, Terminal, Display,
-// Snapshots, Logs; Display and Snapshots only when the driver can), so every view starts in the
-// first screen. The tab is part of the address (#/instances/NAME/console), so reload and Back keep it.
+// Snapshots, Logs; Console, Display and Snapshots only when the driver can, and only Overview and
+// Logs for a Broken instance the engine can only delete), so every view starts in the first screen.
+// The tab is part of the address (#/instances/NAME/console), so reload and Back keep it.
 import { Suspense, lazy } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
@@ -8,6 +9,7 @@ import { useUi, type InstanceTab } from '../../state/ui.ts';
 import { TabList, panelId, tabId } from '../../ui/TabList.tsx';
 import { tabsFor } from './instance-tabs.ts';
 import { brokenReason } from './broken-reason.ts';
+import { driverName } from './driver-name.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { FactList } from '../../ui/FactList.tsx';
 import { ConsoleView } from '../console/ConsoleView.tsx';
@@ -22,7 +24,7 @@ import { StaleNote } from '../connection/StaleNote.tsx';
 import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
-import { capabilitiesOf } from './actions.ts';
+import { capabilitiesOf, onlyDeletable } from './actions.ts';
 import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { useShownOnce } from './shown-once.ts';
@@ -47,12 +49,15 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   if (instances.isPending) return <section>{back}<p role="status">Loading…</p></section>;
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
-  const capabilities = capabilitiesOf(drivers.data, instance.driver);
+  // One the engine can only delete has no views that need its driver or config: nothing but the Overview and Logs.
+  const usable = !onlyDeletable(instance);
+  const capabilities = usable ? capabilitiesOf(drivers.data, instance.driver) : null;
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
   const broken = brokenReason(instance);
   const hasConsole = (capabilities?.console.length ?? 0) > 0;
-  const tabs = tabsFor({ console: hasConsole, display: hasDisplay, snapshots: capabilities?.snapshots === true });
+  const hasSnapshots = capabilities?.snapshots === true;
+  const tabs = tabsFor({ console: hasConsole, terminal: usable, display: hasDisplay, snapshots: hasSnapshots });
   // An address naming a tab this instance lacks (no display, no snapshots) shows the Overview.
   const current = tabs.find((t) => t.key === tab)?.key ?? 'overview';
   const select = (key: InstanceTab): void => show({ kind: 'instance', name: instance.name, tab: key });
@@ -68,7 +73,10 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       {/* On its own page, as in its row, a Broken instance says why in plain sight. */}
       {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
-        <FactList facts={[instance.driver, instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]} />
+        {/* An unreadable lima.yaml says no sizes: the engine's figures would be Lima's defaults. */}
+        <FactList facts={usable
+          ? [driverName(instance), instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]
+          : [instance.driver ?? 'driver unknown', 'size not known']} />
       </p>
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
       <InstanceDownloads name={instance.name} />
@@ -93,9 +101,11 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           {consoleOpened ? <ConsoleView name={instance.name} running={live} /> : null}
         </div>
       ) : null}
-      <div {...panel('terminal')}>
-        <TerminalPanel instance={instance} />
-      </div>
+      {usable ? (
+        <div {...panel('terminal')}>
+          <TerminalPanel instance={instance} />
+        </div>
+      ) : null}
       {hasDisplay ? (
         <div {...panel('display')}>
           {current === 'display' ? (
@@ -106,7 +116,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           ) : null}
         </div>
       ) : null}
-      {capabilities?.snapshots ? (
+      {hasSnapshots ? (
         <div {...panel('snapshots')}>
           {current === 'snapshots' ? <SnapshotsSection instance={instance} /> : null}
         </div>

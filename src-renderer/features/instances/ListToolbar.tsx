@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { useListView } from './list-view.ts';
+import { driverName } from './driver-name.ts';
 import { ConnectionFilter } from '../connections/ConnectionFilter.tsx';
 import { useShortcutHelp } from './shortcuts.ts';
 
@@ -15,7 +16,7 @@ export function ListToolbar({ instances }: { instances: readonly Instance[] }) {
   useEffect(() => {
     if (view.searchFocus > 0) search.current?.focus();
   }, [view.searchFocus]);
-  const drivers = [...new Set(instances.map((i) => i.driver))].sort();
+  const drivers = [...new Set(instances.map(driverName))].sort();
   return (
     <div className="list-toolbar" role="search">
       <label className="visually-hidden" htmlFor="instance-search">Search instances by name</label>

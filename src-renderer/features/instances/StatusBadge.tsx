@@ -29,6 +29,11 @@ export function StatusBadge({ instance }: { instance: Instance }) {
   );
 }
 
+/** The status in one word, as the badge says it: "starting" while a running VM's guest boots. */
+export function statusWord(instance: Instance): string {
+  return guestLabel(instance)?.tone === 'busy' ? 'starting' : instance.state.toLowerCase();
+}
+
 /** How far the guest of a running VM got; nothing once it is ready. */
 export function guestLabel(instance: Instance): { text: string; tone: 'busy' | 'bad'; detail?: string } | undefined {
   const guest = instance.guest;

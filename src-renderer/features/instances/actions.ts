@@ -1,6 +1,6 @@
 // Which actions fit which status and which driver: the buttons and menu items the list and the
 // instance page show, and why one is off (in the words the engine would refuse with).
-import type { DriverInfo, VmState } from '../../../src-main/api/contract.ts';
+import type { DriverInfo, Instance, VmState } from '../../../src-main/api/contract.ts';
 
 export type ActionId =
   | 'start' | 'stop' | 'force-stop' | 'pause' | 'resume' | 'restart'
@@ -65,18 +65,19 @@ export type Availability = { enabled: true } | { enabled: false; reason: string 
 /**
  * Whether the action can run now: the status must allow it, and for pause and resume the
  * driver must have said it can pause. Unknown capabilities (still loading) do not block: the
- * engine refuses with its own message then. The reason is what the user reads beside it.
+ * engine refuses with its own message then. The reason is what the user reads beside it, naming
+ * the status as the badge beside it does (`shownAs`: "starting" while a running VM's guest boots).
  */
-export function actionAvailability(id: ActionId, state: VmState, driver: string, capabilities: DriverCapabilities): Availability {
+export function actionAvailability(id: ActionId, state: VmState, driver: string | undefined, capabilities: DriverCapabilities, shownAs = state.toLowerCase()): Availability {
   if ((id === 'pause' || id === 'resume') && capabilities !== undefined) {
-    if (capabilities === null) return { enabled: false, reason: `the ${driver} driver is not available, so it cannot pause` };
+    if (capabilities === null) return { enabled: false, reason: driver === undefined ? 'its driver is not known, so it cannot pause' : `the ${driver} driver is not available, so it cannot pause` };
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
   if (byState[state].includes(id)) return { enabled: true };
   const doing = stoppedOnly[id];
-  if (doing) return { enabled: false, reason: `it is ${state.toLowerCase()}; stop it before ${doing} it` };
+  if (doing) return { enabled: false, reason: `it is ${shownAs}; stop it before ${doing} it` };
   if (id === 'restart' && state === 'Stopped') return { enabled: false, reason: 'it is stopped; use Start' };
-  return { enabled: false, reason: `not while the instance is ${state.toLowerCase()}` };
+  return { enabled: false, reason: `not while the instance is ${shownAs}` };
 }
 
 /**
@@ -94,8 +95,17 @@ export function primaryAction(state: VmState): ActionId | undefined {
   }
 }
 
-/** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer. */
-export function capabilitiesOf(drivers: readonly DriverInfo[] | undefined, name: string): DriverCapabilities {
+/**
+ * Whether the engine can only delete the instance: Broken with a lima.yaml it cannot read, or
+ * whose driver is not known. Every other action needs the config or the driver (force stop too).
+ */
+export function onlyDeletable(instance: Pick<Instance, 'state' | 'driver' | 'configProblem'>): boolean {
+  return instance.state === 'Broken' && (instance.configProblem !== undefined || instance.driver === undefined);
+}
+
+/** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer (or is not known). */
+export function capabilitiesOf(drivers: readonly DriverInfo[] | undefined, name: string | undefined): DriverCapabilities {
+  if (name === undefined) return null;
   if (drivers === undefined) return undefined;
   return drivers.find((d) => d.name === name)?.capabilities ?? null;
 }

@@ -4,6 +4,7 @@
 import { create } from 'zustand';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { connectionOf } from '../connections/connection-of.ts';
+import { driverName } from './driver-name.ts';
 
 export type SortColumn = 'name' | 'state' | 'driver' | 'cpus' | 'memory' | 'disk';
 
@@ -52,7 +53,7 @@ const byName = (a: Instance, b: Instance): number => collator.compare(a.name, b.
 const byColumn: Record<SortColumn, (a: Instance, b: Instance) => number> = {
   name: byName,
   state: (a, b) => a.state.localeCompare(b.state),
-  driver: (a, b) => a.driver.localeCompare(b.driver),
+  driver: (a, b) => driverName(a).localeCompare(driverName(b)),
   cpus: (a, b) => a.cpus - b.cpus,
   memory: (a, b) => a.memoryBytes - b.memoryBytes,
   disk: (a, b) => a.diskBytes - b.diskBytes,
@@ -64,7 +65,7 @@ export function visibleInstances(instances: readonly Instance[], view: ListView)
   const kept = instances.filter((i) =>
     (needle === '' || i.name.toLowerCase().includes(needle))
     && (view.state === '' || i.state === view.state)
-    && (view.driver === '' || i.driver === view.driver)
+    && (view.driver === '' || driverName(i) === view.driver)
     && (view.connection === '' || connectionOf(i) === view.connection));
   const direction = view.descending ? -1 : 1;
   return kept.sort((a, b) => direction * byColumn[view.sort](a, b) || byName(a, b));

@@ -45,6 +45,7 @@ export function LogsView({ name }: { name: string }) {
         <span role="status" className="logs-count" data-testid="logs-count">{query ? (total === 0 ? 'No matches' : `${active + 1} of ${total}`) : ''}</span>
       </div>
       {logs.isError ? <p role="alert">Could not read the logs: {errorMessage(logs.error)}</p> : null}
+      {readable?.length === 0 ? <p>This instance has no logs yet.</p> : null}
       {readable?.map((log, i) => {
         const first = offset;
         offset += matches[i]?.length ?? 0;

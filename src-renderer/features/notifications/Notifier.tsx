@@ -9,6 +9,7 @@ import { api } from '../../api/index.ts';
 import { useInstances } from '../../state/queries.ts';
 import { downloadFailedTitle } from '../downloads/failure.ts';
 import { fileName } from '../downloads/store.ts';
+import { brokenReason } from '../instances/broken-reason.ts';
 import { deliver } from './deliver.ts';
 
 type Progress = Extract<ApiEvent, { type: 'download-progress' }>;
@@ -28,8 +29,12 @@ function useStatusNotifications(): void {
     last.current.set(event.name, event.state);
     const wasUp = before === 'Running' || before === 'Paused';
     if (!wasUp || (event.state !== 'Stopped' && event.state !== 'Broken')) return;
-    const how = event.state === 'Broken' ? `is broken${event.reason ? `: ${event.reason}` : ''}` : 'stopped';
-    deliver({ kind: 'error', title: `${event.name} ${how === 'stopped' ? 'stopped unexpectedly' : how}`, body: 'Nobody asked it to stop from Corral: the guest shut down, or its VM process ended.', tag: `status-${event.name}` });
+    if (event.state === 'Broken') {
+      // In the app's words, as its page and row say it: the engine's reason ends with the CLI's remedy.
+      deliver({ kind: 'error', title: `${event.name} is broken`, body: brokenReason(event) ?? '', tag: `status-${event.name}` });
+      return;
+    }
+    deliver({ kind: 'error', title: `${event.name} stopped unexpectedly`, body: 'Nobody asked it to stop from Corral: the guest shut down, or its VM process ended.', tag: `status-${event.name}` });
   }), []);
 }
 

@@ -7,6 +7,7 @@ import { formatBytes } from '../../ui/format.ts';
 import { formatPercent, formatRate } from './format.ts';
 import { historyLength, useInstanceStats } from './store.ts';
 import { useOnline } from '../connection/store.ts';
+import { driverName } from '../instances/driver-name.ts';
 
 export function StatsSection({ instance }: { instance: Instance }) {
   const running = instance.state === 'Running' || instance.state === 'Paused';
@@ -47,7 +48,7 @@ export function StatsSection({ instance }: { instance: Instance }) {
               scale={`0–${formatRate(networkMax)}; solid in, dashed out`}
             />
           ) : null}
-          <IoFigures sample={latest} driver={instance.driver} />
+          <IoFigures sample={latest} driver={driverName(instance)} />
         </div>
       ) : null}
     </section>
