@@ -62,11 +62,20 @@ describe('the CLI bundle', () => {
     const fromCli = await run(process.execPath, [bin]); // no command: the CLI prints its usage (status 2)
     assert.equal(fromCli.code, 2, fromCli.stderr);
     assert.equal(help.stdout, fromCli.stdout);
-    // list forks no driver: prefork.js is not loaded for it.
+  });
+
+  it('answers list from quick.js alone, and leaves what it cannot answer to the CLI', async () => {
+    // Answered from live facts: one file of the bundle, no chunk of the CLI, no prefork.js.
     const list = await run(process.execPath, ['--import', reportBundle, bin, '--home', home, 'list']);
     assert.equal(list.code, 0, list.stderr);
-    assert.doesNotMatch(list.stderr, /^loaded prefork\.js$/m);
-    assert.match(list.stderr, /^loaded corral\.js$/m);
+    assert.match(list.stdout, /^No instances\./);
+    assert.deepEqual([...list.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]), ['quick.js']);
+    // A usage error is the CLI's to report: quick.js declines it, and corral.js says what was wrong.
+    const wrong = await run(process.execPath, ['--import', reportBundle, bin, '--home', home, 'list', '--bogus']);
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /^loaded quick\.js$/m);
+    assert.match(wrong.stderr, /^loaded corral\.js$/m);
+    assert.match(wrong.stderr, /--bogus/);
   });
 
   it('runs on Node 20, its driver process too, without re-running itself on the project\'s Node', async () => {

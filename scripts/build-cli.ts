@@ -2,6 +2,7 @@
 // Node from 20 runs it (bin/corral.js runs this bundle while it is up to date, else the sources):
 //   dist/cli/corral.js                      the CLI (src-main/corral.ts): its start-up and --help
 //   dist/cli/prefork.js                     the early fork of an instance's driver (src-main/cli/prefork.ts), one file
+//   dist/cli/quick.js                       `list` and `shell` from live facts (src-main/cli/quick-entry.ts), one file
 //   dist/cli/chunk-*.js                     what it imports on demand: the engine and commands, the web shell
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
@@ -71,6 +72,9 @@ const builds = await Promise.all([
   // copied, not shared as chunks): each module Node resolves and links costs several ms on a
   // loaded machine, and every one of them used to come before the driver's fork.
   build(bundle('src-main/cli/prefork.ts', 'prefork.js')),
+  // What bin/corral.js tries first for `list` and `shell`, one file too: resolving and linking
+  // the CLI's chunks it would need (28 of them) was a third of a list's time.
+  build(bundle('src-main/cli/quick-entry.ts', 'quick.js')),
   build(bundle('src-drivers/qemu/main.ts', 'drivers/qemu.js')),
   build(bundle('src-main/core/hostagent/main.ts', 'workers/hostagent.js')),
   build(bundle('src-main/core/templates/parse-worker.ts', 'workers/template-parse.js')),
@@ -109,6 +113,8 @@ const record = {
   outputs: await Promise.all(code.map((file) => fingerprint(path.relative(root, file.path)))),
   // What the bundle just written prints for `corral --help`: bin/corral.js prints it from here.
   help: execFileSync(process.execPath, [path.join(out, 'corral.js'), '--help'], { encoding: 'utf8' }),
+  // The commands quick.js may answer: bin/corral.js loads it for no other.
+  quickCommands: [...(await import(pathToFileURL(path.join(out, 'quick.js')).href) as { quickCommands: ReadonlySet<string> }).quickCommands],
   // The commands for which prefork.js may fork a driver: bin/corral.js loads it for no other.
   preforkCommands: [...(await import(pathToFileURL(path.join(out, 'prefork.js')).href) as { driverCommands: ReadonlySet<string> }).driverCommands],
 };
