@@ -113,6 +113,18 @@ describe('the CLI bundle', () => {
     assert.equal(loaded[prefork + 1], 'corral.js', `loaded right after prefork.js: ${loaded.slice(prefork + 1, prefork + 6).join(' ')}`);
   });
 
+  it('lists an instance without loading node:crypto (about 7 ms of a list)', async () => {
+    // The facts record keeps lima.yaml's text, so nothing is hashed, and the bundle requires
+    // node:crypto on a first call only. Uses old-node, made by the case on Node 20.
+    const reportCrypto = `data:text/javascript,${encodeURIComponent(
+      "process.on('exit', () => process.stderr.write('node:crypto loaded: ' + process.moduleLoadList.includes('NativeModule crypto') + '\\n'));",
+    )}`;
+    const list = await run(process.execPath, ['--import', reportCrypto, bin, '--home', home, 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^old-node\s+Stopped\s/m);
+    assert.match(list.stderr, /^node:crypto loaded: false$/m);
+  });
+
   it('is not run once one of its sources changed, and is again after a build', async () => {
     const source = path.join(repoRoot, 'src-main', 'cli', 'format.ts');
     const { atime, mtime } = await fs.stat(source);

@@ -15,13 +15,17 @@ const require = createRequire(import.meta.url);
 // cheap and imported by name.
 const namedGetters = new Set(['promises', 'defaultMaxListeners']);
 
+// Built-ins loaded only when first called: node:crypto costs `corral list` about 7 ms to load,
+// for randomBytes and createHash that a list never calls (paths, staging folders, endpoints).
+const loadedWhenCalled = new Set(['node:crypto']);
+
 /** A module that requires `name` and re-exports it: default, and each export as a named one. */
 function shim(name: string): string {
   const exports = require(name) as Record<string, unknown>;
   const named = Object.entries(Object.getOwnPropertyDescriptors(exports))
     .filter(([key, descriptor]) => (!descriptor.get || namedGetters.has(key)) && /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default')
     .map(([key]) => key);
-  return [
+  return loadedWhenCalled.has(name) ? lazyShim(name, exports, named) : [
     "import { createRequire } from 'node:module';",
     `const builtin = createRequire(import.meta.url)(${JSON.stringify(name)});`,
     'export default builtin;',
@@ -50,4 +54,23 @@ export function builtinsByRequire(): Plugin {
       builder.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, (args) => ({ contents: shim(args.path), loader: 'js' }));
     },
   };
+}
+
+/**
+ * Like shim(), but `name` is required on first use: each function export whose name starts
+ * lowercase (a factory such as createHash or randomBytes, never a class) is a wrapper that
+ * requires the built-in when called; the default export's properties require it when read.
+ * Anything else (classes, constants) is read on import, as in shim().
+ */
+function lazyShim(name: string, exports: Record<string, unknown>, named: string[]): string {
+  const called = (key: string) => /^[a-z]/.test(key) && typeof exports[key] === 'function';
+  return [
+    "import { createRequire } from 'node:module';",
+    'let loaded;',
+    `const builtin = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));`,
+    `export default /* @__PURE__ */ Object.defineProperties({}, Object.fromEntries(${JSON.stringify(named)}.map((key) => [key, { get: () => builtin()[key], enumerable: true }])));`,
+    ...named.map((key) => (called(key)
+      ? `export function ${key}(...args) { return builtin().${key}(...args); }`
+      : `export const ${key} = /* @__PURE__ */ (() => builtin().${key})();`)),
+  ].join('\n');
 }
