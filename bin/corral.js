@@ -54,6 +54,7 @@ function readBundleRecord() {
  * Node's compile cache keeps compiled code between runs, in the user's own cache folder (not a
  * shared temp one: cached code is trusted), for this process and, through the variable, the
  * drivers and host agent it starts (sandboxed drivers get a clean environment). Node 22.1+.
+ * Each build clears this folder (scripts/build-cli.ts): its chunks' names change.
  */
 async function enableCompileCache() {
   const [{ enableCompileCache: enable }, { homedir }] = await Promise.all([import('node:module'), import('node:os')]);

@@ -125,6 +125,19 @@ describe('the CLI bundle', () => {
     assert.match(list.stderr, /^node:crypto loaded: false$/m);
   });
 
+  it('keeps compiled code in the user\'s cache folder, and each build clears it', async () => {
+    // The chunks' names change with each build: their cached code would otherwise stay forever.
+    const env = { XDG_CACHE_HOME: path.join(root, 'xdg-cache'), NODE_COMPILE_CACHE: undefined };
+    const cache = path.join(root, 'xdg-cache', 'corral', 'node-compile-cache');
+    const entries = async () => (await fs.readdir(cache, { recursive: true }).catch(() => [])).length;
+    assert.equal((await run(process.execPath, [bin, '--home', home, 'list'], env)).code, 0);
+    assert.ok(await entries() > 0, 'a list filled the cache');
+    assert.equal((await run(process.execPath, [path.join(repoRoot, 'scripts', 'build-cli.ts')], env)).code, 0);
+    assert.equal(await entries(), 0, 'the build cleared it');
+    assert.equal((await run(process.execPath, [bin, '--home', home, 'list'], env)).code, 0);
+    assert.ok(await entries() > 0, 'the next list filled it again');
+  });
+
   it('is not run once one of its sources changed, and is again after a build', async () => {
     const source = path.join(repoRoot, 'src-main', 'cli', 'format.ts');
     const { atime, mtime } = await fs.stat(source);

@@ -14,6 +14,7 @@
 // Usage: node scripts/build-cli.ts
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -125,3 +126,10 @@ const written = new Set(outputs.map((file) => path.basename(file.path)));
 for (const name of await fs.readdir(out)) {
   if (name.startsWith('chunk-') && !written.has(name)) await fs.rm(path.join(out, name), { force: true });
 }
+
+// Node's compile cache (bin/corral.js puts it in this folder unless NODE_COMPILE_CACHE names
+// another) keeps one entry per file path it compiled, and chunk names change with each build:
+// entries for the chunks just removed would stay forever (42 MB seen). The next runs refill it.
+// A folder the user named is theirs, not cleared.
+const compileCache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corral', 'node-compile-cache');
+await fs.rm(compileCache, { recursive: true, force: true });
