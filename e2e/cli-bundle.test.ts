@@ -113,16 +113,18 @@ describe('the CLI bundle', () => {
     assert.equal(loaded[prefork + 1], 'corral.js', `loaded right after prefork.js: ${loaded.slice(prefork + 1, prefork + 6).join(' ')}`);
   });
 
-  it('lists an instance without loading node:crypto (about 7 ms of a list)', async () => {
+  it('lists an instance without loading node:crypto or node:child_process (about 7 and 4 ms of a list)', async () => {
     // The facts record keeps lima.yaml's text, so nothing is hashed, and the bundle requires
-    // node:crypto on a first call only. Uses old-node, made by the case on Node 20.
-    const reportCrypto = `data:text/javascript,${encodeURIComponent(
-      "process.on('exit', () => process.stderr.write('node:crypto loaded: ' + process.moduleLoadList.includes('NativeModule crypto') + '\\n'));",
+    // node:crypto on a first call only; child_process is required by shell's code alone, when
+    // it runs. Uses old-node, made by the case on Node 20.
+    const reportBuiltins = `data:text/javascript,${encodeURIComponent(
+      "process.on('exit', () => { for (const name of ['crypto', 'child_process']) process.stderr.write('node:' + name + ' loaded: ' + process.moduleLoadList.includes('NativeModule ' + name) + '\\n'); });",
     )}`;
-    const list = await run(process.execPath, ['--import', reportCrypto, bin, '--home', home, 'list']);
+    const list = await run(process.execPath, ['--import', reportBuiltins, bin, '--home', home, 'list']);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^old-node\s+Stopped\s/m);
     assert.match(list.stderr, /^node:crypto loaded: false$/m);
+    assert.match(list.stderr, /^node:child_process loaded: false$/m);
   });
 
   it('keeps compiled code in the user\'s cache folder, and each build clears it', async () => {
