@@ -54,6 +54,7 @@ function readBundleRecord() {
  * Node's compile cache keeps compiled code between runs, in the user's own cache folder (not a
  * shared temp one: cached code is trusted), for this process and, through the variable, the
  * drivers and host agent it starts (sandboxed drivers get a clean environment). Node 22.1+.
+ * Each build clears this folder (scripts/build-cli.ts): its chunks' names change.
  */
 async function enableCompileCache() {
   const [{ enableCompileCache: enable }, { homedir }] = await Promise.all([import('node:module'), import('node:os')]);
@@ -124,6 +125,19 @@ async function runCorral(entry, preforkEntry, argv, preforks = true) {
   await exitWith(code);
 }
 
+/**
+ * `corral list` and `corral shell NAME` answered from live facts by dist/cli/quick.js
+ * (cli/quick-entry.ts), one file: the CLI's chunks are about 28 modules for Node to resolve and
+ * link, a third of what a list cost. False when the CLI must run the command after all.
+ */
+async function runQuick(entry, argv) {
+  await enableCompileCache();
+  const code = await (await import(entry)).quickFromArgv(argv);
+  if (code === undefined) return false;
+  await exitWith(code);
+  return true;
+}
+
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const { problem, record } = major >= 20 ? readBundleRecord() : { problem: `Node v${process.versions.node} is older than 20` };
 // For tests and for "why is corral slow?": which one runs, and why.
@@ -133,8 +147,12 @@ if (!problem && typeof record.help === 'string' && argv.length === 1 && (argv[0]
   // The bundle's usage text, which the build kept in its record: no need to load the CLI for it.
   process.stdout.write(record.help);
 } else if (!problem) {
-  const preforks = !Array.isArray(record.preforkCommands) || argv.some((arg) => record.preforkCommands.includes(arg));
-  await runCorral(pathToFileURL(join(root, 'dist', 'cli', 'corral.js')).href, pathToFileURL(join(root, 'dist', 'cli', 'prefork.js')).href, argv, preforks);
+  const bundled = (file) => pathToFileURL(join(root, 'dist', 'cli', file)).href;
+  const quick = Array.isArray(record.quickCommands) && argv.some((arg) => record.quickCommands.includes(arg));
+  if (!quick || !(await runQuick(bundled('quick.js'), argv))) {
+    const preforks = !Array.isArray(record.preforkCommands) || argv.some((arg) => record.preforkCommands.includes(arg));
+    await runCorral(bundled('corral.js'), bundled('prefork.js'), argv, preforks);
+  }
 } else if (major < 22 || (major === 22 && minor < 18)) {
   await rerunWithProjectNode();
 } else {

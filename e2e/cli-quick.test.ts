@@ -132,6 +132,9 @@ describe('corral list and shell without the engine', () => {
     const shell = await corral('shell', 'quick', '--', 'true');
     assert.equal(shell.engine, false, shell.stderr);
     assert.equal(shell.code, 255, shell.stderr);
+    // The same as a user runs it: bin/corral.js runs the bundle's quick.js when it is built.
+    const viaBin = await plain(['shell', 'quick', '--', 'true'], { CORRAL_FROM_SOURCES: '' });
+    assert.equal(viaBin.code, 255, viaBin.stderr);
     const pid = Number((await fs.readFile(path.join(dir(), 'qemu.pid'), 'utf8')).trim());
     assert.ok(alive(pid), 'the VM still runs');
     assert.deepEqual(await fs.readdir(path.join(home, 'instances', '.locks', 'held')).catch(() => []), [], 'no lock is left held');

@@ -2,6 +2,7 @@
 // Node from 20 runs it (bin/corral.js runs this bundle while it is up to date, else the sources):
 //   dist/cli/corral.js                      the CLI (src-main/corral.ts): its start-up and --help
 //   dist/cli/prefork.js                     the early fork of an instance's driver (src-main/cli/prefork.ts), one file
+//   dist/cli/quick.js                       `list` and `shell` from live facts (src-main/cli/quick-entry.ts), one file
 //   dist/cli/chunk-*.js                     what it imports on demand: the engine and commands, the web shell
 //   dist/cli/drivers/qemu.js                the built-in QEMU driver's process entry
 //   dist/cli/workers/hostagent.js           the per-instance host agent's process
@@ -13,6 +14,7 @@
 // Usage: node scripts/build-cli.ts
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -71,6 +73,9 @@ const builds = await Promise.all([
   // copied, not shared as chunks): each module Node resolves and links costs several ms on a
   // loaded machine, and every one of them used to come before the driver's fork.
   build(bundle('src-main/cli/prefork.ts', 'prefork.js')),
+  // What bin/corral.js tries first for `list` and `shell`, one file too: resolving and linking
+  // the CLI's chunks it would need (28 of them) was a third of a list's time.
+  build(bundle('src-main/cli/quick-entry.ts', 'quick.js')),
   build(bundle('src-drivers/qemu/main.ts', 'drivers/qemu.js')),
   build(bundle('src-main/core/hostagent/main.ts', 'workers/hostagent.js')),
   build(bundle('src-main/core/templates/parse-worker.ts', 'workers/template-parse.js')),
@@ -109,6 +114,8 @@ const record = {
   outputs: await Promise.all(code.map((file) => fingerprint(path.relative(root, file.path)))),
   // What the bundle just written prints for `corral --help`: bin/corral.js prints it from here.
   help: execFileSync(process.execPath, [path.join(out, 'corral.js'), '--help'], { encoding: 'utf8' }),
+  // The commands quick.js may answer: bin/corral.js loads it for no other.
+  quickCommands: [...(await import(pathToFileURL(path.join(out, 'quick.js')).href) as { quickCommands: ReadonlySet<string> }).quickCommands],
   // The commands for which prefork.js may fork a driver: bin/corral.js loads it for no other.
   preforkCommands: [...(await import(pathToFileURL(path.join(out, 'prefork.js')).href) as { driverCommands: ReadonlySet<string> }).driverCommands],
 };
@@ -119,3 +126,10 @@ const written = new Set(outputs.map((file) => path.basename(file.path)));
 for (const name of await fs.readdir(out)) {
   if (name.startsWith('chunk-') && !written.has(name)) await fs.rm(path.join(out, name), { force: true });
 }
+
+// Node's compile cache (bin/corral.js puts it in this folder unless NODE_COMPILE_CACHE names
+// another) keeps one entry per file path it compiled, and chunk names change with each build:
+// entries for the chunks just removed would stay forever (42 MB seen). The next runs refill it.
+// A folder the user named is theirs, not cleared.
+const compileCache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'corral', 'node-compile-cache');
+await fs.rm(compileCache, { recursive: true, force: true });

@@ -3,12 +3,14 @@
 // of how agents are started.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import * as z from 'zod';
+// zod/mini, as the other records `corral shell` reads before ssh runs: classic zod's code would
+// be most of dist/cli/quick.js, read and compiled by every `corral list` too.
+import * as z from 'zod/mini';
 import { readJsonRecordOrNothing } from '../instances/json-record.ts';
 
 export const agentPidFileName = 'hostagent.pid';
 
-const pidFileSchema = z.object({ pid: z.number().int().positive(), bootId: z.string() });
+const pidFileSchema = z.object({ pid: z.int().check(z.positive()), bootId: z.string() });
 export type AgentPidFile = z.infer<typeof pidFileSchema>;
 
 /** The agent recorded in `dir`, if its process is still alive. */

@@ -25,7 +25,13 @@ export function configDefaultsFor(host: DefaultsHost) {
   } as const;
 }
 
-/** The defaults on this host. */
+let onThisHost: ReturnType<typeof configDefaultsFor> | undefined;
+
+/**
+ * The defaults on this host, asked of the OS once per process: every effectiveConfig call (one
+ * per instance of a list, a create, an edit) wants them, and they are read-only.
+ */
 export function configDefaults(): ReturnType<typeof configDefaultsFor> {
-  return configDefaultsFor({ cpus: os.availableParallelism(), memoryBytes: os.totalmem() });
+  onThisHost ??= Object.freeze(configDefaultsFor({ cpus: os.availableParallelism(), memoryBytes: os.totalmem() }));
+  return onThisHost;
 }

@@ -28,6 +28,12 @@ const arches: readonly Arch[] = ['x86_64', 'aarch64', 'riscv64', 'armv7l', 's390
 
 interface FactsRecord extends ConfigFacts {
   configSha256: string;
+  /**
+   * lima.yaml's text itself (absent in records written before it was kept): a reader compares
+   * it, and hashes nothing. Loading node:crypto for the digest was about 7 ms of a `corral list`.
+   * The digest is still written, for the corral versions that read only it.
+   */
+  configText?: string | undefined;
   /** lima.yaml as parseLimaConfig returned it (absent in records written before it was kept). */
   config?: LimaConfig | undefined;
   /** The limaConfigSchemaVersion that parsed `config`. */
@@ -47,6 +53,7 @@ let schema: z.ZodMiniType<FactsRecord> | undefined;
 function factsSchema(): z.ZodMiniType<FactsRecord> {
   schema ??= z.object({
     configSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    configText: z.optional(z.string()),
     effective: z.object({
       vmType: z.string().check(z.minLength(1)),
       connection: z.string().check(z.minLength(1)),
@@ -70,7 +77,7 @@ function digest(text: string): string {
 
 /** Records `config` and its facts, parsed from `configText`, the lima.yaml just written in `dir`. */
 export async function writeConfigFacts(dir: string, configText: string, config: LimaConfig, facts: ConfigFacts): Promise<void> {
-  const record: FactsRecord = { configSha256: digest(configText), ...facts, config, configSchema: limaConfigSchemaVersion };
+  const record: FactsRecord = { configSha256: digest(configText), configText, ...facts, config, configSchema: limaConfigSchemaVersion };
   await writeJsonRecord(path.join(dir, configFactsFileName), record);
 }
 
@@ -80,7 +87,8 @@ function readRecord(dir: string): Promise<FactsRecord | undefined> {
 
 /** Whether `record` was taken from `text`, lima.yaml's text now. */
 function takenFrom(record: FactsRecord | undefined, text: string | undefined): record is FactsRecord {
-  return record !== undefined && text !== undefined && record.configSha256 === digest(text);
+  if (record === undefined || text === undefined) return false;
+  return record.configText === undefined ? record.configSha256 === digest(text) : record.configText === text;
 }
 
 /** The facts, while lima.yaml is the text they were taken from; else undefined (read lima.yaml). */
@@ -90,7 +98,7 @@ export async function readConfigFacts(dir: string): Promise<ConfigFacts | undefi
     readRecord(dir),
   ]);
   if (!takenFrom(record, text)) return undefined;
-  const { configSha256: _digest, config: _config, configSchema: _version, ...facts } = record;
+  const { configSha256: _digest, configText: _text, config: _config, configSchema: _version, ...facts } = record;
   return facts;
 }
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { corralPaths } from '../paths.ts';
 import { parseLimaConfig } from './config.ts';
 import type { LimaConfig } from './config.ts';
-import { configFactsFileName } from './config-facts.ts';
+import { configFactsFileName, readConfigFacts } from './config-facts.ts';
 import { InstanceStore } from './store.ts';
 
 const template: LimaConfig = {
@@ -22,8 +22,8 @@ describe('instance store: config reads', () => {
   let store: InstanceStore;
   const dir = () => store.dir('vm');
   const yaml = () => path.join(dir(), 'lima.yaml');
-  const record = async (): Promise<{ configSha256: string; config?: LimaConfig }> =>
-    JSON.parse(await fs.readFile(path.join(dir(), configFactsFileName), 'utf8')) as { configSha256: string; config?: LimaConfig };
+  const record = async (): Promise<{ configSha256: string; configText?: string; config?: LimaConfig }> =>
+    JSON.parse(await fs.readFile(path.join(dir(), configFactsFileName), 'utf8')) as { configSha256: string; configText?: string; config?: LimaConfig };
   const parsedYaml = async () => parseLimaConfig(await fs.readFile(yaml(), 'utf8'), yaml()).config;
 
   before(async () => {
@@ -58,6 +58,19 @@ describe('instance store: config reads', () => {
     await fs.writeFile(path.join(dir(), configFactsFileName), JSON.stringify(older));
     assert.deepEqual(await store.readConfig('vm'), await parsedYaml());
     assert.deepEqual((await record()).config, await parsedYaml());
+  });
+
+  it('trusts the facts record by the text of lima.yaml it keeps, or an older record by its digest', async () => {
+    const text = await fs.readFile(yaml(), 'utf8');
+    const kept = await record();
+    assert.equal(kept.configText, text);
+    assert.ok(await readConfigFacts(dir()), 'the record taken from this text');
+    const { configText: _text, ...older } = kept;
+    await fs.writeFile(path.join(dir(), configFactsFileName), JSON.stringify(older));
+    assert.ok(await readConfigFacts(dir()), 'a record without the text, trusted by its digest');
+    await fs.writeFile(path.join(dir(), configFactsFileName), JSON.stringify({ ...kept, configText: `${text}# edited\n` }));
+    assert.equal(await readConfigFacts(dir()), undefined, 'the text decides, whatever the digest says');
+    await fs.writeFile(path.join(dir(), configFactsFileName), JSON.stringify(kept));
   });
 
   it('parses lima.yaml again when its config was recorded by another schema version', async () => {
