@@ -1,7 +1,8 @@
 // Keyboard only: open the create dialog, fill it and submit, start the new instance from its
-// row and back out of a delete from its menu, with Tab, Enter, Space and typing (a <select> is worked with
-// its own keys, End here). Focus must go where a keyboard user expects: into the dialog when
-// it opens, back to what opened it when it closes.
+// row and back out of a delete from its menu, with Tab, Enter, Space and typing (a <select> is
+// worked with its own keys, End here); then the same menu once more with a quick mouse. Focus
+// must go where a keyboard user expects: into the dialog when it opens, back to what opened it
+// when it closes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
@@ -94,6 +95,29 @@ describe('keyboard only', () => {
     await confirm.waitFor({ state: 'hidden' });
     assert.ok(await focused(more), 'the focus is back on the menu button');
     assert.equal(await page.locator('tr[data-instance="kb1"]').count(), 1, 'nothing was deleted');
+  });
+
+  it('gives the focus back to the menu button after a dialog opened by a click that lands as the pointer reaches its item', async () => {
+    const { page } = shell;
+    const more = page.getByRole('button', { name: 'More actions for kb1' });
+    await more.click();
+    const item = page.getByRole('menu', { name: 'More actions for kb1' }).getByRole('menuitem', { name: 'Delete…' });
+    // The pointer moves onto Delete… and the click follows as soon as the hover is drawn (the
+    // item takes tabindex 0), before the page's deferred work: a quick hand on a busy machine.
+    await item.evaluate((element) => new Promise<void>((resolve) => {
+      const drawn = new MutationObserver(() => {
+        drawn.disconnect();
+        (element as HTMLElement).click();
+        resolve();
+      });
+      drawn.observe(element, { attributes: true, attributeFilter: ['tabindex'] });
+      element.dispatchEvent(new PointerEvent('pointermove', { bubbles: true }));
+    }));
+    const confirm = page.getByRole('dialog', { name: 'Delete kb1?' });
+    await confirm.waitFor();
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    assert.ok(await focused(more), 'the focus is back on the menu button');
   });
 
   it('logged no page errors', () => {

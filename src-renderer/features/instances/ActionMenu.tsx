@@ -3,7 +3,7 @@
 // and Tab close it (Escape returns the focus to the button). An item that cannot run now
 // stays in the list, marked disabled, with the reason under its label, so the user learns why
 // instead of wondering where it went.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 
 export interface MenuItem {
@@ -31,8 +31,12 @@ export function ActionMenu({ label, items }: { label: string; items: MenuItem[] 
     if (focusButton) button.current?.focus();
   };
 
-  // The focus follows the active item while the menu is open.
-  useEffect(() => {
+  // The focus follows the active item while the menu is open. A layout effect, run as the item
+  // is drawn: a passive one from a hover could still be pending when the click on that item
+  // lands, and would then move the focus back into the closing menu after the click had put it
+  // on the button, leaving it on the page's body once the menu is gone (and the dialog the item
+  // opened with nothing to give it back to).
+  useLayoutEffect(() => {
     if (open) menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]')[active]?.focus();
   }, [open, active]);
 
