@@ -11,6 +11,11 @@ import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 type Focus = { document: { activeElement: unknown } };
+/** What the quick click below uses of the page's globals (the specs compile without the DOM's types). */
+type QuickHand = {
+  MutationObserver: new (seen: () => void) => { observe(target: unknown, options: object): void; disconnect(): void };
+  PointerEvent: new (type: string, init: object) => Event;
+};
 
 function focused(locator: Locator): Promise<boolean> {
   return locator.evaluate((element) => element === (globalThis as unknown as Focus).document.activeElement);
@@ -105,13 +110,14 @@ describe('keyboard only', () => {
     // The pointer moves onto Delete… and the click follows as soon as the hover is drawn (the
     // item takes tabindex 0), before the page's deferred work: a quick hand on a busy machine.
     await item.evaluate((element) => new Promise<void>((resolve) => {
-      const drawn = new MutationObserver(() => {
+      const hand = globalThis as unknown as QuickHand;
+      const drawn = new hand.MutationObserver(() => {
         drawn.disconnect();
-        (element as HTMLElement).click();
+        (element as unknown as { click(): void }).click();
         resolve();
       });
       drawn.observe(element, { attributes: true, attributeFilter: ['tabindex'] });
-      element.dispatchEvent(new PointerEvent('pointermove', { bubbles: true }));
+      element.dispatchEvent(new hand.PointerEvent('pointermove', { bubbles: true }));
     }));
     const confirm = page.getByRole('dialog', { name: 'Delete kb1?' });
     await confirm.waitFor();
