@@ -1,6 +1,7 @@
 // A lima.yaml edited by hand while a front end watches: an editor's save, in place or a temp
 // file renamed over it, reaches front ends as one change with the file's figures; a file that
-// does not load shows the instance Broken until it is fixed; the engine's own edit is not
+// does not load shows the instance Broken until it is fixed; a running VM's figures stay apart
+// from the edited file's until its next start; the engine's own edit is not
 // inspected again by its watch. Real engine, real driver process, real files.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -79,6 +80,21 @@ describe('engine watching lima.yaml', () => {
     await fs.writeFile(file, good.replace(/^cpus: .*$/m, 'cpus: 1'));
     await fixed;
     assert.equal(await cpusListed('hand-2'), 1);
+  });
+
+  it('keeps a running VM\'s CPUs and memory apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
+    await engine.create('hand-3', { template });
+    await engine.start('hand-3');
+    const file = await configOf('hand-3');
+    const changed = nextChange();
+    await fs.writeFile(file, await withCpus(file, 3));
+    await changed;
+    const running = await engine.inspect('hand-3');
+    assert.deepEqual([running.cpus, running.startedWith], [3, { cpus: 2, memoryBytes: 256 * 1024 ** 2 }]);
+    await engine.stop('hand-3');
+    await engine.start('hand-3');
+    assert.equal((await engine.inspect('hand-3')).startedWith, undefined, 'a new start has what the file says');
+    await engine.delete('hand-3', { force: true });
   });
 
   it('does not inspect its own edit again when the watch sees it', { timeout }, async () => {
