@@ -97,6 +97,16 @@ describe('engine watching lima.yaml', () => {
     await engine.delete('hand-3', { force: true });
   });
 
+  it('follows saves in the instances folder\'s new place once it has moved', { timeout }, async () => {
+    await engine.moveInstances(path.join(root, 'moved'));
+    const file = await configOf('hand-1');
+    assert.ok(file.startsWith(path.join(root, 'moved')), file);
+    const changed = nextChange();
+    await fs.writeFile(file, await withCpus(file, 5));
+    await changed;
+    assert.equal(await cpusListed('hand-1'), 5);
+  });
+
   it('does not inspect its own edit again when the watch sees it', { timeout }, async () => {
     await engine.create('own-1', { template });
     const calls = countCalls(engine.drivers.host('scripted'), 'own-1');
