@@ -263,7 +263,8 @@ export class Engine {
    */
   async #onInstanceWatched(name: string, configSaved: boolean): Promise<void> {
     const own = this.#status.mayBeOwn(name);
-    const configEdited = configSaved && await this.#configSaves.changed(name, this.store.dir(name));
+    // #exists first: a folder no instance could have (named by hand) is not read, and a removed file is no edit.
+    const configEdited = configSaved && await this.#exists(name) && await this.#configSaves.changed(name, this.store.dir(name));
     if (own && !configEdited) {
       const record = this.#status.isOperating(name) ? undefined : await runningOperation(this.store.dir(name));
       if (!record) {
