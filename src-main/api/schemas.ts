@@ -31,6 +31,11 @@ export const instanceSchema = z.object({
   memoryBytes: z.number(),
   diskBytes: z.number(),
   accelerator: z.string().optional(),
+  /**
+   * While it runs, when lima.yaml was edited since it started: the CPUs and memory the VM has.
+   * cpus and memoryBytes above are the file's, which apply at the next start.
+   */
+  startedWith: z.object({ cpus: z.number().int(), memoryBytes: z.number() }).optional(),
   /** Whether its config gives it a screen (video.display); absent from older engines. */
   display: z.enum(['vnc', 'none']).optional(),
   /** Where SSH reaches the guest (recorded at its last start): the Terminal tab and `corral shell`. */

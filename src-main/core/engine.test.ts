@@ -11,6 +11,7 @@ import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { alive } from '../../e2e/support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
+import { countCalls, nextStatus } from './test-support/engine-watch.ts';
 import type { DriverHost } from './drivers/host.ts';
 import type { InstanceSpec } from '../../src-drivers/sdk/protocol.ts';
 
@@ -451,32 +452,11 @@ describe('engine with a scripted driver', () => {
   });
 });
 
-/** Records the methods called on `host` for `instance` (a spy on the real DriverHost; delete host.call to end it). */
-function countCalls(host: DriverHost, instance: string): string[] {
-  const calls: string[] = [];
-  const call = host.call.bind(host);
-  const spy = (method: Parameters<DriverHost['call']>[0], ...args: unknown[]) => {
-    if ((args[0] as { name?: string } | undefined)?.name === instance) calls.push(method);
-    return (call as (method: string, ...rest: unknown[]) => Promise<unknown>)(method, ...args);
-  };
-  host.call = spy as DriverHost['call'];
-  return calls;
-}
-
 /** Every status the engine announces for `name` from now on. */
 function statesOf(engine: Engine, name: string): string[] {
   const states: string[] = [];
   engine.events.on((event) => { if (event.type === 'instance-status' && event.name === name) states.push(event.state); });
   return states;
-}
-
-/** The next status announced for `name` (the next one that is `state`, if given). */
-function nextStatus(engine: Engine, name: string, state?: string): Promise<void> {
-  return new Promise((resolve) => {
-    const off = engine.events.on((event) => {
-      if (event.type === 'instance-status' && event.name === name && (state === undefined || event.state === state)) { off(); resolve(); }
-    });
-  });
 }
 
 /** Resolves when `file` appears: the folder watch starts before the first look, so nothing slips between. */

@@ -16,7 +16,8 @@ import type { DriverEntry, DriverHost } from './drivers/host.ts';
 import { forkDriverProcess } from './drivers/process.ts';
 import type { SpawnDriverProcess } from './drivers/process.ts';
 import type { InstancePorts } from './guest/instance-ports.ts';
-import { followGuestFiles } from './guest/guest-events.ts';
+import { guestFiles, reportGuestFile } from './guest/guest-events.ts';
+import type { GuestEventSources, GuestFile } from './guest/guest-events.ts';
 import { Downloader, cacheLayout } from './downloads/index.ts';
 import type { DownloaderOptions } from './downloads/index.ts';
 import { InstanceFetches } from './downloads/instance-fetches.ts';
@@ -27,6 +28,9 @@ import type { Operation } from './instances/lock.ts';
 import type { FieldWarning } from './instances/field-warning.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
+import type { InstanceChange } from './instances/watch.ts';
+import { configFileName } from './instances/folders.ts';
+import { ConfigSaves } from './instances/config-saves.ts';
 import { InstanceStatus } from './instances/status.ts';
 import { sweepStaging } from './instances/staging.ts';
 import type { RemovedStaging } from './instances/staging.ts';
@@ -87,6 +91,10 @@ export interface EngineDriverInfo extends DriverInfo {
   enabled: boolean;
 }
 
+/** The files in an instance's folder the engine's watch reports: lima.yaml and the guest's records. */
+type WatchedFile = 'config' | GuestFile;
+const watchedFiles: ReadonlyMap<string, WatchedFile> = new Map<string, WatchedFile>([[configFileName, 'config'], ...guestFiles]);
+
 export class Engine {
   readonly paths: CorralPaths;
   readonly store: InstanceStore;
@@ -110,13 +118,14 @@ export class Engine {
   /** Whether a front end asked for watch(): the watches are re-armed when the instances folder moves. */
   #watching = false;
   #stopWatching: (() => void) | undefined;
-  #stopGuestEvents: (() => void) | undefined;
   /** The watch on CORRAL_HOME for another process's move of the instances folder: opened by watch() only. */
   #stopFollowingMove: (() => void) | undefined;
   /** Aborted by close(): a move still copying is undone, not left half-made. */
   readonly #closing = new AbortController();
   /** The move (of the instances folder or the cache) running now, if any: close() waits for its undo. */
   #moving: Promise<unknown> | undefined;
+  /** lima.yaml's text as this engine last wrote or handled it: tells a user's save from its own. */
+  readonly #configSaves = new ConfigSaves();
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
@@ -139,7 +148,7 @@ export class Engine {
     this.cacheFixedBy = options.cache ? 'the cache option given at start' : process.env.CORRAL_CACHE ? 'the CORRAL_CACHE environment variable' : undefined;
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
-    this.store = new InstanceStore(this.paths);
+    this.store = new InstanceStore(this.paths, (name, text) => this.#configSaves.wrote(name, text));
     this.downloads = new Downloader({ ...options.downloader, cacheDir: this.paths.cache });
     this.#fetches = new InstanceFetches(this.downloads, (instance, progress) => this.events.emit({ type: 'download-progress', instance, ...progress }));
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
@@ -216,14 +225,20 @@ export class Engine {
     this.#watching = true;
     // Only a long-lived front end follows another process's move (a CLI command opens no watch).
     this.#stopFollowingMove ??= followInstancesLocation(this.paths.home, () => this.paths.instances, (to) => this.#instancesMoved(to));
-    this.#stopWatching ??= watchInstances(this.paths.instances, (name) => {
-      // A failure here has no caller to reach: it is reported, and never ends the front end.
-      this.#onWatched(name).catch((error: unknown) => {
-        this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
-      });
-    });
+    this.#stopWatching ??= watchInstances(this.paths.instances, watchedFiles, (name, changes) => this.#onWatched(name, changes));
+  }
+
+  /** Where the guest files' events (guest/guest-events.ts) read what changed. */
+  readonly #guestSources: GuestEventSources = { dir: (name) => this.store.dir(name), ports: (name) => this.ports(name), emit: (event) => this.events.emit(event) };
+
+  #onWatched(name: string, changes: ReadonlySet<InstanceChange<WatchedFile>>): void {
     // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
-    this.#stopGuestEvents ??= followGuestFiles({ instancesDir: this.paths.instances, dir: (name) => this.store.dir(name), ports: (name) => this.ports(name), emit: (event) => this.events.emit(event) });
+    for (const file of guestFiles.values()) if (changes.has(file)) reportGuestFile(this.#guestSources, name, file);
+    if (!changes.has('instance') && !changes.has('config')) return;
+    // A failure here has no caller to reach: it is reported, and never ends the front end.
+    this.#onInstanceWatched(name, changes.has('config')).catch((error: unknown) => {
+      this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
+    });
   }
 
   /**
@@ -234,38 +249,48 @@ export class Engine {
     if (this.paths.instances === to) return;
     this.#movablePaths.moveInstancesTo(to);
     this.#stopWatching?.();
-    this.#stopGuestEvents?.();
-    this.#stopWatching = this.#stopGuestEvents = undefined;
+    this.#stopWatching = undefined;
     if (this.#watching) this.watch();
     this.#log('info', 'engine', `the instances folder moved to ${to}`);
     this.events.emit({ type: 'instances-changed' });
   }
 
   /**
-   * A watched change. This engine's own operations announce their results themselves, so a
-   * change they made costs no driver round trip; another process's (its operation record is
-   * there) is inspected and announced.
+   * A watched change to an instance: its folder, its operation record, or its lima.yaml
+   * (`configEdited`: saved by an editor, or by another process's edit). This engine's own
+   * operations announce their results themselves, so a change they made costs no driver round
+   * trip; another process's is inspected and announced.
    */
-  async #onWatched(name: string): Promise<void> {
-    if (this.#status.mayBeOwn(name)) {
+  async #onInstanceWatched(name: string, configSaved: boolean): Promise<void> {
+    const own = this.#status.mayBeOwn(name);
+    // #exists first: a folder no instance could have (named by hand) is not read, and a removed file is no edit.
+    const configEdited = configSaved && await this.#exists(name) && await this.#configSaves.changed(name, this.store.dir(name));
+    if (own && !configEdited) {
       const record = this.#status.isOperating(name) ? undefined : await runningOperation(this.store.dir(name));
       if (!record) {
-        if (!(await this.#exists(name)) && this.#status.forget(name)) this.events.emit({ type: 'instances-changed' });
+        if (!(await this.#exists(name)) && this.#forget(name)) this.events.emit({ type: 'instances-changed' });
         return;
       }
     }
-    await this.#announce(name);
+    await this.#announce(name, configEdited);
   }
 
-  async #announce(name: string): Promise<void> {
+  /** `configEdited`: its figures may have changed whatever its state, so front ends list it again. */
+  async #announce(name: string, configEdited: boolean): Promise<void> {
     if (!(await this.#exists(name))) {
-      if (this.#status.forget(name)) this.events.emit({ type: 'instances-changed' });
+      if (this.#forget(name)) this.events.emit({ type: 'instances-changed' });
       return;
     }
     const known = this.#status.known(name);
     const status = await this.inspect(name);
-    if (!known) this.events.emit({ type: 'instances-changed' });
+    if (!known || configEdited) this.events.emit({ type: 'instances-changed' });
     this.#status.announceIfChanged(name, status);
+  }
+
+  /** Forgets a removed instance; true when front ends were told of it (so its removal is news). */
+  #forget(name: string): boolean {
+    this.#configSaves.forget(name);
+    return this.#status.forget(name);
   }
 
   #exists(name: string): Promise<boolean> {
@@ -537,7 +562,7 @@ export class Engine {
     this.#stopFollowingMove = undefined;
     this.#watching = false;
     this.#stopWatching?.();
-    this.#stopGuestEvents?.();
+    this.#stopWatching = undefined;
     await this.#sweeping;
     await this.#finishingMove;
     this.#fetches.cancelAll();

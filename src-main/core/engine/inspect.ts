@@ -10,6 +10,8 @@ import type { LimaConfig } from '../instances/config.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { runningOperation } from '../instances/lock.ts';
+import { startedWithIfEdited } from '../instances/started-with.ts';
+import type { StartedWith } from '../instances/started-with.ts';
 import { operationState } from '../instances/status.ts';
 import type { InstanceStore } from '../instances/store.ts';
 import type { CorralPaths } from '../paths.ts';
@@ -40,6 +42,8 @@ export interface InstanceSummary extends Omit<EffectiveConfig, 'vmType' | 'conne
   guest?: GuestStatus | undefined;
   /** The template's `message`, for when the guest is ready. */
   message?: string | undefined;
+  /** While it runs: the CPUs and memory it started with, when lima.yaml has been edited since (they apply at the next start). */
+  startedWith?: StartedWith | undefined;
   /** The folders the driver shares (or would at the next start): absent when its driver could not say. */
   mounts?: SpecMount[] | undefined;
 }
@@ -71,8 +75,9 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
     const result = await host.call('inspect', instanceSpec(where, name, config));
     const running = result.state === 'Running' || result.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;
+    const startedWith = running ? await startedWithIfEdited(dir, effective) : undefined;
     const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
-    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...message, ...await sharedFolders(host, config) };
+    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...(startedWith ? { startedWith } : {}), ...message, ...await sharedFolders(host, config) };
   } catch (error) {
     return { ...summary, state: 'Broken', reason: toDriverError(error).message };
   }

@@ -10,6 +10,7 @@ import { diskCreated, markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { recordFailedStart, recordPaused, recordStarted, writeRunRecord } from '../instances/run-record.ts';
+import { recordStartedWith } from '../instances/started-with.ts';
 import type { InstanceFetches } from '../downloads/instance-fetches.ts';
 import type { EngineContext } from './context.ts';
 import { followBoot, prepareBootFollowing } from './boot-follow.ts';
@@ -48,6 +49,7 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
     // The run record and the boot's host agent are independent: both at once, both before the lock is let go.
     await Promise.all([
       local && started.pid !== undefined ? recordStarted(dir, started.pid, started.accelerator) : undefined,
+      recordStartedWith(dir, effectiveConfig(config)),
       // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
       followBoot(ctx, hostAgent, name, config, { id: bootstrap.bootId, vmPid: started.pid }, await following).catch((error: unknown) => {
         ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);

@@ -19,9 +19,12 @@ export { configFileName } from './folders.ts';
 
 export class InstanceStore {
   readonly #paths: CorralPaths;
+  /** Told each lima.yaml text this store writes in place (the engine's watch knows its own saves so). */
+  readonly #onConfigWritten: ((name: string, text: string) => void) | undefined;
 
-  constructor(paths: CorralPaths) {
+  constructor(paths: CorralPaths, onConfigWritten?: (name: string, text: string) => void) {
     this.#paths = paths;
+    this.#onConfigWritten = onConfigWritten;
   }
 
   dir(name: string): string {
@@ -104,6 +107,7 @@ export class InstanceStore {
 
   async writeConfig(name: string, config: LimaConfig): Promise<void> {
     const { text, parsed } = serialize(name, config);
+    this.#onConfigWritten?.(name, text); // before the file lands: the watch may see it at once
     await writeFileAtomic(path.join(this.dir(name), configFileName), text);
     await recordFacts(this.dir(name), text, parsed);
   }

@@ -1,37 +1,98 @@
-// Notices changes made by other processes (the CLI, a second window, the web shell): every
-// operation marks itself with a record in .locks/operation/NAME while it holds the lock, and
-// instances come and go as folders, so a watch on those two folders sees them all. A change is
-// reported by name; the engine skips its own writes (instances/status.ts) and re-inspects the
-// instance from live facts after another process's.
+// Notices changes made by other processes (the CLI, a second window, the web shell, a user's
+// editor): every operation marks itself with a record in .locks/operation/NAME while it holds
+// the lock, instances come and go as folders, and the files other processes write inside an
+// instance's folder (lima.yaml saved by an editor, the host agent's and the forwarder's records)
+// land there in place or by a rename, which a watch on that folder sees. One watch per instance
+// folder, opened as it appears and closed as it goes. Every change settles in one batch and is
+// reported per instance with what changed, so the engine judges a burst of its own writes once.
 import fs from 'node:fs';
+import path from 'node:path';
 import { operationsDirOf } from './lock.ts';
 
-const settleMs = 30; // one operation touches several files; report the burst once
+/** 'instance': its folder or its operation record changed; otherwise the kind of a watched file. */
+export type InstanceChange<File extends string> = 'instance' | File;
 
-export function watchInstances(instancesDir: string, onChange: (name: string) => void): () => void {
+const settleMs = 30; // one operation, or one editor's save, touches several files: report the burst once
+
+/**
+ * Watches `instancesDir`. `files` maps the file names inside an instance folder worth
+ * reporting to their kinds; any other file there (disks, logs, sockets) is ignored.
+ */
+export function watchInstances<File extends string>(
+  instancesDir: string,
+  files: ReadonlyMap<string, File>,
+  onChange: (name: string, changes: ReadonlySet<InstanceChange<File>>) => void,
+): () => void {
   const operationsDir = operationsDirOf(instancesDir);
   fs.mkdirSync(operationsDir, { recursive: true });
-  const pending = new Set<string>();
+  const pending = new Map<string, Set<InstanceChange<File>>>();
+  const folders = new Map<string, fs.FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
   const flush = () => {
     timer = undefined;
-    const names = [...pending];
+    const batch = [...pending];
     pending.clear();
-    for (const name of names) onChange(name);
+    for (const [name, changes] of batch) onChange(name, changes);
   };
-  const watchers = [instancesDir, operationsDir].map((dir) => {
-    const watcher = fs.watch(dir, (_event, file) => {
-      const name = file?.toString();
-      // Hidden entries are staging folders, temp files and .locks itself, never an instance.
-      if (!name || name.startsWith('.')) return;
-      pending.add(name);
-      timer ??= setTimeout(flush, settleMs);
-    });
-    watcher.on('error', () => undefined); // the folder went away: nothing left to watch
-    return watcher;
+  const note = (name: string, change: InstanceChange<File>) => {
+    pending.set(name, (pending.get(name) ?? new Set()).add(change));
+    timer ??= setTimeout(flush, settleMs);
+  };
+
+  const follow = (name: string) => {
+    if (closed || folders.has(name)) return;
+    let watcher: fs.FSWatcher;
+    try {
+      watcher = fs.watch(path.join(instancesDir, name), (_event, file) => {
+        const kind = file ? files.get(file.toString()) : undefined;
+        if (kind) note(name, kind);
+      });
+    } catch {
+      return; // not a folder, or gone already
+    }
+    watcher.on('error', () => unfollow(name)); // the folder went away
+    folders.set(name, watcher);
+  };
+  const unfollow = (name: string) => {
+    folders.get(name)?.close();
+    folders.delete(name);
+  };
+  /** Brings the watched folders in line with the instances folder's entries. */
+  const sync = () => {
+    if (closed) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(instancesDir).filter(isInstanceEntry);
+    } catch {
+      names = [];
+    }
+    for (const name of names) follow(name);
+    for (const name of folders.keys()) if (!names.includes(name)) unfollow(name);
+  };
+
+  const top = fs.watch(instancesDir, (_event, file) => {
+    const name = file?.toString();
+    if (name && isInstanceEntry(name)) note(name, 'instance');
+    sync();
   });
+  const operations = fs.watch(operationsDir, (_event, file) => {
+    const name = file?.toString();
+    if (name && isInstanceEntry(name)) note(name, 'instance');
+  });
+  for (const watcher of [top, operations]) watcher.on('error', () => undefined); // the folder went away: nothing left to watch
+  sync();
   return () => {
+    closed = true;
     clearTimeout(timer);
-    for (const watcher of watchers) watcher.close();
+    top.close();
+    operations.close();
+    for (const name of [...folders.keys()]) unfollow(name);
   };
+}
+
+/** Hidden entries are staging folders, temp files and .locks itself, never an instance. */
+function isInstanceEntry(name: string): boolean {
+  return !name.startsWith('.');
 }

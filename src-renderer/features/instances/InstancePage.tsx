@@ -29,6 +29,7 @@ import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { useShownOnce } from './shown-once.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { NextStartNote } from './NextStartNote.tsx';
 import { GuestSection } from './GuestSection.tsx';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 
@@ -78,6 +79,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
           ? [driverName(instance), instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]
           : [instance.driver ?? 'driver unknown', 'size not known']} />
       </p>
+      <NextStartNote instance={instance} />
       <InstanceActions instance={instance} capabilities={capabilities} busy={busy.has(instance.name)} onAction={perform} layout="page" />
       <InstanceDownloads name={instance.name} />
       <TabList label="Instance views" idPrefix={ids} tabs={tabs} selected={current} onSelect={select} />

@@ -1,0 +1,77 @@
+// lima.yaml edited by hand while its page is open, as Lima users do in their editor: the page
+// shows the saved figures without a reload, whether the editor writes in place or renames a
+// temp file over the old one; a save that does not load shows the instance Broken with why,
+// and the fixed file brings it back. A running VM keeps what it started with (as in Lima): the
+// page says the file's figures apply at the next start. Scripted driver: no VM is needed to edit a config.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeTemplate } from '../support/temp.ts';
+import { screens } from './screens.ts';
+import { openScriptedShell, shows } from './scripted-shell.ts';
+import type { ScriptedShell } from './scripted-shell.ts';
+
+describe('lima.yaml edited by hand', () => {
+  let shell: ScriptedShell;
+  let file: string;
+
+  before(async () => {
+    shell = await openScriptedShell();
+    const template = await writeTemplate(shell.root, { vmType: 'scripted', cpus: 1, memory: '256MiB', disk: '1GiB' });
+    await shell.engine.create('handy', { template });
+    file = path.join(shell.engine.store.dir('handy'), 'lima.yaml');
+  });
+
+  after(async () => {
+    await shell?.close();
+  });
+
+  const withCpus = async (cpus: string) => (await fs.readFile(file, 'utf8')).replace(/^cpus: .*$/m, `cpus: ${cpus}`);
+
+  it('shows each save on the open page without a reload, Broken while the file does not load', async () => {
+    const { page } = shell;
+    await page.goto(shell.server.url);
+    await page.getByRole('link', { name: 'handy', exact: true }).click();
+    const facts = page.locator('.instance-page .facts');
+    await shows(facts, '1 CPU');
+    await page.evaluate('window.sameDocument = true'); // gone if the page reloaded
+
+    const temp = path.join(path.dirname(file), '.lima.yaml.swp'); // a temp file renamed over it, as vim and VS Code save
+    await fs.writeFile(temp, await withCpus('2'));
+    await fs.rename(temp, file);
+    await shows(facts, '2 CPUs');
+
+    await fs.writeFile(file, await withCpus('[2')); // in place, half typed
+    await shows(page.getByTestId('broken-reason'), /Corral cannot use this instance: .*lima\.yaml/);
+    await page.locator('[data-testid="status-handy"][data-state="Broken"]').waitFor();
+
+    await fs.writeFile(file, await withCpus('3'));
+    await shows(facts, '3 CPUs');
+    await page.getByTestId('broken-reason').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate('window.sameDocument'), true, 'no reload');
+
+    await page.getByRole('button', { name: '← All instances' }).click();
+    const row = page.locator('tr[data-instance="handy"]');
+    assert.equal(await row.getByRole('cell', { name: '3', exact: true }).count(), 1, 'the list shows the saved CPUs');
+  });
+
+  it('says a running VM keeps the CPUs and memory it started with until its next start', async () => {
+    const { page, engine } = shell;
+    await engine.start('handy');
+    await page.getByRole('link', { name: 'handy', exact: true }).click();
+    await page.locator('[data-testid="status-handy"][data-state="Running"]').waitFor();
+    await fs.writeFile(file, await withCpus('4'));
+    await shows(page.locator('.instance-page .facts').first(), '4 CPUs');
+    await shows(page.getByTestId('next-start'), /apply at the next start\. Until then it has 3 CPUs and 256 MiB memory\./);
+    await screens(page, 'next-start-note');
+    await engine.stop('handy');
+    await engine.start('handy');
+    await page.getByTestId('next-start').waitFor({ state: 'detached' });
+    await engine.stop('handy');
+  });
+
+  it('logged no page errors', () => {
+    assert.deepEqual(shell.pageErrors, []);
+  });
+});

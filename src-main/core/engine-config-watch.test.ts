@@ -1,0 +1,123 @@
+// A lima.yaml edited by hand while a front end watches: an editor's save, in place or a temp
+// file renamed over it, reaches front ends as one change with the file's figures; a file that
+// does not load shows the instance Broken until it is fixed; a running VM's figures stay apart
+// from the edited file's until its next start; the engine's own edit is not
+// inspected again by its watch. Real engine, real driver process, real files.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
+import type { DriverHost } from './drivers/host.ts';
+import { Engine } from './engine.ts';
+import { countCalls, nextStatus, watchBarrier } from './test-support/engine-watch.ts';
+
+const drivers = [{ name: 'scripted', entry: fixtureDriver('scripted-driver.ts') }];
+const options = { extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } };
+const timeout = 30_000; // a watch that misses the save would otherwise wait for ever
+
+describe('engine watching lima.yaml', () => {
+  let root: string;
+  let engine: Engine;
+  let other: Engine;
+  let template: string;
+
+  before(async () => {
+    root = await tempDir();
+    engine = new Engine({ home: path.join(root, 'home'), ...options });
+    other = new Engine({ home: engine.paths.home, ...options });
+    template = await writeTemplate(root, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
+    engine.watch();
+  });
+  after(async () => {
+    await other.close();
+    await engine.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const configOf = async (name: string) => path.join((await engine.inspect(name)).dir, 'lima.yaml');
+  const withCpus = async (file: string, cpus: number | string) => (await fs.readFile(file, 'utf8')).replace(/^cpus: .*$/m, `cpus: ${cpus}`);
+  const nextChange = () => new Promise<void>((resolve) => {
+    const off = engine.events.on((event) => { if (event.type === 'instances-changed') { off(); resolve(); } });
+  });
+  const cpusListed = async (name: string) => (await engine.list()).find((i) => i.name === name)?.cpus;
+  const endSpy = () => { delete (engine.drivers.host('scripted') as Partial<Pick<DriverHost, 'call'>>).call; };
+
+  it('follows a save in place and a temp file renamed over it, each once, with the new CPUs', { timeout }, async () => {
+    await engine.create('hand-1', { template });
+    const file = await configOf('hand-1');
+    const calls = countCalls(engine.drivers.host('scripted'), 'hand-1');
+    try {
+      const inPlace = nextChange();
+      await fs.writeFile(file, await withCpus(file, 3));
+      await inPlace;
+      assert.equal(await cpusListed('hand-1'), 3);
+      calls.length = 0; // the list's own inspect
+      const renamed = nextChange();
+      const temp = path.join(path.dirname(file), '.lima.yaml.swp'); // as vim and VS Code save
+      await fs.writeFile(temp, await withCpus(file, 4));
+      await fs.rename(temp, file);
+      await renamed;
+      await watchBarrier(engine, other, 'probe-1', template);
+      assert.deepEqual(calls, ['inspect'], 'one inspection for one save');
+    } finally {
+      endSpy();
+    }
+    assert.equal(await cpusListed('hand-1'), 4);
+  });
+
+  it('shows an instance Broken while its lima.yaml does not load, and back once fixed, leaving the file as written', { timeout }, async () => {
+    await engine.create('hand-2', { template });
+    const file = await configOf('hand-2');
+    const good = await fs.readFile(file, 'utf8');
+    const broken = nextStatus(engine, 'hand-2', 'Broken');
+    const halfTyped = await withCpus(file, '[2');
+    await fs.writeFile(file, halfTyped);
+    assert.match((await broken).configProblem ?? '', /lima\.yaml/);
+    assert.equal((await engine.list()).find((i) => i.name === 'hand-2')?.state, 'Broken');
+    assert.equal(await fs.readFile(file, 'utf8'), halfTyped, 'the engine rewrites nothing');
+    const fixed = nextStatus(engine, 'hand-2', 'Stopped');
+    await fs.writeFile(file, good.replace(/^cpus: .*$/m, 'cpus: 1'));
+    await fixed;
+    assert.equal(await cpusListed('hand-2'), 1);
+  });
+
+  it('keeps a running VM\'s CPUs and memory apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
+    await engine.create('hand-3', { template });
+    await engine.start('hand-3');
+    const file = await configOf('hand-3');
+    const changed = nextChange();
+    await fs.writeFile(file, await withCpus(file, 3));
+    await changed;
+    const running = await engine.inspect('hand-3');
+    assert.deepEqual([running.cpus, running.startedWith], [3, { cpus: 2, memoryBytes: 256 * 1024 ** 2 }]);
+    await engine.stop('hand-3');
+    await engine.start('hand-3');
+    assert.equal((await engine.inspect('hand-3')).startedWith, undefined, 'a new start has what the file says');
+    await engine.delete('hand-3', { force: true });
+  });
+
+  it('follows saves in the instances folder\'s new place once it has moved', { timeout }, async () => {
+    await engine.moveInstances(path.join(root, 'moved'));
+    const file = await configOf('hand-1');
+    assert.ok(file.startsWith(path.join(root, 'moved')), file);
+    const changed = nextChange();
+    await fs.writeFile(file, await withCpus(file, 5));
+    await changed;
+    assert.equal(await cpusListed('hand-1'), 5);
+  });
+
+  it('does not inspect its own edit again when the watch sees it', { timeout }, async () => {
+    await engine.create('own-1', { template });
+    const calls = countCalls(engine.drivers.host('scripted'), 'own-1');
+    try {
+      await engine.edit('own-1', { cpus: 3 });
+      const edited = [...calls];
+      await watchBarrier(engine, other, 'probe-2', template);
+      assert.deepEqual(calls, edited, 'the watch asked the driver nothing more');
+    } finally {
+      endSpy();
+    }
+    assert.equal(await cpusListed('own-1'), 3);
+  });
+});
