@@ -2,8 +2,8 @@
 // page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
 // would have said (such as "created without a display"), and Delete… removes it. Its file no
 // longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
-// Delete…). One whose driver reported the VM broken offers what recovers it (Force stop…) and
-// Delete…; one whose driver is not installed, only Delete….
+// Delete…), and sorted by a size it goes last. One whose driver reported the VM broken offers
+// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete….
 // A running instance whose lima.yaml breaks is told of on the desktop in the app's words.
 // Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
@@ -16,6 +16,11 @@ import { recordNotifications, waitForNotification } from './notifications.ts';
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
+
+/** The rows' instances, top to bottom. */
+async function rowNames(page: Page): Promise<string[]> {
+  return page.locator('tbody tr[data-instance]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance') ?? ''));
+}
 
 /** Opens the instance's ⋯ menu (in its row, or on its page) and reads each item: its label, and why it is off ('' when on). */
 async function menuItems(page: Page, name: string): Promise<string[][]> {
@@ -69,6 +74,14 @@ describe('a Broken instance', () => {
     assert.equal(await listRow.getByRole('cell', { name: 'unknown', exact: true }).count(), 1, 'its driver cell says unknown');
     // Nor Lima's default sizes (2 CPUs, 100 GiB) for an instance made with 1 CPU and 1 GiB.
     assert.equal(await listRow.getByRole('cell', { name: 'not known', exact: true }).count(), 3, 'CPUs, memory and disk are not known');
+    // Sorted by a size, its blanks go last both ways, not where its default memory (half the host's, at most 4 GiB) would put them.
+    const memory = page.getByRole('columnheader', { name: 'Memory' });
+    for (const direction of ['ascending', 'descending']) {
+      await memory.getByRole('button').click();
+      assert.equal(await memory.getAttribute('aria-sort'), direction);
+      assert.equal((await rowNames(page)).at(-1), 'mangled', `last when sorted by memory, ${direction}`);
+    }
+    await page.getByRole('columnheader', { name: 'Name' }).getByRole('button').click();
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await row.isVisible());
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
