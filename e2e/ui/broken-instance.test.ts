@@ -140,6 +140,13 @@ describe('a Broken instance', () => {
     await page.getByRole('link', { name: 'broken-vm', exact: true }).click();
     await shows(page.getByTestId('broken-reason'), 'the scripted hypervisor lost its VM');
     assert.deepEqual(await menuItems(page, 'broken-vm'), offered, 'its page agrees with its row');
+    // Its ⋯ is the page's only action button, at the left: the menu opens rightwards, inside the page.
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 844 });
+      const menu = await page.getByRole('menu', { name: 'More actions for broken-vm' }).boundingBox();
+      const main = await page.locator('main').boundingBox();
+      assert.ok(menu && main && menu.x >= main.x && menu.x + menu.width <= width, `the menu lies within the page at ${width} px: ${JSON.stringify({ menu, main })}`);
+    }
     await screens(page, 'broken-by-driver-menu');
     await page.getByRole('menu', { name: 'More actions for broken-vm' }).getByRole('menuitem', { name: 'Force stop…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Force stop broken-vm?' });
