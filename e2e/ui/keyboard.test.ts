@@ -11,6 +11,11 @@ import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
 type Focus = { document: { activeElement: unknown } };
+/** The little of the page's DOM the hover-then-click check uses (this file is type-checked without the DOM's types). */
+type PointerGlobals = {
+  MutationObserver: new (changed: () => void) => { observe(target: unknown, options: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
+  PointerEvent: new (type: string, init: { bubbles: boolean }) => unknown;
+};
 
 function focused(locator: Locator): Promise<boolean> {
   return locator.evaluate((element) => element === (globalThis as unknown as Focus).document.activeElement);
@@ -105,13 +110,14 @@ describe('keyboard only', () => {
     // The pointer moves onto Delete… and the click follows as soon as the hover is drawn (the
     // item takes tabindex 0), before the page's deferred work: a quick hand on a busy machine.
     await item.evaluate((element) => new Promise<void>((resolve) => {
+      const { MutationObserver, PointerEvent } = globalThis as unknown as PointerGlobals;
       const drawn = new MutationObserver(() => {
         drawn.disconnect();
-        (element as HTMLElement).click();
+        (element as unknown as { click(): void }).click();
         resolve();
       });
       drawn.observe(element, { attributes: true, attributeFilter: ['tabindex'] });
-      element.dispatchEvent(new PointerEvent('pointermove', { bubbles: true }));
+      element.dispatchEvent(new PointerEvent('pointermove', { bubbles: true }) as Parameters<typeof element.dispatchEvent>[0]);
     }));
     const confirm = page.getByRole('dialog', { name: 'Delete kb1?' });
     await confirm.waitFor();
