@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DriverInfo } from '../../src-main/api/contract.ts';
-import { actionAvailability, capabilitiesOf, primaryAction } from '../../src-renderer/features/instances/actions.ts';
+import { actionAvailability, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
 const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [], stats: false };
@@ -50,6 +50,27 @@ describe('clone, rename, edit and restart', () => {
   it('leave the row one button for the state: Start, Stop, Resume, Force stop while one hangs, none when Broken', () => {
     assert.deepEqual((['Stopped', 'Running', 'Paused', 'Starting', 'Stopping', 'Broken'] as const).map(primaryAction),
       ['start', 'stop', 'resume', 'force-stop', 'force-stop', undefined]);
+  });
+});
+
+describe('a Broken instance', () => {
+  // Its driver reported the fault (a hung QEMU, a panicked guest): only ending the VM recovers it.
+  it('can be force stopped and deleted; the rest wait for a force stop, which it is told to do, not Stop', () => {
+    assert.deepEqual(actionAvailability('force-stop', 'Broken', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('delete', 'Broken', 'qemu', base), { enabled: true });
+    for (const id of ['clone', 'rename', 'edit', 'restart'] as const) {
+      assert.deepEqual(actionAvailability(id, 'Broken', 'qemu', base), { enabled: false, reason: 'it is broken; force stop it first' }, id);
+    }
+  });
+
+  it('can only be deleted when its lima.yaml cannot be read, or its driver is not known or cannot answer', () => {
+    const broken = { state: 'Broken', driver: 'qemu' } as const;
+    assert.equal(onlyDeletable({ ...broken, configProblem: 'lima.yaml:1: field "cpus"' }, base), true);
+    assert.equal(onlyDeletable({ ...broken, driver: undefined }, null), true);
+    assert.equal(onlyDeletable({ ...broken, driver: 'uninstalled' }, null), true, 'a driver that is not installed cannot force stop it');
+    assert.equal(onlyDeletable(broken, base), false, 'its driver reported it broken: Force stop… works');
+    assert.equal(onlyDeletable(broken, undefined), false, 'the drivers are still being asked');
+    assert.equal(onlyDeletable({ state: 'Stopped', driver: 'uninstalled' }, null), false);
   });
 });
 

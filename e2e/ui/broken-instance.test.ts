@@ -2,17 +2,36 @@
 // page says why in plain sight (not only in the badge's tooltip) and claims nothing its config
 // would have said (such as "created without a display"), and Delete… removes it. Its file no
 // longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
-// Delete…). A running instance whose lima.yaml breaks is told of on the desktop in the app's
-// words. Scripted driver: no VM is needed to break a config.
+// Delete…), and sorted by a size it goes last. One whose driver reported the VM broken offers
+// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete….
+// A running instance whose lima.yaml breaks is told of on the desktop in the app's words.
+// Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { writeTemplate } from '../support/temp.ts';
 import { recordNotifications, waitForNotification } from './notifications.ts';
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
+
+/** The rows' instances, top to bottom. */
+async function rowNames(page: Page): Promise<string[]> {
+  return page.locator('tbody tr[data-instance]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance') ?? ''));
+}
+
+/** Opens the instance's ⋯ menu (in its row, or on its page) and reads each item: its label, and why it is off ('' when on). */
+async function menuItems(page: Page, name: string): Promise<string[][]> {
+  await page.getByRole('button', { name: `More actions for ${name}` }).click();
+  const items = page.getByRole('menu', { name: `More actions for ${name}` }).getByRole('menuitem');
+  await items.first().waitFor();
+  return items.evaluateAll((elements) => elements.map((item) => [
+    item.firstElementChild?.textContent ?? '',
+    item.getAttribute('aria-disabled') === 'true' ? item.querySelector('.menu-reason')?.textContent ?? '(no reason)' : '',
+  ]));
+}
 
 describe('a Broken instance', () => {
   let shell: ScriptedShell;
@@ -26,6 +45,13 @@ describe('a Broken instance', () => {
     await shell.engine.create('mangled', { template });
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'lima.yaml'), 'cpus: lots\nimages: []\n');
     await fs.writeFile(path.join(shell.engine.store.dir('mangled'), 'serial.log'), 'the last words of mangled\n');
+    // Good configs, broken otherwise: the driver reports the VM broken (as QEMU does a hung or
+    // panicked one), or the driver the file names is not installed.
+    await shell.engine.create('broken-vm', { template });
+    await shell.engine.start('broken-vm');
+    await shell.engine.create('orphan', { template });
+    const orphanConfig = path.join(shell.engine.store.dir('orphan'), 'lima.yaml');
+    await fs.writeFile(orphanConfig, (await fs.readFile(orphanConfig, 'utf8')).replace(/^vmType: scripted$/m, 'vmType: uninstalled'));
   });
 
   after(async () => {
@@ -48,6 +74,14 @@ describe('a Broken instance', () => {
     assert.equal(await listRow.getByRole('cell', { name: 'unknown', exact: true }).count(), 1, 'its driver cell says unknown');
     // Nor Lima's default sizes (2 CPUs, 100 GiB) for an instance made with 1 CPU and 1 GiB.
     assert.equal(await listRow.getByRole('cell', { name: 'not known', exact: true }).count(), 3, 'CPUs, memory and disk are not known');
+    // Sorted by a size, its blanks go last both ways, not where its default memory (half the host's, at most 4 GiB) would put them.
+    const memory = page.getByRole('columnheader', { name: 'Memory' });
+    for (const direction of ['ascending', 'descending']) {
+      await memory.getByRole('button').click();
+      assert.equal(await memory.getAttribute('aria-sort'), direction);
+      assert.equal((await rowNames(page)).at(-1), 'mangled', `last when sorted by memory, ${direction}`);
+    }
+    await page.getByRole('columnheader', { name: 'Name' }).getByRole('button').click();
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await row.isVisible());
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -90,7 +124,53 @@ describe('a Broken instance', () => {
     await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking']);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'orphan']);
+  });
+
+  it('offers Force stop… and Delete… when its driver reported it broken, and says to force stop it for the rest, in its row and on its page', async () => {
+    const { page } = shell;
+    // Not a reload: the page must keep watching breaking's status for the last test's notification.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instances' }).click();
+    await page.locator('[data-testid="status-broken-vm"][data-state="Broken"]').waitFor();
+    const waitForForceStop = ['Restart', 'Clone…', 'Rename…', 'Edit…'].map((label) => [label, 'it is broken; force stop it first']);
+    const offered = [...waitForForceStop, ['Force stop…', ''], ['Delete…', '']];
+    assert.deepEqual(await menuItems(page, 'broken-vm'), offered, 'the row: what works, and what to do for the rest (not Stop, which it does not offer)');
+    await page.keyboard.press('Escape');
+    await screens(page, 'broken-by-driver-row');
+    await page.getByRole('link', { name: 'broken-vm', exact: true }).click();
+    await shows(page.getByTestId('broken-reason'), 'the scripted hypervisor lost its VM');
+    assert.deepEqual(await menuItems(page, 'broken-vm'), offered, 'its page agrees with its row');
+    // Its ⋯ is the page's only action button, at the left: the menu opens rightwards, inside the page.
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 844 });
+      const menu = await page.getByRole('menu', { name: 'More actions for broken-vm' }).boundingBox();
+      const main = await page.locator('main').boundingBox();
+      assert.ok(menu && main && menu.x >= main.x && menu.x + menu.width <= width, `the menu lies within the page at ${width} px: ${JSON.stringify({ menu, main })}`);
+    }
+    await screens(page, 'broken-by-driver-menu');
+    await page.getByRole('menu', { name: 'More actions for broken-vm' }).getByRole('menuitem', { name: 'Force stop…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Force stop broken-vm?' });
+    await shows(confirm, 'It is broken, so this is the way to stop it');
+    await confirm.getByRole('button', { name: 'Force stop broken-vm' }).click();
+    await page.locator('[data-testid="status-broken-vm"][data-state="Stopped"]').waitFor();
+    // Stopped, its page shows what it can do now as buttons: Clone… and Edit… among them.
+    for (const action of ['Clone', 'Edit']) {
+      assert.equal(await page.getByRole('button', { name: `${action} broken-vm`, exact: true }).getAttribute('aria-disabled'), 'false', `${action}… works once it is stopped`);
+    }
+    await shell.engine.delete('broken-vm');
+  });
+
+  it('offers only Delete… when the driver its lima.yaml names is not installed, in its row and on its page', async () => {
+    const { page } = shell;
+    await page.getByRole('button', { name: '← All instances' }).click();
+    await shows(page.getByTestId('broken-orphan'), /driver "uninstalled" is not installed/);
+    assert.deepEqual(await menuItems(page, 'orphan'), [['Delete…', '']], 'no Force stop… that its missing driver cannot do');
+    await page.keyboard.press('Escape');
+    await page.getByRole('link', { name: 'orphan', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'orphan' }).waitFor();
+    assert.deepEqual(await menuItems(page, 'orphan'), [['Delete…', '']]);
+    await page.keyboard.press('Escape');
+    await shell.engine.delete('orphan');
   });
 
   it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {

@@ -31,6 +31,21 @@ describe('visibleInstances', () => {
     assert.deepEqual(names({ sort: 'cpus', descending: true }), ['db', 'web10', 'web9']);
   });
 
+  it('sorts an instance whose sizes are not known (an unreadable lima.yaml) last, whichever the direction', () => {
+    // Its figures are the defaults (up to 4 CPUs and 4 GiB, 100 GiB of disk), which would sort it among the known ones.
+    const unreadable = instance('mangled', { state: 'Broken', configProblem: 'lima.yaml:1: field "cpus"', cpus: 4, memoryBytes: 4 * 1024 ** 3, diskBytes: 100 * 1024 ** 3 });
+    const nameless = instance('orphan', { state: 'Broken', driver: undefined, cpus: 0, memoryBytes: 0, diskBytes: 0 });
+    const withBlanks = [...list, unreadable, nameless];
+    for (const sort of ['cpus', 'memory', 'disk'] as const) {
+      for (const descending of [false, true]) {
+        const order = visibleInstances(withBlanks, { ...emptyListView, sort, descending }).map((i) => i.name);
+        assert.deepEqual(order.slice(-2), ['mangled', 'orphan'], `${sort} ${descending ? 'descending' : 'ascending'}: ${order.join(' ')}`);
+      }
+    }
+    assert.deepEqual(visibleInstances(withBlanks, { ...emptyListView, sort: 'cpus', descending: true }).map((i) => i.name), ['db', 'web10', 'web9', 'mangled', 'orphan']);
+    assert.deepEqual(visibleInstances(withBlanks, { ...emptyListView, sort: 'name' }).map((i) => i.name), ['db', 'mangled', 'orphan', 'web9', 'web10'], 'by name they take their place');
+  });
+
   it('leaves the given list as it was', () => {
     visibleInstances(list, { ...emptyListView, descending: true });
     assert.deepEqual(list.map((i) => i.name), ['web10', 'web9', 'db']);

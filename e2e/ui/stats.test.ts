@@ -137,6 +137,33 @@ describe('live figures in the UI', () => {
     assert.ok(!watched.includes('idle') && !watched.includes('legacy'), `watched: ${watched.join(', ')}`);
   });
 
+  it('scales the memory axis to hold the VM process\'s figures when they pass the guest\'s memory', async () => {
+    // The made-up figures are 64 to 96 MiB: more than this guest's 64 MiB, as QEMU's own memory makes a real one's.
+    await fs.mkdir(path.join(shell.root, 'lean'));
+    const lean = await writeTemplate(path.join(shell.root, 'lean'), { vmType: 'busy', cpus: 1, memory: '64MiB', disk: '1GiB' });
+    await shell.engine.create('lean', { template: lean });
+    await shell.engine.start('lean');
+    const { page } = shell;
+    await page.getByRole('link', { name: 'lean', exact: true }).click();
+    await shows(page.getByTestId('stats-memory-value'), /MiB/);
+    await page.waitForFunction(() => {
+      const line = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="stats-memory"] polyline');
+      return (line?.getAttribute('points') ?? '').split(' ').filter(Boolean).length >= 3;
+    }, undefined, { timeout: 15_000 });
+    const heights = (await page.getByTestId('stats-memory').locator('polyline').getAttribute('points') ?? '')
+      .split(' ').filter(Boolean).map((point) => Number(point.split(',')[1]));
+    // y runs from 0 (the top edge, where half the line's stroke is cut off) to 100.
+    assert.ok(heights.every((y) => y > 5 && y <= 100), `the line stays inside the graph, below its top edge: ${heights.join(' ')}`);
+    const scale = await page.getByTestId('stats-memory').locator('.stats-scale').innerText();
+    const top = /^0–(\d+(?:\.\d+)?) MiB; the VM’s process, the guest’s 64 MiB included$/.exec(scale);
+    assert.ok(top, `the scale says its top and what it shows: ${scale}`);
+    const figure = Number(/^([\d.]+) MiB$/.exec(await page.getByTestId('stats-memory-value').innerText())?.[1]);
+    assert.ok(Number(top[1]) > figure && figure > 64, `the figure (${figure} MiB) is over the guest's 64 MiB and under the top (${top[1]} MiB)`);
+    await screenshotsOf(page, 'stats-memory-over-guest', 'section.stats');
+    await shell.engine.stop('lean');
+    await page.getByRole('button', { name: '← All instances' }).click();
+  });
+
   it('has no Activity section for a driver without stats', async () => {
     const { page } = shell;
     await page.getByRole('link', { name: 'legacy', exact: true }).click();

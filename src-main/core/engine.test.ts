@@ -339,6 +339,19 @@ describe('engine with a scripted driver', () => {
     await engine.delete('broken-1', { force: true });
   });
 
+  it('refuses to reshape or delete a VM its driver reports broken until it is force stopped, saying so', async () => {
+    await engine.create('broken-2', { template });
+    await engine.start('broken-2');
+    await assert.rejects(engine.rename('broken-2', 'renamed-2'), rejectsWith('INVALID_STATE', /^instance "broken-2" is Broken; force stop it \(corral stop --force broken-2\) before renaming it$/));
+    await assert.rejects(engine.edit('broken-2', { cpus: 1 }), rejectsWith('INVALID_STATE', /is Broken; force stop it \(corral stop --force broken-2\) before editing it$/));
+    await assert.rejects(engine.delete('broken-2'), rejectsWith('INVALID_STATE', /^instance "broken-2" is Broken; force stop it first, or delete with --force$/));
+    await engine.stop('broken-2', { force: true });
+    assert.equal((await engine.inspect('broken-2')).state, 'Stopped');
+    await engine.edit('broken-2', { cpus: 1 });
+    await engine.rename('broken-2', 'renamed-2');
+    await engine.delete('renamed-2');
+  });
+
   it('ends its driver processes on close, leaving the VMs running for the next engine', async () => {
     const first = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
     let driverPid: number | undefined;

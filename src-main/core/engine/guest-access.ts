@@ -7,7 +7,9 @@ import type { DisplayInfo } from '../../../src-drivers/sdk/protocol.ts';
 import { ConsoleSession } from '../console.ts';
 import { instancePorts } from '../guest/instance-ports.ts';
 import type { InstancePorts } from '../guest/instance-ports.ts';
+import type { LimaConfig } from '../instances/config.ts';
 import { effectiveConfig } from '../instances/effective.ts';
+import type { DriverHost } from '../drivers/host.ts';
 import type { EngineContext } from './context.ts';
 import { driverLogEntriesOf } from './driver-log-entries.ts';
 import { instanceSpec } from './spec.ts';
@@ -45,9 +47,8 @@ export async function readLogs(ctx: EngineContext, name: string, maxBytes: numbe
   const { config, problem } = await ctx.store.readConfigOrSalvage(name);
   const dir = ctx.store.dir(name);
   const inFolder = (await fs.readdir(dir)).filter((file) => file.endsWith('.log')).sort();
-  const { vmType, connection } = effectiveConfig(config);
-  const driverKnown = !problem || config.vmType !== undefined;
-  const host = !driverKnown ? undefined : problem ? await ctx.driver(connection).catch(() => undefined) : await ctx.driver(connection);
+  const { vmType } = effectiveConfig(config);
+  const host = await logsDriver(ctx, config, problem !== undefined);
   const files = [
     ...(host ? [{ name: `driver ${vmType}`, file: host.logFile }] : []),
     ...inFolder.map((file) => ({ name: file, file: path.join(dir, file) })),
@@ -58,6 +59,18 @@ export async function readLogs(ctx: EngineContext, name: string, maxBytes: numbe
     // The driver's log (first, when there is one) is shared by every instance it runs: only this one's entries.
     return { name: logName, text: host && index === 0 ? driverLogEntriesOf(text, name, instances) : text };
   }));
+}
+
+/**
+ * The driver whose log belongs with the instance's: none when an unreadable lima.yaml names no
+ * driver; when it names one, that driver if it starts (its log is a bonus, not a need). A
+ * readable config's driver must start: its failure is the answer.
+ */
+async function logsDriver(ctx: EngineContext, config: LimaConfig, unreadable: boolean): Promise<DriverHost | undefined> {
+  const { connection } = effectiveConfig(config);
+  if (!unreadable) return ctx.driver(connection);
+  if (config.vmType === undefined) return undefined;
+  return ctx.driver(connection).catch(() => undefined);
 }
 
 /** The last `maxBytes` of a file as text ('' when it does not exist). */

@@ -98,7 +98,9 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
   if (problem || driverGone) await deleteWithoutDriver(ctx, name, config, options);
   else await ctx.operate(name, 'delete', async ({ spec, host, state }) => {
     if (state !== 'Stopped') {
-      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
+      // A Broken VM's guest cannot shut down: it is stopped by force.
+      const stopIt = state === 'Broken' ? 'force stop it' : 'stop it';
+      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${stopIt} first, or delete with --force`, { state });
       await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
     }
     await endHostAgent(spec.dir); // nothing may write in the folder while it is removed

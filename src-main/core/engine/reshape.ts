@@ -2,6 +2,7 @@
 // atomic: a new instance is built in a staging folder and appears whole or not at all.
 import fs from 'node:fs/promises';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
+import type { VmState } from '../../../src-drivers/sdk/protocol.ts';
 import { archiveFor, needsDownload, resolveArtifacts } from '../instances/artifacts.ts';
 import { markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
@@ -91,7 +92,7 @@ export async function cloneInstance(ctx: EngineContext, source: string, target: 
   await assertFreeName(ctx, target);
   await ctx.sweepStaging();
   await ctx.operate(source, 'clone', async ({ config, spec, host, state }) => {
-    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${source}" is ${state}; stop it before cloning it`, { state });
+    requireStopped(source, state, 'cloning');
     await ctx.status.operating(target, () => withInstanceLock(ctx.store.dir(target), 'create', () =>
       refuseWhileMoving(ctx.paths.home, target).then(() => ctx.store.create(target, config, (staging) => host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging })))));
   });
@@ -106,7 +107,7 @@ export async function renameInstance(ctx: EngineContext, from: string, to: strin
   await assertFreeName(ctx, to);
   const oldDir = ctx.store.dir(from);
   await ctx.operate(from, 'rename', async ({ state }) => {
-    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${from}" is ${state}; stop it before renaming it`, { state });
+    requireStopped(from, state, 'renaming');
     await ctx.status.operating(to, () => withInstanceLock(ctx.store.dir(to), 'create', () => refuseWhileMoving(ctx.paths.home, to).then(() => ctx.store.rename(from, to))));
   });
   // The old name's runtime folder held only sockets, which QEMU removes when it exits cleanly.
@@ -118,6 +119,16 @@ export async function renameInstance(ctx: EngineContext, from: string, to: strin
   return instance;
 }
 
+/**
+ * INVALID_STATE unless the instance is stopped, saying how: a Broken VM's guest cannot shut down,
+ * so by force; then it is Stopped and the action works.
+ */
+function requireStopped(name: string, state: VmState, doing: string): void {
+  if (state === 'Stopped') return;
+  const how = state === 'Broken' ? `force stop it (corral stop --force ${name})` : 'stop it';
+  throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${how} before ${doing} it`, { state });
+}
+
 /** A valid name no instance has (checked again under its lock; this early check names the problem rather than BUSY). */
 async function assertFreeName(ctx: EngineContext, name: string): Promise<void> {
   assertInstanceName(name);
@@ -127,7 +138,7 @@ async function assertFreeName(ctx: EngineContext, name: string): Promise<void> {
 /** Changes cpus, memory and disk size of a stopped instance. The disk only grows. */
 export async function editInstance(ctx: EngineContext, name: string, changes: EditChanges): Promise<InstanceSummary & { warnings: FieldWarning[] }> {
   const warnings = await ctx.operate(name, 'edit', async ({ config, host, state }) => {
-    if (state !== 'Stopped') throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it before editing it`, { state });
+    requireStopped(name, state, 'editing');
     const edited = applyOverrides(config, changes);
     const fitWarnings = await hostFit(ctx, effectiveConfig(edited), changes);
     const before = effectiveConfig(config).diskBytes;

@@ -40,6 +40,16 @@ export function ActionMenu({ label, items }: { label: string; items: MenuItem[] 
     if (open) menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]')[active]?.focus();
   }, [open, active]);
 
+  // It opens under its button, ending at the button's right edge (a row's ⋯ sits at the right);
+  // a button near the left (an instance page whose actions are all in the menu) has no room on
+  // that side, so the menu starts at the button's left edge instead when it fits the window so.
+  const [fromStart, setFromStart] = useState(false);
+  useLayoutEffect(() => {
+    const anchor = button.current?.getBoundingClientRect();
+    const width = menu.current?.offsetWidth ?? 0;
+    setFromStart(open && anchor !== undefined && anchor.left + width <= document.documentElement.clientWidth);
+  }, [open]);
+
   // A press outside closes it, as any menu does.
   useEffect(() => {
     if (!open) return undefined;
@@ -102,7 +112,7 @@ export function ActionMenu({ label, items }: { label: string; items: MenuItem[] 
         <span aria-hidden="true">⋯</span>
       </button>
       {open ? (
-        <ul ref={menu} id={id} role="menu" aria-label={label} className="menu" onKeyDown={onMenuKey}>
+        <ul ref={menu} id={id} role="menu" aria-label={label} className={fromStart ? 'menu from-start' : 'menu'} onKeyDown={onMenuKey}>
           {items.map((item, index) => (
             <li
               key={item.key}

@@ -16,7 +16,9 @@ export function ForceStopDialog() {
         <>
           <p>
             This ends {instance.name} at once, like pulling the power plug: the guest cannot shut down, and what it had
-            not saved to its disk is lost. Use Stop to let it shut down cleanly.
+            not saved to its disk is lost.{' '}
+            {/* A Broken VM has no clean way down (Stop is not offered): say what ending it gives back instead. */}
+            {instance.state === 'Broken' ? 'It is broken, so this is the way to stop it; stopped, it can be started, cloned or edited again.' : 'Use Stop to let it shut down cleanly.'}
           </p>
           <div className="dialog-buttons">
             <button type="button" onClick={close} autoFocus>Cancel</button>

@@ -29,8 +29,8 @@ const alwaysListed: ReadonlySet<ActionId> = new Set(['restart', 'clone', 'rename
  * the item says), or when it is one users look for. Start on a running VM, Stop on a stopped one:
  * not listed, the status says why. An instance the engine can only delete lists only Delete.
  */
-function listed(id: ActionId, instance: Instance): boolean {
-  if (onlyDeletable(instance)) return id === 'delete';
+function listed(id: ActionId, instance: Instance, capabilities: DriverCapabilities): boolean {
+  if (onlyDeletable(instance, capabilities)) return id === 'delete';
   return alwaysListed.has(id) || actionAvailability(id, instance.state, instance.driver, undefined).enabled;
 }
 
@@ -44,7 +44,7 @@ export const InstanceActions = memo(function InstanceActions({ instance, capabil
   const shown = layout === 'row'
     ? (primary ? [primary] : [])
     : actionOrder.filter((id) => !actionSpec(id).danger && actionAvailability(id, instance.state, instance.driver, capabilities).enabled);
-  const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance)).map((id) => ({
+  const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance, capabilities)).map((id) => ({
     key: id,
     label: actionSpec(id).label,
     disabledReason: reasonOf(id),

@@ -12,10 +12,11 @@ import { useUi } from '../../state/ui.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { InstanceActions } from './InstanceActions.tsx';
-import { capabilitiesOf, onlyDeletable } from './actions.ts';
+import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { brokenReason } from './broken-reason.ts';
+import { sizesKnown } from './sizes-known.ts';
 import { driverName } from './driver-name.ts';
 import { InstanceDownloads } from '../downloads/InstanceDownloads.tsx';
 import { CpuFigure } from '../stats/CpuFigure.tsx';
@@ -147,8 +148,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         {failure ? <p className="row-error" data-testid={`error-${instance.name}`} ref={showWhole}>{failure}</p> : null}
       </td>
       <td className="col-detail">{driverName(instance)}<ConnectionNote instance={instance} /></td>
-      {/* An unreadable lima.yaml says no sizes: the engine's figures would be Lima's defaults. */}
-      {onlyDeletable(instance) ? [1, 2, 3].map((cell) => <td key={cell} className="col-detail"><NotKnown /></td>) : (
+      {!sizesKnown(instance) ? [1, 2, 3].map((cell) => <td key={cell} className="col-detail"><NotKnown /></td>) : (
         <>
           <td className="col-detail">{instance.cpus}</td>
           <td className="col-detail">{formatBytes(instance.memoryBytes)}</td>

@@ -25,6 +25,7 @@ import { SshEndpoint } from '../terminal/SshEndpoint.tsx';
 import { TerminalPanel } from '../terminal/TerminalPanel.tsx';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf, onlyDeletable } from './actions.ts';
+import { sizesKnown } from './sizes-known.ts';
 import { NoDisplay } from './NoDisplay.tsx';
 import { useBusyInstances, usePerformAction } from './useInstanceAction.ts';
 import { useShownOnce } from './shown-once.ts';
@@ -51,7 +52,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
   // One the engine can only delete has no views that need its driver or config: nothing but the Overview and Logs.
-  const usable = !onlyDeletable(instance);
+  const usable = !onlyDeletable(instance, capabilitiesOf(drivers.data, instance.driver));
   const capabilities = usable ? capabilitiesOf(drivers.data, instance.driver) : null;
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
@@ -75,7 +76,7 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
       {broken ? <p className="guest-problem broken-reason" data-testid="broken-reason">Corral cannot use this instance: {broken}</p> : null}
       <p className="facts">
         {/* An unreadable lima.yaml says no sizes: the engine's figures would be Lima's defaults. */}
-        <FactList facts={usable
+        <FactList facts={sizesKnown(instance)
           ? [driverName(instance), instance.arch, `${instance.cpus} CPU${instance.cpus === 1 ? '' : 's'}`, `${formatBytes(instance.memoryBytes)} memory`, `${formatBytes(instance.diskBytes)} disk`, ...(instance.accelerator ? [instance.accelerator] : [])]
           : [instance.driver ?? 'driver unknown', 'size not known']} />
       </p>

@@ -48,6 +48,9 @@ const byState: Record<VmState, ActionId[]> = {
 /** Every action, in the order the menu lists them. */
 export const actionOrder: ActionId[] = ['start', 'stop', 'pause', 'resume', 'restart', 'clone', 'rename', 'edit', 'force-stop', 'delete'];
 
+/** What a Broken instance's other actions need: the engine refuses them until Force stop… has ended its VM. */
+const brokenRemedy = 'it is broken; force stop it first';
+
 /** What a stopped-only action needs, said as the engine says it ("stop it before renaming it"). */
 const stoppedOnly: Partial<Record<ActionId, string>> = { clone: 'cloning', rename: 'renaming', edit: 'editing' };
 
@@ -74,6 +77,8 @@ export function actionAvailability(id: ActionId, state: VmState, driver: string 
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
   if (byState[state].includes(id)) return { enabled: true };
+  // A Broken VM's guest cannot shut down: Force stop… ends it, and stopped, it can do the rest.
+  if (state === 'Broken') return { enabled: false, reason: brokenRemedy };
   const doing = stoppedOnly[id];
   if (doing) return { enabled: false, reason: `it is ${shownAs}; stop it before ${doing} it` };
   if (id === 'restart' && state === 'Stopped') return { enabled: false, reason: 'it is stopped; use Start' };
@@ -97,10 +102,12 @@ export function primaryAction(state: VmState): ActionId | undefined {
 
 /**
  * Whether the engine can only delete the instance: Broken with a lima.yaml it cannot read, or
- * whose driver is not known. Every other action needs the config or the driver (force stop too).
+ * whose driver is not known or cannot answer (`capabilities` null: not installed, say). Every
+ * other action needs the config and the driver (force stop too); delete goes on without them.
+ * Undefined capabilities (still loading) do not decide.
  */
-export function onlyDeletable(instance: Pick<Instance, 'state' | 'driver' | 'configProblem'>): boolean {
-  return instance.state === 'Broken' && (instance.configProblem !== undefined || instance.driver === undefined);
+export function onlyDeletable(instance: Pick<Instance, 'state' | 'driver' | 'configProblem'>, capabilities: DriverCapabilities): boolean {
+  return instance.state === 'Broken' && (instance.configProblem !== undefined || instance.driver === undefined || capabilities === null);
 }
 
 /** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer (or is not known). */

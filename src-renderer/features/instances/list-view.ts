@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { connectionOf } from '../connections/connection-of.ts';
 import { driverName } from './driver-name.ts';
+import { sizesKnown } from './sizes-known.ts';
 
 export type SortColumn = 'name' | 'state' | 'driver' | 'cpus' | 'memory' | 'disk';
 
@@ -59,6 +60,9 @@ const byColumn: Record<SortColumn, (a: Instance, b: Instance) => number> = {
   disk: (a, b) => a.diskBytes - b.diskBytes,
 };
 
+/** The columns whose figures come from the lima.yaml: blank ("—") when it cannot be read. */
+const sizeColumns: ReadonlySet<SortColumn> = new Set(['cpus', 'memory', 'disk']);
+
 /** The instances that match the search and filters, in the chosen order (ties by name, A to Z). */
 export function visibleInstances(instances: readonly Instance[], view: ListView): Instance[] {
   const needle = view.search.trim().toLowerCase();
@@ -68,5 +72,19 @@ export function visibleInstances(instances: readonly Instance[], view: ListView)
     && (view.driver === '' || driverName(i) === view.driver)
     && (view.connection === '' || connectionOf(i) === view.connection));
   const direction = view.descending ? -1 : 1;
-  return kept.sort((a, b) => direction * byColumn[view.sort](a, b) || byName(a, b));
+  const compare = (a: Instance, b: Instance): number => direction * byColumn[view.sort](a, b) || byName(a, b);
+  return kept.sort(sizeColumns.has(view.sort) ? blanksLast(compare) : compare);
+}
+
+/**
+ * Sizes not known sort last whichever the direction, by name among themselves, as a spreadsheet
+ * puts its blanks: their figures are Lima's defaults, which would place them among the known ones.
+ */
+function blanksLast(compare: (a: Instance, b: Instance) => number): (a: Instance, b: Instance) => number {
+  return (a, b) => {
+    const aKnown = sizesKnown(a);
+    const bKnown = sizesKnown(b);
+    if (aKnown && bKnown) return compare(a, b);
+    return Number(bKnown) - Number(aKnown) || byName(a, b);
+  };
 }

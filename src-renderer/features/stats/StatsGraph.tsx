@@ -16,7 +16,9 @@ export function StatsSection({ instance }: { instance: Instance }) {
   if (!running) return null;
   const latest = samples.at(-1);
   const cpuMax = Math.max(100, Math.ceil(Math.max(0, ...samples.map((s) => s.cpuPercent ?? 0)) / 100) * 100);
-  const memoryMax = Math.max(instance.memoryBytes, ...samples.map((s) => s.memoryBytes));
+  // The VM's process can hold more than the guest was given (the hypervisor's own memory): the
+  // axis holds both, with room above the highest figure so its line is not cut at the top edge.
+  const memoryMax = roundedUp(headroom * Math.max(instance.memoryBytes, ...samples.map((s) => s.memoryBytes)));
   const networkMax = roundedUp(Math.max(1024, ...samples.flatMap((s) => [s.network?.rxRate ?? 0, s.network?.txRate ?? 0])));
   return (
     <section className="stats" aria-labelledby="stats-title">
@@ -55,10 +57,13 @@ export function StatsSection({ instance }: { instance: Instance }) {
   );
 }
 
+/** How far above the highest figure the memory axis reaches at least: its line stays inside the graph. */
+const headroom = 1.1;
+
 /** A scale's top: 1, 2 or 5 times a power of ten of the value's unit (B, KiB, MiB), so it does not jump each second. */
-function roundedUp(bytesPerSecond: number): number {
-  const unit = 1024 ** Math.floor(Math.log(bytesPerSecond) / Math.log(1024));
-  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((n) => n * unit >= bytesPerSecond) ?? 1024;
+function roundedUp(bytes: number): number {
+  const unit = 1024 ** Math.floor(Math.log(bytes) / Math.log(1024));
+  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((n) => n * unit >= bytes) ?? 1024;
   return step * unit;
 }
 
