@@ -160,14 +160,16 @@ describe('a Broken instance', () => {
     await shell.engine.delete('broken-vm');
   });
 
-  it('offers only Delete… when the driver its lima.yaml names is not installed, in its row and on its page', async () => {
+  it('offers only Delete… when the driver its lima.yaml names is not installed, in its row and on its page, saying what recovers it', async () => {
     const { page } = shell;
+    const remedy = /driver "uninstalled" is not installed \(installed: [^)]*\)\. Install its driver from the Drivers page, or choose Delete… in the ⋯ menu\.$/;
     await page.getByRole('button', { name: '← All instances' }).click();
-    await shows(page.getByTestId('broken-orphan'), /driver "uninstalled" is not installed/);
+    await shows(page.getByTestId('broken-orphan'), remedy);
     assert.deepEqual(await menuItems(page, 'orphan'), [['Delete…', '']], 'no Force stop… that its missing driver cannot do');
     await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'orphan', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'orphan' }).waitFor();
+    await shows(page.getByTestId('broken-reason'), remedy);
     assert.deepEqual(await menuItems(page, 'orphan'), [['Delete…', '']]);
     await page.keyboard.press('Escape');
     await shell.engine.delete('orphan');
@@ -183,6 +185,17 @@ describe('a Broken instance', () => {
     assert.match(body, /lima\.yaml:2: field "cpus".*\. Fix the file, or choose Delete… in the ⋯ menu\.$/);
     assert.doesNotMatch(body, /corral delete/, 'the CLI\'s remedy is for the CLI');
     await shell.engine.delete('breaking', { force: true });
+  });
+
+  it('is told of on the desktop with what recovers it when a running instance\'s driver goes missing', async () => {
+    const { page, engine } = shell;
+    await engine.create('unplugged', { template });
+    await engine.start('unplugged');
+    const config = path.join(engine.store.dir('unplugged'), 'lima.yaml');
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')).replace(/^vmType: scripted$/m, 'vmType: uninstalled'));
+    const { body } = await waitForNotification(page, { titleStartsWith: 'unplugged is broken' }, 30_000);
+    assert.match(body, /^driver "uninstalled" is not installed \(installed: [^)]*\)\. Install its driver from the Drivers page, or choose Delete… in the ⋯ menu\.$/);
+    await engine.delete('unplugged', { force: true });
   });
 
   it('logged no page errors', () => {

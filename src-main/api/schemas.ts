@@ -22,6 +22,8 @@ export const instanceSchema = z.object({
    * CLI command; a front end words its own (repair the file, or delete the instance).
    */
   configProblem: z.string().optional(),
+  /** When a Broken instance's driver is not installed: installing it (or deleting the instance) is the remedy. */
+  driverMissing: z.literal(true).optional(),
   /** The driver (Lima's vmType) that runs the instance; absent for a Broken one whose lima.yaml names none (or cannot be read): not known. */
   driver: z.string().optional(),
   /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */
@@ -213,7 +215,7 @@ export const callResponseSchema = z.discriminatedUnion('ok', [
 
 export const apiEventSchema = z.discriminatedUnion('type', [
   /** `configProblem`: as on the instance (its lima.yaml broke it), so a notification words its own remedy. */
-  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional(), configProblem: z.string().optional() }),
+  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional(), configProblem: z.string().optional(), driverMissing: z.literal(true).optional() }),
   z.object({ type: z.literal('instances-changed') }),
   z.object({ type: z.literal('driver-log'), driver: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   /** A file an instance needs is being fetched: per artifact, whatever the driver. */

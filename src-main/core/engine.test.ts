@@ -122,6 +122,7 @@ describe('engine with a scripted driver', () => {
     const listed = (await engine.list()).find((i) => i.name === 'orphaned-1');
     assert.equal(listed?.state, 'Broken');
     assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
+    assert.equal(listed?.driverMissing, true, 'front ends are told installing the driver recovers it');
     await engine.delete('orphaned-1');
     await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
   });

@@ -18,6 +18,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     state: summary.state,
     ...(summary.reason !== undefined ? { reason: summary.reason } : {}),
     ...(summary.configProblem !== undefined ? { configProblem: summary.configProblem } : {}),
+    ...(summary.driverMissing ? { driverMissing: true as const } : {}),
     ...(summary.vmType !== undefined ? { driver: summary.vmType } : {}),
     ...(summary.connection !== undefined ? { connection: summary.connection } : {}),
     arch: summary.arch,

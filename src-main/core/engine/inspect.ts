@@ -35,6 +35,8 @@ export interface InstanceSummary extends Omit<EffectiveConfig, 'vmType' | 'conne
   reason?: string | undefined;
   /** When its lima.yaml is what broke it: the reason without the CLI's remedy (fix the file or `corral delete`). */
   configProblem?: string | undefined;
+  /** When what broke it is that the driver it names is not installed (installing it recovers it). */
+  driverMissing?: true | undefined;
   accelerator?: string | undefined;
   /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
   ssh?: SshEndpoint | undefined;
@@ -79,7 +81,9 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
     const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
     return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...(startedWith ? { startedWith } : {}), ...message, ...await sharedFolders(host, config) };
   } catch (error) {
-    return { ...summary, state: 'Broken', reason: toDriverError(error).message };
+    const typed = toDriverError(error);
+    const driverMissing = typed.code === 'NOT_FOUND' && typed.details['driver'] === effective.vmType;
+    return { ...summary, state: 'Broken', reason: typed.message, ...(driverMissing ? { driverMissing } : {}) };
   }
 }
 

@@ -14,7 +14,13 @@ export function operationState(operation: RunningOperation | undefined): VmState
   return operation && operationStates[operation.op];
 }
 
-export type DerivedStatus = Pick<InspectResult, 'state' | 'reason' | 'accelerator'> & { configProblem?: string | undefined };
+/** Why a Broken one broke, when front ends word the remedy themselves (see the API's Instance). */
+export interface BrokenFacts {
+  configProblem?: string | undefined;
+  driverMissing?: true | undefined;
+}
+
+export type DerivedStatus = Pick<InspectResult, 'state' | 'reason' | 'accelerator'> & BrokenFacts;
 
 export class InstanceStatus {
   readonly #emit: (event: EngineEvent) => void;
@@ -30,14 +36,15 @@ export class InstanceStatus {
   }
 
   /** Announces `state` (a known result: the engine ran the operation, or the driver said so). */
-  announce(name: string, state: VmState, reason?: string, configProblem?: string): void {
+  announce(name: string, state: VmState, reason?: string, facts: BrokenFacts = {}): void {
     this.#last.set(name, state);
-    this.#emit({ type: 'instance-status', name, state, reason, ...(configProblem !== undefined ? { configProblem } : {}) });
+    const { configProblem, driverMissing } = facts;
+    this.#emit({ type: 'instance-status', name, state, reason, ...(configProblem !== undefined ? { configProblem } : {}), ...(driverMissing ? { driverMissing } : {}) });
   }
 
   /** Announces a derived status only when it differs from the last one announced. */
   announceIfChanged(name: string, status: DerivedStatus): void {
-    if (this.#last.get(name) !== status.state) this.announce(name, status.state, status.reason, status.configProblem);
+    if (this.#last.get(name) !== status.state) this.announce(name, status.state, status.reason, status);
   }
 
   /** Records a state front ends learned another way (a create's or rename's answer). */
