@@ -1,5 +1,6 @@
 // Snapshots and the rest of the lifecycle through the engine, on the real test guest: restart,
-// clone, rename and edit, each refused while the instance runs and each followed by a boot.
+// clone, rename and edit (with the app and by hand), each refused while the instance runs and
+// each followed by a boot.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -113,7 +114,7 @@ describe('snapshots, restart, clone, rename and edit through the engine', () => 
     await engine.delete('rs');
   });
 
-  it('clone, rename and edit: refused while running, then each followed by a boot', async () => {
+  it('clone, rename and edit (in the app and of lima.yaml by hand): refused while running, then each followed by a boot', async () => {
     await engine.create('src', { template });
     const shell = await boot('src');
     await shell.run('printf CORRAL-CLONE-MARK | dd of=/dev/vda bs=512 seek=4096 conv=fsync');
@@ -160,6 +161,20 @@ describe('snapshots, restart, clone, rename and edit through the engine', () => 
     assert.ok(memTotalKiB > 256 * 1024 && memTotalKiB <= 320 * 1024, `MemTotal ${memTotalKiB} KiB`);
     // Its data survived the resize.
     assert.match(await editedShell.run('dd if=/dev/vda bs=512 skip=4096 count=1 2>/dev/null | head -c 17'), /CORRAL-CLONE-MARK/);
+    await engine.stop('moved', { force: true });
+
+    // lima.yaml's disk edited by hand: a smaller one refuses the start and changes nothing; a larger one grows the disk at the next start.
+    const limaYaml = path.join(moved.dir, 'lima.yaml');
+    const saved = await fs.readFile(limaYaml, 'utf8');
+    const withDisk = (size: string) => saved.replace(/^disk: .*$/m, `disk: ${size}`);
+    assert.notEqual(withDisk('1GiB'), saved, 'lima.yaml has a disk line');
+    await fs.writeFile(limaYaml, withDisk('1GiB'));
+    await assert.rejects(engine.start('moved'), rejectsWith('INVALID_CONFIG', /asks for a 1 ?GiB disk, but the disk is 2 ?GiB and cannot shrink .*; set disk: in lima\.yaml to 2 ?GiB or more$/));
+    assert.equal((await engine.inspect('moved')).state, 'Stopped');
+    await fs.writeFile(limaYaml, withDisk('3GiB'));
+    const grownShell = await boot('moved');
+    assert.match(await grownShell.run('cat /sys/block/vda/size'), new RegExp(`^${(3 * 1024 ** 3) / 512}$`, 'm'));
+    assert.match(await grownShell.run('dd if=/dev/vda bs=512 skip=4096 count=1 2>/dev/null | head -c 17'), /CORRAL-CLONE-MARK/);
     await engine.stop('moved', { force: true });
   });
 });

@@ -6,7 +6,6 @@ import { endHostAgent } from '../hostagent/spawn.ts';
 import type { HostAgentLauncher } from '../hostagent/spawn.ts';
 import { writeBootstrap } from '../instances/bootstrap.ts';
 import type { LimaConfig } from '../instances/config.ts';
-import { diskCreated, markDiskCreated } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import { withInstanceLock } from '../instances/lock.ts';
 import { recordFailedStart, recordPaused, recordStarted, writeRunRecord } from '../instances/run-record.ts';
@@ -14,6 +13,7 @@ import { recordStartedWith } from '../instances/started-with.ts';
 import type { InstanceFetches } from '../downloads/instance-fetches.ts';
 import type { EngineContext } from './context.ts';
 import { followBoot, prepareBootFollowing } from './boot-follow.ts';
+import { prepareDisk } from './disk-size.ts';
 import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
 
 export interface StopOptions {
@@ -35,10 +35,9 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
     for (const message of [...mounts.warnings, ...bootstrap.warnings]) ctx.warn(effectiveConfig(config).vmType, message);
     spec.config.cidata = bootstrap.cidata;
     spec.config.network = bootstrap.network;
-    if (!(await diskCreated(dir))) { // the image was remote at create (or it predates the mark)
-      await host.call('create', spec);
-      await markDiskCreated(dir);
-    }
+    const diskWarning = await prepareDisk(host, spec, name);
+    if (diskWarning) ctx.warn(effectiveConfig(config).vmType, diskWarning);
+    const warnings = diskWarning ? [...bootstrap.warnings, diskWarning] : bootstrap.warnings;
     const local = ctx.localDrivers.has(host.name);
     if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
     const following = prepareBootFollowing(ctx, name); // read while QEMU starts
@@ -55,7 +54,7 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
         ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);
       }),
     ]);
-    return { ...started, warnings: bootstrap.warnings };
+    return { ...started, warnings };
   });
   ctx.status.announce(name, 'Running');
   return result;

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { VmState } from '../../../src-drivers/sdk/protocol.ts';
 import { archiveFor, needsDownload, resolveArtifacts } from '../instances/artifacts.ts';
-import { markDiskCreated } from '../instances/disk.ts';
+import { markDisk, readDiskMark } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
@@ -67,7 +67,7 @@ export async function createInstance(ctx: EngineContext, name: string, options: 
     await ctx.store.create(name, config, async (staging) => {
       if (!artifacts) return;
       await host.call('create', { ...spec, dir: staging });
-      await markDiskCreated(staging);
+      await markDisk(staging, effective.diskBytes);
     });
     if (ctx.localDrivers.has(effective.vmType)) await writeRunRecord(ctx.store.dir(name), { state: 'stopped' });
   }));
@@ -149,6 +149,8 @@ export async function editInstance(ctx: EngineContext, name: string, changes: Ed
     const spec = instanceSpec(ctx, name, edited);
     await host.call('validate', spec);
     if (after > before) await host.call('resizeDisk', spec);
+    // A disk still to be made (its image not yet downloaded) is made at the new size by its first start.
+    if (after > before && (await readDiskMark(spec.dir)).state !== 'absent') await markDisk(spec.dir, after);
     await ctx.store.writeConfig(name, edited);
     return fitWarnings;
   });

@@ -52,8 +52,9 @@ export function InstancePage({ name, tab }: { name: string; tab: InstanceTab | u
   if (!instance) return <section>{back}<h1>{name}</h1><p>This instance no longer exists.</p></section>;
   const live = instance.state === 'Running' || instance.state === 'Paused';
   // One the engine can only delete has no views that need its driver or config: nothing but the Overview and Logs.
-  const usable = !onlyDeletable(instance, capabilitiesOf(drivers.data, instance.driver));
-  const capabilities = usable ? capabilitiesOf(drivers.data, instance.driver) : null;
+  const driverCapabilities = capabilitiesOf(drivers.data, instance.driver);
+  const usable = !onlyDeletable(instance, driverCapabilities);
+  const capabilities = usable ? driverCapabilities : null;
   // A screen needs both: a driver that has one, and a config that turned it on.
   const hasDisplay = (capabilities?.display.length ?? 0) > 0 && instance.display !== 'none';
   const broken = brokenReason(instance);
