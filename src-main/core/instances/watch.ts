@@ -74,7 +74,12 @@ export function watchInstances<File extends string>(
 
   const top = fs.watch(instancesDir, (_event, file) => {
     const name = file?.toString();
-    if (name && isInstanceEntry(name)) note(name, 'instance');
+    if (name && isInstanceEntry(name)) {
+      note(name, 'instance');
+      // The entry itself changed (made, removed, renamed): a folder of that name now may be
+      // another one than the watched one, which a delete and a create between two looks leave.
+      unfollow(name);
+    }
     sync();
   });
   const operations = fs.watch(operationsDir, (_event, file) => {
