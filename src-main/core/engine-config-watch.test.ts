@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import type { DriverHost } from './drivers/host.ts';
+import type { InstanceStore } from './instances/store.ts';
 import { Engine } from './engine.ts';
 import { countCalls, nextStatus, watchBarrier } from './test-support/engine-watch.ts';
 
@@ -80,6 +81,50 @@ describe('engine watching lima.yaml', () => {
     await fs.writeFile(file, good.replace(/^cpus: .*$/m, 'cpus: 1'));
     await fixed;
     assert.equal(await cpusListed('hand-2'), 1);
+  });
+
+  it('shows no Broken for a save in place caught half done (emptied, then written), and one change with the new CPUs', { timeout }, async () => {
+    await engine.create('hand-5', { template });
+    const file = await configOf('hand-5');
+    const full = await withCpus(file, 3);
+    const states: string[] = [];
+    let changes = 0;
+    let offChange = () => {};
+    /** How many changes front ends had heard of when the first one listing 3 CPUs came. */
+    const changesToNewCpus = new Promise<number>((resolve) => {
+      offChange = engine.events.on((event) => {
+        if (event.type !== 'instances-changed') return;
+        const heard = ++changes;
+        void cpusListed('hand-5').then((cpus) => { if (cpus === 3) resolve(heard); });
+      });
+    });
+    const offStatus = engine.events.on((event) => { if (event.type === 'instance-status' && event.name === 'hand-5') states.push(event.state); });
+    const readEmpty = readOfBadConfig('hand-5');
+    try {
+      // An editor's save in place, caught between its two steps every time: the text is
+      // written as soon as the engine has read the emptied file, before it can announce.
+      await fs.writeFile(file, '');
+      await readEmpty;
+      await fs.writeFile(file, full);
+      assert.equal(await changesToNewCpus, 1, 'the first change front ends hear of lists the new CPUs');
+      await watchBarrier(engine, other, 'probe-3', template);
+    } finally {
+      offChange();
+      offStatus();
+      delete (engine.store as Partial<Pick<InstanceStore, 'readConfigOrSalvage'>>).readConfigOrSalvage;
+    }
+    assert.deepEqual(states, [], 'never announced Broken');
+    assert.equal(await cpusListed('hand-5'), 3);
+  });
+
+  /** Resolves once the engine has read `name`'s lima.yaml and found it does not load (a spy on the real store; delete it to end). */
+  const readOfBadConfig = (name: string) => new Promise<void>((resolve) => {
+    const read = engine.store.readConfigOrSalvage.bind(engine.store);
+    engine.store.readConfigOrSalvage = async (instance) => {
+      const result = await read(instance);
+      if (instance === name && result.problem) resolve();
+      return result;
+    };
   });
 
   it('keeps a running VM\'s CPUs and memory apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
