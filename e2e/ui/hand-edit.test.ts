@@ -2,7 +2,7 @@
 // shows the saved figures without a reload, whether the editor writes in place or renames a
 // temp file over the old one; a save that does not load shows the instance Broken with why,
 // and the fixed file brings it back. A running VM keeps what it started with (as in Lima): the
-// page says the file's figures apply at the next start. Scripted driver: no VM is needed to edit a config.
+// page says the file's figures apply at the next start, and the list shows what it runs with. Scripted driver: no VM is needed to edit a config.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -65,9 +65,21 @@ describe('lima.yaml edited by hand', () => {
     await shows(page.locator('.instance-page .facts').first(), '4 CPUs');
     await shows(page.getByTestId('next-start'), /apply at the next start\. Until then it has 3 CPUs and 256 MiB memory\./);
     await screens(page, 'next-start-note');
+
+    // The list shows what the VM runs with, and the file's figure for its next start, apart.
+    await page.getByRole('button', { name: '← All instances' }).click();
+    const row = page.locator('tr[data-instance="handy"]');
+    const cpus = row.getByRole('cell', { name: 'Runs with 3 CPUs; lima.yaml gives it 4 CPUs from its next start.', exact: true });
+    await shows(cpus, /^3\s*→ 4$/);
+    assert.equal(await cpus.getAttribute('title'), 'Runs with 3 CPUs; lima.yaml gives it 4 CPUs from its next start.', 'the sentence shows on hover too');
+    assert.equal(await row.getByRole('cell', { name: '256 MiB', exact: true }).count(), 1, 'memory, unchanged, reads plainly');
+    await screens(page, 'next-start-list');
+    await page.getByRole('link', { name: 'handy', exact: true }).click();
     await engine.stop('handy');
     await engine.start('handy');
     await page.getByTestId('next-start').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: '← All instances' }).click();
+    assert.equal(await page.locator('tr[data-instance="handy"]').getByRole('cell', { name: '4', exact: true }).count(), 1, 'a new start runs with the file\'s CPUs, said plainly');
     await engine.stop('handy');
   });
 

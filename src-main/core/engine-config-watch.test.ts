@@ -1,4 +1,4 @@
-// A lima.yaml edited by hand while a front end watches: an editor's save, in place or a temp
+// A lima.yaml edited by hand while a front end watches: an editor's save, in place (even read half done) or a temp
 // file renamed over it, reaches front ends as one change with the file's figures; a file that
 // does not load shows the instance Broken until it is fixed; a running VM's figures stay apart
 // from the edited file's until its next start; the engine's own edit is not
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureDriver, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import type { DriverHost } from './drivers/host.ts';
+import type { InstanceStore } from './instances/store.ts';
 import { Engine } from './engine.ts';
 import { countCalls, nextStatus, watchBarrier } from './test-support/engine-watch.ts';
 
@@ -81,6 +82,48 @@ describe('engine watching lima.yaml', () => {
     await fixed;
     assert.equal(await cpusListed('hand-2'), 1);
   });
+
+  it('shows no Broken for a save in place caught half done (emptied, then written), and one change with the new CPUs', { timeout }, async () => {
+    await engine.create('hand-5', { template });
+    const file = await configOf('hand-5');
+    const full = await withCpus(file, 3);
+    const heard: string[] = []; // what front ends hear of, in order: 'change', or hand-5's states
+    const off = engine.events.on((event) => {
+      if (event.type === 'instances-changed') heard.push('change');
+      if (event.type === 'instance-status' && event.name === 'hand-5') heard.push(event.state);
+    });
+    const reads = configReads('hand-5');
+    try {
+      // An editor's save in place, caught between its two steps every time: the text is
+      // written as soon as the engine has read the emptied file, before it can announce.
+      await fs.writeFile(file, '');
+      await reads.bad;
+      await fs.writeFile(file, full);
+      await reads.goodAfterBad;
+      await nextChange(); // what the engine says of the text it has just read
+    } finally {
+      off();
+      delete (engine.store as Partial<Pick<InstanceStore, 'readConfigOrSalvage'>>).readConfigOrSalvage;
+    }
+    assert.deepEqual(heard, ['change'], 'one change for one save, and no status: never Broken');
+    assert.equal(await cpusListed('hand-5'), 3, 'the change lists the new CPUs');
+  });
+
+  /** When the engine has read `name`'s lima.yaml and found it does not load, and then one that does (a spy on the real store; delete it to end). */
+  const configReads = (name: string) => {
+    const read = engine.store.readConfigOrSalvage.bind(engine.store);
+    let bad = () => {};
+    let good = () => {};
+    let badSeen = false;
+    const reads = { bad: new Promise<void>((resolve) => { bad = resolve; }), goodAfterBad: new Promise<void>((resolve) => { good = resolve; }) };
+    engine.store.readConfigOrSalvage = async (instance) => {
+      const result = await read(instance);
+      if (instance === name && result.problem) { badSeen = true; bad(); }
+      if (instance === name && !result.problem && badSeen) good();
+      return result;
+    };
+    return reads;
+  };
 
   it('keeps a running VM\'s CPUs and memory apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
     await engine.create('hand-3', { template });

@@ -30,6 +30,7 @@ import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
 import type { InstanceChange } from './instances/watch.ts';
 import { configFileName } from './instances/folders.ts';
+import { ConfigQuiet } from './instances/config-quiet.ts';
 import { ConfigSaves } from './instances/config-saves.ts';
 import { InstanceStatus } from './instances/status.ts';
 import { sweepStaging } from './instances/staging.ts';
@@ -126,6 +127,8 @@ export class Engine {
   #moving: Promise<unknown> | undefined;
   /** lima.yaml's text as this engine last wrote or handled it: tells a user's save from its own. */
   readonly #configSaves = new ConfigSaves();
+  /** lima.yaml saved moments ago: a read of it that does not load waits for quiet (instances/config-quiet.ts). */
+  readonly #configQuiet = new ConfigQuiet((name) => void this.#recheckConfig(name));
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
@@ -234,6 +237,7 @@ export class Engine {
   #onWatched(name: string, changes: ReadonlySet<InstanceChange<WatchedFile>>): void {
     // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
     for (const file of guestFiles.values()) if (changes.has(file)) reportGuestFile(this.#guestSources, name, file);
+    if (changes.has('config')) this.#configQuiet.saved(name);
     if (!changes.has('instance') && !changes.has('config')) return;
     // A failure here has no caller to reach: it is reported, and never ends the front end.
     this.#onInstanceWatched(name, changes.has('config')).catch((error: unknown) => {
@@ -283,13 +287,27 @@ export class Engine {
     }
     const known = this.#status.known(name);
     const status = await this.inspect(name);
+    if (status.configProblem !== undefined && this.#configQuiet.holdsProblem(name)) return; // maybe an editor's save half done
     if (!known || configEdited) this.events.emit({ type: 'instances-changed' });
     this.#status.announceIfChanged(name, status);
+  }
+
+  /** lima.yaml went quiet after a read of it that did not load: Broken now if it still does not. */
+  async #recheckConfig(name: string): Promise<void> {
+    try {
+      if (!(await this.#exists(name))) return; // its removal is announced by the watch
+      const status = await this.inspect(name);
+      if (status.configProblem !== undefined) this.events.emit({ type: 'instances-changed' });
+      this.#status.announceIfChanged(name, status);
+    } catch (error) {
+      this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
+    }
   }
 
   /** Forgets a removed instance; true when front ends were told of it (so its removal is news). */
   #forget(name: string): boolean {
     this.#configSaves.forget(name);
+    this.#configQuiet.forget(name);
     return this.#status.forget(name);
   }
 
@@ -563,6 +581,7 @@ export class Engine {
     this.#watching = false;
     this.#stopWatching?.();
     this.#stopWatching = undefined;
+    this.#configQuiet.close();
     await this.#sweeping;
     await this.#finishingMove;
     this.#fetches.cancelAll();

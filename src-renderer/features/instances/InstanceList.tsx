@@ -15,6 +15,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { RunningFigureCell } from './RunningFigureCell.tsx';
 import { brokenReason } from './broken-reason.ts';
 import { sizesKnown } from './sizes-known.ts';
 import { driverName } from './driver-name.ts';
@@ -150,8 +151,8 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
       <td className="col-detail">{driverName(instance)}<ConnectionNote instance={instance} /></td>
       {!sizesKnown(instance) ? [1, 2, 3].map((cell) => <td key={cell} className="col-detail"><NotKnown /></td>) : (
         <>
-          <td className="col-detail">{instance.cpus}</td>
-          <td className="col-detail">{formatBytes(instance.memoryBytes)}</td>
+          <RunningFigureCell instance={instance} figure="cpus" />
+          <RunningFigureCell instance={instance} figure="memory" />
           <td className="col-detail">{formatBytes(instance.diskBytes)}</td>
         </>
       )}
