@@ -34,10 +34,11 @@ export const instanceSchema = z.object({
   diskBytes: z.number(),
   accelerator: z.string().optional(),
   /**
-   * While it runs, when lima.yaml was edited since it started: the CPUs and memory the VM has.
-   * cpus and memoryBytes above are the file's, which apply at the next start.
+   * While it runs, when lima.yaml was edited since it started: the CPUs, memory and disk size
+   * the VM has (diskBytes absent from older engines). cpus, memoryBytes and diskBytes above are
+   * the file's, which apply at the next start.
    */
-  startedWith: z.object({ cpus: z.number().int(), memoryBytes: z.number() }).optional(),
+  startedWith: z.object({ cpus: z.number().int(), memoryBytes: z.number(), diskBytes: z.number().optional() }).optional(),
   /** Whether its config gives it a screen (video.display); absent from older engines. */
   display: z.enum(['vnc', 'none']).optional(),
   /** Where SSH reaches the guest (recorded at its last start): the Terminal tab and `corral shell`. */

@@ -125,7 +125,7 @@ describe('engine watching lima.yaml', () => {
     return reads;
   };
 
-  it('keeps a running VM\'s CPUs and memory apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
+  it('keeps a running VM\'s CPUs, memory and disk apart from the edited file\'s, which apply at the next start', { timeout }, async () => {
     await engine.create('hand-3', { template });
     await engine.start('hand-3');
     const file = await configOf('hand-3');
@@ -133,10 +133,19 @@ describe('engine watching lima.yaml', () => {
     await fs.writeFile(file, await withCpus(file, 3));
     await changed;
     const running = await engine.inspect('hand-3');
-    assert.deepEqual([running.cpus, running.startedWith], [3, { cpus: 2, memoryBytes: 256 * 1024 ** 2 }]);
+    assert.deepEqual([running.cpus, running.startedWith], [3, { cpus: 2, memoryBytes: 256 * 1024 ** 2, diskBytes: 1024 ** 3 }]);
     await engine.stop('hand-3');
     await engine.start('hand-3');
     assert.equal((await engine.inspect('hand-3')).startedWith, undefined, 'a new start has what the file says');
+    // A larger disk applies at the next start too; the scripted driver cannot resize disks, so that start says so and keeps the size.
+    const resized = nextChange();
+    await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace(/^disk: .*$/m, 'disk: 2GiB'));
+    await resized;
+    assert.deepEqual((await engine.inspect('hand-3')).startedWith, { cpus: 3, memoryBytes: 256 * 1024 ** 2, diskBytes: 1024 ** 3 });
+    await engine.stop('hand-3');
+    const { warnings } = await engine.start('hand-3');
+    assert.deepEqual(warnings, ['driver scripted cannot resize disks: lima.yaml\'s disk of 2GiB is not applied, it stays 1GiB']);
+    assert.deepEqual((await engine.inspect('hand-3')).startedWith?.diskBytes, 1024 ** 3, 'the VM started with the disk it has');
     await engine.delete('hand-3', { force: true });
   });
 

@@ -27,7 +27,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     diskBytes: summary.diskBytes,
     display: summary.display,
     ...(summary.accelerator !== undefined ? { accelerator: summary.accelerator } : {}),
-    ...(summary.startedWith ? { startedWith: { cpus: summary.startedWith.cpus, memoryBytes: summary.startedWith.memoryBytes } } : {}),
+    ...(summary.startedWith ? { startedWith: { cpus: summary.startedWith.cpus, memoryBytes: summary.startedWith.memoryBytes, ...(summary.startedWith.diskBytes !== undefined ? { diskBytes: summary.startedWith.diskBytes } : {}) } } : {}),
     ...(summary.ssh ? { ssh: { host: summary.ssh.host, port: summary.ssh.port, user: summary.ssh.user } } : {}),
     ...(summary.guest ? { guest: toApiGuest(summary.guest) } : {}),
     ...(summary.message !== undefined ? { message: summary.message } : {}),

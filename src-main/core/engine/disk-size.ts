@@ -9,26 +9,32 @@ import type { DriverHost } from '../drivers/host.ts';
 import { markDisk, readDiskMark } from '../instances/disk.ts';
 import { formatSize } from '../instances/sizes.ts';
 
+/** The disk's size for this start, and why it is not lima.yaml's when it cannot be. */
+export interface PreparedDisk {
+  diskBytes: number;
+  warning?: string;
+}
+
 /**
  * Creates the disk if it is missing, or grows it when lima.yaml asks for more than the size last
- * applied. Returns a warning when this driver cannot resize disks.
+ * applied. Warns when this driver cannot resize disks.
  */
-export async function prepareDisk(host: DriverHost, spec: InstanceSpec, name: string): Promise<string | undefined> {
+export async function prepareDisk(host: DriverHost, spec: InstanceSpec, name: string): Promise<PreparedDisk> {
   const wanted = spec.config.diskBytes;
   const mark = await readDiskMark(spec.dir);
   if (mark.state === 'absent') {
     await host.call('create', spec);
   } else if (mark.state === 'sized') {
-    if (wanted === mark.bytes) return undefined; // every start but the first and those after a hand edit: no driver round trip
+    if (wanted === mark.bytes) return { diskBytes: wanted }; // every start but the first and those after a hand edit: no driver round trip
     if (wanted < mark.bytes) {
       throw new DriverError('INVALID_CONFIG', `"${name}" cannot start: its lima.yaml asks for a ${formatSize(wanted)} disk, but the disk is ${formatSize(mark.bytes)} and cannot shrink (that would cut off the guest's data); set disk: in lima.yaml to ${formatSize(mark.bytes)} or more`, { field: 'disk' });
     }
     const refusal = await grow(host, spec, mark.bytes);
-    if (refusal) return refusal;
+    if (refusal) return { diskBytes: mark.bytes, warning: refusal };
   }
   // A mark from before marks held sizes: the file's size is taken as the one applied, as it was then.
   await markDisk(spec.dir, wanted);
-  return undefined;
+  return { diskBytes: wanted };
 }
 
 /** Asks the driver to grow the disk to the spec's size; a warning when it cannot resize at all. */

@@ -35,9 +35,9 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
     for (const message of [...mounts.warnings, ...bootstrap.warnings]) ctx.warn(effectiveConfig(config).vmType, message);
     spec.config.cidata = bootstrap.cidata;
     spec.config.network = bootstrap.network;
-    const diskWarning = await prepareDisk(host, spec, name);
-    if (diskWarning) ctx.warn(effectiveConfig(config).vmType, diskWarning);
-    const warnings = diskWarning ? [...bootstrap.warnings, diskWarning] : bootstrap.warnings;
+    const disk = await prepareDisk(host, spec, name);
+    if (disk.warning) ctx.warn(effectiveConfig(config).vmType, disk.warning);
+    const warnings = disk.warning ? [...bootstrap.warnings, disk.warning] : bootstrap.warnings;
     const local = ctx.localDrivers.has(host.name);
     if (local) await writeRunRecord(dir, { state: 'starting' }); // in doubt until the VM is recorded
     const following = prepareBootFollowing(ctx, name); // read while QEMU starts
@@ -48,7 +48,7 @@ export async function startInstance(ctx: EngineContext, fetches: InstanceFetches
     // The run record and the boot's host agent are independent: both at once, both before the lock is let go.
     await Promise.all([
       local && started.pid !== undefined ? recordStarted(dir, started.pid, started.accelerator) : undefined,
-      recordStartedWith(dir, effectiveConfig(config)),
+      recordStartedWith(dir, { ...effectiveConfig(config), diskBytes: disk.diskBytes }),
       // The VM runs whatever happens here: a host agent that cannot start is a warning, not a failed start.
       followBoot(ctx, hostAgent, name, config, { id: bootstrap.bootId, vmPid: started.pid }, await following).catch((error: unknown) => {
         ctx.warn('engine', `could not start the host agent of "${name}": ${toDriverError(error).message}`);

@@ -10,7 +10,6 @@ import type { Instance } from '../../../src-main/api/contract.ts';
 import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { errorMessage } from '../../api/errors.ts';
-import { formatBytes } from '../../ui/format.ts';
 import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
@@ -153,7 +152,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
         <>
           <RunningFigureCell instance={instance} figure="cpus" />
           <RunningFigureCell instance={instance} figure="memory" />
-          <td className="col-detail">{formatBytes(instance.diskBytes)}</td>
+          <RunningFigureCell instance={instance} figure="disk" />
         </>
       )}
       <td className="col-actions"><InstanceActions instance={instance} capabilities={capabilities} busy={busy} onAction={onAction} /></td>
