@@ -376,7 +376,7 @@ describe('engine with a scripted driver', () => {
     const stopListening = engine.events.on((event) => { if (event.type === 'driver-log' && event.level === 'warn') warned.push(event); });
     try {
       const { warnings } = await engine.delete('lost-1', { force: true });
-      const expected = /^deleted "lost-1", but its booting driver could not delete its VM \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/;
+      const expected = /^the booting driver could not delete the VM of "lost-1" \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/;
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', expected);
       assert.deepEqual(warned.map((event) => event.type === 'driver-log' && event.message), warnings, 'the warning is in the driver log too');

@@ -131,7 +131,7 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
     await ctx.store.remove(name).catch((error: unknown) => {
       throw new DriverError('INTERNAL', `could not remove the folder of "${name}" (${spec.dir}): ${toDriverError(error).message}. The instance stays listed; free what holds that file, then delete it again`, { dir: spec.dir });
     });
-    return leftBehind === undefined ? [] : [`deleted "${name}", but its ${effectiveConfig(config).vmType} driver could not delete its VM (${leftBehind}): what the driver made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`];
+    return leftBehind === undefined ? [] : [`the ${effectiveConfig(config).vmType} driver could not delete the VM of "${name}" (${leftBehind}): what it made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`];
   }).catch(async (error: unknown) => {
     await ctx.rederive(name); // a status announced meanwhile must not outlive the failure
     throw error;
