@@ -129,7 +129,8 @@ describe('engine with a scripted driver', () => {
     assert.equal(listed?.state, 'Broken');
     assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
     assert.equal(listed?.driverMissing, true, 'front ends are told installing the driver recovers it');
-    await engine.delete('orphaned-1');
+    const { warnings } = await engine.delete('orphaned-1');
+    assert.match(warnings.join('\n'), /^the uninstalled driver could not delete the VM of "orphaned-1" \(driver "uninstalled" is not installed .*\): what it made outside the instance folder .* may remain/, 'what a missing driver made is not removed, and the user is told');
     await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
   });
 

@@ -107,16 +107,17 @@ export interface DeleteResult {
  *   driver's error and what force does;
  * - its lima.yaml cannot be read or its driver is not installed: no VM can run through Corral
  *   any more, so it goes without `force` unless a driver there says its VM runs.
- * With force the driver is asked to stop and delete best effort, and the folder goes whatever
- * it answers: what its delete could not remove outside the folder (a libvirt domain, a VM
- * process) is a warning the caller shows, and in the driver log. The folder goes whole or the
+ * When it cannot answer, the driver is asked to stop and delete best effort, and the folder goes
+ * whatever it answers: what it could not remove, or a missing driver never could, outside the
+ * folder (a libvirt domain, a VM process) is a warning the caller shows, and in the driver log.
+ * A driver that answers and refuses to delete (its VM still runs) keeps the instance. The folder goes whole or the
  * instance stays listed with the error (InstanceStore.remove).
  */
 export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<DeleteResult> {
   const { config, problem } = await ctx.store.readConfigOrSalvage(name);
   const warnings = await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
     const spec = instanceSpec(ctx, name, config);
-    const { host, state, unanswered } = await askDriver(ctx, spec, config, problem !== undefined);
+    const { host, state, unanswered, notAsked } = await askDriver(ctx, spec, config, problem !== undefined);
     if (unanswered && !options.force) {
       throw new DriverError('INVALID_STATE', `the ${effectiveConfig(config).vmType} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: the driver is asked to stop and delete the VM as far as it can, the instance folder is removed, and what the driver keeps outside that folder may remain`, { driverError: unanswered.message });
     }
@@ -127,7 +128,7 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
     }
     if (host && state !== 'Stopped') await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
     await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
-    const leftBehind = host ? await host.call('delete', spec).then(() => undefined, (error: unknown) => toDriverError(error).message) : unanswered?.message;
+    const leftBehind = host ? await deleteVm(host, spec, unanswered !== undefined || problem !== undefined) : (unanswered ?? notAsked)?.message;
     await ctx.store.remove(name).catch((error: unknown) => {
       throw new DriverError('INTERNAL', `could not remove the folder of "${name}" (${spec.dir}): ${toDriverError(error).message}. The instance stays listed; free what holds that file, then delete it again`, { dir: spec.dir });
     });
@@ -145,6 +146,8 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
 interface DriverAnswer {
   /** Undefined when no driver can be asked: not installed, or not reached for an unreadable lima.yaml. */
   host?: DriverHost | undefined;
+  /** Why no driver was asked, when that is no reason to keep the instance (its driver is not installed). */
+  notAsked?: DriverError | undefined;
   /** What the driver's inspect said. */
   state?: VmState | undefined;
   /** Why an installed driver could not say (its process failed, its hypervisor is out of reach). */
@@ -161,11 +164,25 @@ async function askDriver(ctx: EngineContext, spec: InstanceSpec, config: LimaCon
     host = await ctx.driver(effectiveConfig(config).connection);
   } catch (error) {
     const typed = toDriverError(error);
-    return salvaged || typed.code === 'NOT_FOUND' ? {} : { unanswered: typed };
+    return salvaged || typed.code === 'NOT_FOUND' ? { notAsked: typed } : { unanswered: typed };
   }
   try {
     return { host, state: (await host.call('inspect', spec)).state };
   } catch (error) {
     return salvaged ? { host } : { host, unanswered: toDriverError(error) };
+  }
+}
+
+/**
+ * Asks the driver to delete the VM; why it could not when `bestEffort`. Otherwise its refusal
+ * stands: a driver that answers and refuses (its VM still runs, say) keeps the instance.
+ */
+async function deleteVm(host: DriverHost, spec: InstanceSpec, bestEffort: boolean): Promise<string | undefined> {
+  try {
+    await host.call('delete', spec);
+    return undefined;
+  } catch (error) {
+    if (!bestEffort) throw error;
+    return toDriverError(error).message;
   }
 }
