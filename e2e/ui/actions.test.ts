@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DriverInfo } from '../../src-main/api/contract.ts';
-import { actionAvailability, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
+import { actionAvailability, actionFor, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
 const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [], stats: false };
@@ -55,12 +55,16 @@ describe('clone, rename, edit and restart', () => {
 
 describe('a Broken instance', () => {
   // Its driver reported the fault (a hung QEMU, a panicked guest): only ending the VM recovers it.
-  it('can be force stopped and deleted; the rest wait for a force stop, which it is told to do, not Stop', () => {
-    assert.deepEqual(actionAvailability('force-stop', 'Broken', 'qemu', base), { enabled: true });
-    assert.deepEqual(actionAvailability('delete', 'Broken', 'qemu', base), { enabled: true });
-    for (const id of ['clone', 'rename', 'edit', 'restart'] as const) {
+  it('can be force stopped, restarted and deleted; the rest wait for a force stop, which it is told to do, not Stop', () => {
+    for (const id of ['force-stop', 'restart', 'delete'] as const) assert.deepEqual(actionAvailability(id, 'Broken', 'qemu', base), { enabled: true }, id);
+    for (const id of ['clone', 'rename', 'edit'] as const) {
       assert.deepEqual(actionAvailability(id, 'Broken', 'qemu', base), { enabled: false, reason: 'it is broken; force stop it first' }, id);
     }
+  });
+
+  it('asks before a restart, which ends it at once like Force stop…; a running one restarts at a click', () => {
+    assert.deepEqual(actionFor('restart', 'Broken'), { id: 'restart', label: 'Restart…', danger: true, asks: true, pendingHint: 'Stopping' });
+    assert.deepEqual(actionFor('restart', 'Running'), { id: 'restart', label: 'Restart', pendingHint: 'Stopping' });
   });
 
   it('can only be deleted when its lima.yaml cannot be read, or its driver is not known or cannot answer', () => {

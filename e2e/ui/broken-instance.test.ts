@@ -52,6 +52,14 @@ describe('a Broken instance', () => {
     await shell.engine.create('orphan', { template });
     const orphanConfig = path.join(shell.engine.store.dir('orphan'), 'lima.yaml');
     await fs.writeFile(orphanConfig, (await fs.readFile(orphanConfig, 'utf8')).replace(/^vmType: scripted$/m, 'vmType: uninstalled'));
+    // A hung VM (its scripted state file is the hypervisor's word), which a restart recovers;
+    // and one whose driver lost its hypervisor (the scripted driver's "unreachable" knob).
+    await shell.engine.create('hung', { template });
+    await shell.engine.start('hung');
+    await fs.writeFile(path.join(shell.engine.store.dir('hung'), 'scripted-vm.json'), JSON.stringify({ state: 'Broken', reason: 'the guest stopped answering' }));
+    await shell.engine.create('lost', { template });
+    await shell.engine.start('lost');
+    await fs.writeFile(path.join(shell.engine.store.dir('lost'), 'unreachable'), '');
   });
 
   after(async () => {
@@ -124,16 +132,16 @@ describe('a Broken instance', () => {
     await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'orphan']);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'hung', 'lost', 'orphan']);
   });
 
-  it('offers Force stop… and Delete… when its driver reported it broken, and says to force stop it for the rest, in its row and on its page', async () => {
+  it('offers Restart…, Force stop… and Delete… when its driver reported it broken, and says to force stop it for the rest, in its row and on its page', async () => {
     const { page } = shell;
     // Not a reload: the page must keep watching breaking's status for the last test's notification.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instances' }).click();
     await page.locator('[data-testid="status-broken-vm"][data-state="Broken"]').waitFor();
-    const waitForForceStop = ['Restart', 'Clone…', 'Rename…', 'Edit…'].map((label) => [label, 'it is broken; force stop it first']);
-    const offered = [...waitForForceStop, ['Force stop…', ''], ['Delete…', '']];
+    const waitForForceStop = ['Clone…', 'Rename…', 'Edit…'].map((label) => [label, 'it is broken; force stop it first']);
+    const offered = [['Restart…', ''], ...waitForForceStop, ['Force stop…', ''], ['Delete…', '']];
     assert.deepEqual(await menuItems(page, 'broken-vm'), offered, 'the row: what works, and what to do for the rest (not Stop, which it does not offer)');
     await page.keyboard.press('Escape');
     await screens(page, 'broken-by-driver-row');
@@ -173,6 +181,37 @@ describe('a Broken instance', () => {
     assert.deepEqual(await menuItems(page, 'orphan'), [['Delete…', '']]);
     await page.keyboard.press('Escape');
     await shell.engine.delete('orphan');
+  });
+
+  it('asks before restarting a hung one, as it pulls the plug, then brings it back to Running', async () => {
+    const { page } = shell;
+    await page.getByRole('button', { name: '← All instances' }).click();
+    await page.locator('[data-testid="status-hung"][data-state="Broken"]').waitFor();
+    await page.getByRole('button', { name: 'More actions for hung' }).click();
+    await page.getByRole('menu', { name: 'More actions for hung' }).getByRole('menuitem', { name: 'Restart…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Restart hung?' });
+    await shows(confirm, /ends hung at once, like pulling the power plug.*Then it starts again\./);
+    await screens(page, 'broken-restart-confirm');
+    await confirm.getByRole('button', { name: 'Restart hung' }).click();
+    await page.locator('[data-testid="status-hung"][data-state="Running"]').waitFor();
+    await shows(page.getByRole('status'), 'Restarted hung.');
+    assert.equal((await shell.engine.inspect('hung')).state, 'Running');
+    await shell.engine.delete('hung', { force: true });
+  });
+
+  it('deletes one whose driver cannot answer for its VM with Delete…, saying first what happens and after what may remain', async () => {
+    const { page } = shell;
+    await shows(page.getByTestId('broken-lost'), 'cannot reach the scripted hypervisor: its socket is gone');
+    await page.getByRole('button', { name: 'More actions for lost' }).click();
+    await page.getByRole('menu', { name: 'More actions for lost' }).getByRole('menuitem', { name: 'Delete…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete lost?' });
+    await shows(confirm, 'the folder is removed even if its driver cannot delete the VM; you are told what may remain');
+    await confirm.getByRole('button', { name: 'Delete lost' }).click();
+    await page.locator('tbody tr[data-instance="lost"]').waitFor({ state: 'detached' });
+    await shows(page.getByRole('alert'), /^Deleted lost\. Warning: the scripted driver could not delete the VM of "lost" \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/);
+    await screens(page, 'broken-deleted-with-warning');
+    assert.equal((await shell.engine.list()).find((i) => i.name === 'lost'), undefined, 'gone from the engine too');
+    await assert.rejects(fs.stat(shell.engine.store.dir('lost')), 'its folder is gone');
   });
 
   it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import {
   bundleRequestSchema, bundleReviewSchema, createRequestSchema, createResultSchema, deleteRequestSchema, displayInfoSchema,
-  driverSchema, editRequestSchema, editResultSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
+  deleteResultSchema, driverSchema, editRequestSchema, editResultSchema, enableDriverRequestSchema, installBundleRequestSchema, instanceSchema, logSchema,
   nameRequestSchema, removeDriverRequestSchema, renameRequestSchema, snapshotRequestSchema, snapshotSchema,
   startResultSchema, stopRequestSchema, templateInfoSchema, terminalRequestSchema,
 } from './schemas.ts';
@@ -64,8 +64,8 @@ export const apiMethods = {
   pause: { request: nameRequestSchema, result: nothing },
   /** Thaws a paused instance. */
   resume: { request: nameRequestSchema, result: nothing },
-  /** Removes the instance and its disks; a running one only with `force`. */
-  delete: { request: deleteRequestSchema, result: nothing },
+  /** Removes the instance and its disks; a running one, or one its driver cannot answer for, only with `force`. */
+  delete: { request: deleteRequestSchema, result: deleteResultSchema },
   /** Cancels the downloads a start is waiting for (the start then fails, saying so). */
   cancelDownloads: { request: nameRequestSchema, result: nothing },
   /** Cancels one download by the id its progress events carry; the instance's other downloads run on. */

@@ -195,6 +195,8 @@ export const fieldWarningSchema = z.object({ field: z.enum(['cpus', 'memory', 'd
 export const createResultSchema = z.object({ instance: instanceSchema, warnings: z.array(fieldWarningSchema) });
 /** An edited instance, and what this host can give only in part (the Edit dialog shows them on their fields). */
 export const editResultSchema = instanceSchema.extend({ warnings: z.array(fieldWarningSchema) });
+/** What a delete could not remove outside the instance folder (its driver failed), in the engine's words. */
+export const deleteResultSchema = z.object({ warnings: z.array(z.string()) });
 export const startResultSchema = z.object({ accelerator: z.string(), acceleratorNote: z.string().optional() });
 
 // --- Errors ----------------------------------------------------------------------------------

@@ -71,9 +71,11 @@ async function run(engine: Engine, positionals: string[], values: Values, plugge
     case 'resume':
       await engine.resume(need(positionals, 'name'));
       return out(`Resumed ${positionals[1]}.`);
-    case 'delete':
-      await engine.delete(need(positionals, 'name'), { force: values.force ?? false });
+    case 'delete': {
+      const { warnings } = await engine.delete(need(positionals, 'name'), { force: values.force ?? false });
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       return out(`Deleted ${positionals[1]}.`);
+    }
     case 'console':
       await attachConsole(engine, need(positionals, 'name'));
       return undefined;

@@ -18,7 +18,8 @@ Commands:
                                         probes passed); --no-wait: return once the VM runs
   stop NAME [--force]                   power it off (--force: at once, no ACPI shutdown)
   pause NAME | resume NAME              freeze and thaw its CPUs
-  delete NAME [--force]                 remove it and its disks (--force: even if running)
+  delete NAME [--force]                 remove it and its disks (--force: even if running, or if
+                                        its driver cannot answer for its VM)
   console NAME                          attach to its serial console (Ctrl-] detaches)
 ${shellUsage}
 ${portsUsage}

@@ -17,6 +17,7 @@ export const driverUsage = `  driver list [--json]                  drivers: ver
 export const reshapeUsage = `  snapshot list NAME [--json]           its snapshots: tag, date, saved VM state, running or disk-only
   snapshot create|apply|delete NAME TAG  snapshot while running (memory too) or stopped (disk only)
   restart NAME [--force]                stop it (if running) and start it again
+                                        (--force: at once, as a Broken one needs)
   clone NAME NEW                        a copy of a stopped instance, disk included
   rename NAME NEW                       rename a stopped instance
   edit NAME [--cpus N] [--memory SIZE] [--disk SIZE]  reshape a stopped instance (the disk only grows)`;

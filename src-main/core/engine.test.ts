@@ -1,8 +1,9 @@
 // The engine against real driver processes (the scripted test driver and one that speaks an
 // old protocol): store, locking, error transport, crash recovery and the handshake.
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { promisify } from 'node:util';
 import { existsSync, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,9 @@ import { DriverError } from '../../src-drivers/sdk/errors.ts';
 import { alive } from '../../e2e/support/processes.ts';
 import { fixtureDriver, repoRoot, tempDir, writeTemplate } from '../../e2e/support/temp.ts';
 import { Engine } from './engine.ts';
+import { forkDriverProcess } from './drivers/process.ts';
+import { runningAgent } from './hostagent/spawn.ts';
+import type { EngineEvent } from './events.ts';
 import { countCalls, nextStatus } from './test-support/engine-watch.ts';
 import type { DriverHost } from './drivers/host.ts';
 import type { InstanceSpec } from '../../src-drivers/sdk/protocol.ts';
@@ -18,6 +22,8 @@ import type { InstanceSpec } from '../../src-drivers/sdk/protocol.ts';
 const drivers = [
   { name: 'scripted', entry: fixtureDriver('scripted-driver.ts') },
   { name: 'old', entry: fixtureDriver('old-protocol-driver.ts') },
+  // Declaring ssh, so its starts get a host agent: a process a delete must end.
+  { name: 'booting', entry: fixtureDriver('scripted-driver.ts'), spawn: (options: Parameters<typeof forkDriverProcess>[0]) => forkDriverProcess({ ...options, env: { ...process.env, CORRAL_SCRIPTED_SSH: '1' } }) },
 ];
 
 function rejectsWith(code: string, pattern?: RegExp) {
@@ -123,7 +129,8 @@ describe('engine with a scripted driver', () => {
     assert.equal(listed?.state, 'Broken');
     assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
     assert.equal(listed?.driverMissing, true, 'front ends are told installing the driver recovers it');
-    await engine.delete('orphaned-1');
+    const { warnings } = await engine.delete('orphaned-1');
+    assert.match(warnings.join('\n'), /^the uninstalled driver could not delete the VM of "orphaned-1" \(driver "uninstalled" is not installed .*\): what it made outside the instance folder .* may remain/, 'what a missing driver made is not removed, and the user is told');
     await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
   });
 
@@ -351,6 +358,66 @@ describe('engine with a scripted driver', () => {
     await engine.edit('broken-2', { cpus: 1 });
     await engine.rename('broken-2', 'renamed-2');
     await engine.delete('renamed-2');
+  });
+
+  it('deletes an instance whose driver cannot answer for its VM only with force, ending its host agent and warning of what may remain', async () => {
+    const folder = path.join(root, 'booting'); // writeTemplate's file name is fixed: not over the others' template
+    await fs.mkdir(folder, { recursive: true });
+    const { instance } = await engine.create('lost-1', { template: await writeTemplate(folder, { vmType: 'booting', cpus: 1, memory: '256MiB', disk: '1GiB' }) });
+    await engine.start('lost-1');
+    const agent = await runningAgent(instance.dir);
+    assert.ok(agent && alive(agent.pid), 'its boot started a host agent');
+    await fs.writeFile(path.join(instance.dir, 'unreachable'), ''); // the driver loses its hypervisor
+    const listed = await engine.inspect('lost-1');
+    assert.deepEqual([listed.state, listed.reason], ['Broken', 'cannot reach the scripted hypervisor: its socket is gone']);
+    await assert.rejects(engine.delete('lost-1'), rejectsWith('INVALID_STATE', /^the booting driver cannot say whether the VM of "lost-1" runs: cannot reach the scripted hypervisor: its socket is gone\. Delete with --force to remove it anyway: .*may remain$/));
+    assert.ok(await fs.stat(path.join(instance.dir, 'lima.yaml')), 'a refused delete leaves the instance in place');
+    assert.ok(alive(agent.pid), 'and its host agent running');
+    const warned: EngineEvent[] = [];
+    const stopListening = engine.events.on((event) => { if (event.type === 'driver-log' && event.level === 'warn') warned.push(event); });
+    try {
+      const { warnings } = await engine.delete('lost-1', { force: true });
+      const expected = /^the booting driver could not delete the VM of "lost-1" \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/;
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] ?? '', expected);
+      assert.deepEqual(warned.map((event) => event.type === 'driver-log' && event.message), warnings, 'the warning is in the driver log too');
+    } finally {
+      stopListening();
+    }
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+    assert.equal(alive(agent.pid), false, 'no host agent is left');
+    assert.equal((await engine.list()).find((i) => i.name === 'lost-1'), undefined);
+  });
+
+  it('keeps an instance listed, with the error, when its folder cannot be removed whole', async (t) => {
+    const { instance } = await engine.create('stuck-1', { template });
+    const held = path.join(instance.dir, 'held', 'file');
+    await fs.mkdir(path.dirname(held));
+    await fs.writeFile(held, '');
+    // An immutable file (chattr +i) refuses removal even to root; where chattr cannot, there is no such file to make.
+    const chattr = (flag: string) => promisify(execFile)('chattr', [flag, held]);
+    const refused = await chattr('+i').then(() => undefined, (error: unknown) => String(error));
+    if (refused !== undefined) return t.skip(`chattr +i cannot be used here: ${refused}`);
+    try {
+      await assert.rejects(engine.delete('stuck-1'), rejectsWith('INTERNAL', /^could not remove the folder of "stuck-1" \(.*\): .*held\/file.*\. The instance stays listed; free what holds that file, then delete it again$/));
+      assert.equal((await engine.list()).find((i) => i.name === 'stuck-1')?.name, 'stuck-1', 'still listed, so it can be deleted again');
+    } finally {
+      await chattr('-i');
+    }
+    await engine.delete('stuck-1');
+    await assert.rejects(fs.stat(instance.dir), 'the folder is gone');
+  });
+
+  it('restarts a Broken VM only with force: it cannot shut down, so it is ended and started again', async () => {
+    const { instance } = await engine.create('hung-1', { template });
+    await engine.start('hung-1');
+    // The scripted VM hangs: its state file is the scripted hypervisor's word.
+    await fs.writeFile(path.join(instance.dir, 'scripted-vm.json'), JSON.stringify({ state: 'Broken', reason: 'the guest stopped answering' }));
+    await assert.rejects(engine.restart('hung-1'), rejectsWith('INVALID_STATE', /^instance "hung-1" is Broken, so it cannot shut down; restart it with --force to end it at once and start it again$/));
+    assert.equal((await engine.inspect('hung-1')).state, 'Broken', 'a refused restart leaves it as it was');
+    await engine.restart('hung-1', { force: true });
+    assert.equal((await engine.inspect('hung-1')).state, 'Running');
+    await engine.delete('hung-1', { force: true });
   });
 
   it('ends its driver processes on close, leaving the VMs running for the next engine', async () => {

@@ -56,7 +56,7 @@ import { inspectInstance, listInstances } from './engine/inspect.ts';
 import { summaryFromLiveFacts } from './engine/live-summary.ts';
 import type { InstanceSummary } from './engine/inspect.ts';
 import { deleteInstance, pauseInstance, resumeInstance, startInstance, stopInstance } from './engine/lifecycle.ts';
-import type { StopOptions } from './engine/lifecycle.ts';
+import type { DeleteResult, StopOptions } from './engine/lifecycle.ts';
 import { cloneInstance, createInstance, editInstance, renameInstance } from './engine/reshape.ts';
 import type { CreateOptions, EditChanges } from './engine/reshape.ts';
 import { listSnapshots, snapshotOperation } from './engine/snapshots.ts';
@@ -356,14 +356,20 @@ export class Engine {
     return resumeInstance(this.#ctx, name);
   }
 
-  /** Stops the instance if it runs (gracefully unless `force`), then starts it. */
+  /**
+   * Stops the instance if it runs (gracefully unless `force`), then starts it. A Broken VM
+   * cannot shut down, so only `force` restarts it: ending it at once loses what the guest had
+   * not written, which the caller must have agreed to (the app asks, the CLI takes --force).
+   */
   async restart(name: string, options: StopOptions = {}): Promise<StartResult & { warnings: string[] }> {
-    if ((await this.inspect(name)).state !== 'Stopped') await this.stop(name, options);
+    const { state } = await this.inspect(name);
+    if (state === 'Broken' && !options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is Broken, so it cannot shut down; restart it with --force to end it at once and start it again`, { state });
+    if (state !== 'Stopped') await this.stop(name, options);
     return this.start(name);
   }
 
-  /** Deletes the instance and everything in its folder; a running one only with `force`. */
-  delete(name: string, options: { force?: boolean } = {}): Promise<void> {
+  /** Deletes the instance and everything in its folder; a running one, or one its driver cannot answer for, only with `force` (engine/lifecycle.ts). */
+  delete(name: string, options: { force?: boolean } = {}): Promise<DeleteResult> {
     return deleteInstance(this.#ctx, name, options);
   }
 

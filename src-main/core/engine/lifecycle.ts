@@ -1,7 +1,8 @@
 // Running an instance: start (with its files, cidata and host agent), stop, pause, resume,
 // restart and delete. Each runs under the instance's lock and announces the state it leaves.
 import { DriverError, toDriverError } from '../../../src-drivers/sdk/errors.ts';
-import type { StartResult } from '../../../src-drivers/sdk/protocol.ts';
+import type { InstanceSpec, StartResult, VmState } from '../../../src-drivers/sdk/protocol.ts';
+import type { DriverHost } from '../drivers/host.ts';
 import { endHostAgent } from '../hostagent/spawn.ts';
 import type { HostAgentLauncher } from '../hostagent/spawn.ts';
 import { writeBootstrap } from '../instances/bootstrap.ts';
@@ -90,43 +91,97 @@ export async function resumeInstance(ctx: EngineContext, name: string): Promise<
   ctx.status.announce(name, 'Running');
 }
 
-/** Deletes the instance and everything in its folder; a running one only with `force`. */
-export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<void> {
-  const { config, problem } = await ctx.store.readConfigOrSalvage(name);
-  const driverGone = !problem && !(await ctx.driver(effectiveConfig(config).connection).then(() => true, () => false));
-  if (problem || driverGone) await deleteWithoutDriver(ctx, name, config, options);
-  else await ctx.operate(name, 'delete', async ({ spec, host, state }) => {
-    if (state !== 'Stopped') {
-      // A Broken VM's guest cannot shut down: it is stopped by force.
-      const stopIt = state === 'Broken' ? 'force stop it' : 'stop it';
-      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${stopIt} first, or delete with --force`, { state });
-      await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
-    }
-    await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
-    await host.call('delete', spec);
-    await ctx.store.remove(name);
-  });
-  ctx.status.forget(name);
-  ctx.events.emit({ type: 'instances-changed' });
+/** What a delete could not do: things outside the folder its driver may have left (said, never a reason to keep the folder). */
+export interface DeleteResult {
+  warnings: string[];
 }
 
 /**
- * Deletes an instance whose lima.yaml cannot be read (from what of it is still valid) or
- * whose driver is not installed. A driver there is asked to stop and delete what it can; a
- * VM it still finds running needs `force` as always, but a driver that cannot say (absent,
- * refusing the salvaged config) does not keep the folder from going.
+ * Deletes the instance and everything in its folder. A user must always be able to get rid of
+ * an instance, so the rule is what Corral can know of its VM:
+ * - its driver answers inspect: a VM that is not stopped goes only with `force` (a Broken one
+ *   is ended at once: its guest cannot shut down);
+ * - its driver is there but cannot answer (its process keeps failing, its hypervisor is out of
+ *   reach): whether a VM runs is not known, so only `force` deletes, and the refusal names the
+ *   driver's error and what force does;
+ * - its lima.yaml cannot be read or its driver is not installed: no VM can run through Corral
+ *   any more, so it goes without `force` unless a driver there says its VM runs.
+ * When it cannot answer, the driver is asked to stop and delete best effort, and the folder goes
+ * whatever it answers: what it could not remove, or a missing driver never could, outside the
+ * folder (a libvirt domain, a VM process) is a warning the caller shows, and in the driver log.
+ * A driver that answers and refuses to delete (its VM still runs) keeps the instance. The folder goes whole or the
+ * instance stays listed with the error (InstanceStore.remove).
  */
-async function deleteWithoutDriver(ctx: EngineContext, name: string, salvaged: LimaConfig, options: { force?: boolean }): Promise<void> {
-  await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
-    const spec = instanceSpec(ctx, name, salvaged);
-    const host = await ctx.driver(effectiveConfig(salvaged).connection).catch(() => undefined);
-    const state = host && (await host.call('inspect', spec).catch(() => undefined))?.state;
-    if (host && state !== undefined && state !== 'Stopped' && state !== 'Broken') {
-      if (!options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; stop it first, or delete with --force`, { state });
-      await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<DeleteResult> {
+  const { config, problem } = await ctx.store.readConfigOrSalvage(name);
+  const warnings = await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
+    const spec = instanceSpec(ctx, name, config);
+    const { host, state, unanswered, notAsked } = await askDriver(ctx, spec, config, problem !== undefined);
+    if (unanswered && !options.force) {
+      throw new DriverError('INVALID_STATE', `the ${effectiveConfig(config).vmType} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: the driver is asked to stop and delete the VM as far as it can, the instance folder is removed, and what the driver keeps outside that folder may remain`, { driverError: unanswered.message });
     }
-    await endHostAgent(spec.dir);
-    await host?.call('delete', spec).catch(() => undefined);
-    await ctx.store.remove(name);
+    // A Broken VM's guest cannot shut down: it is stopped by force. One whose lima.yaml broke is gone from Corral's hands anyway.
+    if (state !== undefined && state !== 'Stopped' && !(problem && state === 'Broken') && !options.force) {
+      const stopIt = state === 'Broken' ? 'force stop it' : 'stop it';
+      throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${stopIt} first, or delete with --force`, { state });
+    }
+    if (host && state !== 'Stopped') await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+    await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
+    const leftBehind = host ? await deleteVm(host, spec, unanswered !== undefined || problem !== undefined) : (unanswered ?? notAsked)?.message;
+    await ctx.store.remove(name).catch((error: unknown) => {
+      throw new DriverError('INTERNAL', `could not remove the folder of "${name}" (${spec.dir}): ${toDriverError(error).message}. The instance stays listed; free what holds that file, then delete it again`, { dir: spec.dir });
+    });
+    return leftBehind === undefined ? [] : [`the ${effectiveConfig(config).vmType} driver could not delete the VM of "${name}" (${leftBehind}): what it made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`];
+  }).catch(async (error: unknown) => {
+    await ctx.rederive(name); // a status announced meanwhile must not outlive the failure
+    throw error;
   }));
+  for (const warning of warnings) ctx.warn(effectiveConfig(config).vmType, warning);
+  ctx.status.forget(name);
+  ctx.events.emit({ type: 'instances-changed' });
+  return { warnings };
+}
+
+interface DriverAnswer {
+  /** Undefined when no driver can be asked: not installed, or not reached for an unreadable lima.yaml. */
+  host?: DriverHost | undefined;
+  /** Why no driver was asked, when that is no reason to keep the instance (its driver is not installed). */
+  notAsked?: DriverError | undefined;
+  /** What the driver's inspect said. */
+  state?: VmState | undefined;
+  /** Why an installed driver could not say (its process failed, its hypervisor is out of reach). */
+  unanswered?: DriverError | undefined;
+}
+
+/**
+ * What the instance's driver says of its VM. A driver that is not installed has nothing to say;
+ * for an unreadable lima.yaml (`salvaged`) the driver is only asked, never relied on.
+ */
+async function askDriver(ctx: EngineContext, spec: InstanceSpec, config: LimaConfig, salvaged: boolean): Promise<DriverAnswer> {
+  let host: DriverHost;
+  try {
+    host = await ctx.driver(effectiveConfig(config).connection);
+  } catch (error) {
+    const typed = toDriverError(error);
+    return salvaged || typed.code === 'NOT_FOUND' ? { notAsked: typed } : { unanswered: typed };
+  }
+  try {
+    return { host, state: (await host.call('inspect', spec)).state };
+  } catch (error) {
+    return salvaged ? { host } : { host, unanswered: toDriverError(error) };
+  }
+}
+
+/**
+ * Asks the driver to delete the VM; why it could not when `bestEffort`. Otherwise its refusal
+ * stands: a driver that answers and refuses (its VM still runs, say) keeps the instance.
+ */
+async function deleteVm(host: DriverHost, spec: InstanceSpec, bestEffort: boolean): Promise<string | undefined> {
+  try {
+    await host.call('delete', spec);
+    return undefined;
+  } catch (error) {
+    if (!bestEffort) throw error;
+    return toDriverError(error).message;
+  }
 }

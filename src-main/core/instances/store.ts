@@ -148,9 +148,19 @@ export class InstanceStore {
     await fs.rename(source, target);
   }
 
-  /** Removes the instance folder; the driver has already removed its own files. */
+  /**
+   * Removes the instance folder; the driver has already removed its own files. lima.yaml goes
+   * last: a removal that fails midway leaves the instance listed (Broken, with the error, and
+   * deletable again), never a folder no list shows.
+   */
   async remove(name: string): Promise<void> {
-    await fs.rm(this.dir(name), { recursive: true, force: true });
+    const dir = this.dir(name);
+    const entries = await fs.readdir(dir).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
+    await Promise.all(entries.filter((entry) => entry !== configFileName).map((entry) => fs.rm(path.join(dir, entry), { recursive: true, force: true })));
+    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -24,8 +24,7 @@ function DeleteConfirm({ instance, onClose }: { instance: Instance; onClose: () 
   return (
     <>
       <p>
-        This removes the instance and its disks for good.
-        {instance.state !== 'Stopped' ? ` It is ${instance.state}: it will be powered off first.` : ''}
+        This removes the instance and its disks for good. {deleteNote(instance)}
       </p>
       <div className="dialog-buttons">
         <button type="button" onClick={onClose} autoFocus>Cancel</button>
@@ -42,4 +41,15 @@ function DeleteConfirm({ instance, onClose }: { instance: Instance; onClose: () 
       </div>
     </>
   );
+}
+
+/**
+ * What else the delete does, by status. A Broken instance's driver may not answer at all: the
+ * engine then asks it to stop and delete what it can and removes the folder anyway, saying
+ * afterwards what it could not remove (engine/lifecycle.ts).
+ */
+function deleteNote(instance: Instance): string {
+  if (instance.state === 'Stopped') return '';
+  if (instance.state === 'Broken') return 'It is broken: its VM is ended at once if it still runs, and the folder is removed even if its driver cannot delete the VM; you are told what may remain.';
+  return `It is ${instance.state}: it will be powered off first.`;
 }

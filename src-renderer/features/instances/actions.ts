@@ -42,19 +42,29 @@ const byState: Record<VmState, ActionId[]> = {
   Running: ['stop', 'force-stop', 'pause', 'restart', 'delete'],
   Paused: ['resume', 'force-stop', 'restart', 'delete'],
   Stopping: ['force-stop'],
-  Broken: ['force-stop', 'delete'],
+  // Restart of a Broken VM ends it at once and starts it again (it cannot shut down): it asks first.
+  Broken: ['force-stop', 'restart', 'delete'],
 };
 
 /** Every action, in the order the menu lists them. */
 export const actionOrder: ActionId[] = ['start', 'stop', 'pause', 'resume', 'restart', 'clone', 'rename', 'edit', 'force-stop', 'delete'];
 
-/** What a Broken instance's other actions need: the engine refuses them until Force stop… has ended its VM. */
+/** What a Broken instance's reshaping actions need: the engine refuses them until Force stop… has ended its VM. */
 const brokenRemedy = 'it is broken; force stop it first';
 
 /** What a stopped-only action needs, said as the engine says it ("stop it before renaming it"). */
 const stoppedOnly: Partial<Record<ActionId, string>> = { clone: 'cloning', rename: 'renaming', edit: 'editing' };
 
 export function actionSpec(id: ActionId): ActionSpec {
+  return all[id];
+}
+
+/**
+ * The action as it is for an instance in `state`. Restart of a Broken VM cannot shut it down:
+ * it ends it at once, like Force stop…, so it is dangerous and asks first.
+ */
+export function actionFor(id: ActionId, state: VmState): ActionSpec {
+  if (id === 'restart' && state === 'Broken') return { ...all.restart, label: 'Restart…', danger: true, asks: true };
   return all[id];
 }
 

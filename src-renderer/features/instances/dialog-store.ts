@@ -1,8 +1,8 @@
-// Which action dialog is open (clone, rename, edit, force stop) and for which instance: one
+// Which action dialog is open (clone, rename, edit, force stop, restart of a Broken one) and for which instance: one
 // of each for the whole page, opened from any row's menu or from the instance page.
 import { create } from 'zustand';
 
-export type AskingAction = 'clone' | 'rename' | 'edit' | 'force-stop';
+export type AskingAction = 'clone' | 'rename' | 'edit' | 'force-stop' | 'restart';
 
 interface ActionDialogState {
   asking: { action: AskingAction; name: string } | undefined;
