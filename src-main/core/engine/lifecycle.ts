@@ -109,8 +109,8 @@ export interface DeleteResult {
  * When it cannot answer, the driver is asked to stop and delete best effort, and the folder goes
  * whatever it answers: what it could not remove, or a missing driver never could, outside the
  * folder (a libvirt domain, a VM process) is a warning the caller shows, and in the driver log.
- * A driver that answers and refuses to delete (its VM still runs) keeps the instance. The folder goes whole or the
- * instance stays listed with the error (InstanceStore.remove).
+ * A driver that answers and refuses to delete (its VM still runs) keeps the instance. The folder
+ * goes whole or the instance stays listed with the error (InstanceStore.remove).
  */
 export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<DeleteResult> {
   const { config, problem } = await ctx.store.readConfigOrSalvage(name);
