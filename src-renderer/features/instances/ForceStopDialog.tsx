@@ -19,10 +19,7 @@ export function ForceStopDialog() {
         <>
           <p>
             This ends {instance.name} at once, like pulling the power plug: the guest cannot shut down, and what it had
-            not saved to its disk is lost.{' '}
-            {restart ? 'Then it starts again.' : null}
-            {/* A Broken VM has no clean way down (Stop is not offered): say what ending it gives back instead. */}
-            {restart ? '' : instance.state === 'Broken' ? 'It is broken, so this is the way to stop it; stopped, it can be started, cloned or edited again.' : 'Use Stop to let it shut down cleanly.'}
+            not saved to its disk is lost. {afterwards(restart, instance.state === 'Broken')}
           </p>
           <div className="dialog-buttons">
             <button type="button" onClick={close} autoFocus>Cancel</button>
@@ -34,4 +31,12 @@ export function ForceStopDialog() {
       ) : null}
     </Dialog>
   );
+}
+
+/** What follows the plug being pulled, or what else there is. */
+function afterwards(restart: boolean, broken: boolean): string {
+  if (restart) return 'Then it starts again.';
+  // A Broken VM has no clean way down (Stop is not offered): say what ending it gives back instead.
+  if (broken) return 'It is broken, so this is the way to stop it; stopped, it can be started, cloned or edited again.';
+  return 'Use Stop to let it shut down cleanly.';
 }
