@@ -14,8 +14,10 @@ import type { ShippedFile } from './renderer-files.ts';
  * shared one chunk; the first screen 100.2 KiB with its stylesheet) with about 1 KiB of room. Raise them only with a reason in
  * the commit; the issue's goal for the whole is 228 KiB. Session 12 raised the total by 1 KiB: the
  * instance page's Shared folders section and SSH hint took the build to 274.5 KiB, the old limit.
+ * Session 16 lowered both: terser (vite.config.ts) took the build from 276.0 to 268.7 KiB and the
+ * first screen from 101.6 to 100.2 KiB.
  */
-const budgetKiB = { total: 275.5, firstScreen: 101.5 };
+const budgetKiB = { total: 270, firstScreen: 101.2 };
 
 /** What the list must not wait for: each loads with the instance page, the display, or the first API call. */
 const notOnFirstScreen: [string, RegExp][] = [
