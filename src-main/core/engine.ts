@@ -60,6 +60,7 @@ import { cloneInstance, createInstance, editInstance, renameInstance } from './e
 import type { CreateOptions, EditChanges } from './engine/reshape.ts';
 import { listSnapshots, snapshotOperation } from './engine/snapshots.ts';
 import { instanceSpec } from './engine/spec.ts';
+import { driverCannotAnswer } from './engine/unanswered.ts';
 
 export type { InstanceSummary } from './engine/inspect.ts';
 export { templateMessage } from './engine/inspect.ts';
@@ -513,7 +514,9 @@ export class Engine {
         return await withInstanceLock(this.store.dir(name), op, async () => {
           const host = await this.#driver(effectiveConfig(config).connection);
           const spec = instanceSpec(this.#ctx, name, config);
-          const { state } = await host.call('inspect', spec);
+          const { state } = await host.call('inspect', spec).catch((error: unknown) => {
+            throw driverCannotAnswer(effectiveConfig(config).vmType, name, op, toDriverError(error));
+          });
           return fn({ config, spec, host, state });
         });
       } catch (error) {

@@ -16,6 +16,7 @@ import type { EngineContext } from './context.ts';
 import { followBoot, prepareBootFollowing } from './boot-follow.ts';
 import { prepareDisk } from './disk-size.ts';
 import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
+import { forcedDeleteDoes } from './unanswered.ts';
 
 export interface StopOptions {
   force?: boolean;
@@ -144,7 +145,7 @@ interface Deleting {
 function refusal({ name, driver, force, salvaged }: Deleting, { state, unanswered }: DriverAnswer): DriverError | undefined {
   if (force) return undefined;
   if (unanswered) {
-    return new DriverError('INVALID_STATE', `the ${driver} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: the driver is asked to stop and delete the VM as far as it can, the instance folder is removed, and what the driver keeps outside that folder may remain`, { driverError: unanswered.message });
+    return new DriverError('INVALID_STATE', `the ${driver} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: ${forcedDeleteDoes}`, { driverError: unanswered.message });
   }
   if (state === undefined || state === 'Stopped') return undefined;
   if (salvaged && state === 'Broken') return undefined; // its lima.yaml broke: the VM is out of Corral's hands anyway
