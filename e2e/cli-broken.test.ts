@@ -43,10 +43,13 @@ describe('corral delete and restart of a Broken instance', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('refuses to delete one whose driver cannot answer, saying why and what --force does; --force deletes it and warns of what may remain', async () => {
+  it('refuses to stop, restart or delete one whose driver cannot answer, saying why and what --force does; delete --force deletes it and warns of what may remain', async () => {
     await ok('create', 'lost', '--template', template);
     await ok('start', 'lost', '--no-wait');
     await fs.writeFile(path.join(dir('lost'), 'unreachable'), '');
+    const cannotStop = /^corral: the scripted driver cannot answer for the VM of "lost" \(cannot reach the scripted hypervisor: its socket is gone\), so Corral cannot stop it\. Try again once the driver answers, or delete the instance with --force: .*may remain\n$/;
+    await refused(['stop', '--force', 'lost'], cannotStop);
+    await refused(['restart', '--force', 'lost'], cannotStop);
     await refused(['delete', 'lost'], /^corral: the scripted driver cannot say whether the VM of "lost" runs: cannot reach the scripted hypervisor: its socket is gone\. Delete with --force to remove it anyway: /);
     assert.ok(await fs.stat(path.join(dir('lost'), 'lima.yaml')), 'a refused delete leaves it in place');
     const { stdout, stderr } = await ok('delete', '--force', 'lost');

@@ -172,6 +172,12 @@ describe('snapshots, restart, clone, rename and edit through the engine', () => 
     await assert.rejects(engine.start('moved'), rejectsWith('INVALID_CONFIG', /asks for a 1 ?GiB disk, but the disk is 2 ?GiB and cannot shrink .*; set disk: in lima\.yaml to 2 ?GiB or more$/));
     assert.equal((await engine.inspect('moved')).state, 'Stopped');
     await fs.writeFile(limaYaml, withDisk('3GiB'));
+    // A clone made before that start gets the raised size too: its first start grows its copy of the disk.
+    await engine.clone('moved', 'raised');
+    const raisedShell = await boot('raised');
+    assert.match(await raisedShell.run('cat /sys/block/vda/size'), new RegExp(`^${(3 * 1024 ** 3) / 512}$`, 'm'), 'the clone\'s guest sees the size its lima.yaml says');
+    assert.match(await raisedShell.run('dd if=/dev/vda bs=512 skip=4096 count=1 2>/dev/null | head -c 17'), /CORRAL-CLONE-MARK/);
+    await engine.stop('raised', { force: true });
     const grownShell = await boot('moved');
     assert.match(await grownShell.run('cat /sys/block/vda/size'), new RegExp(`^${(3 * 1024 ** 3) / 512}$`, 'm'));
     assert.match(await grownShell.run('dd if=/dev/vda bs=512 skip=4096 count=1 2>/dev/null | head -c 17'), /CORRAL-CLONE-MARK/);

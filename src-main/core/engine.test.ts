@@ -389,6 +389,19 @@ describe('engine with a scripted driver', () => {
     assert.equal((await engine.list()).find((i) => i.name === 'lost-1'), undefined);
   });
 
+  it('refuses to stop, restart, pause or start an instance whose driver cannot answer, saying so and that a forced delete removes it', async () => {
+    await engine.create('lost-2', { template });
+    await engine.start('lost-2');
+    await fs.writeFile(path.join(engine.store.dir('lost-2'), 'unreachable'), ''); // the driver loses its hypervisor
+    const cannot = (action: string) => rejectsWith('INVALID_STATE', new RegExp(`^the scripted driver cannot answer for the VM of "lost-2" \\(cannot reach the scripted hypervisor: its socket is gone\\), so Corral cannot ${action}\\. Try again once the driver answers, or delete the instance with --force: .*may remain$`));
+    await assert.rejects(engine.stop('lost-2', { force: true }), cannot('stop it'));
+    await assert.rejects(engine.restart('lost-2', { force: true }), cannot('stop it'));
+    await assert.rejects(engine.pause('lost-2'), cannot('pause it'));
+    await assert.rejects(engine.start('lost-2'), cannot('start it'));
+    assert.equal((await engine.inspect('lost-2')).state, 'Broken');
+    await engine.delete('lost-2', { force: true });
+  });
+
   it('keeps an instance listed, with the error, when its folder cannot be removed whole', async (t) => {
     const { instance } = await engine.create('stuck-1', { template });
     const held = path.join(instance.dir, 'held', 'file');

@@ -23,15 +23,14 @@ import type { DownloaderOptions } from './downloads/index.ts';
 import { InstanceFetches } from './downloads/instance-fetches.ts';
 import { DriverUploads } from './downloads/driver-uploads.ts';
 import { effectiveConfig } from './instances/effective.ts';
-import { runningOperation, withInstanceLock } from './instances/lock.ts';
+import { withInstanceLock } from './instances/lock.ts';
 import type { Operation } from './instances/lock.ts';
 import type { FieldWarning } from './instances/field-warning.ts';
 import { InstanceStore } from './instances/store.ts';
 import { watchInstances } from './instances/watch.ts';
 import type { InstanceChange } from './instances/watch.ts';
 import { configFileName } from './instances/folders.ts';
-import { ConfigQuiet } from './instances/config-quiet.ts';
-import { ConfigSaves } from './instances/config-saves.ts';
+import { OutsideChanges } from './instances/outside-changes.ts';
 import { InstanceStatus } from './instances/status.ts';
 import { sweepStaging } from './instances/staging.ts';
 import type { RemovedStaging } from './instances/staging.ts';
@@ -61,6 +60,7 @@ import { cloneInstance, createInstance, editInstance, renameInstance } from './e
 import type { CreateOptions, EditChanges } from './engine/reshape.ts';
 import { listSnapshots, snapshotOperation } from './engine/snapshots.ts';
 import { instanceSpec } from './engine/spec.ts';
+import { driverCannotAnswer } from './engine/unanswered.ts';
 
 export type { InstanceSummary } from './engine/inspect.ts';
 export { templateMessage } from './engine/inspect.ts';
@@ -125,12 +125,17 @@ export class Engine {
   readonly #closing = new AbortController();
   /** The move (of the instances folder or the cache) running now, if any: close() waits for its undo. */
   #moving: Promise<unknown> | undefined;
-  /** lima.yaml's text as this engine last wrote or handled it: tells a user's save from its own. */
-  readonly #configSaves = new ConfigSaves();
-  /** lima.yaml saved moments ago: a read of it that does not load waits for quiet (instances/config-quiet.ts). */
-  readonly #configQuiet = new ConfigQuiet((name) => void this.#recheckConfig(name));
   /** Derives and announces instance status (instances/status.ts): the one place that does. */
   readonly #status = new InstanceStatus((event) => this.events.emit(event));
+  /** What the watch reports other processes changed, lima.yaml saves included: inspected and announced. */
+  readonly #outside = new OutsideChanges({
+    status: this.#status,
+    dir: (name) => this.store.dir(name),
+    exists: (name) => this.#exists(name),
+    inspect: (name) => this.inspect(name),
+    listChanged: () => this.events.emit({ type: 'instances-changed' }),
+    warn: (message) => this.#log('warn', 'engine', message),
+  });
   /** Staging folders of killed creates and clones this engine removed, for `cache prune` to report. */
   readonly #removedStaging: RemovedStaging[] = [];
   /** The sweep running now, if any: one at a time, and close() waits for it. */
@@ -151,7 +156,7 @@ export class Engine {
     this.cacheFixedBy = options.cache ? 'the cache option given at start' : process.env.CORRAL_CACHE ? 'the CORRAL_CACHE environment variable' : undefined;
     this.#hostAgent = options.hostAgent ?? sourceHostAgent;
     makeHome(this.paths); // before anything below makes a folder inside it (with looser modes)
-    this.store = new InstanceStore(this.paths, (name, text) => this.#configSaves.wrote(name, text));
+    this.store = new InstanceStore(this.paths, (name, text) => this.#outside.wrote(name, text));
     this.downloads = new Downloader({ ...options.downloader, cacheDir: this.paths.cache });
     this.#fetches = new InstanceFetches(this.downloads, (instance, progress) => this.events.emit({ type: 'download-progress', instance, ...progress }));
     this.drivers = new DriverRegistry([...(options.builtinDrivers ?? builtinDrivers()), ...(options.extraDrivers ?? [])], {
@@ -237,12 +242,7 @@ export class Engine {
   #onWatched(name: string, changes: ReadonlySet<InstanceChange<WatchedFile>>): void {
     // The host agent's guest-status.json and the forwarder's ports.json, pushed as they change.
     for (const file of guestFiles.values()) if (changes.has(file)) reportGuestFile(this.#guestSources, name, file);
-    if (changes.has('config')) this.#configQuiet.saved(name);
-    if (!changes.has('instance') && !changes.has('config')) return;
-    // A failure here has no caller to reach: it is reported, and never ends the front end.
-    this.#onInstanceWatched(name, changes.has('config')).catch((error: unknown) => {
-      this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
-    });
+    this.#outside.noticed(name, { instance: changes.has('instance'), config: changes.has('config') });
   }
 
   /**
@@ -257,58 +257,6 @@ export class Engine {
     if (this.#watching) this.watch();
     this.#log('info', 'engine', `the instances folder moved to ${to}`);
     this.events.emit({ type: 'instances-changed' });
-  }
-
-  /**
-   * A watched change to an instance: its folder, its operation record, or its lima.yaml
-   * (`configEdited`: saved by an editor, or by another process's edit). This engine's own
-   * operations announce their results themselves, so a change they made costs no driver round
-   * trip; another process's is inspected and announced.
-   */
-  async #onInstanceWatched(name: string, configSaved: boolean): Promise<void> {
-    const own = this.#status.mayBeOwn(name);
-    // #exists first: a folder no instance could have (named by hand) is not read, and a removed file is no edit.
-    const configEdited = configSaved && await this.#exists(name) && await this.#configSaves.changed(name, this.store.dir(name));
-    if (own && !configEdited) {
-      const record = this.#status.isOperating(name) ? undefined : await runningOperation(this.store.dir(name));
-      if (!record) {
-        if (!(await this.#exists(name)) && this.#forget(name)) this.events.emit({ type: 'instances-changed' });
-        return;
-      }
-    }
-    await this.#announce(name, configEdited);
-  }
-
-  /** `configEdited`: its figures may have changed whatever its state, so front ends list it again. */
-  async #announce(name: string, configEdited: boolean): Promise<void> {
-    if (!(await this.#exists(name))) {
-      if (this.#forget(name)) this.events.emit({ type: 'instances-changed' });
-      return;
-    }
-    const known = this.#status.known(name);
-    const status = await this.inspect(name);
-    if (status.configProblem !== undefined && this.#configQuiet.holdsProblem(name)) return; // maybe an editor's save half done
-    if (!known || configEdited) this.events.emit({ type: 'instances-changed' });
-    this.#status.announceIfChanged(name, status);
-  }
-
-  /** lima.yaml went quiet after a read of it that did not load: Broken now if it still does not. */
-  async #recheckConfig(name: string): Promise<void> {
-    try {
-      if (!(await this.#exists(name))) return; // its removal is announced by the watch
-      const status = await this.inspect(name);
-      if (status.configProblem !== undefined) this.events.emit({ type: 'instances-changed' });
-      this.#status.announceIfChanged(name, status);
-    } catch (error) {
-      this.#log('warn', 'engine', `could not inspect "${name}" after a change: ${toDriverError(error).message}`);
-    }
-  }
-
-  /** Forgets a removed instance; true when front ends were told of it (so its removal is news). */
-  #forget(name: string): boolean {
-    this.#configSaves.forget(name);
-    this.#configQuiet.forget(name);
-    return this.#status.forget(name);
   }
 
   #exists(name: string): Promise<boolean> {
@@ -566,7 +514,9 @@ export class Engine {
         return await withInstanceLock(this.store.dir(name), op, async () => {
           const host = await this.#driver(effectiveConfig(config).connection);
           const spec = instanceSpec(this.#ctx, name, config);
-          const { state } = await host.call('inspect', spec);
+          const { state } = await host.call('inspect', spec).catch((error: unknown) => {
+            throw driverCannotAnswer(effectiveConfig(config).vmType, name, op, toDriverError(error));
+          });
           return fn({ config, spec, host, state });
         });
       } catch (error) {
@@ -587,7 +537,7 @@ export class Engine {
     this.#watching = false;
     this.#stopWatching?.();
     this.#stopWatching = undefined;
-    this.#configQuiet.close();
+    this.#outside.close();
     await this.#sweeping;
     await this.#finishingMove;
     this.#fetches.cancelAll();

@@ -16,6 +16,7 @@ import type { EngineContext } from './context.ts';
 import { followBoot, prepareBootFollowing } from './boot-follow.ts';
 import { prepareDisk } from './disk-size.ts';
 import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
+import { forcedDeleteDoes } from './unanswered.ts';
 
 export interface StopOptions {
   force?: boolean;
@@ -114,32 +115,61 @@ export interface DeleteResult {
  */
 export async function deleteInstance(ctx: EngineContext, name: string, options: { force?: boolean } = {}): Promise<DeleteResult> {
   const { config, problem } = await ctx.store.readConfigOrSalvage(name);
+  const deleting: Deleting = { name, driver: effectiveConfig(config).vmType, force: options.force ?? false, salvaged: problem !== undefined };
   const warnings = await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
     const spec = instanceSpec(ctx, name, config);
-    const { host, state, unanswered, notAsked } = await askDriver(ctx, spec, config, problem !== undefined);
-    if (unanswered && !options.force) {
-      throw new DriverError('INVALID_STATE', `the ${effectiveConfig(config).vmType} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: the driver is asked to stop and delete the VM as far as it can, the instance folder is removed, and what the driver keeps outside that folder may remain`, { driverError: unanswered.message });
-    }
-    // A Broken VM's guest cannot shut down: it is stopped by force. One whose lima.yaml broke is gone from Corral's hands anyway.
-    if (state !== undefined && state !== 'Stopped' && !(problem && state === 'Broken') && !options.force) {
-      const stopIt = state === 'Broken' ? 'force stop it' : 'stop it';
-      throw new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${stopIt} first, or delete with --force`, { state });
-    }
-    if (host && state !== 'Stopped') await host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
-    await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
-    const leftBehind = host ? await deleteVm(host, spec, unanswered !== undefined || problem !== undefined) : (unanswered ?? notAsked)?.message;
-    await ctx.store.remove(name).catch((error: unknown) => {
-      throw new DriverError('INTERNAL', `could not remove the folder of "${name}" (${spec.dir}): ${toDriverError(error).message}. The instance stays listed; free what holds that file, then delete it again`, { dir: spec.dir });
-    });
-    return leftBehind === undefined ? [] : [`the ${effectiveConfig(config).vmType} driver could not delete the VM of "${name}" (${leftBehind}): what it made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`];
+    const answer = await askDriver(ctx, spec, config, deleting.salvaged);
+    const refused = refusal(deleting, answer);
+    if (refused) throw refused;
+    const leftBehind = await endAndRemove(ctx, spec, deleting, answer);
+    return leftBehind === undefined ? [] : [leftBehindWarning(deleting, leftBehind)];
   }).catch(async (error: unknown) => {
     await ctx.rederive(name); // a status announced meanwhile must not outlive the failure
     throw error;
   }));
-  for (const warning of warnings) ctx.warn(effectiveConfig(config).vmType, warning);
+  for (const warning of warnings) ctx.warn(deleting.driver, warning);
   ctx.status.forget(name);
   ctx.events.emit({ type: 'instances-changed' });
   return { warnings };
+}
+
+/** The delete asked for: of which instance, through which driver, and whether its lima.yaml could not be read (`salvaged`). */
+interface Deleting {
+  name: string;
+  driver: string;
+  force: boolean;
+  salvaged: boolean;
+}
+
+/** Why the rule keeps the instance, given what its driver said; undefined when the delete goes on. */
+function refusal({ name, driver, force, salvaged }: Deleting, { state, unanswered }: DriverAnswer): DriverError | undefined {
+  if (force) return undefined;
+  if (unanswered) {
+    return new DriverError('INVALID_STATE', `the ${driver} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: ${forcedDeleteDoes}`, { driverError: unanswered.message });
+  }
+  if (state === undefined || state === 'Stopped') return undefined;
+  if (salvaged && state === 'Broken') return undefined; // its lima.yaml broke: the VM is out of Corral's hands anyway
+  const stopIt = state === 'Broken' ? 'force stop it' : 'stop it'; // a Broken guest cannot shut down
+  return new DriverError('INVALID_STATE', `instance "${name}" is ${state}; ${stopIt} first, or delete with --force`, { state });
+}
+
+/**
+ * Ends what may run (the VM, by force; its host agent), has the driver delete the VM and
+ * removes the folder. Returns why the VM may outlive the folder, if it may.
+ */
+async function endAndRemove(ctx: EngineContext, spec: InstanceSpec, { name, salvaged }: Deleting, answer: DriverAnswer): Promise<string | undefined> {
+  if (answer.host && answer.state !== 'Stopped') await answer.host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
+  await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
+  const leftBehind = await deleteVm(spec, answer, salvaged);
+  await ctx.store.remove(name).catch((error: unknown) => {
+    throw new DriverError('INTERNAL', `could not remove the folder of "${name}" (${spec.dir}): ${toDriverError(error).message}. The instance stays listed; free what holds that file, then delete it again`, { dir: spec.dir });
+  });
+  return leftBehind;
+}
+
+/** What the caller shows when the VM may outlive its folder (`why`: the driver's error, or why none was asked). */
+function leftBehindWarning({ name, driver }: Deleting, why: string): string {
+  return `the ${driver} driver could not delete the VM of "${name}" (${why}): what it made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`;
 }
 
 interface DriverAnswer {
@@ -173,15 +203,17 @@ async function askDriver(ctx: EngineContext, spec: InstanceSpec, config: LimaCon
 }
 
 /**
- * Asks the driver to delete the VM; why it could not when `bestEffort`. Otherwise its refusal
- * stands: a driver that answers and refuses (its VM still runs, say) keeps the instance.
+ * Has the driver delete the VM. Returns why the VM may remain: the driver's error, when it is
+ * asked best effort (it could not answer, or lima.yaml could not be read), or why no driver was
+ * reached. A driver that answered and refuses (its VM still runs, say) keeps the instance.
  */
-async function deleteVm(host: DriverHost, spec: InstanceSpec, bestEffort: boolean): Promise<string | undefined> {
+async function deleteVm(spec: InstanceSpec, { host, unanswered, notAsked }: DriverAnswer, salvaged: boolean): Promise<string | undefined> {
+  if (!host) return (unanswered ?? notAsked)?.message;
   try {
     await host.call('delete', spec);
     return undefined;
   } catch (error) {
-    if (!bestEffort) throw error;
+    if (unanswered === undefined && !salvaged) throw error;
     return toDriverError(error).message;
   }
 }

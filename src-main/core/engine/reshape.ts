@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { DriverError } from '../../../src-drivers/sdk/errors.ts';
 import type { VmState } from '../../../src-drivers/sdk/protocol.ts';
 import { archiveFor, needsDownload, resolveArtifacts } from '../instances/artifacts.ts';
-import { markDisk, readDiskMark } from '../instances/disk.ts';
+import { copyDiskMark, markDisk, readDiskMark } from '../instances/disk.ts';
 import { effectiveConfig } from '../instances/effective.ts';
 import type { EffectiveConfig } from '../instances/effective.ts';
 import { checkHostFit, hostCapacity } from '../instances/host-fit.ts';
@@ -94,7 +94,11 @@ export async function cloneInstance(ctx: EngineContext, source: string, target: 
   await ctx.operate(source, 'clone', async ({ config, spec, host, state }) => {
     requireStopped(source, state, 'cloning');
     await ctx.status.operating(target, () => withInstanceLock(ctx.store.dir(target), 'create', () =>
-      refuseWhileMoving(ctx.paths.home, target).then(() => ctx.store.create(target, config, (staging) => host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging })))));
+      refuseWhileMoving(ctx.paths.home, target).then(() => ctx.store.create(target, config, async (staging) => {
+        await host.call('clone', spec, { ...instanceSpec(ctx, target, config), dir: staging });
+        // Without it the clone's first start would take the copied disk for one it made now, at lima.yaml's size, and never grow it.
+        await copyDiskMark(spec.dir, staging);
+      }))));
   });
   ctx.events.emit({ type: 'instances-changed' });
   const instance = await ctx.inspect(target);
