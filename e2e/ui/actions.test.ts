@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DriverInfo } from '../../src-main/api/contract.ts';
-import { actionAvailability, actionFor, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
+import { actionAvailability, actionSpec, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
 const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [], stats: false };
@@ -63,8 +63,8 @@ describe('a Broken instance', () => {
   });
 
   it('asks before a restart, which ends it at once like Force stop…; a running one restarts at a click', () => {
-    assert.deepEqual(actionFor('restart', 'Broken'), { id: 'restart', label: 'Restart…', danger: true, asks: true, pendingHint: 'Stopping' });
-    assert.deepEqual(actionFor('restart', 'Running'), { id: 'restart', label: 'Restart', pendingHint: 'Stopping' });
+    assert.deepEqual(actionSpec('restart', 'Broken'), { id: 'restart', label: 'Restart…', danger: true, asks: true, pendingHint: 'Stopping' });
+    assert.deepEqual(actionSpec('restart', 'Running'), { id: 'restart', label: 'Restart', pendingHint: 'Stopping' });
   });
 
   it('can only be deleted when its lima.yaml cannot be read, or its driver is not known or cannot answer', () => {

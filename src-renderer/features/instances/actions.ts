@@ -55,15 +55,11 @@ const brokenRemedy = 'it is broken; force stop it first';
 /** What a stopped-only action needs, said as the engine says it ("stop it before renaming it"). */
 const stoppedOnly: Partial<Record<ActionId, string>> = { clone: 'cloning', rename: 'renaming', edit: 'editing' };
 
-export function actionSpec(id: ActionId): ActionSpec {
-  return all[id];
-}
-
 /**
  * The action as it is for an instance in `state`. Restart of a Broken VM cannot shut it down:
  * it ends it at once, like Force stop…, so it is dangerous and asks first.
  */
-export function actionFor(id: ActionId, state: VmState): ActionSpec {
+export function actionSpec(id: ActionId, state: VmState): ActionSpec {
   if (id === 'restart' && state === 'Broken') return { ...all.restart, label: 'Restart…', danger: true, asks: true };
   return all[id];
 }
