@@ -3,7 +3,8 @@
 // would have said (such as "created without a display"), and Delete… removes it. Its file no
 // longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
 // Delete…), and sorted by a size it goes last. One whose driver reported the VM broken offers
-// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete….
+// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete…;
+// one whose driver cannot answer, Delete… and the rest off, saying so.
 // A running instance whose lima.yaml breaks is told of on the desktop in the app's words.
 // Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
@@ -197,6 +198,22 @@ describe('a Broken instance', () => {
     await shows(page.getByRole('status'), 'Restarted hung.');
     assert.equal((await shell.engine.inspect('hung')).state, 'Running');
     await shell.engine.delete('hung', { force: true });
+  });
+
+  it('turns Force stop… and Restart… off when its driver cannot answer, saying only Delete… can remove it, in its row and on its page', async () => {
+    const { page } = shell;
+    const said = /^cannot reach the scripted hypervisor: its socket is gone\. Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/;
+    await shows(page.getByTestId('broken-lost'), said);
+    const off = 'its driver cannot answer, so only Delete… can remove it';
+    const offered = [['Restart…', off], ['Clone…', off], ['Rename…', off], ['Edit…', off], ['Force stop…', off], ['Delete…', '']];
+    assert.deepEqual(await menuItems(page, 'lost'), offered, 'the row: the driver would fail Force stop… and Restart… with its error');
+    await page.keyboard.press('Escape');
+    await page.getByRole('link', { name: 'lost', exact: true }).click();
+    await shows(page.getByTestId('broken-reason'), /^Corral cannot use this instance: cannot reach the scripted hypervisor: its socket is gone\. Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/);
+    assert.deepEqual(await menuItems(page, 'lost'), offered, 'its page agrees with its row');
+    await screens(page, 'broken-unreachable-menu');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: '← All instances' }).click();
   });
 
   it('deletes one whose driver cannot answer for its VM with Delete…, saying first what happens and after what may remain', async () => {

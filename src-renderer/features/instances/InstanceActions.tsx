@@ -5,7 +5,7 @@
 // own props changed.
 import { memo } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction } from './actions.ts';
+import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction, statusAllows } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { ActionMenu } from './ActionMenu.tsx';
 import { statusWord } from './StatusBadge.tsx';
@@ -31,19 +31,19 @@ const alwaysListed: ReadonlySet<ActionId> = new Set(['restart', 'clone', 'rename
  */
 function listed(id: ActionId, instance: Instance, capabilities: DriverCapabilities): boolean {
   if (onlyDeletable(instance, capabilities)) return id === 'delete';
-  return alwaysListed.has(id) || actionAvailability(id, instance.state, instance.driver, undefined).enabled;
+  return alwaysListed.has(id) || statusAllows(id, instance.state);
 }
 
 export const InstanceActions = memo(function InstanceActions({ instance, capabilities, busy, onAction, layout = 'row' }: InstanceActionsProps) {
   const reasonOf = (id: ActionId): string | undefined => {
     if (busy) return 'another action is running';
-    const availability = actionAvailability(id, instance.state, instance.driver, capabilities, statusWord(instance));
+    const availability = actionAvailability(id, instance, capabilities, statusWord(instance));
     return availability.enabled ? undefined : availability.reason;
   };
   const primary = primaryAction(instance.state);
   const shown = layout === 'row'
     ? (primary ? [primary] : [])
-    : actionOrder.filter((id) => !actionSpec(id, instance.state).danger && actionAvailability(id, instance.state, instance.driver, capabilities).enabled);
+    : actionOrder.filter((id) => !actionSpec(id, instance.state).danger && actionAvailability(id, instance, capabilities).enabled);
   const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance, capabilities)).map((id) => ({
     key: id,
     label: actionSpec(id, instance.state).label,
