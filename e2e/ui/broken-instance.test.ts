@@ -18,6 +18,8 @@ import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
 
+type Styled = { getComputedStyle(element: unknown): { backgroundColor: string } };
+
 /** The rows' instances, top to bottom. */
 async function rowNames(page: Page): Promise<string[]> {
   return page.locator('tbody tr[data-instance]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance') ?? ''));
@@ -226,6 +228,18 @@ describe('a Broken instance', () => {
     await confirm.getByRole('button', { name: 'Delete lost' }).click();
     await page.locator('tbody tr[data-instance="lost"]').waitFor({ state: 'detached' });
     await shows(page.getByRole('alert'), /^Deleted lost\. Warning: the scripted driver could not delete the VM of "lost" \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/);
+    // The delete worked: what it may have left is a warning, in the warning colours with an icon, not an error's.
+    const notice = page.getByRole('alert');
+    const background = await notice.evaluate((element) => (globalThis as unknown as Styled).getComputedStyle(element).backgroundColor);
+    const warningBackground = await page.evaluate(`(() => {
+      const probe = document.body.appendChild(document.createElement('div'));
+      probe.style.background = 'var(--warn-bg)';
+      const colour = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return colour;
+    })()`);
+    assert.equal(background, warningBackground, 'the warning colour');
+    assert.equal(await notice.locator('svg[aria-hidden="true"]').count(), 1, 'the warning icon');
     await screens(page, 'broken-deleted-with-warning');
     assert.equal((await shell.engine.list()).find((i) => i.name === 'lost'), undefined, 'gone from the engine too');
     await assert.rejects(fs.stat(shell.engine.store.dir('lost')), 'its folder is gone');

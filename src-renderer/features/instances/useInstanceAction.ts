@@ -57,7 +57,7 @@ export function useInstanceAction() {
       // A restart passes through Stopped back to Running: without a word it looks like nothing happened.
       if (id === 'restart') notify({ kind: 'info', text: `Restarted ${instance.name}.`, instance: instance.name });
       // What its driver could not delete outside the folder: the instance is gone, so only this says it.
-      if (warnings.length) notify({ kind: 'error', text: `Deleted ${instance.name}.${warnings.map((warning) => ` Warning: ${warning}`).join('')}` });
+      if (warnings.length) notify({ kind: 'warning', text: `Deleted ${instance.name}.${warnings.map((warning) => ` Warning: ${warning}`).join('')}` });
     },
     onError: (error, { id, instance }) => {
       // A failed download is said once, on its line with Retry (features/downloads).
