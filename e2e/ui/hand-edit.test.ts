@@ -76,6 +76,12 @@ describe('lima.yaml edited by hand', () => {
     assert.equal(await cpus.getAttribute('title'), 'Runs with 3 CPUs; lima.yaml gives it 4 CPUs from its next start.', 'the sentence shows on hover too');
     assert.equal(await row.getByRole('cell', { name: '256 MiB', exact: true }).count(), 1, 'memory, unchanged, reads plainly');
     await shows(row.getByRole('cell', { name: 'Runs with a 1 GiB disk; lima.yaml gives it a 2 GiB disk from its next start.', exact: true }), /^1 GiB\s*→ 2 GiB$/);
+    // A phone's row has no room for those columns: a quiet line under the name says the next start changes it.
+    const hint = row.getByTestId('next-start-hint-handy');
+    assert.equal(await hint.isVisible(), false, 'the columns say it at 1280 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shows(hint, 'changes at next start');
+    assert.equal(await hint.isVisible(), true, 'at 390 px, where the columns are hidden');
     await screens(page, 'next-start-list');
     // Sorted by CPUs it goes by the 3 it runs with, which its cell shows first, not by its file's 4:
     // before a stopped instance with 4 (which, tied at 4, its name would put first).
@@ -97,6 +103,7 @@ describe('lima.yaml edited by hand', () => {
     await page.getByTestId('next-start').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: '← All instances' }).click();
     assert.equal(await page.locator('tr[data-instance="handy"]').getByRole('cell', { name: '4', exact: true }).count(), 1, 'a new start runs with the file\'s CPUs, said plainly');
+    assert.equal(await page.getByTestId('next-start-hint-handy').count(), 0, 'nor does its row hint at a change on a phone');
     await engine.stop('handy');
   });
 

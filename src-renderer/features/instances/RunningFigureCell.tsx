@@ -4,7 +4,7 @@
 // start; the full sentence is its accessible name and its tooltip (NextStartNote says it on the page).
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { formatBytes } from '../../ui/format.ts';
-import { fileFigure, runningFigure } from './running-figure.ts';
+import { changesAtNextStart, fileFigure, runningFigure } from './running-figure.ts';
 import type { Figure } from './running-figure.ts';
 
 /** A figure in the list's words: alone in the cell, and in the sentence that explains it. */
@@ -31,4 +31,13 @@ export function RunningFigureCell({ instance, figure }: { instance: Instance; fi
       <span className="next-start-figure" aria-hidden="true"> → {short(inFile)}</span>
     </td>
   );
+}
+
+/**
+ * Under the name, only where the list hides these columns (a phone's width): a quiet hint that
+ * the next start changes the VM; its page says how.
+ */
+export function NextStartHint({ instance }: { instance: Instance }) {
+  if (!changesAtNextStart(instance)) return null;
+  return <span className="cell-note phone-only" data-testid={`next-start-hint-${instance.name}`}>changes at next start</span>;
 }

@@ -34,3 +34,11 @@ export function runningFigure(instance: Instance, figure: Figure): number | unde
 export function shownFigure(instance: Instance, figure: Figure): number {
   return runningFigure(instance, figure) ?? fileFigure(instance, figure);
 }
+
+/** Whether any of its figures changes at its next start: a running VM whose lima.yaml was edited since. */
+export function changesAtNextStart(instance: Instance): boolean {
+  return (['cpus', 'memory', 'disk'] as const).some((figure) => {
+    const has = runningFigure(instance, figure);
+    return has !== undefined && has !== fileFigure(instance, figure);
+  });
+}
