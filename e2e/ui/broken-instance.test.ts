@@ -63,6 +63,9 @@ describe('a Broken instance', () => {
     await shell.engine.create('lost', { template });
     await shell.engine.start('lost');
     await fs.writeFile(path.join(shell.engine.store.dir('lost'), 'unreachable'), '');
+    // And one that runs until its driver loses its hypervisor while the page is open.
+    await shell.engine.create('cut', { template });
+    await shell.engine.start('cut');
   });
 
   after(async () => {
@@ -135,7 +138,7 @@ describe('a Broken instance', () => {
     await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'hung', 'lost', 'orphan']);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'cut', 'hung', 'lost', 'orphan']);
   });
 
   it('offers Restart…, Force stop… and Delete… when its driver reported it broken, and says to force stop it for the rest, in its row and on its page', async () => {
@@ -243,6 +246,30 @@ describe('a Broken instance', () => {
     await screens(page, 'broken-deleted-with-warning');
     assert.equal((await shell.engine.list()).find((i) => i.name === 'lost'), undefined, 'gone from the engine too');
     await assert.rejects(fs.stat(shell.engine.store.dir('lost')), 'its folder is gone');
+  });
+
+  it('says so in its row when a running instance\'s driver stops answering while the page is open', async () => {
+    const { page, engine } = shell;
+    await page.locator('[data-testid="status-cut"][data-state="Running"]').waitFor();
+    // The engine looks again at each save of lima.yaml. The first one it has seen is news (the
+    // list changes); after it, an unchanged save is not: only a status event says what it found.
+    const config = path.join(engine.store.dir('cut'), 'lima.yaml');
+    let seenAt = Number.POSITIVE_INFINITY;
+    const stop = engine.events.on((event) => {
+      if (event.type === 'instances-changed') seenAt = Math.min(seenAt, Date.now());
+    });
+    // The page's fetch of the list that news asked for, done before its driver goes, or it would tell the page.
+    const listedAgain = page.waitForResponse((response) => response.url().endsWith('/api/listInstances') && response.request().timing().startTime >= seenAt);
+    await fs.writeFile(config, await fs.readFile(config));
+    await listedAgain;
+    stop();
+    await fs.writeFile(path.join(engine.store.dir('cut'), 'unreachable'), '');
+    await fs.writeFile(config, await fs.readFile(config));
+    // The event says Broken and why; that its driver cannot answer comes with the list it fetches again.
+    await shows(page.getByTestId('broken-cut'), /Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/);
+    assert.deepEqual((await menuItems(page, 'cut')).find(([label]) => label === 'Force stop…'), ['Force stop…', 'its driver cannot answer, so only Delete… can remove it']);
+    await page.keyboard.press('Escape');
+    await engine.delete('cut', { force: true });
   });
 
   it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {
