@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DriverInfo } from '../../src-main/api/contract.ts';
-import { actionAvailability, actionFor, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
+import { actionAvailability, actionSpec, capabilitiesOf, onlyDeletable, primaryAction } from '../../src-renderer/features/instances/actions.ts';
 
 type Capabilities = NonNullable<DriverInfo['capabilities']>;
 const base: Capabilities = { pause: true, snapshots: false, display: [], console: [], imageFormats: ['raw'], accelerators: ['none'], ssh: false, mounts: [], stats: false };
@@ -11,40 +11,40 @@ const cannotPause: Capabilities = { ...base, pause: false };
 
 describe('actionAvailability', () => {
   it('allows pause on a running instance whose driver can pause', () => {
-    assert.deepEqual(actionAvailability('pause', 'Running', 'qemu', base), { enabled: true });
-    assert.deepEqual(actionAvailability('resume', 'Paused', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('pause', { state: 'Running', driver: 'qemu' }, base), { enabled: true });
+    assert.deepEqual(actionAvailability('resume', { state: 'Paused', driver: 'qemu' }, base), { enabled: true });
   });
 
   it('turns pause and resume off when the driver cannot pause, saying so', () => {
-    assert.deepEqual(actionAvailability('pause', 'Running', 'vz', cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
-    assert.deepEqual(actionAvailability('resume', 'Paused', 'vz', cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
+    assert.deepEqual(actionAvailability('pause', { state: 'Running', driver: 'vz' }, cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
+    assert.deepEqual(actionAvailability('resume', { state: 'Paused', driver: 'vz' }, cannotPause), { enabled: false, reason: 'the vz driver cannot pause' });
   });
 
   it('keeps the other actions to the status alone, whatever the driver cannot do', () => {
-    assert.deepEqual(actionAvailability('stop', 'Running', 'vz', cannotPause), { enabled: true });
-    assert.deepEqual(actionAvailability('start', 'Stopped', 'vz', cannotPause), { enabled: true });
-    assert.deepEqual(actionAvailability('start', 'Running', 'qemu', base), { enabled: false, reason: 'not while the instance is running' });
-    assert.deepEqual(actionAvailability('pause', 'Stopped', 'qemu', base), { enabled: false, reason: 'not while the instance is stopped' });
+    assert.deepEqual(actionAvailability('stop', { state: 'Running', driver: 'vz' }, cannotPause), { enabled: true });
+    assert.deepEqual(actionAvailability('start', { state: 'Stopped', driver: 'vz' }, cannotPause), { enabled: true });
+    assert.deepEqual(actionAvailability('start', { state: 'Running', driver: 'qemu' }, base), { enabled: false, reason: 'not while the instance is running' });
+    assert.deepEqual(actionAvailability('pause', { state: 'Stopped', driver: 'qemu' }, base), { enabled: false, reason: 'not while the instance is stopped' });
   });
 
   it('turns pause off for a driver that cannot answer, and does not block while the drivers load', () => {
-    assert.deepEqual(actionAvailability('pause', 'Running', 'gone', null), { enabled: false, reason: 'the gone driver is not available, so it cannot pause' });
-    assert.deepEqual(actionAvailability('pause', 'Running', 'qemu', undefined), { enabled: true });
+    assert.deepEqual(actionAvailability('pause', { state: 'Running', driver: 'gone' }, null), { enabled: false, reason: 'the gone driver is not available, so it cannot pause' });
+    assert.deepEqual(actionAvailability('pause', { state: 'Running', driver: 'qemu' }, undefined), { enabled: true });
   });
 });
 
 describe('clone, rename, edit and restart', () => {
   it('are refused while the VM runs, in the engine\'s words', () => {
-    assert.deepEqual(actionAvailability('rename', 'Running', 'qemu', base), { enabled: false, reason: 'it is running; stop it before renaming it' });
-    assert.deepEqual(actionAvailability('clone', 'Paused', 'qemu', base), { enabled: false, reason: 'it is paused; stop it before cloning it' });
-    assert.deepEqual(actionAvailability('edit', 'Starting', 'qemu', base), { enabled: false, reason: 'it is starting; stop it before editing it' });
-    assert.deepEqual(actionAvailability('edit', 'Stopped', 'qemu', base), { enabled: true });
+    assert.deepEqual(actionAvailability('rename', { state: 'Running', driver: 'qemu' }, base), { enabled: false, reason: 'it is running; stop it before renaming it' });
+    assert.deepEqual(actionAvailability('clone', { state: 'Paused', driver: 'qemu' }, base), { enabled: false, reason: 'it is paused; stop it before cloning it' });
+    assert.deepEqual(actionAvailability('edit', { state: 'Starting', driver: 'qemu' }, base), { enabled: false, reason: 'it is starting; stop it before editing it' });
+    assert.deepEqual(actionAvailability('edit', { state: 'Stopped', driver: 'qemu' }, base), { enabled: true });
   });
 
   it('restart a running or paused VM; a stopped one is started instead', () => {
-    assert.deepEqual(actionAvailability('restart', 'Running', 'qemu', base), { enabled: true });
-    assert.deepEqual(actionAvailability('restart', 'Paused', 'qemu', base), { enabled: true });
-    assert.deepEqual(actionAvailability('restart', 'Stopped', 'qemu', base), { enabled: false, reason: 'it is stopped; use Start' });
+    assert.deepEqual(actionAvailability('restart', { state: 'Running', driver: 'qemu' }, base), { enabled: true });
+    assert.deepEqual(actionAvailability('restart', { state: 'Paused', driver: 'qemu' }, base), { enabled: true });
+    assert.deepEqual(actionAvailability('restart', { state: 'Stopped', driver: 'qemu' }, base), { enabled: false, reason: 'it is stopped; use Start' });
   });
 
   it('leave the row one button for the state: Start, Stop, Resume, Force stop while one hangs, none when Broken', () => {
@@ -56,15 +56,23 @@ describe('clone, rename, edit and restart', () => {
 describe('a Broken instance', () => {
   // Its driver reported the fault (a hung QEMU, a panicked guest): only ending the VM recovers it.
   it('can be force stopped, restarted and deleted; the rest wait for a force stop, which it is told to do, not Stop', () => {
-    for (const id of ['force-stop', 'restart', 'delete'] as const) assert.deepEqual(actionAvailability(id, 'Broken', 'qemu', base), { enabled: true }, id);
+    for (const id of ['force-stop', 'restart', 'delete'] as const) assert.deepEqual(actionAvailability(id, { state: 'Broken', driver: 'qemu' }, base), { enabled: true }, id);
     for (const id of ['clone', 'rename', 'edit'] as const) {
-      assert.deepEqual(actionAvailability(id, 'Broken', 'qemu', base), { enabled: false, reason: 'it is broken; force stop it first' }, id);
+      assert.deepEqual(actionAvailability(id, { state: 'Broken', driver: 'qemu' }, base), { enabled: false, reason: 'it is broken; force stop it first' }, id);
     }
   });
 
+  it('can only be deleted when its driver cannot answer for it, and the rest say so', () => {
+    const silent = { state: 'Broken', driver: 'qemu', driverUnreachable: true } as const;
+    for (const id of ['force-stop', 'restart', 'clone', 'rename', 'edit'] as const) {
+      assert.deepEqual(actionAvailability(id, silent, base), { enabled: false, reason: 'its driver cannot answer, so only Delete… can remove it' }, id);
+    }
+    assert.deepEqual(actionAvailability('delete', silent, base), { enabled: true });
+  });
+
   it('asks before a restart, which ends it at once like Force stop…; a running one restarts at a click', () => {
-    assert.deepEqual(actionFor('restart', 'Broken'), { id: 'restart', label: 'Restart…', danger: true, asks: true, pendingHint: 'Stopping' });
-    assert.deepEqual(actionFor('restart', 'Running'), { id: 'restart', label: 'Restart', pendingHint: 'Stopping' });
+    assert.deepEqual(actionSpec('restart', 'Broken'), { id: 'restart', label: 'Restart…', danger: true, asks: true, pendingHint: 'Stopping' });
+    assert.deepEqual(actionSpec('restart', 'Running'), { id: 'restart', label: 'Restart', pendingHint: 'Stopping' });
   });
 
   it('can only be deleted when its lima.yaml cannot be read, or its driver is not known or cannot answer', () => {

@@ -3,7 +3,8 @@
 // would have said (such as "created without a display"), and Delete… removes it. Its file no
 // longer names a driver, so none is claimed: no QEMU tabs or actions, only what works (Logs,
 // Delete…), and sorted by a size it goes last. One whose driver reported the VM broken offers
-// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete….
+// what recovers it (Force stop…) and Delete…; one whose driver is not installed, only Delete…;
+// one whose driver cannot answer, Delete… and the rest off, saying so.
 // A running instance whose lima.yaml breaks is told of on the desktop in the app's words.
 // Scripted driver: no VM is needed to break a config.
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import { recordNotifications, waitForNotification } from './notifications.ts';
 import { screens } from './screens.ts';
 import { openScriptedShell, shows } from './scripted-shell.ts';
 import type { ScriptedShell } from './scripted-shell.ts';
+
+type Styled = { getComputedStyle(element: unknown): { backgroundColor: string } };
 
 /** The rows' instances, top to bottom. */
 async function rowNames(page: Page): Promise<string[]> {
@@ -60,6 +63,9 @@ describe('a Broken instance', () => {
     await shell.engine.create('lost', { template });
     await shell.engine.start('lost');
     await fs.writeFile(path.join(shell.engine.store.dir('lost'), 'unreachable'), '');
+    // And one that runs until its driver loses its hypervisor while the page is open.
+    await shell.engine.create('cut', { template });
+    await shell.engine.start('cut');
   });
 
   after(async () => {
@@ -132,7 +138,7 @@ describe('a Broken instance', () => {
     await menu.getByRole('menuitem', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete mangled?' }).getByRole('button', { name: 'Delete mangled' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instances' }).or(page.getByText('This instance no longer exists.')).first().waitFor();
-    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'hung', 'lost', 'orphan']);
+    assert.deepEqual((await shell.engine.list()).map((i) => i.name), ['breaking', 'broken-vm', 'cut', 'hung', 'lost', 'orphan']);
   });
 
   it('offers Restart…, Force stop… and Delete… when its driver reported it broken, and says to force stop it for the rest, in its row and on its page', async () => {
@@ -199,6 +205,22 @@ describe('a Broken instance', () => {
     await shell.engine.delete('hung', { force: true });
   });
 
+  it('turns Force stop… and Restart… off when its driver cannot answer, saying only Delete… can remove it, in its row and on its page', async () => {
+    const { page } = shell;
+    const said = /^cannot reach the scripted hypervisor: its socket is gone\. Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/;
+    await shows(page.getByTestId('broken-lost'), said);
+    const off = 'its driver cannot answer, so only Delete… can remove it';
+    const offered = [['Restart…', off], ['Clone…', off], ['Rename…', off], ['Edit…', off], ['Force stop…', off], ['Delete…', '']];
+    assert.deepEqual(await menuItems(page, 'lost'), offered, 'the row: the driver would fail Force stop… and Restart… with its error');
+    await page.keyboard.press('Escape');
+    await page.getByRole('link', { name: 'lost', exact: true }).click();
+    await shows(page.getByTestId('broken-reason'), /^Corral cannot use this instance: cannot reach the scripted hypervisor: its socket is gone\. Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/);
+    assert.deepEqual(await menuItems(page, 'lost'), offered, 'its page agrees with its row');
+    await screens(page, 'broken-unreachable-menu');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: '← All instances' }).click();
+  });
+
   it('deletes one whose driver cannot answer for its VM with Delete…, saying first what happens and after what may remain', async () => {
     const { page } = shell;
     await shows(page.getByTestId('broken-lost'), 'cannot reach the scripted hypervisor: its socket is gone');
@@ -209,9 +231,45 @@ describe('a Broken instance', () => {
     await confirm.getByRole('button', { name: 'Delete lost' }).click();
     await page.locator('tbody tr[data-instance="lost"]').waitFor({ state: 'detached' });
     await shows(page.getByRole('alert'), /^Deleted lost\. Warning: the scripted driver could not delete the VM of "lost" \(cannot reach the scripted hypervisor: its socket is gone\): .*may remain/);
+    // The delete worked: what it may have left is a warning, in the warning colours with an icon, not an error's.
+    const notice = page.getByRole('alert');
+    const background = await notice.evaluate((element) => (globalThis as unknown as Styled).getComputedStyle(element).backgroundColor);
+    const warningBackground = await page.evaluate(`(() => {
+      const probe = document.body.appendChild(document.createElement('div'));
+      probe.style.background = 'var(--warn-bg)';
+      const colour = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return colour;
+    })()`);
+    assert.equal(background, warningBackground, 'the warning colour');
+    assert.equal(await notice.locator('svg[aria-hidden="true"]').count(), 1, 'the warning icon');
     await screens(page, 'broken-deleted-with-warning');
     assert.equal((await shell.engine.list()).find((i) => i.name === 'lost'), undefined, 'gone from the engine too');
     await assert.rejects(fs.stat(shell.engine.store.dir('lost')), 'its folder is gone');
+  });
+
+  it('says so in its row when a running instance\'s driver stops answering while the page is open', async () => {
+    const { page, engine } = shell;
+    await page.locator('[data-testid="status-cut"][data-state="Running"]').waitFor();
+    // The engine looks again at each save of lima.yaml. The first one it has seen is news (the
+    // list changes); after it, an unchanged save is not: only a status event says what it found.
+    const config = path.join(engine.store.dir('cut'), 'lima.yaml');
+    let seenAt = Number.POSITIVE_INFINITY;
+    const stop = engine.events.on((event) => {
+      if (event.type === 'instances-changed') seenAt = Math.min(seenAt, Date.now());
+    });
+    // The page's fetch of the list that news asked for, done before its driver goes, or it would tell the page.
+    const listedAgain = page.waitForResponse((response) => response.url().endsWith('/api/listInstances') && response.request().timing().startTime >= seenAt);
+    await fs.writeFile(config, await fs.readFile(config));
+    await listedAgain;
+    stop();
+    await fs.writeFile(path.join(engine.store.dir('cut'), 'unreachable'), '');
+    await fs.writeFile(config, await fs.readFile(config));
+    // The event says Broken and why; that its driver cannot answer comes with the list it fetches again.
+    await shows(page.getByTestId('broken-cut'), /Its driver cannot answer, so only Delete… in the ⋯ menu can remove it\.$/);
+    assert.deepEqual((await menuItems(page, 'cut')).find(([label]) => label === 'Force stop…'), ['Force stop…', 'its driver cannot answer, so only Delete… can remove it']);
+    await page.keyboard.press('Escape');
+    await engine.delete('cut', { force: true });
   });
 
   it('is told of on the desktop in the app\'s words when a running instance\'s lima.yaml breaks', async () => {

@@ -31,6 +31,18 @@ describe('visibleInstances', () => {
     assert.deepEqual(names({ sort: 'cpus', descending: true }), ['db', 'web10', 'web9']);
   });
 
+  it('sorts a running VM whose lima.yaml was edited by what it runs with, the figure its cell shows first', () => {
+    const gib = 1024 ** 3;
+    // Runs with 1 CPU, 1 GiB and a 1 GiB disk; its file gives it 3 CPUs, 3 GiB and 3 GiB from its next start.
+    const edited = instance('edited', { state: 'Running', cpus: 3, memoryBytes: 3 * gib, diskBytes: 3 * gib, startedWith: { cpus: 1, memoryBytes: gib, diskBytes: gib } });
+    const middle = instance('middle', { cpus: 2, memoryBytes: 2 * gib, diskBytes: 2 * gib });
+    for (const sort of ['cpus', 'memory', 'disk'] as const) {
+      assert.deepEqual(visibleInstances([middle, edited], { ...emptyListView, sort }).map((i) => i.name), ['edited', 'middle'], sort);
+    }
+    const stopped = { ...edited, state: 'Stopped' } as const; // stopped, the file's figures are what it has
+    assert.deepEqual(visibleInstances([middle, stopped], { ...emptyListView, sort: 'cpus' }).map((i) => i.name), ['middle', 'edited']);
+  });
+
   it('sorts an instance whose sizes are not known (an unreadable lima.yaml) last, whichever the direction', () => {
     // Its figures are the defaults (up to 4 CPUs and 4 GiB, 100 GiB of disk), which would sort it among the known ones.
     const unreadable = instance('mangled', { state: 'Broken', configProblem: 'lima.yaml:1: field "cpus"', cpus: 4, memoryBytes: 4 * 1024 ** 3, diskBytes: 100 * 1024 ** 3 });

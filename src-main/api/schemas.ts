@@ -24,6 +24,12 @@ export const instanceSchema = z.object({
   configProblem: z.string().optional(),
   /** When a Broken instance's driver is not installed: installing it (or deleting the instance) is the remedy. */
   driverMissing: z.literal(true).optional(),
+  /**
+   * When a Broken instance's driver is installed but could not answer for it (its process failing,
+   * its hypervisor out of reach): force stop and restart fail with its error; a forced delete
+   * removes it. Absent from older engines.
+   */
+  driverUnreachable: z.literal(true).optional(),
   /** The driver (Lima's vmType) that runs the instance; absent for a Broken one whose lima.yaml names none (or cannot be read): not known. */
   driver: z.string().optional(),
   /** Where it runs (core/connections): "local", a driver's default, or a named connection; absent from older engines. */

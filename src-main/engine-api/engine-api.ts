@@ -19,6 +19,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     ...(summary.reason !== undefined ? { reason: summary.reason } : {}),
     ...(summary.configProblem !== undefined ? { configProblem: summary.configProblem } : {}),
     ...(summary.driverMissing ? { driverMissing: true as const } : {}),
+    ...(summary.driverUnreachable ? { driverUnreachable: true as const } : {}),
     ...(summary.vmType !== undefined ? { driver: summary.vmType } : {}),
     ...(summary.connection !== undefined ? { connection: summary.connection } : {}),
     arch: summary.arch,

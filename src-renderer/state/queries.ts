@@ -35,9 +35,10 @@ export function patchInstance(client: QueryClient, name: string, patch: Partial<
 function apply(client: QueryClient, event: ApiEvent): void {
   if (event.type === 'instance-status') {
     const known = client.getQueryData<Instance[]>(keys.instances)?.some((i) => i.name === event.name);
-    // A VM that now runs has a new boot whose guest status only the list carries: ask for it.
+    // A VM that now runs has a new boot whose guest status only the list carries, and a Broken
+    // one why it broke (a driver that cannot answer, say): ask for it.
     if (known && event.state !== 'Running') patchInstance(client, event.name, { state: event.state, reason: event.reason });
-    else void client.invalidateQueries({ queryKey: keys.instances });
+    if (!known || event.state === 'Running' || event.state === 'Broken') void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'instances-changed') {
     void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'guest-status') {

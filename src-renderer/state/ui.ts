@@ -18,7 +18,8 @@ export type InstanceTab = (typeof instanceTabs)[number];
 const pageHashes = { downloads: '#/downloads', drivers: '#/drivers', connections: '#/connections', settings: '#/settings' } as const;
 
 export interface Notice {
-  kind: 'error' | 'info';
+  /** `warning`: an action that succeeded, with something the user should know (what a delete left). */
+  kind: 'error' | 'warning' | 'info';
   text: string;
   /** The instance the message is about, so its row can show it too. */
   instance?: string;

@@ -37,6 +37,8 @@ export interface InstanceSummary extends Omit<EffectiveConfig, 'vmType' | 'conne
   configProblem?: string | undefined;
   /** When what broke it is that the driver it names is not installed (installing it recovers it). */
   driverMissing?: true | undefined;
+  /** When what broke it is that its installed driver could not answer for it (its process failing, its hypervisor out of reach). */
+  driverUnreachable?: true | undefined;
   accelerator?: string | undefined;
   /** Where SSH reached the guest at its last start (`corral shell`, `corral ssh-config`). */
   ssh?: SshEndpoint | undefined;
@@ -72,9 +74,11 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
     const host = await where.driver(effective.connection).catch(() => undefined);
     return { ...summary, state: transient, ...(host ? await sharedFolders(host, config) : {}) };
   }
+  let answered = false;
   try {
     const host = await where.driver(effective.connection);
     const result = await host.call('inspect', instanceSpec(where, name, config));
+    answered = true;
     const running = result.state === 'Running' || result.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;
     const startedWith = running ? await startedWithIfEdited(dir, effective) : undefined;
@@ -83,7 +87,9 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
   } catch (error) {
     const typed = toDriverError(error);
     const driverMissing = typed.code === 'NOT_FOUND' && typed.details['driver'] === effective.vmType;
-    return { ...summary, state: 'Broken', reason: typed.message, ...(driverMissing ? { driverMissing } : {}) };
+    // A failure after the driver answered (reading the guest's status, say) is not the driver's.
+    const why = driverMissing ? { driverMissing } : answered ? {} : { driverUnreachable: true as const };
+    return { ...summary, state: 'Broken', reason: typed.message, ...why };
   }
 }
 

@@ -5,7 +5,7 @@
 // own props changed.
 import { memo } from 'react';
 import type { Instance } from '../../../src-main/api/contract.ts';
-import { actionAvailability, actionFor, actionName, actionOrder, onlyDeletable, primaryAction } from './actions.ts';
+import { actionAvailability, actionName, actionOrder, actionSpec, onlyDeletable, primaryAction, statusAllows } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { ActionMenu } from './ActionMenu.tsx';
 import { statusWord } from './StatusBadge.tsx';
@@ -31,24 +31,24 @@ const alwaysListed: ReadonlySet<ActionId> = new Set(['restart', 'clone', 'rename
  */
 function listed(id: ActionId, instance: Instance, capabilities: DriverCapabilities): boolean {
   if (onlyDeletable(instance, capabilities)) return id === 'delete';
-  return alwaysListed.has(id) || actionAvailability(id, instance.state, instance.driver, undefined).enabled;
+  return alwaysListed.has(id) || statusAllows(id, instance.state);
 }
 
 export const InstanceActions = memo(function InstanceActions({ instance, capabilities, busy, onAction, layout = 'row' }: InstanceActionsProps) {
   const reasonOf = (id: ActionId): string | undefined => {
     if (busy) return 'another action is running';
-    const availability = actionAvailability(id, instance.state, instance.driver, capabilities, statusWord(instance));
+    const availability = actionAvailability(id, instance, capabilities, statusWord(instance));
     return availability.enabled ? undefined : availability.reason;
   };
   const primary = primaryAction(instance.state);
   const shown = layout === 'row'
     ? (primary ? [primary] : [])
-    : actionOrder.filter((id) => !actionFor(id, instance.state).danger && actionAvailability(id, instance.state, instance.driver, capabilities).enabled);
+    : actionOrder.filter((id) => !actionSpec(id, instance.state).danger && actionAvailability(id, instance, capabilities).enabled);
   const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance, capabilities)).map((id) => ({
     key: id,
-    label: actionFor(id, instance.state).label,
+    label: actionSpec(id, instance.state).label,
     disabledReason: reasonOf(id),
-    danger: actionFor(id, instance.state).danger,
+    danger: actionSpec(id, instance.state).danger,
     onSelect: () => onAction(id, instance),
   }));
   return (
@@ -61,13 +61,13 @@ export const InstanceActions = memo(function InstanceActions({ instance, capabil
           <button
             key={layout === 'row' ? `slot-${index}` : id}
             type="button"
-            className={actionFor(id, instance.state).danger ? 'danger' : undefined}
+            className={actionSpec(id, instance.state).danger ? 'danger' : undefined}
             aria-disabled={reason !== undefined}
-            title={reason === undefined ? undefined : `${actionFor(id, instance.state).label} is off: ${reason}`}
+            title={reason === undefined ? undefined : `${actionSpec(id, instance.state).label} is off: ${reason}`}
             onClick={() => { if (reason === undefined) onAction(id, instance); }}
             aria-label={actionName(id, instance.name)}
           >
-            {actionFor(id, instance.state).label}
+            {actionSpec(id, instance.state).label}
           </button>
         );
       })}

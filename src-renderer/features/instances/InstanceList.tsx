@@ -14,7 +14,7 @@ import { InstanceActions } from './InstanceActions.tsx';
 import { capabilitiesOf } from './actions.ts';
 import type { ActionId, DriverCapabilities } from './actions.ts';
 import { StatusBadge } from './StatusBadge.tsx';
-import { RunningFigureCell } from './RunningFigureCell.tsx';
+import { NextStartHint, RunningFigureCell } from './RunningFigureCell.tsx';
 import { brokenReason } from './broken-reason.ts';
 import { sizesKnown } from './sizes-known.ts';
 import { driverName } from './driver-name.ts';
@@ -139,6 +139,7 @@ const InstanceRow = memo(function InstanceRow({ instance, capabilities, busy, on
       <th scope="row">
         <a href={`#/instances/${encodeURIComponent(instance.name)}`} onClick={(e) => onOpen(e, instance.name)}>{instance.name}</a>
         <ConnectionNote instance={instance} phone />
+        <NextStartHint instance={instance} />
       </th>
       <td>
         <StatusBadge instance={instance} />

@@ -41,7 +41,7 @@ export function KeyboardShortcuts() {
         case 's': {
           const action = page ? primaryAction(page.state) : undefined;
           if (!page || !action || action === 'force-stop') return; // force stop is never one key away
-          if (!actionAvailability(action, page.state, page.driver, capabilitiesOf(drivers, page.driver)).enabled) return;
+          if (!actionAvailability(action, page, capabilitiesOf(drivers, page.driver)).enabled) return;
           perform(action, page);
           break;
         }

@@ -4,29 +4,40 @@
 // start; the full sentence is its accessible name and its tooltip (NextStartNote says it on the page).
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { formatBytes } from '../../ui/format.ts';
+import { changesAtNextStart, fileFigure, runningFigure } from './running-figure.ts';
+import type { Figure } from './running-figure.ts';
 
-type Figure = 'cpus' | 'memory' | 'disk';
+/** A figure in the list's words: alone in the cell, and in the sentence that explains it. */
+interface FigureText {
+  short: (value: number) => string;
+  words: (value: number) => string;
+}
 
-// now: undefined when the engine does not say (an older one, for the disk).
-const shown: Record<Figure, { now: (started: NonNullable<Instance['startedWith']>) => number | undefined; file: (instance: Instance) => number; words: (value: number) => string }> = {
-  cpus: { now: (s) => s.cpus, file: (i) => i.cpus, words: (n) => `${n} CPU${n === 1 ? '' : 's'}` },
-  memory: { now: (s) => s.memoryBytes, file: (i) => i.memoryBytes, words: (n) => `${formatBytes(n)} memory` },
-  disk: { now: (s) => s.diskBytes, file: (i) => i.diskBytes, words: (n) => `a ${formatBytes(n)} disk` },
+const texts: Record<Figure, FigureText> = {
+  cpus: { short: String, words: (n) => `${n} CPU${n === 1 ? '' : 's'}` },
+  memory: { short: formatBytes, words: (n) => `${formatBytes(n)} memory` },
+  disk: { short: formatBytes, words: (n) => `a ${formatBytes(n)} disk` },
 };
 
-const text = (figure: Figure, value: number) => (figure === 'cpus' ? String(value) : formatBytes(value));
-
 export function RunningFigureCell({ instance, figure }: { instance: Instance; figure: Figure }) {
-  const { now, file, words } = shown[figure];
-  const inFile = file(instance);
-  const running = instance.state === 'Running' || instance.state === 'Paused';
-  const has = running && instance.startedWith ? now(instance.startedWith) : undefined;
-  if (has === undefined || has === inFile) return <td className="col-detail">{text(figure, inFile)}</td>;
+  const { short, words } = texts[figure];
+  const inFile = fileFigure(instance, figure);
+  const has = runningFigure(instance, figure);
+  if (has === undefined || has === inFile) return <td className="col-detail">{short(inFile)}</td>;
   const sentence = `Runs with ${words(has)}; lima.yaml gives it ${words(inFile)} from its next start.`;
   return (
     <td className="col-detail next-start" aria-label={sentence} title={sentence} data-testid={`next-start-${figure}-${instance.name}`}>
-      {text(figure, has)}
-      <span className="next-start-figure" aria-hidden="true"> → {text(figure, inFile)}</span>
+      {short(has)}
+      <span className="next-start-figure" aria-hidden="true"> → {short(inFile)}</span>
     </td>
   );
+}
+
+/**
+ * Under the name, only where the list hides these columns (a phone's width): a quiet hint that
+ * the next start changes the VM; its page says how.
+ */
+export function NextStartHint({ instance }: { instance: Instance }) {
+  if (!changesAtNextStart(instance)) return null;
+  return <span className="cell-note phone-only" data-testid={`next-start-hint-${instance.name}`}>changes at next start</span>;
 }

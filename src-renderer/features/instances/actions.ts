@@ -52,18 +52,17 @@ export const actionOrder: ActionId[] = ['start', 'stop', 'pause', 'resume', 'res
 /** What a Broken instance's reshaping actions need: the engine refuses them until Force stop… has ended its VM. */
 const brokenRemedy = 'it is broken; force stop it first';
 
+/** What a Broken instance whose driver cannot answer for it allows (the engine's inspect failed): a forced delete. */
+const silentDriverRemedy = 'its driver cannot answer, so only Delete… can remove it';
+
 /** What a stopped-only action needs, said as the engine says it ("stop it before renaming it"). */
 const stoppedOnly: Partial<Record<ActionId, string>> = { clone: 'cloning', rename: 'renaming', edit: 'editing' };
-
-export function actionSpec(id: ActionId): ActionSpec {
-  return all[id];
-}
 
 /**
  * The action as it is for an instance in `state`. Restart of a Broken VM cannot shut it down:
  * it ends it at once, like Force stop…, so it is dangerous and asks first.
  */
-export function actionFor(id: ActionId, state: VmState): ActionSpec {
+export function actionSpec(id: ActionId, state: VmState): ActionSpec {
   if (id === 'restart' && state === 'Broken') return { ...all.restart, label: 'Restart…', danger: true, asks: true };
   return all[id];
 }
@@ -75,18 +74,29 @@ export function actionName(id: ActionId, instance: string): string {
 
 export type Availability = { enabled: true } | { enabled: false; reason: string };
 
+/** What an action's availability depends on: the status, the driver, and whether that driver could answer for it. */
+export type ActionTarget = Pick<Instance, 'state' | 'driver' | 'driverUnreachable'>;
+
+/** Whether the status lets the action run: the menu lists such an action even when something else keeps it off. */
+export function statusAllows(id: ActionId, state: VmState): boolean {
+  return byState[state].includes(id);
+}
+
 /**
  * Whether the action can run now: the status must allow it, and for pause and resume the
  * driver must have said it can pause. Unknown capabilities (still loading) do not block: the
  * engine refuses with its own message then. The reason is what the user reads beside it, naming
  * the status as the badge beside it does (`shownAs`: "starting" while a running VM's guest boots).
  */
-export function actionAvailability(id: ActionId, state: VmState, driver: string | undefined, capabilities: DriverCapabilities, shownAs = state.toLowerCase()): Availability {
+export function actionAvailability(id: ActionId, instance: ActionTarget, capabilities: DriverCapabilities, shownAs = instance.state.toLowerCase()): Availability {
+  const { state, driver } = instance;
   if ((id === 'pause' || id === 'resume') && capabilities !== undefined) {
     if (capabilities === null) return { enabled: false, reason: driver === undefined ? 'its driver is not known, so it cannot pause' : `the ${driver} driver is not available, so it cannot pause` };
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
-  if (byState[state].includes(id)) return { enabled: true };
+  // Force stop and restart go through the driver, which fails each with its error; a forced delete goes on without it.
+  if (state === 'Broken' && instance.driverUnreachable && id !== 'delete') return { enabled: false, reason: silentDriverRemedy };
+  if (statusAllows(id, state)) return { enabled: true };
   // A Broken VM's guest cannot shut down: Force stop… ends it, and stopped, it can do the rest.
   if (state === 'Broken') return { enabled: false, reason: brokenRemedy };
   const doing = stoppedOnly[id];

@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import type { Instance } from '../../../src-main/api/contract.ts';
 import { connectionOf } from '../connections/connection-of.ts';
 import { driverName } from './driver-name.ts';
+import { shownFigure } from './running-figure.ts';
 import { sizesKnown } from './sizes-known.ts';
 
 export type SortColumn = 'name' | 'state' | 'driver' | 'cpus' | 'memory' | 'disk';
@@ -55,9 +56,10 @@ const byColumn: Record<SortColumn, (a: Instance, b: Instance) => number> = {
   name: byName,
   state: (a, b) => a.state.localeCompare(b.state),
   driver: (a, b) => driverName(a).localeCompare(driverName(b)),
-  cpus: (a, b) => a.cpus - b.cpus,
-  memory: (a, b) => a.memoryBytes - b.memoryBytes,
-  disk: (a, b) => a.diskBytes - b.diskBytes,
+  // By what the cell shows first: a running VM's own figure when lima.yaml was edited since it started.
+  cpus: (a, b) => shownFigure(a, 'cpus') - shownFigure(b, 'cpus'),
+  memory: (a, b) => shownFigure(a, 'memory') - shownFigure(b, 'memory'),
+  disk: (a, b) => shownFigure(a, 'disk') - shownFigure(b, 'disk'),
 };
 
 /** The columns whose figures come from the lima.yaml: blank ("—") when it cannot be read. */

@@ -10,7 +10,7 @@ import { api } from '../../api/index.ts';
 import { errorMessage } from '../../api/errors.ts';
 import { keys, patchInstance } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
-import { actionFor, actionName, actionSpec } from './actions.ts';
+import { actionName, actionSpec } from './actions.ts';
 import { isReportedDownloadFailure } from '../downloads/failure.ts';
 import type { ActionId } from './actions.ts';
 import { useActionDialog } from './dialog-store.ts';
@@ -34,7 +34,7 @@ async function run({ id, instance }: ActionCall): Promise<readonly string[]> {
     case 'force-stop': await api.stop({ name, force: true }); break;
     case 'pause': await api.pause({ name }); break;
     case 'resume': await api.resume({ name }); break;
-    // A Broken VM cannot shut down: its restart ends it at once, which the user confirmed (actionFor).
+    // A Broken VM cannot shut down: its restart ends it at once, which the user confirmed (actionSpec).
     case 'restart': await api.restart({ name, force: instance.state === 'Broken' }); break;
     // A running instance is deleted only after the user confirmed; force is what they agreed to.
     case 'delete': return (await api.delete({ name, force: instance.state !== 'Stopped' })).warnings;
@@ -50,14 +50,14 @@ export function useInstanceAction() {
     mutationFn: run,
     onMutate: ({ id, instance }: ActionCall) => {
       notify(undefined);
-      const hint = actionSpec(id).pendingHint;
+      const hint = actionSpec(id, instance.state).pendingHint;
       if (hint) patchInstance(client, instance.name, { state: hint });
     },
     onSuccess: (warnings, { id, instance }) => {
       // A restart passes through Stopped back to Running: without a word it looks like nothing happened.
       if (id === 'restart') notify({ kind: 'info', text: `Restarted ${instance.name}.`, instance: instance.name });
       // What its driver could not delete outside the folder: the instance is gone, so only this says it.
-      if (warnings.length) notify({ kind: 'error', text: `Deleted ${instance.name}.${warnings.map((warning) => ` Warning: ${warning}`).join('')}` });
+      if (warnings.length) notify({ kind: 'warning', text: `Deleted ${instance.name}.${warnings.map((warning) => ` Warning: ${warning}`).join('')}` });
     },
     onError: (error, { id, instance }) => {
       // A failed download is said once, on its line with Retry (features/downloads).
@@ -78,7 +78,7 @@ export function usePerformAction(): (id: ActionId, instance: Instance) => void {
   return useCallback((id, instance) => {
     if (id === 'delete') askDelete(instance.name);
     else if (id === 'clone' || id === 'rename' || id === 'edit' || id === 'force-stop') ask(id, instance.name);
-    else if (id === 'restart' && actionFor(id, instance.state).asks) ask('restart', instance.name);
+    else if (id === 'restart' && actionSpec(id, instance.state).asks) ask('restart', instance.name);
     else mutate({ id, instance });
   }, [mutate, askDelete, ask]);
 }
