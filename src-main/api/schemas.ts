@@ -223,8 +223,8 @@ export const callResponseSchema = z.discriminatedUnion('ok', [
 // --- Pushed events and console streams (the WebSocket) ---------------------------------------
 
 export const apiEventSchema = z.discriminatedUnion('type', [
-  /** `configProblem` and `driverMissing`: as on the instance (what broke it), so a notification words its own remedy. */
-  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional(), configProblem: z.string().optional(), driverMissing: z.literal(true).optional() }),
+  /** `configProblem`, `driverMissing` and `driverUnreachable`: as on the instance (what broke it), so a notification words its own remedy. */
+  z.object({ type: z.literal('instance-status'), name: z.string(), state: vmStateSchema, reason: z.string().optional(), configProblem: z.string().optional(), driverMissing: z.literal(true).optional(), driverUnreachable: z.literal(true).optional() }),
   z.object({ type: z.literal('instances-changed') }),
   z.object({ type: z.literal('driver-log'), driver: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   /** A file an instance needs is being fetched: per artifact, whatever the driver. */

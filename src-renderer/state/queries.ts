@@ -35,10 +35,13 @@ export function patchInstance(client: QueryClient, name: string, patch: Partial<
 function apply(client: QueryClient, event: ApiEvent): void {
   if (event.type === 'instance-status') {
     const known = client.getQueryData<Instance[]>(keys.instances)?.some((i) => i.name === event.name);
-    // A VM that now runs has a new boot whose guest status only the list carries, and a Broken
-    // one why it broke (a driver that cannot answer, say): ask for it.
-    if (known && event.state !== 'Running') patchInstance(client, event.name, { state: event.state, reason: event.reason });
-    if (!known || event.state === 'Running' || event.state === 'Broken') void client.invalidateQueries({ queryKey: keys.instances });
+    // A VM that now runs has a new boot whose guest status only the list carries: ask for it.
+    // Why one broke comes with the event, and a fact of an earlier break must not outlive it.
+    if (known && event.state !== 'Running') {
+      const { state, reason, configProblem, driverMissing, driverUnreachable } = event;
+      patchInstance(client, event.name, { state, reason, configProblem, driverMissing, driverUnreachable });
+    }
+    if (!known || event.state === 'Running') void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'instances-changed') {
     void client.invalidateQueries({ queryKey: keys.instances });
   } else if (event.type === 'guest-status') {

@@ -18,6 +18,7 @@ export function operationState(operation: RunningOperation | undefined): VmState
 export interface BrokenFacts {
   configProblem?: string | undefined;
   driverMissing?: true | undefined;
+  driverUnreachable?: true | undefined;
 }
 
 export type DerivedStatus = Pick<InspectResult, 'state' | 'reason' | 'accelerator'> & BrokenFacts;
@@ -38,8 +39,8 @@ export class InstanceStatus {
   /** Announces `state` (a known result: the engine ran the operation, or the driver said so). */
   announce(name: string, state: VmState, reason?: string, facts: BrokenFacts = {}): void {
     this.#last.set(name, state);
-    const { configProblem, driverMissing } = facts;
-    this.#emit({ type: 'instance-status', name, state, reason, ...(configProblem !== undefined ? { configProblem } : {}), ...(driverMissing ? { driverMissing } : {}) });
+    const { configProblem, driverMissing, driverUnreachable } = facts;
+    this.#emit({ type: 'instance-status', name, state, reason, ...(configProblem !== undefined ? { configProblem } : {}), ...(driverMissing ? { driverMissing } : {}), ...(driverUnreachable ? { driverUnreachable } : {}) });
   }
 
   /** Announces a derived status only when it differs from the last one announced. */

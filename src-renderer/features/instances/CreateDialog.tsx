@@ -109,7 +109,7 @@ function CreateForm({ onDone }: { onDone: () => void }) {
     mutationFn: (request: CreateRequest) => api.create(request),
     onSuccess: async (result) => {
       await client.invalidateQueries({ queryKey: keys.instances });
-      notify({ kind: 'info', text: `Created ${result.instance.name}.${result.warnings.map((w) => ` Warning: ${w.message}`).join('')}` });
+      notify({ kind: result.warnings.length > 0 ? 'warning' : 'info', text: `Created ${result.instance.name}.${result.warnings.map((w) => ` Warning: ${w.message}`).join('')}` });
       onDone();
     },
   });
