@@ -396,6 +396,7 @@ describe('engine with a scripted driver', () => {
     const cannot = (action: string) => rejectsWith('INVALID_STATE', new RegExp(`^the scripted driver cannot answer for the VM of "lost-2" \\(cannot reach the scripted hypervisor: its socket is gone\\), so Corral cannot ${action}\\. Try again once the driver answers, or delete the instance with --force: .*may remain$`));
     await assert.rejects(engine.stop('lost-2', { force: true }), cannot('stop it'));
     await assert.rejects(engine.restart('lost-2', { force: true }), cannot('stop it'));
+    await assert.rejects(engine.restart('lost-2'), cannot('stop it'), 'not "cannot shut down; restart it with --force", which would fail the same way');
     await assert.rejects(engine.pause('lost-2'), cannot('pause it'));
     await assert.rejects(engine.start('lost-2'), cannot('start it'));
     assert.equal((await engine.inspect('lost-2')).state, 'Broken');

@@ -310,8 +310,9 @@ export class Engine {
    * not written, which the caller must have agreed to (the app asks, the CLI takes --force).
    */
   async restart(name: string, options: StopOptions = {}): Promise<StartResult & { warnings: string[] }> {
-    const { state } = await this.inspect(name);
-    if (state === 'Broken' && !options.force) throw new DriverError('INVALID_STATE', `instance "${name}" is Broken, so it cannot shut down; restart it with --force to end it at once and start it again`, { state });
+    const { state, driverUnreachable } = await this.inspect(name);
+    // One whose driver cannot answer goes on to stop's refusal, which says why and what helps.
+    if (state === 'Broken' && !options.force && !driverUnreachable) throw new DriverError('INVALID_STATE', `instance "${name}" is Broken, so it cannot shut down; restart it with --force to end it at once and start it again`, { state });
     if (state !== 'Stopped') await this.stop(name, options);
     return this.start(name);
   }
