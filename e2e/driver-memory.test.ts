@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { lockCliBundle } from './support/cli-bundle-lock.ts';
 import { guestTemplate } from './support/guest.ts';
 import { repoRoot, tempDir } from './support/temp.ts';
 
@@ -58,10 +59,12 @@ async function driverChildren(pid: number): Promise<number[]> {
 describe('the QEMU driver process, bundled, after inspecting 200 instances', () => {
   let root: string;
   let env: NodeJS.ProcessEnv;
+  let releaseBundle: (() => Promise<void>) | undefined;
   before(async () => {
     root = await tempDir();
     env = { ...process.env, CORRAL_CACHE: path.join(root, 'cache'), CORRAL_FROM_SOURCES: '', CORRAL_QEMU_ACCEL: 'tcg' };
     const run = promisify(execFile);
+    releaseBundle = await lockCliBundle(); // until the end: what is measured is the bundled driver
     await run(process.execPath, [path.join(repoRoot, 'scripts', 'build-cli.ts')]);
     const home = path.join(root, 'home');
     await run(process.execPath, [bin, '--home', home, 'create', 'm000', '--template', await guestTemplate()], { env });
@@ -69,6 +72,7 @@ describe('the QEMU driver process, bundled, after inspecting 200 instances', () 
     for (let i = 1; i < count; i++) await fs.cp(first, path.join(home, 'instances', `m${String(i).padStart(3, '0')}`), { recursive: true });
   });
   after(async () => {
+    await releaseBundle?.();
     await fs.rm(root, { recursive: true, force: true });
   });
 
