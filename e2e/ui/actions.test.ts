@@ -80,6 +80,7 @@ describe('a Broken instance', () => {
     assert.equal(onlyDeletable({ ...broken, configProblem: 'lima.yaml:1: field "cpus"' }, base), true);
     assert.equal(onlyDeletable({ ...broken, driver: undefined }, null), true);
     assert.equal(onlyDeletable({ ...broken, driver: 'uninstalled' }, null), true, 'a driver that is not installed cannot force stop it');
+    assert.equal(onlyDeletable({ ...broken, driverUnreachable: true }, base), true, 'an installed driver that cannot answer cannot force stop it either');
     assert.equal(onlyDeletable(broken, base), false, 'its driver reported it broken: Force stop… works');
     assert.equal(onlyDeletable(broken, undefined), false, 'the drivers are still being asked');
     assert.equal(onlyDeletable({ state: 'Stopped', driver: 'uninstalled' }, null), false);

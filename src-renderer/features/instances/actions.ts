@@ -94,7 +94,8 @@ export function actionAvailability(id: ActionId, instance: ActionTarget, capabil
     if (capabilities === null) return { enabled: false, reason: driver === undefined ? 'its driver is not known, so it cannot pause' : `the ${driver} driver is not available, so it cannot pause` };
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
-  // Force stop and restart go through the driver, which fails each with its error; a forced delete goes on without it.
+  // Force stop and restart go through the driver, which fails each with its error; a forced delete goes on
+  // without it. The menu lists only Delete… then (onlyDeletable); this is what a shortcut is told.
   if (state === 'Broken' && instance.driverUnreachable && id !== 'delete') return { enabled: false, reason: silentDriverRemedy };
   if (statusAllows(id, state)) return { enabled: true };
   // A Broken VM's guest cannot shut down: Force stop… ends it, and stopped, it can do the rest.
@@ -122,12 +123,12 @@ export function primaryAction(state: VmState): ActionId | undefined {
 
 /**
  * Whether the engine can only delete the instance: Broken with a lima.yaml it cannot read, or
- * whose driver is not known or cannot answer (`capabilities` null: not installed, say). Every
- * other action needs the config and the driver (force stop too); delete goes on without them.
- * Undefined capabilities (still loading) do not decide.
+ * whose driver is not known, not installed (`capabilities` null) or could not answer for it
+ * (`driverUnreachable`). Every other action needs the config and a driver that answers (force
+ * stop too); delete goes on without them. Undefined capabilities (still loading) do not decide.
  */
-export function onlyDeletable(instance: Pick<Instance, 'state' | 'driver' | 'configProblem'>, capabilities: DriverCapabilities): boolean {
-  return instance.state === 'Broken' && (instance.configProblem !== undefined || instance.driver === undefined || capabilities === null);
+export function onlyDeletable(instance: Pick<Instance, 'state' | 'driver' | 'configProblem' | 'driverUnreachable'>, capabilities: DriverCapabilities): boolean {
+  return instance.state === 'Broken' && (instance.configProblem !== undefined || instance.driver === undefined || capabilities === null || instance.driverUnreachable === true);
 }
 
 /** The capabilities of driver `name` from the drivers query: undefined while it loads, null if that driver cannot answer (or is not known). */
