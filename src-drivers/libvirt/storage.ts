@@ -70,6 +70,19 @@ export async function createDisk(virsh: Virsh, spec: InstanceSpec, paths: Instan
   });
 }
 
+/**
+ * Refuses to start from a disk that is no longer a qcow2 (replaced or damaged outside Corral).
+ * libvirt would start QEMU, which then fails on it; and when QEMU exits that fast, libvirt
+ * often reports only its lost monitor ("Connection refused"), not QEMU's reason.
+ */
+export async function checkDisk(spec: InstanceSpec, paths: InstancePaths): Promise<void> {
+  const { format } = await imageFacts(paths.disk);
+  if (format === 'qcow2') return;
+  throw new DriverError('VM_FAILED',
+    `the disk of ${spec.name} (${paths.disk}) is not in qcow2 format: something outside Corral replaced or damaged it. Put the disk back from a copy, or delete the instance and create it again`,
+    { instance: spec.name });
+}
+
 /** Grows the disk to `bytes` (libvirt runs qemu-img resize); refuses to shrink it. */
 export async function growDisk(virsh: Virsh, paths: InstancePaths, bytes: number): Promise<void> {
   const { virtualSize } = await imageFacts(paths.disk);

@@ -14,7 +14,7 @@ import { instancePaths } from './paths.ts';
 import type { InstancePaths } from './paths.ts';
 import { applySnapshot, createSnapshot, deleteSnapshot, listSnapshots } from './snapshots.ts';
 import type { SnapshotTarget } from './snapshots.ts';
-import { createDisk, growDisk, poolName } from './storage.ts';
+import { checkDisk, createDisk, growDisk, poolName } from './storage.ts';
 import { isActive, mapDomainState, parseDomstate } from './state.ts';
 import type { DomainState } from './state.ts';
 import { validateSpec } from './validate.ts';
@@ -146,6 +146,7 @@ export class LibvirtDriver implements Driver {
       if (!hasDisk) {
         throw new DriverError('INVALID_STATE', `${spec.name} has no disk (${paths.disk}): create it before starting`, { instance: spec.name });
       }
+      if (this.#settings.local) await checkDisk(spec, paths);
       const identity = await ensureIdentity(spec, paths);
       const state = await this.#state(identity);
       if (state && isActive(state)) throw new DriverError('INVALID_STATE', `${spec.name} is already running (${state.state})`, { instance: spec.name });
