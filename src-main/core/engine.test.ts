@@ -129,6 +129,10 @@ describe('engine with a scripted driver', () => {
     assert.equal(listed?.state, 'Broken');
     assert.match(listed?.reason ?? '', /driver "uninstalled" is not installed/);
     assert.equal(listed?.driverMissing, true, 'front ends are told installing the driver recovers it');
+    const notHere = (action: string) => rejectsWith('INVALID_STATE', new RegExp(`^"orphaned-1" needs a driver that is not here \\(driver "uninstalled" is not installed \\(installed: [^)]*\\)\\), so Corral cannot ${action}\\. Install that driver \\(corral driver install FILE, or the app's Drivers page\\) to use the instance again, or delete the instance; .*may remain$`));
+    await assert.rejects(engine.start('orphaned-1'), notHere('start it'));
+    await assert.rejects(engine.stop('orphaned-1', { force: true }), notHere('stop it'));
+    await assert.rejects(engine.rename('orphaned-1', 'orphaned-2'), notHere('rename it'));
     const { warnings } = await engine.delete('orphaned-1');
     assert.match(warnings.join('\n'), /^the uninstalled driver could not delete the VM of "orphaned-1" \(driver "uninstalled" is not installed .*\): what it made outside the instance folder .* may remain/, 'what a missing driver made is not removed, and the user is told');
     await assert.rejects(fs.stat(instance.dir), 'the folder is gone');

@@ -60,6 +60,7 @@ import { cloneInstance, createInstance, editInstance, renameInstance } from './e
 import type { CreateOptions, EditChanges } from './engine/reshape.ts';
 import { listSnapshots, snapshotOperation } from './engine/snapshots.ts';
 import { instanceSpec } from './engine/spec.ts';
+import { askDriver } from './engine/driver-answer.ts';
 import { driverCannotAnswer } from './engine/unanswered.ts';
 
 export type { InstanceSummary } from './engine/inspect.ts';
@@ -513,12 +514,10 @@ export class Engine {
     return this.#status.operating(name, async () => {
       try {
         return await withInstanceLock(this.store.dir(name), op, async () => {
-          const host = await this.#driver(effectiveConfig(config).connection);
           const spec = instanceSpec(this.#ctx, name, config);
-          const { state } = await host.call('inspect', spec).catch((error: unknown) => {
-            throw driverCannotAnswer(effectiveConfig(config).vmType, name, op, toDriverError(error));
-          });
-          return fn({ config, spec, host, state });
+          const { host, inspected, unreached, unanswered } = await askDriver((connection) => this.#driver(connection), effectiveConfig(config).connection, spec);
+          if (unreached || unanswered) throw driverCannotAnswer(effectiveConfig(config).vmType, name, op, unreached ?? unanswered);
+          return fn({ config, spec, host, state: inspected.state });
         });
       } catch (error) {
         await this.#rederive(name); // a Starting or Stopping announced must not outlive the failure

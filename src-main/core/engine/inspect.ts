@@ -17,6 +17,7 @@ import type { InstanceStore } from '../instances/store.ts';
 import type { CorralPaths } from '../paths.ts';
 import { readEndpoint } from '../ssh/guest-endpoint.ts';
 import type { SshEndpoint } from '../ssh/guest-endpoint.ts';
+import { askDriver } from './driver-answer.ts';
 import { instanceSpec } from './spec.ts';
 import { resolveMounts } from '../mounts/resolve.ts';
 import type { SpecMount } from '../mounts/resolve.ts';
@@ -74,22 +75,21 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
     const host = await where.driver(effective.connection).catch(() => undefined);
     return { ...summary, state: transient, ...(host ? await sharedFolders(host, config) : {}) };
   }
-  let answered = false;
+  const { host, inspected, unreached, unanswered } = await askDriver(where.driver, effective.connection, instanceSpec(where, name, config));
+  if (unreached || unanswered) {
+    const failed = unreached ?? unanswered;
+    const driverMissing = failed.code === 'NOT_FOUND' && failed.details['driver'] === effective.vmType;
+    return { ...summary, state: 'Broken', reason: failed.message, ...(driverMissing ? { driverMissing } : { driverUnreachable: true as const }) };
+  }
   try {
-    const host = await where.driver(effective.connection);
-    const result = await host.call('inspect', instanceSpec(where, name, config));
-    answered = true;
-    const running = result.state === 'Running' || result.state === 'Paused';
+    const running = inspected.state === 'Running' || inspected.state === 'Paused';
     const guest = running ? await readGuestStatus(dir) : undefined;
     const startedWith = running ? await startedWithIfEdited(dir, effective) : undefined;
     const message = config.message === undefined ? {} : { message: templateMessage(config.message, name, dir, config.param) };
-    return { ...summary, state: result.state, reason: result.reason, accelerator: result.accelerator, ...(guest ? { guest } : {}), ...(startedWith ? { startedWith } : {}), ...message, ...await sharedFolders(host, config) };
+    return { ...summary, state: inspected.state, reason: inspected.reason, accelerator: inspected.accelerator, ...(guest ? { guest } : {}), ...(startedWith ? { startedWith } : {}), ...message, ...await sharedFolders(host, config) };
   } catch (error) {
-    const typed = toDriverError(error);
-    const driverMissing = typed.code === 'NOT_FOUND' && typed.details['driver'] === effective.vmType;
     // A failure after the driver answered (reading the guest's status, say) is not the driver's.
-    const why = driverMissing ? { driverMissing } : answered ? {} : { driverUnreachable: true as const };
-    return { ...summary, state: 'Broken', reason: typed.message, ...why };
+    return { ...summary, state: 'Broken', reason: toDriverError(error).message };
   }
 }
 

@@ -16,6 +16,7 @@ import type { EngineContext } from './context.ts';
 import { followBoot, prepareBootFollowing } from './boot-follow.ts';
 import { prepareDisk } from './disk-size.ts';
 import { driverMounts, inReachOf, instanceSpec, requireCapability } from './spec.ts';
+import { askDriver } from './driver-answer.ts';
 import { forcedDeleteDoes } from './unanswered.ts';
 
 export interface StopOptions {
@@ -118,7 +119,7 @@ export async function deleteInstance(ctx: EngineContext, name: string, options: 
   const deleting: Deleting = { name, driver: effectiveConfig(config).vmType, force: options.force ?? false, salvaged: problem !== undefined };
   const warnings = await ctx.status.operating(name, () => withInstanceLock(ctx.store.dir(name), 'delete', async () => {
     const spec = instanceSpec(ctx, name, config);
-    const answer = await askDriver(ctx, spec, config, deleting.salvaged);
+    const answer = await askForDelete(ctx, spec, config, deleting.salvaged);
     const refused = refusal(deleting, answer);
     if (refused) throw refused;
     const leftBehind = await endAndRemove(ctx, spec, deleting, answer);
@@ -142,7 +143,7 @@ interface Deleting {
 }
 
 /** Why the rule keeps the instance, given what its driver said; undefined when the delete goes on. */
-function refusal({ name, driver, force, salvaged }: Deleting, { state, unanswered }: DriverAnswer): DriverError | undefined {
+function refusal({ name, driver, force, salvaged }: Deleting, { state, unanswered }: DeleteAnswer): DriverError | undefined {
   if (force) return undefined;
   if (unanswered) {
     return new DriverError('INVALID_STATE', `the ${driver} driver cannot say whether the VM of "${name}" runs: ${unanswered.message}. Delete with --force to remove it anyway: ${forcedDeleteDoes}`, { driverError: unanswered.message });
@@ -157,7 +158,7 @@ function refusal({ name, driver, force, salvaged }: Deleting, { state, unanswere
  * Ends what may run (the VM, by force; its host agent), has the driver delete the VM and
  * removes the folder. Returns why the VM may outlive the folder, if it may.
  */
-async function endAndRemove(ctx: EngineContext, spec: InstanceSpec, { name, salvaged }: Deleting, answer: DriverAnswer): Promise<string | undefined> {
+async function endAndRemove(ctx: EngineContext, spec: InstanceSpec, { name, salvaged }: Deleting, answer: DeleteAnswer): Promise<string | undefined> {
   if (answer.host && answer.state !== 'Stopped') await answer.host.call('stop', spec, { force: true, timeoutMs: 10_000 }).catch(() => undefined);
   await endHostAgent(spec.dir); // nothing may write in the folder while it is removed
   const leftBehind = await deleteVm(spec, answer, salvaged);
@@ -172,7 +173,7 @@ function leftBehindWarning({ name, driver }: Deleting, why: string): string {
   return `the ${driver} driver could not delete the VM of "${name}" (${why}): what it made outside the instance folder (a libvirt domain, a VM process) may remain; check with the hypervisor's own tools`;
 }
 
-interface DriverAnswer {
+interface DeleteAnswer {
   /** Undefined when no driver can be asked: not installed, or not reached for an unreadable lima.yaml. */
   host?: DriverHost | undefined;
   /** Why no driver was asked, when that is no reason to keep the instance (its driver is not installed). */
@@ -187,19 +188,11 @@ interface DriverAnswer {
  * What the instance's driver says of its VM. A driver that is not installed has nothing to say;
  * for an unreadable lima.yaml (`salvaged`) the driver is only asked, never relied on.
  */
-async function askDriver(ctx: EngineContext, spec: InstanceSpec, config: LimaConfig, salvaged: boolean): Promise<DriverAnswer> {
-  let host: DriverHost;
-  try {
-    host = await ctx.driver(effectiveConfig(config).connection);
-  } catch (error) {
-    const typed = toDriverError(error);
-    return salvaged || typed.code === 'NOT_FOUND' ? { notAsked: typed } : { unanswered: typed };
-  }
-  try {
-    return { host, state: (await host.call('inspect', spec)).state };
-  } catch (error) {
-    return salvaged ? { host } : { host, unanswered: toDriverError(error) };
-  }
+async function askForDelete(ctx: EngineContext, spec: InstanceSpec, config: LimaConfig, salvaged: boolean): Promise<DeleteAnswer> {
+  const { host, inspected, unreached, unanswered } = await askDriver(ctx.driver, effectiveConfig(config).connection, spec);
+  if (unreached) return salvaged || unreached.code === 'NOT_FOUND' ? { notAsked: unreached } : { unanswered: unreached };
+  if (unanswered) return salvaged ? { host } : { host, unanswered };
+  return { host, state: inspected.state };
 }
 
 /**
@@ -207,7 +200,7 @@ async function askDriver(ctx: EngineContext, spec: InstanceSpec, config: LimaCon
  * asked best effort (it could not answer, or lima.yaml could not be read), or why no driver was
  * reached. A driver that answered and refuses (its VM still runs, say) keeps the instance.
  */
-async function deleteVm(spec: InstanceSpec, { host, unanswered, notAsked }: DriverAnswer, salvaged: boolean): Promise<string | undefined> {
+async function deleteVm(spec: InstanceSpec, { host, unanswered, notAsked }: DeleteAnswer, salvaged: boolean): Promise<string | undefined> {
   if (!host) return (unanswered ?? notAsked)?.message;
   try {
     await host.call('delete', spec);

@@ -13,7 +13,14 @@ const actions: Record<Operation, string> = {
   edit: 'edit it', snapshot: 'take, apply or delete its snapshots', clone: 'clone it', rename: 'rename it', move: 'move it',
 };
 
-/** The refusal of `op` on instance `name` whose `driver` failed to answer with `error`. */
+/**
+ * The refusal of `op` on instance `name` whose `driver` failed to answer with `error`. A driver
+ * that is not installed (NOT_FOUND) never will until it is, and its instance deletes without force.
+ */
 export function driverCannotAnswer(driver: string, name: string, op: Operation, error: DriverError): DriverError {
-  return new DriverError('INVALID_STATE', `the ${driver} driver cannot answer for the VM of "${name}" (${error.message}), so Corral cannot ${actions[op]}. Try again once the driver answers, or delete the instance with --force: ${forcedDeleteDoes}`, { driverError: error.message, driverCode: error.code });
+  const details = { driverError: error.message, driverCode: error.code };
+  if (error.code === 'NOT_FOUND') {
+    return new DriverError('INVALID_STATE', `"${name}" needs a driver that is not here (${error.message}), so Corral cannot ${actions[op]}. Install that driver (corral driver install FILE, or the app's Drivers page) to use the instance again, or delete the instance; what the driver made outside its folder may remain`, details);
+  }
+  return new DriverError('INVALID_STATE', `the ${driver} driver cannot answer for the VM of "${name}" (${error.message}), so Corral cannot ${actions[op]}. Try again once the driver answers, or delete the instance with --force: ${forcedDeleteDoes}`, details);
 }
