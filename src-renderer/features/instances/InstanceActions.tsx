@@ -44,30 +44,28 @@ export const InstanceActions = memo(function InstanceActions({ instance, capabil
   const shown = layout === 'row'
     ? (primary ? [primary] : [])
     : actionOrder.filter((id) => !actionSpec(id, instance.state).danger && actionAvailability(id, instance, capabilities).enabled);
-  const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance, capabilities)).map((id) => ({
-    key: id,
-    label: actionSpec(id, instance.state).label,
-    disabledReason: reasonOf(id),
-    danger: actionSpec(id, instance.state).danger,
-    onSelect: () => onAction(id, instance),
-  }));
+  const menuItems: MenuItem[] = actionOrder.filter((id) => !shown.includes(id) && listed(id, instance, capabilities)).map((id) => {
+    const { label, danger } = actionSpec(id, instance.state);
+    return { key: id, label, disabledReason: reasonOf(id), danger, onSelect: () => onAction(id, instance) };
+  });
   return (
     <div className="actions" role="group" aria-label={`Actions for ${instance.name}`}>
       {shown.map((id, index) => {
         const reason = reasonOf(id);
+        const { label, danger } = actionSpec(id, instance.state);
         return (
           // A row's one button keeps its element when Start turns into Stop, so the keyboard focus
           // stays on it; aria-disabled rather than disabled, which would throw the focus out.
           <button
             key={layout === 'row' ? `slot-${index}` : id}
             type="button"
-            className={actionSpec(id, instance.state).danger ? 'danger' : undefined}
+            className={danger ? 'danger' : undefined}
             aria-disabled={reason !== undefined}
-            title={reason === undefined ? undefined : `${actionSpec(id, instance.state).label} is off: ${reason}`}
+            title={reason === undefined ? undefined : `${label} is off: ${reason}`}
             onClick={() => { if (reason === undefined) onAction(id, instance); }}
             aria-label={actionName(id, instance.name)}
           >
-            {actionSpec(id, instance.state).label}
+            {label}
           </button>
         );
       })}

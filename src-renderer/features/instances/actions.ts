@@ -95,7 +95,8 @@ export function actionAvailability(id: ActionId, instance: ActionTarget, capabil
     if (!capabilities.pause) return { enabled: false, reason: `the ${driver} driver cannot pause` };
   }
   // Force stop and restart go through the driver, which fails each with its error; a forced delete goes on
-  // without it. The menu lists only Delete… then (onlyDeletable); this is what a shortcut is told.
+  // without it. The menu lists only Delete… then (onlyDeletable), and no shortcut acts on a Broken
+  // instance; the reason is for any caller that asks anyway (e2e/ui/actions.test.ts).
   if (state === 'Broken' && instance.driverUnreachable && id !== 'delete') return { enabled: false, reason: silentDriverRemedy };
   if (statusAllows(id, state)) return { enabled: true };
   // A Broken VM's guest cannot shut down: Force stop… ends it, and stopped, it can do the rest.
