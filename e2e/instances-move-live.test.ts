@@ -74,7 +74,7 @@ describe('corral instances move with a running engine and other processes', () =
   it('a create from another process during the move is refused and lands nowhere', { timeout: 300_000 }, async () => {
     // An 8 GiB mostly-empty disk makes the copy (from /dev/shm to this disk) last a while, and the
     // mover is paused (SIGSTOP) mid-copy while the create runs, so it cannot finish first; it
-    // resumes well before its lock could go stale (10 s).
+    // resumes well before its lock could go stale (10 s after its last refresh, made every second).
     await writeSparse(path.join(shm, 'first', 'data.raw'), 8 * 1024 ** 3, 1024 ** 3, Buffer.alloc(4096, 1));
     const back = path.join(root, 'back');
     const move = moveInBackground(home, back, env);

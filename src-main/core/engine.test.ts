@@ -42,7 +42,7 @@ describe('engine with a scripted driver', () => {
 
   before(async () => {
     root = await tempDir();
-    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+    engine = new Engine({ home: path.join(root, 'home'), extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 2_000 } }); // a hello answers in ms; 2 s is room for a loaded machine, and the hang test waits it once
     template = await writeTemplate(root, { vmType: 'scripted', cpus: 2, memory: '256MiB', disk: '1GiB' });
   });
   after(async () => {
@@ -297,7 +297,7 @@ describe('engine with a scripted driver', () => {
 
   it('reports changes another engine makes to the same store, without polling', async () => {
     engine.watch();
-    const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+    const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 2_000 } });
     try {
       const seen: string[] = [];
       const running = new Promise<number>((resolve) => {
@@ -439,7 +439,7 @@ describe('engine with a scripted driver', () => {
   });
 
   it('ends its driver processes on close, leaving the VMs running for the next engine', async () => {
-    const first = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+    const first = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 2_000 } });
     let driverPid: number | undefined;
     try {
       await first.create('outlives', { template });
@@ -463,7 +463,7 @@ describe('engine with a scripted driver', () => {
       await engine.start('counted');
       // A barrier for the watch: another engine's create lands after this start's writes, so
       // once it is announced, every batch holding the start's writes has been handled.
-      const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 500 } });
+      const other = new Engine({ home: engine.paths.home, extraDrivers: drivers, health: { intervalMs: 0, timeoutMs: 2_000 } });
       try {
         const probed = nextStatus(engine, 'probe');
         await other.create('probe', { template });

@@ -51,7 +51,9 @@ export async function finishInterruptedMove(home: string, folder: MovableFolder)
 }
 
 async function takeMoveLock(home: string, folder: MovableFolder): Promise<() => Promise<void>> {
-  return (await properLockfile()).lock(lockTarget(home, folder), { ...lockOptions(home, folder), retries: 0 });
+  // Refreshed every second, not every 5 s (the library's default): a mover the system holds up
+  // for a few seconds (a busy machine, a paused process) keeps a lock that others see as live.
+  return (await properLockfile()).lock(lockTarget(home, folder), { ...lockOptions(home, folder), retries: 0, update: 1_000 });
 }
 
 function movingElsewhere(folder: MovableFolder): DriverError {
