@@ -58,6 +58,19 @@ describe('connection state in the web shell', () => {
     assert.equal(await start().isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'New instance…' }).isDisabled(), true);
     await screens(page, 'connection-offline', { sideways: true });
+    // The shortcuts are off too: "n" opens no create dialog, "s" on the instance's page sends no start.
+    const starts: string[] = []; // the page keeps asking for the list (that is how it notices the engine is back)
+    page.on('request', (request) => { if (new URL(request.url()).pathname === '/api/start') starts.push(request.postData() ?? ''); });
+    await page.keyboard.press('n');
+    await page.getByRole('link', { name: 'tiny', exact: true }).click();
+    await page.getByRole('heading', { name: 'tiny', level: 1 }).waitFor();
+    await page.keyboard.press('s');
+    await page.keyboard.press('?'); // opens only when no dialog is open, and after "s" was handled
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    assert.deepEqual(starts, [], 'no start was sent into the void');
+    assert.equal(await page.getByTestId('status-tiny').getAttribute('data-state'), 'Stopped', 'no stuck "Starting"');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Backspace');
 
     // Meanwhile the engine gains an instance (as the CLI would add one); the same address and token come back.
     await engine.create('made-meanwhile', { template: await guestTemplate() });

@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { useDrivers, useInstances } from '../../state/queries.ts';
 import { useUi } from '../../state/ui.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
+import { useOnline } from '../connection/store.ts';
 import { actionAvailability, capabilitiesOf, primaryAction } from './actions.ts';
 import { useListView } from './list-view.ts';
 import { isShortcutKey, shortcuts, useShortcutHelp } from './shortcuts.ts';
@@ -21,6 +22,7 @@ export function KeyboardShortcuts() {
   const instances = useInstances().data;
   const drivers = useDrivers().data;
   const perform = usePerformAction();
+  const online = useOnline();
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
@@ -32,7 +34,12 @@ export function KeyboardShortcuts() {
       if (!isShortcutKey(facts) || document.querySelector('dialog[open]')) return;
       const page = view.kind === 'instance' ? instances?.find((i) => i.name === view.name) : undefined;
       switch (event.key) {
-        case 'n': setCreateOpen(true); break;
+        // Off while the engine cannot be reached, like the buttons (ConnectionGate): a start sent
+        // then would only leave a stuck "Starting" beside the error.
+        case 'n':
+          if (!online) return;
+          setCreateOpen(true);
+          break;
         case '/':
           if (view.kind !== 'list') show({ kind: 'list' });
           focusSearch();
@@ -40,7 +47,7 @@ export function KeyboardShortcuts() {
         case '?': help.setOpen(true); break;
         case 's': {
           const action = page ? primaryAction(page.state) : undefined;
-          if (!page || !action || action === 'force-stop') return; // force stop is never one key away
+          if (!online || !page || !action || action === 'force-stop') return; // force stop is never one key away
           if (!actionAvailability(action, page, capabilitiesOf(drivers, page.driver)).enabled) return;
           perform(action, page);
           break;
@@ -55,7 +62,7 @@ export function KeyboardShortcuts() {
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [view, instances, drivers, perform, show, setCreateOpen, focusSearch, help]);
+  }, [view, instances, drivers, perform, show, setCreateOpen, focusSearch, help, online]);
 
   return (
     <Dialog open={help.open} title="Keyboard shortcuts" onClose={() => help.setOpen(false)}>
