@@ -114,6 +114,12 @@ describe('app frame: sidebar, Drivers and Settings pages', () => {
     await shows(page.getByRole('region', { name: 'Download cache' }), engine.paths.cache);
     await shows(page.getByRole('region', { name: 'Trusted signing keys' }), path.join(engine.paths.home, 'trusted-keys.json'));
     await shows(page.getByRole('region', { name: 'Driver folders' }), path.join(engine.paths.home, 'drivers'));
+    // Desktop notifications can be allowed here too, not only on the Downloads page; once allowed, it says so.
+    const notifications = page.getByRole('region', { name: 'Desktop notifications' });
+    await page.context().grantPermissions(['notifications'], { origin: new URL(page.url()).origin }); // what the user's "Allow" in the browser's prompt does
+    await notifications.getByRole('button', { name: 'Allow notifications' }).click();
+    await shows(notifications, 'Allowed for this page: you are told when a VM stops unexpectedly');
+    assert.equal(await notifications.getByRole('button').count(), 0, 'nothing left to decide');
 
     const theme = page.getByRole('radiogroup', { name: 'Theme' });
     await page.emulateMedia({ colorScheme: 'light' });
@@ -131,10 +137,10 @@ describe('app frame: sidebar, Drivers and Settings pages', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  it('every page fits 1280x800 and 390 px, light and dark, passes axe, and is kept as a screenshot', { timeout: 300_000 }, async () => {
+  it('every page fits 1280x800, 390 and 360 px, light and dark, passes axe, and is kept as a screenshot', { timeout: 300_000 }, async () => {
     const { page } = shell;
     await fs.mkdir(resultsDir, { recursive: true });
-    for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    for (const [width, height] of [[1280, 800], [390, 844], [360, 740]] as const) {
       await page.setViewportSize({ width, height });
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });

@@ -10,6 +10,7 @@ import { errorMessage } from '../../api/errors.ts';
 import { useDrivers } from '../../state/queries.ts';
 import { themeStorageKey, themes, useTheme } from '../../state/theme.ts';
 import type { Theme } from '../../state/theme.ts';
+import { NotificationPermission } from '../notifications/NotificationPermission.tsx';
 import { FolderMoveButton } from './FolderMove.tsx';
 import { defaultDriverStorageKey, useDefaultDriver } from './default-driver.ts';
 
@@ -21,6 +22,9 @@ export function SettingsPage() {
       <h1 id="settings-title">Settings</h1>
       <ThemeSetting />
       <DefaultDriverSetting />
+      <Setting title="Desktop notifications" stored="Decided by the browser for this address (the web shell), or by your desktop's settings (the app).">
+        <NotificationPermission inSettings />
+      </Setting>
       <EngineSettings />
     </section>
   );
