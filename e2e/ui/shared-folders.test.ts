@@ -1,6 +1,6 @@
 // Shared folders on the instance page with real QEMU tiny guests: the Overview lists each host
 // folder, where the guest sees it, read-only or writable, and over 9p or virtiofs, or says none
-// are shared; the Snapshots form of a running VM with virtiofs folders says its memory cannot be
+// are shared, and why when Lima's default folders could not be; the Snapshots form of a running VM with virtiofs folders says its memory cannot be
 // saved (the driver refuses it) instead of promising memory and disk.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -38,6 +38,9 @@ describe('shared folders: listed on the Overview, and the snapshot form knows vi
     const mounts = [{ location: readOnly, mountPoint: '/mnt/ro' }, { location: writable, mountPoint: '/mnt/rw', writable: true }];
     await shell.engine.create('shares9p', { template: await template('9p', { mountType: '9p', mounts }) });
     await shell.engine.create('sharesnone', { template: await template('none', { mounts: [] }) });
+    // Lima's default folders, for a guest that mounts neither kind QEMU serves: skipped, not warned of.
+    const ruledOut = await shell.engine.create('sharesruledout', { template: await template('ruled-out', { mountTypesUnsupported: ['9p', 'virtiofs'] }) });
+    assert.deepEqual(ruledOut.warnings.filter((w) => /mount|shared/i.test(w.message)), [], 'the user asked for no folders: nothing to warn of');
     await shell.engine.create('sharesvfs', { template: await template('vfs', { mountType: 'virtiofs', mounts }) });
   });
 
@@ -60,7 +63,9 @@ describe('shared folders: listed on the Overview, and the snapshot form knows vi
 
   it('says so when nothing is shared', async () => {
     await page.goto(`${shell.server.url}#/instances/sharesnone`);
-    await shows(page.getByRole('region', { name: 'Shared folders' }), 'No folders are shared with the guest.');
+    await shows(page.getByRole('region', { name: 'Shared folders' }), /^Shared folders\s*No folders are shared with the guest\.$/);
+    await page.goto(`${shell.server.url}#/instances/sharesruledout`);
+    await shows(page.getByRole('region', { name: 'Shared folders' }), 'No folders are shared with the guest: its template says the guest cannot mount 9p or virtiofs (mountTypesUnsupported), and the qemu driver offers no other kind here.');
   });
 
   it('on a running or paused VM with virtiofs folders, the snapshot form says only its stopped disk can be saved', { timeout: slow }, async () => {

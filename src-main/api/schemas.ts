@@ -70,6 +70,8 @@ export const instanceSchema = z.object({
     writable: z.boolean(),
     type: mountTypeSchema,
   })).optional(),
+  /** Why no folder is shared although the template did not ask for none (Lima's defaults skipped), for the page to say. */
+  mountsSkipped: z.string().optional(),
 });
 
 export const driverSchema = z.object({

@@ -33,6 +33,7 @@ export function toApiInstance(summary: InstanceSummary): Instance {
     ...(summary.guest ? { guest: toApiGuest(summary.guest) } : {}),
     ...(summary.message !== undefined ? { message: summary.message } : {}),
     ...(summary.mounts ? { mounts: summary.mounts.map(({ hostPath, mountPoint, writable, type }) => ({ hostPath, guestPath: mountPoint, writable, type })) } : {}),
+    ...(summary.mountsSkipped !== undefined ? { mountsSkipped: summary.mountsSkipped } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface InstanceSummary extends Omit<EffectiveConfig, 'vmType' | 'conne
   startedWith?: StartedWith | undefined;
   /** The folders the driver shares (or would at the next start): absent when its driver could not say. */
   mounts?: SpecMount[] | undefined;
+  /** Why Lima's default folders are not shared (mounts/resolve.ts `skipped`). */
+  mountsSkipped?: string | undefined;
 }
 
 interface Inspecting {
@@ -97,10 +99,11 @@ export async function inspectInstance(where: Inspecting, name: string): Promise<
  * The template's mounts as this driver serves them (resolve.ts: Lima's defaults, the driver's
  * mount type); nothing when the driver cannot say or start would refuse the field (start says why).
  */
-async function sharedFolders(host: DriverHost, config: LimaConfig): Promise<{ mounts?: SpecMount[] }> {
+async function sharedFolders(host: DriverHost, config: LimaConfig): Promise<{ mounts?: SpecMount[]; mountsSkipped?: string }> {
   try {
     const { capabilities } = await host.handshake();
-    return { mounts: resolveMounts(config, { driver: host.name, supported: capabilities.mounts }).mounts };
+    const { mounts, skipped } = resolveMounts(config, { driver: host.name, supported: capabilities.mounts });
+    return { mounts, ...(skipped === undefined ? {} : { mountsSkipped: skipped }) };
   } catch {
     return {};
   }

@@ -26,6 +26,12 @@ export interface ResolvedMounts {
   /** Host folders Corral may create when missing: Lima's default /tmp/lima, never a template's. */
   creatable: string[];
   warnings: string[];
+  /**
+   * Why Lima's default folders are not shared, when they are not (no `mounts` in the template,
+   * and no mount type both the guest and the driver can use): the instance page says it. No
+   * warning: the user did not ask for them.
+   */
+  skipped?: string;
 }
 
 export interface MountContext {
@@ -55,9 +61,10 @@ export function resolveMounts(config: LimaConfig, context: MountContext): Resolv
   if (entries.length === 0) return none;
   const type = chooseType(config, context, asked);
   if (!type) {
-    // A driver that shares nothing (protocol v1, libvirt) is not worth a warning at every create.
-    if (context.supported.length === 0) return none;
-    return { ...none, warnings: [`no shared folders: driver ${context.driver} offers ${context.supported.join(', ')}, which this template rules out (mountTypesUnsupported); Lima's default mounts skipped`] };
+    const skipped = context.supported.length === 0
+      ? `the ${context.driver} driver shares no folders`
+      : `its template says the guest cannot mount ${context.supported.join(' or ')} (mountTypesUnsupported), and the ${context.driver} driver offers no other kind here`;
+    return { ...none, skipped };
   }
   const home = context.homeDir ?? os.homedir();
   const resolved: ResolvedMounts = { ...none, warnings: [] };

@@ -1,6 +1,7 @@
 // The instance's shared folders (lima.yaml `mounts`, as the driver serves them): which host
 // folder the guest sees where, whether the guest may write to it, and over what (9p, virtiofs).
 // They come with the instance (its `mounts`): an engine that does not send them shows nothing.
+// When Lima's default folders could not be shared, the engine says why (`mountsSkipped`).
 import type { Instance } from '../../../src-main/api/contract.ts';
 
 export function SharedFoldersSection({ instance }: { instance: Instance }) {
@@ -9,7 +10,7 @@ export function SharedFoldersSection({ instance }: { instance: Instance }) {
   return (
     <section aria-labelledby="mounts-title" className="panel-section">
       <h2 id="mounts-title">Shared folders</h2>
-      {mounts.length === 0 ? <p>No folders are shared with the guest.</p> : (
+      {mounts.length === 0 ? <p>{instance.mountsSkipped === undefined ? 'No folders are shared with the guest.' : `No folders are shared with the guest: ${instance.mountsSkipped}.`}</p> : (
         <ul className="shared-folders" data-testid="shared-folders">
           {mounts.map((mount) => (
             <li key={mount.guestPath}>
