@@ -33,9 +33,9 @@ export function KeyboardShortcuts() {
       };
       if (!isShortcutKey(facts) || document.querySelector('dialog[open]')) return;
       const page = view.kind === 'instance' ? instances?.find((i) => i.name === view.name) : undefined;
+      // N and S are off while the engine cannot be reached, like the buttons (ConnectionGate): a
+      // start sent then would only leave a stuck "Starting" beside the error.
       switch (event.key) {
-        // Off while the engine cannot be reached, like the buttons (ConnectionGate): a start sent
-        // then would only leave a stuck "Starting" beside the error.
         case 'n':
           if (!online) return;
           setCreateOpen(true);
